@@ -1,0 +1,11 @@
+DROP TRIGGER audit_log_no_change ON audit_log;
+DROP FUNCTION audit_log_append_only();
+DROP TABLE audit_log;
+DROP TABLE login_attempts;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE person_expertise;
+DROP TABLE people;
+DROP TABLE law_firms;
+DROP TABLE unit_targets;
+DROP TABLE units;

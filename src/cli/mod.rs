@@ -1,0 +1,86 @@
+//! The command line (clap). Flags fall back to environment variables; nothing else reads the
+//! environment. Each subcommand lives in its own file.
+
+mod demo;
+mod migrate;
+mod serve;
+mod user;
+
+use crate::storage::{self, DatabaseUrl, Pool};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pingcha",
+    version,
+    about = "评查 Pingcha：法律援助案卷交叉评查系统",
+    long_about = "评查 Pingcha：法律援助案卷交叉评查系统。\n\
+                  数据库默认为当前目录下的 SQLite 文件 pingcha.sqlite3；\
+                  以 postgres:// 开头的地址使用 PostgreSQL。"
+)]
+pub struct Cli {
+    /// Database: a SQLite file path (default) or a postgres:// URL.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        global = true,
+        default_value = "pingcha.sqlite3"
+    )]
+    pub database_url: String,
+
+    /// Log level when RUST_LOG is not set (error, warn, info, debug, trace).
+    #[arg(long, env = "PINGCHA_LOG", global = true, default_value = "info")]
+    pub log: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the web server (applies pending migrations first).
+    Serve(serve::ServeArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load the demo data set into the configured (empty) database.
+    Demo,
+    /// Manage login accounts.
+    #[command(subcommand)]
+    User(user::UserCommand),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let url = DatabaseUrl::parse(&cli.database_url).map_err(describe_storage_error)?;
+    match cli.command {
+        Command::Serve(args) => serve::run(&url, args),
+        Command::Migrate => migrate::run(&url),
+        Command::Demo => demo::run(&url),
+        Command::User(command) => user::run(&url, command),
+    }
+}
+
+/// Connects and applies pending migrations, reporting a bad URL in one line.
+fn open_database(url: &DatabaseUrl) -> anyhow::Result<Pool> {
+    let pool = storage::connect(url).map_err(describe_storage_error)?;
+    let mut conn = pool.get().context("无法从连接池获取数据库连接")?;
+    let applied = storage::migrate::run_pending(&mut conn).map_err(describe_storage_error)?;
+    for name in applied {
+        tracing::info!(migration = %name, "applied migration");
+    }
+    Ok(pool)
+}
+
+/// Storage errors the operator can act on, in one Chinese line with the URL masked.
+fn describe_storage_error(error: storage::Error) -> anyhow::Error {
+    match error {
+        storage::Error::Connect { url, cause } => {
+            let cause = cause.split_whitespace().collect::<Vec<_>>().join(" ");
+            anyhow::anyhow!("无法连接数据库 {url}（{cause}）")
+        }
+        storage::Error::UnsupportedUrl { url } => anyhow::anyhow!(
+            "不支持的数据库地址 {url}：请使用 SQLite 文件路径或 postgres:// 开头的地址"
+        ),
+        other => anyhow::Error::new(other),
+    }
+}

@@ -1,0 +1,60 @@
+//! `pingcha serve`: migrate, optionally load the demo data, then serve until stopped.
+
+use crate::demo;
+use crate::storage::DatabaseUrl;
+use crate::web::{Application, WebConfig};
+use anyhow::Context;
+use std::net::TcpListener;
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "PINGCHA_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Load the demo data set first if the database is empty, and print the demo logins.
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Mark cookies Secure (set this when users reach Pingcha over HTTPS).
+    #[arg(long, env = "PINGCHA_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+
+    /// Hours a session lasts after sign-in.
+    #[arg(long, env = "PINGCHA_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: i64,
+
+    /// Worker threads (default: one per CPU core).
+    #[arg(long, env = "PINGCHA_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+pub fn run(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
+    let pool = super::open_database(url)?;
+    if args.demo {
+        let mut conn = pool.get()?;
+        if demo::is_empty(&mut conn)? {
+            let summary = demo::load(&mut conn)?;
+            println!(
+                "已装入演示数据：{} 个单位，{} 名评查员，{} 家律师事务所。",
+                summary.units, summary.people, summary.law_firms
+            );
+        }
+        super::demo::print_logins();
+    }
+    let listener =
+        TcpListener::bind(&args.bind).with_context(|| format!("无法监听地址 {}", args.bind))?;
+    let address = listener.local_addr()?;
+    let config = WebConfig {
+        secure_cookies: args.secure_cookies,
+        session_hours: args.session_hours.clamp(1, 24 * 30),
+        workers: args.workers,
+    };
+    actix_web::rt::System::new().block_on(async move {
+        let application = Application::build(listener, pool, config)?;
+        println!("评查 Pingcha 已启动：http://{address}/  （数据库 {url}）");
+        tracing::info!(%address, "listening");
+        application.run_until_stopped().await
+    })?;
+    Ok(())
+}

@@ -1,0 +1,268 @@
+//! The demo data set: modelled on the seven legal-aid units of Yinchuan's annual plan (annual
+//! case targets 280/270/160/240/150/200/200), with about sixty invented reviewers from those
+//! units and a dozen invented law firms, and one demo login per role. Deterministic: the same
+//! data every time, so screenshots and walkthroughs match.
+
+use crate::domain::CaseType;
+use crate::domain::ids::UnitId;
+use crate::domain::people::{Role, UnitKind};
+use crate::security;
+use crate::storage::audit::Actor;
+use crate::storage::{self, DbConn, people, transaction, units, users};
+use std::collections::BTreeSet;
+
+pub const DEMO_PASSWORD: &str = "pingcha-demo";
+
+/// (login, what it is) — printed by `pingcha demo` and `serve --demo`.
+pub const DEMO_LOGINS: [(&str, &str); 6] = [
+    ("admin", "管理员（银川市司法局）"),
+    ("leader", "领导（银川市司法局）"),
+    ("manager", "中心负责人（兴庆区法律援助中心）"),
+    ("manager2", "中心负责人（金凤区法律援助中心）"),
+    ("reviewer", "评查员（西夏区法律援助中心）"),
+    ("reviewer2", "评查员（灵武市法律援助中心）"),
+];
+
+/// (code, name, annual case target)
+const CENTERS: [(&str, &str, i32); 7] = [
+    ("YC", "银川市法律援助中心", 280),
+    ("XQ", "兴庆区法律援助中心", 270),
+    ("JF", "金凤区法律援助中心", 160),
+    ("XX", "西夏区法律援助中心", 240),
+    ("YN", "永宁县法律援助中心", 150),
+    ("HL", "贺兰县法律援助中心", 200),
+    ("LW", "灵武市法律援助中心", 200),
+];
+
+/// (code, name, parent center code)
+const OFFICES: [(&str, &str, &str); 3] = [
+    ("YN-YH", "永宁县杨和司法所", "YN"),
+    ("HL-XG", "贺兰县习岗司法所", "HL"),
+    ("LW-CT", "灵武市城区司法所", "LW"),
+];
+
+const LAW_FIRMS: [&str; 12] = [
+    "宁夏明德律师事务所",
+    "宁夏正衡律师事务所",
+    "宁夏塞上律师事务所",
+    "宁夏贺兰山律师事务所",
+    "宁夏凤城律师事务所",
+    "宁夏金汇律师事务所",
+    "宁夏西夏律师事务所",
+    "宁夏黄河律师事务所",
+    "宁夏灵州律师事务所",
+    "宁夏永信律师事务所",
+    "宁夏合正律师事务所",
+    "兴庆区新华法律服务所",
+];
+
+const SURNAMES: [&str; 24] = [
+    "王", "李", "张", "刘", "陈", "杨", "马", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高",
+    "林", "何", "郭", "罗", "纳", "丁", "欧阳", "司马",
+];
+const GIVEN: [&str; 30] = [
+    "玥", "喆", "堃", "昇", "晓东", "建华", "丽娟", "志强", "海燕", "文博", "静怡", "子涵", "国庆",
+    "秀兰", "明轩", "婷婷", "俊杰", "佳琪", "伟", "敏", "磊", "芳", "鹏飞", "晨曦", "雅琴", "宏伟",
+    "瑞", "梓萱", "永红", "天佑",
+];
+
+/// What `load` created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub units: usize,
+    pub people: usize,
+    pub law_firms: usize,
+}
+
+/// True when no unit and no account exists yet.
+pub fn is_empty(conn: &mut DbConn) -> storage::Result<bool> {
+    Ok(units::count(conn)? == 0 && users::count(conn)? == 0)
+}
+
+/// A small deterministic generator (64-bit LCG), enough to vary invented data.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+    fn below(&mut self, bound: usize) -> usize {
+        usize::try_from(self.next()).unwrap_or(0) % bound.max(1)
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items
+            .get(self.below(items.len()))
+            .copied()
+            .unwrap_or_default()
+    }
+}
+
+/// Loads the demo data in one transaction: all of it or none.
+pub fn load(conn: &mut DbConn) -> storage::Result<Summary> {
+    let now = storage::now();
+    let year = chrono::Datelike::year(&now.date());
+    let actor = Actor {
+        user_id: None,
+        login: "demo".to_string(),
+        client_ip: None,
+    };
+    transaction(conn, |conn| {
+        let bureau = units::create(
+            conn,
+            &actor,
+            &units::NewUnit {
+                code: "YC-SFJ".into(),
+                name: "银川市司法局".into(),
+                kind: UnitKind::JusticeBureau,
+                parent_id: None,
+            },
+            now,
+        )?;
+        let mut centers: Vec<(String, UnitId)> = Vec::new();
+        for (code, name, target) in CENTERS {
+            let unit = units::create(
+                conn,
+                &actor,
+                &units::NewUnit {
+                    code: code.into(),
+                    name: name.into(),
+                    kind: UnitKind::AidCenter,
+                    parent_id: Some(bureau.id),
+                },
+                now,
+            )?;
+            units::set_target(conn, &actor, unit.id, year, target, now)?;
+            centers.push((code.to_string(), unit.id));
+        }
+        let center_id = |code: &str| {
+            centers
+                .iter()
+                .find(|(candidate, _)| candidate == code)
+                .map(|(_, id)| *id)
+                .ok_or(storage::Error::NotFound)
+        };
+        for (code, name, parent) in OFFICES {
+            units::create(
+                conn,
+                &actor,
+                &units::NewUnit {
+                    code: code.into(),
+                    name: name.into(),
+                    kind: UnitKind::JusticeOffice,
+                    parent_id: Some(center_id(parent)?),
+                },
+                now,
+            )?;
+        }
+        let mut firm_ids = Vec::new();
+        for firm in LAW_FIRMS {
+            firm_ids.push(people::law_firm_by_name(conn, firm, now)?);
+        }
+
+        let mut random = Lcg(20_250_901);
+        let mut person_ids = Vec::new();
+        let mut used_names = BTreeSet::new();
+        // 8 reviewers per center and 4 from the bureau: 60 in all.
+        let mut placements: Vec<UnitId> = Vec::new();
+        for (_, id) in &centers {
+            placements.extend(std::iter::repeat_n(*id, 8));
+        }
+        placements.extend(std::iter::repeat_n(bureau.id, 4));
+        for (index, unit_id) in placements.into_iter().enumerate() {
+            let name = loop {
+                let candidate = format!("{}{}", random.pick(&SURNAMES), random.pick(&GIVEN));
+                if used_names.insert(candidate.clone()) {
+                    break candidate;
+                }
+            };
+            let is_bureau_staff = unit_id == bureau.id;
+            let years = u32::try_from(2 + random.below(24)).unwrap_or(2);
+            let mut expertise = BTreeSet::new();
+            expertise.insert(CaseType::ALL[index % 3]);
+            if random.below(3) == 0 {
+                expertise.insert(CaseType::ALL[(index + 1) % 3]);
+            }
+            let law_firm_id = if is_bureau_staff || random.below(5) == 0 {
+                None
+            } else {
+                firm_ids.get(random.below(firm_ids.len())).copied()
+            };
+            let id = people::create(
+                conn,
+                &actor,
+                &people::NewPerson {
+                    name,
+                    unit_id,
+                    law_firm_id,
+                    expertise,
+                    years_of_practice: years,
+                    may_lead: is_bureau_staff || years >= 12,
+                    phone: Some(format!("139{:08}", random.next() % 100_000_000)),
+                },
+                now,
+            )?;
+            person_ids.push(id);
+        }
+
+        let password_hash = security::hash_password(DEMO_PASSWORD)
+            .map_err(|error| storage::Error::Corrupt(error.to_string()))?;
+        let reviewer_xx = person_ids.get(3 * 8).copied();
+        let reviewer_lw = person_ids.get(6 * 8 + 1).copied();
+        let accounts = [
+            ("admin", "赵管理", Role::BureauAdmin, None, None),
+            ("leader", "马局长", Role::Leader, None, None),
+            (
+                "manager",
+                "兴庆区中心负责人",
+                Role::CenterManager,
+                Some(center_id("XQ")?),
+                None,
+            ),
+            (
+                "manager2",
+                "金凤区中心负责人",
+                Role::CenterManager,
+                Some(center_id("JF")?),
+                None,
+            ),
+            (
+                "reviewer",
+                "西夏区评查员",
+                Role::Reviewer,
+                Some(center_id("XX")?),
+                reviewer_xx,
+            ),
+            (
+                "reviewer2",
+                "灵武市评查员",
+                Role::Reviewer,
+                Some(center_id("LW")?),
+                reviewer_lw,
+            ),
+        ];
+        for (login, display_name, role, unit_id, person_id) in accounts {
+            users::create(
+                conn,
+                &actor,
+                &users::NewUser {
+                    login: login.into(),
+                    display_name: display_name.into(),
+                    role,
+                    unit_id,
+                    person_id,
+                    password_hash: password_hash.clone(),
+                },
+                now,
+            )?;
+        }
+        Ok(Summary {
+            units: 1 + CENTERS.len() + OFFICES.len(),
+            people: person_ids.len(),
+            law_firms: firm_ids.len(),
+        })
+    })
+}

@@ -1,0 +1,323 @@
+//! Storage: diesel over SQLite (the default, embedded) or PostgreSQL (several servers on one
+//! database), with one code path for both. Queries take and return domain types; a branch per
+//! backend appears only where the SQL really differs, and says why.
+
+pub mod audit;
+pub mod migrate;
+pub mod people;
+pub mod schema;
+pub mod sessions;
+pub mod throttle;
+pub mod units;
+pub mod users;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, ConnectionError};
+use std::fmt;
+use std::time::Duration;
+
+/// A connection to either backend. Sqlite stays last, as diesel's MultiConnection wants.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Errors of the storage layer. They carry facts; the web and CLI layers choose the words.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("no database connection available: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("cannot connect to the database {url}: {cause}")]
+    Connect { url: String, cause: String },
+    #[error("unsupported database URL {url}")]
+    UnsupportedUrl { url: String },
+    #[error("migrations failed: {0}")]
+    Migration(String),
+    #[error("record not found")]
+    NotFound,
+    #[error("record outside the caller's unit")]
+    OutOfScope,
+    #[error("already exists: {0}")]
+    Duplicate(String),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Which database engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A checked database URL: the backend is decided once, from the scheme.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    raw: String,
+    backend: Backend,
+}
+
+impl DatabaseUrl {
+    /// `postgres://…` or `postgresql://…` selects PostgreSQL; `sqlite://PATH` or a plain path
+    /// selects SQLite; any other scheme is refused rather than guessed.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let raw = raw.trim();
+        let backend = if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if raw.is_empty() || (raw.contains("://") && !raw.starts_with("sqlite://")) {
+            return Err(Error::UnsupportedUrl {
+                url: mask_password(raw),
+            });
+        } else {
+            Backend::Sqlite
+        };
+        Ok(DatabaseUrl {
+            raw: raw.to_string(),
+            backend,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL as given, for connecting. Never log this: use `masked`.
+    pub fn expose(&self) -> &str {
+        &self.raw
+    }
+
+    /// What SQLite opens: the path without the `sqlite://` prefix.
+    fn sqlite_path(&self) -> &str {
+        self.raw.strip_prefix("sqlite://").unwrap_or(&self.raw)
+    }
+
+    /// The URL with any password replaced by `***`, safe to print and log.
+    pub fn masked(&self) -> String {
+        mask_password(&self.raw)
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+/// Hides the password in `scheme://user:password@host/…` and in a `password=` parameter.
+pub fn mask_password(url: &str) -> String {
+    let mut masked = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            let (authority, tail) = rest.split_at(authority_end);
+            match authority.rsplit_once('@') {
+                Some((user_info, host)) => match user_info.split_once(':') {
+                    Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+                    None => url.to_string(),
+                },
+                None => url.to_string(),
+            }
+        }
+        None => url.to_string(),
+    };
+    if let Some(start) = masked.find("password=") {
+        let value_start = start + "password=".len();
+        let value_end = masked[value_start..]
+            .find('&')
+            .map_or(masked.len(), |offset| value_start + offset);
+        masked.replace_range(value_start..value_end, "***");
+    }
+    masked
+}
+
+/// Per-connection SQLite settings: WAL so readers never wait for the writer, a busy timeout
+/// so writers queue instead of failing, and foreign keys (off by default in SQLite).
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                              PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+
+/// Opens connections of the backend the URL names, never falling back to another backend.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl Manager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Manager { url }
+    }
+
+    fn open(&self) -> std::result::Result<DbConn, ConnectionError> {
+        match self.url.backend() {
+            Backend::Postgres => PgConnection::establish(self.url.expose()).map(DbConn::Pg),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(self.url.sqlite_path())?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> std::result::Result<DbConn, ConnectionError> {
+        self.open()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> std::result::Result<(), ConnectionError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        // A dead PostgreSQL connection is caught by `is_valid` on checkout.
+        false
+    }
+}
+
+/// Opens one connection first so that a wrong URL is reported with the real cause, then
+/// builds the pool.
+pub fn connect(url: &DatabaseUrl) -> Result<Pool> {
+    let manager = Manager::new(url.clone());
+    manager.open().map_err(|error| Error::Connect {
+        url: url.masked(),
+        cause: error.to_string().trim().to_string(),
+    })?;
+    let max_size = match url.backend() {
+        Backend::Sqlite => 8,
+        Backend::Postgres => 16,
+    };
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .build(manager)
+        .map_err(Error::from)
+}
+
+/// Runs `work` in one transaction. On SQLite it starts with `BEGIN IMMEDIATE`, taking the
+/// write lock up front: a deferred transaction that reads and then writes fails with
+/// "database is locked" under concurrent writers instead of waiting for the busy timeout.
+pub fn transaction<T, E, F>(conn: &mut DbConn, work: F) -> std::result::Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> std::result::Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let is_sqlite_outermost = match conn {
+        DbConn::Sqlite(sqlite) => AnsiTransactionManager::transaction_manager_status_mut(sqlite)
+            .transaction_depth()
+            .map_err(E::from)?
+            .is_none(),
+        DbConn::Pg(_) => false,
+    };
+    if !is_sqlite_outermost {
+        return conn.transaction(work);
+    }
+    if let DbConn::Sqlite(sqlite) = conn {
+        AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    }
+    let outcome = work(conn);
+    let DbConn::Sqlite(sqlite) = conn else {
+        return outcome;
+    };
+    match outcome {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(sqlite)?;
+            Ok(value)
+        }
+        Err(error) => {
+            AnsiTransactionManager::rollback_transaction(sqlite)?;
+            Err(error)
+        }
+    }
+}
+
+/// The current time as stored: UTC, truncated to microseconds (PostgreSQL's precision) so a
+/// value reads back equal on both backends.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// Maps a unique-constraint violation to `Duplicate`, naming what was duplicated.
+pub fn duplicate_as(what: &str) -> impl FnOnce(diesel::result::Error) -> Error + '_ {
+    move |error| match error {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => Error::Duplicate(what.to_string()),
+        other => Error::Query(other),
+    }
+}
+
+/// Fresh text id for a new row.
+pub fn new_id() -> uuid::Uuid {
+    uuid::Uuid::new_v4()
+}
+
+/// Parses a stored text id into its typed form, reporting corruption instead of panicking.
+pub fn parse_id<T: std::str::FromStr>(text: &str) -> Result<T> {
+    text.parse()
+        .map_err(|_| Error::Corrupt(format!("invalid id {text}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_is_chosen_from_the_scheme() {
+        let pg = DatabaseUrl::parse("postgres://u:secret@localhost/db").unwrap();
+        assert_eq!(pg.backend(), Backend::Postgres);
+        assert_eq!(pg.masked(), "postgres://u:***@localhost/db");
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://localhost/db")
+                .unwrap()
+                .backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            DatabaseUrl::parse("pingcha.sqlite3").unwrap().backend(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db")
+                .unwrap()
+                .sqlite_path(),
+            "/tmp/x.db"
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("mysql://root:pw@localhost/x"),
+            Err(Error::UnsupportedUrl { url }) if url == "mysql://root:***@localhost/x"
+        ));
+        assert!(DatabaseUrl::parse("").is_err());
+    }
+
+    #[test]
+    fn password_parameters_are_masked() {
+        assert_eq!(
+            mask_password("postgres://localhost/db?user=a&password=hunter2&sslmode=require"),
+            "postgres://localhost/db?user=a&password=***&sslmode=require"
+        );
+        assert_eq!(mask_password("postgres://u@h/db"), "postgres://u@h/db");
+    }
+}

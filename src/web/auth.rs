@@ -1,0 +1,357 @@
+//! Who is calling, and may they: the session cookie, the access rule of every route (applied
+//! by `AccessControl`, which `routes.rs` wraps around each resource), CSRF checks on every
+//! state-changing request, and the `CurrentUser` extractor handlers take.
+
+use crate::domain::UnitScope;
+use crate::domain::people::{Account, Role};
+use crate::security;
+use crate::storage::sessions::{self, Session};
+use crate::web::AppState;
+use crate::web::error::WebError;
+use actix_web::body::EitherBody;
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::{Method, header};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
+use std::future::{Future, Ready, ready};
+use std::pin::Pin;
+use std::rc::Rc;
+
+pub const SESSION_COOKIE: &str = "pc_session";
+/// Double-submit token for forms shown before sign-in (the login form).
+pub const PRE_SESSION_CSRF_COOKIE: &str = "pc_csrf";
+pub const CSRF_FIELD: &str = "csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (login page, health check, stylesheet).
+    Public,
+    /// Any signed-in account.
+    AnyUser,
+    /// Signed-in accounts holding one of these roles.
+    Roles(&'static [Role]),
+}
+
+impl Access {
+    pub fn allows(self, role: Option<Role>) -> bool {
+        match (self, role) {
+            (Access::Public, _) => true,
+            (Access::AnyUser, Some(_)) => true,
+            (Access::Roles(roles), Some(role)) => roles.contains(&role),
+            (Access::AnyUser | Access::Roles(_), None) => false,
+        }
+    }
+}
+
+/// The session found for this request, if any; put in the request extensions by
+/// `AccessControl` before any handler runs.
+#[derive(Debug, Clone)]
+pub struct Viewer(pub Option<Session>);
+
+/// The signed-in account of the request; handlers on non-public routes take this.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub account: Account,
+    pub csrf_token: String,
+}
+
+impl CurrentUser {
+    /// What units this user may see; `Forbidden` for a center manager without a unit.
+    pub fn scope(&self) -> Result<UnitScope, WebError> {
+        UnitScope::for_user(self.account.role, self.account.unit_id).ok_or(WebError::Forbidden)
+    }
+
+    pub fn actor(&self, request: &HttpRequest) -> crate::storage::audit::Actor {
+        crate::storage::audit::Actor {
+            user_id: Some(self.account.id),
+            login: self.account.login.clone(),
+            client_ip: Some(client_ip(request)),
+        }
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = WebError;
+    type Future = Ready<Result<Self, WebError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let user = match request.extensions().get::<Viewer>() {
+            Some(Viewer(Some(session))) => Ok(CurrentUser {
+                account: session.account.clone(),
+                csrf_token: session.csrf_token.clone(),
+            }),
+            _ => Err(WebError::Unauthenticated),
+        };
+        ready(user)
+    }
+}
+
+/// The signed-in account if there is one, for public pages that adapt to it.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl FromRequest for MaybeUser {
+    type Error = WebError;
+    type Future = Ready<Result<Self, WebError>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = CurrentUser::from_request(request, payload)
+            .into_inner()
+            .ok();
+        ready(Ok(MaybeUser(user)))
+    }
+}
+
+/// The peer address. Forwarded headers are not trusted: they are set by the client unless a
+/// proxy overwrites them, and throttling must not be bypassable by a header.
+pub fn client_ip(request: &HttpRequest) -> String {
+    request
+        .peer_addr()
+        .map(|address| address.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+pub fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// The session cookie for a new session.
+pub fn session_cookie(token: &str, secure: bool, max_age_hours: i64) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token.to_string())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(CookieDuration::hours(max_age_hours))
+        .finish()
+}
+
+/// A cookie that tells the browser to forget `name`.
+pub fn removal_cookie(name: &'static str, secure: bool) -> Cookie<'static> {
+    let mut cookie = Cookie::build(name, "")
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .finish();
+    cookie.make_removal();
+    cookie
+}
+
+/// The pre-session CSRF cookie for the login form.
+pub fn pre_session_cookie(token: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(PRE_SESSION_CSRF_COOKIE, token.to_string())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .finish()
+}
+
+/// Applies one resource's access rules (per method) and the CSRF check.
+pub struct AccessControl {
+    rules: Rc<Vec<(Method, Access)>>,
+}
+
+impl AccessControl {
+    pub fn new(rules: Vec<(Method, Access)>) -> Self {
+        AccessControl {
+            rules: Rc::new(rules),
+        }
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for AccessControl
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = AccessControlService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(AccessControlService {
+            service: Rc::new(service),
+            rules: Rc::clone(&self.rules),
+        }))
+    }
+}
+
+pub struct AccessControlService<S> {
+    service: Rc<S>,
+    rules: Rc<Vec<(Method, Access)>>,
+}
+
+type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+impl<S, B> Service<ServiceRequest> for AccessControlService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Future = LocalFuture<Result<Self::Response, Self::Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, mut request: ServiceRequest) -> Self::Future {
+        let service = Rc::clone(&self.service);
+        let access = self
+            .rules
+            .iter()
+            .find(|(method, _)| method == request.method())
+            .map(|(_, access)| *access);
+        Box::pin(async move {
+            // No rule for this method: actix answers 405 without running any handler.
+            if let Some(access) = access
+                && let Err(rejection) = authorize(&mut request, access).await
+            {
+                return Ok(request.into_response(rejection).map_into_right_body());
+            }
+            service
+                .call(request)
+                .await
+                .map(ServiceResponse::map_into_left_body)
+        })
+    }
+}
+
+/// Looks up the session, checks the route's access rule, then the CSRF token.
+async fn authorize(request: &mut ServiceRequest, access: Access) -> Result<(), HttpResponse> {
+    let api = is_api(request.path());
+    let reject = |error: WebError| {
+        if api {
+            error.json_response()
+        } else {
+            error.error_response()
+        }
+    };
+    let session = load_session(request).await.map_err(reject)?;
+    request.extensions_mut().insert(Viewer(session.clone()));
+    let role = session.as_ref().map(|session| session.account.role);
+    if !access.allows(role) {
+        if session.is_none() && !api && request.method() == Method::GET {
+            return Err(redirect_to_login(request));
+        }
+        let error = if session.is_none() {
+            WebError::Unauthenticated
+        } else {
+            WebError::Forbidden
+        };
+        return Err(reject(error));
+    }
+    if !is_safe(request.method()) {
+        let expected = match &session {
+            Some(session) => Some(session.csrf_token.clone()),
+            None => request
+                .cookie(PRE_SESSION_CSRF_COOKIE)
+                .map(|cookie| cookie.value().to_string()),
+        };
+        let presented = presented_csrf(request).await;
+        let valid = matches!((&expected, &presented),
+            (Some(expected), Some(presented)) if !expected.is_empty() && security::constant_time_eq(expected, presented));
+        if !valid {
+            tracing::warn!(path = %request.path(), "csrf token missing or wrong");
+            return Err(reject(WebError::Csrf));
+        }
+    }
+    Ok(())
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+async fn load_session(request: &ServiceRequest) -> Result<Option<Session>, WebError> {
+    let Some(token) = request
+        .cookie(SESSION_COOKIE)
+        .map(|cookie| cookie.value().to_string())
+    else {
+        return Ok(None);
+    };
+    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
+        return Err(WebError::internal("application state missing"));
+    };
+    let token_hash = security::sha256_hex(token.as_bytes());
+    state
+        .db(move |conn| Ok(sessions::lookup(conn, &token_hash, crate::storage::now())?))
+        .await
+}
+
+fn redirect_to_login(request: &ServiceRequest) -> HttpResponse {
+    let next = request
+        .uri()
+        .path_and_query()
+        .map(|path| path.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/login?{query}")))
+        .finish()
+}
+
+/// The token from the `X-CSRF-Token` header, the `csrf` query parameter (multipart forms),
+/// or the `csrf` field of a URL-encoded body (which is read and put back for the handler).
+async fn presented_csrf(request: &mut ServiceRequest) -> Option<String> {
+    if let Some(value) = request
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|value| value.to_str().ok())
+    {
+        return Some(value.to_string());
+    }
+    if let Some(token) = field_of(request.query_string().as_bytes(), CSRF_FIELD) {
+        return Some(token);
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return None;
+    }
+    let body = request.extract::<web::Bytes>().await.ok()?;
+    let token = field_of(&body, CSRF_FIELD);
+    request.set_payload(Payload::from(body));
+    token
+}
+
+fn field_of(encoded: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(encoded)
+        .ok()?
+        .into_iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_rules() {
+        let admin_only = Access::Roles(&[Role::BureauAdmin]);
+        assert!(Access::Public.allows(None));
+        assert!(!Access::AnyUser.allows(None));
+        assert!(Access::AnyUser.allows(Some(Role::Leader)));
+        assert!(admin_only.allows(Some(Role::BureauAdmin)));
+        assert!(!admin_only.allows(Some(Role::Leader)));
+        assert!(!admin_only.allows(None));
+    }
+
+    #[test]
+    fn csrf_field_is_found_in_url_encoded_bodies() {
+        assert_eq!(
+            field_of(b"a=1&csrf=abc%20d", "csrf").as_deref(),
+            Some("abc d")
+        );
+        assert_eq!(field_of(b"a=1", "csrf"), None);
+    }
+}

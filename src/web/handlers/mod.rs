@@ -1,0 +1,59 @@
+//! Request handlers by feature. A page and its JSON twin share one code path: both call the
+//! same storage function and differ only in how the result is written.
+
+pub mod account;
+pub mod admin_users;
+pub mod assets;
+pub mod audit;
+pub mod health;
+pub mod home;
+pub mod login;
+pub mod people;
+pub mod units;
+
+use crate::web::auth::{CurrentUser, MaybeUser, is_api};
+use crate::web::error::{WebError, WebResult};
+use crate::web::render;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::Value;
+
+/// Renders `template` inside the layout, adding the common `page` object to `data`.
+pub fn page(
+    request: &HttpRequest,
+    template: &str,
+    title: &str,
+    user: Option<&CurrentUser>,
+    mut data: Value,
+) -> WebResult<HttpResponse> {
+    let context = render::page_context(
+        title,
+        user.map(|user| &user.account),
+        user.map(|user| user.csrf_token.as_str()),
+        request.path(),
+    );
+    if let Value::Object(map) = &mut data {
+        map.insert("page".into(), context);
+    }
+    let body = render::render(template, &data).map_err(WebError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+/// 303 See Other: where a form post sends the browser next.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .finish()
+}
+
+/// The fallback for unknown paths: a friendly page, or JSON under /api.
+pub async fn not_found(request: HttpRequest, _user: MaybeUser) -> HttpResponse {
+    if is_api(request.path()) {
+        WebError::NotFound.json_response()
+    } else {
+        actix_web::ResponseError::error_response(&WebError::NotFound)
+    }
+}

@@ -1,0 +1,38 @@
+//! The reviewer pool (评查员库): who may be placed on cross-check teams.
+
+use crate::storage::people;
+use crate::web::AppState;
+use crate::web::auth::CurrentUser;
+use crate::web::error::{ApiError, WebResult};
+use crate::web::handlers::page;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+
+pub async fn list(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> WebResult<HttpResponse> {
+    let scope = user.scope()?;
+    let members = state.db(move |conn| Ok(people::list(conn, scope)?)).await?;
+    let leaders = members
+        .iter()
+        .filter(|member| member.person.may_lead)
+        .count();
+    page(
+        &request,
+        "people/list",
+        "评查员库",
+        Some(&user),
+        json!({ "people": members, "count": members.len(), "leaders": leaders }),
+    )
+}
+
+pub async fn api_list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, ApiError> {
+    let scope = user.scope()?;
+    let members = state.db(move |conn| Ok(people::list(conn, scope)?)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "people": members })))
+}

@@ -1,0 +1,46 @@
+//! Every Chinese sentence the server writes, in one place, so wording stays consistent and
+//! reviewable by the bureau.
+
+pub const NOT_FOUND: &str = "您要找的页面或记录不存在，可能已被删除或地址有误。";
+pub const FORBIDDEN: &str = "您的账户无权访问此页面或记录。如需权限，请联系本局管理员。";
+pub const UNAUTHENTICATED: &str = "请先登录。";
+pub const CSRF: &str = "表单已过期或来源无法验证，请返回上一页刷新后重新提交。";
+pub const THROTTLED: &str = "登录失败次数过多，请15分钟后再试。";
+pub const UNAVAILABLE: &str = "数据库暂时无法连接，请稍后重试。如持续出现，请联系本局管理员。";
+pub const INTERNAL: &str = "系统内部错误，已记录。请将下方的请求编号告知管理员。";
+pub const BAD_LOGIN: &str = "用户名或密码错误。";
+pub const LOGIN_REQUIRED_FIELDS: &str = "请输入用户名和密码。";
+pub const PASSWORD_CHANGED: &str = "密码已修改，请使用新密码重新登录。";
+pub const PASSWORD_MISMATCH: &str = "两次输入的新密码不一致。";
+pub const CURRENT_PASSWORD_WRONG: &str = "当前密码不正确。";
+pub const USER_CREATED: &str = "账户已创建。";
+pub const USER_UPDATED: &str = "账户已更新。";
+pub const LOGIN_TAKEN: &str = "该用户名已被使用，请换一个。";
+pub const UNKNOWN_UNIT: &str = "所选单位不存在。";
+pub const UNKNOWN_ROLE: &str = "所选角色不存在。";
+
+/// The sentence for a rejected new account, naming the field at fault.
+pub fn account_error(error: &crate::domain::people::AccountError) -> String {
+    use crate::domain::people::AccountError;
+    match error {
+        AccountError::BadLogin => "用户名须为3至32位字母、数字或“._-”。".to_string(),
+        AccountError::EmptyName => "姓名不能为空。".to_string(),
+        AccountError::MissingUnit => "中心负责人账户必须指定所属单位。".to_string(),
+        AccountError::WeakPassword(min) => format!("密码至少需要{min}个字符。"),
+    }
+}
+
+/// The page titles of the error pages.
+pub fn status_title(status: u16) -> &'static str {
+    match status {
+        400 => "请求有误",
+        401 => "需要登录",
+        403 => "无权访问",
+        404 => "未找到",
+        409 => "数据冲突",
+        413 => "文件过大",
+        429 => "请稍后再试",
+        503 => "服务暂不可用",
+        _ => "系统错误",
+    }
+}

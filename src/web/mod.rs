@@ -1,0 +1,104 @@
+//! The web layer: actix-web + handlebars over `domain` and `storage`. `routes.rs` is the one
+//! route table and says who may call every route.
+
+pub mod auth;
+pub mod error;
+pub mod handlers;
+pub mod messages;
+pub mod render;
+pub mod routes;
+
+use crate::storage::{DbConn, Pool};
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use error::WebError;
+use std::net::TcpListener;
+
+/// Settings the web layer needs, checked by the CLI before they get here.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure`: on when Pingcha is served over HTTPS (directly or via a proxy).
+    pub secure_cookies: bool,
+    /// How long a session lasts after sign-in.
+    pub session_hours: i64,
+    /// Worker threads; None lets actix use one per core.
+    pub workers: Option<usize>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: false,
+            session_hours: 12,
+            workers: None,
+        }
+    }
+}
+
+/// What every handler can reach. Nothing here is per-process state that another server on
+/// the same database would lack: sessions, throttling and data all live in the database.
+pub struct AppState {
+    pub pool: Pool,
+    pub config: WebConfig,
+}
+
+impl AppState {
+    /// Runs blocking database work on the thread pool with a pooled connection.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, WebError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, WebError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get().map_err(|error| {
+                tracing::warn!(%error, "no database connection");
+                WebError::Unavailable
+            })?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// A bound, not yet running server. Binding happens in `build` so port 0 works and `port`
+/// reports the real port (tests rely on this).
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn build(listener: TcpListener, pool: Pool, config: WebConfig) -> std::io::Result<Self> {
+        render::check().map_err(std::io::Error::other)?;
+        let port = listener.local_addr()?.port();
+        let workers = config.workers;
+        let state = web::Data::new(AppState { pool, config });
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::FormConfig::default().limit(1024 * 1024))
+                .configure(routes::configure)
+                .default_service(web::to(handlers::not_found))
+        })
+        .shutdown_timeout(10);
+        if let Some(workers) = workers {
+            server = server.workers(workers);
+        }
+        let server = server.listen(listener)?.run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server from another task (tests, signals).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,121 @@
+//! Handlebars, strict mode, templates compiled into the binary. Pages get a common `page`
+//! object (title, the signed-in user, navigation for their role, CSRF token); `{{ }}` escapes
+//! everything, and templates never use `{{{ }}}` for user data.
+
+use crate::domain::people::{Account, Role};
+use crate::web::messages;
+use handlebars::Handlebars;
+use rust_embed::RustEmbed;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::sync::LazyLock;
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+#[exclude = "assets/*"]
+struct TemplateFiles;
+
+#[derive(RustEmbed)]
+#[folder = "templates/assets/"]
+pub struct Assets;
+
+static TEMPLATES: LazyLock<Result<Handlebars<'static>, String>> = LazyLock::new(load);
+
+fn load() -> Result<Handlebars<'static>, String> {
+    let mut registry = Handlebars::new();
+    registry.set_strict_mode(true);
+    registry.set_dev_mode(false);
+    registry
+        .register_embed_templates_with_extension::<TemplateFiles>(".hbs")
+        .map_err(|error| error.to_string())?;
+    Ok(registry)
+}
+
+/// Fails at start-up, not at the first request, when a template does not compile.
+pub fn check() -> Result<(), String> {
+    TEMPLATES.as_ref().map(|_| ()).map_err(Clone::clone)
+}
+
+/// Renders a template with `data`; errors name the template and the missing value.
+pub fn render(name: &str, data: &Value) -> Result<String, String> {
+    let registry = TEMPLATES.as_ref().map_err(Clone::clone)?;
+    registry
+        .render(name, data)
+        .map_err(|error| error.to_string())
+}
+
+/// One link in the navigation bar.
+#[derive(Debug, Clone, Serialize)]
+pub struct NavLink {
+    pub href: String,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// The navigation a role sees; later capabilities add their entries here.
+pub fn navigation(account: &Account, current_path: &str) -> Vec<NavLink> {
+    let mut links: Vec<(String, &'static str)> = vec![("/".into(), "首页")];
+    match account.role {
+        Role::BureauAdmin => {
+            links.push(("/units".into(), "单位"));
+            links.push(("/people".into(), "评查员库"));
+            links.push(("/admin/users".into(), "账户管理"));
+            links.push(("/admin/audit".into(), "审计日志"));
+        }
+        Role::Leader => {
+            links.push(("/units".into(), "单位"));
+            links.push(("/people".into(), "评查员库"));
+        }
+        Role::CenterManager => {
+            if let Some(unit) = account.unit_id {
+                links.push((format!("/units/{unit}"), "本单位"));
+            }
+        }
+        Role::Reviewer => {}
+    }
+    links
+        .into_iter()
+        .map(|(href, label)| NavLink {
+            active: if href == "/" {
+                current_path == "/"
+            } else {
+                current_path.starts_with(&href)
+            },
+            href,
+            label,
+        })
+        .collect()
+}
+
+/// The common part of every page.
+pub fn page_context(
+    title: &str,
+    account: Option<&Account>,
+    csrf: Option<&str>,
+    path: &str,
+) -> Value {
+    json!({
+        "title": title,
+        "user": account.map(|account| json!({
+            "display_name": account.display_name,
+            "login": account.login,
+            "role": account.role.code(),
+            "role_label": account.role.label(),
+        })),
+        "nav": account.map(|account| navigation(account, path)).unwrap_or_default(),
+        "csrf": csrf,
+        "flash": Value::Null,
+    })
+}
+
+/// The friendly error page; falls back to plain text if even the template fails.
+pub fn error_page(status: u16, message: &str, request_id: Option<&str>) -> String {
+    let title = messages::status_title(status);
+    let data = json!({
+        "page": page_context(title, None, None, ""),
+        "status": status,
+        "message": message,
+        "request_id": request_id,
+    });
+    render("errors/error", &data).unwrap_or_else(|_| format!("{status} {title}: {message}"))
+}

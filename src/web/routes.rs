@@ -1,0 +1,110 @@
+//! THE route table: every route with its method, path, handler and who may call it. The
+//! access rule is applied by `auth::AccessControl` around each resource, so a route cannot be
+//! registered without one, and the route × role tests walk this same table.
+
+use crate::domain::people::Role;
+use crate::web::auth::{Access, AccessControl};
+use crate::web::handlers::{
+    account, admin_users, assets, audit, health, home, login, people, units,
+};
+use actix_web::http::Method;
+use actix_web::web;
+
+/// One route: the handler is a function building the actix route, so the table stays data.
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub build: fn() -> actix_web::Route,
+}
+
+macro_rules! route {
+    ($method:ident, $path:expr, $handler:path, $access:expr) => {
+        RouteSpec {
+            method: Method::$method,
+            path: $path,
+            access: $access,
+            build: || web::method(Method::$method).to($handler),
+        }
+    };
+}
+
+const ADMIN: Access = Access::Roles(&[Role::BureauAdmin]);
+/// Administrators and leadership: everything read-only across all units.
+const ADMIN_LEADER: Access = Access::Roles(&[Role::BureauAdmin, Role::Leader]);
+/// Unit pages: center managers see only their own unit (enforced by `UnitScope`).
+const UNIT_READERS: Access = Access::Roles(&[Role::BureauAdmin, Role::Leader, Role::CenterManager]);
+
+pub fn table() -> Vec<RouteSpec> {
+    vec![
+        // Public: sign-in, health, static files.
+        route!(GET, "/login", login::form, Access::Public),
+        route!(POST, "/login", login::submit, Access::Public),
+        route!(GET, "/healthz", health::check, Access::Public),
+        route!(GET, "/assets/{name}", assets::file, Access::Public),
+        // Every signed-in account.
+        route!(GET, "/", home::dashboard, Access::AnyUser),
+        route!(POST, "/logout", login::logout, Access::AnyUser),
+        route!(
+            GET,
+            "/account/password",
+            account::password_form,
+            Access::AnyUser
+        ),
+        route!(
+            POST,
+            "/account/password",
+            account::change_password,
+            Access::AnyUser
+        ),
+        route!(GET, "/api/me", account::me, Access::AnyUser),
+        // Units and the reviewer pool.
+        route!(GET, "/units", units::list, UNIT_READERS),
+        route!(GET, "/units/{id}", units::show, UNIT_READERS),
+        route!(GET, "/api/units", units::api_list, UNIT_READERS),
+        route!(GET, "/api/units/{id}", units::api_show, UNIT_READERS),
+        route!(GET, "/people", people::list, ADMIN_LEADER),
+        route!(GET, "/api/people", people::api_list, ADMIN_LEADER),
+        // The bureau administrator's pages.
+        route!(GET, "/admin/users", admin_users::list, ADMIN),
+        route!(POST, "/admin/users", admin_users::create, ADMIN),
+        route!(
+            POST,
+            "/admin/users/{id}/active",
+            admin_users::set_active,
+            ADMIN
+        ),
+        route!(
+            POST,
+            "/admin/users/{id}/password",
+            admin_users::reset_password,
+            ADMIN
+        ),
+        route!(GET, "/api/users", admin_users::api_list, ADMIN),
+        route!(POST, "/api/users", admin_users::api_create, ADMIN),
+        route!(GET, "/admin/audit", audit::list, ADMIN),
+    ]
+}
+
+/// Registers the table: one resource per path, wrapped in its access rules.
+pub fn configure(config: &mut web::ServiceConfig) {
+    let table = table();
+    let mut paths: Vec<&'static str> = Vec::new();
+    for spec in &table {
+        if !paths.contains(&spec.path) {
+            paths.push(spec.path);
+        }
+    }
+    for path in paths {
+        let specs: Vec<&RouteSpec> = table.iter().filter(|spec| spec.path == path).collect();
+        let rules = specs
+            .iter()
+            .map(|spec| (spec.method.clone(), spec.access))
+            .collect();
+        let mut resource = web::resource(path);
+        for spec in &specs {
+            resource = resource.route((spec.build)());
+        }
+        config.service(resource.wrap(AccessControl::new(rules)));
+    }
+}
