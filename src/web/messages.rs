@@ -8,6 +8,7 @@ pub const CSRF: &str = "表单已过期或来源无法验证，请返回上一�
 pub const THROTTLED: &str = "登录失败次数过多，请15分钟后再试。";
 pub const UNAVAILABLE: &str = "数据库暂时无法连接，请稍后重试。如持续出现，请联系本局管理员。";
 pub const INTERNAL: &str = "系统内部错误，已记录。请将下方的请求编号告知管理员。";
+pub const BAD_INPUT: &str = "提交的内容不完整或格式有误：";
 pub const BAD_LOGIN: &str = "用户名或密码错误。";
 pub const LOGIN_REQUIRED_FIELDS: &str = "请输入用户名和密码。";
 pub const PASSWORD_CHANGED: &str = "密码已修改，请使用新密码重新登录。";

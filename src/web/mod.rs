@@ -61,6 +61,16 @@ impl AppState {
     }
 }
 
+/// Malformed forms, JSON or query strings: a 400 in the caller's format, saying what was wrong.
+fn bad_input(error: &dyn std::fmt::Display, request: &actix_web::HttpRequest) -> actix_web::Error {
+    let error = WebError::BadRequest(format!("{}{error}", messages::BAD_INPUT));
+    if auth::is_api(request.path()) {
+        error::ApiError(error).into()
+    } else {
+        error.into()
+    }
+}
+
 /// A bound, not yet running server. Binding happens in `build` so port 0 works and `port`
 /// reports the real port (tests rely on this).
 pub struct Application {
@@ -77,7 +87,19 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .app_data(web::FormConfig::default().limit(1024 * 1024))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(1024 * 1024)
+                        .error_handler(|error, request| bad_input(&error, request)),
+                )
+                .app_data(
+                    web::JsonConfig::default()
+                        .error_handler(|error, request| bad_input(&error, request)),
+                )
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|error, request| bad_input(&error, request)),
+                )
                 .configure(routes::configure)
                 .default_service(web::to(handlers::not_found))
         })

@@ -1,1 +1,21 @@
+//! The one integration-test binary. Each test starts the real app on port 0 with a fresh
+//! database: a temporary SQLite file, or — with `PINGCHA_TEST_BACKEND=postgres` — a randomly
+//! named PostgreSQL database that is dropped afterwards. PostgreSQL is never skipped: when
+//! it is selected and unreachable, the tests fail.
+//!
+//! Modules:
+//! - `access`: the route table × roles matrix, anonymous redirects, 403s.
+//! - `auth`: sign-in, sign-out, throttling, CSRF, session fixation, cookies, audit of logins.
+//! - `units`: unit scoping (a center manager sees only their own unit), the JSON API.
+//! - `accounts`: creating and changing accounts through the pages and the API.
+//! - `migrations`: both migration folders apply on empty databases and every down reverses
+//!   its up.
+//! - `cli`: the binary's commands and its one-line errors.
 
+mod access;
+mod accounts;
+mod auth;
+mod cli;
+mod helpers;
+mod migrations;
+mod units;

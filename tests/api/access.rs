@@ -1,0 +1,157 @@
+//! The route table × roles matrix: every route, as every role and anonymous, gets the outcome
+//! its access rule promises.
+
+use crate::helpers::{Client, TestApp, spawn_app};
+use awc::http::StatusCode;
+use pingcha::domain::people::Role;
+use pingcha::web::auth::Access;
+use pingcha::web::routes;
+
+/// Demo login per role.
+fn login_for(role: Role) -> &'static str {
+    match role {
+        Role::BureauAdmin => "admin",
+        Role::Reviewer => "reviewer",
+        Role::CenterManager => "manager",
+        Role::Leader => "leader",
+    }
+}
+
+/// A concrete path for a route pattern: ids the caller may see, so that a refusal can only
+/// come from the role rule.
+fn concrete_path(app: &TestApp, pattern: &str) -> String {
+    let own_unit = app.unit_id("XQ");
+    let mut conn = app.conn();
+    let leader = pingcha::storage::users::find_by_login(&mut conn, "leader")
+        .unwrap()
+        .unwrap()
+        .0;
+    pattern
+        .replace("/units/{id}", &format!("/units/{own_unit}"))
+        .replace("/users/{id}", &format!("/users/{}", leader.id))
+        .replace("{name}", "app.css")
+}
+
+async fn send(
+    client: &mut Client,
+    method: &str,
+    path: &str,
+    csrf: Option<&str>,
+) -> crate::helpers::Reply {
+    match method {
+        "GET" => client.get(path).await,
+        _ => {
+            let fields: Vec<(&str, &str)> =
+                csrf.map(|token| vec![("csrf", token)]).unwrap_or_default();
+            client.post_raw_form(path, &fields).await
+        }
+    }
+}
+
+#[actix_rt::test]
+async fn every_route_answers_every_role_as_its_rule_says() {
+    let app = spawn_app().await;
+    let mut table = routes::table();
+    // Sign-out ends the session the matrix is using: check it last.
+    table.sort_by_key(|spec| spec.path == "/logout");
+    let mut checked = 0;
+    for role in [
+        None,
+        Some(Role::BureauAdmin),
+        Some(Role::Reviewer),
+        Some(Role::CenterManager),
+        Some(Role::Leader),
+    ] {
+        for spec in &table {
+            let mut client = match role {
+                Some(role) => app.login_as(login_for(role)).await,
+                None => app.client(),
+            };
+            let csrf = match role {
+                Some(_) => Some(client.csrf_token().await),
+                None => None,
+            };
+            let path = concrete_path(&app, spec.path);
+            let reply = send(&mut client, spec.method.as_str(), &path, csrf.as_deref()).await;
+            let allowed = spec.access.allows(role);
+            let context = format!(
+                "{} {} as {:?}: {} {}",
+                spec.method,
+                path,
+                role,
+                reply.status,
+                reply.body.chars().take(200).collect::<String>()
+            );
+            if allowed {
+                assert!(
+                    !matches!(
+                        reply.status,
+                        StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED | StatusCode::NOT_FOUND
+                    ) || (spec.access == Access::Public
+                        && spec.path == "/login"
+                        && spec.method == "POST"),
+                    "allowed but refused: {context}"
+                );
+                assert!(
+                    reply.status != StatusCode::INTERNAL_SERVER_ERROR,
+                    "server error: {context}"
+                );
+            } else if role.is_none() {
+                let api = path.starts_with("/api/");
+                if spec.method == "GET" && !api {
+                    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{context}");
+                    assert!(
+                        reply
+                            .location()
+                            .unwrap_or_default()
+                            .starts_with("/login?next="),
+                        "{context}"
+                    );
+                } else {
+                    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{context}");
+                }
+            } else {
+                assert_eq!(reply.status, StatusCode::FORBIDDEN, "{context}");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, table.len() * 5);
+}
+
+#[actix_rt::test]
+async fn unknown_paths_get_a_friendly_page() {
+    let app = spawn_app().await;
+    let mut client = app.login_as("admin").await;
+    let reply = client.get("/no/such/page").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(reply.body.contains("您要找的页面或记录不存在"));
+    let reply = client.get("/api/no-such-thing").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.json()["error"], "not_found");
+}
+
+#[actix_rt::test]
+async fn each_role_sees_its_own_navigation_in_chinese() {
+    let app = spawn_app().await;
+    for (login, expected, absent) in [
+        ("admin", vec!["账户管理", "审计日志", "评查员库"], vec![]),
+        ("leader", vec!["单位", "评查员库"], vec!["账户管理"]),
+        ("manager", vec!["本单位"], vec!["评查员库", "账户管理"]),
+        (
+            "reviewer",
+            vec!["我的评查工作"],
+            vec!["单位</a>", "账户管理"],
+        ),
+    ] {
+        let mut client = app.login_as(login).await;
+        let home = client.get("/").await;
+        assert_eq!(home.status, StatusCode::OK);
+        for text in expected {
+            assert!(home.body.contains(text), "{login} should see {text}");
+        }
+        for text in absent {
+            assert!(!home.body.contains(text), "{login} should not see {text}");
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! The binary as an operator uses it: one clear line for a bad database URL (password
+//! masked), accounts from standard input, migrate and demo.
+
+use crate::helpers::TestDb;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn pingcha(args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pingcha"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "error")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn serve_stops_with_one_clear_line_on_a_bad_database_url() {
+    for (url, expected) in [
+        (
+            "postgres://pingcha:s3cret-pw@127.0.0.1:1/pingcha",
+            "无法连接数据库 postgres://pingcha:***@127.0.0.1:1/pingcha",
+        ),
+        (
+            "mysql://root:s3cret-pw@localhost/x",
+            "不支持的数据库地址 mysql://root:***@localhost/x",
+        ),
+        (
+            "/nonexistent-dir/sub/pingcha.sqlite3",
+            "无法连接数据库 /nonexistent-dir/sub/pingcha.sqlite3",
+        ),
+    ] {
+        let (ok, stdout, stderr) = pingcha(
+            &["serve", "--database-url", url, "--bind", "127.0.0.1:0"],
+            None,
+        );
+        assert!(!ok, "{url}: serve must fail");
+        assert!(stdout.is_empty(), "{url}: {stdout}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{url}: one line expected, got {stderr}");
+        assert!(lines[0].starts_with("错误："), "{stderr}");
+        assert!(lines[0].contains(expected), "{url}: {stderr}");
+        assert!(!stderr.contains("s3cret-pw"), "password leaked: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn accounts_are_created_from_standard_input_and_demo_loads_once() {
+    let db = TestDb::new();
+    let url = db.url.as_str();
+    let (ok, stdout, stderr) = pingcha(&["--database-url", url, "migrate"], None);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("已在"), "{stdout}");
+    let (ok, stdout, stderr) = pingcha(&["--database-url", url, "demo"], None);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("11 个单位，60 名评查员，12 家律师事务所"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("admin"));
+    let (ok, _, stderr) = pingcha(&["--database-url", url, "demo"], None);
+    assert!(!ok);
+    assert!(stderr.contains("已有数据"), "{stderr}");
+
+    let add = [
+        "--database-url",
+        url,
+        "user",
+        "add",
+        "--login",
+        "clerk01",
+        "--name",
+        "王玥",
+        "--role",
+        "center_manager",
+        "--unit",
+        "LW",
+    ];
+    let (ok, stdout, stderr) = pingcha(&add, Some("strong-password\n"));
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("已创建账户 clerk01（中心负责人）"),
+        "{stdout}"
+    );
+    let (ok, _, stderr) = pingcha(&add, Some("strong-password\n"));
+    assert!(!ok);
+    assert!(stderr.contains("该用户名已被使用"), "{stderr}");
+    let bad_unit = [
+        "--database-url",
+        url,
+        "user",
+        "add",
+        "--login",
+        "clerk02",
+        "--name",
+        "某",
+        "--role",
+        "center_manager",
+        "--unit",
+        "NOPE",
+    ];
+    let (ok, _, stderr) = pingcha(&bad_unit, Some("strong-password\n"));
+    assert!(!ok);
+    assert!(stderr.contains("单位代码 NOPE 不存在"), "{stderr}");
+
+    let (ok, stdout, stderr) = pingcha(
+        &[
+            "--database-url",
+            url,
+            "user",
+            "passwd",
+            "--login",
+            "clerk01",
+        ],
+        Some("newer-password\n"),
+    );
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("已修改账户 clerk01 的密码"));
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    let (_, hash) = pingcha::storage::users::find_by_login(&mut conn, "clerk01")
+        .unwrap()
+        .unwrap();
+    assert!(pingcha::security::verify_password("newer-password", &hash));
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["demo", "--help"],
+        vec!["user", "--help"],
+        vec!["user", "add", "--help"],
+        vec!["user", "passwd", "--help"],
+    ] {
+        let (ok, stdout, _) = pingcha(&args, None);
+        assert!(ok, "{args:?}");
+        assert!(stdout.contains("Usage"), "{args:?}: {stdout}");
+    }
+}

@@ -1,0 +1,315 @@
+//! Test harness: fresh databases, the app on port 0, and a small cookie-keeping client.
+
+use awc::http::StatusCode;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use pingcha::storage::{self, DatabaseUrl, Pool};
+use pingcha::web::{Application, WebConfig};
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+
+pub const DEMO_PASSWORD: &str = pingcha::demo::DEMO_PASSWORD;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The backend under test, from `PINGCHA_TEST_BACKEND` (sqlite by default).
+pub fn backend() -> Backend {
+    match std::env::var("PINGCHA_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        Ok("sqlite") | Err(_) => Backend::Sqlite,
+        Ok(other) => panic!("PINGCHA_TEST_BACKEND must be sqlite or postgres, not {other}"),
+    }
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("PINGCHA_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A fresh, empty database that is removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    postgres_name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        match backend() {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = dir.path().join("test.sqlite3").display().to_string();
+                TestDb {
+                    url,
+                    postgres_name: None,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let name = format!("pingcha_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = PgConnection::establish(&admin_url).unwrap_or_else(|error| {
+                    panic!("PostgreSQL selected for tests but unreachable at {admin_url}: {error}")
+                });
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
+                let url = match admin_url.rsplit_once('/') {
+                    Some((base, _)) => format!("{base}/{name}"),
+                    None => panic!("PINGCHA_TEST_PG_URL needs a database path"),
+                };
+                TestDb {
+                    url,
+                    postgres_name: Some(name),
+                    _dir: None,
+                }
+            }
+        }
+    }
+
+    pub fn pool(&self) -> Pool {
+        storage::connect(&DatabaseUrl::parse(&self.url).unwrap()).unwrap()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = &self.postgres_name
+            && let Ok(mut admin) = PgConnection::establish(&postgres_admin_url())
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub pool: Pool,
+    handle: actix_web::dev::ServerHandle,
+    /// Kept so the database lives as long as the app (dropped after it).
+    _db: TestDb,
+}
+
+impl TestApp {
+    pub fn client(&self) -> Client {
+        Client::new(&self.address)
+    }
+
+    /// A client signed in as a demo login.
+    pub async fn login_as(&self, login: &str) -> Client {
+        let mut client = self.client();
+        let response = client.login(login, DEMO_PASSWORD).await;
+        assert_eq!(
+            response.status,
+            StatusCode::SEE_OTHER,
+            "login as {login}: {}",
+            response.body
+        );
+        client
+    }
+
+    pub fn conn(&self) -> storage::PooledConn {
+        self.pool.get().unwrap()
+    }
+
+    /// Runs `query` on the test database (raw SQL, for checks the app offers no route for).
+    pub fn unit_id(&self, code: &str) -> String {
+        let mut conn = self.conn();
+        storage::units::find_by_code(&mut conn, code)
+            .unwrap()
+            .unwrap_or_else(|| panic!("unit {code}"))
+            .id
+            .to_string()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
+/// The app on port 0 with migrations applied and the demo data loaded.
+pub async fn spawn_app() -> TestApp {
+    let app = spawn_empty_app().await;
+    let mut conn = app.conn();
+    pingcha::demo::load(&mut conn).expect("demo data");
+    drop(conn);
+    app
+}
+
+/// The app on port 0 with migrations applied and no data.
+pub async fn spawn_empty_app() -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        pingcha::telemetry::init("debug");
+    }
+    let db = TestDb::new();
+    let pool = db.pool();
+    storage::migrate::run_pending(&mut pool.get().unwrap()).expect("migrations");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let config = WebConfig {
+        workers: Some(2),
+        ..WebConfig::default()
+    };
+    let application = Application::build(listener, pool.clone(), config).expect("build app");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let handle = application.handle();
+    actix_web::rt::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        pool,
+        handle,
+        _db: db,
+    }
+}
+
+/// A response reduced to what tests look at.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: awc::http::header::HeaderMap,
+    pub set_cookies: Vec<String>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get("location")
+            .and_then(|value| value.to_str().ok())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+}
+
+/// A browser-like client: keeps cookies, never follows redirects.
+pub struct Client {
+    base: String,
+    http: awc::Client,
+    pub cookies: BTreeMap<String, String>,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        Client {
+            base: base.to_string(),
+            http: awc::Client::builder().disable_redirects().finish(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn finish(&mut self, request: awc::SendClientRequest) -> Reply {
+        let response = request.await;
+        let mut response = response.expect("request sent");
+        let body = response.body().limit(50 * 1024 * 1024).await.expect("body");
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get_all("set-cookie")
+            .filter_map(|value| value.to_str().ok().map(str::to_string))
+            .collect();
+        for cookie in &set_cookies {
+            let pair = cookie.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                let removed = cookie.contains("Max-Age=0") || value.is_empty();
+                if removed {
+                    self.cookies.remove(name.trim());
+                } else {
+                    self.cookies
+                        .insert(name.trim().to_string(), value.to_string());
+                }
+            }
+        }
+        Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            set_cookies,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        let request = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .insert_header(("cookie", self.cookie_header()));
+        self.finish(request.send()).await
+    }
+
+    /// POSTs a URL-encoded form exactly as given (add `csrf` yourself, or use `post_form`).
+    pub async fn post_raw_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .insert_header(("cookie", self.cookie_header()));
+        self.finish(request.send_form(&fields)).await
+    }
+
+    /// POSTs a form with this session's CSRF token added.
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let token = self.csrf_token().await;
+        let mut fields = fields.to_vec();
+        fields.push(("csrf", &token));
+        self.post_raw_form(path, &fields).await
+    }
+
+    pub async fn post_json(
+        &mut self,
+        path: &str,
+        body: &serde_json::Value,
+        csrf: Option<&str>,
+    ) -> Reply {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .insert_header(("cookie", self.cookie_header()));
+        if let Some(token) = csrf {
+            request = request.insert_header(("x-csrf-token", token));
+        }
+        self.finish(request.send_json(body)).await
+    }
+
+    /// The CSRF token bound to the current session.
+    pub async fn csrf_token(&mut self) -> String {
+        let me = self.get("/api/me").await;
+        assert_eq!(
+            me.status,
+            StatusCode::OK,
+            "csrf token needs a session: {}",
+            me.body
+        );
+        me.json()["csrf_token"].as_str().unwrap().to_string()
+    }
+
+    /// Opens the login form and submits it, as a browser would.
+    pub async fn login(&mut self, login: &str, password: &str) -> Reply {
+        let form = self.get("/login").await;
+        let token = hidden_value(&form.body, "csrf").expect("csrf field on the login form");
+        self.post_raw_form(
+            "/login",
+            &[("login", login), ("password", password), ("csrf", &token)],
+        )
+        .await
+    }
+}
+
+/// The value of `<input type="hidden" name="NAME" value="...">` in a page.
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
