@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod rubric_files;
 pub mod security;
 pub mod storage;
 pub mod telemetry;

@@ -3,6 +3,7 @@
 
 mod demo;
 mod migrate;
+mod rubric;
 mod serve;
 mod user;
 
@@ -48,15 +49,22 @@ pub enum Command {
     /// Manage login accounts.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Work with rubric files (评分标准).
+    #[command(subcommand)]
+    Rubric(rubric::RubricCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Rubric(command) = cli.command {
+        return rubric::run(command);
+    }
     let url = DatabaseUrl::parse(&cli.database_url).map_err(describe_storage_error)?;
     match cli.command {
         Command::Serve(args) => serve::run(&url, args),
         Command::Migrate => migrate::run(&url),
         Command::Demo => demo::run(&url),
         Command::User(command) => user::run(&url, command),
+        Command::Rubric(_) => Ok(()),
     }
 }
 

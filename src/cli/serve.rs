@@ -24,6 +24,10 @@ pub struct ServeArgs {
     #[arg(long, env = "PINGCHA_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: i64,
 
+    /// Folder of rubric files (评分标准) validated and snapshotted at start.
+    #[arg(long, env = "PINGCHA_RUBRICS_DIR", default_value = "scoring-rubrics")]
+    pub rubrics: std::path::PathBuf,
+
     /// Worker threads (default: one per CPU core).
     #[arg(long, env = "PINGCHA_WORKERS")]
     pub workers: Option<usize>,
@@ -31,6 +35,7 @@ pub struct ServeArgs {
 
 pub fn run(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
     let pool = super::open_database(url)?;
+    install_rubrics(&pool, &args.rubrics)?;
     if args.demo {
         let mut conn = pool.get()?;
         if demo::is_empty(&mut conn)? {
@@ -57,4 +62,38 @@ pub fn run(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         application.run_until_stopped().await
     })?;
     Ok(())
+}
+
+/// Refuses to start on an invalid rubric; a missing folder only warns (the snapshots already
+/// stored keep working).
+fn install_rubrics(pool: &crate::storage::Pool, dir: &std::path::Path) -> anyhow::Result<()> {
+    if !dir.is_dir() {
+        eprintln!(
+            "提示：评分标准目录 {} 不存在，仅使用数据库中已保存的评分标准。",
+            dir.display()
+        );
+        return Ok(());
+    }
+    let mut conn = pool.get()?;
+    match crate::rubric_files::install_dir(&mut conn, dir) {
+        Ok(installed) => {
+            tracing::info!(
+                loaded = installed.loaded,
+                new_versions = installed.new_versions,
+                "rubrics installed"
+            );
+            Ok(())
+        }
+        Err(crate::rubric_files::InstallError::Invalid(errors)) => {
+            for error in &errors {
+                eprintln!("{error}");
+            }
+            anyhow::bail!(
+                "评分标准目录 {} 中有 {} 处错误，服务未启动",
+                dir.display(),
+                errors.len()
+            )
+        }
+        Err(other) => Err(other.into()),
+    }
 }

@@ -4,6 +4,8 @@
 pub mod case_type;
 pub mod ids;
 pub mod people;
+pub mod rubric;
+pub mod scoring;
 
 pub use case_type::CaseType;
 pub use people::UnitScope;

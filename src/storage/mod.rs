@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod migrate;
 pub mod people;
+pub mod rubrics;
 pub mod schema;
 pub mod sessions;
 pub mod throttle;

@@ -117,4 +117,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     login_attempts,
     audit_log,
+    rubric_snapshots,
 );
+
+diesel::table! {
+    rubric_snapshots (content_hash) {
+        content_hash -> Text,
+        rubric_id -> Text,
+        title -> Text,
+        version -> Text,
+        method -> Text,
+        case_types -> Text,
+        file_name -> Text,
+        origin -> Text,
+        source -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}

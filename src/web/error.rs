@@ -20,6 +20,8 @@ pub enum WebError {
     /// The change collides with existing data; the message says with what.
     Conflict(String),
     Throttled,
+    /// An upload over its limit; the message names the limit.
+    PayloadTooLarge(String),
     Unavailable,
     Internal {
         request_id: String,
@@ -44,7 +46,9 @@ impl WebError {
             WebError::Forbidden => messages::FORBIDDEN.to_string(),
             WebError::Unauthenticated => messages::UNAUTHENTICATED.to_string(),
             WebError::Csrf => messages::CSRF.to_string(),
-            WebError::BadRequest(message) | WebError::Conflict(message) => message.clone(),
+            WebError::BadRequest(message)
+            | WebError::Conflict(message)
+            | WebError::PayloadTooLarge(message) => message.clone(),
             WebError::Throttled => messages::THROTTLED.to_string(),
             WebError::Unavailable => messages::UNAVAILABLE.to_string(),
             WebError::Internal { .. } => messages::INTERNAL.to_string(),
@@ -68,6 +72,7 @@ impl WebError {
             WebError::BadRequest(_) => "bad_request",
             WebError::Conflict(_) => "conflict",
             WebError::Throttled => "throttled",
+            WebError::PayloadTooLarge(_) => "payload_too_large",
             WebError::Unavailable => "unavailable",
             WebError::Internal { .. } => "internal",
         }
@@ -103,6 +108,7 @@ impl ResponseError for WebError {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }

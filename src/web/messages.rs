@@ -45,3 +45,6 @@ pub fn status_title(status: u16) -> &'static str {
         _ => "系统错误",
     }
 }
+
+pub const RUBRIC_FILE_MISSING: &str = "请选择要上传的评分标准文件（.toml）。";
+pub const RUBRIC_NOT_TEXT: &str = "文件不是 UTF-8 编码的文本，无法作为评分标准读取。";

@@ -7,6 +7,7 @@ pub mod handlers;
 pub mod messages;
 pub mod render;
 pub mod routes;
+pub mod upload;
 
 use crate::storage::{DbConn, Pool};
 use actix_web::dev::Server;

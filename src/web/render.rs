@@ -73,6 +73,7 @@ pub fn navigation(account: &Account, current_path: &str) -> Vec<NavLink> {
         }
         Role::Reviewer => {}
     }
+    links.push(("/rubrics".into(), "评分标准"));
     links
         .into_iter()
         .map(|(href, label)| NavLink {

@@ -5,7 +5,7 @@
 use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
-    account, admin_users, assets, audit, health, home, login, people, units,
+    account, admin_users, assets, audit, health, home, login, people, rubrics, units,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -65,6 +65,17 @@ pub fn table() -> Vec<RouteSpec> {
         route!(GET, "/api/units/{id}", units::api_show, UNIT_READERS),
         route!(GET, "/people", people::list, ADMIN_LEADER),
         route!(GET, "/api/people", people::api_list, ADMIN_LEADER),
+        // Rubrics (评分标准): everyone reads them; the administrator uploads new versions.
+        route!(GET, "/rubrics", rubrics::list, Access::AnyUser),
+        route!(POST, "/rubrics", rubrics::upload, ADMIN),
+        route!(GET, "/rubrics/{hash}", rubrics::show, Access::AnyUser),
+        route!(GET, "/api/rubrics", rubrics::api_list, Access::AnyUser),
+        route!(
+            GET,
+            "/api/rubrics/{hash}",
+            rubrics::api_show,
+            Access::AnyUser
+        ),
         // The bureau administrator's pages.
         route!(GET, "/admin/users", admin_users::list, ADMIN),
         route!(POST, "/admin/users", admin_users::create, ADMIN),

@@ -30,6 +30,7 @@ fn concrete_path(app: &TestApp, pattern: &str) -> String {
         .replace("/units/{id}", &format!("/units/{own_unit}"))
         .replace("/users/{id}", &format!("/users/{}", leader.id))
         .replace("{name}", "app.css")
+        .replace("{hash}", &app.rubric_hash("criminal"))
 }
 
 async fn send(

@@ -160,3 +160,58 @@ fn every_command_has_help() {
         assert!(stdout.contains("Usage"), "{args:?}: {stdout}");
     }
 }
+
+#[test]
+fn rubric_check_names_file_line_and_item() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let good = format!("{root}/scoring-rubrics/criminal.toml");
+    let (ok, stdout, stderr) = pingcha(&["rubric", "check", &good], None);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("全部通过校验"));
+    let broken = format!("{root}/tests/fixtures/rubrics/broken/deduction_over_item.toml");
+    let (ok, stdout, stderr) = pingcha(&["rubric", "check", &good, &broken], None);
+    assert!(!ok);
+    assert!(stdout.contains("deduction_over_item.toml 第"), "{stdout}");
+    assert!(stderr.contains("评分标准校验未通过"), "{stderr}");
+}
+
+#[test]
+fn serve_refuses_to_start_on_an_invalid_rubric_folder() {
+    let db = TestDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    std::fs::copy(
+        format!("{root}/scoring-rubrics/civil.toml"),
+        dir.path().join("civil.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        format!("{root}/tests/fixtures/rubrics/broken/duplicate_code.toml"),
+        dir.path().join("duplicate_code.toml"),
+    )
+    .unwrap();
+    let rubrics = dir.path().display().to_string();
+    let (ok, stdout, stderr) = pingcha(
+        &[
+            "--database-url",
+            &db.url,
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--rubrics",
+            &rubrics,
+        ],
+        None,
+    );
+    assert!(!ok, "{stdout}");
+    assert!(stderr.contains("duplicate_code.toml"), "{stderr}");
+    assert!(stderr.contains("服务未启动"), "{stderr}");
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    assert!(
+        pingcha::storage::rubrics::list(&mut conn)
+            .unwrap()
+            .is_empty(),
+        "nothing stored from a bad folder"
+    );
+}

@@ -116,7 +116,7 @@ impl TestApp {
         self.pool.get().unwrap()
     }
 
-    /// Runs `query` on the test database (raw SQL, for checks the app offers no route for).
+    /// The id of a demo unit by its code.
     pub fn unit_id(&self, code: &str) -> String {
         let mut conn = self.conn();
         storage::units::find_by_code(&mut conn, code)
@@ -124,6 +124,19 @@ impl TestApp {
             .unwrap_or_else(|| panic!("unit {code}"))
             .id
             .to_string()
+    }
+}
+
+impl TestApp {
+    /// The content hash of the current snapshot of a shipped rubric.
+    pub fn rubric_hash(&self, rubric_id: &str) -> String {
+        let mut conn = self.conn();
+        storage::rubrics::list(&mut conn)
+            .unwrap()
+            .into_iter()
+            .find(|snapshot| snapshot.rubric_id == rubric_id)
+            .unwrap_or_else(|| panic!("rubric {rubric_id}"))
+            .content_hash
     }
 }
 
@@ -142,7 +155,12 @@ pub async fn spawn_app() -> TestApp {
     app
 }
 
-/// The app on port 0 with migrations applied and no data.
+/// The shipped scoring-rubrics/ folder.
+pub fn rubrics_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scoring-rubrics")
+}
+
+/// The app on port 0 with migrations applied, the shipped rubrics installed and no other data.
 pub async fn spawn_empty_app() -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         pingcha::telemetry::init("debug");
@@ -150,6 +168,8 @@ pub async fn spawn_empty_app() -> TestApp {
     let db = TestDb::new();
     let pool = db.pool();
     storage::migrate::run_pending(&mut pool.get().unwrap()).expect("migrations");
+    pingcha::rubric_files::install_dir(&mut pool.get().unwrap(), &rubrics_dir())
+        .expect("shipped rubrics");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let config = WebConfig {
         workers: Some(2),
@@ -264,6 +284,34 @@ impl Client {
         let mut fields = fields.to_vec();
         fields.push(("csrf", &token));
         self.post_raw_form(path, &fields).await
+    }
+
+    /// POSTs one file as multipart/form-data, with this session's CSRF token in the query.
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        field: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Reply {
+        let token = self.csrf_token().await;
+        let boundary = "pingcha-test-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let request = self
+            .http
+            .post(format!("{}{path}{separator}csrf={token}", self.base))
+            .insert_header(("cookie", self.cookie_header()))
+            .insert_header((
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            ));
+        self.finish(request.send_body(body)).await
     }
 
     pub async fn post_json(

@@ -10,7 +10,12 @@
 //! - `accounts`: creating and changing accounts through the pages and the API.
 //! - `migrations`: both migration folders apply on empty databases and every down reverses
 //!   its up.
+//! - `rubric_pages`: rubric pages for every role, validated uploads, snapshots.
+//! - `rubrics`: every shipped rubric validates, each broken fixture gives its precise error,
+//!   worked examples per rubric.
 //! - `cli`: the binary's commands and its one-line errors.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap, as clippy.toml allows in #[test] fns
 
 mod access;
 mod accounts;
@@ -18,4 +23,6 @@ mod auth;
 mod cli;
 mod helpers;
 mod migrations;
+mod rubric_pages;
+mod rubrics;
 mod units;

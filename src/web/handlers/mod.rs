@@ -9,6 +9,7 @@ pub mod health;
 pub mod home;
 pub mod login;
 pub mod people;
+pub mod rubrics;
 pub mod units;
 
 use crate::web::auth::{CurrentUser, MaybeUser, is_api};

@@ -1,0 +1,24 @@
+//! Scoring a case file against a rubric snapshot: answers in, an explained grade out; and
+//! combining two or three reviews of one file.
+
+pub mod answers;
+pub mod combine;
+pub mod engine;
+pub mod explanation;
+
+pub use answers::{
+    AnswerProblem, IndicatorAnswer, IndicatorMark, ItemAnswer, Mark, ProblemKind, ScoringError,
+    SheetAnswers, VetoAnswer, validate_answers,
+};
+pub use combine::{
+    CombineError, CombineOutcome, CombineRule, CombinedResult, ReconciliationReason, combine,
+};
+pub use engine::{
+    IndicatorScore, ScoreResult, SectionScore, TriggeredVeto, allowed_overall_grades, score,
+};
+pub use explanation::{DeductionHow, Explanation, ExplanationLine};
+
+#[cfg(test)]
+mod properties;
+#[cfg(test)]
+mod tests;
