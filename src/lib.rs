@@ -13,6 +13,8 @@ pub mod accounts;
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod export;
+pub mod import;
 pub mod rubric_files;
 pub mod security;
 pub mod storage;

@@ -3,8 +3,11 @@
 
 pub mod case_type;
 pub mod ids;
+pub mod masking;
 pub mod people;
+pub mod registry;
 pub mod rubric;
+pub mod sampling;
 pub mod scoring;
 
 pub use case_type::CaseType;

@@ -77,7 +77,7 @@ impl FromStr for Role {
 }
 
 /// The kinds of unit in a bureau's hierarchy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
     /// 司法局
@@ -108,6 +108,22 @@ impl UnitKind {
             UnitKind::JusticeBureau => "司法局",
             UnitKind::AidCenter => "法律援助中心",
             UnitKind::JusticeOffice => "司法所",
+        }
+    }
+}
+
+impl UnitKind {
+    /// Reads a kind from a label or from a unit name ending in one (…县法律援助中心, …司法所).
+    pub fn recognise(text: &str) -> Option<UnitKind> {
+        let text = text.trim();
+        if text.contains("法律援助") || text.ends_with("中心") {
+            Some(UnitKind::AidCenter)
+        } else if text.ends_with("司法局") || text == "局" {
+            Some(UnitKind::JusticeBureau)
+        } else if text.ends_with("司法所") || text == "所" {
+            Some(UnitKind::JusticeOffice)
+        } else {
+            None
         }
     }
 }
