@@ -15,6 +15,7 @@ pub mod demo;
 pub mod domain;
 pub mod export;
 pub mod import;
+pub mod imports;
 pub mod rubric_files;
 pub mod security;
 pub mod storage;

@@ -2,8 +2,10 @@
 //! environment. Each subcommand lives in its own file.
 
 mod demo;
+mod import;
 mod migrate;
 mod rubric;
+mod sample;
 mod serve;
 mod user;
 
@@ -49,22 +51,28 @@ pub enum Command {
     /// Manage login accounts.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Import case registries, reviewer pools and unit lists (XLSX or CSV).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Check a round's frozen sample.
+    #[command(subcommand)]
+    Sample(sample::SampleCommand),
     /// Work with rubric files (评分标准).
     #[command(subcommand)]
     Rubric(rubric::RubricCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Command::Rubric(command) = cli.command {
-        return rubric::run(command);
-    }
-    let url = DatabaseUrl::parse(&cli.database_url).map_err(describe_storage_error)?;
+    let database_url = cli.database_url;
+    let url = || DatabaseUrl::parse(&database_url).map_err(describe_storage_error);
     match cli.command {
-        Command::Serve(args) => serve::run(&url, args),
-        Command::Migrate => migrate::run(&url),
-        Command::Demo => demo::run(&url),
-        Command::User(command) => user::run(&url, command),
-        Command::Rubric(_) => Ok(()),
+        Command::Rubric(command) => rubric::run(command),
+        Command::Serve(args) => serve::run(&url()?, args),
+        Command::Migrate => migrate::run(&url()?),
+        Command::Demo => demo::run(&url()?),
+        Command::User(command) => user::run(&url()?, command),
+        Command::Import(command) => import::run(&url()?, command),
+        Command::Sample(command) => sample::run(&url()?, command),
     }
 }
 

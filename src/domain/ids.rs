@@ -50,3 +50,15 @@ typed_id!(
     /// A login account.
     UserId
 );
+typed_id!(
+    /// A review round (评查轮次).
+    RoundId
+);
+typed_id!(
+    /// A case file (案卷) from a unit's registry.
+    CaseFileId
+);
+typed_id!(
+    /// An uploaded registry awaiting confirmation.
+    ImportId
+);

@@ -6,6 +6,7 @@ pub mod ids;
 pub mod masking;
 pub mod people;
 pub mod registry;
+pub mod round;
 pub mod rubric;
 pub mod sampling;
 pub mod scoring;

@@ -141,6 +141,10 @@ pub enum ProblemKind {
     },
     /// A unit names itself as its parent.
     OwnParent,
+    /// The unit is not in the system's unit list.
+    UnknownUnit {
+        text: String,
+    },
 }
 
 impl fmt::Display for ProblemKind {
@@ -181,6 +185,10 @@ impl fmt::Display for ProblemKind {
                 write!(f, "“{key}”重复（与第{first_row}行相同）")
             }
             ProblemKind::OwnParent => f.write_str("上级单位不能是本单位"),
+            ProblemKind::UnknownUnit { text } => write!(
+                f,
+                "单位“{text}”不在系统的单位名单中，请核对名称或代码，或先导入单位名单"
+            ),
         }
     }
 }
@@ -222,10 +230,22 @@ pub fn import_cases(
     bytes: &[u8],
     default_unit: Option<&str>,
 ) -> Result<Vec<crate::domain::registry::CaseRecord>, ImportError> {
+    import_cases_checked(file_name, bytes, default_unit, &|_| true)
+}
+
+/// As [`import_cases`], reporting rows whose unit `known_unit` does not recognise.
+pub fn import_cases_checked(
+    file_name: &str,
+    bytes: &[u8],
+    default_unit: Option<&str>,
+    known_unit: &dyn Fn(&str) -> bool,
+) -> Result<Vec<crate::domain::registry::CaseRecord>, ImportError> {
     let table = read_table(file_name, bytes)?;
-    registry::parse_cases(&table, default_unit).map_err(|report| ImportError::Invalid {
-        file: file_name.to_string(),
-        report,
+    registry::parse_cases_checked(&table, default_unit, known_unit).map_err(|report| {
+        ImportError::Invalid {
+            file: file_name.to_string(),
+            report,
+        }
     })
 }
 

@@ -164,6 +164,16 @@ pub fn parse_cases(
     table: &Table,
     default_unit: Option<&str>,
 ) -> Result<Vec<CaseRecord>, ValidationReport> {
+    parse_cases_checked(table, default_unit, &|_| true)
+}
+
+/// As [`parse_cases`], and also reports every row whose unit `known_unit` does not recognise
+/// (a unit missing from the system's list), with its row and column.
+pub fn parse_cases_checked(
+    table: &Table,
+    default_unit: Option<&str>,
+    known_unit: &dyn Fn(&str) -> bool,
+) -> Result<Vec<CaseRecord>, ValidationReport> {
     let mut specs = REGISTRY_COLUMNS;
     if default_unit.is_some() {
         for spec in &mut specs {
@@ -184,6 +194,15 @@ pub fn parse_cases(
         let mut reader = RowReader::new(&header, &specs, &row, &mut report);
         match read_record(&mut reader, default_unit) {
             Ok(record) => {
+                if !known_unit(&record.unit) {
+                    report.push(
+                        Some(row.number()),
+                        header.header(RegistryField::Unit),
+                        ProblemKind::UnknownUnit {
+                            text: record.unit.clone(),
+                        },
+                    );
+                }
                 records.push(record);
                 row_numbers.push(row.number());
             }

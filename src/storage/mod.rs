@@ -3,9 +3,13 @@
 //! backend appears only where the SQL really differs, and says why.
 
 pub mod audit;
+pub mod cases;
 pub mod migrate;
+pub mod pending;
 pub mod people;
+pub mod rounds;
 pub mod rubrics;
+pub mod sampling;
 pub mod schema;
 pub mod sessions;
 pub mod throttle;

@@ -118,6 +118,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_attempts,
     audit_log,
     rubric_snapshots,
+    review_rounds,
+    round_rubrics,
+    case_files,
+    pending_imports,
+    sampling_plans,
+    samples,
+    sample_candidates,
+    sample_picks,
 );
 
 diesel::table! {
@@ -135,3 +143,109 @@ diesel::table! {
         created_by -> Text,
     }
 }
+
+diesel::table! {
+    review_rounds (id) {
+        id -> Text,
+        name -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        status -> Text,
+        combine_rule -> Text,
+        escalate_gap_tenths -> Integer,
+        review_deadline -> Nullable<Date>,
+        rectification_days -> Integer,
+        blind -> Bool,
+        created_at -> Timestamp,
+        created_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    round_rubrics (round_id, case_type) {
+        round_id -> Text,
+        case_type -> Text,
+        content_hash -> Text,
+    }
+}
+
+diesel::table! {
+    case_files (id) {
+        id -> Text,
+        unit_id -> Text,
+        case_no -> Text,
+        recipient -> Text,
+        recipient_id_no -> Nullable<Text>,
+        recipient_phone -> Nullable<Text>,
+        handler -> Text,
+        firm -> Text,
+        case_type -> Text,
+        sub_type -> Nullable<Text>,
+        cause -> Text,
+        applied_at -> Nullable<Date>,
+        assigned_at -> Nullable<Date>,
+        closed_at -> Date,
+        archived_at -> Nullable<Date>,
+        terminated -> Bool,
+        guilty_plea -> Bool,
+        notified_defense -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pending_imports (id) {
+        id -> Text,
+        kind -> Text,
+        round_id -> Nullable<Text>,
+        default_unit_id -> Nullable<Text>,
+        file_name -> Text,
+        file_sha256 -> Text,
+        content -> Binary,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    sampling_plans (round_id) {
+        round_id -> Text,
+        plan_json -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    samples (round_id) {
+        round_id -> Text,
+        seed -> Text,
+        plan_json -> Text,
+        proof_json -> Text,
+        frozen_at -> Timestamp,
+        frozen_by -> Text,
+    }
+}
+
+diesel::table! {
+    sample_candidates (round_id, case_file_id) {
+        round_id -> Text,
+        case_file_id -> Text,
+    }
+}
+
+diesel::table! {
+    sample_picks (round_id, case_file_id) {
+        round_id -> Text,
+        case_file_id -> Text,
+        stratum -> Text,
+        designated -> Bool,
+    }
+}
+
+diesel::joinable!(round_rubrics -> review_rounds (round_id));
+diesel::joinable!(case_files -> units (unit_id));
+diesel::joinable!(sample_picks -> case_files (case_file_id));
+diesel::joinable!(sample_candidates -> case_files (case_file_id));

@@ -48,3 +48,11 @@ pub fn status_title(status: u16) -> &'static str {
 
 pub const RUBRIC_FILE_MISSING: &str = "请选择要上传的评分标准文件（.toml）。";
 pub const RUBRIC_NOT_TEXT: &str = "文件不是 UTF-8 编码的文本，无法作为评分标准读取。";
+pub const ROUND_NAME_TAKEN: &str = "已有同名的评查轮次，请换一个名称。";
+pub const ROUND_RUBRIC_MISMATCH: &str = "所选评分标准不存在或不适用于该案件类别。";
+pub const ROUND_ADVANCED: &str = "评查轮次已进入下一阶段。";
+pub const IMPORT_DONE: &str = "导入完成。";
+pub const PLAN_SAVED: &str = "抽样方案已保存。";
+pub const SAMPLE_FROZEN: &str = "抽查清单已确定，随机种子与候选清单已保存，可随时复核。";
+pub const IMPORT_FILE_MISSING: &str = "请选择要导入的文件（XLSX 或 CSV）。";
+pub const REGISTRY_CLOSED: &str = "本轮已确定抽查清单或已进入后续阶段，不能再导入台账。";

@@ -57,12 +57,14 @@ pub fn navigation(account: &Account, current_path: &str) -> Vec<NavLink> {
     let mut links: Vec<(String, &'static str)> = vec![("/".into(), "首页")];
     match account.role {
         Role::BureauAdmin => {
+            links.push(("/rounds".into(), "评查轮次"));
             links.push(("/units".into(), "单位"));
             links.push(("/people".into(), "评查员库"));
             links.push(("/admin/users".into(), "账户管理"));
             links.push(("/admin/audit".into(), "审计日志"));
         }
         Role::Leader => {
+            links.push(("/rounds".into(), "评查轮次"));
             links.push(("/units".into(), "单位"));
             links.push(("/people".into(), "评查员库"));
         }

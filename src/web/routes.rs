@@ -5,7 +5,8 @@
 use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
-    account, admin_users, assets, audit, health, home, login, people, rubrics, units,
+    account, admin_users, assets, audit, health, home, imports, login, people, rounds, rubrics,
+    sampling, units,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -76,6 +77,30 @@ pub fn table() -> Vec<RouteSpec> {
             rubrics::api_show,
             Access::AnyUser
         ),
+        // Review rounds: the administrator runs them, leadership reads them.
+        route!(GET, "/rounds", rounds::list, ADMIN_LEADER),
+        route!(POST, "/rounds", rounds::create, ADMIN),
+        route!(GET, "/rounds/{id}", rounds::show, ADMIN_LEADER),
+        route!(POST, "/rounds/{id}/status", rounds::set_status, ADMIN),
+        route!(POST, "/rounds/{id}/plan", sampling::save_plan, ADMIN),
+        route!(GET, "/rounds/{id}/sample", sampling::show, ADMIN_LEADER),
+        route!(POST, "/rounds/{id}/sample/freeze", sampling::freeze, ADMIN),
+        route!(GET, "/rounds/{id}/sample/units/{unit}", sampling::unit_list, UNIT_READERS),
+        route!(GET, "/api/rounds", rounds::api_list, ADMIN_LEADER),
+        route!(POST, "/api/rounds", rounds::api_create, ADMIN),
+        route!(GET, "/api/rounds/{id}", rounds::api_show, ADMIN_LEADER),
+        route!(POST, "/api/rounds/{id}/status", rounds::api_set_status, ADMIN),
+        route!(GET, "/api/rounds/{id}/plan", sampling::api_plan, ADMIN_LEADER),
+        route!(POST, "/api/rounds/{id}/plan", sampling::api_save_plan, ADMIN),
+        route!(GET, "/api/rounds/{id}/sample", sampling::api_show, ADMIN_LEADER),
+        route!(POST, "/api/rounds/{id}/sample/freeze", sampling::api_freeze, ADMIN),
+        // Imports of registries, reviewer pools and unit lists: upload, preview, commit.
+        route!(POST, "/imports", imports::upload, ADMIN),
+        route!(GET, "/imports/{id}", imports::preview, ADMIN),
+        route!(POST, "/imports/{id}/commit", imports::commit, ADMIN),
+        route!(POST, "/imports/{id}/discard", imports::discard, ADMIN),
+        route!(POST, "/api/imports", imports::api_upload, ADMIN),
+        route!(POST, "/api/imports/{id}/commit", imports::api_commit, ADMIN),
         // The bureau administrator's pages.
         route!(GET, "/admin/users", admin_users::list, ADMIN),
         route!(POST, "/admin/users", admin_users::create, ADMIN),

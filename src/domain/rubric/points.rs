@@ -8,7 +8,11 @@ use std::str::FromStr;
 /// A score in tenths of a point (扣分、满分、总分 all use one decimal place at most).
 ///
 /// Stored as an integer so sums, comparisons and snapshots are exact; shown as "2.5" or "3".
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Serialised as the integer number of tenths.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct Points(i32);
 
 impl Points {

@@ -7,9 +7,12 @@ pub mod assets;
 pub mod audit;
 pub mod health;
 pub mod home;
+pub mod imports;
 pub mod login;
 pub mod people;
+pub mod rounds;
 pub mod rubrics;
+pub mod sampling;
 pub mod units;
 
 use crate::web::auth::{CurrentUser, MaybeUser, is_api};

@@ -1,0 +1,598 @@
+//! The case registry (案件台账) as imported from units: one row per (unit, case number).
+//! Imports are all-or-nothing and idempotent: the same file twice changes nothing.
+
+use crate::domain::CaseType;
+use crate::domain::UnitScope;
+use crate::domain::ids::{CaseFileId, UnitId};
+use crate::domain::masking::{mask_id_no, mask_name, mask_phone};
+use crate::domain::registry::CaseRecord;
+use crate::storage::audit::{self, Actor, Change};
+use crate::storage::schema::{case_files, units};
+use crate::storage::{DbConn, Error, Result, new_id, parse_id, transaction};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Insertable)]
+#[diesel(table_name = case_files)]
+#[diesel(treat_none_as_default_value = false)]
+struct NewCase {
+    id: String,
+    unit_id: String,
+    case_no: String,
+    recipient: String,
+    recipient_id_no: Option<String>,
+    recipient_phone: Option<String>,
+    handler: String,
+    firm: String,
+    case_type: String,
+    sub_type: Option<String>,
+    cause: String,
+    applied_at: Option<NaiveDate>,
+    assigned_at: Option<NaiveDate>,
+    closed_at: NaiveDate,
+    archived_at: Option<NaiveDate>,
+    terminated: bool,
+    guilty_plea: bool,
+    notified_defense: bool,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// The stored fields that an import compares, in a fixed order.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+struct StoredFields {
+    id: String,
+    case_no: String,
+    recipient: String,
+    recipient_id_no: Option<String>,
+    recipient_phone: Option<String>,
+    handler: String,
+    firm: String,
+    case_type: String,
+    sub_type: Option<String>,
+    cause: String,
+    applied_at: Option<NaiveDate>,
+    assigned_at: Option<NaiveDate>,
+    closed_at: NaiveDate,
+    archived_at: Option<NaiveDate>,
+    terminated: bool,
+    guilty_plea: bool,
+    notified_defense: bool,
+}
+
+impl StoredFields {
+    fn matches(&self, record: &CaseRecord) -> bool {
+        self.recipient == record.recipient
+            && self.recipient_id_no == record.recipient_id_no
+            && self.recipient_phone == record.recipient_phone
+            && self.handler == record.handler
+            && self.firm == record.firm
+            && self.case_type == record.case_type.code()
+            && self.sub_type == record.sub_type
+            && self.cause == record.cause
+            && self.applied_at == record.applied_at
+            && self.assigned_at == record.assigned_at
+            && self.closed_at == record.closed_at
+            && self.archived_at == record.archived_at
+            && self.terminated == record.terminated
+            && self.guilty_plea == record.guilty_plea
+            && self.notified_defense == record.notified_defense
+    }
+}
+
+/// What an import would do (preview) or did (commit).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportCounts {
+    pub new: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+}
+
+/// A record with the unit it was resolved to.
+pub struct ResolvedCase<'a> {
+    pub unit_id: UnitId,
+    pub record: &'a CaseRecord,
+}
+
+fn existing_for_units(conn: &mut DbConn, unit_ids: &[String]) -> Result<HashMap<(String, String), StoredFields>> {
+    let mut existing = HashMap::new();
+    for unit in unit_ids {
+        let rows: Vec<(String, StoredFields)> = case_files::table
+            .filter(case_files::unit_id.eq(unit))
+            .select((
+                case_files::unit_id,
+                (
+                    case_files::id,
+                    case_files::case_no,
+                    case_files::recipient,
+                    case_files::recipient_id_no,
+                    case_files::recipient_phone,
+                    case_files::handler,
+                    case_files::firm,
+                    case_files::case_type,
+                    case_files::sub_type,
+                    case_files::cause,
+                    case_files::applied_at,
+                    case_files::assigned_at,
+                    case_files::closed_at,
+                    case_files::archived_at,
+                    case_files::terminated,
+                    case_files::guilty_plea,
+                    case_files::notified_defense,
+                ),
+            ))
+            .load(conn)?;
+        for (unit_id, fields) in rows {
+            existing.insert((unit_id, fields.case_no.clone()), fields);
+        }
+    }
+    Ok(existing)
+}
+
+fn distinct_units(cases: &[ResolvedCase<'_>]) -> Vec<String> {
+    let mut ids: Vec<String> = cases.iter().map(|case| case.unit_id.to_string()).collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// Counts what committing would do, without changing anything.
+pub fn preview(conn: &mut DbConn, cases: &[ResolvedCase<'_>]) -> Result<ImportCounts> {
+    let existing = existing_for_units(conn, &distinct_units(cases))?;
+    let mut counts = ImportCounts::default();
+    for case in cases {
+        match existing.get(&(case.unit_id.to_string(), case.record.case_no.clone())) {
+            None => counts.new += 1,
+            Some(stored) if stored.matches(case.record) => counts.unchanged += 1,
+            Some(_) => counts.changed += 1,
+        }
+    }
+    Ok(counts)
+}
+
+fn new_case(unit_id: UnitId, record: &CaseRecord, now: NaiveDateTime) -> NewCase {
+    NewCase {
+        id: new_id().to_string(),
+        unit_id: unit_id.to_string(),
+        case_no: record.case_no.clone(),
+        recipient: record.recipient.clone(),
+        recipient_id_no: record.recipient_id_no.clone(),
+        recipient_phone: record.recipient_phone.clone(),
+        handler: record.handler.clone(),
+        firm: record.firm.clone(),
+        case_type: record.case_type.code().to_string(),
+        sub_type: record.sub_type.clone(),
+        cause: record.cause.clone(),
+        applied_at: record.applied_at,
+        assigned_at: record.assigned_at,
+        closed_at: record.closed_at,
+        archived_at: record.archived_at,
+        terminated: record.terminated,
+        guilty_plea: record.guilty_plea,
+        notified_defense: record.notified_defense,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Rows per INSERT: 20 columns × 500 stays under both backends' parameter limits.
+const BATCH: usize = 500;
+
+/// Writes an import in one transaction: new cases inserted, changed ones updated (each change
+/// audited with before and after), identical ones left alone. `progress` is told how many
+/// records are done after each batch.
+pub fn commit(
+    conn: &mut DbConn,
+    actor: &Actor,
+    file_name: &str,
+    cases: &[ResolvedCase<'_>],
+    now: NaiveDateTime,
+    progress: &mut dyn FnMut(usize),
+) -> Result<ImportCounts> {
+    transaction(conn, |conn| {
+        let existing = existing_for_units(conn, &distinct_units(cases))?;
+        let mut counts = ImportCounts::default();
+        let mut inserts = Vec::with_capacity(BATCH);
+        for (done, case) in cases.iter().enumerate() {
+            match existing.get(&(case.unit_id.to_string(), case.record.case_no.clone())) {
+                None => {
+                    inserts.push(new_case(case.unit_id, case.record, now));
+                    counts.new += 1;
+                }
+                Some(stored) if stored.matches(case.record) => counts.unchanged += 1,
+                Some(stored) => {
+                    update_case(conn, actor, stored, case.record, now)?;
+                    counts.changed += 1;
+                }
+            }
+            if inserts.len() == BATCH {
+                insert_batch(conn, &inserts)?;
+                inserts.clear();
+                progress(done + 1);
+            }
+        }
+        insert_batch(conn, &inserts)?;
+        progress(cases.len());
+        audit::record(
+            conn,
+            actor,
+            Change {
+                action: "cases.import",
+                entity_type: "case_registry",
+                entity_id: None,
+                before: None,
+                after: Some(serde_json::json!({ "file": file_name, "counts": counts })),
+            },
+            now,
+        )?;
+        Ok(counts)
+    })
+}
+
+/// Batch inserts are not available through the MultiConnection, so this one statement is
+/// written per backend.
+fn insert_batch(conn: &mut DbConn, rows: &[NewCase]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    match conn {
+        DbConn::Sqlite(sqlite) => diesel::insert_into(case_files::table).values(rows).execute(sqlite)?,
+        DbConn::Pg(pg) => diesel::insert_into(case_files::table).values(rows).execute(pg)?,
+    };
+    Ok(())
+}
+
+fn masked_fields(fields: &StoredFields) -> serde_json::Value {
+    serde_json::json!({
+        "recipient": mask_name(&fields.recipient, false).to_string(),
+        "handler": fields.handler, "firm": fields.firm, "case_type": fields.case_type,
+        "sub_type": fields.sub_type, "cause": fields.cause, "applied_at": fields.applied_at,
+        "assigned_at": fields.assigned_at, "closed_at": fields.closed_at,
+        "archived_at": fields.archived_at, "terminated": fields.terminated,
+        "guilty_plea": fields.guilty_plea, "notified_defense": fields.notified_defense,
+    })
+}
+
+fn update_case(conn: &mut DbConn, actor: &Actor, stored: &StoredFields, record: &CaseRecord, now: NaiveDateTime) -> Result<()> {
+    diesel::update(case_files::table.filter(case_files::id.eq(&stored.id)))
+        .set((
+            case_files::recipient.eq(&record.recipient),
+            case_files::recipient_id_no.eq(&record.recipient_id_no),
+            case_files::recipient_phone.eq(&record.recipient_phone),
+            case_files::handler.eq(&record.handler),
+            case_files::firm.eq(&record.firm),
+            case_files::case_type.eq(record.case_type.code()),
+            case_files::sub_type.eq(&record.sub_type),
+            case_files::cause.eq(&record.cause),
+            case_files::applied_at.eq(record.applied_at),
+            case_files::assigned_at.eq(record.assigned_at),
+            case_files::closed_at.eq(record.closed_at),
+            case_files::archived_at.eq(record.archived_at),
+            case_files::terminated.eq(record.terminated),
+            case_files::guilty_plea.eq(record.guilty_plea),
+            case_files::notified_defense.eq(record.notified_defense),
+            case_files::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    let after = StoredFields {
+        id: stored.id.clone(),
+        case_no: stored.case_no.clone(),
+        recipient: record.recipient.clone(),
+        recipient_id_no: record.recipient_id_no.clone(),
+        recipient_phone: record.recipient_phone.clone(),
+        handler: record.handler.clone(),
+        firm: record.firm.clone(),
+        case_type: record.case_type.code().to_string(),
+        sub_type: record.sub_type.clone(),
+        cause: record.cause.clone(),
+        applied_at: record.applied_at,
+        assigned_at: record.assigned_at,
+        closed_at: record.closed_at,
+        archived_at: record.archived_at,
+        terminated: record.terminated,
+        guilty_plea: record.guilty_plea,
+        notified_defense: record.notified_defense,
+    };
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "case.update",
+            entity_type: "case_file",
+            entity_id: Some(stored.id.clone()),
+            before: Some(masked_fields(stored)),
+            after: Some(masked_fields(&after)),
+        },
+        now,
+    )
+}
+
+/// Cases closed within a period: a round's population.
+pub fn count_in_period(conn: &mut DbConn, start: NaiveDate, end: NaiveDate) -> Result<usize> {
+    let count: i64 = case_files::table
+        .filter(case_files::closed_at.between(start, end))
+        .count()
+        .get_result(conn)?;
+    Ok(usize::try_from(count).unwrap_or(0))
+}
+
+/// A case file as lists show it: personal data masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    pub id: String,
+    pub unit_id: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub case_no: String,
+    pub recipient: String,
+    pub recipient_id_no: Option<String>,
+    pub recipient_phone: Option<String>,
+    pub handler: String,
+    pub firm: String,
+    pub case_type: &'static str,
+    pub case_type_label: &'static str,
+    pub sub_type: Option<String>,
+    pub cause: String,
+    pub assigned_at: Option<NaiveDate>,
+    pub closed_at: NaiveDate,
+    pub archived_at: Option<NaiveDate>,
+    pub terminated: bool,
+    pub guilty_plea: bool,
+}
+
+type CaseRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<NaiveDate>,
+    NaiveDate,
+    Option<NaiveDate>,
+    (bool, bool),
+);
+
+fn to_view(row: CaseRow) -> Result<CaseView> {
+    let (id, unit_id, unit_code, unit_name, case_no, recipient, id_no, phone, handler, firm, case_type, sub_type, cause, assigned_at, closed_at, archived_at, (terminated, guilty_plea)) = row;
+    let case_type: CaseType = case_type
+        .parse()
+        .map_err(|_| Error::Corrupt(format!("case type {case_type}")))?;
+    Ok(CaseView {
+        id,
+        unit_id,
+        unit_code,
+        unit_name,
+        case_no,
+        recipient: mask_name(&recipient, false).to_string(),
+        recipient_id_no: id_no.as_deref().map(|id_no| mask_id_no(id_no).to_string()),
+        recipient_phone: phone.as_deref().map(|phone| mask_phone(phone).to_string()),
+        handler,
+        firm,
+        case_type: case_type.code(),
+        case_type_label: case_type.label(),
+        sub_type,
+        cause,
+        assigned_at,
+        closed_at,
+        archived_at,
+        terminated,
+        guilty_plea,
+    })
+}
+
+/// Which cases to list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub ids: Option<Vec<CaseFileId>>,
+    pub period: Option<(NaiveDate, NaiveDate)>,
+    pub unit: Option<UnitId>,
+}
+
+/// Cases the scope allows, masked, in unit and case-number order.
+pub fn list(conn: &mut DbConn, scope: UnitScope, filter: &CaseFilter, limit: Option<i64>) -> Result<Vec<CaseView>> {
+    let mut query = case_files::table
+        .inner_join(units::table)
+        .select((
+            case_files::id,
+            case_files::unit_id,
+            units::code,
+            units::name,
+            case_files::case_no,
+            case_files::recipient,
+            case_files::recipient_id_no,
+            case_files::recipient_phone,
+            case_files::handler,
+            case_files::firm,
+            case_files::case_type,
+            case_files::sub_type,
+            case_files::cause,
+            case_files::assigned_at,
+            case_files::closed_at,
+            case_files::archived_at,
+            (case_files::terminated, case_files::guilty_plea),
+        ))
+        .into_boxed();
+    if let UnitScope::Unit(own) = scope {
+        query = query.filter(case_files::unit_id.eq(own.to_string()));
+    }
+    if let Some(unit) = filter.unit {
+        query = query.filter(case_files::unit_id.eq(unit.to_string()));
+    }
+    if let Some((start, end)) = filter.period {
+        query = query.filter(case_files::closed_at.between(start, end));
+    }
+    if let Some(ids) = &filter.ids {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        query = query.filter(case_files::id.eq_any(ids));
+    }
+    query = query.order((units::code.asc(), case_files::case_no.asc()));
+    if let Some(limit) = limit {
+        query = query.limit(limit);
+    }
+    query.load::<CaseRow>(conn)?.into_iter().map(to_view).collect()
+}
+
+/// The facts sampling needs about each case of a period.
+pub struct CandidateRow {
+    pub id: CaseFileId,
+    pub unit_code: String,
+    pub case_no: String,
+    pub case_type: CaseType,
+    pub sub_type: Option<String>,
+    pub archived_at: Option<NaiveDate>,
+    pub terminated: bool,
+    pub guilty_plea: bool,
+}
+
+type CandidateTuple = (String, String, String, String, Option<String>, Option<NaiveDate>, bool, bool);
+
+fn candidate(row: CandidateTuple) -> Result<CandidateRow> {
+    let (id, unit_code, case_no, case_type, sub_type, archived_at, terminated, guilty_plea) = row;
+    Ok(CandidateRow {
+        id: parse_id(&id)?,
+        unit_code,
+        case_no,
+        case_type: case_type
+            .parse()
+            .map_err(|_| Error::Corrupt(format!("case type {case_type}")))?,
+        sub_type,
+        archived_at,
+        terminated,
+        guilty_plea,
+    })
+}
+
+/// Candidate facts for cases closed in a period, or for the given ids (a frozen list).
+pub fn candidates(
+    conn: &mut DbConn,
+    period: Option<(NaiveDate, NaiveDate)>,
+    ids: Option<&[String]>,
+) -> Result<Vec<CandidateRow>> {
+    let mut query = case_files::table
+        .inner_join(units::table)
+        .select((
+            case_files::id,
+            units::code,
+            case_files::case_no,
+            case_files::case_type,
+            case_files::sub_type,
+            case_files::archived_at,
+            case_files::terminated,
+            case_files::guilty_plea,
+        ))
+        .into_boxed();
+    if let Some((start, end)) = period {
+        query = query.filter(case_files::closed_at.between(start, end));
+    }
+    let rows: Vec<CandidateTuple> = match ids {
+        Some(ids) => {
+            let mut rows = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(BATCH) {
+                let mut chunk_query = case_files::table
+                    .inner_join(units::table)
+                    .select((
+                        case_files::id,
+                        units::code,
+                        case_files::case_no,
+                        case_files::case_type,
+                        case_files::sub_type,
+                        case_files::archived_at,
+                        case_files::terminated,
+                        case_files::guilty_plea,
+                    ))
+                    .into_boxed();
+                chunk_query = chunk_query.filter(case_files::id.eq_any(chunk.to_vec()));
+                rows.extend(chunk_query.load::<CandidateTuple>(conn)?);
+            }
+            rows
+        }
+        None => query.load(conn)?,
+    };
+    rows.into_iter().map(candidate).collect()
+}
+
+/// Unmasked records with their ids, for exports that mask on their own terms.
+pub fn records(conn: &mut DbConn, scope: UnitScope, filter: &CaseFilter) -> Result<Vec<(CaseFileId, CaseRecord)>> {
+    let mut query = case_files::table
+        .inner_join(units::table)
+        .select((
+            case_files::id,
+            units::code,
+            (
+                case_files::id,
+                case_files::case_no,
+                case_files::recipient,
+                case_files::recipient_id_no,
+                case_files::recipient_phone,
+                case_files::handler,
+                case_files::firm,
+                case_files::case_type,
+                case_files::sub_type,
+                case_files::cause,
+                case_files::applied_at,
+                case_files::assigned_at,
+                case_files::closed_at,
+                case_files::archived_at,
+                case_files::terminated,
+                case_files::guilty_plea,
+                case_files::notified_defense,
+            ),
+        ))
+        .into_boxed();
+    if let UnitScope::Unit(own) = scope {
+        query = query.filter(case_files::unit_id.eq(own.to_string()));
+    }
+    if let Some(unit) = filter.unit {
+        query = query.filter(case_files::unit_id.eq(unit.to_string()));
+    }
+    if let Some((start, end)) = filter.period {
+        query = query.filter(case_files::closed_at.between(start, end));
+    }
+    if let Some(ids) = &filter.ids {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        query = query.filter(case_files::id.eq_any(ids));
+    }
+    let rows: Vec<(String, String, StoredFields)> = query
+        .order((units::code.asc(), case_files::case_no.asc()))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, unit_code, fields)| {
+            let case_type = fields
+                .case_type
+                .parse()
+                .map_err(|_| Error::Corrupt(format!("case type {}", fields.case_type)))?;
+            Ok((
+                parse_id(&id)?,
+                CaseRecord {
+                    unit: unit_code,
+                    case_no: fields.case_no,
+                    recipient: fields.recipient,
+                    recipient_id_no: fields.recipient_id_no,
+                    recipient_phone: fields.recipient_phone,
+                    handler: fields.handler,
+                    firm: fields.firm,
+                    case_type,
+                    sub_type: fields.sub_type,
+                    cause: fields.cause,
+                    applied_at: fields.applied_at,
+                    assigned_at: fields.assigned_at,
+                    closed_at: fields.closed_at,
+                    archived_at: fields.archived_at,
+                    terminated: fields.terminated,
+                    guilty_plea: fields.guilty_plea,
+                    notified_defense: fields.notified_defense,
+                },
+            ))
+        })
+        .collect()
+}

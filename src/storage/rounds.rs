@@ -1,0 +1,323 @@
+//! Review rounds: settings, the rubric snapshot per case type, and the forward-only status.
+
+use crate::domain::CaseType;
+use crate::domain::ids::RoundId;
+use crate::domain::round::{CombineSetting, Progress, RoundSettings, RoundStatus, check_transition};
+use crate::domain::rubric::Points;
+use crate::storage::audit::{self, Actor, Change};
+use crate::storage::schema::{review_rounds, round_rubrics, rubric_snapshots};
+use crate::storage::{DbConn, Error, Result, duplicate_as, new_id, parse_id, transaction};
+use chrono::NaiveDate;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A stored round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Round {
+    pub id: RoundId,
+    pub status: RoundStatus,
+    pub settings: RoundSettings,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable)]
+struct RoundRow {
+    id: String,
+    name: String,
+    period_start: NaiveDate,
+    period_end: NaiveDate,
+    status: String,
+    combine_rule: String,
+    escalate_gap_tenths: i32,
+    review_deadline: Option<NaiveDate>,
+    rectification_days: i32,
+    blind: bool,
+    created_at: NaiveDateTime,
+    _created_by: String,
+    _updated_at: NaiveDateTime,
+}
+
+fn combine_columns(combine: CombineSetting) -> (&'static str, i32) {
+    match combine {
+        CombineSetting::Average => ("average", 0),
+        CombineSetting::Escalate { max_gap } => ("escalate", max_gap.tenths()),
+    }
+}
+
+fn to_round(row: RoundRow, rubrics: BTreeMap<CaseType, String>) -> Result<Round> {
+    let combine = match row.combine_rule.as_str() {
+        "average" => CombineSetting::Average,
+        _ => CombineSetting::Escalate {
+            max_gap: Points::from_tenths(row.escalate_gap_tenths),
+        },
+    };
+    Ok(Round {
+        id: parse_id(&row.id)?,
+        status: row
+            .status
+            .parse()
+            .map_err(|status| Error::Corrupt(format!("round status {status}")))?,
+        settings: RoundSettings {
+            name: row.name,
+            period_start: row.period_start,
+            period_end: row.period_end,
+            rubrics,
+            combine,
+            review_deadline: row.review_deadline,
+            rectification_days: u32::try_from(row.rectification_days).unwrap_or(30),
+            blind: row.blind,
+        },
+        created_at: row.created_at,
+    })
+}
+
+fn rubrics_of(conn: &mut DbConn, round: &str) -> Result<BTreeMap<CaseType, String>> {
+    let rows: Vec<(String, String)> = round_rubrics::table
+        .filter(round_rubrics::round_id.eq(round))
+        .select((round_rubrics::case_type, round_rubrics::content_hash))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(case_type, hash)| {
+            let case_type = case_type
+                .parse()
+                .map_err(|_| Error::Corrupt(format!("case type {case_type}")))?;
+            Ok((case_type, hash))
+        })
+        .collect()
+}
+
+fn snapshot(round: &Round) -> serde_json::Value {
+    let settings = &round.settings;
+    serde_json::json!({
+        "name": settings.name,
+        "period_start": settings.period_start,
+        "period_end": settings.period_end,
+        "status": round.status.code(),
+        "rubrics": settings.rubrics.iter().map(|(case_type, hash)| (case_type.code(), hash)).collect::<BTreeMap<_, _>>(),
+        "combine": combine_columns(settings.combine),
+        "review_deadline": settings.review_deadline,
+        "rectification_days": settings.rectification_days,
+        "blind": settings.blind,
+    })
+}
+
+/// Creates a round in 草稿. The rubric snapshots must exist and apply to their case type.
+pub fn create(conn: &mut DbConn, actor: &Actor, settings: &RoundSettings, now: NaiveDateTime) -> Result<Round> {
+    transaction(conn, |conn| {
+        for (case_type, hash) in &settings.rubrics {
+            let applies: Option<String> = rubric_snapshots::table
+                .filter(rubric_snapshots::content_hash.eq(hash))
+                .select(rubric_snapshots::case_types)
+                .first(conn)
+                .optional()?;
+            let applies = applies.ok_or(Error::NotFound)?;
+            if !applies.split(',').any(|code| code == case_type.code()) {
+                return Err(Error::Corrupt(format!("rubric {hash} does not apply to {}", case_type.code())));
+            }
+        }
+        let id = RoundId(new_id());
+        let (combine_rule, gap) = combine_columns(settings.combine);
+        diesel::insert_into(review_rounds::table)
+            .values((
+                review_rounds::id.eq(id.to_string()),
+                review_rounds::name.eq(settings.name.trim()),
+                review_rounds::period_start.eq(settings.period_start),
+                review_rounds::period_end.eq(settings.period_end),
+                review_rounds::status.eq(RoundStatus::Draft.code()),
+                review_rounds::combine_rule.eq(combine_rule),
+                review_rounds::escalate_gap_tenths.eq(gap),
+                review_rounds::review_deadline.eq(settings.review_deadline),
+                review_rounds::rectification_days.eq(i32::try_from(settings.rectification_days).unwrap_or(30)),
+                review_rounds::blind.eq(settings.blind),
+                review_rounds::created_at.eq(now),
+                review_rounds::created_by.eq(&actor.login),
+                review_rounds::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .map_err(duplicate_as("round name"))?;
+        for (case_type, hash) in &settings.rubrics {
+            diesel::insert_into(round_rubrics::table)
+                .values((
+                    round_rubrics::round_id.eq(id.to_string()),
+                    round_rubrics::case_type.eq(case_type.code()),
+                    round_rubrics::content_hash.eq(hash),
+                ))
+                .execute(conn)?;
+        }
+        let round = Round {
+            id,
+            status: RoundStatus::Draft,
+            settings: RoundSettings {
+                name: settings.name.trim().to_string(),
+                ..settings.clone()
+            },
+            created_at: now,
+        };
+        audit::record(
+            conn,
+            actor,
+            Change {
+                action: "round.create",
+                entity_type: "round",
+                entity_id: Some(id.to_string()),
+                before: None,
+                after: Some(snapshot(&round)),
+            },
+            now,
+        )?;
+        Ok(round)
+    })
+}
+
+pub fn find(conn: &mut DbConn, id: RoundId) -> Result<Round> {
+    let row = review_rounds::table
+        .filter(review_rounds::id.eq(id.to_string()))
+        .first::<RoundRow>(conn)
+        .optional()?
+        .ok_or(Error::NotFound)?;
+    let rubrics = rubrics_of(conn, &row.id)?;
+    to_round(row, rubrics)
+}
+
+/// A round by its id or its exact name (the command line accepts both).
+pub fn find_by_id_or_name(conn: &mut DbConn, text: &str) -> Result<Round> {
+    if let Ok(id) = text.parse::<RoundId>() {
+        return find(conn, id);
+    }
+    let id: Option<String> = review_rounds::table
+        .filter(review_rounds::name.eq(text.trim()))
+        .select(review_rounds::id)
+        .first(conn)
+        .optional()?;
+    find(conn, parse_id(&id.ok_or(Error::NotFound)?)?)
+}
+
+/// All rounds, newest period first.
+pub fn list(conn: &mut DbConn) -> Result<Vec<Round>> {
+    let rows: Vec<RoundRow> = review_rounds::table
+        .order((review_rounds::period_end.desc(), review_rounds::name.asc()))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|row| {
+            let rubrics = rubrics_of(conn, &row.id)?;
+            to_round(row, rubrics)
+        })
+        .collect()
+}
+
+/// Why a status change was refused: the domain's reason, or storage trouble.
+#[derive(Debug, thiserror::Error)]
+pub enum AdvanceError {
+    #[error(transparent)]
+    Refused(#[from] crate::domain::round::TransitionError),
+    #[error(transparent)]
+    Storage(#[from] Error),
+}
+
+impl From<diesel::result::Error> for AdvanceError {
+    fn from(error: diesel::result::Error) -> Self {
+        AdvanceError::Storage(error.into())
+    }
+}
+
+/// Moves the round to `requested` if the domain rules allow it; the check and the update
+/// happen in one transaction so two administrators cannot both advance it.
+pub fn advance(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: RoundId,
+    requested: RoundStatus,
+    now: NaiveDateTime,
+) -> std::result::Result<Round, AdvanceError> {
+    transaction(conn, |conn| {
+        let round = find(conn, id)?;
+        let progress = Progress {
+            imported_cases: crate::storage::cases::count_in_period(
+                conn,
+                round.settings.period_start,
+                round.settings.period_end,
+            )?,
+            sample_frozen: crate::storage::sampling::is_frozen(conn, id)?,
+        };
+        check_transition(round.status, requested, progress)?;
+        diesel::update(review_rounds::table.filter(review_rounds::id.eq(id.to_string())))
+            .set((
+                review_rounds::status.eq(requested.code()),
+                review_rounds::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .map_err(Error::from)?;
+        audit::record(
+            conn,
+            actor,
+            Change {
+                action: "round.status",
+                entity_type: "round",
+                entity_id: Some(id.to_string()),
+                before: Some(serde_json::json!({ "status": round.status.code() })),
+                after: Some(serde_json::json!({ "status": requested.code() })),
+            },
+            now,
+        )?;
+        Ok(Round {
+            status: requested,
+            ..round
+        })
+    })
+}
+
+/// A round as pages and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundView {
+    pub id: String,
+    pub name: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub next_status: Option<&'static str>,
+    pub next_status_label: Option<&'static str>,
+    pub combine_label: String,
+    pub review_deadline: Option<NaiveDate>,
+    pub rectification_days: u32,
+    pub blind: bool,
+    pub rubrics: Vec<RoundRubricView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundRubricView {
+    pub case_type: &'static str,
+    pub case_type_label: &'static str,
+    pub content_hash: String,
+}
+
+impl From<&Round> for RoundView {
+    fn from(round: &Round) -> Self {
+        let settings = &round.settings;
+        RoundView {
+            id: round.id.to_string(),
+            name: settings.name.clone(),
+            period_start: settings.period_start,
+            period_end: settings.period_end,
+            status: round.status.code(),
+            status_label: round.status.label(),
+            next_status: round.status.next().map(RoundStatus::code),
+            next_status_label: round.status.next().map(RoundStatus::label),
+            combine_label: settings.combine.label(),
+            review_deadline: settings.review_deadline,
+            rectification_days: settings.rectification_days,
+            blind: settings.blind,
+            rubrics: settings
+                .rubrics
+                .iter()
+                .map(|(case_type, hash)| RoundRubricView {
+                    case_type: case_type.code(),
+                    case_type_label: case_type.label(),
+                    content_hash: hash.clone(),
+                })
+                .collect(),
+        }
+    }
+}
