@@ -92,7 +92,10 @@ pub fn resolve_unit<'a>(all: &'a [Unit], text: &str) -> Option<&'a Unit> {
     if text.is_empty() {
         return None;
     }
-    if let Some(unit) = all.iter().find(|unit| unit.code == text || unit.name == text) {
+    if let Some(unit) = all
+        .iter()
+        .find(|unit| unit.code == text || unit.name == text)
+    {
         return Some(unit);
     }
     let mut prefixed = all.iter().filter(|unit| unit.name.starts_with(text));
@@ -113,7 +116,10 @@ impl PreparedCases {
         self.records
             .iter()
             .zip(&self.unit_ids)
-            .map(|(record, unit_id)| ResolvedCase { unit_id: *unit_id, record })
+            .map(|(record, unit_id)| ResolvedCase {
+                unit_id: *unit_id,
+                record,
+            })
             .collect()
     }
 
@@ -158,7 +164,14 @@ pub fn commit_cases(
     let prepared = prepare_cases(conn, file_name, bytes, default_unit)?;
     let total = prepared.records.len();
     let resolved = prepared.resolved();
-    let counts = cases::commit(conn, actor, file_name, &resolved, storage::now(), &mut |done| progress(done, total))?;
+    let counts = cases::commit(
+        conn,
+        actor,
+        file_name,
+        &resolved,
+        storage::now(),
+        &mut |done| progress(done, total),
+    )?;
     Ok(counts)
 }
 
@@ -188,8 +201,14 @@ pub fn preview_rows(prepared: &PreparedCases, limit: usize) -> Vec<PreviewRow> {
             unit: record.unit.clone(),
             case_no: record.case_no.clone(),
             recipient: mask_name(&record.recipient, false).to_string(),
-            recipient_id_no: record.recipient_id_no.as_deref().map(|id| mask_id_no(id).to_string()),
-            recipient_phone: record.recipient_phone.as_deref().map(|phone| mask_phone(phone).to_string()),
+            recipient_id_no: record
+                .recipient_id_no
+                .as_deref()
+                .map(|id| mask_id_no(id).to_string()),
+            recipient_phone: record
+                .recipient_phone
+                .as_deref()
+                .map(|phone| mask_phone(phone).to_string()),
             handler: record.handler.clone(),
             firm: record.firm.clone(),
             case_type: record.case_type.label(),
@@ -202,7 +221,11 @@ pub fn preview_rows(prepared: &PreparedCases, limit: usize) -> Vec<PreviewRow> {
 }
 
 /// Reads and validates a reviewer pool; every person's unit must be known.
-pub fn prepare_people(conn: &mut DbConn, file_name: &str, bytes: &[u8]) -> Result<Vec<(PersonRecord, UnitId)>, Failure> {
+pub fn prepare_people(
+    conn: &mut DbConn,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<Vec<(PersonRecord, UnitId)>, Failure> {
     let table = import::read_table(file_name, bytes)?;
     let records = import::people::parse_people(&table).map_err(|report| Failure::Invalid {
         file: file_name.to_string(),
@@ -234,7 +257,12 @@ pub fn prepare_people(conn: &mut DbConn, file_name: &str, bytes: &[u8]) -> Resul
 }
 
 /// Adds the pool members not already present (same name in the same unit), in one transaction.
-pub fn commit_people(conn: &mut DbConn, actor: &Actor, file_name: &str, bytes: &[u8]) -> Result<ImportCounts, Failure> {
+pub fn commit_people(
+    conn: &mut DbConn,
+    actor: &Actor,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<ImportCounts, Failure> {
     let records = prepare_people(conn, file_name, bytes)?;
     let now = storage::now();
     transaction(conn, |conn| {
@@ -249,7 +277,9 @@ pub fn commit_people(conn: &mut DbConn, actor: &Actor, file_name: &str, bytes: &
                 continue;
             }
             let law_firm_id = match &record.law_firm {
-                Some(firm) if !firm.trim().is_empty() => Some(people::law_firm_by_name(conn, firm.trim(), now)?),
+                Some(firm) if !firm.trim().is_empty() => {
+                    Some(people::law_firm_by_name(conn, firm.trim(), now)?)
+                }
                 _ => None,
             };
             people::create(
@@ -268,7 +298,12 @@ pub fn commit_people(conn: &mut DbConn, actor: &Actor, file_name: &str, bytes: &
             )?;
             counts.new += 1;
         }
-        audit::record(conn, actor, import_change("people.import", file_name, counts), now)?;
+        audit::record(
+            conn,
+            actor,
+            import_change("people.import", file_name, counts),
+            now,
+        )?;
         Ok(counts)
     })
 }
@@ -284,12 +319,19 @@ fn import_change<'a>(action: &'a str, file_name: &str, counts: ImportCounts) -> 
 }
 
 /// Adds the units not already present (by code), parents first, and sets annual targets.
-pub fn commit_units(conn: &mut DbConn, actor: &Actor, file_name: &str, bytes: &[u8], year: i32) -> Result<ImportCounts, Failure> {
+pub fn commit_units(
+    conn: &mut DbConn,
+    actor: &Actor,
+    file_name: &str,
+    bytes: &[u8],
+    year: i32,
+) -> Result<ImportCounts, Failure> {
     let table = import::read_table(file_name, bytes)?;
-    let records: Vec<UnitRecord> = import::units::parse_units(&table).map_err(|report| Failure::Invalid {
-        file: file_name.to_string(),
-        problems: report.problems.iter().map(ToString::to_string).collect(),
-    })?;
+    let records: Vec<UnitRecord> =
+        import::units::parse_units(&table).map_err(|report| Failure::Invalid {
+            file: file_name.to_string(),
+            problems: report.problems.iter().map(ToString::to_string).collect(),
+        })?;
     let now = storage::now();
     transaction(conn, |conn| {
         let mut counts = ImportCounts::default();
@@ -326,7 +368,14 @@ pub fn commit_units(conn: &mut DbConn, actor: &Actor, file_name: &str, bytes: &[
                     now,
                 )?;
                 if let Some(target) = record.annual_target {
-                    units::set_target(conn, actor, unit.id, year, i32::try_from(target).unwrap_or(i32::MAX), now)?;
+                    units::set_target(
+                        conn,
+                        actor,
+                        unit.id,
+                        year,
+                        i32::try_from(target).unwrap_or(i32::MAX),
+                        now,
+                    )?;
                 }
                 counts.new += 1;
             }
@@ -348,7 +397,12 @@ pub fn commit_units(conn: &mut DbConn, actor: &Actor, file_name: &str, bytes: &[
                 problems,
             });
         }
-        audit::record(conn, actor, import_change("units.import", file_name, counts), now)?;
+        audit::record(
+            conn,
+            actor,
+            import_change("units.import", file_name, counts),
+            now,
+        )?;
         Ok(counts)
     })
 }

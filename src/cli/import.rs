@@ -62,12 +62,16 @@ pub fn run(url: &DatabaseUrl, command: ImportCommand) -> anyhow::Result<()> {
     let actor = Actor::cli();
     match command {
         ImportCommand::Cases { file, round, unit } => {
-            let round = rounds::find_by_id_or_name(&mut conn, &round).with_context(|| format!("评查轮次“{round}”不存在"))?;
+            let round = rounds::find_by_id_or_name(&mut conn, &round)
+                .with_context(|| format!("评查轮次“{round}”不存在"))?;
             if !round.status.allows_registry_changes() {
                 anyhow::bail!("{}", crate::web::messages::REGISTRY_CLOSED);
             }
             let default_unit = match unit {
-                Some(code) => Some(units::find_by_code(&mut conn, &code)?.with_context(|| format!("单位代码 {code} 不存在"))?),
+                Some(code) => Some(
+                    units::find_by_code(&mut conn, &code)?
+                        .with_context(|| format!("单位代码 {code} 不存在"))?,
+                ),
                 None => None,
             };
             let (name, bytes) = read(&file)?;
@@ -77,13 +81,24 @@ pub fn run(url: &DatabaseUrl, command: ImportCommand) -> anyhow::Result<()> {
             );
             bar.set_message("写入案件");
             let started = std::time::Instant::now();
-            let counts = imports::commit_cases(&mut conn, &actor, &name, &bytes, default_unit.as_ref(), &mut |done, total| {
-                bar.set_length(u64::try_from(total).unwrap_or(0));
-                bar.set_position(u64::try_from(done).unwrap_or(0));
-            })
+            let counts = imports::commit_cases(
+                &mut conn,
+                &actor,
+                &name,
+                &bytes,
+                default_unit.as_ref(),
+                &mut |done, total| {
+                    bar.set_length(u64::try_from(total).unwrap_or(0));
+                    bar.set_position(u64::try_from(done).unwrap_or(0));
+                },
+            )
             .map_err(report)?;
             bar.finish_and_clear();
-            let in_period = crate::storage::cases::count_in_period(&mut conn, round.settings.period_start, round.settings.period_end)?;
+            let in_period = crate::storage::cases::count_in_period(
+                &mut conn,
+                round.settings.period_start,
+                round.settings.period_end,
+            )?;
             println!(
                 "已导入“{name}”：新增 {} 件，更新 {} 件，未变化 {} 件，用时 {:.1} 秒。本轮期间内结案共 {in_period} 件。",
                 counts.new,
@@ -94,15 +109,23 @@ pub fn run(url: &DatabaseUrl, command: ImportCommand) -> anyhow::Result<()> {
         }
         ImportCommand::People { file } => {
             let (name, bytes) = read(&file)?;
-            let counts = imports::commit_people(&mut conn, &actor, &name, &bytes).map_err(report)?;
+            let counts =
+                imports::commit_people(&mut conn, &actor, &name, &bytes).map_err(report)?;
             let total = crate::storage::people::list(&mut conn, UnitScope::All)?.len();
-            println!("已导入“{name}”：新增 {} 人，已存在 {} 人。评查员库共 {total} 人。", counts.new, counts.unchanged);
+            println!(
+                "已导入“{name}”：新增 {} 人，已存在 {} 人。评查员库共 {total} 人。",
+                counts.new, counts.unchanged
+            );
         }
         ImportCommand::Units { file, year } => {
             let (name, bytes) = read(&file)?;
             let year = year.unwrap_or_else(|| chrono::Utc::now().year());
-            let counts = imports::commit_units(&mut conn, &actor, &name, &bytes, year).map_err(report)?;
-            println!("已导入“{name}”：新增 {} 个单位，已存在 {} 个。", counts.new, counts.unchanged);
+            let counts =
+                imports::commit_units(&mut conn, &actor, &name, &bytes, year).map_err(report)?;
+            println!(
+                "已导入“{name}”：新增 {} 个单位，已存在 {} 个。",
+                counts.new, counts.unchanged
+            );
         }
     }
     Ok(())

@@ -130,7 +130,9 @@ pub fn check_transition(
         });
     }
     let missing = match requested {
-        RoundStatus::Sampling if progress.imported_cases == 0 => Some("导入本轮期间内结案的案件台账"),
+        RoundStatus::Sampling if progress.imported_cases == 0 => {
+            Some("导入本轮期间内结案的案件台账")
+        }
         RoundStatus::Teaming if !progress.sample_frozen => Some("确定（冻结）抽查案卷清单"),
         _ => None,
     };
@@ -248,7 +250,10 @@ mod tests {
             check_transition(RoundStatus::Draft, RoundStatus::Sampling, none),
             Err(TransitionError::Unready { .. })
         ));
-        let imported = Progress { imported_cases: 3, sample_frozen: false };
+        let imported = Progress {
+            imported_cases: 3,
+            sample_frozen: false,
+        };
         assert!(check_transition(RoundStatus::Draft, RoundStatus::Sampling, imported).is_ok());
         assert!(check_transition(RoundStatus::Sampling, RoundStatus::Teaming, imported).is_err());
         assert_eq!(
@@ -265,16 +270,24 @@ mod tests {
             period_start: date("2025-07-01"),
             period_end: date("2025-09-30"),
             rubrics: BTreeMap::from([(CaseType::Criminal, "abc".to_string())]),
-            combine: CombineSetting::Escalate { max_gap: Points::whole(10) },
+            combine: CombineSetting::Escalate {
+                max_gap: Points::whole(10),
+            },
             review_deadline: Some(date("2025-10-31")),
             rectification_days: 30,
             blind: false,
         };
         assert_eq!(settings.check(), Ok(()));
         settings.review_deadline = Some(date("2025-09-01"));
-        assert!(matches!(settings.check(), Err(SettingsError::DeadlineBeforePeriod { .. })));
+        assert!(matches!(
+            settings.check(),
+            Err(SettingsError::DeadlineBeforePeriod { .. })
+        ));
         settings.review_deadline = None;
         settings.period_start = date("2025-10-01");
-        assert!(matches!(settings.check(), Err(SettingsError::PeriodReversed { .. })));
+        assert!(matches!(
+            settings.check(),
+            Err(SettingsError::PeriodReversed { .. })
+        ));
     }
 }

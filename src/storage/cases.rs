@@ -96,7 +96,10 @@ pub struct ResolvedCase<'a> {
     pub record: &'a CaseRecord,
 }
 
-fn existing_for_units(conn: &mut DbConn, unit_ids: &[String]) -> Result<HashMap<(String, String), StoredFields>> {
+fn existing_for_units(
+    conn: &mut DbConn,
+    unit_ids: &[String],
+) -> Result<HashMap<(String, String), StoredFields>> {
     let mut existing = HashMap::new();
     for unit in unit_ids {
         let rows: Vec<(String, StoredFields)> = case_files::table
@@ -238,8 +241,12 @@ fn insert_batch(conn: &mut DbConn, rows: &[NewCase]) -> Result<()> {
         return Ok(());
     }
     match conn {
-        DbConn::Sqlite(sqlite) => diesel::insert_into(case_files::table).values(rows).execute(sqlite)?,
-        DbConn::Pg(pg) => diesel::insert_into(case_files::table).values(rows).execute(pg)?,
+        DbConn::Sqlite(sqlite) => diesel::insert_into(case_files::table)
+            .values(rows)
+            .execute(sqlite)?,
+        DbConn::Pg(pg) => diesel::insert_into(case_files::table)
+            .values(rows)
+            .execute(pg)?,
     };
     Ok(())
 }
@@ -255,7 +262,13 @@ fn masked_fields(fields: &StoredFields) -> serde_json::Value {
     })
 }
 
-fn update_case(conn: &mut DbConn, actor: &Actor, stored: &StoredFields, record: &CaseRecord, now: NaiveDateTime) -> Result<()> {
+fn update_case(
+    conn: &mut DbConn,
+    actor: &Actor,
+    stored: &StoredFields,
+    record: &CaseRecord,
+    now: NaiveDateTime,
+) -> Result<()> {
     diesel::update(case_files::table.filter(case_files::id.eq(&stored.id)))
         .set((
             case_files::recipient.eq(&record.recipient),
@@ -363,7 +376,25 @@ type CaseRow = (
 );
 
 fn to_view(row: CaseRow) -> Result<CaseView> {
-    let (id, unit_id, unit_code, unit_name, case_no, recipient, id_no, phone, handler, firm, case_type, sub_type, cause, assigned_at, closed_at, archived_at, (terminated, guilty_plea)) = row;
+    let (
+        id,
+        unit_id,
+        unit_code,
+        unit_name,
+        case_no,
+        recipient,
+        id_no,
+        phone,
+        handler,
+        firm,
+        case_type,
+        sub_type,
+        cause,
+        assigned_at,
+        closed_at,
+        archived_at,
+        (terminated, guilty_plea),
+    ) = row;
     let case_type: CaseType = case_type
         .parse()
         .map_err(|_| Error::Corrupt(format!("case type {case_type}")))?;
@@ -399,7 +430,12 @@ pub struct CaseFilter {
 }
 
 /// Cases the scope allows, masked, in unit and case-number order.
-pub fn list(conn: &mut DbConn, scope: UnitScope, filter: &CaseFilter, limit: Option<i64>) -> Result<Vec<CaseView>> {
+pub fn list(
+    conn: &mut DbConn,
+    scope: UnitScope,
+    filter: &CaseFilter,
+    limit: Option<i64>,
+) -> Result<Vec<CaseView>> {
     let mut query = case_files::table
         .inner_join(units::table)
         .select((
@@ -439,7 +475,11 @@ pub fn list(conn: &mut DbConn, scope: UnitScope, filter: &CaseFilter, limit: Opt
     if let Some(limit) = limit {
         query = query.limit(limit);
     }
-    query.load::<CaseRow>(conn)?.into_iter().map(to_view).collect()
+    query
+        .load::<CaseRow>(conn)?
+        .into_iter()
+        .map(to_view)
+        .collect()
 }
 
 /// The facts sampling needs about each case of a period.
@@ -454,7 +494,16 @@ pub struct CandidateRow {
     pub guilty_plea: bool,
 }
 
-type CandidateTuple = (String, String, String, String, Option<String>, Option<NaiveDate>, bool, bool);
+type CandidateTuple = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<NaiveDate>,
+    bool,
+    bool,
+);
 
 fn candidate(row: CandidateTuple) -> Result<CandidateRow> {
     let (id, unit_code, case_no, case_type, sub_type, archived_at, terminated, guilty_plea) = row;
@@ -522,7 +571,11 @@ pub fn candidates(
 }
 
 /// Unmasked records with their ids, for exports that mask on their own terms.
-pub fn records(conn: &mut DbConn, scope: UnitScope, filter: &CaseFilter) -> Result<Vec<(CaseFileId, CaseRecord)>> {
+pub fn records(
+    conn: &mut DbConn,
+    scope: UnitScope,
+    filter: &CaseFilter,
+) -> Result<Vec<(CaseFileId, CaseRecord)>> {
     let mut query = case_files::table
         .inner_join(units::table)
         .select((

@@ -34,8 +34,11 @@ pub fn create(
     created_by: &str,
     now: NaiveDateTime,
 ) -> Result<ImportId> {
-    diesel::delete(pending_imports::table.filter(pending_imports::created_at.lt(now - Duration::hours(KEEP_HOURS))))
-        .execute(conn)?;
+    diesel::delete(
+        pending_imports::table
+            .filter(pending_imports::created_at.lt(now - Duration::hours(KEEP_HOURS))),
+    )
+    .execute(conn)?;
     let id = ImportId(new_id());
     diesel::insert_into(pending_imports::table)
         .values((
@@ -53,7 +56,16 @@ pub fn create(
     Ok(id)
 }
 
-type PendingRow = (String, String, Option<String>, Option<String>, String, String, Vec<u8>, String);
+type PendingRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    Vec<u8>,
+    String,
+);
 
 pub fn find(conn: &mut DbConn, id: ImportId) -> Result<Pending> {
     let row: PendingRow = pending_imports::table
@@ -85,6 +97,7 @@ pub fn find(conn: &mut DbConn, id: ImportId) -> Result<Pending> {
 }
 
 pub fn delete(conn: &mut DbConn, id: ImportId) -> Result<()> {
-    diesel::delete(pending_imports::table.filter(pending_imports::id.eq(id.to_string()))).execute(conn)?;
+    diesel::delete(pending_imports::table.filter(pending_imports::id.eq(id.to_string())))
+        .execute(conn)?;
     Ok(())
 }

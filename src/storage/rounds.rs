@@ -2,7 +2,9 @@
 
 use crate::domain::CaseType;
 use crate::domain::ids::RoundId;
-use crate::domain::round::{CombineSetting, Progress, RoundSettings, RoundStatus, check_transition};
+use crate::domain::round::{
+    CombineSetting, Progress, RoundSettings, RoundStatus, check_transition,
+};
 use crate::domain::rubric::Points;
 use crate::storage::audit::{self, Actor, Change};
 use crate::storage::schema::{review_rounds, round_rubrics, rubric_snapshots};
@@ -104,7 +106,12 @@ fn snapshot(round: &Round) -> serde_json::Value {
 }
 
 /// Creates a round in 草稿. The rubric snapshots must exist and apply to their case type.
-pub fn create(conn: &mut DbConn, actor: &Actor, settings: &RoundSettings, now: NaiveDateTime) -> Result<Round> {
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    settings: &RoundSettings,
+    now: NaiveDateTime,
+) -> Result<Round> {
     transaction(conn, |conn| {
         for (case_type, hash) in &settings.rubrics {
             let applies: Option<String> = rubric_snapshots::table
@@ -114,7 +121,10 @@ pub fn create(conn: &mut DbConn, actor: &Actor, settings: &RoundSettings, now: N
                 .optional()?;
             let applies = applies.ok_or(Error::NotFound)?;
             if !applies.split(',').any(|code| code == case_type.code()) {
-                return Err(Error::Corrupt(format!("rubric {hash} does not apply to {}", case_type.code())));
+                return Err(Error::Corrupt(format!(
+                    "rubric {hash} does not apply to {}",
+                    case_type.code()
+                )));
             }
         }
         let id = RoundId(new_id());
@@ -129,7 +139,8 @@ pub fn create(conn: &mut DbConn, actor: &Actor, settings: &RoundSettings, now: N
                 review_rounds::combine_rule.eq(combine_rule),
                 review_rounds::escalate_gap_tenths.eq(gap),
                 review_rounds::review_deadline.eq(settings.review_deadline),
-                review_rounds::rectification_days.eq(i32::try_from(settings.rectification_days).unwrap_or(30)),
+                review_rounds::rectification_days
+                    .eq(i32::try_from(settings.rectification_days).unwrap_or(30)),
                 review_rounds::blind.eq(settings.blind),
                 review_rounds::created_at.eq(now),
                 review_rounds::created_by.eq(&actor.login),

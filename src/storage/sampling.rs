@@ -4,7 +4,7 @@
 
 use crate::domain::ids::{CaseFileId, RoundId};
 use crate::domain::sampling::{
-    Candidate, Exclusions, Rounding, Sample, SamplingPlan, Strategy, StratumRule, Stratification,
+    Candidate, Exclusions, Rounding, Sample, SamplingPlan, Strategy, Stratification, StratumRule,
     VerifyOutcome, YearMonth, draw, verify,
 };
 use crate::storage::audit::{self, Actor, Change};
@@ -57,11 +57,20 @@ pub fn plan(conn: &mut DbConn, round: RoundId) -> Result<SamplingPlan> {
     }
 }
 
-pub fn save_plan(conn: &mut DbConn, actor: &Actor, round: RoundId, plan: &SamplingPlan, now: NaiveDateTime) -> Result<()> {
+pub fn save_plan(
+    conn: &mut DbConn,
+    actor: &Actor,
+    round: RoundId,
+    plan: &SamplingPlan,
+    now: NaiveDateTime,
+) -> Result<()> {
     let json = serde_json::to_string(plan).map_err(corrupt)?;
     transaction(conn, |conn| {
         let before = self::plan(conn, round)?;
-        diesel::delete(sampling_plans::table.filter(sampling_plans::round_id.eq(round.to_string()))).execute(conn)?;
+        diesel::delete(
+            sampling_plans::table.filter(sampling_plans::round_id.eq(round.to_string())),
+        )
+        .execute(conn)?;
         diesel::insert_into(sampling_plans::table)
             .values((
                 sampling_plans::round_id.eq(round.to_string()),
@@ -146,7 +155,11 @@ impl From<diesel::result::Error> for SampleError {
 }
 
 /// Draws with the given seed without storing anything (the preview).
-pub fn preview(conn: &mut DbConn, round: &Round, seed: u64) -> std::result::Result<Sample<CaseFileId>, SampleError> {
+pub fn preview(
+    conn: &mut DbConn,
+    round: &Round,
+    seed: u64,
+) -> std::result::Result<Sample<CaseFileId>, SampleError> {
     let plan = plan(conn, round.id)?;
     let candidates = candidates(conn, round)?;
     Ok(draw(&plan, &candidates, seed)?)
@@ -235,7 +248,13 @@ pub struct Frozen {
 pub fn frozen(conn: &mut DbConn, round: RoundId) -> Result<Option<Frozen>> {
     let row: Option<(String, String, String, NaiveDateTime, String)> = samples::table
         .filter(samples::round_id.eq(round.to_string()))
-        .select((samples::seed, samples::plan_json, samples::proof_json, samples::frozen_at, samples::frozen_by))
+        .select((
+            samples::seed,
+            samples::plan_json,
+            samples::proof_json,
+            samples::frozen_at,
+            samples::frozen_by,
+        ))
         .first(conn)
         .optional()?;
     let Some((seed, plan, proof, frozen_at, frozen_by)) = row else {
@@ -243,10 +262,16 @@ pub fn frozen(conn: &mut DbConn, round: RoundId) -> Result<Option<Frozen>> {
     };
     let picks: Vec<(String, String, bool)> = sample_picks::table
         .filter(sample_picks::round_id.eq(round.to_string()))
-        .select((sample_picks::case_file_id, sample_picks::stratum, sample_picks::designated))
+        .select((
+            sample_picks::case_file_id,
+            sample_picks::stratum,
+            sample_picks::designated,
+        ))
         .load(conn)?;
     Ok(Some(Frozen {
-        seed: seed.parse().map_err(|_| Error::Corrupt(format!("seed {seed}")))?,
+        seed: seed
+            .parse()
+            .map_err(|_| Error::Corrupt(format!("seed {seed}")))?,
         plan: serde_json::from_str(&plan).map_err(corrupt)?,
         proof: serde_json::from_str(&proof).map_err(corrupt)?,
         picks: picks
@@ -259,11 +284,19 @@ pub fn frozen(conn: &mut DbConn, round: RoundId) -> Result<Option<Frozen>> {
 }
 
 /// Redraws from the stored seed, plan and candidate list and compares with the stored picks.
-pub fn verify_frozen(conn: &mut DbConn, round: &Round) -> std::result::Result<Option<VerifyOutcome<CaseFileId>>, SampleError> {
+pub fn verify_frozen(
+    conn: &mut DbConn,
+    round: &Round,
+) -> std::result::Result<Option<VerifyOutcome<CaseFileId>>, SampleError> {
     let Some(frozen) = frozen(conn, round.id)? else {
         return Ok(None);
     };
     let candidates = candidates(conn, round)?;
     let stored: Vec<CaseFileId> = frozen.picks.iter().map(|(id, _, _)| *id).collect();
-    Ok(Some(verify(&frozen.plan, &candidates, frozen.seed, &stored)?))
+    Ok(Some(verify(
+        &frozen.plan,
+        &candidates,
+        frozen.seed,
+        &stored,
+    )?))
 }

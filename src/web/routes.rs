@@ -85,15 +85,45 @@ pub fn table() -> Vec<RouteSpec> {
         route!(POST, "/rounds/{id}/plan", sampling::save_plan, ADMIN),
         route!(GET, "/rounds/{id}/sample", sampling::show, ADMIN_LEADER),
         route!(POST, "/rounds/{id}/sample/freeze", sampling::freeze, ADMIN),
-        route!(GET, "/rounds/{id}/sample/units/{unit}", sampling::unit_list, UNIT_READERS),
+        route!(
+            GET,
+            "/rounds/{id}/sample/units/{unit}",
+            sampling::unit_list,
+            UNIT_READERS
+        ),
         route!(GET, "/api/rounds", rounds::api_list, ADMIN_LEADER),
         route!(POST, "/api/rounds", rounds::api_create, ADMIN),
         route!(GET, "/api/rounds/{id}", rounds::api_show, ADMIN_LEADER),
-        route!(POST, "/api/rounds/{id}/status", rounds::api_set_status, ADMIN),
-        route!(GET, "/api/rounds/{id}/plan", sampling::api_plan, ADMIN_LEADER),
-        route!(POST, "/api/rounds/{id}/plan", sampling::api_save_plan, ADMIN),
-        route!(GET, "/api/rounds/{id}/sample", sampling::api_show, ADMIN_LEADER),
-        route!(POST, "/api/rounds/{id}/sample/freeze", sampling::api_freeze, ADMIN),
+        route!(
+            POST,
+            "/api/rounds/{id}/status",
+            rounds::api_set_status,
+            ADMIN
+        ),
+        route!(
+            GET,
+            "/api/rounds/{id}/plan",
+            sampling::api_plan,
+            ADMIN_LEADER
+        ),
+        route!(
+            POST,
+            "/api/rounds/{id}/plan",
+            sampling::api_save_plan,
+            ADMIN
+        ),
+        route!(
+            GET,
+            "/api/rounds/{id}/sample",
+            sampling::api_show,
+            ADMIN_LEADER
+        ),
+        route!(
+            POST,
+            "/api/rounds/{id}/sample/freeze",
+            sampling::api_freeze,
+            ADMIN
+        ),
         // Imports of registries, reviewer pools and unit lists: upload, preview, commit.
         route!(POST, "/imports", imports::upload, ADMIN),
         route!(GET, "/imports/{id}", imports::preview, ADMIN),

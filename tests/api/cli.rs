@@ -215,3 +215,156 @@ fn serve_refuses_to_start_on_an_invalid_rubric_folder() {
         "nothing stored from a bad folder"
     );
 }
+
+#[test]
+fn registries_import_from_the_command_line_and_samples_verify() {
+    let db = TestDb::new();
+    let url = db.url.as_str();
+    assert!(pingcha(&["--database-url", url, "demo"], None).0);
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    pingcha::rubric_files::install_dir(&mut conn, &crate::helpers::rubrics_dir()).unwrap();
+    let hash = pingcha::storage::rubrics::list(&mut conn)
+        .unwrap()
+        .into_iter()
+        .find(|s| s.rubric_id == "civil")
+        .unwrap()
+        .content_hash;
+    let settings = pingcha::domain::round::RoundSettings {
+        name: "命令行轮次".into(),
+        period_start: "2025-07-01".parse().unwrap(),
+        period_end: "2025-09-30".parse().unwrap(),
+        rubrics: [(pingcha::domain::CaseType::Civil, hash)]
+            .into_iter()
+            .collect(),
+        combine: pingcha::domain::round::CombineSetting::Average,
+        review_deadline: None,
+        rectification_days: 30,
+        blind: false,
+    };
+    let round = pingcha::storage::rounds::create(
+        &mut conn,
+        &pingcha::storage::audit::Actor::cli(),
+        &settings,
+        pingcha::storage::now(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("台账.xlsx");
+    std::fs::write(&file, crate::rounds::registry_xlsx(10)).unwrap();
+    let file = file.display().to_string();
+
+    let (ok, stdout, stderr) = pingcha(
+        &[
+            "--database-url",
+            url,
+            "import",
+            "cases",
+            &file,
+            "--round",
+            "命令行轮次",
+        ],
+        None,
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("新增 30 件，更新 0 件，未变化 0 件"),
+        "{stdout}"
+    );
+    let (ok, stdout, _) = pingcha(
+        &[
+            "--database-url",
+            url,
+            "import",
+            "cases",
+            &file,
+            "--round",
+            "命令行轮次",
+        ],
+        None,
+    );
+    assert!(ok);
+    assert!(
+        stdout.contains("新增 0 件，更新 0 件，未变化 30 件"),
+        "{stdout}"
+    );
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "案号,受援人,承办人,承办机构,案件类别,案由,结案日期,所属中心\nB-1,赵六,某律师,某所,民事,借款,2025-02-30,XQ\n").unwrap();
+    let (ok, _, stderr) = pingcha(
+        &[
+            "--database-url",
+            url,
+            "import",
+            "cases",
+            &bad.display().to_string(),
+            "--round",
+            "命令行轮次",
+        ],
+        None,
+    );
+    assert!(!ok);
+    assert!(stderr.contains("第2行"), "{stderr}");
+    assert!(stderr.contains("未导入任何数据"), "{stderr}");
+
+    let (ok, _, stderr) = pingcha(
+        &["--database-url", url, "sample", "verify", "命令行轮次"],
+        None,
+    );
+    assert!(!ok);
+    assert!(stderr.contains("尚未确定抽查清单"), "{stderr}");
+
+    let actor = pingcha::storage::audit::Actor::cli();
+    let round = pingcha::storage::rounds::advance(
+        &mut conn,
+        &actor,
+        round.id,
+        pingcha::domain::round::RoundStatus::Sampling,
+        pingcha::storage::now(),
+    )
+    .unwrap();
+    pingcha::storage::sampling::freeze(&mut conn, &actor, &round, 99, pingcha::storage::now())
+        .unwrap();
+    let (ok, stdout, stderr) = pingcha(
+        &[
+            "--database-url",
+            url,
+            "sample",
+            "verify",
+            &round.id.to_string(),
+        ],
+        None,
+    );
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("一致"), "{stdout}");
+
+    // Someone swaps a drawn file for one they prefer: verification names both.
+    use diesel::connection::SimpleConnection;
+    let frozen = pingcha::storage::sampling::frozen(&mut conn, round.id)
+        .unwrap()
+        .unwrap();
+    let picked: std::collections::BTreeSet<_> = frozen
+        .picks
+        .iter()
+        .map(|(id, _, _)| id.to_string())
+        .collect();
+    let candidates = pingcha::storage::sampling::candidates(&mut conn, &round).unwrap();
+    let other = candidates
+        .iter()
+        .find(|c| !picked.contains(&c.id.to_string()))
+        .unwrap();
+    let victim = frozen.picks.first().unwrap().0;
+    conn.batch_execute(&format!(
+        "UPDATE sample_picks SET case_file_id = '{}' WHERE case_file_id = '{victim}'",
+        other.id
+    ))
+    .unwrap();
+    let (ok, stdout, stderr) = pingcha(
+        &["--database-url", url, "sample", "verify", "命令行轮次"],
+        None,
+    );
+    assert!(!ok);
+    assert!(stdout.contains("不一致"), "{stdout}");
+    assert!(stdout.contains(&other.case_no), "{stdout}");
+    assert!(stderr.contains("复核未通过"));
+}

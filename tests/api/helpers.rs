@@ -314,6 +314,33 @@ impl Client {
         self.finish(request.send_body(body)).await
     }
 
+    /// POSTs a prepared multipart body, with this session's CSRF token in the query.
+    pub async fn post_multipart(&mut self, path: &str, boundary: &str, body: Vec<u8>) -> Reply {
+        let token = self.csrf_token().await;
+        let request = self
+            .http
+            .post(format!("{}{path}?csrf={token}", self.base))
+            .insert_header(("cookie", self.cookie_header()))
+            .insert_header((
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            ));
+        self.finish(request.send_body(body)).await
+    }
+
+    /// GETs a binary download: status and bytes.
+    pub async fn get_bytes(&mut self, path: &str) -> (StatusCode, Vec<u8>) {
+        let mut response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .insert_header(("cookie", self.cookie_header()))
+            .send()
+            .await
+            .expect("request sent");
+        let body = response.body().limit(50 * 1024 * 1024).await.expect("body");
+        (response.status(), body.to_vec())
+    }
+
     pub async fn post_json(
         &mut self,
         path: &str,

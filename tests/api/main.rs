@@ -8,6 +8,7 @@
 //! - `auth`: sign-in, sign-out, throttling, CSRF, session fixation, cookies, audit of logins.
 //! - `units`: unit scoping (a center manager sees only their own unit), the JSON API.
 //! - `accounts`: creating and changing accounts through the pages and the API.
+//! - `rounds`: rounds, registry import (XLSX, GBK CSV), preview, plan, freeze, verify, export.
 //! - `migrations`: both migration folders apply on empty databases and every down reverses
 //!   its up.
 //! - `rubric_pages`: rubric pages for every role, validated uploads, snapshots.
@@ -23,6 +24,7 @@ mod auth;
 mod cli;
 mod helpers;
 mod migrations;
+mod rounds;
 mod rubric_pages;
 mod rubrics;
 mod units;

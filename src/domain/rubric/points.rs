@@ -10,7 +10,17 @@ use std::str::FromStr;
 /// Stored as an integer so sums, comparisons and snapshots are exact; shown as "2.5" or "3".
 /// Serialised as the integer number of tenths.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
 )]
 #[serde(transparent)]
 pub struct Points(i32);

@@ -33,16 +33,29 @@ fn target(form: &upload::Form) -> WebResult<Target> {
         .unwrap_or("cases")
         .parse()
         .map_err(|kind| WebError::BadRequest(format!("未知的导入类型：{kind}")))?;
-    let round_id = match form.text("round_id").map(str::trim).filter(|text| !text.is_empty()) {
+    let round_id = match form
+        .text("round_id")
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+    {
         Some(text) => Some(text.parse().map_err(|_| WebError::NotFound)?),
         None => None,
     };
-    let default_unit_id = match form.text("default_unit").map(str::trim).filter(|text| !text.is_empty()) {
-        Some(text) => Some(text.parse().map_err(|_| WebError::BadRequest(messages::UNKNOWN_UNIT.to_string()))?),
+    let default_unit_id = match form
+        .text("default_unit")
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+    {
+        Some(text) => Some(
+            text.parse()
+                .map_err(|_| WebError::BadRequest(messages::UNKNOWN_UNIT.to_string()))?,
+        ),
         None => None,
     };
     if kind == Kind::Cases && round_id.is_none() {
-        return Err(WebError::BadRequest("导入案件台账时须指定评查轮次。".into()));
+        return Err(WebError::BadRequest(
+            "导入案件台账时须指定评查轮次。".into(),
+        ));
     }
     Ok(Target {
         kind,
@@ -59,7 +72,12 @@ struct Checked {
     total: usize,
 }
 
-fn check(conn: &mut storage::DbConn, target: &Target, file_name: &str, bytes: &[u8]) -> Result<Checked, Failure> {
+fn check(
+    conn: &mut storage::DbConn,
+    target: &Target,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<Checked, Failure> {
     match target.kind {
         Kind::Cases => {
             let default_unit = match target.default_unit_id {
@@ -105,10 +123,11 @@ fn check(conn: &mut storage::DbConn, target: &Target, file_name: &str, bytes: &[
         }
         Kind::Units => {
             let table = crate::import::read_table(file_name, bytes)?;
-            let records = crate::import::units::parse_units(&table).map_err(|report| Failure::Invalid {
-                file: file_name.to_string(),
-                problems: report.problems.iter().map(ToString::to_string).collect(),
-            })?;
+            let records =
+                crate::import::units::parse_units(&table).map_err(|report| Failure::Invalid {
+                    file: file_name.to_string(),
+                    problems: report.problems.iter().map(ToString::to_string).collect(),
+                })?;
             let rows: Vec<Value> = records
                 .iter()
                 .take(50)
@@ -132,7 +151,10 @@ fn check(conn: &mut storage::DbConn, target: &Target, file_name: &str, bytes: &[
 fn failure(error: Failure) -> Result<(String, Vec<String>), WebError> {
     match error {
         Failure::Unreadable(message) => Ok((message, Vec::new())),
-        Failure::Invalid { file, problems } => Ok((format!("“{file}”有 {} 处问题，未导入任何数据。", problems.len()), problems)),
+        Failure::Invalid { file, problems } => Ok((
+            format!("“{file}”有 {} 处问题，未导入任何数据。", problems.len()),
+            problems,
+        )),
         Failure::Storage(error) => Err(error.into()),
     }
 }
@@ -147,7 +169,11 @@ async fn receive(
     let form = upload::read(payload, MAX_IMPORT_BYTES, &too_large).await?;
     let target = target(&form)?;
     let Some(file) = form.file("file") else {
-        return Ok(Err((messages::IMPORT_FILE_MISSING.to_string(), Vec::new(), target)));
+        return Ok(Err((
+            messages::IMPORT_FILE_MISSING.to_string(),
+            Vec::new(),
+            target,
+        )));
     };
     if let Some(round) = target.round_id {
         let round = state.db(move |conn| Ok(rounds::find(conn, round)?)).await?;
@@ -171,7 +197,16 @@ async fn receive(
             };
             match check(conn, &probe, &file_name, &bytes) {
                 Ok(_) => {
-                    let id = pending::create(conn, kind.code(), round_id, default_unit_id, &file_name, &bytes, &login, storage::now())?;
+                    let id = pending::create(
+                        conn,
+                        kind.code(),
+                        round_id,
+                        default_unit_id,
+                        &file_name,
+                        &bytes,
+                        &login,
+                        storage::now(),
+                    )?;
                     Ok(Ok(id))
                 }
                 Err(error) => failure(error).map(Err),
@@ -193,7 +228,12 @@ fn back_link(target_round: Option<RoundId>, kind: Kind) -> String {
 }
 
 /// POST /imports (multipart; CSRF token in the query).
-pub async fn upload(request: HttpRequest, state: web::Data<AppState>, user: CurrentUser, payload: Multipart) -> WebResult<HttpResponse> {
+pub async fn upload(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    payload: Multipart,
+) -> WebResult<HttpResponse> {
     match receive(&request, &state, &user, payload).await? {
         Ok((id, _)) => Ok(see_other(&format!("/imports/{id}"))),
         Err((title, problems, target)) => {
@@ -214,7 +254,14 @@ fn parse_import_id(raw: &str) -> WebResult<ImportId> {
     raw.parse().map_err(|_| WebError::NotFound)
 }
 
-async fn load_checked(state: &AppState, id: ImportId) -> WebResult<(pending::Pending, Target, Result<Checked, (String, Vec<String>)>)> {
+async fn load_checked(
+    state: &AppState,
+    id: ImportId,
+) -> WebResult<(
+    pending::Pending,
+    Target,
+    Result<Checked, (String, Vec<String>)>,
+)> {
     state
         .db(move |conn| {
             let pending = pending::find(conn, id)?;
@@ -234,7 +281,12 @@ async fn load_checked(state: &AppState, id: ImportId) -> WebResult<(pending::Pen
 }
 
 /// GET /imports/{id}: the preview of an upload awaiting confirmation.
-pub async fn preview(request: HttpRequest, state: web::Data<AppState>, user: CurrentUser, id: web::Path<String>) -> WebResult<HttpResponse> {
+pub async fn preview(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> WebResult<HttpResponse> {
     let id = parse_import_id(&id)?;
     let (pending, target, checked) = load_checked(&state, id).await?;
     let checked = checked.map_err(|(title, _)| WebError::Conflict(title))?;
@@ -262,7 +314,12 @@ pub async fn preview(request: HttpRequest, state: web::Data<AppState>, user: Cur
     )
 }
 
-async fn commit_pending(request: &HttpRequest, state: &AppState, user: &CurrentUser, id: ImportId) -> WebResult<(Target, ImportCounts)> {
+async fn commit_pending(
+    request: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    id: ImportId,
+) -> WebResult<(Target, ImportCounts)> {
     let actor = user.actor(request);
     state
         .db(move |conn| {
@@ -279,10 +336,25 @@ async fn commit_pending(request: &HttpRequest, state: &AppState, user: &CurrentU
                         Some(unit) => Some(units::find(conn, UnitScope::All, unit)?),
                         None => None,
                     };
-                    imports::commit_cases(conn, &actor, &pending.file_name, &pending.content, default_unit.as_ref(), &mut |_, _| {})
+                    imports::commit_cases(
+                        conn,
+                        &actor,
+                        &pending.file_name,
+                        &pending.content,
+                        default_unit.as_ref(),
+                        &mut |_, _| {},
+                    )
                 }
-                Kind::People => imports::commit_people(conn, &actor, &pending.file_name, &pending.content),
-                Kind::Units => imports::commit_units(conn, &actor, &pending.file_name, &pending.content, storage::now().year()),
+                Kind::People => {
+                    imports::commit_people(conn, &actor, &pending.file_name, &pending.content)
+                }
+                Kind::Units => imports::commit_units(
+                    conn,
+                    &actor,
+                    &pending.file_name,
+                    &pending.content,
+                    storage::now().year(),
+                ),
             };
             let counts = match result {
                 Ok(counts) => counts,
@@ -295,7 +367,12 @@ async fn commit_pending(request: &HttpRequest, state: &AppState, user: &CurrentU
 }
 
 /// POST /imports/{id}/commit
-pub async fn commit(request: HttpRequest, state: web::Data<AppState>, user: CurrentUser, id: web::Path<String>) -> WebResult<HttpResponse> {
+pub async fn commit(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> WebResult<HttpResponse> {
     let id = parse_import_id(&id)?;
     let (target, _) = commit_pending(&request, &state, &user, id).await?;
     let back = back_link(target.round_id, target.kind);
@@ -313,7 +390,12 @@ pub async fn discard(state: web::Data<AppState>, id: web::Path<String>) -> WebRe
 }
 
 /// POST /api/imports: validate and keep an upload; answers with the preview or the problems.
-pub async fn api_upload(request: HttpRequest, state: web::Data<AppState>, user: CurrentUser, payload: Multipart) -> Result<HttpResponse, ApiError> {
+pub async fn api_upload(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
     match receive(&request, &state, &user, payload).await? {
         Ok((id, _)) => {
             let (pending, target, checked) = load_checked(&state, id).await?;
@@ -331,7 +413,12 @@ pub async fn api_upload(request: HttpRequest, state: web::Data<AppState>, user: 
 }
 
 /// POST /api/imports/{id}/commit
-pub async fn api_commit(request: HttpRequest, state: web::Data<AppState>, user: CurrentUser, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn api_commit(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = parse_import_id(&id)?;
     let (target, counts) = commit_pending(&request, &state, &user, id).await?;
     Ok(HttpResponse::Ok().json(json!({ "kind": target.kind.code(), "counts": counts })))

@@ -40,7 +40,12 @@ async fn rubric_choices(state: &AppState) -> WebResult<Value> {
         .map(|case_type| {
             let options: Vec<Value> = current
                 .iter()
-                .filter(|snapshot| snapshot.case_types.split(',').any(|code| code == case_type.code()))
+                .filter(|snapshot| {
+                    snapshot
+                        .case_types
+                        .split(',')
+                        .any(|code| code == case_type.code())
+                })
                 .map(|snapshot| {
                     json!({
                         "hash": snapshot.content_hash,
@@ -84,7 +89,11 @@ async fn list_page(
     Ok(response)
 }
 
-pub async fn list(request: HttpRequest, state: web::Data<AppState>, user: CurrentUser) -> WebResult<HttpResponse> {
+pub async fn list(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> WebResult<HttpResponse> {
     list_page(&request, &state, &user, None, None).await
 }
 
@@ -118,7 +127,8 @@ pub struct RoundForm {
 }
 
 fn date_field(label: &str, text: &str) -> Result<NaiveDate, String> {
-    crate::import::dates::parse_date_text(text.trim()).map_err(|_| format!("“{label}”不是有效日期：{text}"))
+    crate::import::dates::parse_date_text(text.trim())
+        .map_err(|_| format!("“{label}”不是有效日期：{text}"))
 }
 
 impl RoundForm {
@@ -129,7 +139,11 @@ impl RoundForm {
             (CaseType::Civil, &self.rubric_civil),
             (CaseType::Administrative, &self.rubric_administrative),
         ] {
-            if let Some(hash) = hash.as_deref().map(str::trim).filter(|hash| !hash.is_empty()) {
+            if let Some(hash) = hash
+                .as_deref()
+                .map(str::trim)
+                .filter(|hash| !hash.is_empty())
+            {
                 rubrics.insert(case_type, hash.to_string());
             }
         }
@@ -167,19 +181,30 @@ impl RoundForm {
     }
 }
 
-async fn create_round(request: &HttpRequest, state: &AppState, user: &CurrentUser, form: &RoundForm) -> WebResult<Result<Round, String>> {
+async fn create_round(
+    request: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    form: &RoundForm,
+) -> WebResult<Result<Round, String>> {
     let settings = match form.settings() {
         Ok(settings) => settings,
         Err(message) => return Ok(Err(message)),
     };
     let actor = user.actor(request);
     state
-        .db(move |conn| match rounds::create(conn, &actor, &settings, storage::now()) {
-            Ok(round) => Ok(Ok(round)),
-            Err(storage::Error::Duplicate(_)) => Ok(Err(messages::ROUND_NAME_TAKEN.to_string())),
-            Err(storage::Error::NotFound | storage::Error::Corrupt(_)) => Ok(Err(messages::ROUND_RUBRIC_MISMATCH.to_string())),
-            Err(other) => Err(other.into()),
-        })
+        .db(
+            move |conn| match rounds::create(conn, &actor, &settings, storage::now()) {
+                Ok(round) => Ok(Ok(round)),
+                Err(storage::Error::Duplicate(_)) => {
+                    Ok(Err(messages::ROUND_NAME_TAKEN.to_string()))
+                }
+                Err(storage::Error::NotFound | storage::Error::Corrupt(_)) => {
+                    Ok(Err(messages::ROUND_RUBRIC_MISMATCH.to_string()))
+                }
+                Err(other) => Err(other.into()),
+            },
+        )
         .await
 }
 
@@ -223,8 +248,13 @@ async fn registry_summary(state: &AppState, round: &Round) -> WebResult<Value> {
             )?;
             let mut by_unit: BTreeMap<(String, String), [usize; 3]> = BTreeMap::new();
             for case in &cases {
-                let counts = by_unit.entry((case.unit_code.clone(), case.unit_name.clone())).or_insert([0; 3]);
-                let index = CaseType::ALL.iter().position(|case_type| case_type.code() == case.case_type).unwrap_or(0);
+                let counts = by_unit
+                    .entry((case.unit_code.clone(), case.unit_name.clone()))
+                    .or_insert([0; 3]);
+                let index = CaseType::ALL
+                    .iter()
+                    .position(|case_type| case_type.code() == case.case_type)
+                    .unwrap_or(0);
                 if let Some(slot) = counts.get_mut(index) {
                     *slot += 1;
                 }
@@ -265,7 +295,15 @@ pub async fn show(
     query: web::Query<NoticeQuery>,
 ) -> WebResult<HttpResponse> {
     let id = parse_round_id(&id)?;
-    round_page(&request, &state, &user, id, notice_text(query.notice.as_deref()), query.error.clone()).await
+    round_page(
+        &request,
+        &state,
+        &user,
+        id,
+        notice_text(query.notice.as_deref()),
+        query.error.clone(),
+    )
+    .await
 }
 
 pub async fn round_page(
@@ -323,7 +361,10 @@ pub async fn round_page(
     Ok(response)
 }
 
-pub async fn api_show(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn api_show(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let round = load_round(&state, parse_round_id(&id)?).await?;
     let registry = registry_summary(&state, &round).await?;
     Ok(HttpResponse::Ok().json(json!({ "round": RoundView::from(&round), "registry": registry })))
@@ -334,15 +375,25 @@ pub struct StatusForm {
     status: String,
 }
 
-async fn advance(request: &HttpRequest, state: &AppState, user: &CurrentUser, id: RoundId, status: &str) -> WebResult<Result<Round, String>> {
-    let requested: RoundStatus = status.parse().map_err(|_| WebError::BadRequest(format!("未知的状态：{status}")))?;
+async fn advance(
+    request: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    id: RoundId,
+    status: &str,
+) -> WebResult<Result<Round, String>> {
+    let requested: RoundStatus = status
+        .parse()
+        .map_err(|_| WebError::BadRequest(format!("未知的状态：{status}")))?;
     let actor = user.actor(request);
     state
-        .db(move |conn| match rounds::advance(conn, &actor, id, requested, storage::now()) {
-            Ok(round) => Ok(Ok(round)),
-            Err(AdvanceError::Refused(reason)) => Ok(Err(reason.to_string())),
-            Err(AdvanceError::Storage(error)) => Err(error.into()),
-        })
+        .db(
+            move |conn| match rounds::advance(conn, &actor, id, requested, storage::now()) {
+                Ok(round) => Ok(Ok(round)),
+                Err(AdvanceError::Refused(reason)) => Ok(Err(reason.to_string())),
+                Err(AdvanceError::Storage(error)) => Err(error.into()),
+            },
+        )
         .await
 }
 

@@ -31,7 +31,13 @@ pub fn plan_form_view(plan: &SamplingPlan) -> Value {
             default.max.map(|max| max.to_string()).unwrap_or_default(),
             BTreeMap::new(),
         ),
-        Strategy::Quota { per_case_type } => ("quota", "10".into(), 1, String::new(), per_case_type.clone()),
+        Strategy::Quota { per_case_type } => (
+            "quota",
+            "10".into(),
+            1,
+            String::new(),
+            per_case_type.clone(),
+        ),
         Strategy::Census => ("census", "10".into(), 1, String::new(), BTreeMap::new()),
     };
     let quota = |case_type: CaseType| quotas.get(&case_type).copied().unwrap_or(0);
@@ -87,7 +93,9 @@ pub struct PlanForm {
 fn number(label: &str, text: Option<&str>, default: u32) -> Result<u32, String> {
     match text.map(str::trim) {
         None | Some("") => Ok(default),
-        Some(text) => text.parse().map_err(|_| format!("“{label}”须为非负整数：{text}")),
+        Some(text) => text
+            .parse()
+            .map_err(|_| format!("“{label}”须为非负整数：{text}")),
     }
 }
 
@@ -102,7 +110,9 @@ impl PlanForm {
         let strategy = match self.strategy.as_str() {
             "rate" => {
                 let text = self.rate_percent.as_deref().unwrap_or("10").trim();
-                let percent: f64 = text.parse().map_err(|_| format!("“抽查比例”须为百分数：{text}"))?;
+                let percent: f64 = text
+                    .parse()
+                    .map_err(|_| format!("“抽查比例”须为百分数：{text}"))?;
                 if !(0.0..=100.0).contains(&percent) {
                     return Err(format!("“抽查比例”须在 0 到 100 之间：{text}"));
                 }
@@ -123,22 +133,40 @@ impl PlanForm {
             }
             "quota" => Strategy::Quota {
                 per_case_type: BTreeMap::from([
-                    (CaseType::Criminal, number("刑事每单位", self.quota_criminal.as_deref(), 0)?),
-                    (CaseType::Civil, number("民事每单位", self.quota_civil.as_deref(), 0)?),
-                    (CaseType::Administrative, number("行政每单位", self.quota_administrative.as_deref(), 0)?),
+                    (
+                        CaseType::Criminal,
+                        number("刑事每单位", self.quota_criminal.as_deref(), 0)?,
+                    ),
+                    (
+                        CaseType::Civil,
+                        number("民事每单位", self.quota_civil.as_deref(), 0)?,
+                    ),
+                    (
+                        CaseType::Administrative,
+                        number("行政每单位", self.quota_administrative.as_deref(), 0)?,
+                    ),
                 ]),
             },
             "census" => Strategy::Census,
             other => return Err(format!("未知的抽样方式：{other}")),
         };
         let mut designated = BTreeSet::new();
-        for (index, line) in self.designated.as_deref().unwrap_or_default().lines().enumerate() {
+        for (index, line) in self
+            .designated
+            .as_deref()
+            .unwrap_or_default()
+            .lines()
+            .enumerate()
+        {
             let line = line.trim();
             if line.is_empty() {
                 continue;
             }
             let Some((unit, case_no)) = line.split_once(char::is_whitespace) else {
-                return Err(format!("指定案号第{}行“{line}”应为“单位代码 案号”", index + 1));
+                return Err(format!(
+                    "指定案号第{}行“{line}”应为“单位代码 案号”",
+                    index + 1
+                ));
             };
             designated.insert(designated_key(unit, case_no));
         }
@@ -163,7 +191,9 @@ pub async fn save_plan(
     let id = parse_round_id(&id)?;
     let round = load_round(&state, id).await?;
     if !round.status.allows_registry_changes() {
-        return Err(WebError::Conflict(crate::web::messages::REGISTRY_CLOSED.to_string()));
+        return Err(WebError::Conflict(
+            crate::web::messages::REGISTRY_CLOSED.to_string(),
+        ));
     }
     let current = state.db(move |conn| Ok(sampling::plan(conn, id)?)).await?;
     let plan = match form.plan(&current) {
@@ -176,7 +206,13 @@ pub async fn save_plan(
             if sampling::is_frozen(conn, id)? {
                 return Err(WebError::Conflict(SampleError::AlreadyFrozen.to_string()));
             }
-            Ok(sampling::save_plan(conn, &actor, id, &plan, storage::now())?)
+            Ok(sampling::save_plan(
+                conn,
+                &actor,
+                id,
+                &plan,
+                storage::now(),
+            )?)
         })
         .await?;
     Ok(see_other(&format!("/rounds/{id}?notice=plan")))
@@ -213,7 +249,10 @@ async fn sample_view(state: &AppState, sample: &Sample<CaseFileId>) -> WebResult
             Ok(list)
         })
         .await?;
-    let by_id: BTreeMap<&str, &cases::CaseView> = details.iter().map(|case| (case.id.as_str(), case)).collect();
+    let by_id: BTreeMap<&str, &cases::CaseView> = details
+        .iter()
+        .map(|case| (case.id.as_str(), case))
+        .collect();
     let strata: Vec<Value> = sample
         .strata
         .iter()
@@ -222,9 +261,9 @@ async fn sample_view(state: &AppState, sample: &Sample<CaseFileId>) -> WebResult
                 .selected
                 .iter()
                 .filter_map(|pick| {
-                    by_id.get(pick.id.to_string().as_str()).map(|case| {
-                        json!({ "case": case, "designated": pick.designated })
-                    })
+                    by_id
+                        .get(pick.id.to_string().as_str())
+                        .map(|case| json!({ "case": case, "designated": pick.designated }))
                 })
                 .collect();
             json!({
@@ -265,7 +304,9 @@ pub async fn show(
 ) -> WebResult<HttpResponse> {
     let id = parse_round_id(&id)?;
     let round = load_round(&state, id).await?;
-    let frozen = state.db(move |conn| Ok(sampling::frozen(conn, id)?)).await?;
+    let frozen = state
+        .db(move |conn| Ok(sampling::frozen(conn, id)?))
+        .await?;
     let (seed, is_frozen) = match &frozen {
         Some(frozen) => (frozen.seed, true),
         None => (query.seed.map_or_else(fresh_seed, Ok)?, false),
@@ -282,7 +323,9 @@ pub async fn show(
                 *seen.entry(stratum.key.unit.clone()).or_insert(0usize) += stratum.selected.len();
             }
         }
-        seen.into_iter().map(|(unit, count)| json!({ "code": unit, "count": count })).collect()
+        seen.into_iter()
+            .map(|(unit, count)| json!({ "code": unit, "count": count }))
+            .collect()
     };
     page(
         &request,
@@ -307,15 +350,25 @@ pub struct FreezeForm {
     seed: Option<String>,
 }
 
-async fn freeze_round(request: &HttpRequest, state: &AppState, user: &CurrentUser, id: crate::domain::ids::RoundId, seed: Option<&str>) -> WebResult<Sample<CaseFileId>> {
+async fn freeze_round(
+    request: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    id: crate::domain::ids::RoundId,
+    seed: Option<&str>,
+) -> WebResult<Sample<CaseFileId>> {
     let seed = match seed.map(str::trim).filter(|seed| !seed.is_empty()) {
-        Some(text) => text.parse().map_err(|_| WebError::BadRequest(format!("随机种子须为非负整数：{text}")))?,
+        Some(text) => text
+            .parse()
+            .map_err(|_| WebError::BadRequest(format!("随机种子须为非负整数：{text}")))?,
         None => fresh_seed()?,
     };
     let round = load_round(state, id).await?;
     let actor = user.actor(request);
     state
-        .db(move |conn| sampling::freeze(conn, &actor, &round, seed, storage::now()).map_err(sample_error))
+        .db(move |conn| {
+            sampling::freeze(conn, &actor, &round, seed, storage::now()).map_err(sample_error)
+        })
         .await
 }
 
@@ -346,10 +399,16 @@ pub async fn api_freeze(
 }
 
 /// GET /api/rounds/{id}/sample: the frozen sample, or with `?seed=` a preview draw.
-pub async fn api_show(state: web::Data<AppState>, id: web::Path<String>, query: web::Query<PreviewQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn api_show(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<PreviewQuery>,
+) -> Result<HttpResponse, ApiError> {
     let id = parse_round_id(&id)?;
     let round = load_round(&state, id).await?;
-    let frozen = state.db(move |conn| Ok(sampling::frozen(conn, id)?)).await?;
+    let frozen = state
+        .db(move |conn| Ok(sampling::frozen(conn, id)?))
+        .await?;
     let seed = match (&frozen, query.seed) {
         (Some(frozen), _) => frozen.seed,
         (None, Some(seed)) => seed,
@@ -364,7 +423,10 @@ pub async fn api_show(state: web::Data<AppState>, id: web::Path<String>, query: 
     Ok(HttpResponse::Ok().json(view))
 }
 
-pub async fn api_plan(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn api_plan(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = parse_round_id(&id)?;
     let plan = state.db(move |conn| Ok(sampling::plan(conn, id)?)).await?;
     Ok(HttpResponse::Ok().json(plan))
@@ -390,7 +452,13 @@ pub async fn api_save_plan(
             if sampling::is_frozen(conn, id)? {
                 return Err(WebError::Conflict(SampleError::AlreadyFrozen.to_string()));
             }
-            Ok(sampling::save_plan(conn, &actor, id, &saved, storage::now())?)
+            Ok(sampling::save_plan(
+                conn,
+                &actor,
+                id,
+                &saved,
+                storage::now(),
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(plan))
@@ -435,7 +503,8 @@ pub async fn unit_list(
             Ok((unit, rows))
         })
         .await?;
-    let bytes = sample_list_xlsx(&unit.name, &round.settings.name, &rows).map_err(WebError::internal)?;
+    let bytes =
+        sample_list_xlsx(&unit.name, &round.settings.name, &rows).map_err(WebError::internal)?;
     let file_name = format!("{}-{}-抽查案卷清单.xlsx", round.settings.name, unit.name);
     let encoded: String = serde_urlencoded::to_string([("", file_name.as_str())])
         .unwrap_or_default()
@@ -459,7 +528,10 @@ pub fn designated_key(unit: &str, case_no: &str) -> CaseKey {
 }
 
 /// One line of a unit's list: personal data masked as on every page.
-pub fn sample_list_row(record: &crate::domain::registry::CaseRecord, designated: bool) -> SampleListRow {
+pub fn sample_list_row(
+    record: &crate::domain::registry::CaseRecord,
+    designated: bool,
+) -> SampleListRow {
     SampleListRow {
         case_no: record.case_no.clone(),
         case_type: record.case_type,
