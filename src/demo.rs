@@ -66,6 +66,47 @@ const GIVEN: [&str; 30] = [
     "瑞", "梓萱", "永红", "天佑",
 ];
 
+/// Causes (案由) typical of each case type, for invented registries.
+const CAUSES: [(CaseType, &[&str]); 3] = [
+    (
+        CaseType::Criminal,
+        &[
+            "盗窃罪",
+            "故意伤害罪",
+            "诈骗罪",
+            "危险驾驶罪",
+            "帮助信息网络犯罪活动罪",
+            "寻衅滋事罪",
+        ],
+    ),
+    (
+        CaseType::Civil,
+        &[
+            "劳动争议",
+            "追索劳动报酬",
+            "机动车交通事故责任纠纷",
+            "离婚纠纷",
+            "抚养费纠纷",
+            "民间借贷纠纷",
+        ],
+    ),
+    (
+        CaseType::Administrative,
+        &["工伤认定", "行政处罚", "社会保险待遇", "政府信息公开"],
+    ),
+];
+
+const SUB_TYPES: [(CaseType, &[&str]); 3] = [
+    (CaseType::Criminal, &["刑事辩护", "刑事辩护", "刑事代理"]),
+    (
+        CaseType::Civil,
+        &["民事诉讼代理", "劳动仲裁代理", "非诉讼代理"],
+    ),
+    (CaseType::Administrative, &["行政诉讼代理"]),
+];
+
+pub const DEMO_ROUND: &str = "2025年第三季度案卷评查";
+
 /// What `load` created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
@@ -101,8 +142,18 @@ impl Lcg {
     }
 }
 
-/// Loads the demo data in one transaction: all of it or none.
+/// Loads the demo data in one transaction, all of it or none: units, people, accounts and,
+/// when the shipped rubrics are installed, a quarter's registry with a round in 抽样.
 pub fn load(conn: &mut DbConn) -> storage::Result<Summary> {
+    load_with(conn, true)
+}
+
+/// The demo units, people and accounts only: tests start from this and build their own rounds.
+pub fn load_without_round(conn: &mut DbConn) -> storage::Result<Summary> {
+    load_with(conn, false)
+}
+
+fn load_with(conn: &mut DbConn, with_round: bool) -> storage::Result<Summary> {
     let now = storage::now();
     let year = chrono::Datelike::year(&now.date());
     let actor = Actor {
@@ -259,10 +310,145 @@ pub fn load(conn: &mut DbConn) -> storage::Result<Summary> {
                 now,
             )?;
         }
+        if with_round {
+            load_round(conn, &actor, &centers, &mut random, now)?;
+        }
         Ok(Summary {
             units: 1 + CENTERS.len() + OFFICES.len(),
             people: person_ids.len(),
             law_firms: firm_ids.len(),
         })
     })
+}
+
+/// A quarter's closed cases for every center (a quarter of its annual target) and a round in
+/// 抽样 over them, when the shipped rubrics are installed; otherwise nothing.
+fn load_round(
+    conn: &mut DbConn,
+    actor: &Actor,
+    centers: &[(String, UnitId)],
+    random: &mut Lcg,
+    now: chrono::NaiveDateTime,
+) -> storage::Result<()> {
+    use crate::domain::registry::CaseRecord;
+    use crate::domain::round::{CombineSetting, RoundSettings, RoundStatus};
+    use crate::domain::rubric::Points;
+    use crate::storage::{cases, rounds, rubrics};
+    let snapshots = rubrics::list(conn)?;
+    let mut chosen = std::collections::BTreeMap::new();
+    for case_type in CaseType::ALL {
+        let current = snapshots.iter().find(|snapshot| {
+            snapshot.method == "deduction"
+                && snapshot
+                    .case_types
+                    .split(',')
+                    .any(|code| code == case_type.code())
+        });
+        if let Some(snapshot) = current {
+            chosen.insert(case_type, snapshot.content_hash.clone());
+        }
+    }
+    if chosen.len() < CaseType::ALL.len() {
+        return Ok(());
+    }
+    let date = |month: u32, day: u32| {
+        chrono::NaiveDate::from_ymd_opt(2025, month, day).ok_or(storage::Error::NotFound)
+    };
+    let mut records = Vec::new();
+    for ((code, _), (_, _, target)) in centers.iter().zip(CENTERS) {
+        for index in 0..(target / 4) {
+            let case_type = match random.below(10) {
+                0..=3 => CaseType::Criminal,
+                4..=8 => CaseType::Civil,
+                _ => CaseType::Administrative,
+            };
+            let causes = CAUSES
+                .iter()
+                .find(|(kind, _)| *kind == case_type)
+                .map(|(_, causes)| *causes)
+                .unwrap_or_default();
+            let sub_types = SUB_TYPES
+                .iter()
+                .find(|(kind, _)| *kind == case_type)
+                .map(|(_, subs)| *subs)
+                .unwrap_or_default();
+            let closed_month = 7 + u32::try_from(random.below(3)).unwrap_or(0);
+            let closed_day = 1 + u32::try_from(random.below(28)).unwrap_or(0);
+            let assigned = date(
+                closed_month.saturating_sub(2).max(4),
+                1 + u32::try_from(random.below(28)).unwrap_or(0),
+            )?;
+            let closed = date(closed_month, closed_day)?;
+            let archived =
+                closed + chrono::Duration::days(i64::try_from(5 + random.below(40)).unwrap_or(10));
+            let prefix = match case_type {
+                CaseType::Criminal => "刑援",
+                CaseType::Civil => "民援",
+                CaseType::Administrative => "行援",
+            };
+            records.push(CaseRecord {
+                unit: code.clone(),
+                case_no: format!("(2025)银{code}{prefix}字第{:03}号", index + 1),
+                recipient: format!("{}{}", random.pick(&SURNAMES), random.pick(&GIVEN)),
+                recipient_id_no: Some(format!(
+                    "6401{:02}19{:02}{:02}{:02}{:03}{}",
+                    10 + random.below(90),
+                    60 + random.below(40),
+                    1 + random.below(12),
+                    1 + random.below(28),
+                    random.below(1000),
+                    random.below(10)
+                )),
+                recipient_phone: Some(format!(
+                    "13{}{:08}",
+                    random.below(10),
+                    random.next() % 100_000_000
+                )),
+                handler: format!("{}{}", random.pick(&SURNAMES), random.pick(&GIVEN)),
+                firm: random.pick(&LAW_FIRMS).to_string(),
+                case_type,
+                sub_type: Some(random.pick(sub_types).to_string()),
+                cause: random.pick(causes).to_string(),
+                applied_at: None,
+                assigned_at: Some(assigned),
+                closed_at: closed,
+                archived_at: Some(archived),
+                terminated: random.below(40) == 0,
+                guilty_plea: case_type == CaseType::Criminal && random.below(3) == 0,
+                notified_defense: case_type == CaseType::Criminal && random.below(2) == 0,
+            });
+        }
+    }
+    let resolved: Vec<cases::ResolvedCase<'_>> = records
+        .iter()
+        .map(|record| {
+            let unit_id = centers
+                .iter()
+                .find(|(code, _)| *code == record.unit)
+                .map(|(_, id)| *id);
+            unit_id.map(|unit_id| cases::ResolvedCase { unit_id, record })
+        })
+        .collect::<Option<_>>()
+        .ok_or(storage::Error::NotFound)?;
+    cases::commit(conn, actor, "演示台账.xlsx", &resolved, now, &mut |_| {})?;
+    let settings = RoundSettings {
+        name: DEMO_ROUND.to_string(),
+        period_start: date(7, 1)?,
+        period_end: date(9, 30)?,
+        rubrics: chosen,
+        combine: CombineSetting::Escalate {
+            max_gap: Points::whole(10),
+        },
+        review_deadline: Some(date(10, 31)?),
+        rectification_days: 30,
+        blind: false,
+    };
+    let round = rounds::create(conn, actor, &settings, now)?;
+    rounds::advance(conn, actor, round.id, RoundStatus::Sampling, now).map_err(
+        |error| match error {
+            rounds::AdvanceError::Storage(error) => error,
+            rounds::AdvanceError::Refused(reason) => storage::Error::Corrupt(reason.to_string()),
+        },
+    )?;
+    Ok(())
 }

@@ -3,8 +3,16 @@
 use crate::demo;
 use crate::storage::DatabaseUrl;
 
-pub fn run(url: &DatabaseUrl) -> anyhow::Result<()> {
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Folder of rubric files installed first, so the demo round can use them.
+    #[arg(long, env = "PINGCHA_RUBRICS_DIR", default_value = "scoring-rubrics")]
+    pub rubrics: std::path::PathBuf,
+}
+
+pub fn run(url: &DatabaseUrl, args: DemoArgs) -> anyhow::Result<()> {
     let pool = super::open_database(url)?;
+    super::serve::install_rubrics(&pool, &args.rubrics)?;
     let mut conn = pool.get()?;
     if !demo::is_empty(&mut conn)? {
         anyhow::bail!("数据库 {url} 中已有数据；演示数据只能装入空数据库");

@@ -47,7 +47,7 @@ pub enum Command {
     /// Apply pending database migrations.
     Migrate,
     /// Load the demo data set into the configured (empty) database.
-    Demo,
+    Demo(demo::DemoArgs),
     /// Manage login accounts.
     #[command(subcommand)]
     User(user::UserCommand),
@@ -69,7 +69,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rubric(command) => rubric::run(command),
         Command::Serve(args) => serve::run(&url()?, args),
         Command::Migrate => migrate::run(&url()?),
-        Command::Demo => demo::run(&url()?),
+        Command::Demo(args) => demo::run(&url()?, args),
         Command::User(command) => user::run(&url()?, command),
         Command::Import(command) => import::run(&url()?, command),
         Command::Sample(command) => sample::run(&url()?, command),

@@ -66,7 +66,10 @@ pub fn run(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
 
 /// Refuses to start on an invalid rubric; a missing folder only warns (the snapshots already
 /// stored keep working).
-fn install_rubrics(pool: &crate::storage::Pool, dir: &std::path::Path) -> anyhow::Result<()> {
+pub(super) fn install_rubrics(
+    pool: &crate::storage::Pool,
+    dir: &std::path::Path,
+) -> anyhow::Result<()> {
     if !dir.is_dir() {
         eprintln!(
             "提示：评分标准目录 {} 不存在，仅使用数据库中已保存的评分标准。",

@@ -78,6 +78,25 @@ fn accounts_are_created_from_standard_input_and_demo_loads_once() {
         "{stdout}"
     );
     assert!(stdout.contains("admin"));
+    {
+        // The demo carries a quarter's registry and a round ready for sampling.
+        let pool = db.pool();
+        let mut conn = pool.get().unwrap();
+        let rounds = pingcha::storage::rounds::list(&mut conn).unwrap();
+        assert_eq!(rounds.len(), 1);
+        assert_eq!(rounds[0].settings.name, pingcha::demo::DEMO_ROUND);
+        assert_eq!(
+            rounds[0].status,
+            pingcha::domain::round::RoundStatus::Sampling
+        );
+        let in_period = pingcha::storage::cases::count_in_period(
+            &mut conn,
+            rounds[0].settings.period_start,
+            rounds[0].settings.period_end,
+        )
+        .unwrap();
+        assert_eq!(in_period, 374, "a quarter of each center's annual target");
+    }
     let (ok, _, stderr) = pingcha(&["--database-url", url, "demo"], None);
     assert!(!ok);
     assert!(stderr.contains("已有数据"), "{stderr}");

@@ -150,7 +150,7 @@ impl Drop for TestApp {
 pub async fn spawn_app() -> TestApp {
     let app = spawn_empty_app().await;
     let mut conn = app.conn();
-    pingcha::demo::load(&mut conn).expect("demo data");
+    pingcha::demo::load_without_round(&mut conn).expect("demo data");
     drop(conn);
     app
 }

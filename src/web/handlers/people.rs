@@ -8,10 +8,16 @@ use crate::web::handlers::page;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
+#[derive(serde::Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
 pub async fn list(
     request: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
+    query: web::Query<NoticeQuery>,
 ) -> WebResult<HttpResponse> {
     let scope = user.scope()?;
     let members = state.db(move |conn| Ok(people::list(conn, scope)?)).await?;
@@ -24,7 +30,11 @@ pub async fn list(
         "people/list",
         "评查员库",
         Some(&user),
-        json!({ "people": members, "count": members.len(), "leaders": leaders }),
+        json!({
+            "people": members, "count": members.len(), "leaders": leaders,
+            "can_import": user.account.role == crate::domain::people::Role::BureauAdmin,
+            "notice": (query.notice.as_deref() == Some("imported")).then_some(crate::web::messages::IMPORT_DONE),
+        }),
     )
 }
 

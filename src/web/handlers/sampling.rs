@@ -235,7 +235,7 @@ fn sample_error(error: SampleError) -> WebError {
 /// The strata and picks with case details, for the sample page and the API.
 async fn sample_view(state: &AppState, sample: &Sample<CaseFileId>) -> WebResult<Value> {
     let ids: Vec<CaseFileId> = sample.selected_ids().copied().collect();
-    let details = state
+    let (details, all_units) = state
         .db(move |conn| {
             let list = cases::list(
                 conn,
@@ -246,9 +246,15 @@ async fn sample_view(state: &AppState, sample: &Sample<CaseFileId>) -> WebResult
                 },
                 None,
             )?;
-            Ok(list)
+            Ok((list, units::list(conn, UnitScope::All)?))
         })
         .await?;
+    let unit_name = |code: &str| {
+        all_units
+            .iter()
+            .find(|unit| unit.code == code)
+            .map_or_else(|| code.to_string(), |unit| unit.name.clone())
+    };
     let by_id: BTreeMap<&str, &cases::CaseView> = details
         .iter()
         .map(|case| (case.id.as_str(), case))
@@ -266,8 +272,19 @@ async fn sample_view(state: &AppState, sample: &Sample<CaseFileId>) -> WebResult
                         .map(|case| json!({ "case": case, "designated": pick.designated }))
                 })
                 .collect();
+            let mut title = format!(
+                "{} · {}",
+                unit_name(&stratum.key.unit),
+                stratum.key.case_type.label()
+            );
+            if let Some(sub_type) = &stratum.key.sub_type {
+                title.push_str(&format!(" · {sub_type}"));
+            }
+            if let Some(month) = stratum.key.archive_month {
+                title.push_str(&format!(" · {month}归档"));
+            }
             json!({
-                "key": stratum.key.to_string(),
+                "key": title,
                 "population": stratum.population,
                 "excluded": stratum.excluded,
                 "target": stratum.target,
