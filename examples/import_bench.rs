@@ -6,6 +6,7 @@
 //! cargo run --release --example import_bench -- calamine-range /tmp/registry.xlsx
 //! cargo run --release --example import_bench -- calamine-cells /tmp/registry.xlsx
 //! cargo run --release --example import_bench -- import /tmp/registry.xlsx
+//! cargo run --release --example import_bench -- import-db /tmp/registry.xlsx [DATABASE_URL]
 //! cargo run --release --example import_bench -- sample 1000000
 
 use std::io::Cursor;
@@ -91,6 +92,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("import_cases: {} records", records.len());
             println!("time {:?}", start.elapsed());
         }
+        "import-db" => {
+            // The whole import as `pingcha import cases` runs it: read, validate, resolve
+            // units, compare with stored cases and write, in one transaction. A fresh SQLite
+            // file unless a PostgreSQL URL (of an empty database) is given.
+            let bytes = std::fs::read(&arg)?;
+            let dir = std::env::temp_dir().join(format!("pingcha-bench-{}", std::process::id()));
+            std::fs::create_dir_all(&dir)?;
+            let url = args.get(2).cloned().unwrap_or_else(|| dir.join("bench.sqlite3").display().to_string());
+            let pool = pingcha::storage::connect(&pingcha::storage::DatabaseUrl::parse(&url)?)?;
+            let mut conn = pool.get()?;
+            pingcha::storage::migrate::run_pending(&mut conn)?;
+            pingcha::demo::load_without_round(&mut conn)?;
+            let actor = pingcha::storage::audit::Actor::cli();
+            let cpu = cpu_seconds();
+            let start = Instant::now();
+            let counts = pingcha::imports::commit_cases(&mut conn, &actor, "registry.xlsx", &bytes, None, &mut |_, _| {})
+                .map_err(|error| error.to_string())?;
+            println!("cpu {:.2} s", cpu_seconds() - cpu);
+            println!("import into {}: {} new, {} changed, {} unchanged", if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" }, counts.new, counts.changed, counts.unchanged);
+            println!("time {:?}", start.elapsed());
+            drop(conn);
+            drop(pool);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
         "sample" => {
             let count: usize = arg.parse().unwrap_or(1_000_000);
             let candidates = synthetic::candidates(count, 150, 7);
@@ -136,7 +161,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         _ => {
             eprintln!(
-                "modes: generate PATH [ROWS] | calamine-range PATH | calamine-cells PATH | import PATH | sample [COUNT]"
+                "modes: generate PATH [ROWS] | calamine-range PATH | calamine-cells PATH | import PATH | import-db PATH [DATABASE_URL] | sample [COUNT]"
             );
             std::process::exit(2);
         }
