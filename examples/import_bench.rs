@@ -99,7 +99,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let bytes = std::fs::read(&arg)?;
             let dir = std::env::temp_dir().join(format!("pingcha-bench-{}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
-            let url = args.get(2).cloned().unwrap_or_else(|| dir.join("bench.sqlite3").display().to_string());
+            let url = args
+                .get(2)
+                .cloned()
+                .unwrap_or_else(|| dir.join("bench.sqlite3").display().to_string());
             let pool = pingcha::storage::connect(&pingcha::storage::DatabaseUrl::parse(&url)?)?;
             let mut conn = pool.get()?;
             pingcha::storage::migrate::run_pending(&mut conn)?;
@@ -107,10 +110,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let actor = pingcha::storage::audit::Actor::cli();
             let cpu = cpu_seconds();
             let start = Instant::now();
-            let counts = pingcha::imports::commit_cases(&mut conn, &actor, "registry.xlsx", &bytes, None, &mut |_, _| {})
-                .map_err(|error| error.to_string())?;
+            let counts = pingcha::imports::commit_cases(
+                &mut conn,
+                &actor,
+                "registry.xlsx",
+                &bytes,
+                None,
+                &mut |_, _| {},
+            )
+            .map_err(|error| error.to_string())?;
             println!("cpu {:.2} s", cpu_seconds() - cpu);
-            println!("import into {}: {} new, {} changed, {} unchanged", if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" }, counts.new, counts.changed, counts.unchanged);
+            println!(
+                "import into {}: {} new, {} changed, {} unchanged",
+                if url.starts_with("postgres") {
+                    "PostgreSQL"
+                } else {
+                    "SQLite"
+                },
+                counts.new,
+                counts.changed,
+                counts.unchanged
+            );
             println!("time {:?}", start.elapsed());
             drop(conn);
             drop(pool);

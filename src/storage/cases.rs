@@ -82,6 +82,46 @@ impl StoredFields {
     }
 }
 
+/// The columns `StoredFields` is loaded from, in its field order.
+type StoredColumns = (
+    case_files::id,
+    case_files::case_no,
+    case_files::recipient,
+    case_files::recipient_id_no,
+    case_files::recipient_phone,
+    case_files::handler,
+    case_files::firm,
+    case_files::case_type,
+    case_files::sub_type,
+    case_files::cause,
+    case_files::applied_at,
+    case_files::assigned_at,
+    case_files::closed_at,
+    case_files::archived_at,
+    case_files::terminated,
+    case_files::guilty_plea,
+    case_files::notified_defense,
+);
+const STORED_COLUMNS: StoredColumns = (
+    case_files::id,
+    case_files::case_no,
+    case_files::recipient,
+    case_files::recipient_id_no,
+    case_files::recipient_phone,
+    case_files::handler,
+    case_files::firm,
+    case_files::case_type,
+    case_files::sub_type,
+    case_files::cause,
+    case_files::applied_at,
+    case_files::assigned_at,
+    case_files::closed_at,
+    case_files::archived_at,
+    case_files::terminated,
+    case_files::guilty_plea,
+    case_files::notified_defense,
+);
+
 /// What an import would do (preview) or did (commit).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ImportCounts {
@@ -104,28 +144,7 @@ fn existing_for_units(
     for unit in unit_ids {
         let rows: Vec<(String, StoredFields)> = case_files::table
             .filter(case_files::unit_id.eq(unit))
-            .select((
-                case_files::unit_id,
-                (
-                    case_files::id,
-                    case_files::case_no,
-                    case_files::recipient,
-                    case_files::recipient_id_no,
-                    case_files::recipient_phone,
-                    case_files::handler,
-                    case_files::firm,
-                    case_files::case_type,
-                    case_files::sub_type,
-                    case_files::cause,
-                    case_files::applied_at,
-                    case_files::assigned_at,
-                    case_files::closed_at,
-                    case_files::archived_at,
-                    case_files::terminated,
-                    case_files::guilty_plea,
-                    case_files::notified_defense,
-                ),
-            ))
+            .select((case_files::unit_id, STORED_COLUMNS))
             .load(conn)?;
         for (unit_id, fields) in rows {
             existing.insert((unit_id, fields.case_no.clone()), fields);
@@ -521,51 +540,58 @@ fn candidate(row: CandidateTuple) -> Result<CandidateRow> {
     })
 }
 
-/// Candidate facts for cases closed in a period, or for the given ids (a frozen list).
+/// The columns `CandidateTuple` is loaded from.
+type CandidateColumns = (
+    case_files::id,
+    units::code,
+    case_files::case_no,
+    case_files::case_type,
+    case_files::sub_type,
+    case_files::archived_at,
+    case_files::terminated,
+    case_files::guilty_plea,
+);
+const CANDIDATE_COLUMNS: CandidateColumns = (
+    case_files::id,
+    units::code,
+    case_files::case_no,
+    case_files::case_type,
+    case_files::sub_type,
+    case_files::archived_at,
+    case_files::terminated,
+    case_files::guilty_plea,
+);
+
+/// Candidate facts for cases closed in a period, or for the given ids (a frozen list, read in
+/// chunks to stay under the backends' parameter limits).
 pub fn candidates(
     conn: &mut DbConn,
     period: Option<(NaiveDate, NaiveDate)>,
     ids: Option<&[String]>,
 ) -> Result<Vec<CandidateRow>> {
-    let mut query = case_files::table
-        .inner_join(units::table)
-        .select((
-            case_files::id,
-            units::code,
-            case_files::case_no,
-            case_files::case_type,
-            case_files::sub_type,
-            case_files::archived_at,
-            case_files::terminated,
-            case_files::guilty_plea,
-        ))
-        .into_boxed();
-    if let Some((start, end)) = period {
-        query = query.filter(case_files::closed_at.between(start, end));
-    }
-    let rows: Vec<CandidateTuple> = match ids {
-        Some(ids) => {
+    let rows: Vec<CandidateTuple> = match (ids, period) {
+        (Some(ids), _) => {
             let mut rows = Vec::with_capacity(ids.len());
             for chunk in ids.chunks(BATCH) {
-                let mut chunk_query = case_files::table
-                    .inner_join(units::table)
-                    .select((
-                        case_files::id,
-                        units::code,
-                        case_files::case_no,
-                        case_files::case_type,
-                        case_files::sub_type,
-                        case_files::archived_at,
-                        case_files::terminated,
-                        case_files::guilty_plea,
-                    ))
-                    .into_boxed();
-                chunk_query = chunk_query.filter(case_files::id.eq_any(chunk.to_vec()));
-                rows.extend(chunk_query.load::<CandidateTuple>(conn)?);
+                rows.extend(
+                    case_files::table
+                        .inner_join(units::table)
+                        .select(CANDIDATE_COLUMNS)
+                        .filter(case_files::id.eq_any(chunk))
+                        .load::<CandidateTuple>(conn)?,
+                );
             }
             rows
         }
-        None => query.load(conn)?,
+        (None, Some((start, end))) => case_files::table
+            .inner_join(units::table)
+            .select(CANDIDATE_COLUMNS)
+            .filter(case_files::closed_at.between(start, end))
+            .load(conn)?,
+        (None, None) => case_files::table
+            .inner_join(units::table)
+            .select(CANDIDATE_COLUMNS)
+            .load(conn)?,
     };
     rows.into_iter().map(candidate).collect()
 }
@@ -578,29 +604,7 @@ pub fn records(
 ) -> Result<Vec<(CaseFileId, CaseRecord)>> {
     let mut query = case_files::table
         .inner_join(units::table)
-        .select((
-            case_files::id,
-            units::code,
-            (
-                case_files::id,
-                case_files::case_no,
-                case_files::recipient,
-                case_files::recipient_id_no,
-                case_files::recipient_phone,
-                case_files::handler,
-                case_files::firm,
-                case_files::case_type,
-                case_files::sub_type,
-                case_files::cause,
-                case_files::applied_at,
-                case_files::assigned_at,
-                case_files::closed_at,
-                case_files::archived_at,
-                case_files::terminated,
-                case_files::guilty_plea,
-                case_files::notified_defense,
-            ),
-        ))
+        .select((case_files::id, units::code, STORED_COLUMNS))
         .into_boxed();
     if let UnitScope::Unit(own) = scope {
         query = query.filter(case_files::unit_id.eq(own.to_string()));

@@ -8,7 +8,7 @@ use crate::storage::{self, units, users};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
-use crate::web::handlers::{page, see_other};
+use crate::web::handlers::{page, refused_if, see_other};
 use crate::web::messages;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -43,7 +43,7 @@ async fn list_page(
         .map(|role| json!({ "code": role.code(), "label": role.label() }))
         .collect();
     let failed = error.is_some();
-    let mut response = page(
+    let response = page(
         request,
         "admin/users",
         "账户管理",
@@ -60,10 +60,7 @@ async fn list_page(
             })),
         }),
     )?;
-    if failed {
-        *response.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
-    }
-    Ok(response)
+    Ok(refused_if(failed, response))
 }
 
 pub async fn list(

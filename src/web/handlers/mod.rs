@@ -46,6 +46,14 @@ pub fn page(
         .body(body))
 }
 
+/// The page of a refused form: the same page, answered with 400 so scripts and tests see it.
+pub fn refused_if(failed: bool, mut response: HttpResponse) -> HttpResponse {
+    if failed {
+        *response.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
+    }
+    response
+}
+
 /// 303 See Other: where a form post sends the browser next.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

@@ -11,7 +11,7 @@ use crate::storage::{self, rubrics, sampling, units};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
-use crate::web::handlers::{page, see_other};
+use crate::web::handlers::{page, refused_if, see_other};
 use crate::web::messages;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
@@ -70,7 +70,7 @@ async fn list_page(
     let views: Vec<RoundView> = rounds.iter().map(RoundView::from).collect();
     let choices = rubric_choices(state).await?;
     let failed = error.is_some();
-    let mut response = page(
+    let response = page(
         request,
         "rounds/list",
         "评查轮次",
@@ -83,10 +83,7 @@ async fn list_page(
             "notice": notice,
         }),
     )?;
-    if failed {
-        *response.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
-    }
-    Ok(response)
+    Ok(refused_if(failed, response))
 }
 
 pub async fn list(
@@ -336,7 +333,7 @@ pub async fn round_page(
     });
     let is_admin = user.account.role == Role::BureauAdmin;
     let failed = error.is_some();
-    let mut response = page(
+    let response = page(
         request,
         "rounds/show",
         &round.settings.name,
@@ -355,10 +352,7 @@ pub async fn round_page(
             "error": error,
         }),
     )?;
-    if failed {
-        *response.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
-    }
-    Ok(response)
+    Ok(refused_if(failed, response))
 }
 
 pub async fn api_show(

@@ -6,7 +6,7 @@ use crate::storage::{self, rubrics};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
-use crate::web::handlers::{page, see_other};
+use crate::web::handlers::{page, refused_if, see_other};
 use crate::web::{messages, upload};
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -141,7 +141,7 @@ async fn list_page(
 ) -> WebResult<HttpResponse> {
     let rubrics = list_data(state).await?;
     let failed = errors.is_some();
-    let mut response = page(
+    let response = page(
         request,
         "rubrics/list",
         "评分标准",
@@ -153,10 +153,7 @@ async fn list_page(
             "max_kb": MAX_RUBRIC_BYTES / 1024,
         }),
     )?;
-    if failed {
-        *response.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
-    }
-    Ok(response)
+    Ok(refused_if(failed, response))
 }
 
 pub async fn list(
