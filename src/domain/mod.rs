@@ -1,6 +1,7 @@
 //! Pure domain code: the rules of legal-aid cross-inspection with no I/O, clock, database or
 //! web. Everything else in the crate may use `domain`; `domain` uses nothing else in the crate.
 
+pub mod assignment;
 pub mod case_type;
 pub mod ids;
 pub mod masking;

@@ -1,0 +1,336 @@
+"""Exact optimum of Pingcha's assignment objective with HiGHS, for comparison with the solver.
+
+Reads the JSON that `cargo run --release --example assign_report -- OUT_DIR` writes (problem,
+our assignment, our objective) and solves THE SAME objective (src/domain/assignment/solver.rs)
+as a MILP, with the teams' members fixed to ours:
+
+  --stage units+files  (default for city): which team inspects which unit AND which member
+                       reviews which file, jointly; every hard rule as a constraint; each
+                       team inspects at least one unit (as our search keeps it).
+  --stage full         only when teams = units (city): everything free — who is in which
+                       team (a team is named by the unit it inspects, since each team inspects
+                       exactly one), leaders, units and files; the whole objective.
+  --stage files        (default for province): the units of each team fixed to ours too; only
+                       the split of files among members (stage 3).
+
+The team-composition term (same-unit pairs) is a constant once members are fixed and is added.
+
+It also prints a lower bound on the optimum of the FULL model (teams, units and files all free),
+from the load term alone (every other term is ≥ 0): the reviews D can go to at most
+teams × max size reviewers, so Σ load² is at least the even water-filling of D over the largest
+capacities; and when there are as many teams as units, each team takes exactly one unit u and
+at most `max` members, so Σ load² ≥ Σ_u (even split of u's reviews over its team), with team
+sizes chosen (greedily, which is exact for these convex terms) within the people available.
+
+    pip install highspy
+    python3 benches/highs_optimum.py /tmp/assign/city.json [--stage units+files|files]
+        [--time-limit SECONDS]
+"""
+
+import argparse
+import json
+import sys
+import time
+
+import highspy
+
+
+def norm(name):
+    return "".join(name.split())
+
+
+def load(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def eligible_fn(problem):
+    conflicts = {(c["reviewer"], c["with"]["kind"], c["with"]["id"]) for c in problem["conflicts"]}
+    objections = {(o["unit"], o["reviewer"]) for o in problem["objections"]}
+
+    def eligible(reviewer, file):
+        if not reviewer["available"]:
+            return False
+        if reviewer["unit"] == file["unit"]:
+            return False
+        if reviewer["law_firm"] is not None and reviewer["law_firm"] == file["handling_firm"]:
+            return False
+        if norm(reviewer["name"]) == norm(file["handler_name"]):
+            return False
+        rid = reviewer["id"]
+        if (rid, "unit", file["unit"]) in conflicts or (rid, "case_file", file["id"]) in conflicts:
+            return False
+        if file["handling_firm"] is not None and (rid, "law_firm", file["handling_firm"]) in conflicts:
+            return False
+        if (file["unit"], rid) in objections:
+            return False
+        return True
+
+    return eligible
+
+
+def repeat_fn(problem):
+    weight = problem["config"]["weights"]["repeat_visit"]
+    newest = {}
+    for age, past in enumerate(problem["history"]):
+        for visit in past["visits"]:
+            newest.setdefault((visit["reviewer"], visit["unit"]), age)
+    return lambda reviewer, unit: (weight >> newest[(reviewer, unit)]) if (reviewer, unit) in newest else 0
+
+
+def solve(record, stage, time_limit):
+    problem, ours = record["problem"], record["assignment"]
+    weights = problem["config"]["weights"]
+    reviewers = {r["id"]: r for r in problem["reviewers"]}
+    units = [u["id"] for u in problem["units"]]
+    files_by_unit = {u: [] for u in units}
+    for f in problem["files"]:
+        files_by_unit[f["unit"]].append(f)
+    criminal_units = {f["unit"] for f in problem["files"] if f["case_type"] == "criminal"}
+    eligible = eligible_fn(problem)
+    repeat = repeat_fn(problem)
+    teams = ours["teams"]
+
+    constant = 0
+    for team in teams:
+        members = team["members"]
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                if reviewers[a]["unit"] == reviewers[b]["unit"]:
+                    constant += weights["same_unit_pair"]
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 0.0)
+    if time_limit:
+        h.setOptionValue("time_limit", float(time_limit))
+
+    # y[t, u]: team t inspects unit u.
+    y = {}
+    for t, team in enumerate(teams):
+        members = [reviewers[m] for m in team["members"]]
+        has_criminal = any("criminal" in m["expertise"] for m in members)
+        for u in units:
+            if stage == "files":
+                if u not in team["units"]:
+                    continue
+                y[t, u] = None  # fixed to 1
+                continue
+            if any(m["unit"] == u for m in members):
+                continue
+            if u in criminal_units and not has_criminal:
+                continue
+            rep = sum(repeat(m["id"], u) for m in members)
+            y[t, u] = h.addBinary(obj=rep)
+    if stage == "files":
+        for team in teams:
+            members = team["members"]
+            constant += sum(repeat(m, u) for m in members for u in team["units"])
+            extra = max(len(team["units"]) - 1, 0)
+            constant += weights["extra_unit"] * extra * extra
+    else:
+        for u in units:
+            h.addConstr(sum(y[t, u] for t in range(len(teams)) if (t, u) in y) == 1)
+        for t in range(len(teams)):
+            row = [y[t, u] for u in units if (t, u) in y]
+            h.addConstr(sum(row) >= 1)
+            # Travel: the j-th extra unit costs w·(2j−1), so n units cost w·(n−1)².
+            extras = [h.addBinary(obj=weights["extra_unit"] * (2 * j - 1)) for j in range(1, len(row))]
+            if extras:
+                h.addConstr(sum(row) - sum(extras) <= 1)
+
+    # z[f, m]: member m reviews file f.
+    loads = {}
+    for t, team in enumerate(teams):
+        members = [reviewers[m] for m in team["members"]]
+        for u in units:
+            if (t, u) not in y:
+                continue
+            for f in files_by_unit[u]:
+                row = []
+                by_unit = {}
+                for m in members:
+                    if not eligible(m, f):
+                        continue
+                    cost = 0 if f["case_type"] in m["expertise"] else weights["expertise_mismatch"]
+                    z = h.addBinary(obj=cost)
+                    if y[t, u] is not None:
+                        h.addConstr(z - y[t, u] <= 0)
+                    row.append(z)
+                    by_unit.setdefault(m["unit"], []).append(z)
+                    loads.setdefault(m["id"], []).append(z)
+                need = f["reviewers_needed"]
+                if y[t, u] is None:
+                    if len(row) < need:
+                        return None, "infeasible: file %s" % f["case_number"]
+                    h.addConstr(sum(row) == need)
+                else:
+                    h.addConstr(sum(row) - need * y[t, u] == 0) if row else h.addConstr(y[t, u] <= 0)
+                for group in by_unit.values():
+                    if len(group) > 1:
+                        h.addConstr(sum(group) <= 1)
+    # Load: the k-th file of a reviewer costs w·(2k−1), so n files cost w·n².
+    for rid, zs in loads.items():
+        cap = reviewers[rid]["capacity"]
+        steps = [h.addBinary(obj=weights["load"] * (2 * k - 1)) for k in range(1, min(cap, len(zs)) + 1)]
+        h.addConstr(sum(zs) - sum(steps) == 0)
+
+    started = time.time()
+    h.minimize()
+    seconds = time.time() - started
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    value = info.objective_function_value + constant
+    bound = info.mip_dual_bound + constant
+    return (value, bound, status, seconds, h.getNumCol(), h.getNumRow()), None
+
+
+def solve_full(record, time_limit):
+    """Teams, units and files all free; needs as many teams as units (each team takes one)."""
+    problem = record["problem"]
+    weights = problem["config"]["weights"]
+    size = problem["config"]["team_size"]
+    reviewers = [r for r in problem["reviewers"] if r["available"]]
+    units = [u["id"] for u in problem["units"]]
+    if len(record["assignment"]["teams"]) != len(units):
+        return None, "full model needs as many teams as units"
+    criminal_units = {f["unit"] for f in problem["files"] if f["case_type"] == "criminal"}
+    eligible = eligible_fn(problem)
+    repeat = repeat_fn(problem)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 0.0)
+    h.setOptionValue("time_limit", float(time_limit))
+    x = {}
+    for r in reviewers:
+        for u in units:
+            if r["unit"] != u:
+                x[r["id"], u] = h.addBinary(obj=repeat(r["id"], u))
+    for r in reviewers:
+        row = [x[r["id"], u] for u in units if (r["id"], u) in x]
+        h.addConstr(sum(row) <= 1)
+    for u in units:
+        team = [(r, x[r["id"], u]) for r in reviewers if (r["id"], u) in x]
+        h.addConstr(sum(v for _, v in team) >= size["min"])
+        h.addConstr(sum(v for _, v in team) <= size["max"])
+        h.addConstr(sum(v for r, v in team if r["may_lead"]) >= 1)
+        if u in criminal_units:
+            h.addConstr(sum(v for r, v in team if "criminal" in r["expertise"]) >= 1)
+        for i, (a, va) in enumerate(team):
+            for b, vb in team[i + 1:]:
+                if a["unit"] == b["unit"]:
+                    pair = h.addVariable(lb=0, ub=1, obj=weights["same_unit_pair"])
+                    h.addConstr(pair - va - vb >= -1)
+    loads = {}
+    for f in problem["files"]:
+        u = f["unit"]
+        row, by_unit = [], {}
+        for r in reviewers:
+            if (r["id"], u) not in x or not eligible(r, f):
+                continue
+            cost = 0 if f["case_type"] in r["expertise"] else weights["expertise_mismatch"]
+            z = h.addBinary(obj=cost)
+            h.addConstr(z - x[r["id"], u] <= 0)
+            row.append(z)
+            by_unit.setdefault(r["unit"], []).append(z)
+            loads.setdefault(r["id"], []).append(z)
+        h.addConstr(sum(row) == f["reviewers_needed"])
+        for group in by_unit.values():
+            if len(group) > 1:
+                h.addConstr(sum(group) <= 1)
+    capacity = {r["id"]: r["capacity"] for r in reviewers}
+    for rid, zs in loads.items():
+        steps = [h.addBinary(obj=weights["load"] * (2 * k - 1)) for k in range(1, min(capacity[rid], len(zs)) + 1)]
+        h.addConstr(sum(zs) - sum(steps) == 0)
+    started = time.time()
+    h.minimize()
+    seconds = time.time() - started
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    return (info.objective_function_value, info.mip_dual_bound, status, seconds, h.getNumCol(), h.getNumRow()), None
+
+
+def even_split(total, parts):
+    quotient, rest = divmod(total, parts)
+    return rest * (quotient + 1) ** 2 + (parts - rest) * quotient ** 2
+
+
+def lower_bound(record):
+    problem = record["problem"]
+    weight = problem["config"]["weights"]["load"]
+    size = problem["config"]["team_size"]
+    teams = len(record["assignment"]["teams"])
+    demand = sum(f["reviewers_needed"] for f in problem["files"])
+    capacities = sorted((r["capacity"] for r in problem["reviewers"] if r["available"]), reverse=True)
+    capacities = capacities[: teams * size["max"]]
+    low, high = 0, max(capacities)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if sum(min(c, middle) for c in capacities) <= demand:
+            low = middle
+        else:
+            high = middle - 1
+    loads = [min(c, low) for c in capacities]
+    rest = demand - sum(loads)
+    for i, c in enumerate(capacities):
+        if rest and loads[i] < c:
+            loads[i] += 1
+            rest -= 1
+    bound = weight * sum(v * v for v in loads)
+    units = problem["units"]
+    if teams == len(units):
+        per_unit = {}
+        for f in problem["files"]:
+            per_unit[f["unit"]] = per_unit.get(f["unit"], 0) + f["reviewers_needed"]
+        sizes = {u["id"]: size["min"] for u in units}
+        spare = len(capacities) - size["min"] * len(units)
+        while spare > 0:
+            gains = [
+                (even_split(per_unit.get(u, 0), s) - even_split(per_unit.get(u, 0), s + 1), u)
+                for u, s in sizes.items()
+                if s < size["max"]
+            ]
+            if not gains:
+                break
+            gain, best = max(gains)
+            if gain <= 0:
+                break
+            sizes[best] += 1
+            spare -= 1
+        bound = max(bound, weight * sum(even_split(per_unit.get(u, 0), s) for u, s in sizes.items()))
+    return bound
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("json")
+    parser.add_argument("--stage", choices=["full", "units+files", "files"])
+    parser.add_argument("--time-limit", type=float, default=600)
+    parser.add_argument("--bound-only", action="store_true", help="skip the MILP (nation scale)")
+    args = parser.parse_args()
+    record = load(args.json)
+    ours = record["quality"]["objective"]
+    bound = lower_bound(record)
+    print(f"scale={record['scale']} full-model lower bound={bound} ours={ours} "
+          f"ours within {(ours - bound) / bound * 100:.2f}% of the bound")
+    if args.bound_only:
+        return
+    stage = args.stage or ("units+files" if record["scale"] == "city" else "files")
+    if stage == "full":
+        result, error = solve_full(record, args.time_limit)
+    else:
+        result, error = solve(record, stage, args.time_limit)
+    if error:
+        print(error)
+        sys.exit(1)
+    value, bound, status, seconds, cols, rows = result
+    gap = (ours - value) / value * 100 if value else 0.0
+    print(f"scale={record['scale']} stage={stage} vars={cols} rows={rows}")
+    print(f"HiGHS: status={status} optimum={value:.0f} bound={bound:.0f} time={seconds:.1f}s")
+    print(f"ours: objective={ours} solve={record['solve_seconds']:.3f}s gap={gap:+.3f}%")
+
+
+if __name__ == "__main__":
+    main()
