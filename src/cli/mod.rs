@@ -1,6 +1,7 @@
 //! The command line (clap). Flags fall back to environment variables; nothing else reads the
 //! environment. Each subcommand lives in its own file.
 
+mod assign;
 mod demo;
 mod import;
 mod migrate;
@@ -54,6 +55,8 @@ pub enum Command {
     /// Import case registries, reviewer pools and unit lists (XLSX or CSV).
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Form a round's cross-check teams and store them as a draft.
+    Assign(assign::AssignArgs),
     /// Check a round's frozen sample.
     #[command(subcommand)]
     Sample(sample::SampleCommand),
@@ -73,6 +76,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(command) => user::run(&url()?, command),
         Command::Import(command) => import::run(&url()?, command),
         Command::Sample(command) => sample::run(&url()?, command),
+        Command::Assign(args) => assign::run(&url()?, args),
     }
 }
 

@@ -2,6 +2,7 @@
 //! database), with one code path for both. Queries take and return domain types; a branch per
 //! backend appears only where the SQL really differs, and says why.
 
+pub mod assignments;
 pub mod audit;
 pub mod cases;
 pub mod migrate;

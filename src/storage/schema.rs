@@ -126,6 +126,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     samples,
     sample_candidates,
     sample_picks,
+    assignment_versions,
 );
 
 diesel::table! {
@@ -249,3 +250,21 @@ diesel::joinable!(round_rubrics -> review_rounds (round_id));
 diesel::joinable!(case_files -> units (unit_id));
 diesel::joinable!(sample_picks -> case_files (case_file_id));
 diesel::joinable!(sample_candidates -> case_files (case_file_id));
+
+diesel::table! {
+    assignment_versions (id) {
+        id -> Text,
+        round_id -> Text,
+        version -> Integer,
+        status -> Text,
+        seed -> Text,
+        problem_json -> Text,
+        assignment_json -> Text,
+        quality_json -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+        published_at -> Nullable<Timestamp>,
+        published_by -> Nullable<Text>,
+    }
+}

@@ -73,7 +73,7 @@ pub fn navigation(account: &Account, current_path: &str) -> Vec<NavLink> {
                 links.push((format!("/units/{unit}"), "本单位"));
             }
         }
-        Role::Reviewer => {}
+        Role::Reviewer => links.push(("/my/work".into(), "我的评查工作")),
     }
     links.push(("/rubrics".into(), "评分标准"));
     links

@@ -6,7 +6,7 @@ use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
     account, admin_users, assets, audit, health, home, imports, login, people, rounds, rubrics,
-    sampling, units,
+    sampling, teams, units,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -123,6 +123,34 @@ pub fn table() -> Vec<RouteSpec> {
             "/api/rounds/{id}/sample/freeze",
             sampling::api_freeze,
             ADMIN
+        ),
+        // Cross-check teams: generated, explained, adjusted and published by the administrator.
+        route!(GET, "/rounds/{id}/teams", teams::show, ADMIN_LEADER),
+        route!(POST, "/rounds/{id}/teams/generate", teams::generate, ADMIN),
+        route!(
+            POST,
+            "/rounds/{id}/teams/{version}/publish",
+            teams::publish,
+            ADMIN
+        ),
+        route!(
+            POST,
+            "/rounds/{id}/teams/{version}/change",
+            teams::change,
+            ADMIN
+        ),
+        route!(
+            GET,
+            "/rounds/{id}/teams/export",
+            teams::export,
+            ADMIN_LEADER
+        ),
+        route!(GET, "/api/rounds/{id}/teams", teams::api_show, ADMIN_LEADER),
+        route!(
+            GET,
+            "/my/work",
+            teams::mine,
+            Access::Roles(&[Role::Reviewer])
         ),
         // Imports of registries, reviewer pools and unit lists: upload, preview, commit.
         route!(POST, "/imports", imports::upload, ADMIN),

@@ -61,6 +61,32 @@ fn fixtures(app: &TestApp) -> Fixtures {
     )
     .unwrap();
     storage::sampling::freeze(&mut conn, &actor, &round, 1, storage::now()).unwrap();
+    let round = storage::rounds::advance(
+        &mut conn,
+        &actor,
+        round.id,
+        pingcha::domain::round::RoundStatus::Teaming,
+        storage::now(),
+    )
+    .unwrap();
+    let options = storage::assignments::Options {
+        seed: 1,
+        capacity: 8,
+        ..Default::default()
+    };
+    let problem = storage::assignments::build_problem(&mut conn, &round, options).unwrap();
+    let assignment = pingcha::domain::assignment::solve(&problem).unwrap();
+    storage::assignments::store_draft(
+        &mut conn,
+        &actor,
+        round.id,
+        &problem,
+        &assignment,
+        None,
+        storage::now(),
+    )
+    .unwrap();
+    storage::assignments::publish(&mut conn, &actor, round.id, 1, storage::now()).unwrap();
     let import = storage::pending::create(
         &mut conn,
         "cases",
@@ -93,6 +119,7 @@ fn concrete_path(app: &TestApp, fixtures: &Fixtures, pattern: &str) -> String {
         .replace("/users/{id}", &format!("/users/{}", leader.id))
         .replace("/rounds/{id}", &format!("/rounds/{}", fixtures.round))
         .replace("/imports/{id}", &format!("/imports/{}", fixtures.import))
+        .replace("{version}", "1")
         .replace("{name}", "app.css")
         .replace("{hash}", &app.rubric_hash("criminal"))
 }

@@ -387,3 +387,84 @@ fn registries_import_from_the_command_line_and_samples_verify() {
     assert!(stdout.contains(&other.case_no), "{stdout}");
     assert!(stderr.contains("复核未通过"));
 }
+
+#[test]
+fn assign_prints_teams_and_quality_and_stores_a_draft() {
+    let db = TestDb::new();
+    let url = db.url.as_str();
+    assert!(pingcha(&["--database-url", url, "demo"], None).0);
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    let actor = pingcha::storage::audit::Actor::cli();
+    let round =
+        pingcha::storage::rounds::find_by_id_or_name(&mut conn, pingcha::demo::DEMO_ROUND).unwrap();
+    pingcha::storage::sampling::freeze(&mut conn, &actor, &round, 2025, pingcha::storage::now())
+        .unwrap();
+    let (ok, _, stderr) = pingcha(
+        &[
+            "--database-url",
+            url,
+            "assign",
+            pingcha::demo::DEMO_ROUND,
+            "--seed",
+            "7",
+            "--dry-run",
+        ],
+        None,
+    );
+    assert!(ok, "{stderr}");
+    pingcha::storage::rounds::advance(
+        &mut conn,
+        &actor,
+        round.id,
+        pingcha::domain::round::RoundStatus::Teaming,
+        pingcha::storage::now(),
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = pingcha(
+        &[
+            "--database-url",
+            url,
+            "assign",
+            pingcha::demo::DEMO_ROUND,
+            "--seed",
+            "7",
+        ],
+        None,
+    );
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("违反硬性规则 0"), "{stdout}");
+    assert!(stdout.contains("第1组 组长"), "{stdout}");
+    assert!(stdout.contains("已保存为第 1 版草案"), "{stdout}");
+    let (_, dry, _) = pingcha(
+        &[
+            "--database-url",
+            url,
+            "assign",
+            pingcha::demo::DEMO_ROUND,
+            "--seed",
+            "7",
+            "--dry-run",
+        ],
+        None,
+    );
+    assert!(dry.contains("试运行"));
+    let teams_line = |text: &str| {
+        text.lines()
+            .filter(|line| line.contains("组长"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        teams_line(&stdout),
+        teams_line(&dry),
+        "same seed, same teams"
+    );
+    assert_eq!(
+        pingcha::storage::assignments::versions(&mut conn, round.id)
+            .unwrap()
+            .len(),
+        1,
+        "dry runs store nothing"
+    );
+}

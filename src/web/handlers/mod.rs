@@ -13,6 +13,7 @@ pub mod people;
 pub mod rounds;
 pub mod rubrics;
 pub mod sampling;
+pub mod teams;
 pub mod units;
 
 use crate::web::auth::{CurrentUser, MaybeUser, is_api};

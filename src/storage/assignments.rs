@@ -1,0 +1,393 @@
+//! Cross-check team assignments per round: the problem built from the round's frozen sample
+//! and the reviewer pool, and every version of the assignment (draft → published, the previous
+//! published one superseded, any version restorable).
+
+use crate::domain::UnitScope;
+use crate::domain::assignment::{
+    Assignment, AssignmentConfig, DoubleReview, InspectedUnit, PastRound, PastVisit, Problem,
+    Quality, Reviewer, SampledFile, apply_double_review, quality,
+};
+use crate::domain::ids::{LawFirmId, RoundId};
+use crate::storage::audit::{self, Actor, Change};
+use crate::storage::cases::{self, CaseFilter};
+use crate::storage::rounds::Round;
+use crate::storage::schema::{assignment_versions, law_firms};
+use crate::storage::{DbConn, Error, Result, new_id, people, rounds, sampling, transaction, units};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use std::collections::BTreeMap;
+
+/// What the administrator chooses when generating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    pub team_min: u32,
+    pub team_max: u32,
+    /// Files each reviewer may take in this round.
+    pub capacity: u32,
+    pub double_review: DoubleReview,
+    pub seed: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            team_min: 3,
+            team_max: 4,
+            capacity: 12,
+            double_review: DoubleReview::Share { per_mille: 200 },
+            seed: 0,
+        }
+    }
+}
+
+fn corrupt(error: serde_json::Error) -> Error {
+    Error::Corrupt(error.to_string())
+}
+
+/// The problem for a round: the frozen sample's files, the active pool, and the units each
+/// reviewer's team visited in earlier published rounds (newest first).
+pub fn build_problem(conn: &mut DbConn, round: &Round, options: Options) -> Result<Problem> {
+    let frozen = sampling::frozen(conn, round.id)?.ok_or(Error::NotFound)?;
+    let ids = frozen.picks.iter().map(|(id, _, _)| *id).collect();
+    let records = cases::records(
+        conn,
+        UnitScope::All,
+        &CaseFilter {
+            ids: Some(ids),
+            ..Default::default()
+        },
+    )?;
+    let all_units = units::list(conn, UnitScope::All)?;
+    let firms: BTreeMap<String, String> = law_firms::table
+        .select((law_firms::name, law_firms::id))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut files = Vec::with_capacity(records.len());
+    let mut inspected: BTreeMap<String, InspectedUnit> = BTreeMap::new();
+    for (id, record) in records {
+        let unit = all_units
+            .iter()
+            .find(|unit| unit.code == record.unit)
+            .ok_or_else(|| Error::Corrupt(format!("unit {}", record.unit)))?;
+        inspected
+            .entry(unit.code.clone())
+            .or_insert_with(|| InspectedUnit {
+                id: unit.id,
+                name: unit.name.clone(),
+            });
+        let handling_firm = firms
+            .get(record.firm.trim())
+            .map(|firm| firm.parse::<LawFirmId>())
+            .transpose()
+            .map_err(|_| Error::Corrupt("law firm id".into()))?;
+        files.push(SampledFile {
+            id,
+            unit: unit.id,
+            case_type: record.case_type,
+            case_number: record.case_no,
+            handler_name: record.handler,
+            handling_firm,
+            reviewers_needed: 1,
+        });
+    }
+    apply_double_review(&mut files, options.double_review);
+    let reviewers = people::list(conn, UnitScope::All)?
+        .into_iter()
+        .filter(|view| view.person.active)
+        .map(|view| Reviewer {
+            id: view.person.id,
+            name: view.person.name,
+            unit: view.person.unit_id,
+            law_firm: view.person.law_firm_id,
+            expertise: view.person.expertise,
+            years_of_practice: view.person.years_of_practice,
+            may_lead: view.person.may_lead,
+            capacity: options.capacity,
+            available: true,
+        })
+        .collect();
+    let history = history(conn, round)?;
+    Ok(Problem {
+        reviewers,
+        units: inspected.into_values().collect(),
+        files,
+        conflicts: Vec::new(),
+        objections: Vec::new(),
+        history,
+        config: AssignmentConfig {
+            team_size: crate::domain::assignment::TeamSize {
+                min: options.team_min,
+                max: options.team_max,
+            },
+            seed: options.seed,
+            ..AssignmentConfig::default()
+        },
+    })
+}
+
+/// Earlier rounds' published teams: who visited which unit.
+fn history(conn: &mut DbConn, round: &Round) -> Result<Vec<PastRound>> {
+    let mut past = Vec::new();
+    for earlier in rounds::list(conn)? {
+        if earlier.id == round.id || earlier.settings.period_end >= round.settings.period_start {
+            continue;
+        }
+        if let Some(version) = published(conn, earlier.id)? {
+            let visits = version
+                .assignment
+                .teams
+                .iter()
+                .flat_map(|team| {
+                    team.members.iter().flat_map(move |member| {
+                        team.units.iter().map(move |unit| PastVisit {
+                            reviewer: *member,
+                            unit: *unit,
+                        })
+                    })
+                })
+                .collect();
+            past.push(PastRound {
+                label: earlier.settings.name.clone(),
+                visits,
+            });
+        }
+    }
+    Ok(past)
+}
+
+/// A stored version.
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub id: String,
+    pub round_id: RoundId,
+    pub version: i32,
+    pub status: String,
+    pub problem: Problem,
+    pub assignment: Assignment,
+    pub quality: Quality,
+    pub note: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+    pub published_at: Option<NaiveDateTime>,
+}
+
+type VersionRow = (
+    String,
+    String,
+    i32,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    NaiveDateTime,
+    String,
+    Option<NaiveDateTime>,
+);
+
+fn to_version(row: VersionRow) -> Result<Version> {
+    let (
+        id,
+        round_id,
+        version,
+        status,
+        problem,
+        assignment,
+        quality,
+        note,
+        created_at,
+        created_by,
+        published_at,
+    ) = row;
+    Ok(Version {
+        id,
+        round_id: crate::storage::parse_id(&round_id)?,
+        version,
+        status,
+        problem: serde_json::from_str(&problem).map_err(corrupt)?,
+        assignment: serde_json::from_str(&assignment).map_err(corrupt)?,
+        quality: serde_json::from_str(&quality).map_err(corrupt)?,
+        note,
+        created_at,
+        created_by,
+        published_at,
+    })
+}
+
+/// All versions of a round, newest first.
+pub fn versions(conn: &mut DbConn, round: RoundId) -> Result<Vec<Version>> {
+    let rows: Vec<VersionRow> = assignment_versions::table
+        .filter(assignment_versions::round_id.eq(round.to_string()))
+        .select(VERSION_COLUMNS)
+        .order(assignment_versions::version.desc())
+        .load(conn)?;
+    rows.into_iter().map(to_version).collect()
+}
+
+type VersionColumns = (
+    assignment_versions::id,
+    assignment_versions::round_id,
+    assignment_versions::version,
+    assignment_versions::status,
+    assignment_versions::problem_json,
+    assignment_versions::assignment_json,
+    assignment_versions::quality_json,
+    assignment_versions::note,
+    assignment_versions::created_at,
+    assignment_versions::created_by,
+    assignment_versions::published_at,
+);
+const VERSION_COLUMNS: VersionColumns = (
+    assignment_versions::id,
+    assignment_versions::round_id,
+    assignment_versions::version,
+    assignment_versions::status,
+    assignment_versions::problem_json,
+    assignment_versions::assignment_json,
+    assignment_versions::quality_json,
+    assignment_versions::note,
+    assignment_versions::created_at,
+    assignment_versions::created_by,
+    assignment_versions::published_at,
+);
+
+pub fn version(conn: &mut DbConn, round: RoundId, number: i32) -> Result<Version> {
+    let row: VersionRow = assignment_versions::table
+        .filter(assignment_versions::round_id.eq(round.to_string()))
+        .filter(assignment_versions::version.eq(number))
+        .select(VERSION_COLUMNS)
+        .first(conn)
+        .optional()?
+        .ok_or(Error::NotFound)?;
+    to_version(row)
+}
+
+/// The published version in force, if any.
+pub fn published(conn: &mut DbConn, round: RoundId) -> Result<Option<Version>> {
+    let row: Option<VersionRow> = assignment_versions::table
+        .filter(assignment_versions::round_id.eq(round.to_string()))
+        .filter(assignment_versions::status.eq("published"))
+        .select(VERSION_COLUMNS)
+        .first(conn)
+        .optional()?;
+    row.map(to_version).transpose()
+}
+
+/// Stores an assignment as the round's next draft version.
+pub fn store_draft(
+    conn: &mut DbConn,
+    actor: &Actor,
+    round: RoundId,
+    problem: &Problem,
+    assignment: &Assignment,
+    note: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<i32> {
+    let figures = quality(problem, assignment);
+    transaction(conn, |conn| {
+        let latest: Option<i32> = assignment_versions::table
+            .filter(assignment_versions::round_id.eq(round.to_string()))
+            .select(diesel::dsl::max(assignment_versions::version))
+            .first(conn)?;
+        let number = latest.unwrap_or(0) + 1;
+        diesel::insert_into(assignment_versions::table)
+            .values((
+                assignment_versions::id.eq(new_id().to_string()),
+                assignment_versions::round_id.eq(round.to_string()),
+                assignment_versions::version.eq(number),
+                assignment_versions::status.eq("draft"),
+                assignment_versions::seed.eq(assignment.seed.to_string()),
+                assignment_versions::problem_json
+                    .eq(serde_json::to_string(problem).map_err(corrupt)?),
+                assignment_versions::assignment_json
+                    .eq(serde_json::to_string(assignment).map_err(corrupt)?),
+                assignment_versions::quality_json
+                    .eq(serde_json::to_string(&figures).map_err(corrupt)?),
+                assignment_versions::note.eq(note),
+                assignment_versions::created_at.eq(now),
+                assignment_versions::created_by.eq(&actor.login),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            actor,
+            Change {
+                action: "assignment.draft",
+                entity_type: "round",
+                entity_id: Some(round.to_string()),
+                before: None,
+                after: Some(
+                    serde_json::json!({ "version": number, "seed": assignment.seed.to_string(), "note": note,
+                    "breaches": figures.hard_rule_breaches, "objective": figures.objective }),
+                ),
+            },
+            now,
+        )?;
+        Ok(number)
+    })
+}
+
+/// Publishes a version: it takes effect, the previously published one is superseded. A
+/// superseded or draft version can be published again (the way back).
+pub fn publish(
+    conn: &mut DbConn,
+    actor: &Actor,
+    round: RoundId,
+    number: i32,
+    now: NaiveDateTime,
+) -> Result<()> {
+    transaction(conn, |conn| {
+        let target = version(conn, round, number)?;
+        let previous = published(conn, round)?;
+        diesel::update(
+            assignment_versions::table
+                .filter(assignment_versions::round_id.eq(round.to_string()))
+                .filter(assignment_versions::status.eq("published")),
+        )
+        .set(assignment_versions::status.eq("superseded"))
+        .execute(conn)?;
+        diesel::update(assignment_versions::table.filter(assignment_versions::id.eq(&target.id)))
+            .set((
+                assignment_versions::status.eq("published"),
+                assignment_versions::published_at.eq(now),
+                assignment_versions::published_by.eq(&actor.login),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            actor,
+            Change {
+                action: "assignment.publish",
+                entity_type: "round",
+                entity_id: Some(round.to_string()),
+                before: previous.map(|version| serde_json::json!({ "version": version.version })),
+                after: Some(serde_json::json!({ "version": number })),
+            },
+            now,
+        )
+    })
+}
+
+/// Records an administrator's override of a hard rule, with the reason, in the audit log.
+pub fn record_override(
+    conn: &mut DbConn,
+    actor: &Actor,
+    round: RoundId,
+    reason: &str,
+    breaches: &[String],
+    now: NaiveDateTime,
+) -> Result<()> {
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "assignment.override",
+            entity_type: "round",
+            entity_id: Some(round.to_string()),
+            before: None,
+            after: Some(serde_json::json!({ "reason": reason, "breaches": breaches })),
+        },
+        now,
+    )
+}
