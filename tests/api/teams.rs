@@ -180,7 +180,7 @@ async fn teams_are_generated_explained_published_and_seen_by_their_members() {
     );
     let leaders = range
         .rows()
-        .filter(|row| row.get(1).is_some_and(|cell| cell.to_string() == "组长"))
+        .filter(|row| row.get(1).is_some_and(|cell| *cell == "组长"))
         .count();
     assert_eq!(leaders, draft.assignment.teams.len());
 
