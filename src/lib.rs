@@ -4,6 +4,7 @@
 //! - [`domain`]: the rules (roles, units, case types …) as pure code: no I/O, no clock.
 //! - [`storage`]: diesel over SQLite or PostgreSQL; migrations, sessions, the audit log.
 //! - [`security`]: password hashing, random tokens.
+//! - [`documents`]: PDFs (score sheets, feedback, GB/T 9704 notices, bulletins) on printpdf.
 //! - [`web`]: actix-web + handlebars; `web::routes` is the one route table, with the roles
 //!   allowed on every route.
 //! - [`demo`]: the demo data set (`pingcha demo`, `serve --demo`).
@@ -12,6 +13,7 @@
 pub mod accounts;
 pub mod cli;
 pub mod demo;
+pub mod documents;
 pub mod domain;
 pub mod export;
 pub mod import;

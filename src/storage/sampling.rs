@@ -300,3 +300,21 @@ pub fn verify_frozen(
         &stored,
     )?))
 }
+
+/// Every file drawn in another round's frozen sample, as sampling keys: the exclusion
+/// "files reviewed in earlier rounds". Stored in the plan, so a redraw needs no other round.
+pub fn reviewed_in_other_rounds(
+    conn: &mut DbConn,
+    round: RoundId,
+) -> Result<BTreeSet<crate::domain::sampling::CaseKey>> {
+    use crate::storage::schema::{case_files, units};
+    let rows: Vec<(String, String)> = sample_picks::table
+        .inner_join(case_files::table.inner_join(units::table))
+        .filter(sample_picks::round_id.ne(round.to_string()))
+        .select((units::code, case_files::case_no))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(unit, case_no)| crate::domain::sampling::CaseKey { unit, case_no })
+        .collect())
+}

@@ -15,6 +15,7 @@
 //! - `rubric_pages`: rubric pages for every role, validated uploads, snapshots.
 //! - `rubrics`: every shipped rubric validates, each broken fixture gives its precise error,
 //!   worked examples per rubric.
+//! - `documents`: every PDF read back with poppler (text, fonts, pages, A4, 禁则).
 //! - `cli`: the binary's commands and its one-line errors.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap, as clippy.toml allows in #[test] fns
@@ -23,6 +24,8 @@ mod access;
 mod accounts;
 mod auth;
 mod cli;
+mod document_samples;
+mod documents;
 mod helpers;
 mod migrations;
 mod rounds;

@@ -459,3 +459,68 @@ fn hidden_value_finds_fields() {
         Some("abc")
     );
 }
+
+#[actix_rt::test]
+async fn files_drawn_in_an_earlier_round_can_be_excluded() {
+    let app = spawn_app().await;
+    let mut admin = app.login_as("admin").await;
+    let first = create_round(&app, &mut admin, "第一轮").await;
+    let reply = import_registry(&mut admin, &first, "台账.xlsx", &registry_xlsx(8)).await;
+    let preview = reply.location().unwrap().to_string();
+    admin.post_form(&format!("{preview}/commit"), &[]).await;
+    admin
+        .post_form(
+            &format!("/rounds/{first}/status"),
+            &[("status", "sampling")],
+        )
+        .await;
+    let token = admin.csrf_token().await;
+    let frozen = admin
+        .post_json(
+            &format!("/api/rounds/{first}/sample/freeze"),
+            &serde_json::json!({"seed": "1"}),
+            Some(&token),
+        )
+        .await;
+    let first_picks = frozen.json()["selected"].as_u64().unwrap();
+    assert!(first_picks > 0);
+
+    // An annual re-check over the same period: census, minus what the first round drew.
+    let second = create_round(&app, &mut admin, "年度复查").await;
+    admin
+        .post_form(
+            &format!("/rounds/{second}/status"),
+            &[("status", "sampling")],
+        )
+        .await;
+    let reply = admin
+        .post_form(
+            &format!("/rounds/{second}/plan"),
+            &[
+                ("strategy", "census"),
+                ("exclude_reviewed", "on"),
+                ("exclude_terminated", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let page = admin.get(&format!("/rounds/{second}")).await;
+    assert!(
+        page.body
+            .contains(&format!("排除以往轮次已抽查的案卷（{first_picks} 件）")),
+        "{}",
+        page.body
+    );
+    let frozen = admin
+        .post_json(
+            &format!("/api/rounds/{second}/sample/freeze"),
+            &serde_json::json!({"seed": "2"}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(frozen.status, StatusCode::OK, "{}", frozen.body);
+    assert_eq!(
+        frozen.json()["selected"].as_u64().unwrap(),
+        24 - first_picks
+    );
+}

@@ -54,6 +54,7 @@ pub fn plan_form_view(plan: &SamplingPlan) -> Value {
         "quota_administrative": quota(CaseType::Administrative),
         "exclude_terminated": plan.exclusions.terminated,
         "exclude_guilty_plea": plan.exclusions.guilty_plea,
+        "exclude_reviewed": !plan.exclusions.reviewed_before.is_empty(),
         "exclude_reviewed_count": plan.exclusions.reviewed_before.len(),
         "by_sub_type": plan.strata.by_sub_type,
         "by_archive_month": plan.strata.by_archive_month,
@@ -83,6 +84,8 @@ pub struct PlanForm {
     #[serde(default)]
     exclude_guilty_plea: Option<String>,
     #[serde(default)]
+    exclude_reviewed: Option<String>,
+    #[serde(default)]
     by_sub_type: Option<String>,
     #[serde(default)]
     by_archive_month: Option<String>,
@@ -106,7 +109,11 @@ fn ticked(value: &Option<String>) -> bool {
 impl PlanForm {
     /// Builds the plan, keeping what the form does not show (earlier-round exclusions, risk
     /// multipliers) from the current plan.
-    fn plan(&self, current: &SamplingPlan) -> Result<SamplingPlan, String> {
+    fn plan(
+        &self,
+        current: &SamplingPlan,
+        reviewed: BTreeSet<CaseKey>,
+    ) -> Result<SamplingPlan, String> {
         let strategy = match self.strategy.as_str() {
             "rate" => {
                 let text = self.rate_percent.as_deref().unwrap_or("10").trim();
@@ -174,6 +181,11 @@ impl PlanForm {
         plan.strategy = strategy;
         plan.exclusions.terminated = ticked(&self.exclude_terminated);
         plan.exclusions.guilty_plea = ticked(&self.exclude_guilty_plea);
+        plan.exclusions.reviewed_before = if ticked(&self.exclude_reviewed) {
+            reviewed
+        } else {
+            BTreeSet::new()
+        };
         plan.strata.by_sub_type = ticked(&self.by_sub_type);
         plan.strata.by_archive_month = ticked(&self.by_archive_month);
         plan.designated = designated;
@@ -195,8 +207,15 @@ pub async fn save_plan(
             crate::web::messages::REGISTRY_CLOSED.to_string(),
         ));
     }
-    let current = state.db(move |conn| Ok(sampling::plan(conn, id)?)).await?;
-    let plan = match form.plan(&current) {
+    let (current, reviewed) = state
+        .db(move |conn| {
+            Ok((
+                sampling::plan(conn, id)?,
+                sampling::reviewed_in_other_rounds(conn, id)?,
+            ))
+        })
+        .await?;
+    let plan = match form.plan(&current, reviewed) {
         Ok(plan) => plan,
         Err(message) => return round_page(&request, &state, &user, id, None, Some(message)).await,
     };

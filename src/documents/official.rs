@@ -1,0 +1,246 @@
+//! Pieces of a GB/T 9704-2012 official document shared by the notice, the feedback report and
+//! the bulletin: the red 版头, the title, 主送, body paragraphs with 一、/（一） headings,
+//! the signature block with room for the seal, and the 版记.
+
+use chrono::NaiveDate;
+
+use super::Error;
+use super::chinese::chinese_date;
+use super::pdf::{Align, Colour, FontRole, Layout, Paragraph, TextStyle, mm, official_body};
+
+/// 3号 body text on the 28 × 22 grid.
+pub(crate) fn body_style() -> TextStyle {
+    official_body(FontRole::Body)
+}
+
+/// The red issuing-organ mark, the document number two lines below it and the red separator
+/// line, placed as GB/T 9704 §7.2 puts them (mark 35 mm below the top of the text block).
+pub(crate) fn red_header(
+    layout: &mut Layout<'_>,
+    organ_mark: &str,
+    doc_number: &str,
+) -> Result<(), Error> {
+    let block_top = layout.cursor();
+    let mut size: f32 = 42.0;
+    let probe = TextStyle::new(FontRole::Title, size, size * 1.2);
+    layout
+        .fonts()
+        .check(FontRole::Title, organ_mark, "发文机关标志")?;
+    let width = layout
+        .fonts()
+        .width(&probe.with_tracking(size * 0.08), organ_mark);
+    if width > layout.block_width() {
+        size *= layout.block_width() / width;
+    }
+    let mark = TextStyle::new(FontRole::Title, size, size * 1.2)
+        .with_colour(Colour::RED)
+        .with_tracking(size * 0.08);
+    layout.move_to(block_top + mm(35.0) - (mark.leading - size) / 2.0);
+    layout.line(&mark, organ_mark, Align::Centre, "发文机关标志")?;
+    let body = body_style();
+    layout.skip(body.leading);
+    layout.line(&body, doc_number, Align::Centre, "发文字号")?;
+    layout.skip(mm(4.0) - (body.leading - body.size) / 2.0);
+    layout.rule(1.2, Colour::RED);
+    layout.skip(body.leading);
+    Ok(())
+}
+
+/// The title in 2号 小标宋, centred; then one blank line. A title too long for one line is
+/// broken in two where the lines are most even, preferring a break after 的/于/度/查 so words
+/// stay whole (GB/T 9704 §7.3.1: 回行时要做到词意完整，排列对称).
+pub(crate) fn title(layout: &mut Layout<'_>, text: &str) -> Result<(), Error> {
+    let style = TextStyle::new(FontRole::Title, 22.0, 35.0);
+    let width = layout.block_width();
+    let lines = layout.wrap(&style, text, width, width, "标题")?;
+    let lines: Vec<String> = if lines.len() == 2 {
+        let fonts = layout.fonts();
+        let mut best: Option<(f32, usize)> = None;
+        for (index, character) in text.char_indices().skip(1) {
+            let (first, second) = text.split_at(index);
+            let (first_width, second_width) =
+                (fonts.width(&style, first), fonts.width(&style, second));
+            if first_width > width
+                || second_width > width
+                || character.is_ascii_digit() && first.ends_with(|c: char| c.is_ascii_digit())
+            {
+                continue;
+            }
+            let preferred =
+                first.ends_with(['的', '于', '度', '查', '局', '心']) || second.starts_with("关于");
+            let cost = (first_width - second_width).abs()
+                + if preferred { 0.0 } else { 12.0 * style.size };
+            if best.is_none_or(|(best_cost, _)| cost < best_cost) {
+                best = Some((cost, index));
+            }
+        }
+        match best {
+            Some((_, index)) => vec![text[..index].to_owned(), text[index..].to_owned()],
+            None => lines.into_iter().map(|(line, _)| line).collect(),
+        }
+    } else {
+        lines.into_iter().map(|(line, _)| line).collect()
+    };
+    for line in lines {
+        layout.line(&style, &line, Align::Centre, "标题")?;
+    }
+    layout.skip(body_style().leading);
+    Ok(())
+}
+
+/// A plain unnumbered subtitle line (e.g. the round), centred in 3号 楷体.
+pub(crate) fn subtitle(layout: &mut Layout<'_>, text: &str) -> Result<(), Error> {
+    let style = TextStyle {
+        role: FontRole::Kai,
+        ..body_style()
+    };
+    layout.paragraph(text, &Paragraph::plain(style, Align::Centre), "副标题")
+}
+
+/// 主送机关: flush left, ending with a full-width colon.
+pub(crate) fn addressee(layout: &mut Layout<'_>, unit: &str) -> Result<(), Error> {
+    layout.paragraph(
+        &format!("{unit}："),
+        &Paragraph::plain(body_style(), Align::Left),
+        "主送机关",
+    )
+}
+
+/// Body text: one paragraph per line of `text`. Lines that start with 一、 are set in the
+/// heading font, （一） in 楷体, all with the two-character indent.
+pub(crate) fn body(layout: &mut Layout<'_>, text: &str, context: &str) -> Result<(), Error> {
+    for paragraph in text
+        .split('\n')
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+    {
+        let role = if is_first_level_heading(paragraph) {
+            FontRole::Heading
+        } else if paragraph.starts_with('（')
+            && paragraph.contains('）')
+            && paragraph.chars().nth(1).is_some_and(is_chinese_digit)
+        {
+            FontRole::Kai
+        } else {
+            FontRole::Body
+        };
+        let style = TextStyle {
+            role,
+            ..body_style()
+        };
+        if role == FontRole::Heading {
+            // Keep a heading with the first lines of what follows.
+            layout.ensure(3.0 * style.leading);
+        }
+        layout.paragraph(paragraph, &Paragraph::body(style), context)?;
+    }
+    Ok(())
+}
+
+/// A first-level heading (一、评查基本情况) in the heading font.
+pub(crate) fn heading(layout: &mut Layout<'_>, text: &str) -> Result<(), Error> {
+    let style = TextStyle {
+        role: FontRole::Heading,
+        ..body_style()
+    };
+    layout.ensure(3.0 * style.leading);
+    layout.paragraph(text, &Paragraph::body(style), "标题")
+}
+
+fn is_chinese_digit(character: char) -> bool {
+    "一二三四五六七八九十".contains(character)
+}
+
+fn is_first_level_heading(paragraph: &str) -> bool {
+    let digits = paragraph
+        .chars()
+        .take_while(|character| is_chinese_digit(*character))
+        .count();
+    digits > 0 && paragraph.chars().nth(digits) == Some('、')
+}
+
+/// 发文机关署名 centred over 成文日期, the date four characters in from the right, with room
+/// above for the seal to press on both (GB/T 9704 §7.3.5.1). The block never splits.
+pub(crate) fn signature(
+    layout: &mut Layout<'_>,
+    issuer: &str,
+    date: NaiveDate,
+) -> Result<(), Error> {
+    let style = body_style();
+    let date_text = chinese_date(date);
+    layout.ensure(4.0 * style.leading);
+    layout.skip(2.0 * style.leading);
+    let date_width = layout.fonts().width(&style, &date_text);
+    let right_inset = 4.0 * (style.size + style.tracking);
+    let issuer_width = layout.fonts().width(&style, issuer);
+    let date_left = layout.right() - right_inset - date_width;
+    let issuer_left =
+        (date_left + date_width / 2.0 - issuer_width / 2.0).min(layout.right() - issuer_width);
+    layout.fonts().check(style.role, issuer, "发文机关署名")?;
+    let top = layout.cursor();
+    layout.text_at(issuer_left, top, &style, issuer, style.tracking);
+    layout.text_at(
+        date_left,
+        top + style.leading,
+        &style,
+        &date_text,
+        style.tracking,
+    );
+    layout.skip(2.0 * style.leading);
+    Ok(())
+}
+
+/// 附注: （联系人：……） one line below the date, indented two characters.
+pub(crate) fn note(layout: &mut Layout<'_>, text: &str) -> Result<(), Error> {
+    layout.paragraph(
+        &format!("（{text}）"),
+        &Paragraph::body(body_style()),
+        "附注",
+    )
+}
+
+/// 版记 at the foot of the last page: 抄送 and 印发机关 with 印发日期 between rules.
+pub(crate) fn imprint(
+    layout: &mut Layout<'_>,
+    copy_to: &[String],
+    printed_by: &str,
+    date: NaiveDate,
+) -> Result<(), Error> {
+    let style = TextStyle::new(FontRole::Body, 14.0, 24.0)
+        .with_tracking(official_body(FontRole::Body).tracking);
+    let rows = if copy_to.is_empty() { 1.0 } else { 2.0 };
+    let height = rows * style.leading + 2.0;
+    if layout.remaining() < height + style.leading {
+        layout.new_page();
+    }
+    layout.move_to(layout.cursor() + layout.remaining() - height);
+    layout.rule(0.9, Colour::BLACK);
+    let inset = style.size;
+    if !copy_to.is_empty() {
+        let text = format!("抄送：{}。", copy_to.join("，"));
+        layout.fonts().check(style.role, &text, "抄送机关")?;
+        let paragraph = Paragraph {
+            inset,
+            right_inset: inset,
+            ..Paragraph::plain(style, Align::Left)
+        };
+        layout.paragraph(&text, &paragraph, "抄送机关")?;
+        layout.rule(0.7, Colour::BLACK);
+    }
+    layout.fonts().check(style.role, printed_by, "印发机关")?;
+    let printed_on = format!("{}印发", chinese_date(date));
+    let top = layout.cursor();
+    let right_width = layout.fonts().width(&style, &printed_on);
+    let (left, right) = (layout.left(), layout.right());
+    layout.text_at(left + inset, top, &style, printed_by, style.tracking);
+    layout.text_at(
+        right - inset - right_width,
+        top,
+        &style,
+        &printed_on,
+        style.tracking,
+    );
+    layout.skip(style.leading);
+    layout.rule(0.9, Colour::BLACK);
+    Ok(())
+}

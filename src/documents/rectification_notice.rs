@@ -1,0 +1,179 @@
+//! 整改通知书: the notice a bureau sends a unit after a round, laid out after GB/T 9704.
+//!
+//! The wording around the findings comes from an editable template
+//! (`templates/documents/rectification_notice.txt`); the caller fills it with [`fill_template`]
+//! and passes the text in, so the document function stays pure.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::Error;
+use super::chinese::{chinese_date, score};
+use super::official;
+use super::pdf::{
+    Align, Cell, Column, FontRole, Fonts, Layout, PageSetup, Paragraph, Row, Table, TextStyle,
+};
+
+/// One notice to one unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RectificationNoticeView {
+    /// The red mark, e.g. 银川市司法局文件 (or just the bureau's name)
+    pub organ_mark: String,
+    /// e.g. 银司法评〔2025〕12号
+    pub doc_number: String,
+    /// e.g. 关于2025年第三季度法律援助案卷交叉评查发现问题整改的通知
+    pub title: String,
+    /// 主送: the inspected unit
+    pub addressee: String,
+    /// Paragraphs before the findings table, one per line, template already filled.
+    pub body: String,
+    pub findings: Vec<NoticeFinding>,
+    /// Paragraphs after the table (requirements, what to send back), may be empty.
+    pub closing: String,
+    pub deadline: NaiveDate,
+    /// 发文机关署名, e.g. 银川市司法局
+    pub issuer: String,
+    pub issued_on: NaiveDate,
+    /// 附注, e.g. 联系人：马玥，电话：0951-1234567
+    pub contact: Option<String>,
+    /// 抄送 organs
+    pub copy_to: Vec<String>,
+    /// 印发机关 for the 版记, e.g. 银川市司法局办公室
+    pub printed_by: Option<String>,
+}
+
+/// A problem the unit must fix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoticeFinding {
+    pub case_number: String,
+    pub handler: String,
+    /// Rubric item, e.g. C2 会见笔录要素齐全
+    pub item: String,
+    pub deduction: f64,
+    pub problem: String,
+    pub requirement: String,
+}
+
+/// Replaces every `{{name}}` in `template` with its value. A placeholder without a value, or
+/// an unclosed `{{`, is an error, so a notice never goes out with a blank or a raw brace.
+pub fn fill_template(template: &str, values: &BTreeMap<String, String>) -> Result<String, Error> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            return Err(Error::TemplatePlaceholder {
+                name: after.chars().take(20).collect(),
+            });
+        };
+        let name = after[..end].trim();
+        let value = values.get(name).ok_or_else(|| Error::TemplatePlaceholder {
+            name: name.to_owned(),
+        })?;
+        out.push_str(value);
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The notice as a PDF.
+pub fn rectification_notice(
+    view: &RectificationNoticeView,
+    fonts: &Fonts,
+) -> Result<Vec<u8>, Error> {
+    let mut layout = Layout::new(fonts, PageSetup::official(), &view.title, view.issued_on);
+    official::red_header(&mut layout, &view.organ_mark, &view.doc_number)?;
+    official::title(&mut layout, &view.title)?;
+    official::addressee(&mut layout, &view.addressee)?;
+    official::body(&mut layout, &view.body, "通知正文")?;
+
+    let body = official::body_style();
+    layout.ensure(3.0 * body.leading);
+    let caption = TextStyle {
+        role: FontRole::Heading,
+        ..body
+    };
+    layout.line(&caption, "评查发现问题清单", Align::Centre, "问题清单")?;
+    let cell = TextStyle::new(FontRole::Body, 10.5, 15.0);
+    let mut rows = Vec::with_capacity(view.findings.len());
+    for (index, finding) in view.findings.iter().enumerate() {
+        rows.push(Row::new(vec![
+            Cell::new((index + 1).to_string()),
+            Cell::new(finding.case_number.clone()),
+            Cell::new(finding.handler.clone()),
+            Cell::new(finding.item.clone()),
+            Cell::new(score(finding.deduction)),
+            Cell::new(finding.problem.clone()),
+            Cell::new(finding.requirement.clone()),
+        ]));
+    }
+    let columns = [
+        (0.6, Align::Centre),
+        (2.4, Align::Left),
+        (1.0, Align::Centre),
+        (1.5, Align::Left),
+        (0.6, Align::Centre),
+        (2.7, Align::Left),
+        (2.0, Align::Left),
+    ];
+    layout.table(&Table {
+        columns: columns
+            .iter()
+            .map(|&(weight, align)| Column { weight, align })
+            .collect(),
+        header: Some(Row::texts([
+            "序号",
+            "案号",
+            "承办人",
+            "评查项目",
+            "扣分",
+            "存在问题",
+            "整改要求",
+        ])),
+        rows,
+        style: cell,
+        context: format!("问题清单（{}）", view.addressee),
+    })?;
+    layout.skip(body.leading / 2.0);
+
+    let deadline = format!(
+        "整改期限：请于{}前完成整改，并报送整改报告及佐证材料。",
+        chinese_date(view.deadline)
+    );
+    layout.paragraph(&deadline, &Paragraph::body(body), "整改期限")?;
+    official::body(&mut layout, &view.closing, "通知正文")?;
+    official::signature(&mut layout, &view.issuer, view.issued_on)?;
+    if let Some(contact) = &view.contact {
+        official::note(&mut layout, contact)?;
+    }
+    if let Some(printed_by) = &view.printed_by {
+        official::imprint(&mut layout, &view.copy_to, printed_by, view.issued_on)?;
+    }
+    layout.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled_or_refused() {
+        let mut values = BTreeMap::new();
+        values.insert("单位".to_owned(), "兴庆区法律援助中心".to_owned());
+        assert_eq!(
+            fill_template("{{单位}}：现将{{ 单位 }}情况", &values).unwrap(),
+            "兴庆区法律援助中心：现将兴庆区法律援助中心情况"
+        );
+        assert!(
+            matches!(fill_template("{{期限}}", &values), Err(Error::TemplatePlaceholder { name }) if name == "期限")
+        );
+        assert!(matches!(
+            fill_template("前{{单位", &values),
+            Err(Error::TemplatePlaceholder { .. })
+        ));
+    }
+}
