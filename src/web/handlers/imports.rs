@@ -160,7 +160,6 @@ fn failure(error: Failure) -> Result<(String, Vec<String>), WebError> {
 }
 
 async fn receive(
-    request: &HttpRequest,
     state: &AppState,
     user: &CurrentUser,
     payload: Multipart,
@@ -187,7 +186,6 @@ async fn receive(
     let kind = target.kind;
     let round_id = target.round_id;
     let default_unit_id = target.default_unit_id;
-    let _ = request;
     let outcome = state
         .db(move |conn| {
             let probe = Target {
@@ -234,7 +232,7 @@ pub async fn upload(
     user: CurrentUser,
     payload: Multipart,
 ) -> WebResult<HttpResponse> {
-    match receive(&request, &state, &user, payload).await? {
+    match receive(&state, &user, payload).await? {
         Ok((id, _)) => Ok(see_other(&format!("/imports/{id}"))),
         Err((title, problems, target)) => {
             let mut response = page(
@@ -391,12 +389,11 @@ pub async fn discard(state: web::Data<AppState>, id: web::Path<String>) -> WebRe
 
 /// POST /api/imports: validate and keep an upload; answers with the preview or the problems.
 pub async fn api_upload(
-    request: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    match receive(&request, &state, &user, payload).await? {
+    match receive(&state, &user, payload).await? {
         Ok((id, _)) => {
             let (pending, target, checked) = load_checked(&state, id).await?;
             let checked = checked.map_err(|(title, _)| WebError::Conflict(title))?;
