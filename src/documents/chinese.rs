@@ -1,11 +1,6 @@
 //! Chinese forms of dates, numbers and names as they appear in the documents.
 
-use chrono::{Datelike, NaiveDate};
-
-/// 2025年10月15日: Arabic numerals, no leading zeros (GB/T 9704 §7.3.5.3).
-pub fn chinese_date(date: NaiveDate) -> String {
-    format!("{}年{}月{}日", date.year(), date.month(), date.day())
-}
+pub use crate::domain::notice_text::chinese_date;
 
 /// 一, 二, … 九十九 for headings 一、 and （一）.
 pub(crate) fn chinese_numeral(number: usize) -> String {
@@ -78,6 +73,7 @@ pub(crate) fn mask_name(name: &str, minor: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     #[test]
     fn dates_numerals_and_masks() {

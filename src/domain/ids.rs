@@ -62,3 +62,11 @@ typed_id!(
     /// An uploaded registry awaiting confirmation.
     ImportId
 );
+typed_id!(
+    /// A finding (问题) from a deduction, a veto or added by hand.
+    FindingId
+);
+typed_id!(
+    /// A rectification notice (整改通知书).
+    NoticeId
+);

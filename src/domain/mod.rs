@@ -3,9 +3,13 @@
 
 pub mod assignment;
 pub mod case_type;
+pub mod doc_number;
+pub mod findings;
 pub mod ids;
 pub mod masking;
+pub mod notice_text;
 pub mod people;
+pub mod rectification;
 pub mod registry;
 pub mod round;
 pub mod rubric;

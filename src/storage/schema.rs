@@ -127,6 +127,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sample_candidates,
     sample_picks,
     assignment_versions,
+    score_sheets,
+    reconciliations,
 );
 
 diesel::table! {
@@ -266,5 +268,41 @@ diesel::table! {
         created_by -> Text,
         published_at -> Nullable<Timestamp>,
         published_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    score_sheets (id) {
+        id -> Text,
+        round_id -> Text,
+        case_file_id -> Text,
+        reviewer_id -> Text,
+        rubric_hash -> Text,
+        state -> Text,
+        version -> BigInt,
+        answers_json -> Text,
+        total_tenths -> Nullable<Integer>,
+        grade -> Nullable<Text>,
+        leader_comment -> Nullable<Text>,
+        reopen_reason -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reconciliations (id) {
+        id -> Text,
+        round_id -> Text,
+        case_file_id -> Text,
+        final_total_tenths -> Nullable<Integer>,
+        final_grade -> Text,
+        vetoed -> Bool,
+        reason -> Text,
+        participants_json -> Text,
+        trigger_reasons_json -> Text,
+        decided_by -> Text,
+        decided_at -> Timestamp,
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::fmt;
 
 /// Everything a reviewer entered for one file. Items left out score full marks.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SheetAnswers {
     /// Deduction method: one answer per item that has a deduction or is not applicable.
     pub items: Vec<ItemAnswer>,
@@ -19,7 +19,7 @@ pub struct SheetAnswers {
 }
 
 /// The reviewer's finding on one item.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ItemAnswer {
     pub code: String,
     pub mark: Mark,
@@ -30,7 +30,8 @@ pub struct ItemAnswer {
 }
 
 /// What the reviewer marked; must match the item's deduction rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum Mark {
     /// Nothing wrong: full marks.
     NoDeduction,
@@ -45,7 +46,7 @@ pub enum Mark {
 }
 
 /// A triggered 一票否决 item.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VetoAnswer {
     pub code: String,
     /// Required: a veto fails the file, so it must say why.
@@ -54,7 +55,7 @@ pub struct VetoAnswer {
 }
 
 /// The reviewer's grade for one indicator.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IndicatorAnswer {
     pub code: String,
     pub grade: IndicatorMark,
@@ -64,7 +65,8 @@ pub struct IndicatorAnswer {
 }
 
 /// A grade on the rubric's indicator scale, or 不适用.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum IndicatorMark {
     Graded(String),
     NotApplicable,

@@ -2,9 +2,13 @@
 //! combining two or three reviews of one file.
 
 pub mod answers;
+pub mod calibration;
 pub mod combine;
 pub mod engine;
 pub mod explanation;
+pub mod findings_library;
+pub mod reconciliation;
+pub mod sheet;
 
 pub use answers::{
     AnswerProblem, IndicatorAnswer, IndicatorMark, ItemAnswer, Mark, ProblemKind, ScoringError,

@@ -1,0 +1,2 @@
+DROP TABLE reconciliations;
+DROP TABLE score_sheets;
