@@ -13,6 +13,7 @@ pub mod rubrics;
 pub mod sampling;
 pub mod schema;
 pub mod sessions;
+pub mod sheets;
 pub mod throttle;
 pub mod units;
 pub mod users;
@@ -153,9 +154,11 @@ pub fn mask_password(url: &str) -> String {
 }
 
 /// Per-connection SQLite settings: WAL so readers never wait for the writer, a busy timeout
-/// so writers queue instead of failing, and foreign keys (off by default in SQLite).
+/// so writers queue instead of failing, foreign keys (off by default in SQLite), and a 64 MB
+/// page cache so large imports maintain their indexes in memory.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
-                              PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+                              PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                              PRAGMA cache_size = -65536;";
 
 /// Opens connections of the backend the URL names, never falling back to another backend.
 #[derive(Debug, Clone)]
@@ -275,9 +278,11 @@ pub fn duplicate_as(what: &str) -> impl FnOnce(diesel::result::Error) -> Error +
     }
 }
 
-/// Fresh text id for a new row.
+/// Fresh id for a new row: a time-ordered UUID (v7), so that new rows land at the end of the
+/// primary-key B-tree instead of at random places (a 200,000-row import into SQLite spends
+/// most of its time in random index inserts with v4 ids).
 pub fn new_id() -> uuid::Uuid {
-    uuid::Uuid::new_v4()
+    uuid::Uuid::now_v7()
 }
 
 /// Parses a stored text id into its typed form, reporting corruption instead of panicking.

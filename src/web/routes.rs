@@ -6,7 +6,7 @@ use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
     account, admin_users, assets, audit, health, home, imports, login, people, rounds, rubrics,
-    sampling, teams, units,
+    sampling, sheets, teams, units,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -31,6 +31,7 @@ macro_rules! route {
 }
 
 const ADMIN: Access = Access::Roles(&[Role::BureauAdmin]);
+const REVIEWER: Access = Access::Roles(&[Role::Reviewer]);
 /// Administrators and leadership: everything read-only across all units.
 const ADMIN_LEADER: Access = Access::Roles(&[Role::BureauAdmin, Role::Leader]);
 /// Unit pages: center managers see only their own unit (enforced by `UnitScope`).
@@ -146,11 +147,25 @@ pub fn table() -> Vec<RouteSpec> {
             ADMIN_LEADER
         ),
         route!(GET, "/api/rounds/{id}/teams", teams::api_show, ADMIN_LEADER),
+        route!(GET, "/my/work", teams::mine, REVIEWER),
+        // Score sheets: only the reviewer a file is assigned to (checked per file).
         route!(
             GET,
-            "/my/work",
-            teams::mine,
-            Access::Roles(&[Role::Reviewer])
+            "/rounds/{id}/files/{file}/sheet",
+            sheets::show,
+            REVIEWER
+        ),
+        route!(
+            POST,
+            "/rounds/{id}/files/{file}/sheet",
+            sheets::save,
+            REVIEWER
+        ),
+        route!(
+            POST,
+            "/api/rounds/{id}/files/{file}/sheet/preview",
+            sheets::preview,
+            REVIEWER
         ),
         // Imports of registries, reviewer pools and unit lists: upload, preview, commit.
         route!(POST, "/imports", imports::upload, ADMIN),

@@ -22,6 +22,7 @@ fn login_for(role: Role) -> &'static str {
 struct Fixtures {
     round: String,
     import: String,
+    file: String,
 }
 
 fn fixtures(app: &TestApp) -> Fixtures {
@@ -75,7 +76,25 @@ fn fixtures(app: &TestApp) -> Fixtures {
         ..Default::default()
     };
     let problem = storage::assignments::build_problem(&mut conn, &round, options).unwrap();
-    let assignment = pingcha::domain::assignment::solve(&problem).unwrap();
+    let mut assignment = pingcha::domain::assignment::solve(&problem).unwrap();
+    // The demo reviewer takes one file outside their own unit, so the sheet routes have a
+    // file they may open.
+    let reviewer = pingcha::storage::users::find_by_login(&mut conn, "reviewer")
+        .unwrap()
+        .unwrap()
+        .0;
+    let person = reviewer.person_id.unwrap();
+    let own_unit = problem.reviewer(person).unwrap().unit;
+    let placement = assignment
+        .placements
+        .iter_mut()
+        .find(|placement| {
+            let file = problem.file(placement.file).unwrap();
+            file.unit != own_unit && file.case_type == pingcha::domain::CaseType::Civil
+        })
+        .unwrap();
+    placement.reviewers[0] = person;
+    let file = placement.file.to_string();
     storage::assignments::store_draft(
         &mut conn,
         &actor,
@@ -101,6 +120,7 @@ fn fixtures(app: &TestApp) -> Fixtures {
     Fixtures {
         round: round.id.to_string(),
         import: import.to_string(),
+        file,
     }
 }
 
@@ -120,6 +140,7 @@ fn concrete_path(app: &TestApp, fixtures: &Fixtures, pattern: &str) -> String {
         .replace("/rounds/{id}", &format!("/rounds/{}", fixtures.round))
         .replace("/imports/{id}", &format!("/imports/{}", fixtures.import))
         .replace("{version}", "1")
+        .replace("{file}", &fixtures.file)
         .replace("{name}", "app.css")
         .replace("{hash}", &app.rubric_hash("criminal"))
 }

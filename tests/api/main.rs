@@ -9,6 +9,7 @@
 //! - `units`: unit scoping (a center manager sees only their own unit), the JSON API.
 //! - `accounts`: creating and changing accounts through the pages and the API.
 //! - `rounds`: rounds, registry import (XLSX, GBK CSV), preview, plan, freeze, verify, export.
+//! - `sheets`: the score form: drafts, stale versions, running total, submit and lock.
 //! - `teams`: cross-check teams generated, explained, changed, published, exported.
 //! - `migrations`: both migration folders apply on empty databases and every down reverses
 //!   its up.
@@ -31,5 +32,6 @@ mod migrations;
 mod rounds;
 mod rubric_pages;
 mod rubrics;
+mod sheets;
 mod teams;
 mod units;

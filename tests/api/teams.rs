@@ -9,7 +9,7 @@ use pingcha::domain::round::RoundStatus;
 use pingcha::storage::{self, assignments, audit::Actor};
 
 /// A round in 分组 with a frozen sample of the test registry (3 units × 12 files).
-fn round_in_teaming(app: &TestApp) -> String {
+pub fn round_in_teaming(app: &TestApp) -> String {
     let mut conn = app.conn();
     let actor = Actor::cli();
     let rubrics = storage::rubrics::list(&mut conn).unwrap();

@@ -580,13 +580,20 @@ pub async fn mine(
                     .iter()
                     .map(|member| json!({ "name": problem.reviewer_name(*member), "is_leader": *member == team.leader, "is_me": *member == person }))
                     .collect();
+                let my_sheets = crate::storage::sheets::for_reviewer(conn, round.id, person)?;
+                let states = super::sheets::states_by_file(&my_sheets);
                 let files: Vec<Value> = version
                     .assignment
                     .placements
                     .iter()
                     .filter(|placement| placement.reviewers.contains(&person))
                     .filter_map(|placement| problem.file(placement.file))
-                    .map(|file| json!({ "case_number": file.case_number, "case_type": file.case_type.label(), "unit": problem.unit_name(file.unit), "double": file.reviewers_needed > 1 }))
+                    .map(|file| {
+                        let (state, total) = states.get(&file.id).cloned().unwrap_or(("未开始", None));
+                        json!({ "id": file.id.to_string(), "case_number": file.case_number, "case_type": file.case_type.label(),
+                                "unit": problem.unit_name(file.unit), "double": file.reviewers_needed > 1,
+                                "state": state, "total": total })
+                    })
                     .collect();
                 let units: Vec<&str> = team.units.iter().map(|unit| problem.unit_name(*unit)).collect();
                 found.push(json!({

@@ -1,0 +1,287 @@
+//! Score sheets (评分表): one per file and reviewer, scored against the round's rubric
+//! snapshot. Every save is guarded by the sheet's version, so a stale form is refused rather
+//! than overwriting newer answers; every accepted change is audited with its answer diff.
+
+use crate::domain::ids::{CaseFileId, PersonId, RoundId};
+use crate::domain::scoring::sheet::{ScoreSheet, SheetState, SheetStatus, SheetUpdate};
+use crate::domain::scoring::{ScoreResult, SheetAnswers};
+use crate::storage::audit::{self, Actor, Change};
+use crate::storage::schema::score_sheets;
+use crate::storage::{DbConn, Error, Result, new_id, parse_id, transaction};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// A sheet as stored, with where it belongs.
+#[derive(Debug, Clone)]
+pub struct StoredSheet {
+    pub id: String,
+    pub round_id: RoundId,
+    pub case_file_id: CaseFileId,
+    pub reviewer_id: PersonId,
+    pub rubric_hash: String,
+    pub sheet: ScoreSheet,
+    pub total_tenths: Option<i32>,
+    pub grade: Option<String>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+type SheetRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<i32>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<NaiveDateTime>,
+    NaiveDateTime,
+);
+
+fn corrupt(error: impl std::fmt::Display) -> Error {
+    Error::Corrupt(error.to_string())
+}
+
+fn to_sheet(row: SheetRow) -> Result<StoredSheet> {
+    let (
+        id,
+        round_id,
+        case_file_id,
+        reviewer_id,
+        rubric_hash,
+        state,
+        version,
+        answers,
+        total_tenths,
+        grade,
+        comment,
+        reopen_reason,
+        submitted_at,
+        updated_at,
+    ) = row;
+    let status =
+        SheetStatus::from_code(&state).ok_or_else(|| corrupt(format!("sheet state {state}")))?;
+    let state = match status {
+        SheetStatus::Draft => SheetState::Draft,
+        SheetStatus::Submitted => SheetState::Submitted,
+        SheetStatus::Returned => SheetState::Returned {
+            comment: comment.unwrap_or_default(),
+        },
+        SheetStatus::Reopened => SheetState::Reopened {
+            reason: reopen_reason.unwrap_or_default(),
+        },
+        SheetStatus::Reconciled => SheetState::Reconciled,
+    };
+    Ok(StoredSheet {
+        id,
+        round_id: parse_id(&round_id)?,
+        case_file_id: parse_id(&case_file_id)?,
+        reviewer_id: parse_id(&reviewer_id)?,
+        rubric_hash,
+        sheet: ScoreSheet {
+            state,
+            version,
+            answers: serde_json::from_str::<SheetAnswers>(&answers).map_err(corrupt)?,
+        },
+        total_tenths,
+        grade,
+        submitted_at,
+        updated_at,
+    })
+}
+
+type SheetColumns = (
+    score_sheets::id,
+    score_sheets::round_id,
+    score_sheets::case_file_id,
+    score_sheets::reviewer_id,
+    score_sheets::rubric_hash,
+    score_sheets::state,
+    score_sheets::version,
+    score_sheets::answers_json,
+    score_sheets::total_tenths,
+    score_sheets::grade,
+    score_sheets::leader_comment,
+    score_sheets::reopen_reason,
+    score_sheets::submitted_at,
+    score_sheets::updated_at,
+);
+const SHEET_COLUMNS: SheetColumns = (
+    score_sheets::id,
+    score_sheets::round_id,
+    score_sheets::case_file_id,
+    score_sheets::reviewer_id,
+    score_sheets::rubric_hash,
+    score_sheets::state,
+    score_sheets::version,
+    score_sheets::answers_json,
+    score_sheets::total_tenths,
+    score_sheets::grade,
+    score_sheets::leader_comment,
+    score_sheets::reopen_reason,
+    score_sheets::submitted_at,
+    score_sheets::updated_at,
+);
+
+pub fn find(
+    conn: &mut DbConn,
+    round: RoundId,
+    file: CaseFileId,
+    reviewer: PersonId,
+) -> Result<Option<StoredSheet>> {
+    let row: Option<SheetRow> = score_sheets::table
+        .filter(score_sheets::round_id.eq(round.to_string()))
+        .filter(score_sheets::case_file_id.eq(file.to_string()))
+        .filter(score_sheets::reviewer_id.eq(reviewer.to_string()))
+        .select(SHEET_COLUMNS)
+        .first(conn)
+        .optional()?;
+    row.map(to_sheet).transpose()
+}
+
+/// The reviewer's sheet for the file, created empty (草稿, version 1) on first opening.
+pub fn find_or_create(
+    conn: &mut DbConn,
+    round: RoundId,
+    file: CaseFileId,
+    reviewer: PersonId,
+    rubric_hash: &str,
+    now: NaiveDateTime,
+) -> Result<StoredSheet> {
+    transaction(conn, |conn| {
+        if let Some(sheet) = find(conn, round, file, reviewer)? {
+            return Ok(sheet);
+        }
+        let fresh = ScoreSheet::new_draft();
+        diesel::insert_into(score_sheets::table)
+            .values((
+                score_sheets::id.eq(new_id().to_string()),
+                score_sheets::round_id.eq(round.to_string()),
+                score_sheets::case_file_id.eq(file.to_string()),
+                score_sheets::reviewer_id.eq(reviewer.to_string()),
+                score_sheets::rubric_hash.eq(rubric_hash),
+                score_sheets::state.eq(fresh.state.status().code()),
+                score_sheets::version.eq(fresh.version),
+                score_sheets::answers_json
+                    .eq(serde_json::to_string(&fresh.answers).map_err(corrupt)?),
+                score_sheets::created_at.eq(now),
+                score_sheets::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        find(conn, round, file, reviewer)?.ok_or(Error::NotFound)
+    })
+}
+
+/// Why a save was refused by storage itself.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// Someone saved the sheet since the form was loaded: nothing was written.
+    #[error("stale version")]
+    Stale { stored: i64 },
+    #[error(transparent)]
+    Storage(#[from] Error),
+}
+
+impl From<diesel::result::Error> for SaveError {
+    fn from(error: diesel::result::Error) -> Self {
+        SaveError::Storage(error.into())
+    }
+}
+
+/// Writes an accepted update, only if the stored version is still the one the form was
+/// loaded with (compare-and-set), and audits the answer changes in the same transaction.
+pub fn save(
+    conn: &mut DbConn,
+    actor: &Actor,
+    stored: &StoredSheet,
+    update: &SheetUpdate,
+    result: Option<&ScoreResult>,
+    now: NaiveDateTime,
+) -> std::result::Result<(), SaveError> {
+    let (comment, reopen_reason) = match &update.sheet.state {
+        SheetState::Returned { comment } => (Some(comment.clone()), None),
+        SheetState::Reopened { reason } => (None, Some(reason.clone())),
+        _ => (None, None),
+    };
+    let submitted = update.sheet.state.status() == SheetStatus::Submitted;
+    let total = result
+        .and_then(|result| result.total)
+        .map(|total| total.tenths());
+    let grade = result.map(|result| result.grade.name.clone());
+    transaction(conn, |conn| {
+        let changed = diesel::update(
+            score_sheets::table
+                .filter(score_sheets::id.eq(&stored.id))
+                .filter(score_sheets::version.eq(stored.sheet.version)),
+        )
+        .set((
+            score_sheets::state.eq(update.sheet.state.status().code()),
+            score_sheets::version.eq(update.sheet.version),
+            score_sheets::answers_json
+                .eq(serde_json::to_string(&update.sheet.answers).map_err(corrupt)?),
+            score_sheets::total_tenths.eq(if submitted {
+                total
+            } else {
+                stored.total_tenths
+            }),
+            score_sheets::grade.eq(if submitted {
+                grade.clone()
+            } else {
+                stored.grade.clone()
+            }),
+            score_sheets::leader_comment.eq(comment),
+            score_sheets::reopen_reason.eq(reopen_reason),
+            score_sheets::submitted_at.eq(if submitted {
+                Some(now)
+            } else {
+                stored.submitted_at
+            }),
+            score_sheets::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            let current: i64 = score_sheets::table
+                .filter(score_sheets::id.eq(&stored.id))
+                .select(score_sheets::version)
+                .first(conn)?;
+            return Err(SaveError::Stale { stored: current });
+        }
+        audit::record(
+            conn,
+            actor,
+            Change {
+                action: update.action.code(),
+                entity_type: "score_sheet",
+                entity_id: Some(stored.id.clone()),
+                before: Some(
+                    serde_json::json!({ "state": stored.sheet.state, "version": stored.sheet.version }),
+                ),
+                after: Some(serde_json::json!({
+                    "state": update.sheet.state, "version": update.sheet.version,
+                    "total_tenths": total, "grade": grade, "changes": update.changes,
+                })),
+            },
+            now,
+        )?;
+        Ok(())
+    })
+}
+
+/// All of a reviewer's sheets in a round.
+pub fn for_reviewer(
+    conn: &mut DbConn,
+    round: RoundId,
+    reviewer: PersonId,
+) -> Result<Vec<StoredSheet>> {
+    let rows: Vec<SheetRow> = score_sheets::table
+        .filter(score_sheets::round_id.eq(round.to_string()))
+        .filter(score_sheets::reviewer_id.eq(reviewer.to_string()))
+        .select(SHEET_COLUMNS)
+        .load(conn)?;
+    rows.into_iter().map(to_sheet).collect()
+}

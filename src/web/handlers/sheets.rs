@@ -1,0 +1,438 @@
+//! The reviewer's score form (评分表): generated from the round's rubric snapshot, saved as a
+//! draft at any time (guarded by the sheet's version), previewed by the server's own scoring
+//! engine while typing, and locked on submission.
+
+use crate::domain::UnitScope;
+use crate::domain::ids::{CaseFileId, RoundId};
+use crate::domain::masking::mask_name;
+use crate::domain::rubric::{DeductionRule, Method, NotApplicablePolicy, Points, Rubric};
+use crate::domain::scoring::sheet::{SheetAction, SheetActor, SheetError};
+use crate::domain::scoring::{ItemAnswer, Mark, SheetAnswers, VetoAnswer, score};
+use crate::storage::sheets::{self, SaveError, StoredSheet};
+use crate::storage::{self, assignments, cases, rubrics};
+use crate::web::AppState;
+use crate::web::auth::CurrentUser;
+use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::rounds::{load_round, parse_round_id};
+use crate::web::handlers::{page, see_other};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// Everything the form needs, checked: the caller is the assigned reviewer of this file.
+struct Context {
+    round_id: RoundId,
+    file: CaseFileId,
+    rubric: Rubric,
+    header: Value,
+    sheet: StoredSheet,
+}
+
+fn parse_ids(path: &(String, String)) -> WebResult<(RoundId, CaseFileId)> {
+    let round = parse_round_id(&path.0)?;
+    let file = path.1.parse().map_err(|_| WebError::NotFound)?;
+    Ok((round, file))
+}
+
+async fn context(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: RoundId,
+    file: CaseFileId,
+) -> WebResult<Context> {
+    let reviewer = user.account.person_id.ok_or(WebError::Forbidden)?;
+    let round = load_round(state, round_id).await?;
+    state
+        .db(move |conn| {
+            let published = assignments::published(conn, round_id)?.ok_or(WebError::NotFound)?;
+            let assigned = published
+                .assignment
+                .placements
+                .iter()
+                .any(|placement| placement.file == file && placement.reviewers.contains(&reviewer));
+            if !assigned {
+                return Err(WebError::Forbidden);
+            }
+            let (_, record) = cases::records(conn, UnitScope::All, &cases::CaseFilter { ids: Some(vec![file]), ..Default::default() })?
+                .into_iter()
+                .next()
+                .ok_or(WebError::NotFound)?;
+            let hash = round.settings.rubrics.get(&record.case_type).cloned().ok_or_else(|| {
+                WebError::Conflict(format!("本轮没有为{}案卷选择评分标准，请联系管理员。", record.case_type.label()))
+            })?;
+            let rubric = rubrics::load(conn, &hash)?;
+            let sheet = sheets::find_or_create(conn, round_id, file, reviewer, &hash, storage::now())?;
+            let header = json!({
+                "round": round.settings.name, "case_no": record.case_no,
+                "recipient": mask_name(&record.recipient, false).to_string(),
+                "handler": record.handler, "firm": record.firm, "case_type": record.case_type.label(),
+                "sub_type": record.sub_type, "cause": record.cause, "assigned_at": record.assigned_at,
+                "closed_at": record.closed_at, "archived_at": record.archived_at,
+                "deadline": round.settings.review_deadline,
+            });
+            Ok(Context { round_id, file, rubric, header, sheet })
+        })
+        .await
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.trim())
+        .filter(|value| !value.is_empty())
+}
+
+/// The posted form as answers; a malformed number is reported naming the item.
+fn answers_from(rubric: &Rubric, fields: &[(String, String)]) -> Result<SheetAnswers, String> {
+    let Method::Deduction(scheme) = rubric.method() else {
+        return Err("本轮该类别使用单项指标等级制评分标准，网页评分表目前只支持百分制扣分标准，请联系管理员。".into());
+    };
+    let mut answers = SheetAnswers::default();
+    for item in scheme.items() {
+        let code = &item.code;
+        let page = match field(fields, &format!("page_{code}")) {
+            Some(text) => Some(
+                text.parse::<u32>()
+                    .map_err(|_| format!("项目 {code}：卷宗页码“{text}”不是页码"))?,
+            ),
+            None => None,
+        };
+        let reason = field(fields, &format!("reason_{code}"))
+            .unwrap_or_default()
+            .to_string();
+        let mark = if field(fields, &format!("na_{code}")).is_some() {
+            Mark::NotApplicable
+        } else {
+            match item.deduction {
+                DeductionRule::Fixed { .. } => {
+                    if field(fields, &format!("applied_{code}")).is_some() {
+                        Mark::Applied
+                    } else {
+                        Mark::NoDeduction
+                    }
+                }
+                DeductionRule::PerOccurrence { .. } => {
+                    match field(fields, &format!("count_{code}")) {
+                        Some(text) => {
+                            let count: u32 = text
+                                .parse()
+                                .map_err(|_| format!("项目 {code}：处数“{text}”不是整数"))?;
+                            if count == 0 {
+                                Mark::NoDeduction
+                            } else {
+                                Mark::Occurrences(count)
+                            }
+                        }
+                        None => Mark::NoDeduction,
+                    }
+                }
+                DeductionRule::Free => match field(fields, &format!("points_{code}")) {
+                    Some(text) => {
+                        let points: Points = text
+                            .parse()
+                            .map_err(|_| format!("项目 {code}：扣分“{text}”不是分数"))?;
+                        if points == Points::ZERO {
+                            Mark::NoDeduction
+                        } else {
+                            Mark::Points(points)
+                        }
+                    }
+                    None => Mark::NoDeduction,
+                },
+            }
+        };
+        if mark != Mark::NoDeduction || !reason.is_empty() {
+            answers.items.push(ItemAnswer {
+                code: code.clone(),
+                mark,
+                reason,
+                page,
+            });
+        }
+    }
+    for veto in rubric.vetoes() {
+        if field(fields, &format!("veto_{}", veto.code)).is_some() {
+            let page = field(fields, &format!("veto_page_{}", veto.code))
+                .and_then(|text| text.parse().ok());
+            answers.vetoes.push(VetoAnswer {
+                code: veto.code.clone(),
+                reason: field(fields, &format!("veto_reason_{}", veto.code))
+                    .unwrap_or_default()
+                    .to_string(),
+                page,
+            });
+        }
+    }
+    Ok(answers)
+}
+
+/// The form's rows: every item with the reviewer's current answer.
+fn form_view(rubric: &Rubric, answers: &SheetAnswers) -> Value {
+    let answer = |code: &str| answers.items.iter().find(|answer| answer.code == code);
+    let Method::Deduction(scheme) = rubric.method() else {
+        return json!({ "sections": [], "vetoes": [], "indicator": true });
+    };
+    let sections: Vec<Value> = scheme
+        .sections
+        .iter()
+        .map(|section| {
+            let items: Vec<Value> = section
+                .items
+                .iter()
+                .map(|item| {
+                    let current = answer(&item.code);
+                    let mark = current.map(|answer| answer.mark);
+                    let (kind, rule) = match item.deduction {
+                        DeductionRule::Fixed { points } => ("fixed", format!("有此问题扣 {points} 分")),
+                        DeductionRule::PerOccurrence { points, cap } => ("count", format!("每处扣 {points} 分，最多 {cap} 分")),
+                        DeductionRule::Free => ("free", format!("酌情扣 0–{} 分", item.max)),
+                    };
+                    json!({
+                        "code": item.code, "text": item.text, "guidance": item.guidance, "max": item.max.to_string(),
+                        "rule": rule, "is_fixed": kind == "fixed", "is_count": kind == "count", "is_free": kind == "free",
+                        "allows_na": item.not_applicable != NotApplicablePolicy::NotAllowed,
+                        "na": mark == Some(Mark::NotApplicable),
+                        "applied": mark == Some(Mark::Applied),
+                        "count": match mark { Some(Mark::Occurrences(count)) => count.to_string(), _ => String::new() },
+                        "points": match mark { Some(Mark::Points(points)) => points.to_string(), _ => String::new() },
+                        "reason": current.map(|answer| answer.reason.clone()).unwrap_or_default(),
+                        "page": current.and_then(|answer| answer.page).map(|page| page.to_string()).unwrap_or_default(),
+                        "suggestions": crate::domain::scoring::findings_library::suggestions(rubric.id(), &item.code),
+                    })
+                })
+                .collect();
+            json!({ "code": section.code, "title": section.title, "max": section.max.to_string(), "items": items })
+        })
+        .collect();
+    let vetoes: Vec<Value> = rubric
+        .vetoes()
+        .iter()
+        .map(|veto| {
+            let current = answers.vetoes.iter().find(|answer| answer.code == veto.code);
+            json!({
+                "code": veto.code, "text": veto.text, "guidance": veto.guidance, "checked": current.is_some(),
+                "reason": current.map(|answer| answer.reason.clone()).unwrap_or_default(),
+                "page": current.and_then(|answer| answer.page).map(|page| page.to_string()).unwrap_or_default(),
+            })
+        })
+        .collect();
+    json!({ "sections": sections, "vetoes": vetoes, "indicator": false })
+}
+
+fn render(
+    request: &HttpRequest,
+    user: &CurrentUser,
+    context: &Context,
+    answers: &SheetAnswers,
+    version: i64,
+    message: Option<String>,
+) -> WebResult<HttpResponse> {
+    let result = score(&context.rubric, answers).ok();
+    page(
+        request,
+        "sheets/form",
+        "评分表",
+        Some(user),
+        json!({
+            "round_id": context.round_id.to_string(),
+            "file_id": context.file.to_string(),
+            "header": context.header,
+            "rubric": { "title": context.rubric.title(), "version": context.rubric.version(), "hash": context.rubric.content_hash() },
+            "form": form_view(&context.rubric, answers),
+            "version": version,
+            "state": context.sheet.sheet.state.status().code(),
+            "state_label": context.sheet.sheet.state.status().label(),
+            "editable": context.sheet.sheet.state.is_editable(),
+            "total": result.as_ref().and_then(|result| result.total).map(|total| total.to_string()),
+            "grade": result.as_ref().map(|result| result.grade.name.clone()),
+            "message": message,
+        }),
+    )
+}
+
+pub async fn show(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> WebResult<HttpResponse> {
+    let (round_id, file) = parse_ids(&path)?;
+    let context = context(&state, &user, round_id, file).await?;
+    let answers = context.sheet.sheet.answers.clone();
+    let version = context.sheet.sheet.version;
+    render(&request, &user, &context, &answers, version, None)
+}
+
+/// What happened to a save or a submission.
+enum Outcome {
+    Saved,
+    Refused {
+        status: actix_web::http::StatusCode,
+        message: String,
+        answers: SheetAnswers,
+        version: i64,
+    },
+}
+
+async fn apply(
+    request: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    context: &Context,
+    fields: Vec<(String, String)>,
+) -> WebResult<Outcome> {
+    let version: i64 = field(&fields, "version")
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(0);
+    let submit = field(&fields, "action") == Some("submit");
+    let answers = match answers_from(&context.rubric, &fields) {
+        Ok(answers) => answers,
+        Err(message) => {
+            return Ok(Outcome::Refused {
+                status: actix_web::http::StatusCode::BAD_REQUEST,
+                message,
+                answers: context.sheet.sheet.answers.clone(),
+                version,
+            });
+        }
+    };
+    let actor = SheetActor {
+        role: user.account.role,
+        is_assigned_reviewer: true,
+        is_team_leader: false,
+    };
+    let action = if submit {
+        SheetAction::Submit {
+            rubric: &context.rubric,
+            answers: &answers,
+        }
+    } else {
+        SheetAction::SaveDraft { answers: &answers }
+    };
+    let update = match context.sheet.sheet.apply(version, action, actor) {
+        Ok(update) => update,
+        Err(error) => {
+            let status = match error {
+                SheetError::StaleVersion { .. } | SheetError::WrongState { .. } => {
+                    actix_web::http::StatusCode::CONFLICT
+                }
+                SheetError::NotPermitted { .. } => return Err(WebError::Forbidden),
+                _ => actix_web::http::StatusCode::BAD_REQUEST,
+            };
+            return Ok(Outcome::Refused {
+                status,
+                message: error.to_string(),
+                answers,
+                version,
+            });
+        }
+    };
+    let result = if submit {
+        score(&context.rubric, &update.sheet.answers).ok()
+    } else {
+        None
+    };
+    let audit_actor = user.actor(request);
+    let stored = context.sheet.clone();
+    let saved = state
+        .db(move |conn| {
+            match sheets::save(
+                conn,
+                &audit_actor,
+                &stored,
+                &update,
+                result.as_ref(),
+                storage::now(),
+            ) {
+                Ok(()) => Ok(None),
+                Err(SaveError::Stale { stored }) => Ok(Some(stored)),
+                Err(SaveError::Storage(error)) => Err(error.into()),
+            }
+        })
+        .await?;
+    Ok(match saved {
+        None => Outcome::Saved,
+        Some(stored) => Outcome::Refused {
+            status: actix_web::http::StatusCode::CONFLICT,
+            message: SheetError::StaleVersion {
+                stored,
+                presented: version,
+            }
+            .to_string(),
+            answers,
+            version,
+        },
+    })
+}
+
+/// POST: save the draft (`action=save`) or submit (`action=submit`).
+pub async fn save(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> WebResult<HttpResponse> {
+    let (round_id, file) = parse_ids(&path)?;
+    let context = context(&state, &user, round_id, file).await?;
+    match apply(&request, &state, &user, &context, form.into_inner()).await? {
+        Outcome::Saved => Ok(see_other(&format!("/rounds/{round_id}/files/{file}/sheet"))),
+        Outcome::Refused {
+            status,
+            message,
+            answers,
+            version,
+        } => {
+            let mut response = render(&request, &user, &context, &answers, version, Some(message))?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+    }
+}
+
+/// POST /api/…/sheet/preview: the total and grade as the server computes them, for the
+/// running total shown while the reviewer types. Nothing is stored.
+pub async fn preview(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let (round_id, file) = parse_ids(&path)?;
+    let context = context(&state, &user, round_id, file).await?;
+    let answers = answers_from(&context.rubric, &form).map_err(WebError::BadRequest)?;
+    Ok(
+        HttpResponse::Ok().json(match score(&context.rubric, &answers) {
+            Ok(result) => json!({
+                "total": result.total.map(|total| total.to_string()),
+                "grade": result.grade.name,
+                "vetoed": !result.vetoes.is_empty(),
+                "explanation": result.explanation.to_string(),
+                "problems": Vec::<String>::new(),
+            }),
+            Err(error) => json!({
+                "total": Value::Null, "grade": Value::Null, "vetoed": false, "explanation": "",
+                "problems": error.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            }),
+        }),
+    )
+}
+
+/// The reviewer's sheets of a round by file, for the work list.
+pub fn states_by_file(
+    sheets: &[StoredSheet],
+) -> BTreeMap<CaseFileId, (&'static str, Option<String>)> {
+    sheets
+        .iter()
+        .map(|sheet| {
+            let total = sheet
+                .total_tenths
+                .map(|tenths| Points::from_tenths(tenths).to_string());
+            (
+                sheet.case_file_id,
+                (sheet.sheet.state.status().label(), total),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,227 @@
+//! The score form through HTTP: open, save a draft, stale versions refused, the server's
+//! running total, submit and lock, and the refusals for everyone else.
+
+use crate::helpers::{Client, TestApp, spawn_app};
+use awc::http::StatusCode;
+use pingcha::domain::ids::{CaseFileId, PersonId};
+use pingcha::storage::{self, assignments, audit::Actor};
+
+/// A published assignment and a login for one reviewer with a file: (client, round, file).
+async fn assigned_reviewer(app: &TestApp) -> (Client, String, CaseFileId, PersonId) {
+    let round = crate::teams::round_in_teaming(app);
+    let round_id = round.parse().unwrap();
+    let (file, person) = {
+        let mut conn = app.conn();
+        let actor = Actor::cli();
+        let round_record = storage::rounds::find(&mut conn, round_id).unwrap();
+        let options = assignments::Options {
+            seed: 4,
+            capacity: 8,
+            ..Default::default()
+        };
+        let problem = assignments::build_problem(&mut conn, &round_record, options).unwrap();
+        let assignment = pingcha::domain::assignment::solve(&problem).unwrap();
+        assignments::store_draft(
+            &mut conn,
+            &actor,
+            round_id,
+            &problem,
+            &assignment,
+            None,
+            storage::now(),
+        )
+        .unwrap();
+        assignments::publish(&mut conn, &actor, round_id, 1, storage::now()).unwrap();
+        // A civil file, scored against the civil rubric.
+        let placement = assignment
+            .placements
+            .iter()
+            .find(|placement| {
+                problem.file(placement.file).unwrap().case_type == pingcha::domain::CaseType::Civil
+            })
+            .unwrap();
+        let person = placement.reviewers[0];
+        storage::users::create(
+            &mut conn,
+            &actor,
+            &storage::users::NewUser {
+                login: "scorer".into(),
+                display_name: "评分人".into(),
+                role: pingcha::domain::people::Role::Reviewer,
+                unit_id: None,
+                person_id: Some(person),
+                password_hash: pingcha::security::hash_password("a-long-password").unwrap(),
+            },
+            storage::now(),
+        )
+        .unwrap();
+        (placement.file, person)
+    };
+    let mut client = app.client();
+    assert_eq!(
+        client.login("scorer", "a-long-password").await.status,
+        StatusCode::SEE_OTHER
+    );
+    (client, round, file, person)
+}
+
+#[actix_rt::test]
+async fn a_reviewer_scores_saves_and_submits_and_the_sheet_locks() {
+    let app = spawn_app().await;
+    let (mut reviewer, round, file, person) = assigned_reviewer(&app).await;
+    let path = format!("/rounds/{round}/files/{file}/sheet");
+
+    let work = reviewer.get("/my/work").await;
+    assert!(
+        work.body.contains(&path),
+        "the work list links to the sheet"
+    );
+    let form = reviewer.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form.body.contains("民事法律援助案件评查评分标准"));
+    assert!(form.body.contains("name=\"version\" value=\"1\""));
+    assert!(form.body.contains("王某"), "the recipient is masked");
+
+    // Item A1 of the civil rubric; find a free-deduction or per-occurrence item name in the form.
+    let points_field = form
+        .body
+        .split("name=\"points_")
+        .nth(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string());
+    let code = points_field.expect("a free-deduction item");
+    let points = format!("points_{code}");
+    let reason = format!("reason_{code}");
+
+    // The running total is computed by the server's engine.
+    let token = reviewer.csrf_token().await;
+    let preview = reviewer
+        .post_raw_form(
+            &format!("/api/rounds/{round}/files/{file}/sheet/preview"),
+            &[
+                ("csrf", &token),
+                (&points, "2"),
+                (&reason, "会见笔录不完整"),
+            ],
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert_eq!(preview.json()["total"], "98");
+    assert_eq!(preview.json()["grade"], "优秀");
+
+    // A draft saves; the same form posted again is stale and changes nothing.
+    let draft = [
+        ("version", "1"),
+        ("action", "save"),
+        (points.as_str(), "2"),
+        (reason.as_str(), "会见笔录不完整"),
+    ];
+    let reply = reviewer.post_form(&path, &draft).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let stale = reviewer
+        .post_form(
+            &path,
+            &[
+                ("version", "1"),
+                ("action", "save"),
+                (points.as_str(), "5"),
+                (reason.as_str(), "另一理由"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(
+        stale.body.contains("另一理由"),
+        "the reviewer's input stays on the page"
+    );
+    let mut conn = app.conn();
+    let stored = storage::sheets::find(&mut conn, round.parse().unwrap(), file, person)
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.sheet.version, 2);
+    assert_eq!(stored.sheet.answers.items[0].reason, "会见笔录不完整");
+
+    // A deduction without a reason cannot be submitted.
+    let missing = reviewer
+        .post_form(
+            &path,
+            &[
+                ("version", "2"),
+                ("action", "submit"),
+                (points.as_str(), "2"),
+            ],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST, "{}", missing.body);
+    assert!(missing.body.contains(&code), "the message names the item");
+
+    let submit = reviewer
+        .post_form(
+            &path,
+            &[
+                ("version", "2"),
+                ("action", "submit"),
+                (points.as_str(), "2"),
+                (reason.as_str(), "会见笔录不完整"),
+            ],
+        )
+        .await;
+    assert_eq!(submit.status, StatusCode::SEE_OTHER, "{}", submit.body);
+    let stored = storage::sheets::find(&mut conn, round.parse().unwrap(), file, person)
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.total_tenths, Some(980));
+    assert_eq!(stored.grade.as_deref(), Some("优秀"));
+    let locked = reviewer
+        .post_form(
+            &path,
+            &[
+                ("version", "3"),
+                ("action", "save"),
+                (points.as_str(), "9"),
+                (reason.as_str(), "改分"),
+            ],
+        )
+        .await;
+    assert_eq!(locked.status, StatusCode::CONFLICT, "{}", locked.body);
+    let stored = storage::sheets::find(&mut conn, round.parse().unwrap(), file, person)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.total_tenths,
+        Some(980),
+        "a submitted sheet does not change"
+    );
+
+    let trail = storage::audit::list(
+        &mut conn,
+        &storage::audit::Filter {
+            entity_type: Some("score_sheet".into()),
+            ..Default::default()
+        },
+        10,
+    )
+    .unwrap();
+    let actions: Vec<&str> = trail.iter().map(|entry| entry.action.as_str()).collect();
+    assert_eq!(actions, vec!["submit", "save_draft"]);
+    assert!(
+        trail[1]
+            .after_json
+            .as_deref()
+            .unwrap()
+            .contains("会见笔录不完整"),
+        "changes are audited"
+    );
+}
+
+#[actix_rt::test]
+async fn only_the_assigned_reviewer_opens_a_sheet() {
+    let app = spawn_app().await;
+    let (_, round, file, _) = assigned_reviewer(&app).await;
+    let path = format!("/rounds/{round}/files/{file}/sheet");
+    let mut other = app.login_as("reviewer2").await;
+    assert_eq!(other.get(&path).await.status, StatusCode::FORBIDDEN);
+    let mut admin = app.login_as("admin").await;
+    assert_eq!(admin.get(&path).await.status, StatusCode::FORBIDDEN);
+    let mut manager = app.login_as("manager").await;
+    assert_eq!(manager.get(&path).await.status, StatusCode::FORBIDDEN);
+}
