@@ -110,15 +110,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let actor = pingcha::storage::audit::Actor::cli();
             let cpu = cpu_seconds();
             let start = Instant::now();
-            let counts = pingcha::imports::commit_cases(
+            let prepared =
+                pingcha::imports::prepare_cases(&mut conn, "registry.xlsx", &bytes, None)
+                    .map_err(|error| error.to_string())?;
+            println!("  read and validate {:?}", start.elapsed());
+            let written = Instant::now();
+            let counts = pingcha::storage::cases::commit(
                 &mut conn,
                 &actor,
                 "registry.xlsx",
-                &bytes,
-                None,
-                &mut |_, _| {},
-            )
-            .map_err(|error| error.to_string())?;
+                &prepared.resolved(),
+                pingcha::storage::now(),
+                &mut |_| {},
+            )?;
+            println!("  compare and write {:?}", written.elapsed());
             println!("cpu {:.2} s", cpu_seconds() - cpu);
             println!(
                 "import into {}: {} new, {} changed, {} unchanged",
