@@ -285,3 +285,18 @@ pub fn for_reviewer(
         .load(conn)?;
     rows.into_iter().map(to_sheet).collect()
 }
+
+/// All sheets of a round for the given files (a team's files), any reviewer.
+pub fn for_files(
+    conn: &mut DbConn,
+    round: RoundId,
+    files: &[CaseFileId],
+) -> Result<Vec<StoredSheet>> {
+    let ids: Vec<String> = files.iter().map(ToString::to_string).collect();
+    let rows: Vec<SheetRow> = score_sheets::table
+        .filter(score_sheets::round_id.eq(round.to_string()))
+        .filter(score_sheets::case_file_id.eq_any(ids))
+        .select(SHEET_COLUMNS)
+        .load(conn)?;
+    rows.into_iter().map(to_sheet).collect()
+}

@@ -6,7 +6,7 @@ use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
     account, admin_users, assets, audit, health, home, imports, login, people, rounds, rubrics,
-    sampling, sheets, teams, units,
+    sampling, sheet_review, sheets, teams, units,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -166,6 +166,19 @@ pub fn table() -> Vec<RouteSpec> {
             "/api/rounds/{id}/files/{file}/sheet/preview",
             sheets::preview,
             REVIEWER
+        ),
+        route!(GET, "/rounds/{id}/team", sheet_review::team, REVIEWER),
+        route!(
+            POST,
+            "/rounds/{id}/files/{file}/sheets/{reviewer}/return",
+            sheet_review::send_back,
+            REVIEWER
+        ),
+        route!(
+            POST,
+            "/rounds/{id}/files/{file}/sheets/{reviewer}/reopen",
+            sheet_review::reopen,
+            ADMIN
         ),
         // Imports of registries, reviewer pools and unit lists: upload, preview, commit.
         route!(POST, "/imports", imports::upload, ADMIN),

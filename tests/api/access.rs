@@ -23,6 +23,7 @@ struct Fixtures {
     round: String,
     import: String,
     file: String,
+    reviewer: String,
 }
 
 fn fixtures(app: &TestApp) -> Fixtures {
@@ -95,6 +96,18 @@ fn fixtures(app: &TestApp) -> Fixtures {
         .unwrap();
     placement.reviewers[0] = person;
     let file = placement.file.to_string();
+    // …and leads the team that visits that file's unit, so the leader's page opens too.
+    let file_unit = problem.file(placement.file).unwrap().unit;
+    let team = assignment
+        .teams
+        .iter_mut()
+        .find(|team| team.units.contains(&file_unit))
+        .unwrap();
+    team.leader = person;
+    if !team.members.contains(&person) {
+        team.members.push(person);
+    }
+    let reviewer_id = person.to_string();
     storage::assignments::store_draft(
         &mut conn,
         &actor,
@@ -121,6 +134,7 @@ fn fixtures(app: &TestApp) -> Fixtures {
         round: round.id.to_string(),
         import: import.to_string(),
         file,
+        reviewer: reviewer_id,
     }
 }
 
@@ -141,6 +155,7 @@ fn concrete_path(app: &TestApp, fixtures: &Fixtures, pattern: &str) -> String {
         .replace("/imports/{id}", &format!("/imports/{}", fixtures.import))
         .replace("{version}", "1")
         .replace("{file}", &fixtures.file)
+        .replace("{reviewer}", &fixtures.reviewer)
         .replace("{name}", "app.css")
         .replace("{hash}", &app.rubric_hash("criminal"))
 }

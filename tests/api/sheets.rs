@@ -225,3 +225,154 @@ async fn only_the_assigned_reviewer_opens_a_sheet() {
     let mut manager = app.login_as("manager").await;
     assert_eq!(manager.get(&path).await.status, StatusCode::FORBIDDEN);
 }
+
+#[actix_rt::test]
+async fn the_team_leader_returns_a_sheet_and_the_administrator_reopens_one() {
+    let app = spawn_app().await;
+    let (mut reviewer, round, file, person) = assigned_reviewer(&app).await;
+    let path = format!("/rounds/{round}/files/{file}/sheet");
+    let form = reviewer.get(&path).await;
+    let code = form
+        .body
+        .split("name=\"points_")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let (points, reason) = (format!("points_{code}"), format!("reason_{code}"));
+    let reply = reviewer
+        .post_form(
+            &path,
+            &[
+                ("version", "1"),
+                ("action", "submit"),
+                (points.as_str(), "1"),
+                (reason.as_str(), "阅卷笔录不完整"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+
+    // The leader of the reviewer's team gets an account and sends the sheet back.
+    let round_id = round.parse().unwrap();
+    let leader = {
+        let mut conn = app.conn();
+        let version = assignments::published(&mut conn, round_id)
+            .unwrap()
+            .unwrap();
+        let team = version
+            .assignment
+            .teams
+            .iter()
+            .find(|team| team.members.contains(&person))
+            .unwrap();
+        assert_ne!(
+            team.leader, person,
+            "the scorer is not their own leader in this fixture"
+        );
+        storage::users::create(
+            &mut conn,
+            &Actor::cli(),
+            &storage::users::NewUser {
+                login: "teamlead".into(),
+                display_name: "组长".into(),
+                role: pingcha::domain::people::Role::Reviewer,
+                unit_id: None,
+                person_id: Some(team.leader),
+                password_hash: pingcha::security::hash_password("a-long-password").unwrap(),
+            },
+            storage::now(),
+        )
+        .unwrap();
+        team.leader
+    };
+    let _ = leader;
+    let mut lead = app.client();
+    assert_eq!(
+        lead.login("teamlead", "a-long-password").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let progress = lead.get(&format!("/rounds/{round}/team")).await;
+    assert_eq!(progress.status, StatusCode::OK, "{}", progress.body);
+    assert!(progress.body.contains("已提交"));
+    let back = format!("/rounds/{round}/files/{file}/sheets/{person}/return");
+    let refused = lead
+        .post_form(&back, &[("version", "2"), ("text", "")])
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::BAD_REQUEST,
+        "a return needs a comment"
+    );
+    let reply = lead
+        .post_form(
+            &back,
+            &[("version", "2"), ("text", "扣分理由请写明卷宗页码")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    // Another reviewer is not the leader and cannot return sheets.
+    let mut other = app.login_as("reviewer2").await;
+    assert_eq!(
+        other
+            .post_form(&back, &[("version", "3"), ("text", "x")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Editable again, with the comment on the form; resubmitted; the administrator reopens it.
+    let form = reviewer.get(&path).await;
+    assert!(
+        form.body.contains("组长退回意见：扣分理由请写明卷宗页码"),
+        "{}",
+        form.body
+    );
+    let reply = reviewer
+        .post_form(
+            &path,
+            &[
+                ("version", "3"),
+                ("action", "submit"),
+                (points.as_str(), "1"),
+                (reason.as_str(), "阅卷笔录不完整"),
+                (&format!("page_{code}"), "12"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let mut admin = app.login_as("admin").await;
+    let reopen = format!("/rounds/{round}/files/{file}/sheets/{person}/reopen");
+    assert_eq!(
+        admin
+            .post_form(&reopen, &[("version", "4"), ("text", "")])
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    let reply = admin
+        .post_form(
+            &reopen,
+            &[("version", "4"), ("text", "受援单位申辩，重新核查")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let mut conn = app.conn();
+    let stored = storage::sheets::find(&mut conn, round_id, file, person)
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.sheet.state.status().code(), "reopened");
+    let trail = storage::audit::list(
+        &mut conn,
+        &storage::audit::Filter {
+            entity_type: Some("score_sheet".into()),
+            ..Default::default()
+        },
+        10,
+    )
+    .unwrap();
+    let actions: Vec<&str> = trail.iter().map(|entry| entry.action.as_str()).collect();
+    assert_eq!(actions, vec!["reopen", "submit", "return", "submit"]);
+}

@@ -13,6 +13,7 @@ pub mod people;
 pub mod rounds;
 pub mod rubrics;
 pub mod sampling;
+pub mod sheet_review;
 pub mod sheets;
 pub mod teams;
 pub mod units;

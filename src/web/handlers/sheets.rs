@@ -6,7 +6,7 @@ use crate::domain::UnitScope;
 use crate::domain::ids::{CaseFileId, RoundId};
 use crate::domain::masking::mask_name;
 use crate::domain::rubric::{DeductionRule, Method, NotApplicablePolicy, Points, Rubric};
-use crate::domain::scoring::sheet::{SheetAction, SheetActor, SheetError};
+use crate::domain::scoring::sheet::{SheetAction, SheetActor, SheetError, SheetState};
 use crate::domain::scoring::{ItemAnswer, Mark, SheetAnswers, VetoAnswer, score};
 use crate::storage::sheets::{self, SaveError, StoredSheet};
 use crate::storage::{self, assignments, cases, rubrics};
@@ -244,6 +244,11 @@ fn render(
             "state": context.sheet.sheet.state.status().code(),
             "state_label": context.sheet.sheet.state.status().label(),
             "editable": context.sheet.sheet.state.is_editable(),
+            "note": match &context.sheet.sheet.state {
+                SheetState::Returned { comment } => Some(format!("组长退回意见：{comment}")),
+                SheetState::Reopened { reason } => Some(format!("管理员重新开放的理由：{reason}")),
+                _ => None,
+            },
             "total": result.as_ref().and_then(|result| result.total).map(|total| total.to_string()),
             "grade": result.as_ref().map(|result| result.grade.name.clone()),
             "message": message,

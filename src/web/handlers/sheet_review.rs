@@ -1,0 +1,182 @@
+//! The team leader's view of the team's sheets (组长), returning a submitted sheet to its
+//! reviewer with a comment, and the administrator's reopening of a locked sheet with a
+//! recorded reason. Both go through the sheet's state machine and version check.
+
+use crate::domain::ids::{CaseFileId, PersonId, RoundId};
+use crate::domain::people::Role;
+use crate::domain::rubric::Points;
+use crate::domain::scoring::sheet::{SheetAction, SheetActor, SheetError};
+use crate::storage::sheets::{self, SaveError};
+use crate::storage::{self, assignments};
+use crate::web::AppState;
+use crate::web::auth::CurrentUser;
+use crate::web::error::{WebError, WebResult};
+use crate::web::handlers::rounds::{load_round, parse_round_id};
+use crate::web::handlers::{page, see_other};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+/// GET /rounds/{id}/team: every sheet of the files of the team the caller leads.
+pub async fn team(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let round_id = parse_round_id(&id)?;
+    let person = user.account.person_id.ok_or(WebError::Forbidden)?;
+    let round = load_round(&state, round_id).await?;
+    let rows = state
+        .db(move |conn| {
+            let version = assignments::published(conn, round_id)?.ok_or(WebError::NotFound)?;
+            let team = version.assignment.teams.iter().find(|team| team.leader == person).ok_or(WebError::Forbidden)?;
+            let problem = &version.problem;
+            let placements: Vec<_> = version
+                .assignment
+                .placements
+                .iter()
+                .filter(|placement| placement.reviewers.iter().any(|reviewer| team.members.contains(reviewer)))
+                .collect();
+            let files: Vec<CaseFileId> = placements.iter().map(|placement| placement.file).collect();
+            let stored = sheets::for_files(conn, round_id, &files)?;
+            let mut rows = Vec::new();
+            for placement in placements {
+                for reviewer in &placement.reviewers {
+                    let sheet = stored.iter().find(|sheet| sheet.case_file_id == placement.file && sheet.reviewer_id == *reviewer);
+                    rows.push(json!({
+                        "file": placement.file.to_string(),
+                        "case_number": problem.case_number(placement.file),
+                        "reviewer": reviewer.to_string(),
+                        "reviewer_name": problem.reviewer_name(*reviewer),
+                        "state": sheet.map_or("未开始", |sheet| sheet.sheet.state.status().label()),
+                        "submitted": sheet.is_some_and(|sheet| sheet.sheet.state.status() == crate::domain::scoring::sheet::SheetStatus::Submitted),
+                        "version": sheet.map_or(0, |sheet| sheet.sheet.version),
+                        "total": sheet.and_then(|sheet| sheet.total_tenths).map(|tenths| Points::from_tenths(tenths).to_string()),
+                        "grade": sheet.and_then(|sheet| sheet.grade.clone()),
+                    }));
+                }
+            }
+            Ok(json!({ "team": team.number, "rows": rows }))
+        })
+        .await?;
+    page(
+        &request,
+        "sheets/team",
+        "本组评查进度",
+        Some(&user),
+        json!({ "round": storage::rounds::RoundView::from(&round), "team": rows }),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct NoteForm {
+    version: i64,
+    #[serde(default)]
+    text: String,
+}
+
+fn parse_target(path: &(String, String, String)) -> WebResult<(RoundId, CaseFileId, PersonId)> {
+    Ok((
+        parse_round_id(&path.0)?,
+        path.1.parse().map_err(|_| WebError::NotFound)?,
+        path.2.parse().map_err(|_| WebError::NotFound)?,
+    ))
+}
+
+/// Applies a leader's return or an administrator's reopening.
+async fn act(
+    request: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    target: (RoundId, CaseFileId, PersonId),
+    form: NoteForm,
+    returning: bool,
+) -> WebResult<HttpResponse> {
+    let (round_id, file, reviewer) = target;
+    let caller = user.account.person_id;
+    let role = user.account.role;
+    let actor = user.actor(request);
+    state
+        .db(move |conn| {
+            let stored = sheets::find(conn, round_id, file, reviewer)?.ok_or(WebError::NotFound)?;
+            let is_team_leader =
+                match (returning, caller) {
+                    (true, Some(caller)) => {
+                        assignments::published(conn, round_id)?.is_some_and(|version| {
+                            version.assignment.teams.iter().any(|team| {
+                                team.leader == caller && team.members.contains(&reviewer)
+                            })
+                        })
+                    }
+                    _ => false,
+                };
+            if returning && !is_team_leader {
+                return Err(WebError::Forbidden);
+            }
+            let sheet_actor = SheetActor {
+                role,
+                is_assigned_reviewer: false,
+                is_team_leader,
+            };
+            let action = if returning {
+                SheetAction::Return {
+                    comment: &form.text,
+                }
+            } else {
+                SheetAction::Reopen { reason: &form.text }
+            };
+            let update = stored
+                .sheet
+                .apply(form.version, action, sheet_actor)
+                .map_err(|error| match error {
+                    SheetError::NotPermitted { .. } => WebError::Forbidden,
+                    SheetError::CommentRequired | SheetError::ReasonRequired => {
+                        WebError::BadRequest(error.to_string())
+                    }
+                    other => WebError::Conflict(other.to_string()),
+                })?;
+            match sheets::save(conn, &actor, &stored, &update, None, storage::now()) {
+                Ok(()) => Ok(()),
+                Err(SaveError::Stale { stored: current }) => Err(WebError::Conflict(
+                    SheetError::StaleVersion {
+                        stored: current,
+                        presented: form.version,
+                    }
+                    .to_string(),
+                )),
+                Err(SaveError::Storage(error)) => Err(error.into()),
+            }
+        })
+        .await?;
+    let back = if role == Role::BureauAdmin {
+        format!("/rounds/{round_id}")
+    } else {
+        format!("/rounds/{round_id}/team")
+    };
+    Ok(see_other(&back))
+}
+
+/// POST /rounds/{id}/files/{file}/sheets/{reviewer}/return (组长, with a comment).
+pub async fn send_back(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String, String)>,
+    form: web::Form<NoteForm>,
+) -> WebResult<HttpResponse> {
+    let target = parse_target(&path)?;
+    act(&request, &state, &user, target, form.into_inner(), true).await
+}
+
+/// POST /rounds/{id}/files/{file}/sheets/{reviewer}/reopen (管理员, with a reason).
+pub async fn reopen(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String, String)>,
+    form: web::Form<NoteForm>,
+) -> WebResult<HttpResponse> {
+    let target = parse_target(&path)?;
+    act(&request, &state, &user, target, form.into_inner(), false).await
+}
