@@ -180,6 +180,12 @@ pub fn table() -> Vec<RouteSpec> {
             sheet_review::reopen,
             ADMIN
         ),
+        route!(
+            GET,
+            "/rounds/{id}/progress",
+            sheet_review::progress,
+            ADMIN_LEADER
+        ),
         // Imports of registries, reviewer pools and unit lists: upload, preview, commit.
         route!(POST, "/imports", imports::upload, ADMIN),
         route!(GET, "/imports/{id}", imports::preview, ADMIN),

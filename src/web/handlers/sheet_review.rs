@@ -180,3 +180,104 @@ pub async fn reopen(
     let target = parse_target(&path)?;
     act(&request, &state, &user, target, form.into_inner(), false).await
 }
+
+/// Counts of one group's review work.
+#[derive(Default, serde::Serialize)]
+struct Tally {
+    assigned: usize,
+    not_started: usize,
+    drafting: usize,
+    submitted: usize,
+}
+
+impl Tally {
+    fn add(&mut self, status: Option<crate::domain::scoring::sheet::SheetStatus>) {
+        use crate::domain::scoring::sheet::SheetStatus;
+        self.assigned += 1;
+        match status {
+            None => self.not_started += 1,
+            Some(SheetStatus::Submitted | SheetStatus::Reconciled) => self.submitted += 1,
+            Some(SheetStatus::Draft | SheetStatus::Returned | SheetStatus::Reopened) => {
+                self.drafting += 1
+            }
+        }
+    }
+}
+
+/// GET /rounds/{id}/progress: the administrator's (and leadership's) view of the review work
+/// by team, by inspected unit and by reviewer.
+pub async fn progress(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    use std::collections::BTreeMap;
+    let round_id = parse_round_id(&id)?;
+    let round = load_round(&state, round_id).await?;
+    let tables = state
+        .db(move |conn| {
+            let Some(version) = assignments::published(conn, round_id)? else {
+                return Ok(None);
+            };
+            let problem = &version.problem;
+            let files: Vec<CaseFileId> = version
+                .assignment
+                .placements
+                .iter()
+                .map(|placement| placement.file)
+                .collect();
+            let stored = sheets::for_files(conn, round_id, &files)?;
+            let status_of = |file: CaseFileId, reviewer: PersonId| {
+                stored
+                    .iter()
+                    .find(|sheet| sheet.case_file_id == file && sheet.reviewer_id == reviewer)
+                    .map(|sheet| sheet.sheet.state.status())
+            };
+            let mut by_team: BTreeMap<u32, Tally> = BTreeMap::new();
+            let mut by_unit: BTreeMap<String, Tally> = BTreeMap::new();
+            let mut by_reviewer: BTreeMap<String, Tally> = BTreeMap::new();
+            for placement in &version.assignment.placements {
+                let unit = problem
+                    .file(placement.file)
+                    .map_or("", |file| problem.unit_name(file.unit))
+                    .to_string();
+                for reviewer in &placement.reviewers {
+                    let status = status_of(placement.file, *reviewer);
+                    if let Some(team) = version
+                        .assignment
+                        .teams
+                        .iter()
+                        .find(|team| team.members.contains(reviewer))
+                    {
+                        by_team.entry(team.number).or_default().add(status);
+                    }
+                    by_unit.entry(unit.clone()).or_default().add(status);
+                    by_reviewer
+                        .entry(problem.reviewer_name(*reviewer).to_string())
+                        .or_default()
+                        .add(status);
+                }
+            }
+            let rows = |map: BTreeMap<String, Tally>| -> Vec<serde_json::Value> {
+                map.into_iter()
+                    .map(|(name, tally)| json!({ "name": name, "tally": tally }))
+                    .collect()
+            };
+            let teams: Vec<serde_json::Value> = by_team
+                .into_iter()
+                .map(|(number, tally)| json!({ "name": format!("第{number}组"), "tally": tally }))
+                .collect();
+            Ok(Some(
+                json!({ "teams": teams, "units": rows(by_unit), "reviewers": rows(by_reviewer) }),
+            ))
+        })
+        .await?;
+    page(
+        &request,
+        "sheets/progress",
+        "评查进度",
+        Some(&user),
+        json!({ "round": storage::rounds::RoundView::from(&round), "tables": tables }),
+    )
+}
