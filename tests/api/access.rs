@@ -31,18 +31,8 @@ fn fixtures(app: &TestApp) -> Fixtures {
     let mut conn = app.conn();
     let actor = Actor::cli();
     let hash = app.rubric_hash("civil");
-    let settings = pingcha::domain::round::RoundSettings {
-        name: "矩阵测试轮次".into(),
-        period_start: "2025-07-01".parse().unwrap(),
-        period_end: "2025-09-30".parse().unwrap(),
-        rubrics: [(pingcha::domain::CaseType::Civil, hash)]
-            .into_iter()
-            .collect(),
-        combine: pingcha::domain::round::CombineSetting::Average,
-        review_deadline: None,
-        rectification_days: 30,
-        blind: false,
-    };
+    let settings =
+        crate::helpers::round_settings("矩阵测试轮次", [(pingcha::domain::CaseType::Civil, hash)]);
     let round = storage::rounds::create(&mut conn, &actor, &settings, storage::now()).unwrap();
     let registry = crate::rounds::registry_xlsx(4);
     pingcha::imports::commit_cases(

@@ -249,18 +249,8 @@ fn registries_import_from_the_command_line_and_samples_verify() {
         .find(|s| s.rubric_id == "civil")
         .unwrap()
         .content_hash;
-    let settings = pingcha::domain::round::RoundSettings {
-        name: "命令行轮次".into(),
-        period_start: "2025-07-01".parse().unwrap(),
-        period_end: "2025-09-30".parse().unwrap(),
-        rubrics: [(pingcha::domain::CaseType::Civil, hash)]
-            .into_iter()
-            .collect(),
-        combine: pingcha::domain::round::CombineSetting::Average,
-        review_deadline: None,
-        rectification_days: 30,
-        blind: false,
-    };
+    let settings =
+        crate::helpers::round_settings("命令行轮次", [(pingcha::domain::CaseType::Civil, hash)]);
     let round = pingcha::storage::rounds::create(
         &mut conn,
         &pingcha::storage::audit::Actor::cli(),

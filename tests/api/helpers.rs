@@ -388,3 +388,51 @@ pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     let end = html[start..].find('"')? + start;
     Some(html[start..end].to_string())
 }
+
+/// Settings of a test round over 2025 Q3 closed cases, with the given rubric per case type.
+pub fn round_settings(
+    name: &str,
+    rubrics: impl IntoIterator<Item = (pingcha::domain::CaseType, String)>,
+) -> pingcha::domain::round::RoundSettings {
+    pingcha::domain::round::RoundSettings {
+        name: name.into(),
+        period_start: "2025-07-01".parse().unwrap(),
+        period_end: "2025-09-30".parse().unwrap(),
+        rubrics: rubrics.into_iter().collect(),
+        combine: pingcha::domain::round::CombineSetting::Average,
+        review_deadline: None,
+        rectification_days: 30,
+        blind: false,
+    }
+}
+
+/// Creates a reviewer login for a pool member (password `a-long-password`) and signs it in.
+pub async fn login_for_person(
+    app: &TestApp,
+    login: &str,
+    person: pingcha::domain::ids::PersonId,
+) -> Client {
+    {
+        let mut conn = app.conn();
+        storage::users::create(
+            &mut conn,
+            &storage::audit::Actor::cli(),
+            &storage::users::NewUser {
+                login: login.into(),
+                display_name: login.into(),
+                role: pingcha::domain::people::Role::Reviewer,
+                unit_id: None,
+                person_id: Some(person),
+                password_hash: pingcha::security::hash_password("a-long-password").unwrap(),
+            },
+            storage::now(),
+        )
+        .unwrap();
+    }
+    let mut client = app.client();
+    assert_eq!(
+        client.login(login, "a-long-password").await.status,
+        StatusCode::SEE_OTHER
+    );
+    client
+}

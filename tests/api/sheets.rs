@@ -41,27 +41,9 @@ async fn assigned_reviewer(app: &TestApp) -> (Client, String, CaseFileId, Person
             })
             .unwrap();
         let person = placement.reviewers[0];
-        storage::users::create(
-            &mut conn,
-            &actor,
-            &storage::users::NewUser {
-                login: "scorer".into(),
-                display_name: "评分人".into(),
-                role: pingcha::domain::people::Role::Reviewer,
-                unit_id: None,
-                person_id: Some(person),
-                password_hash: pingcha::security::hash_password("a-long-password").unwrap(),
-            },
-            storage::now(),
-        )
-        .unwrap();
         (placement.file, person)
     };
-    let mut client = app.client();
-    assert_eq!(
-        client.login("scorer", "a-long-password").await.status,
-        StatusCode::SEE_OTHER
-    );
+    let client = crate::helpers::login_for_person(app, "scorer", person).await;
     (client, round, file, person)
 }
 
@@ -272,28 +254,9 @@ async fn the_team_leader_returns_a_sheet_and_the_administrator_reopens_one() {
             team.leader, person,
             "the scorer is not their own leader in this fixture"
         );
-        storage::users::create(
-            &mut conn,
-            &Actor::cli(),
-            &storage::users::NewUser {
-                login: "teamlead".into(),
-                display_name: "组长".into(),
-                role: pingcha::domain::people::Role::Reviewer,
-                unit_id: None,
-                person_id: Some(team.leader),
-                password_hash: pingcha::security::hash_password("a-long-password").unwrap(),
-            },
-            storage::now(),
-        )
-        .unwrap();
         team.leader
     };
-    let _ = leader;
-    let mut lead = app.client();
-    assert_eq!(
-        lead.login("teamlead", "a-long-password").await.status,
-        StatusCode::SEE_OTHER
-    );
+    let mut lead = crate::helpers::login_for_person(&app, "teamlead", leader).await;
     let progress = lead.get(&format!("/rounds/{round}/team")).await;
     assert_eq!(progress.status, StatusCode::OK, "{}", progress.body);
     assert!(progress.body.contains("已提交"));

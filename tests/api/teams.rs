@@ -21,25 +21,17 @@ pub fn round_in_teaming(app: &TestApp) -> String {
             .content_hash
             .clone()
     };
-    let settings = pingcha::domain::round::RoundSettings {
-        name: "分组测试轮次".into(),
-        period_start: "2025-07-01".parse().unwrap(),
-        period_end: "2025-09-30".parse().unwrap(),
-        rubrics: [
+    let settings = crate::helpers::round_settings(
+        "分组测试轮次",
+        [
             (pingcha::domain::CaseType::Criminal, hash("criminal")),
             (pingcha::domain::CaseType::Civil, hash("civil")),
             (
                 pingcha::domain::CaseType::Administrative,
                 hash("administrative"),
             ),
-        ]
-        .into_iter()
-        .collect(),
-        combine: pingcha::domain::round::CombineSetting::Average,
-        review_deadline: None,
-        rectification_days: 30,
-        blind: false,
-    };
+        ],
+    );
     let round = storage::rounds::create(&mut conn, &actor, &settings, storage::now()).unwrap();
     pingcha::imports::commit_cases(
         &mut conn,
