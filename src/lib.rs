@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod cli;
 pub mod demo;
+pub mod document_data;
 pub mod documents;
 pub mod domain;
 pub mod export;

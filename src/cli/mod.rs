@@ -3,8 +3,10 @@
 
 mod assign;
 mod demo;
+pub mod fonts;
 mod import;
 mod migrate;
+mod pdf;
 mod rubric;
 mod sample;
 mod serve;
@@ -60,6 +62,9 @@ pub enum Command {
     /// Check a round's frozen sample.
     #[command(subcommand)]
     Sample(sample::SampleCommand),
+    /// Print a round's documents as PDF (score sheets, feedback reports).
+    #[command(subcommand)]
+    Pdf(pdf::PdfCommand),
     /// Work with rubric files (评分标准).
     #[command(subcommand)]
     Rubric(rubric::RubricCommand),
@@ -77,6 +82,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(command) => import::run(&url()?, command),
         Command::Sample(command) => sample::run(&url()?, command),
         Command::Assign(args) => assign::run(&url()?, args),
+        Command::Pdf(command) => pdf::run(&url()?, command),
     }
 }
 

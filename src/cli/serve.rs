@@ -31,6 +31,9 @@ pub struct ServeArgs {
     /// Worker threads (default: one per CPU core).
     #[arg(long, env = "PINGCHA_WORKERS")]
     pub workers: Option<usize>,
+
+    #[command(flatten)]
+    pub fonts: super::fonts::FontArgs,
 }
 
 pub fn run(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
@@ -54,6 +57,7 @@ pub fn run(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         secure_cookies: args.secure_cookies,
         session_hours: args.session_hours.clamp(1, 24 * 30),
         workers: args.workers,
+        fonts: args.fonts.font_set()?,
     };
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(listener, pool, config)?;

@@ -21,6 +21,10 @@ pub struct FeedbackReportView {
     pub unit: String,
     /// When the files were reviewed, e.g. 2025年10月9日至10日
     pub review_period: String,
+    /// The team that inspected the unit, e.g. 第2评查组（组长张三，成员李四、王五）; the intro
+    /// says 评查组 when absent.
+    #[serde(default)]
+    pub inspection_team: Option<String>,
     pub cases: Vec<FeedbackCase>,
     /// Round-wide figures to compare with.
     pub round_files: usize,
@@ -93,8 +97,9 @@ pub fn feedback_report(view: &FeedbackReportView, fonts: &Fonts) -> Result<Vec<u
         .map(|rank| format!("，在{}个被评查单位中排第{}名", view.units_in_round, rank))
         .unwrap_or_default();
     let intro = format!(
-        "{}，评查组对你单位{}件法律援助案卷进行了交叉评查。现将评查情况反馈如下：\n一、评查结果\n你单位被评查案卷平均得分{}分，{}（全市{}件案卷平均得分{}分）{}；优良率{}（全市{}），合格率{}（全市{}）。各案卷得分如下：",
+        "{}，{}对你单位{}件法律援助案卷进行了交叉评查。现将评查情况反馈如下：\n一、评查结果\n你单位被评查案卷平均得分{}分，{}（全市{}件案卷平均得分{}分）{}；优良率{}（全市{}），合格率{}（全市{}）。各案卷得分如下：",
         view.review_period,
+        view.inspection_team.as_deref().unwrap_or("评查组"),
         files,
         score(average),
         relation,

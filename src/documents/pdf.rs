@@ -38,10 +38,20 @@ const REGULAR_GBK: &[u8] = include_bytes!("../../fonts/NotoSerifSC-Regular-GBK.o
 const BOLD_GBK: &[u8] = include_bytes!("../../fonts/NotoSerifSC-Bold-GBK.otf");
 
 /// One font file: its bytes and the face to use when it is a collection (`.ttc`).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FontSource {
     pub bytes: Cow<'static, [u8]>,
     pub face_index: usize,
+}
+
+impl std::fmt::Debug for FontSource {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("FontSource")
+            .field("bytes", &self.bytes.len())
+            .field("face_index", &self.face_index)
+            .finish()
+    }
 }
 
 impl FontSource {

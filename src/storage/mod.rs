@@ -8,6 +8,7 @@ pub mod cases;
 pub mod migrate;
 pub mod pending;
 pub mod people;
+pub mod results;
 pub mod rounds;
 pub mod rubrics;
 pub mod sampling;

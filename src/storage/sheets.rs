@@ -300,3 +300,12 @@ pub fn for_files(
         .load(conn)?;
     rows.into_iter().map(to_sheet).collect()
 }
+
+/// All sheets of a round, any file and reviewer.
+pub fn for_round(conn: &mut DbConn, round: RoundId) -> Result<Vec<StoredSheet>> {
+    let rows: Vec<SheetRow> = score_sheets::table
+        .filter(score_sheets::round_id.eq(round.to_string()))
+        .select(SHEET_COLUMNS)
+        .load(conn)?;
+    rows.into_iter().map(to_sheet).collect()
+}

@@ -9,11 +9,13 @@ pub mod render;
 pub mod routes;
 pub mod upload;
 
+use crate::documents::{FontSet, Fonts};
 use crate::storage::{DbConn, Pool};
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use error::WebError;
 use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
 
 /// Settings the web layer needs, checked by the CLI before they get here.
 #[derive(Debug, Clone)]
@@ -24,6 +26,8 @@ pub struct WebConfig {
     pub session_hours: i64,
     /// Worker threads; None lets actix use one per core.
     pub workers: Option<usize>,
+    /// The fonts documents are printed with (the shipped Noto Serif SC unless configured).
+    pub fonts: FontSet,
 }
 
 impl Default for WebConfig {
@@ -32,6 +36,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             session_hours: 12,
             workers: None,
+            fonts: FontSet::default(),
         }
     }
 }
@@ -41,6 +46,8 @@ impl Default for WebConfig {
 pub struct AppState {
     pub pool: Pool,
     pub config: WebConfig,
+    /// Parsed on the first document asked for (about 30 ms a face), then shared.
+    fonts: Mutex<Option<Arc<Fonts>>>,
 }
 
 impl AppState {
@@ -59,6 +66,17 @@ impl AppState {
             work(&mut conn)
         })
         .await?
+    }
+
+    /// The parsed document fonts.
+    pub fn fonts(&self) -> Result<Arc<Fonts>, WebError> {
+        let mut slot = self.fonts.lock().map_err(|_| WebError::Unavailable)?;
+        if let Some(fonts) = slot.as_ref() {
+            return Ok(fonts.clone());
+        }
+        let fonts = Arc::new(Fonts::load(&self.config.fonts).map_err(WebError::internal)?);
+        *slot = Some(fonts.clone());
+        Ok(fonts)
     }
 }
 
@@ -84,7 +102,11 @@ impl Application {
         render::check().map_err(std::io::Error::other)?;
         let port = listener.local_addr()?.port();
         let workers = config.workers;
-        let state = web::Data::new(AppState { pool, config });
+        let state = web::Data::new(AppState {
+            pool,
+            config,
+            fonts: Mutex::new(None),
+        });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

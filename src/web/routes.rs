@@ -5,8 +5,8 @@
 use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
-    account, admin_users, assets, audit, health, home, imports, login, people, rounds, rubrics,
-    sampling, sheet_review, sheets, teams, units,
+    account, admin_users, assets, audit, documents, health, home, imports, login, people, rounds,
+    rubrics, sampling, sheet_review, sheets, teams, units,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -185,6 +185,37 @@ pub fn table() -> Vec<RouteSpec> {
             "/rounds/{id}/progress",
             sheet_review::progress,
             ADMIN_LEADER
+        ),
+        // The round's documents (PDF): center managers get their own unit's, after feedback.
+        route!(
+            GET,
+            "/rounds/{id}/documents",
+            documents::index,
+            UNIT_READERS
+        ),
+        route!(
+            GET,
+            "/rounds/{id}/sheets.pdf",
+            documents::round_sheets,
+            ADMIN_LEADER
+        ),
+        route!(
+            GET,
+            "/rounds/{id}/units/{unit}/sheets.pdf",
+            documents::unit_sheets,
+            UNIT_READERS
+        ),
+        route!(
+            GET,
+            "/rounds/{id}/units/{unit}/feedback.pdf",
+            documents::unit_feedback,
+            UNIT_READERS
+        ),
+        route!(
+            GET,
+            "/rounds/{id}/files/{file}/sheets.pdf",
+            documents::file_sheets,
+            UNIT_READERS
         ),
         // Imports of registries, reviewer pools and unit lists: upload, preview, commit.
         route!(POST, "/imports", imports::upload, ADMIN),

@@ -4,6 +4,7 @@
 use crate::helpers::{Client, TestApp, spawn_app};
 use awc::http::StatusCode;
 use pingcha::domain::people::Role;
+use pingcha::domain::round::RoundStatus;
 use pingcha::web::auth::Access;
 use pingcha::web::routes;
 
@@ -76,12 +77,17 @@ fn fixtures(app: &TestApp) -> Fixtures {
         .0;
     let person = reviewer.person_id.unwrap();
     let own_unit = problem.reviewer(person).unwrap().unit;
+    let manager_unit = app.unit_id("XQ");
     let placement = assignment
         .placements
         .iter_mut()
         .find(|placement| {
             let file = problem.file(placement.file).unwrap();
-            file.unit != own_unit && file.case_type == pingcha::domain::CaseType::Civil
+            // In unit XQ, whose center manager the matrix signs in as, so the file's
+            // documents open for that manager too.
+            file.unit != own_unit
+                && file.unit.to_string() == manager_unit
+                && file.case_type == pingcha::domain::CaseType::Civil
         })
         .unwrap();
     placement.reviewers[0] = person;
@@ -109,6 +115,14 @@ fn fixtures(app: &TestApp) -> Fixtures {
     )
     .unwrap();
     storage::assignments::publish(&mut conn, &actor, round.id, 1, storage::now()).unwrap();
+    // Every sheet submitted and the results fed back, so the document routes have something
+    // to print for each role that may read them.
+    drop(conn);
+    let round_id = round.id.to_string();
+    crate::round_documents::advance(app, &round_id, RoundStatus::Reviewing);
+    crate::round_documents::submit_all(app, &round_id);
+    crate::round_documents::advance(app, &round_id, RoundStatus::Feedback);
+    let mut conn = app.conn();
     let import = storage::pending::create(
         &mut conn,
         "cases",

@@ -5,7 +5,7 @@ use crate::helpers::TestDb;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-fn pingcha(args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+pub fn pingcha(args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pingcha"))
         .args(args)
         .env_remove("DATABASE_URL")

@@ -270,6 +270,7 @@ pub fn feedback(seed: u64) -> FeedbackReportView {
         round_name: "2025年第三季度法律援助案卷交叉评查".to_owned(),
         unit: unit.to_owned(),
         review_period: "2025年10月9日至10日".to_owned(),
+        inspection_team: Some("第2评查组（组长王玥，成员李喆、张堃）".to_owned()),
         cases,
         round_files: 42,
         round_average: 84.3,

@@ -50,14 +50,14 @@ fn text(pdf: &[u8]) -> String {
 }
 
 /// pdftotext -raw keeps lines in content order; without spaces it can be searched for phrases.
-fn compact_text(pdf: &[u8]) -> String {
+pub(crate) fn compact_text(pdf: &[u8]) -> String {
     poppler("pdftotext", pdf, &["-raw"])
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect()
 }
 
-fn pages(pdf: &[u8]) -> usize {
+pub(crate) fn pages(pdf: &[u8]) -> usize {
     let info = poppler("pdfinfo", pdf, &[]);
     let line = info
         .lines()

@@ -95,6 +95,13 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The database URL, for running the `pingcha` binary against the app's database.
+    pub fn database_url(&self) -> &str {
+        &self._db.url
+    }
+}
+
+impl TestApp {
     pub fn client(&self) -> Client {
         Client::new(&self.address)
     }
@@ -333,6 +340,7 @@ impl Client {
         let mut response = self
             .http
             .get(format!("{}{path}", self.base))
+            .timeout(std::time::Duration::from_secs(120))
             .insert_header(("cookie", self.cookie_header()))
             .send()
             .await

@@ -29,6 +29,7 @@ mod document_samples;
 mod documents;
 mod helpers;
 mod migrations;
+mod round_documents;
 mod rounds;
 mod rubric_pages;
 mod rubrics;

@@ -138,6 +138,12 @@ fn push_veto_lines(vetoes: &[TriggeredVeto], explanation: &mut Explanation) {
     }
 }
 
+/// Points one answer takes off an item (clamped to the item), zero when nothing is taken off.
+/// Documents and findings use it to print what each item lost.
+pub fn item_deduction(item: &Item, mark: Mark) -> Points {
+    deduction(item, mark).map_or(Points::ZERO, |(points, _)| points)
+}
+
 /// Points one answer takes off an item and how; `None` for no deduction.
 fn deduction(item: &Item, mark: Mark) -> Option<(Points, DeductionHow)> {
     let (points, how) = match (item.deduction, mark) {

@@ -18,7 +18,8 @@ pub use combine::{
     CombineError, CombineOutcome, CombineRule, CombinedResult, ReconciliationReason, combine,
 };
 pub use engine::{
-    IndicatorScore, ScoreResult, SectionScore, TriggeredVeto, allowed_overall_grades, score,
+    IndicatorScore, ScoreResult, SectionScore, TriggeredVeto, allowed_overall_grades,
+    item_deduction, score,
 };
 pub use explanation::{DeductionHow, Explanation, ExplanationLine};
 

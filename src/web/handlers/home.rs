@@ -2,7 +2,8 @@
 
 use crate::domain::UnitScope;
 use crate::domain::people::Role;
-use crate::storage::{people, units, users};
+use crate::domain::round::RoundStatus;
+use crate::storage::{people, rounds, units, users};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::WebResult;
@@ -33,7 +34,18 @@ pub async fn dashboard(
                 })),
                 Role::Reviewer | Role::CenterManager => None,
             };
-            Ok(json!({ "counts": counts, "own_unit": own_unit }))
+            // Rounds whose results have been fed back: a center manager's documents are there.
+            let fed_back: Vec<_> = match role {
+                Role::CenterManager => rounds::list(conn)?
+                    .into_iter()
+                    .filter(|round| {
+                        matches!(round.status, RoundStatus::Feedback | RoundStatus::Closed)
+                    })
+                    .map(|round| json!({ "id": round.id.to_string(), "name": round.settings.name }))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            Ok(json!({ "counts": counts, "own_unit": own_unit, "fed_back": fed_back }))
         })
         .await?;
     let mut data = data;

@@ -1,0 +1,147 @@
+//! `pingcha pdf`: a round's documents from the command line — all score sheets of a round or
+//! of one unit as one PDF (with a progress bar), one file's sheets, or a unit's feedback report.
+
+use crate::document_data::{self, SheetSelection};
+use crate::documents::{self, Fonts};
+use crate::domain::UnitScope;
+use crate::domain::ids::UnitId;
+use crate::storage::{DatabaseUrl, DbConn, cases, results, rounds, units};
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum PdfCommand {
+    /// Score sheets (评查评分表) as one PDF: the whole round, one unit's files, or one file.
+    Sheets {
+        /// The round, by id or exact name.
+        round: String,
+        /// Only this inspected unit's files (unit code or name).
+        #[arg(long)]
+        unit: Option<String>,
+        /// Only this file (case number, with --unit when two units share a number).
+        #[arg(long)]
+        case_no: Option<String>,
+        /// Print 评查员甲/乙 instead of names (always on in a blind round).
+        #[arg(long)]
+        blind: bool,
+        /// Where to write the PDF.
+        #[arg(long, short)]
+        output: PathBuf,
+        #[command(flatten)]
+        fonts: super::fonts::FontArgs,
+    },
+    /// The feedback report (评查情况反馈) for one inspected unit.
+    Feedback {
+        /// The round, by id or exact name.
+        round: String,
+        /// The unit (code or name).
+        #[arg(long)]
+        unit: String,
+        /// Where to write the PDF.
+        #[arg(long, short)]
+        output: PathBuf,
+        #[command(flatten)]
+        fonts: super::fonts::FontArgs,
+    },
+}
+
+fn find_unit(conn: &mut DbConn, text: &str) -> anyhow::Result<UnitId> {
+    let all = units::list(conn, UnitScope::All)?;
+    all.iter()
+        .find(|unit| unit.code == text || unit.name == text)
+        .map(|unit| unit.id)
+        .ok_or_else(|| anyhow::anyhow!("单位“{text}”不存在（请写单位代码或全称）"))
+}
+
+fn load_results(conn: &mut DbConn, round: &str) -> anyhow::Result<results::RoundResults> {
+    let found = rounds::find_by_id_or_name(conn, round)
+        .with_context(|| format!("评查轮次“{round}”不存在"))?;
+    results::load(conn, found.id)?
+        .ok_or_else(|| anyhow::anyhow!("评查轮次“{}”尚未发布分组，没有评分表", found.settings.name))
+}
+
+fn write(output: &PathBuf, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(output, bytes).with_context(|| format!("无法写入 {}", output.display()))
+}
+
+pub fn run(url: &DatabaseUrl, command: PdfCommand) -> anyhow::Result<()> {
+    let pool = super::open_database(url)?;
+    let mut conn = pool.get()?;
+    match command {
+        PdfCommand::Sheets {
+            round,
+            unit,
+            case_no,
+            blind,
+            output,
+            fonts,
+        } => {
+            let fonts = Fonts::load(&fonts.font_set()?)?;
+            let results = load_results(&mut conn, &round)?;
+            let unit = unit.map(|text| find_unit(&mut conn, &text)).transpose()?;
+            let selection = match (&case_no, unit) {
+                (Some(case_no), unit) => {
+                    let filter = cases::CaseFilter {
+                        ids: Some(results.files.iter().map(|file| file.file).collect()),
+                        unit,
+                        ..Default::default()
+                    };
+                    let matching: Vec<_> = cases::list(&mut conn, UnitScope::All, &filter, None)?
+                        .into_iter()
+                        .filter(|case| &case.case_no == case_no)
+                        .collect();
+                    match matching.as_slice() {
+                        [only] => SheetSelection::File(only.id.parse()?),
+                        [] => anyhow::bail!("本轮抽查清单中没有案号“{case_no}”"),
+                        _ => anyhow::bail!("案号“{case_no}”在多个单位出现，请用 --unit 指明单位"),
+                    }
+                }
+                (None, Some(unit)) => SheetSelection::Unit(unit),
+                (None, None) => SheetSelection::Round,
+            };
+            let blind = blind || results.round.settings.blind;
+            let views = document_data::score_sheets(&mut conn, &results, selection, blind)?;
+            let bar = ProgressBar::new(views.len() as u64).with_style(
+                ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} 份 ({elapsed})")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.set_message("生成评分表");
+            let started = std::time::Instant::now();
+            let bytes = documents::score_sheets_batch(&views, &fonts, &mut |done, _| {
+                bar.set_position(done as u64);
+            })?;
+            bar.finish_and_clear();
+            write(&output, &bytes)?;
+            println!(
+                "已生成 {} 份评分表：{}（{:.1} KB，用时 {:.2} 秒）",
+                views.len(),
+                output.display(),
+                bytes.len() as f64 / 1024.0,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        PdfCommand::Feedback {
+            round,
+            unit,
+            output,
+            fonts,
+        } => {
+            let fonts = Fonts::load(&fonts.font_set()?)?;
+            let results = load_results(&mut conn, &round)?;
+            let unit = find_unit(&mut conn, &unit)?;
+            let today = chrono::Local::now().date_naive();
+            let view = document_data::feedback(&mut conn, &results, unit, today)?;
+            let bytes = documents::feedback_report(&view, &fonts)?;
+            write(&output, &bytes)?;
+            println!(
+                "已生成“{}”的评查情况反馈：{}（{} 件案卷）",
+                view.unit,
+                output.display(),
+                view.cases.len()
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,424 @@
+//! The documents' data, read from storage: score sheets and feedback reports as the PDF layer
+//! (`documents`) prints them. Web downloads and `pingcha pdf` share these functions, so a
+//! document looks the same whichever way it was asked for.
+
+use crate::documents::{
+    Deduction, FeedbackCase, FeedbackFindingGroup, FeedbackReportView, RubricItemRow,
+    RubricSection, ScoreSheetView, VetoRow, chinese_date,
+};
+use crate::domain::UnitScope;
+use crate::domain::ids::{CaseFileId, PersonId, UnitId};
+use crate::domain::people::UnitKind;
+use crate::domain::registry::CaseRecord;
+use crate::domain::rubric::{GradeLevel, Method, Points};
+use crate::domain::scoring::{Mark, item_deduction};
+use crate::storage::results::{FileResult, RoundResults, ScoredSheet};
+use crate::storage::{DbConn, cases, units};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+/// Why a document cannot be made from what is stored.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error(transparent)]
+    Storage(#[from] crate::storage::Error),
+    #[error("评分表“{case_no}”按指标评定法评分，暂不能生成扣分制评分表 PDF")]
+    IndicatorMethod { case_no: String },
+    #[error("没有可以打印的评分表：所选案卷尚无已提交的评分表")]
+    Nothing,
+}
+
+/// The bureau that runs the rounds: the top-level 司法局 of the unit list.
+pub fn bureau_name(conn: &mut DbConn) -> Result<String, crate::storage::Error> {
+    let all = units::list(conn, UnitScope::All)?;
+    Ok(all
+        .iter()
+        .find(|unit| unit.kind == UnitKind::JusticeBureau && unit.parent_id.is_none())
+        .or_else(|| all.iter().find(|unit| unit.kind == UnitKind::JusticeBureau))
+        .map_or_else(|| "司法局".to_string(), |unit| unit.name.clone()))
+}
+
+/// Which score sheets to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetSelection {
+    File(CaseFileId),
+    Unit(UnitId),
+    Round,
+}
+
+impl SheetSelection {
+    fn includes(self, file: &FileResult) -> bool {
+        match self {
+            SheetSelection::File(id) => file.file == id,
+            SheetSelection::Unit(unit) => file.unit == unit,
+            SheetSelection::Round => true,
+        }
+    }
+}
+
+/// The registry records of a round's files, by id.
+fn records(
+    conn: &mut DbConn,
+    files: &[&FileResult],
+) -> Result<BTreeMap<CaseFileId, CaseRecord>, crate::storage::Error> {
+    let ids: Vec<CaseFileId> = files.iter().map(|file| file.file).collect();
+    let filter = cases::CaseFilter {
+        ids: Some(ids),
+        ..Default::default()
+    };
+    Ok(cases::records(conn, UnitScope::All, &filter)?
+        .into_iter()
+        .collect())
+}
+
+fn points(value: Points) -> f64 {
+    f64::from(value.tenths()) / 10.0
+}
+
+fn page_text(page: Option<u32>) -> String {
+    page.map(|page| format!("第{page}页")).unwrap_or_default()
+}
+
+/// Score sheets of the selected files, one per submitted sheet, in unit and case-number order
+/// and reviewer order within a file. `blind` prints 评查员甲/乙 instead of names.
+pub fn score_sheets(
+    conn: &mut DbConn,
+    results: &RoundResults,
+    selection: SheetSelection,
+    blind: bool,
+) -> Result<Vec<ScoreSheetView>, DataError> {
+    let selected: Vec<&FileResult> = results
+        .files
+        .iter()
+        .filter(|file| selection.includes(file) && !file.sheets.is_empty())
+        .collect();
+    if selected.is_empty() {
+        return Err(DataError::Nothing);
+    }
+    let records = records(conn, &selected)?;
+    let bureau = bureau_name(conn)?;
+    let unit_names: BTreeMap<UnitId, String> = units::list(conn, UnitScope::All)?
+        .into_iter()
+        .map(|unit| (unit.id, unit.name))
+        .collect();
+    let mut ordered: Vec<(&FileResult, &CaseRecord)> = selected
+        .iter()
+        .filter_map(|file| records.get(&file.file).map(|record| (*file, record)))
+        .collect();
+    ordered.sort_by(|left, right| {
+        (&left.1.unit, &left.1.case_no).cmp(&(&right.1.unit, &right.1.case_no))
+    });
+    let mut views = Vec::new();
+    for (file, record) in ordered {
+        for sheet in &file.sheets {
+            views.push(sheet_view(
+                results,
+                file,
+                sheet,
+                record,
+                &bureau,
+                unit_names.get(&file.unit).map_or("", String::as_str),
+                blind,
+            )?);
+        }
+    }
+    Ok(views)
+}
+
+fn reviewer_name(results: &RoundResults, person: PersonId) -> String {
+    results.version.problem.reviewer_name(person).to_string()
+}
+
+fn sheet_view(
+    results: &RoundResults,
+    file: &FileResult,
+    sheet: &ScoredSheet,
+    record: &CaseRecord,
+    bureau: &str,
+    unit_name: &str,
+    blind: bool,
+) -> Result<ScoreSheetView, DataError> {
+    let rubric = results.rubric(file.case_type).ok_or(DataError::Nothing)?;
+    let Method::Deduction(scheme) = rubric.method() else {
+        return Err(DataError::IndicatorMethod {
+            case_no: record.case_no.clone(),
+        });
+    };
+    let answers = &sheet.stored.sheet.answers;
+    let sections = scheme
+        .sections
+        .iter()
+        .map(|section| RubricSection {
+            title: section.title.clone(),
+            max_points: points(section.max),
+            items: section
+                .items
+                .iter()
+                .map(|item| {
+                    let answer = answers.items.iter().find(|answer| answer.code == item.code);
+                    let not_applicable =
+                        answer.is_some_and(|answer| answer.mark == Mark::NotApplicable);
+                    let deductions = answer
+                        .map(|answer| (answer, item_deduction(item, answer.mark)))
+                        .filter(|(_, deducted)| *deducted > Points::ZERO)
+                        .map(|(answer, deducted)| Deduction {
+                            points: points(deducted),
+                            reason: answer.reason.clone(),
+                            pages: page_text(answer.page),
+                        })
+                        .into_iter()
+                        .collect();
+                    RubricItemRow {
+                        code: item.code.clone(),
+                        title: item.text.clone(),
+                        max_points: points(item.max),
+                        not_applicable,
+                        deductions,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let vetoes = sheet
+        .result
+        .vetoes
+        .iter()
+        .map(|veto| VetoRow {
+            item: veto.text.clone(),
+            reason: veto.reason.clone(),
+            pages: page_text(veto.page),
+        })
+        .collect();
+    let reconciliation_note = file.final_result().and_then(|result| {
+        if let Some(record) = &result.reconciliation {
+            return Some(format!(
+                "{}（参加人员：{}）",
+                record.reason,
+                record.participants.join("、")
+            ));
+        }
+        (file.sheets.len() > 1).then(|| {
+            let total = result
+                .total
+                .map(|total| format!("{}分，", points(total)))
+                .unwrap_or_default();
+            format!(
+                "本案卷最终结果为{total}{}。{}",
+                result.grade.name, result.explanation
+            )
+        })
+    });
+    let team_leader = results
+        .version
+        .assignment
+        .team_of_unit(file.unit)
+        .map(|team| reviewer_name(results, team.leader));
+    Ok(ScoreSheetView {
+        round_name: results.round.settings.name.clone(),
+        bureau: bureau.to_string(),
+        case_number: record.case_no.clone(),
+        case_type: record.case_type.label().to_string(),
+        cause: record.cause.clone(),
+        recipient: record.recipient.clone(),
+        recipient_is_minor: false,
+        handler: record.handler.clone(),
+        handling_organisation: record.firm.clone(),
+        aid_center: unit_name.to_string(),
+        assigned_on: record.assigned_at,
+        closed_on: Some(record.closed_at),
+        rubric_name: rubric.title().to_string(),
+        sections,
+        vetoes,
+        total: sheet.result.total.map_or(0.0, points),
+        max_total: 100.0,
+        grade: sheet.result.grade.name.clone(),
+        reconciliation_note,
+        reviewers: vec![reviewer_name(results, sheet.stored.reviewer_id)],
+        team_leader,
+        blind,
+        reviewed_on: sheet
+            .stored
+            .submitted_at
+            .unwrap_or(sheet.stored.updated_at)
+            .date(),
+    })
+}
+
+/// The team that inspected a unit, as the feedback report names it: 第2评查组（组长甲，成员乙、丙）.
+/// Blind rounds name only the team.
+fn team_text(results: &RoundResults, unit: UnitId, blind: bool) -> Option<String> {
+    let team = results.version.assignment.team_of_unit(unit)?;
+    if blind {
+        return Some(format!("第{}评查组", team.number));
+    }
+    let members: Vec<String> = team
+        .members
+        .iter()
+        .filter(|member| **member != team.leader)
+        .map(|member| reviewer_name(results, *member))
+        .collect();
+    Some(format!(
+        "第{}评查组（组长{}，成员{}）",
+        team.number,
+        reviewer_name(results, team.leader),
+        members.join("、")
+    ))
+}
+
+/// The feedback report (评查情况反馈) for one inspected unit: its files' final results, the
+/// deductions grouped by rubric item, typical problems, and the round's figures to compare.
+pub fn feedback(
+    conn: &mut DbConn,
+    results: &RoundResults,
+    unit: UnitId,
+    issued_on: NaiveDate,
+) -> Result<FeedbackReportView, DataError> {
+    let finished: Vec<&FileResult> = results.finished().map(|(file, _)| file).collect();
+    let records = records(conn, &finished)?;
+    let unit_record = units::find(conn, UnitScope::All, unit)?;
+    let mut unit_cases = Vec::new();
+    let mut groups: BTreeMap<String, Vec<(String, String, f64)>> = BTreeMap::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    // Unit averages for the rank; files without a total (indicator grading) are left out.
+    let mut by_unit: BTreeMap<UnitId, (f64, usize)> = BTreeMap::new();
+    let (mut round_total, mut round_scored, mut round_good, mut round_pass) = (0.0, 0, 0, 0);
+    for (file, result) in results.finished() {
+        let level = result.grade.level;
+        round_good += usize::from(matches!(level, GradeLevel::Excellent | GradeLevel::Good));
+        round_pass += usize::from(level != GradeLevel::Fail);
+        if let Some(total) = result.total {
+            round_total += points(total);
+            round_scored += 1;
+            let entry = by_unit.entry(file.unit).or_default();
+            entry.0 += points(total);
+            entry.1 += 1;
+        }
+        if file.unit != unit {
+            continue;
+        }
+        let Some(record) = records.get(&file.file) else {
+            continue;
+        };
+        unit_cases.push(FeedbackCase {
+            case_number: record.case_no.clone(),
+            case_type: record.case_type.label().to_string(),
+            handler: record.handler.clone(),
+            handling_organisation: record.firm.clone(),
+            total: result.total.map_or(0.0, points),
+            grade: result.grade.name.clone(),
+        });
+        // Rubrics of different case types reuse codes (A2 …): an item is its code and text.
+        for (code, title, reason, deducted) in file_deductions(results, file) {
+            let item = format!("{code} {title}");
+            *counts.entry(item.clone()).or_default() += 1;
+            groups
+                .entry(item)
+                .or_default()
+                .push((record.case_no.clone(), reason, deducted));
+        }
+    }
+    unit_cases.sort_by(|left, right| left.case_number.cmp(&right.case_number));
+    let averages: Vec<(UnitId, f64)> = by_unit
+        .iter()
+        .map(|(unit, (sum, count))| (*unit, sum / *count as f64))
+        .collect();
+    let own = averages
+        .iter()
+        .find(|(id, _)| *id == unit)
+        .map(|(_, avg)| *avg);
+    let rank = own.map(|own| 1 + averages.iter().filter(|(_, avg)| *avg > own).count());
+    let mut ranked: Vec<(&String, &usize)> = counts.iter().collect();
+    ranked.sort_by(|left, right| right.1.cmp(left.1).then(left.0.cmp(right.0)));
+    let typical_problems = ranked
+        .iter()
+        .take(5)
+        .map(|(item, count)| format!("{item}（{count}件案卷）"))
+        .collect();
+    let finding_groups = groups
+        .into_iter()
+        .map(|(item, findings)| FeedbackFindingGroup { item, findings })
+        .collect();
+    let dates: Vec<NaiveDate> = results
+        .files
+        .iter()
+        .filter(|file| file.unit == unit)
+        .flat_map(|file| &file.sheets)
+        .filter_map(|sheet| sheet.stored.submitted_at.map(|at| at.date()))
+        .collect();
+    let review_period = match (dates.iter().min(), dates.iter().max()) {
+        (Some(first), Some(last)) if first == last => chinese_date(*first),
+        (Some(first), Some(last)) => format!("{}至{}", chinese_date(*first), chinese_date(*last)),
+        _ => results.round.settings.name.clone(),
+    };
+    Ok(FeedbackReportView {
+        bureau: bureau_name(conn)?,
+        round_name: results.round.settings.name.clone(),
+        unit: unit_record.name,
+        review_period,
+        inspection_team: team_text(results, unit, results.round.settings.blind),
+        cases: unit_cases,
+        round_files: round_scored,
+        round_average: if round_scored == 0 {
+            0.0
+        } else {
+            round_total / round_scored as f64
+        },
+        round_good_count: round_good,
+        round_pass_count: round_pass,
+        rank,
+        units_in_round: averages.len(),
+        finding_groups,
+        typical_problems,
+        requirements:
+            "请你单位对照评查发现的问题，逐案逐项制定整改措施，按要求完成整改并报送整改情况。"
+                .to_string(),
+        issued_on,
+    })
+}
+
+/// A file's deductions and vetoes as (item code, item text, reason, points): one per item, the
+/// reviewers' reasons joined when both found the same fault, the larger deduction kept.
+fn file_deductions(
+    results: &RoundResults,
+    file: &FileResult,
+) -> Vec<(String, String, String, f64)> {
+    let Some(rubric) = results.rubric(file.case_type) else {
+        return Vec::new();
+    };
+    let mut found: BTreeMap<String, (String, Vec<String>, Points)> = BTreeMap::new();
+    for sheet in &file.sheets {
+        if let Method::Deduction(scheme) = rubric.method() {
+            for answer in &sheet.stored.sheet.answers.items {
+                let Some(item) = scheme.item(&answer.code) else {
+                    continue;
+                };
+                let deducted = item_deduction(item, answer.mark);
+                if deducted == Points::ZERO {
+                    continue;
+                }
+                let entry = found
+                    .entry(item.code.clone())
+                    .or_insert_with(|| (item.text.clone(), Vec::new(), Points::ZERO));
+                if !entry.1.contains(&answer.reason) {
+                    entry.1.push(answer.reason.clone());
+                }
+                entry.2 = entry.2.max(deducted);
+            }
+        }
+        for veto in &sheet.result.vetoes {
+            let entry = found
+                .entry(veto.code.clone())
+                .or_insert_with(|| (veto.text.clone(), Vec::new(), Points::ZERO));
+            let reason = format!("一票否决：{}", veto.reason);
+            if !entry.1.contains(&reason) {
+                entry.1.push(reason);
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|(code, (title, reasons, deducted))| {
+            (code, title, reasons.join("；"), points(deducted))
+        })
+        .collect()
+}

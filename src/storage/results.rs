@@ -1,0 +1,283 @@
+//! A round's results per file: what the submitted sheets of each sampled file add up to under
+//! the round's combining rule, or what 合议 decided. Documents, findings, summaries and the
+//! next round's risk weighting all read results from here, so a file's final score is worked
+//! out in one place, by the same engine the score form uses.
+
+use crate::domain::CaseType;
+use crate::domain::ids::{CaseFileId, PersonId, RoundId, UnitId};
+use crate::domain::round::CombineSetting;
+use crate::domain::rubric::{Grade, Points, Rubric};
+use crate::domain::scoring::combine::CombineRule;
+use crate::domain::scoring::reconciliation::{
+    DisagreementEntry, FileVerdict, SubmittedReview, assess_file,
+};
+use crate::domain::scoring::sheet::SheetStatus;
+use crate::domain::scoring::{ScoreResult, score};
+use crate::storage::assignments::{self, Version};
+use crate::storage::rounds::{self, Round};
+use crate::storage::schema::reconciliations;
+use crate::storage::sheets::{self, StoredSheet};
+use crate::storage::{DbConn, Error, Result, parse_id, rubrics};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use std::collections::BTreeMap;
+
+/// Every sampled file of a round with its result so far.
+pub struct RoundResults {
+    pub round: Round,
+    /// The published assignment: files, reviewers' names, teams.
+    pub version: Version,
+    pub rubrics: BTreeMap<CaseType, Rubric>,
+    /// In the assignment's file order.
+    pub files: Vec<FileResult>,
+}
+
+/// One sampled file.
+pub struct FileResult {
+    pub file: CaseFileId,
+    pub unit: UnitId,
+    pub case_type: CaseType,
+    /// The reviewers the published assignment names for the file.
+    pub reviewers: Vec<PersonId>,
+    /// Submitted (or reconciled) sheets with the engine's result, in reviewer order.
+    pub sheets: Vec<ScoredSheet>,
+    pub outcome: Outcome,
+}
+
+/// A submitted sheet and its score.
+pub struct ScoredSheet {
+    pub stored: StoredSheet,
+    pub result: ScoreResult,
+}
+
+/// Where a file stands.
+pub enum Outcome {
+    /// Not every assigned reviewer has submitted yet.
+    InProgress { submitted: usize, expected: usize },
+    /// The reviews disagree beyond the round's rule: waiting for 合议.
+    Disagreement(DisagreementEntry),
+    /// The file's final result.
+    Final(FinalResult),
+}
+
+/// A file's final total and grade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinalResult {
+    /// `None` for indicator grading.
+    pub total: Option<Points>,
+    pub grade: Grade,
+    pub vetoed: bool,
+    /// One sentence on how the result came about (combined, single review, or 合议).
+    pub explanation: String,
+    /// Set when 合议 decided the result.
+    pub reconciliation: Option<ReconciliationRecord>,
+}
+
+/// The stored 合议 decision of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconciliationRecord {
+    pub reason: String,
+    pub participants: Vec<String>,
+    pub decided_by: String,
+    pub decided_at: NaiveDateTime,
+}
+
+impl FileResult {
+    pub fn final_result(&self) -> Option<&FinalResult> {
+        match &self.outcome {
+            Outcome::Final(result) => Some(result),
+            _ => None,
+        }
+    }
+}
+
+impl RoundResults {
+    /// Files with a final result.
+    pub fn finished(&self) -> impl Iterator<Item = (&FileResult, &FinalResult)> {
+        self.files
+            .iter()
+            .filter_map(|file| file.final_result().map(|result| (file, result)))
+    }
+
+    pub fn rubric(&self, case_type: CaseType) -> Option<&Rubric> {
+        self.rubrics.get(&case_type)
+    }
+}
+
+fn corrupt(error: impl std::fmt::Display) -> Error {
+    Error::Corrupt(error.to_string())
+}
+
+/// The rule the combining engine applies for a round's setting.
+pub fn combine_rule(setting: CombineSetting) -> CombineRule {
+    match setting {
+        CombineSetting::Average => CombineRule::Average,
+        CombineSetting::Escalate { max_gap } => CombineRule::Escalate { max_gap },
+    }
+}
+
+type ReconciliationRow = (
+    String,
+    Option<i32>,
+    String,
+    bool,
+    String,
+    String,
+    String,
+    NaiveDateTime,
+);
+
+/// The results of a round; `None` while it has no published assignment.
+pub fn load(conn: &mut DbConn, round_id: RoundId) -> Result<Option<RoundResults>> {
+    let round = rounds::find(conn, round_id)?;
+    let Some(version) = assignments::published(conn, round_id)? else {
+        return Ok(None);
+    };
+    let mut rubrics_by_type = BTreeMap::new();
+    for (case_type, hash) in &round.settings.rubrics {
+        rubrics_by_type.insert(*case_type, rubrics::load(conn, hash)?);
+    }
+    let mut sheets_by_file: BTreeMap<CaseFileId, Vec<StoredSheet>> = BTreeMap::new();
+    for sheet in sheets::for_round(conn, round_id)? {
+        if matches!(
+            sheet.sheet.state.status(),
+            SheetStatus::Submitted | SheetStatus::Reconciled
+        ) {
+            sheets_by_file
+                .entry(sheet.case_file_id)
+                .or_default()
+                .push(sheet);
+        }
+    }
+    let rows: Vec<ReconciliationRow> = reconciliations::table
+        .filter(reconciliations::round_id.eq(round_id.to_string()))
+        .select((
+            reconciliations::case_file_id,
+            reconciliations::final_total_tenths,
+            reconciliations::final_grade,
+            reconciliations::vetoed,
+            reconciliations::reason,
+            reconciliations::participants_json,
+            reconciliations::decided_by,
+            reconciliations::decided_at,
+        ))
+        .load(conn)?;
+    let mut decided: BTreeMap<CaseFileId, ReconciliationRow> = BTreeMap::new();
+    for row in rows {
+        decided.insert(parse_id(&row.0)?, row);
+    }
+    let rule = combine_rule(round.settings.combine);
+    let mut files = Vec::with_capacity(version.assignment.placements.len());
+    for placement in &version.assignment.placements {
+        let sampled = version
+            .problem
+            .file(placement.file)
+            .ok_or_else(|| corrupt(format!("file {} not in the problem", placement.file)))?;
+        // A file of a case type the round has no rubric for cannot be scored at all; the
+        // sampling plan normally keeps such files out.
+        let Some(rubric) = rubrics_by_type.get(&sampled.case_type) else {
+            tracing::warn!(file = %placement.file, "sampled file without a rubric for its case type");
+            continue;
+        };
+        let mut scored = Vec::new();
+        let mut stored_sheets = sheets_by_file.remove(&placement.file).unwrap_or_default();
+        stored_sheets.sort_by_key(|sheet| sheet.reviewer_id);
+        for stored in stored_sheets {
+            let result = score(rubric, &stored.sheet.answers).map_err(|error| {
+                corrupt(format!(
+                    "submitted sheet {} does not score: {error:?}",
+                    stored.id
+                ))
+            })?;
+            scored.push(ScoredSheet { stored, result });
+        }
+        let outcome = match decided.remove(&placement.file) {
+            Some(row) => Outcome::Final(reconciled(rubric, row)?),
+            None => outcome(
+                rubric,
+                rule,
+                placement.file,
+                placement.reviewers.len(),
+                &scored,
+            )?,
+        };
+        files.push(FileResult {
+            file: placement.file,
+            unit: sampled.unit,
+            case_type: sampled.case_type,
+            reviewers: placement.reviewers.clone(),
+            sheets: scored,
+            outcome,
+        });
+    }
+    Ok(Some(RoundResults {
+        round,
+        version,
+        rubrics: rubrics_by_type,
+        files,
+    }))
+}
+
+fn reconciled(rubric: &Rubric, row: ReconciliationRow) -> Result<FinalResult> {
+    let (_, total, grade_name, vetoed, reason, participants, decided_by, decided_at) = row;
+    let grade = rubric
+        .grades()
+        .into_iter()
+        .find(|grade| grade.name == grade_name)
+        .cloned()
+        .ok_or_else(|| corrupt(format!("合议 grade {grade_name} not in the rubric")))?;
+    let participants: Vec<String> = serde_json::from_str(&participants).map_err(corrupt)?;
+    Ok(FinalResult {
+        total: total.map(Points::from_tenths),
+        grade,
+        vetoed,
+        explanation: format!("经合议确定：{reason}"),
+        reconciliation: Some(ReconciliationRecord {
+            reason,
+            participants,
+            decided_by,
+            decided_at,
+        }),
+    })
+}
+
+fn outcome(
+    rubric: &Rubric,
+    rule: CombineRule,
+    file: CaseFileId,
+    expected: usize,
+    sheets: &[ScoredSheet],
+) -> Result<Outcome> {
+    if sheets.len() < expected.max(1) {
+        return Ok(Outcome::InProgress {
+            submitted: sheets.len(),
+            expected,
+        });
+    }
+    if let [only] = sheets {
+        return Ok(Outcome::Final(FinalResult {
+            total: only.result.total,
+            grade: only.result.grade.clone(),
+            vetoed: !only.result.vetoes.is_empty(),
+            explanation: "一人评查，以其评分为准".to_string(),
+            reconciliation: None,
+        }));
+    }
+    let reviews: Vec<SubmittedReview> = sheets
+        .iter()
+        .map(|sheet| SubmittedReview {
+            reviewer_id: sheet.stored.reviewer_id,
+            result: sheet.result.clone(),
+        })
+        .collect();
+    match assess_file(rubric, rule, file, &reviews).map_err(corrupt)? {
+        FileVerdict::Agreed(combined) => Ok(Outcome::Final(FinalResult {
+            total: combined.total,
+            grade: combined.grade,
+            vetoed: sheets.iter().all(|sheet| !sheet.result.vetoes.is_empty()),
+            explanation: combined.explanation,
+            reconciliation: None,
+        })),
+        FileVerdict::Disagreement(entry) => Ok(Outcome::Disagreement(entry)),
+    }
+}

@@ -1,0 +1,503 @@
+//! The round's documents through HTTP and the CLI: score sheets and feedback reports made from
+//! the stored sheets, read back with pdftotext; who may download what, when; blind rounds.
+
+use crate::documents::{compact_text, pages};
+use crate::helpers::{TestApp, spawn_app};
+use awc::http::StatusCode;
+use pingcha::domain::round::RoundStatus;
+use pingcha::domain::rubric::{DeductionRule, Method};
+use pingcha::domain::scoring::sheet::{SheetAction, SheetActor};
+use pingcha::domain::scoring::{ItemAnswer, Mark, SheetAnswers, score};
+use pingcha::storage::{self, assignments, audit::Actor};
+
+/// A round in 评查 whose every assigned reviewer submitted a sheet (see [`submit_all`]).
+/// Returns the round id.
+pub fn scored_round(app: &TestApp, blind: bool) -> String {
+    let round = crate::teams::round_in_teaming(app);
+    let mut conn = app.conn();
+    if blind {
+        use diesel::prelude::*;
+        diesel::update(
+            storage::schema::review_rounds::table
+                .filter(storage::schema::review_rounds::id.eq(&round)),
+        )
+        .set(storage::schema::review_rounds::blind.eq(true))
+        .execute(&mut *conn)
+        .unwrap();
+    }
+    drop(conn);
+    publish(app, &round);
+    advance(app, &round, RoundStatus::Reviewing);
+    submit_all(app, &round);
+    round
+}
+
+/// Every assigned reviewer of the published assignment submits: on each file the first
+/// reviewer takes off the first fixed-deduction item with a reason and page, the others find
+/// nothing.
+pub fn submit_all(app: &TestApp, round: &str) {
+    let round_id = round.parse().unwrap();
+    let mut conn = app.conn();
+    let actor = Actor::cli();
+    let round_record = storage::rounds::find(&mut conn, round_id).unwrap();
+    let version = assignments::published(&mut conn, round_id)
+        .unwrap()
+        .unwrap();
+    let (problem, assignment) = (version.problem, version.assignment);
+    for placement in &assignment.placements {
+        let case_type = problem.file(placement.file).unwrap().case_type;
+        let Some(hash) = round_record.settings.rubrics.get(&case_type).cloned() else {
+            continue;
+        };
+        let rubric = storage::rubrics::load(&mut conn, &hash).unwrap();
+        let Method::Deduction(scheme) = rubric.method() else {
+            panic!("deduction rubric expected");
+        };
+        let fixed = scheme
+            .items()
+            .find(|item| matches!(item.deduction, DeductionRule::Fixed { .. }))
+            .unwrap();
+        for (index, reviewer) in placement.reviewers.iter().enumerate() {
+            let answers = if index == 0 {
+                SheetAnswers {
+                    items: vec![ItemAnswer {
+                        code: fixed.code.clone(),
+                        mark: Mark::Applied,
+                        reason: format!("{}未见相关材料", case_type.label()),
+                        page: Some(7),
+                    }],
+                    ..Default::default()
+                }
+            } else {
+                SheetAnswers::default()
+            };
+            let stored = storage::sheets::find_or_create(
+                &mut conn,
+                round_id,
+                placement.file,
+                *reviewer,
+                &hash,
+                storage::now(),
+            )
+            .unwrap();
+            let update = stored
+                .sheet
+                .apply(
+                    stored.sheet.version,
+                    SheetAction::Submit {
+                        rubric: &rubric,
+                        answers: &answers,
+                    },
+                    SheetActor {
+                        role: pingcha::domain::people::Role::Reviewer,
+                        is_assigned_reviewer: true,
+                        is_team_leader: false,
+                    },
+                )
+                .unwrap();
+            let result = score(&rubric, &answers).unwrap();
+            storage::sheets::save(
+                &mut conn,
+                &actor,
+                &stored,
+                &update,
+                Some(&result),
+                storage::now(),
+            )
+            .unwrap();
+        }
+    }
+}
+
+/// Teams generated and published for a round in 分组.
+fn publish(
+    app: &TestApp,
+    round: &str,
+) -> (
+    pingcha::domain::assignment::Problem,
+    pingcha::domain::assignment::Assignment,
+) {
+    let mut conn = app.conn();
+    let actor = Actor::cli();
+    let round_id = round.parse().unwrap();
+    let record = storage::rounds::find(&mut conn, round_id).unwrap();
+    let options = assignments::Options {
+        seed: 4,
+        capacity: 8,
+        ..Default::default()
+    };
+    let problem = assignments::build_problem(&mut conn, &record, options).unwrap();
+    let assignment = pingcha::domain::assignment::solve(&problem).unwrap();
+    assignments::store_draft(
+        &mut conn,
+        &actor,
+        round_id,
+        &problem,
+        &assignment,
+        None,
+        storage::now(),
+    )
+    .unwrap();
+    assignments::publish(&mut conn, &actor, round_id, 1, storage::now()).unwrap();
+    (problem, assignment)
+}
+
+/// Keeps a document under the target directory so it can be looked at (pdftoppm).
+fn keep(name: &str, pdf: &[u8]) {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("round-documents");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), pdf).unwrap();
+}
+
+pub fn advance(app: &TestApp, round: &str, status: RoundStatus) {
+    let mut conn = app.conn();
+    storage::rounds::advance(
+        &mut conn,
+        &Actor::cli(),
+        round.parse().unwrap(),
+        status,
+        storage::now(),
+    )
+    .unwrap();
+}
+
+/// The demo unit id for a registry unit code, and the unit's case numbers in the round.
+fn unit_files(app: &TestApp, round: &str, code: &str) -> (String, Vec<String>) {
+    let unit = app.unit_id(code);
+    let mut conn = app.conn();
+    let results = storage::results::load(&mut conn, round.parse().unwrap())
+        .unwrap()
+        .unwrap();
+    let numbers = results
+        .files
+        .iter()
+        .filter(|file| file.unit.to_string() == unit)
+        .map(|file| {
+            results
+                .version
+                .problem
+                .file(file.file)
+                .unwrap()
+                .case_number
+                .clone()
+        })
+        .collect();
+    (unit, numbers)
+}
+
+#[actix_rt::test]
+async fn administrators_print_score_sheets_and_feedback_from_the_stored_sheets() {
+    let app = spawn_app().await;
+    let round = scored_round(&app, false);
+    let (xq, numbers) = unit_files(&app, &round, "XQ");
+    assert!(!numbers.is_empty());
+    let mut admin = app.login_as("admin").await;
+
+    let index = admin.get(&format!("/rounds/{round}/documents")).await;
+    assert_eq!(index.status, StatusCode::OK, "{}", index.body);
+    assert!(index.body.contains("兴庆区法律援助中心"));
+    assert!(
+        index
+            .body
+            .contains(&format!("/rounds/{round}/units/{xq}/feedback.pdf"))
+    );
+
+    let (status, pdf) = admin
+        .get_bytes(&format!("/rounds/{round}/units/{xq}/sheets.pdf"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.starts_with(b"%PDF"));
+    let text = compact_text(&pdf);
+    for number in &numbers {
+        assert!(
+            text.contains(number.as_str()),
+            "case number {number} printed"
+        );
+    }
+    assert!(text.contains("未见相关材料"), "the reason is printed");
+    assert!(text.contains("第7页"), "the page is printed");
+    assert!(text.contains("兴庆区法律援助中心"));
+    assert!(
+        text.contains("本案卷最终结果为"),
+        "double review: the final result"
+    );
+    // At least a page per file.
+    assert!(pages(&pdf) >= numbers.len());
+    keep("unit-sheets.pdf", &pdf);
+
+    // One file alone.
+    let file = {
+        let mut conn = app.conn();
+        let results = storage::results::load(&mut conn, round.parse().unwrap())
+            .unwrap()
+            .unwrap();
+        results.files[0].file.to_string()
+    };
+    let (status, one) = admin
+        .get_bytes(&format!("/rounds/{round}/files/{file}/sheets.pdf"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pages(&one) < pages(&pdf));
+
+    // The whole round.
+    let (status, all) = admin
+        .get_bytes(&format!("/rounds/{round}/sheets.pdf"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pages(&all) > pages(&pdf));
+
+    // The feedback report: the unit, its files, the team that inspected it.
+    let (status, feedback) = admin
+        .get_bytes(&format!("/rounds/{round}/units/{xq}/feedback.pdf"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    keep("feedback.pdf", &feedback);
+    let text = compact_text(&feedback);
+    assert!(text.contains("兴庆区法律援助中心"));
+    assert!(
+        text.contains("评查组（组长"),
+        "the inspecting team is named"
+    );
+    for number in &numbers {
+        assert!(
+            text.contains(number.as_str()),
+            "case number {number} listed"
+        );
+    }
+    assert!(text.contains("未见相关材料"), "findings grouped by item");
+}
+
+#[actix_rt::test]
+async fn a_center_manager_gets_only_their_own_units_documents_after_feedback() {
+    let app = spawn_app().await;
+    let round = scored_round(&app, true);
+    let (xq, _) = unit_files(&app, &round, "XQ");
+    let (jf, _) = unit_files(&app, &round, "JF");
+    let mut manager = app.login_as("manager").await;
+    let own = format!("/rounds/{round}/units/{xq}/sheets.pdf");
+    let other = format!("/rounds/{round}/units/{jf}/sheets.pdf");
+
+    // Before the results are fed back: nothing.
+    assert_eq!(manager.get_bytes(&own).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        manager
+            .get(&format!("/rounds/{round}/documents"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    advance(&app, &round, RoundStatus::Feedback);
+    let home = manager.get("/").await;
+    assert!(home.body.contains(&format!("/rounds/{round}/documents")));
+    let index = manager.get(&format!("/rounds/{round}/documents")).await;
+    assert_eq!(index.status, StatusCode::OK);
+    assert!(index.body.contains("兴庆区法律援助中心"));
+    assert!(!index.body.contains("金凤区"), "other units are not listed");
+    assert!(!index.body.contains("/sheets.pdf\" download>下载本轮"));
+
+    let (status, pdf) = manager.get_bytes(&own).await;
+    assert_eq!(status, StatusCode::OK);
+    keep("unit-sheets-blind.pdf", &pdf);
+    let text = compact_text(&pdf);
+    assert!(text.contains("评查员甲"), "a blind round prints no names");
+    let names: Vec<String> = {
+        let mut conn = app.conn();
+        let results = storage::results::load(&mut conn, round.parse().unwrap())
+            .unwrap()
+            .unwrap();
+        results
+            .files
+            .iter()
+            .filter(|file| file.unit.to_string() == xq)
+            .flat_map(|file| file.reviewers.clone())
+            .map(|person| results.version.problem.reviewer_name(person).to_string())
+            .collect()
+    };
+    for name in &names {
+        assert!(
+            !text.contains(name.as_str()),
+            "reviewer {name} is not named"
+        );
+    }
+    let (status, feedback) = manager
+        .get_bytes(&format!("/rounds/{round}/units/{xq}/feedback.pdf"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let text = compact_text(&feedback);
+    for name in &names {
+        assert!(
+            !text.contains(name.as_str()),
+            "reviewer {name} is not named"
+        );
+    }
+
+    // Another unit's documents, a file of another unit, the whole round: refused.
+    assert_eq!(manager.get_bytes(&other).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        manager
+            .get_bytes(&format!("/rounds/{round}/units/{jf}/feedback.pdf"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let other_file = {
+        let mut conn = app.conn();
+        let results = storage::results::load(&mut conn, round.parse().unwrap())
+            .unwrap()
+            .unwrap();
+        results
+            .files
+            .iter()
+            .find(|file| file.unit.to_string() == jf)
+            .unwrap()
+            .file
+            .to_string()
+    };
+    assert_eq!(
+        manager
+            .get_bytes(&format!("/rounds/{round}/files/{other_file}/sheets.pdf"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        manager
+            .get_bytes(&format!("/rounds/{round}/sheets.pdf"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Leadership sees names even in a blind round.
+    let mut leader = app.login_as("leader").await;
+    let (status, pdf) = leader.get_bytes(&own).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = compact_text(&pdf);
+    assert!(names.iter().any(|name| text.contains(name.as_str())));
+}
+
+#[actix_rt::test]
+async fn a_round_without_submitted_sheets_says_so() {
+    let app = spawn_app().await;
+    let round = crate::teams::round_in_teaming(&app);
+    let mut admin = app.login_as("admin").await;
+    assert_eq!(
+        admin
+            .get(&format!("/rounds/{round}/documents"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "no published teams yet"
+    );
+    publish(&app, &round);
+    let (xq, _) = unit_files(&app, &round, "XQ");
+    let reply = admin
+        .get(&format!("/rounds/{round}/units/{xq}/sheets.pdf"))
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("尚无已提交的评分表"), "{}", reply.body);
+    let index = admin.get(&format!("/rounds/{round}/documents")).await;
+    assert!(index.body.contains("尚无评分表"));
+}
+
+#[actix_rt::test]
+async fn pingcha_pdf_prints_a_round_a_unit_or_one_file_and_names_a_bad_unit() {
+    let app = spawn_app().await;
+    let round = scored_round(&app, false);
+    let (_, numbers) = unit_files(&app, &round, "XQ");
+    let dir = tempfile::tempdir().unwrap();
+    let url = app.database_url().to_string();
+    let out = dir.path().join("xq.pdf");
+    let out_text = out.to_str().unwrap();
+    let (ok, stdout, stderr) = crate::cli::pingcha(
+        &[
+            "--database-url",
+            &url,
+            "pdf",
+            "sheets",
+            &round,
+            "--unit",
+            "XQ",
+            "-o",
+            out_text,
+        ],
+        None,
+    );
+    assert!(ok, "{stderr}");
+    let sheets: usize = {
+        let mut conn = app.conn();
+        let results = storage::results::load(&mut conn, round.parse().unwrap())
+            .unwrap()
+            .unwrap();
+        let xq = app.unit_id("XQ");
+        results
+            .files
+            .iter()
+            .filter(|file| file.unit.to_string() == xq)
+            .map(|file| file.sheets.len())
+            .sum()
+    };
+    assert!(sheets > numbers.len(), "some files are double-reviewed");
+    assert!(
+        stdout.contains(&format!("已生成 {sheets} 份评分表")),
+        "{stdout}"
+    );
+    let pdf = std::fs::read(&out).unwrap();
+    let text = compact_text(&pdf);
+    assert!(numbers.iter().all(|number| text.contains(number.as_str())));
+
+    let one = dir.path().join("one.pdf");
+    let (ok, stdout, stderr) = crate::cli::pingcha(
+        &[
+            "--database-url",
+            &url,
+            "pdf",
+            "sheets",
+            &round,
+            "--case-no",
+            &numbers[0],
+            "-o",
+            one.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("份评分表"), "{stdout}");
+    assert!(pages(&std::fs::read(&one).unwrap()) < pages(&pdf));
+
+    let feedback = dir.path().join("feedback.pdf");
+    let (ok, _, stderr) = crate::cli::pingcha(
+        &[
+            "--database-url",
+            &url,
+            "pdf",
+            "feedback",
+            &round,
+            "--unit",
+            "兴庆区法律援助中心",
+            "-o",
+            feedback.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(ok, "{stderr}");
+    assert!(compact_text(&std::fs::read(&feedback).unwrap()).contains("兴庆区法律援助中心"));
+
+    let (ok, _, stderr) = crate::cli::pingcha(
+        &[
+            "--database-url",
+            &url,
+            "pdf",
+            "sheets",
+            &round,
+            "--unit",
+            "NOPE",
+            "-o",
+            out_text,
+        ],
+        None,
+    );
+    assert!(!ok);
+    assert!(stderr.contains("单位“NOPE”不存在"), "{stderr}");
+}
