@@ -1158,6 +1158,12 @@ pub fn act_on_finding(
             .notice_id
             .ok_or_else(|| ActError::Refused("该问题不在任何整改通知书中".to_string()))?;
         let notice = notice(conn, scope, notice_id)?;
+        // The unit's first move on any finding puts the whole notice in progress.
+        let unit_move = matches!(action, Action::StartWork | Action::Submit);
+        let waiting = [RectificationState::Issued, RectificationState::Returned];
+        if unit_move && account.role == Role::CenterManager && waiting.contains(&notice.state) {
+            move_notice(conn, actor, account, &notice, &Action::StartWork, now)?;
+        }
         let to = move_finding(conn, actor, account, &stored, notice_id, action, now)?;
         if let Action::SendBack { reason } = action {
             if notice.state == RectificationState::Submitted {

@@ -493,6 +493,7 @@ fn notice_json(data: &NoticePage) -> Value {
         .collect();
     json!({
         "notice": notice_view(&data.notice),
+        "finding_count": findings.len(),
         "findings": findings,
         "history": data.history,
     })
