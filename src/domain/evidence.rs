@@ -41,7 +41,9 @@ impl EvidenceKind {
             EvidenceKind::Docx => {
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
             }
-            EvidenceKind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            EvidenceKind::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
         }
     }
 
@@ -112,8 +114,8 @@ pub fn check(file_name: &str, bytes: &[u8]) -> Result<EvidenceKind, EvidenceErro
     if bytes.len() > MAX_EVIDENCE_BYTES {
         return Err(EvidenceError::TooLarge { file_name: name() });
     }
-    let claimed =
-        EvidenceKind::from_name(file_name).ok_or(EvidenceError::UnsupportedName { file_name: name() })?;
+    let claimed = EvidenceKind::from_name(file_name)
+        .ok_or(EvidenceError::UnsupportedName { file_name: name() })?;
     let found = sniff(bytes).map_err(|problem| match problem {
         Sniffed::Unknown => EvidenceError::UnknownContent { file_name: name() },
         Sniffed::Bomb => EvidenceError::ZipBomb { file_name: name() },
@@ -212,7 +214,10 @@ mod tests {
     #[test]
     fn kinds_come_from_the_content() {
         assert_eq!(check("a.pdf", b"%PDF-1.7\n..."), Ok(EvidenceKind::Pdf));
-        assert_eq!(check("a.JPG", &[0xFF, 0xD8, 0xFF, 0xE0, 0]), Ok(EvidenceKind::Jpeg));
+        assert_eq!(
+            check("a.JPG", &[0xFF, 0xD8, 0xFF, 0xE0, 0]),
+            Ok(EvidenceKind::Jpeg)
+        );
         assert_eq!(
             check("a.png", b"\x89PNG\r\n\x1a\n\0\0"),
             Ok(EvidenceKind::Png)
@@ -252,7 +257,10 @@ mod tests {
             check("a.exe", b"%PDF-1.4"),
             Err(EvidenceError::UnsupportedName { .. })
         ));
-        assert!(matches!(check("a.pdf", b""), Err(EvidenceError::Empty { .. })));
+        assert!(matches!(
+            check("a.pdf", b""),
+            Err(EvidenceError::Empty { .. })
+        ));
     }
 
     #[test]

@@ -901,10 +901,7 @@ mod tests {
             deadline_alert(InProgress, due, date(2025, 1, 15)),
             Some(DeadlineAlert::Overdue(1))
         );
-        assert_eq!(
-            deadline_alert(InProgress, due, date(2024, 12, 31)),
-            None
-        );
+        assert_eq!(deadline_alert(InProgress, due, date(2024, 12, 31)), None);
     }
 
     #[test]

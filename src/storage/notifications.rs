@@ -162,16 +162,13 @@ pub fn deadline_reminders(
         .into_iter()
         .filter_map(|notice| {
             let alert = deadline_alert(notice.state, notice.deadline?, today)?;
-            let wanted = account.role == Role::CenterManager
-                || matches!(alert, DeadlineAlert::Overdue(_));
+            let wanted =
+                account.role == Role::CenterManager || matches!(alert, DeadlineAlert::Overdue(_));
             wanted.then_some((notice, alert))
         })
         .collect();
     reminders.sort_by_key(|(notice, alert)| {
-        (
-            !matches!(alert, DeadlineAlert::Overdue(_)),
-            notice.deadline,
-        )
+        (!matches!(alert, DeadlineAlert::Overdue(_)), notice.deadline)
     });
     Ok(reminders)
 }

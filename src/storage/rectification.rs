@@ -11,12 +11,13 @@ use crate::domain::findings::{self, Finding, FindingSource, Severity};
 use crate::domain::ids::{CaseFileId, FindingId, NoticeId, RoundId, UnitId};
 use crate::domain::people::{Account, Role};
 use crate::domain::rectification::{
-    Action, ActionKind, RectificationState, Subject, Transition, TransitionContext,
-    TransitionError,
+    Action, ActionKind, RectificationState, Subject, Transition, TransitionContext, TransitionError,
 };
 use crate::domain::round::CombineSetting;
 use crate::domain::rubric::{GradeLevel, Points, Rubric};
-use crate::domain::scoring::{CombineOutcome, CombineRule, ScoreResult, SheetAnswers, combine, score};
+use crate::domain::scoring::{
+    CombineOutcome, CombineRule, ScoreResult, SheetAnswers, combine, score,
+};
 use crate::storage::audit::{self, Actor, Change};
 use crate::storage::notifications::{self, Audience, Kind};
 use crate::storage::rounds::Round;
@@ -341,7 +342,10 @@ fn scored_files(conn: &mut DbConn, round: RoundId) -> Result<ScoredFiles> {
     let rows: Vec<(String, String, String)> = score_sheets::table
         .filter(score_sheets::round_id.eq(round.to_string()))
         .filter(score_sheets::state.eq_any(["submitted", "reconciled"]))
-        .order((score_sheets::case_file_id.asc(), score_sheets::reviewer_id.asc()))
+        .order((
+            score_sheets::case_file_id.asc(),
+            score_sheets::reviewer_id.asc(),
+        ))
         .select((
             score_sheets::case_file_id,
             score_sheets::rubric_hash,
@@ -613,11 +617,7 @@ fn to_notice(row: NoticeRow) -> Result<Notice> {
 }
 
 /// Notices the scope allows (a center manager never sees a draft), optionally of one round.
-pub fn notices(
-    conn: &mut DbConn,
-    scope: UnitScope,
-    round: Option<RoundId>,
-) -> Result<Vec<Notice>> {
+pub fn notices(conn: &mut DbConn, scope: UnitScope, round: Option<RoundId>) -> Result<Vec<Notice>> {
     let mut query = rectification_notices::table
         .inner_join(units::table)
         .inner_join(review_rounds::table.on(review_rounds::id.eq(rectification_notices::round_id)))
@@ -740,8 +740,7 @@ pub fn draft_notices(
                     id
                 }
             };
-            let selection =
-                findings::notice_selection(&plain, unit, &grades, &BTreeSet::new());
+            let selection = findings::notice_selection(&plain, unit, &grades, &BTreeSet::new());
             for selected in selection {
                 let on_a_notice = all.iter().any(|stored| {
                     stored.finding.id == selected.finding.id && stored.notice_id.is_some()
@@ -749,7 +748,11 @@ pub fn draft_notices(
                 if on_a_notice {
                     continue;
                 }
-                let reasons: Vec<&str> = selected.reasons.iter().map(|reason| reason.label()).collect();
+                let reasons: Vec<&str> = selected
+                    .reasons
+                    .iter()
+                    .map(|reason| reason.label())
+                    .collect();
                 diesel::insert_into(notice_findings::table)
                     .values((
                         notice_findings::notice_id.eq(&notice_id),
@@ -761,6 +764,15 @@ pub fn draft_notices(
         }
         Ok(created)
     })
+}
+
+/// Who moves a notice or finding: the audit identity, the account whose role the state
+/// machine checks, and the units it may reach.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub actor: Actor,
+    pub account: Account,
+    pub scope: UnitScope,
 }
 
 /// Why a change to a notice or finding was refused.
@@ -805,9 +817,7 @@ pub fn set_selected(
         }
         let found = finding(conn, UnitScope::All, finding_id)?;
         if found.finding.unit_id != notice.unit_id || found.finding.round_id != notice.round_id {
-            return Err(ActError::Refused(
-                "只能选择本轮、本单位的问题".to_string(),
-            ));
+            return Err(ActError::Refused("只能选择本轮、本单位的问题".to_string()));
         }
         match (selected, found.notice_id) {
             (true, None) => {
@@ -834,7 +844,11 @@ pub fn set_selected(
             conn,
             actor,
             Change {
-                action: if selected { "notice.select" } else { "notice.unselect" },
+                action: if selected {
+                    "notice.select"
+                } else {
+                    "notice.unselect"
+                },
                 entity_type: "rectification_notice",
                 entity_id: Some(notice_id.to_string()),
                 before: None,
@@ -873,8 +887,7 @@ fn record_transition(
 /// Moves one finding, guarded by its stored state (compare-and-set), with history and audit.
 fn move_finding(
     conn: &mut DbConn,
-    actor: &Actor,
-    account: &Account,
+    caller: &Caller,
     stored: &StoredFinding,
     notice: NoticeId,
     action: &Action,
@@ -883,8 +896,8 @@ fn move_finding(
     let line = Transition::record(
         stored.state,
         action,
-        account.id,
-        account.role,
+        caller.account.id,
+        caller.account.role,
         &TransitionContext::Finding {
             measures: &stored.measures,
         },
@@ -908,7 +921,7 @@ fn move_finding(
     record_transition(conn, notice, Some(stored.finding.id), &line)?;
     audit::record(
         conn,
-        actor,
+        &caller.actor,
         Change {
             action: "finding.transition",
             entity_type: "finding",
@@ -926,8 +939,7 @@ fn move_finding(
 /// Moves the notice itself, guarded by its stored state.
 fn move_notice(
     conn: &mut DbConn,
-    actor: &Actor,
-    account: &Account,
+    caller: &Caller,
     notice: &Notice,
     action: &Action,
     now: NaiveDateTime,
@@ -946,8 +958,8 @@ fn move_notice(
     let line = Transition::record(
         notice.state,
         action,
-        account.id,
-        account.role,
+        caller.account.id,
+        caller.account.role,
         &TransitionContext::Notice {
             findings: &finding_states,
         },
@@ -971,7 +983,7 @@ fn move_notice(
     record_transition(conn, notice.id, None, &line)?;
     audit::record(
         conn,
-        actor,
+        &caller.actor,
         Change {
             action: "notice.transition",
             entity_type: "rectification_notice",
@@ -1018,8 +1030,7 @@ fn next_serial(conn: &mut DbConn, prefix: &str, year: i32) -> Result<i32> {
 /// after `today`, issues every finding on it, and tells the unit.
 pub fn issue(
     conn: &mut DbConn,
-    actor: &Actor,
-    account: &Account,
+    caller: &Caller,
     notice_id: NoticeId,
     days: u32,
     today: NaiveDate,
@@ -1029,14 +1040,15 @@ pub fn issue(
         let current = notice(conn, UnitScope::All, notice_id)?;
         let deadline = crate::domain::rectification::deadline(today, days)
             .ok_or_else(|| ActError::Refused("整改期限超出日期范围".to_string()))?;
-        move_notice(conn, actor, account, &current, &Action::Issue, now)?;
+        move_notice(conn, caller, &current, &Action::Issue, now)?;
         let bureau = settings(conn)?;
         let format = DocNumberFormat::new(&bureau.doc_prefix)?;
         let year = today.year();
         let serial = next_serial(conn, format.prefix(), year)?;
         let number = format.number(year, u32::try_from(serial).map_err(corrupt)?)?;
         diesel::update(
-            rectification_notices::table.filter(rectification_notices::id.eq(notice_id.to_string())),
+            rectification_notices::table
+                .filter(rectification_notices::id.eq(notice_id.to_string())),
         )
         .set((
             rectification_notices::doc_number.eq(number.to_string()),
@@ -1056,7 +1068,7 @@ pub fn issue(
                 ..Default::default()
             },
         )? {
-            move_finding(conn, actor, account, &stored, notice_id, &Action::Issue, now)?;
+            move_finding(conn, caller, &stored, notice_id, &Action::Issue, now)?;
         }
         let message = format!(
             "{}下发整改通知书 {}，请于{}前完成整改",
@@ -1080,20 +1092,18 @@ pub fn issue(
 /// the notice when they were waiting for it.
 pub fn save_measures(
     conn: &mut DbConn,
-    actor: &Actor,
-    account: &Account,
-    scope: UnitScope,
+    caller: &Caller,
     finding_id: FindingId,
     measures: &str,
     now: NaiveDateTime,
 ) -> std::result::Result<(), ActError> {
     transaction(conn, |conn| {
-        let stored = finding(conn, scope, finding_id)?;
+        let stored = finding(conn, caller.scope, finding_id)?;
         let notice_id = stored
             .notice_id
             .ok_or_else(|| ActError::Refused("该问题不在任何整改通知书中".to_string()))?;
-        let notice = notice(conn, scope, notice_id)?;
-        start_work(conn, actor, account, &notice, &stored, now)?;
+        let notice = notice(conn, caller.scope, notice_id)?;
+        start_work(conn, caller, &notice, &stored, now)?;
         diesel::update(findings_table::table.filter(findings_table::id.eq(finding_id.to_string())))
             .set((
                 findings_table::measures.eq(measures.trim()),
@@ -1102,7 +1112,7 @@ pub fn save_measures(
             .execute(conn)?;
         audit::record(
             conn,
-            actor,
+            &caller.actor,
             Change {
                 action: "finding.measures",
                 entity_type: "finding",
@@ -1120,18 +1130,17 @@ pub fn save_measures(
 /// finding that is not in the unit's hands.
 fn start_work(
     conn: &mut DbConn,
-    actor: &Actor,
-    account: &Account,
+    caller: &Caller,
     notice: &Notice,
     stored: &StoredFinding,
     now: NaiveDateTime,
 ) -> std::result::Result<(), ActError> {
     let waiting = [RectificationState::Issued, RectificationState::Returned];
     if waiting.contains(&notice.state) {
-        move_notice(conn, actor, account, notice, &Action::StartWork, now)?;
+        move_notice(conn, caller, notice, &Action::StartWork, now)?;
     }
     if waiting.contains(&stored.state) {
-        move_finding(conn, actor, account, stored, notice.id, &Action::StartWork, now)?;
+        move_finding(conn, caller, stored, notice.id, &Action::StartWork, now)?;
     } else if stored.state != RectificationState::InProgress {
         return Err(ActError::Refused(format!(
             "该问题当前状态为“{}”，不能再修改整改措施或佐证材料",
@@ -1145,29 +1154,30 @@ fn start_work(
 /// back also sends back its notice when the report was submitted, and tells the unit.
 pub fn act_on_finding(
     conn: &mut DbConn,
-    actor: &Actor,
-    account: &Account,
-    scope: UnitScope,
+    caller: &Caller,
     finding_id: FindingId,
     action: &Action,
     now: NaiveDateTime,
 ) -> std::result::Result<RectificationState, ActError> {
     transaction(conn, |conn| {
-        let stored = finding(conn, scope, finding_id)?;
+        let stored = finding(conn, caller.scope, finding_id)?;
         let notice_id = stored
             .notice_id
             .ok_or_else(|| ActError::Refused("该问题不在任何整改通知书中".to_string()))?;
-        let notice = notice(conn, scope, notice_id)?;
+        let notice = notice(conn, caller.scope, notice_id)?;
         // The unit's first move on any finding puts the whole notice in progress.
         let unit_move = matches!(action, Action::StartWork | Action::Submit);
         let waiting = [RectificationState::Issued, RectificationState::Returned];
-        if unit_move && account.role == Role::CenterManager && waiting.contains(&notice.state) {
-            move_notice(conn, actor, account, &notice, &Action::StartWork, now)?;
+        if unit_move
+            && caller.account.role == Role::CenterManager
+            && waiting.contains(&notice.state)
+        {
+            move_notice(conn, caller, &notice, &Action::StartWork, now)?;
         }
-        let to = move_finding(conn, actor, account, &stored, notice_id, action, now)?;
+        let to = move_finding(conn, caller, &stored, notice_id, action, now)?;
         if let Action::SendBack { reason } = action {
             if notice.state == RectificationState::Submitted {
-                move_notice(conn, actor, account, &notice, action, now)?;
+                move_notice(conn, caller, &notice, action, now)?;
             }
             let message = format!(
                 "整改通知书 {} 中的问题（{} {}）被退回：{}",
@@ -1192,16 +1202,14 @@ pub fn act_on_finding(
 /// An action on a notice: submit the report (unit), send back or close (bureau).
 pub fn act_on_notice(
     conn: &mut DbConn,
-    actor: &Actor,
-    account: &Account,
-    scope: UnitScope,
+    caller: &Caller,
     notice_id: NoticeId,
     action: &Action,
     report: Option<&str>,
     now: NaiveDateTime,
 ) -> std::result::Result<RectificationState, ActError> {
     transaction(conn, |conn| {
-        let current = notice(conn, scope, notice_id)?;
+        let current = notice(conn, caller.scope, notice_id)?;
         if let Some(report) = report {
             diesel::update(
                 rectification_notices::table
@@ -1212,12 +1220,12 @@ pub fn act_on_notice(
         }
         let report_text = report.map_or(current.report.as_str(), str::trim);
         if action.kind() == ActionKind::Submit
-            && account.role == Role::CenterManager
+            && caller.account.role == Role::CenterManager
             && report_text.is_empty()
         {
             return Err(ActError::Refused("提交前须填写整改报告".to_string()));
         }
-        let to = move_notice(conn, actor, account, &current, action, now)?;
+        let to = move_notice(conn, caller, &current, action, now)?;
         let number = current.doc_number.clone().unwrap_or_default();
         match action {
             Action::Submit => notifications::notify(
@@ -1225,7 +1233,10 @@ pub fn act_on_notice(
                 Audience::Admins,
                 Kind::ReportSubmitted,
                 notice_id,
-                &format!("{}已提交整改通知书 {} 的整改报告", current.unit_name, number),
+                &format!(
+                    "{}已提交整改通知书 {} 的整改报告",
+                    current.unit_name, number
+                ),
                 now,
             )?,
             Action::SendBack { reason } => notifications::notify(
@@ -1269,7 +1280,8 @@ pub fn schedule_follow_up(
             ));
         }
         diesel::update(
-            rectification_notices::table.filter(rectification_notices::id.eq(notice_id.to_string())),
+            rectification_notices::table
+                .filter(rectification_notices::id.eq(notice_id.to_string())),
         )
         .set((
             rectification_notices::follow_up_round_id.eq(follow_up.to_string()),
@@ -1285,7 +1297,9 @@ pub fn schedule_follow_up(
                 entity_type: "rectification_notice",
                 entity_id: Some(notice_id.to_string()),
                 before: Some(serde_json::json!({ "follow_up_round": current.follow_up_round_id })),
-                after: Some(serde_json::json!({ "follow_up_round": follow_up, "note": note.trim() })),
+                after: Some(
+                    serde_json::json!({ "follow_up_round": follow_up, "note": note.trim() }),
+                ),
             },
             now,
         )?;
@@ -1323,7 +1337,10 @@ pub fn history(conn: &mut DbConn, notice_id: NoticeId) -> Result<Vec<HistoryLine
     let rows: Vec<Row> = rectification_transitions::table
         .left_join(users::table.on(users::id.eq(rectification_transitions::actor_user_id)))
         .filter(rectification_transitions::notice_id.eq(notice_id.to_string()))
-        .order((rectification_transitions::at.asc(), rectification_transitions::id.asc()))
+        .order((
+            rectification_transitions::at.asc(),
+            rectification_transitions::id.asc(),
+        ))
         .select((
             rectification_transitions::finding_id,
             rectification_transitions::subject,
@@ -1383,7 +1400,16 @@ pub struct EvidenceMeta {
     pub uploaded_at: NaiveDateTime,
 }
 
-type EvidenceRow = (String, String, String, String, String, i64, String, NaiveDateTime);
+type EvidenceRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    NaiveDateTime,
+);
 
 fn to_meta(row: EvidenceRow) -> Result<EvidenceMeta> {
     let (id, finding_id, unit_id, file_name, content_type, size_bytes, sha256, uploaded_at) = row;
@@ -1421,12 +1447,9 @@ const EVIDENCE_COLUMNS: (
 
 /// Stores a checked upload for a finding the unit is working on (starting the work if it
 /// had not started).
-#[allow(clippy::too_many_arguments)]
 pub fn add_evidence(
     conn: &mut DbConn,
-    actor: &Actor,
-    account: &Account,
-    scope: UnitScope,
+    caller: &Caller,
     finding_id: FindingId,
     file_name: &str,
     kind: EvidenceKind,
@@ -1434,12 +1457,12 @@ pub fn add_evidence(
     now: NaiveDateTime,
 ) -> std::result::Result<String, ActError> {
     transaction(conn, |conn| {
-        let stored = finding(conn, scope, finding_id)?;
+        let stored = finding(conn, caller.scope, finding_id)?;
         let notice_id = stored
             .notice_id
             .ok_or_else(|| ActError::Refused("该问题不在任何整改通知书中".to_string()))?;
-        let notice = notice(conn, scope, notice_id)?;
-        start_work(conn, actor, account, &notice, &stored, now)?;
+        let notice = notice(conn, caller.scope, notice_id)?;
+        start_work(conn, caller, &notice, &stored, now)?;
         let id = new_id().to_string();
         let sha256 = crate::security::sha256_hex(bytes);
         diesel::insert_into(evidence_files::table)
@@ -1453,13 +1476,13 @@ pub fn add_evidence(
                 evidence_files::size_bytes.eq(i64::try_from(bytes.len()).map_err(corrupt)?),
                 evidence_files::sha256.eq(&sha256),
                 evidence_files::content.eq(bytes),
-                evidence_files::uploaded_by.eq(&actor.login),
+                evidence_files::uploaded_by.eq(&caller.actor.login),
                 evidence_files::uploaded_at.eq(now),
             ))
             .execute(conn)?;
         audit::record(
             conn,
-            actor,
+            &caller.actor,
             Change {
                 action: "evidence.upload",
                 entity_type: "evidence_file",
@@ -1487,11 +1510,7 @@ pub fn evidence_for_notice(conn: &mut DbConn, notice_id: NoticeId) -> Result<Vec
 }
 
 /// One file with its bytes; `OutOfScope` for another unit's file.
-pub fn evidence(
-    conn: &mut DbConn,
-    scope: UnitScope,
-    id: &str,
-) -> Result<(EvidenceMeta, Vec<u8>)> {
+pub fn evidence(conn: &mut DbConn, scope: UnitScope, id: &str) -> Result<(EvidenceMeta, Vec<u8>)> {
     let row: Option<(EvidenceRow, Vec<u8>)> = evidence_files::table
         .filter(evidence_files::id.eq(id))
         .select((EVIDENCE_COLUMNS, evidence_files::content))

@@ -218,7 +218,12 @@ pub fn table() -> Vec<RouteSpec> {
         // Findings and rectification (整改): the bureau drafts, issues and verifies; the unit's
         // manager answers (own unit only, checked per notice, finding and file).
         route!(GET, "/notices", rectification::overview, UNIT_READERS),
-        route!(GET, "/api/notices", rectification::api_overview, UNIT_READERS),
+        route!(
+            GET,
+            "/api/notices",
+            rectification::api_overview,
+            UNIT_READERS
+        ),
         route!(
             GET,
             "/rounds/{id}/rectification",

@@ -177,24 +177,28 @@ fn rectification_fixture(
         .remove(0)
         .id;
     rectification::set_selected(conn, &actor, notice, finding, true, storage::now()).unwrap();
-    let admin = storage::users::find_by_login(conn, "admin").unwrap().unwrap().0;
-    rectification::issue(
-        conn,
-        &actor,
-        &admin,
-        notice,
-        30,
-        storage::today(),
-        storage::now(),
-    )
-    .unwrap();
-    let manager = storage::users::find_by_login(conn, "manager").unwrap().unwrap().0;
-    let scope = pingcha::domain::UnitScope::Unit(manager.unit_id.unwrap());
+    let admin = storage::users::find_by_login(conn, "admin")
+        .unwrap()
+        .unwrap()
+        .0;
+    let admin = rectification::Caller {
+        actor: actor.clone(),
+        account: admin,
+        scope: pingcha::domain::UnitScope::All,
+    };
+    rectification::issue(conn, &admin, notice, 30, storage::today(), storage::now()).unwrap();
+    let manager = storage::users::find_by_login(conn, "manager")
+        .unwrap()
+        .unwrap()
+        .0;
+    let manager = rectification::Caller {
+        actor: actor.clone(),
+        scope: pingcha::domain::UnitScope::Unit(manager.unit_id.unwrap()),
+        account: manager,
+    };
     let evidence = rectification::add_evidence(
         conn,
-        &actor,
         &manager,
-        scope,
         finding,
         "scan.pdf",
         pingcha::domain::evidence::EvidenceKind::Pdf,

@@ -64,9 +64,15 @@ fn round_with_findings(app: &TestApp) -> RoundId {
                 page: None,
             });
         }
-        let sheet =
-            storage::sheets::find_or_create(&mut conn, round, *file, reviewer, &hash, storage::now())
-                .unwrap();
+        let sheet = storage::sheets::find_or_create(
+            &mut conn,
+            round,
+            *file,
+            reviewer,
+            &hash,
+            storage::now(),
+        )
+        .unwrap();
         diesel::update(score_sheets::table.filter(score_sheets::id.eq(&sheet.id)))
             .set((
                 score_sheets::state.eq("submitted"),
@@ -143,7 +149,10 @@ async fn findings_come_from_submitted_sheets_once_and_fill_the_default_selection
     let app = spawn_app().await;
     let round = round_with_findings(&app);
     let mut admin = app.login_as("admin").await;
-    let data = admin.get(&format!("/api/rounds/{round}/findings")).await.json();
+    let data = admin
+        .get(&format!("/api/rounds/{round}/findings"))
+        .await
+        .json();
     // 36 files, one deduction each, and a veto on every third file.
     assert_eq!(data["finding_count"], 36 + 12);
     // Generating again adds nothing.
@@ -187,13 +196,17 @@ async fn findings_come_from_submitted_sheets_once_and_fill_the_default_selection
         .iter()
         .flat_map(|unit| unit["findings"].as_array().unwrap().clone())
         .find(|finding| {
-            finding["unit_name"].as_str().unwrap().contains("兴庆") && finding["notice_id"].is_null()
+            finding["unit_name"].as_str().unwrap().contains("兴庆")
+                && finding["notice_id"].is_null()
         })
         .unwrap();
     let reply = admin
         .post_form(
             &format!("/notices/{notice}/select"),
-            &[("finding", extra["id"].as_str().unwrap()), ("selected", "1")],
+            &[
+                ("finding", extra["id"].as_str().unwrap()),
+                ("selected", "1"),
+            ],
         )
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
@@ -213,7 +226,10 @@ async fn a_manager_answers_with_evidence_and_the_bureau_verifies_through_the_pag
     // The manager is told, sees the notice, and answers each finding.
     let mut manager = app.login_as("manager").await;
     let home = manager.get("/").await;
-    assert!(home.body.contains("class=\"badge\""), "unread count in the navigation");
+    assert!(
+        home.body.contains("class=\"badge\""),
+        "unread count in the navigation"
+    );
     let messages = manager.get("/notifications").await;
     assert!(messages.body.contains(&number), "{}", messages.body);
     let list = manager.get("/notices").await;
@@ -255,7 +271,11 @@ async fn a_manager_answers_with_evidence_and_the_bureau_verifies_through_the_pag
 
     // The bureau hears of it, reads the evidence, sends one item back, verifies the rest.
     let messages = admin.get("/notifications").await;
-    assert!(messages.body.contains("已提交整改通知书"), "{}", messages.body);
+    assert!(
+        messages.body.contains("已提交整改通知书"),
+        "{}",
+        messages.body
+    );
     let page = admin.get(&format!("/notices/{notice}")).await;
     assert!(page.body.contains("补正材料.pdf"));
     assert!(page.body.contains("我中心已对照问题清单逐项整改完毕。"));
@@ -280,7 +300,10 @@ async fn a_manager_answers_with_evidence_and_the_bureau_verifies_through_the_pag
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     let detail = admin.get(&format!("/api/notices/{notice}")).await.json();
-    assert_eq!(detail["notice"]["state"], "returned", "the report goes back with the item");
+    assert_eq!(
+        detail["notice"]["state"], "returned",
+        "the report goes back with the item"
+    );
 
     // The manager sees why, fixes it and resubmits.
     let messages = manager.get("/notifications").await;
@@ -297,27 +320,45 @@ async fn a_manager_answers_with_evidence_and_the_bureau_verifies_through_the_pag
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     let reply = manager
-        .post_form(&format!("/notices/{notice}/report"), &[("text", "已全部整改。")])
+        .post_form(
+            &format!("/notices/{notice}/report"),
+            &[("text", "已全部整改。")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
 
     // Closing before every item is verified is refused.
-    let early = admin.post_form(&format!("/notices/{notice}/close"), &[]).await;
+    let early = admin
+        .post_form(&format!("/notices/{notice}/close"), &[])
+        .await;
     assert_eq!(early.status, StatusCode::CONFLICT);
     assert!(early.body.contains("项问题未核验"), "{}", early.body);
     for finding in std::iter::once(first).chain(rest) {
         let reply = admin
-            .post_form(&format!("/findings/{finding}/verify"), &[("text", "材料齐全")])
+            .post_form(
+                &format!("/findings/{finding}/verify"),
+                &[("text", "材料齐全")],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     }
-    let reply = admin.post_form(&format!("/notices/{notice}/close"), &[]).await;
+    let reply = admin
+        .post_form(&format!("/notices/{notice}/close"), &[])
+        .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     let detail = admin.get(&format!("/api/notices/{notice}")).await.json();
     assert_eq!(detail["notice"]["state"], "verified");
     let history = detail["history"].as_array().unwrap();
-    assert!(history.iter().any(|line| line["action"] == "退回" && line["comment"] == "请补充阅卷笔录"));
-    assert!(history.iter().any(|line| line["action"] == "办结" && line["actor"] != ""));
+    assert!(
+        history
+            .iter()
+            .any(|line| line["action"] == "退回" && line["comment"] == "请补充阅卷笔录")
+    );
+    assert!(
+        history
+            .iter()
+            .any(|line| line["action"] == "办结" && line["actor"] != "")
+    );
 
     // The notice as a PDF, for the bureau and for the unit.
     let (status, pdf) = manager.get_bytes(&format!("/notices/{notice}/pdf")).await;
@@ -342,19 +383,32 @@ async fn the_state_machine_allows_each_role_only_its_own_moves() {
         let json = serde_json::from_str(&reply.body).unwrap_or(Value::Null);
         (reply.status, json)
     }
-    let all = ["issue", "start_work", "submit", "verify", "send_back", "close"];
+    let all = [
+        "issue",
+        "start_work",
+        "submit",
+        "verify",
+        "send_back",
+        "close",
+    ];
     // Leadership and reviewers move nothing.
     for action in all {
         for client in [&mut leader, &mut reviewer] {
             for path in [&finding_path, &notice_path] {
-                let (status, _) = act(client, path, json!({ "action": action, "comment": "x" })).await;
+                let (status, _) =
+                    act(client, path, json!({ "action": action, "comment": "x" })).await;
                 assert_eq!(status, StatusCode::FORBIDDEN, "{action} {path}");
             }
         }
     }
     // Issued: the bureau's moves are refused by role or state, the unit's by state.
     for action in ["verify", "send_back", "issue"] {
-        let (status, _) = act(&mut manager, &finding_path, json!({ "action": action, "comment": "x" })).await;
+        let (status, _) = act(
+            &mut manager,
+            &finding_path,
+            json!({ "action": action, "comment": "x" }),
+        )
+        .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "manager {action}");
     }
     for action in ["start_work", "submit"] {
@@ -362,43 +416,112 @@ async fn the_state_machine_allows_each_role_only_its_own_moves() {
         assert_eq!(status, StatusCode::FORBIDDEN, "admin {action}");
     }
     for action in ["verify", "send_back", "issue"] {
-        let (status, body) = act(&mut admin, &finding_path, json!({ "action": action, "comment": "x" })).await;
-        assert_eq!(status, StatusCode::CONFLICT, "admin {action} on issued: {body}");
+        let (status, body) = act(
+            &mut admin,
+            &finding_path,
+            json!({ "action": action, "comment": "x" }),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "admin {action} on issued: {body}"
+        );
     }
     let (status, body) = act(&mut manager, &finding_path, json!({ "action": "submit" })).await;
     assert_eq!(status, StatusCode::CONFLICT, "submit before start: {body}");
     let (status, body) = act(&mut manager, &finding_path, json!({ "action": "close" })).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "a finding is not closed: {body}");
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a finding is not closed: {body}"
+    );
     // Start, then submit without measures (refused) and with them.
-    let (status, body) = act(&mut manager, &finding_path, json!({ "action": "start_work" })).await;
-    assert_eq!((status, body["state"].clone()), (StatusCode::OK, json!("in_progress")));
+    let (status, body) = act(
+        &mut manager,
+        &finding_path,
+        json!({ "action": "start_work" }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["state"].clone()),
+        (StatusCode::OK, json!("in_progress"))
+    );
     let (status, _) = act(&mut manager, &finding_path, json!({ "action": "submit" })).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "no measures");
-    let (status, body) = act(&mut manager, &finding_path, json!({ "action": "submit", "text": "已补正" })).await;
-    assert_eq!((status, body["state"].clone()), (StatusCode::OK, json!("submitted")), "{body}");
+    let (status, body) = act(
+        &mut manager,
+        &finding_path,
+        json!({ "action": "submit", "text": "已补正" }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["state"].clone()),
+        (StatusCode::OK, json!("submitted")),
+        "{body}"
+    );
     let (status, _) = act(&mut manager, &finding_path, json!({ "action": "submit" })).await;
     assert_eq!(status, StatusCode::CONFLICT, "submitted twice");
     // Submitted: only the bureau verifies or sends back; a send-back needs a reason.
     let (status, _) = act(&mut manager, &finding_path, json!({ "action": "verify" })).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = act(&mut admin, &finding_path, json!({ "action": "send_back", "comment": " " })).await;
+    let (status, _) = act(
+        &mut admin,
+        &finding_path,
+        json!({ "action": "send_back", "comment": " " }),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, body) = act(&mut admin, &finding_path, json!({ "action": "send_back", "comment": "证据不足" })).await;
-    assert_eq!((status, body["state"].clone()), (StatusCode::OK, json!("returned")));
+    let (status, body) = act(
+        &mut admin,
+        &finding_path,
+        json!({ "action": "send_back", "comment": "证据不足" }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["state"].clone()),
+        (StatusCode::OK, json!("returned"))
+    );
     // Returned: the unit resubmits at once; the bureau verifies; verified is final.
     let (status, body) = act(&mut manager, &finding_path, json!({ "action": "submit" })).await;
-    assert_eq!((status, body["state"].clone()), (StatusCode::OK, json!("submitted")));
-    let (status, body) = act(&mut admin, &finding_path, json!({ "action": "verify", "comment": "可以" })).await;
-    assert_eq!((status, body["state"].clone()), (StatusCode::OK, json!("verified")));
+    assert_eq!(
+        (status, body["state"].clone()),
+        (StatusCode::OK, json!("submitted"))
+    );
+    let (status, body) = act(
+        &mut admin,
+        &finding_path,
+        json!({ "action": "verify", "comment": "可以" }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["state"].clone()),
+        (StatusCode::OK, json!("verified"))
+    );
     for action in all {
-        let (status, _) = act(&mut admin, &finding_path, json!({ "action": action, "comment": "x" })).await;
+        let (status, _) = act(
+            &mut admin,
+            &finding_path,
+            json!({ "action": action, "comment": "x" }),
+        )
+        .await;
         assert_ne!(status, StatusCode::OK, "admin {action} on verified");
-        let (status, _) = act(&mut manager, &finding_path, json!({ "action": action, "comment": "x" })).await;
+        let (status, _) = act(
+            &mut manager,
+            &finding_path,
+            json!({ "action": action, "comment": "x" }),
+        )
+        .await;
         assert_ne!(status, StatusCode::OK, "manager {action} on verified");
     }
     // The notice: the unit submits only when every finding is submitted; the bureau closes
     // only when every finding is verified; a manager never closes.
-    let (status, body) = act(&mut manager, &notice_path, json!({ "action": "submit", "text": "报告" })).await;
+    let (status, body) = act(
+        &mut manager,
+        &notice_path,
+        json!({ "action": "submit", "text": "报告" }),
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body["message"].as_str().unwrap().contains("项问题未提交"));
     let (status, _) = act(&mut manager, &notice_path, json!({ "action": "close" })).await;
@@ -415,10 +538,18 @@ async fn a_manager_gets_403_on_another_units_notice_finding_and_evidence() {
     let (_round, notice, mut admin) = issued_notice_for_xq(&app).await;
     let finding = finding_ids(&mut admin, &notice).await.remove(0);
     let mut own = app.login_as("manager").await;
-    own.post_form(&format!("/findings/{finding}/measures"), &[("text", "已整改")])
-        .await;
+    own.post_form(
+        &format!("/findings/{finding}/measures"),
+        &[("text", "已整改")],
+    )
+    .await;
     let reply = own
-        .post_file(&format!("/findings/{finding}/evidence"), "file", "a.pdf", &pdf_bytes())
+        .post_file(
+            &format!("/findings/{finding}/evidence"),
+            "file",
+            "a.pdf",
+            &pdf_bytes(),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     let evidence = own.get(&format!("/api/findings/{finding}")).await.json()["evidence"][0]["id"]
@@ -439,11 +570,19 @@ async fn a_manager_gets_403_on_another_units_notice_finding_and_evidence() {
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{path}");
     }
     let reply = other
-        .post_form(&format!("/findings/{finding}/measures"), &[("text", "改别人的")])
+        .post_form(
+            &format!("/findings/{finding}/measures"),
+            &[("text", "改别人的")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     let reply = other
-        .post_file(&format!("/findings/{finding}/evidence"), "file", "b.pdf", &pdf_bytes())
+        .post_file(
+            &format!("/findings/{finding}/evidence"),
+            "file",
+            "b.pdf",
+            &pdf_bytes(),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     let reply = other
@@ -470,10 +609,16 @@ async fn a_manager_gets_403_on_another_units_notice_finding_and_evidence() {
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(other.get(&format!("/notices/{draft}")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        other.get(&format!("/notices/{draft}")).await.status,
+        StatusCode::FORBIDDEN
+    );
     // Leadership reads everything.
     let mut leader = app.login_as("leader").await;
-    assert_eq!(leader.get(&format!("/evidence/{evidence}")).await.status, StatusCode::OK);
+    assert_eq!(
+        leader.get(&format!("/evidence/{evidence}")).await.status,
+        StatusCode::OK
+    );
 }
 
 #[actix_rt::test]
@@ -486,12 +631,26 @@ async fn uploads_are_checked_by_content_and_size_and_refusals_store_nothing() {
 
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     let reply = manager
-        .post_file(&format!("/findings/{finding}/evidence"), "file", "整改报告.pdf", &png)
+        .post_file(
+            &format!("/findings/{finding}/evidence"),
+            "file",
+            "整改报告.pdf",
+            &png,
+        )
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.body.contains("扩展名表明是 PDF，但内容是 PNG"), "{}", reply.body);
+    assert!(
+        reply.body.contains("扩展名表明是 PDF，但内容是 PNG"),
+        "{}",
+        reply.body
+    );
     let reply = manager
-        .post_file(&format!("/api/findings/{finding}/evidence"), "file", "run.docx", b"MZ\x90\0")
+        .post_file(
+            &format!("/api/findings/{finding}/evidence"),
+            "file",
+            "run.docx",
+            b"MZ\x90\0",
+        )
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(stored(), 0);
@@ -499,25 +658,35 @@ async fn uploads_are_checked_by_content_and_size_and_refusals_store_nothing() {
     let mut big = pdf_bytes();
     big.resize(pingcha::domain::evidence::MAX_EVIDENCE_BYTES + 1, b' ');
     let reply = manager
-        .post_file(&format!("/findings/{finding}/evidence"), "file", "big.pdf", &big)
+        .post_file(
+            &format!("/findings/{finding}/evidence"),
+            "file",
+            "big.pdf",
+            &big,
+        )
         .await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(reply.body.contains("超过大小限制"));
     assert_eq!(stored(), 0, "nothing stored");
 
     let reply = manager
-        .post_file(&format!("/api/findings/{finding}/evidence"), "file", "scan.png", &png)
+        .post_file(
+            &format!("/api/findings/{finding}/evidence"),
+            "file",
+            "scan.png",
+            &png,
+        )
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     assert_eq!(stored(), 1);
-    let detail = manager.get(&format!("/api/findings/{finding}")).await.json();
+    let detail = manager
+        .get(&format!("/api/findings/{finding}"))
+        .await
+        .json();
     let file = &detail["evidence"][0];
     assert_eq!(file["content_type"], "image/png");
     assert_eq!(file["size_bytes"], png.len());
-    assert_eq!(
-        file["sha256"],
-        pingcha::security::sha256_hex(&png).as_str()
-    );
+    assert_eq!(file["sha256"], pingcha::security::sha256_hex(&png).as_str());
 }
 
 #[actix_rt::test]
@@ -538,15 +707,17 @@ async fn document_numbers_never_repeat_under_parallel_issuing() {
         let token = client.csrf_token().await;
         clients.push((client, token, notice.clone()));
     }
-    let requests = clients.iter_mut().map(|(client, token, notice)| async move {
-        client
-            .post_json(
-                &format!("/api/notices/{notice}/transition"),
-                &json!({ "action": "issue", "days": 30 }),
-                Some(token),
-            )
-            .await
-    });
+    let requests = clients
+        .iter_mut()
+        .map(|(client, token, notice)| async move {
+            client
+                .post_json(
+                    &format!("/api/notices/{notice}/transition"),
+                    &json!({ "action": "issue", "days": 30 }),
+                    Some(token),
+                )
+                .await
+        });
     let replies = futures_util::future::join_all(requests).await;
     let mut numbers = Vec::new();
     for reply in &replies {

@@ -52,10 +52,7 @@ pub async fn api_list(
 }
 
 /// Marks every stored notification read; reminders stay until the deadline is dealt with.
-pub async fn mark_read(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> WebResult<HttpResponse> {
+pub async fn mark_read(state: web::Data<AppState>, user: CurrentUser) -> WebResult<HttpResponse> {
     let account = user.account.id;
     state
         .db(move |conn| Ok(notifications::mark_all_read(conn, account, storage::now())?))

@@ -12,11 +12,13 @@ use crate::domain::findings::{FindingSource, Severity, typical_problems};
 use crate::domain::ids::{FindingId, NoticeId, RoundId};
 use crate::domain::notice_text::chinese_date;
 use crate::domain::people::Role;
-use crate::domain::rectification::{Action, DEFAULT_RECTIFICATION_DAYS, RectificationState, deadline_alert};
+use crate::domain::rectification::{
+    Action, DEFAULT_RECTIFICATION_DAYS, RectificationState, deadline_alert,
+};
 use crate::domain::round::RoundStatus;
 use crate::domain::rubric::Points;
 use crate::storage::rectification::{
-    self, ActError, AddFindingError, BureauSettings, FindingFilter, ManualFinding, Notice,
+    self, ActError, AddFindingError, BureauSettings, Caller, FindingFilter, ManualFinding, Notice,
     StoredFinding,
 };
 use crate::storage::{self, rounds};
@@ -33,7 +35,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-const NOTICE_BODY: &str = include_str!("../../../templates/documents/rectification_notice_body.txt");
+const NOTICE_BODY: &str =
+    include_str!("../../../templates/documents/rectification_notice_body.txt");
 const NOTICE_CLOSING: &str =
     include_str!("../../../templates/documents/rectification_notice_closing.txt");
 
@@ -45,13 +48,23 @@ fn parse_finding(raw: &str) -> WebResult<FindingId> {
     raw.parse().map_err(|_| WebError::NotFound)
 }
 
+fn caller(request: &HttpRequest, user: &CurrentUser) -> WebResult<Caller> {
+    Ok(Caller {
+        actor: user.actor(request),
+        account: user.account.clone(),
+        scope: user.scope()?,
+    })
+}
+
 impl From<ActError> for WebError {
     fn from(error: ActError) -> Self {
         use crate::domain::rectification::TransitionError as T;
         match error {
             ActError::Transition(T::RoleNotAllowed { .. }) => WebError::Forbidden,
             ActError::Transition(
-                error @ (T::MissingMeasures { .. } | T::MissingReason { .. } | T::NotForSubject { .. }),
+                error @ (T::MissingMeasures { .. }
+                | T::MissingReason { .. }
+                | T::NotForSubject { .. }),
             ) => WebError::BadRequest(error.to_string()),
             ActError::Transition(error) => WebError::Conflict(error.to_string()),
             ActError::Refused(message) => WebError::Conflict(message),
@@ -110,10 +123,15 @@ fn finding_view(stored: &StoredFinding) -> Value {
 fn overview_order(notices: &mut [Notice]) {
     let today = storage::today();
     notices.sort_by_key(|notice| {
-        let overdue = notice
-            .deadline
-            .is_some_and(|deadline| crate::domain::rectification::is_overdue(notice.state, deadline, today));
-        (!overdue, notice.deadline.is_none(), notice.deadline, notice.unit_name.clone())
+        let overdue = notice.deadline.is_some_and(|deadline| {
+            crate::domain::rectification::is_overdue(notice.state, deadline, today)
+        });
+        (
+            !overdue,
+            notice.deadline.is_none(),
+            notice.deadline,
+            notice.unit_name.clone(),
+        )
     });
 }
 
@@ -188,7 +206,10 @@ async fn round_findings_data(state: &AppState, round_id: RoundId) -> WebResult<V
             Ok((findings, notices))
         })
         .await?;
-    let plain: Vec<_> = findings.iter().map(|stored| stored.finding.clone()).collect();
+    let plain: Vec<_> = findings
+        .iter()
+        .map(|stored| stored.finding.clone())
+        .collect();
     let names: BTreeMap<_, _> = findings
         .iter()
         .map(|stored| (stored.finding.unit_id, stored.unit_name.clone()))
@@ -249,10 +270,19 @@ pub async fn round_findings(
     let round_id = parse_round_id(&id)?;
     let mut data = round_findings_data(&state, round_id).await?;
     if let Value::Object(map) = &mut data {
-        map.insert("is_admin".into(), json!(user.account.role == Role::BureauAdmin));
+        map.insert(
+            "is_admin".into(),
+            json!(user.account.role == Role::BureauAdmin),
+        );
         map.insert("notice".into(), json!(query_notice(&request)));
     }
-    page(&request, "rectification/round", "问题与整改", Some(&user), data)
+    page(
+        &request,
+        "rectification/round",
+        "问题与整改",
+        Some(&user),
+        data,
+    )
 }
 
 pub async fn api_round_findings(
@@ -266,7 +296,10 @@ pub async fn api_round_findings(
 fn query_notice(request: &HttpRequest) -> Option<&'static str> {
     let query = request.query_string();
     [
-        ("generated", "已根据评分表生成问题（重复生成不会产生重复问题）。"),
+        (
+            "generated",
+            "已根据评分表生成问题（重复生成不会产生重复问题）。",
+        ),
         ("drafted", "已为有问题的单位起草整改通知书。"),
         ("added", "问题已添加。"),
         ("issued", "整改通知书已下发。"),
@@ -279,13 +312,26 @@ fn query_notice(request: &HttpRequest) -> Option<&'static str> {
     .map(|(_, text)| text)
 }
 
-async fn generate(state: &AppState, actor: storage::audit::Actor, round_id: RoundId) -> WebResult<usize> {
+async fn generate(
+    state: &AppState,
+    actor: storage::audit::Actor,
+    round_id: RoundId,
+) -> WebResult<usize> {
     let round = load_round(state, round_id).await?;
     if round.status < RoundStatus::Reviewing {
-        return Err(WebError::Conflict("本轮尚未进入评查阶段，没有可生成问题的评分表".to_string()));
+        return Err(WebError::Conflict(
+            "本轮尚未进入评查阶段，没有可生成问题的评分表".to_string(),
+        ));
     }
     state
-        .db(move |conn| Ok(rectification::generate_findings(conn, &actor, round_id, storage::now())?))
+        .db(move |conn| {
+            Ok(rectification::generate_findings(
+                conn,
+                &actor,
+                round_id,
+                storage::now(),
+            )?)
+        })
         .await
 }
 
@@ -297,7 +343,9 @@ pub async fn generate_findings(
 ) -> WebResult<HttpResponse> {
     let round_id = parse_round_id(&id)?;
     generate(&state, user.actor(&request), round_id).await?;
-    Ok(see_other(&format!("/rounds/{round_id}/rectification?notice=generated")))
+    Ok(see_other(&format!(
+        "/rounds/{round_id}/rectification?notice=generated"
+    )))
 }
 
 pub async fn api_generate_findings(
@@ -311,7 +359,11 @@ pub async fn api_generate_findings(
     Ok(HttpResponse::Ok().json(json!({ "added": added })))
 }
 
-async fn draft(state: &AppState, actor: storage::audit::Actor, round_id: RoundId) -> WebResult<usize> {
+async fn draft(
+    state: &AppState,
+    actor: storage::audit::Actor,
+    round_id: RoundId,
+) -> WebResult<usize> {
     let round = load_round(state, round_id).await?;
     if round.status != RoundStatus::Feedback {
         return Err(WebError::Conflict(format!(
@@ -320,7 +372,14 @@ async fn draft(state: &AppState, actor: storage::audit::Actor, round_id: RoundId
         )));
     }
     state
-        .db(move |conn| Ok(rectification::draft_notices(conn, &actor, &round, storage::now())?))
+        .db(move |conn| {
+            Ok(rectification::draft_notices(
+                conn,
+                &actor,
+                &round,
+                storage::now(),
+            )?)
+        })
         .await
 }
 
@@ -332,7 +391,9 @@ pub async fn draft_notices(
 ) -> WebResult<HttpResponse> {
     let round_id = parse_round_id(&id)?;
     draft(&state, user.actor(&request), round_id).await?;
-    Ok(see_other(&format!("/rounds/{round_id}/rectification?notice=drafted")))
+    Ok(see_other(&format!(
+        "/rounds/{round_id}/rectification?notice=drafted"
+    )))
 }
 
 pub async fn api_draft_notices(
@@ -372,13 +433,23 @@ pub async fn add_finding(
         .trim()
         .parse()
         .map_err(|_| WebError::BadRequest("请选择案卷".to_string()))?;
-    let points = match form.points.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+    let points = match form
+        .points
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+    {
         Some(text) => text
             .parse::<Points>()
             .map_err(|_| WebError::BadRequest(format!("扣分“{text}”不是分数")))?,
         None => Points::ZERO,
     };
-    let severity = match form.severity.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+    let severity = match form
+        .severity
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+    {
         Some(text) => text
             .parse::<Severity>()
             .map_err(|_| WebError::BadRequest(format!("问题性质“{text}”无法识别")))?,
@@ -391,20 +462,27 @@ pub async fn add_finding(
         item_text: form.item_text,
         reason: form.reason,
         points,
-        page_ref: form.page_ref.map(|text| text.trim().to_string()).filter(|text| !text.is_empty()),
+        page_ref: form
+            .page_ref
+            .map(|text| text.trim().to_string())
+            .filter(|text| !text.is_empty()),
         severity,
         source: FindingSource::AddedByAdmin,
     };
     let actor = user.actor(&request);
     state
         .db(move |conn| {
-            rectification::add_finding(conn, &actor, &input, storage::now()).map_err(|error| match error {
-                AddFindingError::Storage(error) => error.into(),
-                other => WebError::BadRequest(other.to_string()),
+            rectification::add_finding(conn, &actor, &input, storage::now()).map_err(|error| {
+                match error {
+                    AddFindingError::Storage(error) => error.into(),
+                    other => WebError::BadRequest(other.to_string()),
+                }
             })
         })
         .await?;
-    Ok(see_other(&format!("/rounds/{round}/rectification?notice=added")))
+    Ok(see_other(&format!(
+        "/rounds/{round}/rectification?notice=added"
+    )))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -520,8 +598,14 @@ pub async fn show_notice(
         map.insert("later_rounds".into(), json!(data.later_rounds));
         map.insert("is_admin".into(), json!(role == Role::BureauAdmin));
         map.insert("is_manager".into(), json!(role == Role::CenterManager));
-        map.insert("can_issue".into(), json!(role == Role::BureauAdmin && state_now == RectificationState::Draft));
-        map.insert("can_report".into(), json!(role == Role::CenterManager && unit_works));
+        map.insert(
+            "can_issue".into(),
+            json!(role == Role::BureauAdmin && state_now == RectificationState::Draft),
+        );
+        map.insert(
+            "can_report".into(),
+            json!(role == Role::CenterManager && unit_works),
+        );
         map.insert(
             "can_review".into(),
             json!(role == Role::BureauAdmin && state_now == RectificationState::Submitted),
@@ -562,12 +646,20 @@ pub async fn select(
     form: web::Form<SelectForm>,
 ) -> WebResult<HttpResponse> {
     let notice = parse_notice(&id)?;
-    let finding = parse_finding(&form.finding).map_err(|_| WebError::BadRequest("请选择问题".to_string()))?;
+    let finding =
+        parse_finding(&form.finding).map_err(|_| WebError::BadRequest("请选择问题".to_string()))?;
     let selected = form.selected == "1";
     let actor = user.actor(&request);
     state
         .db(move |conn| {
-            Ok(rectification::set_selected(conn, &actor, notice, finding, selected, storage::now())?)
+            Ok(rectification::set_selected(
+                conn,
+                &actor,
+                notice,
+                finding,
+                selected,
+                storage::now(),
+            )?)
         })
         .await?;
     Ok(see_other(&format!("/notices/{notice}")))
@@ -580,7 +672,9 @@ fn parse_days(raw: Option<&str>) -> WebResult<u32> {
     }
     match text.parse::<u32>() {
         Ok(days) if (1..=365).contains(&days) => Ok(days),
-        _ => Err(WebError::BadRequest(format!("整改期限“{text}”须为 1 至 365 之间的天数"))),
+        _ => Err(WebError::BadRequest(format!(
+            "整改期限“{text}”须为 1 至 365 之间的天数"
+        ))),
     }
 }
 
@@ -591,14 +685,12 @@ async fn issue_notice(
     id: NoticeId,
     days: u32,
 ) -> WebResult<Notice> {
-    let actor = user.actor(request);
-    let account = user.account.clone();
+    let caller = caller(request, user)?;
     state
         .db(move |conn| {
             Ok(rectification::issue(
                 conn,
-                &actor,
-                &account,
+                &caller,
                 id,
                 days,
                 storage::today(),
@@ -643,16 +735,12 @@ async fn on_notice(
     action: Action,
     report: Option<String>,
 ) -> WebResult<RectificationState> {
-    let actor = user.actor(request);
-    let account = user.account.clone();
-    let scope = user.scope()?;
+    let caller = caller(request, user)?;
     state
         .db(move |conn| {
             Ok(rectification::act_on_notice(
                 conn,
-                &actor,
-                &account,
-                scope,
+                &caller,
                 id,
                 &action,
                 report.as_deref(),
@@ -669,13 +757,11 @@ async fn on_finding(
     id: FindingId,
     action: Action,
 ) -> WebResult<(RectificationState, Option<NoticeId>)> {
-    let actor = user.actor(request);
-    let account = user.account.clone();
-    let scope = user.scope()?;
+    let caller = caller(request, user)?;
     state
         .db(move |conn| {
-            let to = rectification::act_on_finding(conn, &actor, &account, scope, id, &action, storage::now())?;
-            let notice = rectification::finding(conn, scope, id)?.notice_id;
+            let to = rectification::act_on_finding(conn, &caller, id, &action, storage::now())?;
+            let notice = rectification::finding(conn, caller.scope, id)?.notice_id;
             Ok((to, notice))
         })
         .await
@@ -690,7 +776,15 @@ pub async fn submit_report(
     form: web::Form<TextForm>,
 ) -> WebResult<HttpResponse> {
     let id = parse_notice(&id)?;
-    on_notice(&state, &request, &user, id, Action::Submit, Some(text_of(&form))).await?;
+    on_notice(
+        &state,
+        &request,
+        &user,
+        id,
+        Action::Submit,
+        Some(text_of(&form)),
+    )
+    .await?;
     Ok(see_other(&format!("/notices/{id}?notice=done")))
 }
 
@@ -702,7 +796,9 @@ pub async fn send_back_notice(
     form: web::Form<TextForm>,
 ) -> WebResult<HttpResponse> {
     let id = parse_notice(&id)?;
-    let action = Action::SendBack { reason: text_of(&form) };
+    let action = Action::SendBack {
+        reason: text_of(&form),
+    };
     on_notice(&state, &request, &user, id, action, None).await?;
     Ok(see_other(&format!("/notices/{id}?notice=done")))
 }
@@ -743,7 +839,14 @@ pub async fn follow_up(
     let actor = user.actor(&request);
     state
         .db(move |conn| {
-            Ok(rectification::schedule_follow_up(conn, &actor, id, round, &note, storage::now())?)
+            Ok(rectification::schedule_follow_up(
+                conn,
+                &actor,
+                id,
+                round,
+                &note,
+                storage::now(),
+            )?)
         })
         .await?;
     Ok(see_other(&format!("/notices/{id}?notice=saved")))
@@ -770,9 +873,14 @@ pub async fn show_finding(
     if let Value::Object(map) = &mut view {
         let unit_works = matches!(
             finding_state,
-            RectificationState::Issued | RectificationState::InProgress | RectificationState::Returned
+            RectificationState::Issued
+                | RectificationState::InProgress
+                | RectificationState::Returned
         );
-        map.insert("can_work".into(), json!(role == Role::CenterManager && unit_works));
+        map.insert(
+            "can_work".into(),
+            json!(role == Role::CenterManager && unit_works),
+        );
         map.insert(
             "can_review".into(),
             json!(role == Role::BureauAdmin && finding_state == RectificationState::Submitted),
@@ -783,7 +891,13 @@ pub async fn show_finding(
             json!(evidence::MAX_EVIDENCE_BYTES / 1024 / 1024),
         );
     }
-    page(&request, "rectification/finding", "问题整改", Some(&user), view)
+    page(
+        &request,
+        "rectification/finding",
+        "问题整改",
+        Some(&user),
+        view,
+    )
 }
 
 async fn finding_json(state: &AppState, user: &CurrentUser, id: FindingId) -> WebResult<Value> {
@@ -840,12 +954,16 @@ async fn save_measures_for(
     if measures.trim().is_empty() {
         return Err(WebError::BadRequest("整改措施不能为空".to_string()));
     }
-    let actor = user.actor(request);
-    let account = user.account.clone();
-    let scope = user.scope()?;
+    let caller = caller(request, user)?;
     state
         .db(move |conn| {
-            Ok(rectification::save_measures(conn, &actor, &account, scope, id, &measures, storage::now())?)
+            Ok(rectification::save_measures(
+                conn,
+                &caller,
+                id,
+                &measures,
+                storage::now(),
+            )?)
         })
         .await
 }
@@ -870,7 +988,10 @@ pub async fn submit_finding(
 ) -> WebResult<HttpResponse> {
     let id = parse_finding(&id)?;
     let (_, notice) = on_finding(&state, &request, &user, id, Action::Submit).await?;
-    Ok(see_other(&notice.map_or_else(|| format!("/findings/{id}"), |notice| format!("/notices/{notice}?notice=done"))))
+    Ok(see_other(&notice.map_or_else(
+        || format!("/findings/{id}"),
+        |notice| format!("/notices/{notice}?notice=done"),
+    )))
 }
 
 pub async fn verify_finding(
@@ -883,7 +1004,10 @@ pub async fn verify_finding(
     let id = parse_finding(&id)?;
     let comment = Some(text_of(&form));
     let (_, notice) = on_finding(&state, &request, &user, id, Action::Verify { comment }).await?;
-    Ok(see_other(&notice.map_or_else(|| format!("/findings/{id}"), |notice| format!("/notices/{notice}?notice=done"))))
+    Ok(see_other(&notice.map_or_else(
+        || format!("/findings/{id}"),
+        |notice| format!("/notices/{notice}?notice=done"),
+    )))
 }
 
 pub async fn send_back_finding(
@@ -894,9 +1018,14 @@ pub async fn send_back_finding(
     form: web::Form<TextForm>,
 ) -> WebResult<HttpResponse> {
     let id = parse_finding(&id)?;
-    let action = Action::SendBack { reason: text_of(&form) };
+    let action = Action::SendBack {
+        reason: text_of(&form),
+    };
     let (_, notice) = on_finding(&state, &request, &user, id, action).await?;
-    Ok(see_other(&notice.map_or_else(|| format!("/findings/{id}"), |notice| format!("/notices/{notice}?notice=done"))))
+    Ok(see_other(&notice.map_or_else(
+        || format!("/findings/{id}"),
+        |notice| format!("/notices/{notice}?notice=done"),
+    )))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -921,16 +1050,12 @@ async fn store_evidence(
         .map_err(|error| WebError::BadRequest(error.to_string()))?;
     let file_name = file.file_name.clone();
     let bytes = file.bytes.clone();
-    let actor = user.actor(request);
-    let account = user.account.clone();
-    let scope = user.scope()?;
+    let caller = caller(request, user)?;
     state
         .db(move |conn| {
             Ok(rectification::add_evidence(
                 conn,
-                &actor,
-                &account,
-                scope,
+                &caller,
                 id,
                 &file_name,
                 kind,
@@ -990,7 +1115,13 @@ pub async fn download_evidence(
 fn attachment(file_name: &str) -> String {
     let ascii: String = file_name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let encoded: String = file_name
         .bytes()
@@ -1022,7 +1153,9 @@ pub async fn notice_pdf(
             let (Some(number), Some(issued_on), Some(deadline)) =
                 (notice.doc_number.clone(), notice.issued_on, notice.deadline)
             else {
-                return Err(WebError::Conflict("整改通知书尚未下发，没有正式文本".to_string()));
+                return Err(WebError::Conflict(
+                    "整改通知书尚未下发，没有正式文本".to_string(),
+                ));
             };
             let findings = rectification::list_findings(
                 conn,
@@ -1034,7 +1167,15 @@ pub async fn notice_pdf(
             )?;
             let round = rounds::find(conn, notice.round_id)?;
             let bureau = rectification::settings(conn)?;
-            let view = notice_document(&notice, &round, &bureau, &findings, number.clone(), issued_on, deadline)?;
+            let view = notice_document(
+                &notice,
+                &round,
+                &bureau,
+                &findings,
+                number.clone(),
+                issued_on,
+                deadline,
+            )?;
             Ok((view, number))
         })
         .await?;
@@ -1046,7 +1187,10 @@ pub async fn notice_pdf(
     .map_err(WebError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
-        .insert_header((header::CONTENT_DISPOSITION, attachment(&format!("{number}.pdf"))))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            attachment(&format!("{number}.pdf")),
+        ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(bytes))
 }
@@ -1060,8 +1204,10 @@ fn notice_document(
     issued_on: chrono::NaiveDate,
     deadline: chrono::NaiveDate,
 ) -> WebResult<RectificationNoticeView> {
-    let files: std::collections::BTreeSet<_> =
-        findings.iter().map(|stored| stored.finding.case_file_id).collect();
+    let files: std::collections::BTreeSet<_> = findings
+        .iter()
+        .map(|stored| stored.finding.case_file_id)
+        .collect();
     let period = format!(
         "{}至{}",
         chinese_date(round.settings.period_start),
@@ -1089,7 +1235,10 @@ fn notice_document(
     Ok(RectificationNoticeView {
         organ_mark: format!("{}文件", bureau.bureau_name),
         doc_number: number,
-        title: format!("关于{}法律援助案卷交叉评查发现问题整改的通知", round.settings.name),
+        title: format!(
+            "关于{}法律援助案卷交叉评查发现问题整改的通知",
+            round.settings.name
+        ),
         addressee: notice.unit_name.clone(),
         body,
         findings: findings
@@ -1107,7 +1256,8 @@ fn notice_document(
         deadline,
         issuer: bureau.bureau_name.clone(),
         issued_on,
-        contact: (!bureau.contact.trim().is_empty()).then(|| format!("联系人及电话：{}", bureau.contact.trim())),
+        contact: (!bureau.contact.trim().is_empty())
+            .then(|| format!("联系人及电话：{}", bureau.contact.trim())),
         copy_to: Vec::new(),
         printed_by: None,
     })
@@ -1239,7 +1389,14 @@ pub async fn save_settings(
     };
     let actor = user.actor(&request);
     state
-        .db(move |conn| Ok(rectification::save_settings(conn, &actor, &settings, storage::now())?))
+        .db(move |conn| {
+            Ok(rectification::save_settings(
+                conn,
+                &actor,
+                &settings,
+                storage::now(),
+            )?)
+        })
         .await?;
     Ok(see_other("/admin/bureau?notice=saved"))
 }
