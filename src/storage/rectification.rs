@@ -1528,3 +1528,31 @@ pub fn evidence(conn: &mut DbConn, scope: UnitScope, id: &str) -> Result<(Eviden
 pub fn evidence_count(conn: &mut DbConn) -> Result<i64> {
     Ok(evidence_files::table.count().get_result(conn)?)
 }
+
+/// A sampled file of a round, for choosing where a hand-added finding belongs.
+#[derive(Debug, Clone, Serialize)]
+pub struct SampledFile {
+    pub id: CaseFileId,
+    pub case_no: String,
+    pub unit_name: String,
+}
+
+/// The round's sampled files, by unit and case number.
+pub fn sampled_files(conn: &mut DbConn, round: RoundId) -> Result<Vec<SampledFile>> {
+    use crate::storage::schema::sample_picks;
+    let rows: Vec<(String, String, String)> = sample_picks::table
+        .inner_join(case_files::table.inner_join(units::table))
+        .filter(sample_picks::round_id.eq(round.to_string()))
+        .order((units::code.asc(), case_files::case_no.asc()))
+        .select((case_files::id, case_files::case_no, units::name))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, case_no, unit_name)| {
+            Ok(SampledFile {
+                id: parse_id(&id)?,
+                case_no,
+                unit_name,
+            })
+        })
+        .collect()
+}

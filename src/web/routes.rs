@@ -36,6 +36,8 @@ const REVIEWER: Access = Access::Roles(&[Role::Reviewer]);
 const ADMIN_LEADER: Access = Access::Roles(&[Role::BureauAdmin, Role::Leader]);
 /// Unit pages: center managers see only their own unit (enforced by `UnitScope`).
 const UNIT_READERS: Access = Access::Roles(&[Role::BureauAdmin, Role::Leader, Role::CenterManager]);
+/// Administrators, and reviewers where they lead a team of the round (checked per file).
+const ADMIN_OR_REVIEWER: Access = Access::Roles(&[Role::BureauAdmin, Role::Reviewer]);
 const MANAGER: Access = Access::Roles(&[Role::CenterManager]);
 /// Who moves notices and findings: the bureau and the unit; the state machine decides which
 /// role may take which action.
@@ -249,10 +251,16 @@ pub fn table() -> Vec<RouteSpec> {
             ADMIN
         ),
         route!(
+            GET,
+            "/rounds/{id}/findings/new",
+            rectification::new_finding,
+            ADMIN_OR_REVIEWER
+        ),
+        route!(
             POST,
             "/rounds/{id}/findings",
             rectification::add_finding,
-            ADMIN
+            ADMIN_OR_REVIEWER
         ),
         route!(
             POST,

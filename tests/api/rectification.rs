@@ -741,3 +741,125 @@ async fn document_numbers_never_repeat_under_parallel_issuing() {
     expected.sort();
     assert_eq!(numbers, expected, "distinct and gapless");
 }
+
+#[actix_rt::test]
+async fn team_leaders_add_findings_to_their_teams_files_only() {
+    let app = spawn_app().await;
+    let round: RoundId = crate::teams::round_in_teaming(&app).parse().unwrap();
+    let (leader, own_file, other_file) = {
+        let mut conn = app.conn();
+        let actor = Actor::cli();
+        let record = storage::rounds::find(&mut conn, round).unwrap();
+        let options = storage::assignments::Options {
+            seed: 4,
+            capacity: 8,
+            ..Default::default()
+        };
+        let problem = storage::assignments::build_problem(&mut conn, &record, options).unwrap();
+        let assignment = pingcha::domain::assignment::solve(&problem).unwrap();
+        storage::assignments::store_draft(
+            &mut conn,
+            &actor,
+            round,
+            &problem,
+            &assignment,
+            None,
+            storage::now(),
+        )
+        .unwrap();
+        storage::assignments::publish(&mut conn, &actor, round, 1, storage::now()).unwrap();
+        let team = &assignment.teams[0];
+        let of_team = |placement: &&pingcha::domain::assignment::Placement| {
+            placement
+                .reviewers
+                .iter()
+                .any(|reviewer| team.members.contains(reviewer))
+        };
+        let own = assignment.placements.iter().find(of_team).unwrap().file;
+        let other = assignment
+            .placements
+            .iter()
+            .find(|placement| !of_team(placement))
+            .unwrap()
+            .file;
+        (team.leader, own, other)
+    };
+    let mut leader = crate::helpers::login_for_person(&app, "zuzhang", leader).await;
+    let form = leader.get(&format!("/rounds/{round}/findings/new")).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form.body.contains("组长可对本组评查的案卷补充问题"));
+    let add = |file: CaseFileId, reason: &'static str| {
+        let file = file.to_string();
+        [
+            ("case_file", file),
+            ("item_code", "B1".to_string()),
+            ("item_text", "权利义务告知".to_string()),
+            ("reason", reason.to_string()),
+            ("points", "1".to_string()),
+        ]
+    };
+    let fields = add(own_file, "未告知受援人权利义务");
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(key, value)| (*key, value.as_str()))
+        .collect();
+    let reply = leader
+        .post_form(&format!("/rounds/{round}/findings"), &fields)
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let empty = add(own_file, " ");
+    let empty: Vec<(&str, &str)> = empty
+        .iter()
+        .map(|(key, value)| (*key, value.as_str()))
+        .collect();
+    let reply = leader
+        .post_form(&format!("/rounds/{round}/findings"), &empty)
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("问题须写明理由"));
+    let other = add(other_file, "别组的案卷");
+    let other: Vec<(&str, &str)> = other
+        .iter()
+        .map(|(key, value)| (*key, value.as_str()))
+        .collect();
+    let reply = leader
+        .post_form(&format!("/rounds/{round}/findings"), &other)
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+
+    let mut admin = app.login_as("admin").await;
+    let data = admin
+        .get(&format!("/api/rounds/{round}/findings"))
+        .await
+        .json();
+    assert_eq!(data["finding_count"], 1);
+    let finding = &data["units"][0]["findings"][0];
+    assert_eq!(finding["source_label"], "组长补充");
+    assert_eq!(finding["reason"], "未告知受援人权利义务");
+    // A reviewer who leads no team of the round adds nothing.
+    let mut reviewer = app.login_as("reviewer").await;
+    let members: Vec<PersonId> = {
+        let mut conn = app.conn();
+        storage::assignments::published(&mut conn, round)
+            .unwrap()
+            .unwrap()
+            .assignment
+            .teams
+            .iter()
+            .map(|team| team.leader)
+            .collect()
+    };
+    let demo_reviewer = {
+        let mut conn = app.conn();
+        storage::users::find_by_login(&mut conn, "reviewer")
+            .unwrap()
+            .unwrap()
+            .0
+            .person_id
+            .unwrap()
+    };
+    if !members.contains(&demo_reviewer) {
+        let reply = reviewer.get(&format!("/rounds/{round}/findings/new")).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    }
+}

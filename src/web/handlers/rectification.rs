@@ -407,6 +407,83 @@ pub async fn api_draft_notices(
     Ok(HttpResponse::Ok().json(json!({ "created": created })))
 }
 
+/// The files the caller may add findings to: every sampled file for an administrator; for
+/// a reviewer, the files reviewed by a team they lead in this round (组长), and 403 when they
+/// lead none.
+async fn files_for_findings(
+    state: &AppState,
+    user: &CurrentUser,
+    round: RoundId,
+) -> WebResult<Vec<rectification::SampledFile>> {
+    let role = user.account.role;
+    let person = user.account.person_id;
+    state
+        .db(move |conn| {
+            let sampled = rectification::sampled_files(conn, round)?;
+            if role == Role::BureauAdmin {
+                return Ok(sampled);
+            }
+            let person = person.ok_or(WebError::Forbidden)?;
+            let published =
+                crate::storage::assignments::published(conn, round)?.ok_or(WebError::Forbidden)?;
+            let teams: Vec<_> = published
+                .assignment
+                .teams
+                .iter()
+                .filter(|team| team.leader == person)
+                .collect();
+            if teams.is_empty() {
+                return Err(WebError::Forbidden);
+            }
+            let files: std::collections::BTreeSet<_> = published
+                .assignment
+                .placements
+                .iter()
+                .filter(|placement| {
+                    placement
+                        .reviewers
+                        .iter()
+                        .any(|reviewer| teams.iter().any(|team| team.members.contains(reviewer)))
+                })
+                .map(|placement| placement.file)
+                .collect();
+            Ok(sampled
+                .into_iter()
+                .filter(|file| files.contains(&file.id))
+                .collect())
+        })
+        .await
+}
+
+/// The form for a finding of one's own (组长补充 / 管理员补充).
+pub async fn new_finding(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let round_id = parse_round_id(&id)?;
+    let round = load_round(&state, round_id).await?;
+    let files = files_for_findings(&state, &user, round_id).await?;
+    let severities: Vec<Value> = Severity::ALL
+        .iter()
+        .map(|severity| json!({ "code": severity.code(), "label": severity.label() }))
+        .collect();
+    page(
+        &request,
+        "rectification/new_finding",
+        "补充问题",
+        Some(&user),
+        json!({
+            "round": { "id": round.id, "name": round.settings.name },
+            "files": files,
+            "severities": severities,
+            "is_admin": user.account.role == Role::BureauAdmin,
+            "notice_message": query_notice(&request),
+        }),
+    )
+}
+
 #[derive(Debug, Deserialize)]
 pub struct FindingForm {
     case_file: String,
@@ -418,7 +495,7 @@ pub struct FindingForm {
     severity: Option<String>,
 }
 
-/// 管理员补充: an administrator adds a finding of their own to a sampled file of the round.
+/// Adds a finding of the caller's own to a file they may reach (see [`files_for_findings`]).
 pub async fn add_finding(
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -428,11 +505,15 @@ pub async fn add_finding(
 ) -> WebResult<HttpResponse> {
     let round = parse_round_id(&id)?;
     let form = form.into_inner();
-    let case_file = form
+    let case_file: crate::domain::ids::CaseFileId = form
         .case_file
         .trim()
         .parse()
         .map_err(|_| WebError::BadRequest("请选择案卷".to_string()))?;
+    let allowed = files_for_findings(&state, &user, round).await?;
+    if !allowed.iter().any(|file| file.id == case_file) {
+        return Err(WebError::Forbidden);
+    }
     let points = match form
         .points
         .as_deref()
@@ -455,6 +536,11 @@ pub async fn add_finding(
             .map_err(|_| WebError::BadRequest(format!("问题性质“{text}”无法识别")))?,
         None => Severity::Minor,
     };
+    let source = if user.account.role == Role::BureauAdmin {
+        FindingSource::AddedByAdmin
+    } else {
+        FindingSource::AddedByTeamLeader
+    };
     let input = ManualFinding {
         round,
         case_file,
@@ -467,7 +553,7 @@ pub async fn add_finding(
             .map(|text| text.trim().to_string())
             .filter(|text| !text.is_empty()),
         severity,
-        source: FindingSource::AddedByAdmin,
+        source,
     };
     let actor = user.actor(&request);
     state
@@ -481,7 +567,7 @@ pub async fn add_finding(
         })
         .await?;
     Ok(see_other(&format!(
-        "/rounds/{round}/rectification?notice=added"
+        "/rounds/{round}/findings/new?notice=added"
     )))
 }
 
