@@ -374,45 +374,98 @@ fn scored_files(conn: &mut DbConn, round: RoundId) -> Result<ScoredFiles> {
     Ok(ScoredFiles { by_file })
 }
 
-/// Each file's final grade: the 合议 decision when there is one, otherwise the submitted
+/// A file's final result: total (none for indicator grading) and grade level.
+type FileResult = (Option<Points>, GradeLevel);
+
+/// Each file's final result: the 合议 decision when there is one, otherwise the submitted
 /// sheets combined by the round's rule (a single sheet stands alone). A file whose sheets
-/// disagree and await 合议 has no grade yet.
-fn file_grades(
+/// disagree and await 合议 has no result yet.
+fn file_results(
     conn: &mut DbConn,
     round: &Round,
     scored: &ScoredFiles,
-) -> Result<BTreeMap<CaseFileId, GradeLevel>> {
-    let reconciled: Vec<(String, String)> = reconciliations::table
+) -> Result<BTreeMap<CaseFileId, FileResult>> {
+    let reconciled: Vec<(String, String, Option<i32>)> = reconciliations::table
         .filter(reconciliations::round_id.eq(round.id.to_string()))
-        .select((reconciliations::case_file_id, reconciliations::final_grade))
+        .select((
+            reconciliations::case_file_id,
+            reconciliations::final_grade,
+            reconciliations::final_total_tenths,
+        ))
         .load(conn)?;
-    let reconciled: BTreeMap<CaseFileId, String> = reconciled
+    let reconciled: BTreeMap<CaseFileId, (String, Option<i32>)> = reconciled
         .into_iter()
-        .map(|(file, grade)| Ok((parse_id(&file)?, grade)))
+        .map(|(file, grade, total)| Ok((parse_id(&file)?, (grade, total))))
         .collect::<Result<_>>()?;
     let rule = match round.settings.combine {
         CombineSetting::Average => CombineRule::Average,
         CombineSetting::Escalate { max_gap } => CombineRule::Escalate { max_gap },
     };
-    let mut grades = BTreeMap::new();
-    for (file, (rubric, results)) in &scored.by_file {
-        let level = match (reconciled.get(file), results.as_slice()) {
-            (Some(name), _) => rubric
+    let mut results = BTreeMap::new();
+    for (file, (rubric, reviews)) in &scored.by_file {
+        let result = match (reconciled.get(file), reviews.as_slice()) {
+            (Some((name, total)), _) => rubric
                 .grades()
                 .into_iter()
                 .find(|grade| &grade.name == name)
-                .map(|grade| grade.level),
-            (None, [single]) => Some(single.grade.level),
+                .map(|grade| (total.map(Points::from_tenths), grade.level)),
+            (None, [single]) => Some((single.total, single.grade.level)),
             (None, several) => match combine(rubric, rule, several) {
-                Ok(CombineOutcome::Combined(result)) => Some(result.grade.level),
+                Ok(CombineOutcome::Combined(result)) => Some((result.total, result.grade.level)),
                 Ok(CombineOutcome::NeedsReconciliation { .. }) | Err(_) => None,
             },
         };
-        if let Some(level) = level {
-            grades.insert(*file, level);
+        if let Some(result) = result {
+            results.insert(*file, result);
         }
     }
-    Ok(grades)
+    Ok(results)
+}
+
+fn file_grades(
+    conn: &mut DbConn,
+    round: &Round,
+    scored: &ScoredFiles,
+) -> Result<BTreeMap<CaseFileId, GradeLevel>> {
+    Ok(file_results(conn, round, scored)?
+        .into_iter()
+        .map(|(file, (_, level))| (file, level))
+        .collect())
+}
+
+/// What a notice's wording says of the unit's reviewed files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitResults {
+    /// Files with a final result.
+    pub files: usize,
+    /// Mean of their totals, to a tenth; none when no file has a total.
+    pub average: Option<Points>,
+    pub by_level: BTreeMap<GradeLevel, usize>,
+}
+
+pub fn unit_results(conn: &mut DbConn, round: &Round, unit: UnitId) -> Result<UnitResults> {
+    let scored = scored_files(conn, round.id)?;
+    let results = file_results(conn, round, &scored)?;
+    let files: Vec<String> = results.keys().map(ToString::to_string).collect();
+    let of_unit: BTreeSet<String> = case_files::table
+        .filter(case_files::id.eq_any(files))
+        .filter(case_files::unit_id.eq(unit.to_string()))
+        .select(case_files::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let mut summary = UnitResults::default();
+    let mut totals = Vec::new();
+    for (file, (total, level)) in &results {
+        if !of_unit.contains(&file.to_string()) {
+            continue;
+        }
+        summary.files += 1;
+        *summary.by_level.entry(*level).or_default() += 1;
+        totals.extend(*total);
+    }
+    summary.average = Points::mean(&totals);
+    Ok(summary)
 }
 
 /// Turns every deduction and veto of the round's submitted sheets into a finding. Running it

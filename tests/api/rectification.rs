@@ -363,7 +363,37 @@ async fn a_manager_answers_with_evidence_and_the_bureau_verifies_through_the_pag
     // The notice as a PDF, for the bureau and for the unit.
     let (status, pdf) = manager.get_bytes(&format!("/notices/{notice}/pdf")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(pdf.starts_with(b"%PDF"));
+    let text = pdf_text(&pdf);
+    for expected in [
+        number.as_str(),
+        "兴庆区法律援助中心：",
+        "12件法律援助案卷",
+        "不合格4件",
+        "共8项",
+        "未会见受援人",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+}
+
+/// The notice's text as poppler extracts it, without line breaks and spaces.
+fn pdf_text(pdf: &[u8]) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("pdftotext")
+        .args(["-raw", "-", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("pdftotext (poppler-utils) must be installed");
+    child.stdin.take().unwrap().write_all(pdf).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 #[actix_rt::test]

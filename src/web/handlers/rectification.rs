@@ -16,7 +16,7 @@ use crate::domain::rectification::{
     Action, DEFAULT_RECTIFICATION_DAYS, RectificationState, deadline_alert,
 };
 use crate::domain::round::RoundStatus;
-use crate::domain::rubric::Points;
+use crate::domain::rubric::{GradeLevel, Points};
 use crate::storage::rectification::{
     self, ActError, AddFindingError, BureauSettings, Caller, FindingFilter, ManualFinding, Notice,
     StoredFinding,
@@ -1253,15 +1253,14 @@ pub async fn notice_pdf(
             )?;
             let round = rounds::find(conn, notice.round_id)?;
             let bureau = rectification::settings(conn)?;
-            let view = notice_document(
-                &notice,
-                &round,
-                &bureau,
-                &findings,
-                number.clone(),
-                issued_on,
-                deadline,
-            )?;
+            let results = rectification::unit_results(conn, &round, notice.unit_id)?;
+            let facts = NoticeFacts {
+                notice: &notice,
+                round: &round,
+                bureau: &bureau,
+                results: &results,
+            };
+            let view = notice_document(&facts, &findings, number.clone(), issued_on, deadline)?;
             Ok((view, number))
         })
         .await?;
@@ -1281,35 +1280,57 @@ pub async fn notice_pdf(
         .body(bytes))
 }
 
+/// What the notice's wording is filled from.
+struct NoticeFacts<'a> {
+    notice: &'a Notice,
+    round: &'a rounds::Round,
+    bureau: &'a BureauSettings,
+    results: &'a rectification::UnitResults,
+}
+
 fn notice_document(
-    notice: &Notice,
-    round: &rounds::Round,
-    bureau: &BureauSettings,
+    facts: &NoticeFacts<'_>,
     findings: &[StoredFinding],
     number: String,
     issued_on: chrono::NaiveDate,
     deadline: chrono::NaiveDate,
 ) -> WebResult<RectificationNoticeView> {
-    let files: std::collections::BTreeSet<_> = findings
-        .iter()
-        .map(|stored| stored.finding.case_file_id)
-        .collect();
+    let NoticeFacts {
+        notice,
+        round,
+        bureau,
+        results,
+    } = *facts;
     let period = format!(
         "{}至{}",
         chinese_date(round.settings.period_start),
         chinese_date(round.settings.period_end)
     );
+    let count = |level: GradeLevel| {
+        results
+            .by_level
+            .get(&level)
+            .copied()
+            .unwrap_or(0)
+            .to_string()
+    };
     let values: BTreeMap<String, String> = [
         ("评查方案", format!("{}工作方案", round.settings.name)),
-        ("评查组", "交叉检查组".to_string()),
+        ("评查组", format!("{}交叉检查组", bureau.bureau_name)),
         ("评查日期", "本轮评查期间".to_string()),
         ("案卷期间", period),
-        ("案卷数", files.len().to_string()),
-        ("平均分", "—".to_string()),
-        ("优秀数", "—".to_string()),
-        ("良好数", "—".to_string()),
-        ("合格数", "—".to_string()),
-        ("不合格数", "—".to_string()),
+        ("案卷数", results.files.to_string()),
+        (
+            "平均分",
+            results.average.map_or_else(
+                || "（按等次评定）".to_string(),
+                |average| average.to_string(),
+            ),
+        ),
+        ("优秀数", count(GradeLevel::Excellent)),
+        ("良好数", count(GradeLevel::Good)),
+        ("合格数", count(GradeLevel::Pass)),
+        ("不合格数", count(GradeLevel::Fail)),
         ("问题数", findings.len().to_string()),
         ("报送单位", bureau.bureau_name.clone()),
     ]
