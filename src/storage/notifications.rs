@@ -83,6 +83,8 @@ pub struct Stored {
     pub notice_id: NoticeId,
     pub message: String,
     pub created_at: NaiveDateTime,
+    /// `created_at` to the minute, as the list shows it (UTC).
+    pub created_text: String,
     pub read: bool,
 }
 
@@ -116,6 +118,7 @@ pub fn for_user(conn: &mut DbConn, user: UserId, limit: i64) -> Result<Vec<Store
                 kind,
                 notice_id: parse_id(&notice)?,
                 message,
+                created_text: created_at.format("%Y-%m-%d %H:%M").to_string(),
                 created_at,
                 read: read_at.is_some(),
             })

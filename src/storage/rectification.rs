@@ -1372,6 +1372,8 @@ pub struct HistoryLine {
     pub role: String,
     pub comment: Option<String>,
     pub at: NaiveDateTime,
+    /// `at` to the second, as pages show it (UTC).
+    pub at_text: String,
 }
 
 pub fn history(conn: &mut DbConn, notice_id: NoticeId) -> Result<Vec<HistoryLine>> {
@@ -1432,6 +1434,7 @@ pub fn history(conn: &mut DbConn, notice_id: NoticeId) -> Result<Vec<HistoryLine
                     .map_or(role.clone(), |role| role.label().to_string()),
                 comment,
                 at,
+                at_text: at.format("%Y-%m-%d %H:%M:%S").to_string(),
             },
         )
         .collect())
@@ -1451,6 +1454,8 @@ pub struct EvidenceMeta {
     pub size_bytes: i64,
     pub sha256: String,
     pub uploaded_at: NaiveDateTime,
+    /// `uploaded_at` to the second, as pages show it (UTC).
+    pub uploaded_text: String,
 }
 
 type EvidenceRow = (
@@ -1474,6 +1479,7 @@ fn to_meta(row: EvidenceRow) -> Result<EvidenceMeta> {
         content_type,
         size_bytes,
         sha256,
+        uploaded_text: uploaded_at.format("%Y-%m-%d %H:%M:%S").to_string(),
         uploaded_at,
     })
 }

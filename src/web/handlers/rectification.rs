@@ -229,7 +229,12 @@ async fn round_findings_data(state: &AppState, round_id: RoundId) -> WebResult<V
             })
         })
         .collect();
-    let by_handler: Vec<Value> = crate::domain::findings::by_handler(&plain)
+    let mut handlers: Vec<_> = crate::domain::findings::by_handler(&plain)
+        .into_iter()
+        .collect();
+    // Most findings first; the grouping's order (name, firm) breaks ties.
+    handlers.sort_by_key(|(_, group)| std::cmp::Reverse(group.len()));
+    let by_handler: Vec<Value> = handlers
         .into_iter()
         .map(|(handler, group)| {
             json!({
