@@ -893,3 +893,70 @@ async fn team_leaders_add_findings_to_their_teams_files_only() {
         assert_eq!(reply.status, StatusCode::FORBIDDEN);
     }
 }
+
+#[actix_rt::test]
+async fn overdue_notices_come_first_and_deadlines_are_reminded_when_read() {
+    use diesel::prelude::*;
+    use pingcha::storage::schema::rectification_notices;
+    let app = spawn_app().await;
+    let round = round_with_findings(&app);
+    let mut admin = app.login_as("admin").await;
+    let notices = draft(&mut admin, round).await;
+    for (_, notice) in &notices {
+        let reply = admin
+            .post_form(&format!("/notices/{notice}/issue"), &[("days", "30")])
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    }
+    // The XX notice ran out yesterday; the XQ notice is due in five days. Nothing else is
+    // stored: overdue is derived from the deadline when the pages are read.
+    let today = storage::today();
+    let set_deadline = |unit: &str, deadline: chrono::NaiveDate| {
+        let notice = notice_of(&notices, unit);
+        diesel::update(rectification_notices::table.filter(rectification_notices::id.eq(notice)))
+            .set(rectification_notices::deadline.eq(deadline))
+            .execute(&mut app.conn())
+            .unwrap();
+    };
+    set_deadline("西夏", today - chrono::Days::new(1));
+    set_deadline("兴庆", today + chrono::Days::new(5));
+
+    let overview = admin.get("/notices").await;
+    let first_row = overview
+        .body
+        .split("<tbody>")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(first_row.contains("西夏区"), "overdue first: {first_row}");
+    assert!(first_row.contains("已逾期 1 天"));
+    let messages = admin.get("/notifications").await;
+    assert!(messages.body.contains("已逾期 1 天"));
+    assert!(
+        !messages.body.contains("距整改期限还有 5 天"),
+        "the bureau hears of overdue only"
+    );
+
+    let mut manager = app.login_as("manager").await;
+    let messages = manager.get("/notifications").await;
+    assert!(
+        messages.body.contains("距整改期限还有 5 天"),
+        "{}",
+        messages.body
+    );
+    assert!(
+        !messages.body.contains("西夏区"),
+        "another unit's deadline stays hidden"
+    );
+    // Reading the events leaves the reminder in the count until the work is handed in.
+    let reply = manager.post_form("/notifications/read", &[]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let home = manager.get("/").await;
+    assert!(
+        home.body.contains("aria-label=\"1 条待阅消息或提醒\""),
+        "{}",
+        home.body
+    );
+}
