@@ -7,13 +7,14 @@ use crate::documents::{
     RubricSection, ScoreSheetView, VetoRow, chinese_date,
 };
 use crate::domain::UnitScope;
+use crate::domain::findings::{self, FindingSource};
 use crate::domain::ids::{CaseFileId, PersonId, UnitId};
 use crate::domain::people::UnitKind;
 use crate::domain::registry::CaseRecord;
 use crate::domain::rubric::{GradeLevel, Method, Points};
-use crate::domain::scoring::{Mark, item_deduction};
+use crate::domain::scoring::{Mark, ScoreResult, item_deduction};
 use crate::storage::results::{FileResult, RoundResults, ScoredSheet};
-use crate::storage::{DbConn, cases, units};
+use crate::storage::{DbConn, cases, rectification, units};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
@@ -307,15 +308,47 @@ pub fn feedback(
             total: result.total.map_or(0.0, points),
             grade: result.grade.name.clone(),
         });
-        // Rubrics of different case types reuse codes (A2 …): an item is its code and text.
-        for (code, title, reason, deducted) in file_deductions(results, file) {
-            let item = format!("{code} {title}");
+        // The same derivation as the round's stored findings. Rubrics of different case
+        // types reuse codes (A2 …), so an item is its code and text.
+        let reviews: Vec<&ScoreResult> = file.sheets.iter().map(|sheet| &sheet.result).collect();
+        for derived in findings::derive_from_reviews(&reviews) {
+            let item = format!("{} {}", derived.item_code, derived.item_text);
             *counts.entry(item.clone()).or_default() += 1;
-            groups
-                .entry(item)
-                .or_default()
-                .push((record.case_no.clone(), reason, deducted));
+            let reason = match derived.source {
+                FindingSource::Veto => format!("一票否决：{}", derived.reason),
+                _ => derived.reason,
+            };
+            groups.entry(item).or_default().push((
+                record.case_no.clone(),
+                reason,
+                points(derived.points_deducted),
+            ));
         }
+    }
+    // Findings the team leaders and the administrator added by hand.
+    let manual = rectification::list_findings(
+        conn,
+        UnitScope::Unit(unit),
+        rectification::FindingFilter {
+            round: Some(results.round.id),
+            unit: Some(unit),
+            ..Default::default()
+        },
+    )?;
+    for stored in manual.into_iter().filter(|stored| {
+        matches!(
+            stored.finding.source,
+            FindingSource::AddedByTeamLeader | FindingSource::AddedByAdmin
+        )
+    }) {
+        let finding = stored.finding;
+        let item = format!("{} {}", finding.item_code, finding.item_text);
+        *counts.entry(item.clone()).or_default() += 1;
+        groups.entry(item).or_default().push((
+            stored.case_no,
+            finding.reason,
+            points(finding.points_deducted),
+        ));
     }
     unit_cases.sort_by(|left, right| left.case_number.cmp(&right.case_number));
     let averages: Vec<(UnitId, f64)> = by_unit
@@ -374,51 +407,4 @@ pub fn feedback(
                 .to_string(),
         issued_on,
     })
-}
-
-/// A file's deductions and vetoes as (item code, item text, reason, points): one per item, the
-/// reviewers' reasons joined when both found the same fault, the larger deduction kept.
-fn file_deductions(
-    results: &RoundResults,
-    file: &FileResult,
-) -> Vec<(String, String, String, f64)> {
-    let Some(rubric) = results.rubric(file.case_type) else {
-        return Vec::new();
-    };
-    let mut found: BTreeMap<String, (String, Vec<String>, Points)> = BTreeMap::new();
-    for sheet in &file.sheets {
-        if let Method::Deduction(scheme) = rubric.method() {
-            for answer in &sheet.stored.sheet.answers.items {
-                let Some(item) = scheme.item(&answer.code) else {
-                    continue;
-                };
-                let deducted = item_deduction(item, answer.mark);
-                if deducted == Points::ZERO {
-                    continue;
-                }
-                let entry = found
-                    .entry(item.code.clone())
-                    .or_insert_with(|| (item.text.clone(), Vec::new(), Points::ZERO));
-                if !entry.1.contains(&answer.reason) {
-                    entry.1.push(answer.reason.clone());
-                }
-                entry.2 = entry.2.max(deducted);
-            }
-        }
-        for veto in &sheet.result.vetoes {
-            let entry = found
-                .entry(veto.code.clone())
-                .or_insert_with(|| (veto.text.clone(), Vec::new(), Points::ZERO));
-            let reason = format!("一票否决：{}", veto.reason);
-            if !entry.1.contains(&reason) {
-                entry.1.push(reason);
-            }
-        }
-    }
-    found
-        .into_iter()
-        .map(|(code, (title, reasons, deducted))| {
-            (code, title, reasons.join("；"), points(deducted))
-        })
-        .collect()
 }

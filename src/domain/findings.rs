@@ -4,6 +4,7 @@
 
 use crate::domain::ids::{CaseFileId, FindingId, RoundId, UnitId};
 use crate::domain::rubric::{GradeLevel, Points};
+use crate::domain::scoring::{ExplanationLine, ScoreResult};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -338,6 +339,113 @@ pub fn notice_selection<'a>(
             (!reasons.is_empty()).then_some(Selected { finding, reasons })
         })
         .collect()
+}
+
+/// A finding read off the submitted sheets of one file, before it is stored. Two reviewers
+/// who deduct on the same item give one finding: the larger deduction, every distinct reason
+/// and page, so the unit fixes one problem once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivedFinding {
+    /// `item:C2` or `veto:V1`: with the file, what makes generating again idempotent.
+    pub origin: String,
+    pub item_code: String,
+    pub item_text: String,
+    pub points_deducted: Points,
+    pub reason: String,
+    pub page_ref: Option<String>,
+    pub source: FindingSource,
+}
+
+/// Every deduction and veto, with its reason, from the scored sheets of one file; in rubric
+/// order of first appearance, deductions before vetoes.
+pub fn derive_from_reviews(results: &[&ScoreResult]) -> Vec<DerivedFinding> {
+    struct Gathered {
+        finding: DerivedFinding,
+        reasons: Vec<String>,
+        pages: BTreeSet<u32>,
+    }
+    let mut gathered: Vec<Gathered> = Vec::new();
+    for result in results {
+        for line in &result.explanation.lines {
+            let (origin, code, text, points, reason, page, source) = match line {
+                ExplanationLine::Deduction {
+                    item,
+                    text,
+                    points,
+                    reason,
+                    page,
+                    ..
+                } => (
+                    format!("item:{item}"),
+                    item,
+                    text,
+                    *points,
+                    reason,
+                    *page,
+                    FindingSource::Deduction,
+                ),
+                ExplanationLine::Veto {
+                    code,
+                    text,
+                    reason,
+                    page,
+                } => (
+                    format!("veto:{code}"),
+                    code,
+                    text,
+                    Points::ZERO,
+                    reason,
+                    *page,
+                    FindingSource::Veto,
+                ),
+                _ => continue,
+            };
+            let position = match gathered
+                .iter()
+                .position(|entry| entry.finding.origin == origin)
+            {
+                Some(position) => position,
+                None => {
+                    gathered.push(Gathered {
+                        finding: DerivedFinding {
+                            origin,
+                            item_code: code.clone(),
+                            item_text: text.clone(),
+                            points_deducted: Points::ZERO,
+                            reason: String::new(),
+                            page_ref: None,
+                            source,
+                        },
+                        reasons: Vec::new(),
+                        pages: BTreeSet::new(),
+                    });
+                    gathered.len() - 1
+                }
+            };
+            let Some(entry) = gathered.get_mut(position) else {
+                continue;
+            };
+            entry.finding.points_deducted = entry.finding.points_deducted.max(points);
+            let reason = reason.trim();
+            if !reason.is_empty() && !entry.reasons.iter().any(|known| known == reason) {
+                entry.reasons.push(reason.to_string());
+            }
+            entry.pages.extend(page);
+        }
+    }
+    let mut derived: Vec<DerivedFinding> = gathered
+        .into_iter()
+        .map(|entry| {
+            let pages: Vec<String> = entry.pages.iter().map(ToString::to_string).collect();
+            DerivedFinding {
+                reason: entry.reasons.join("；"),
+                page_ref: (!pages.is_empty()).then(|| pages.join("、")),
+                ..entry.finding
+            }
+        })
+        .collect();
+    derived.sort_by_key(|finding| finding.source == FindingSource::Veto);
+    derived
 }
 
 #[cfg(test)]

@@ -519,6 +519,49 @@ pub fn is_overdue(state: RectificationState, deadline: NaiveDate, today: NaiveDa
     state.deadline_runs() && today > deadline
 }
 
+/// How many days before the deadline the unit is reminded.
+pub const REMINDER_DAYS: i64 = 7;
+
+/// A reminder about a deadline, computed when it is read (no clock job stores it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "days")]
+pub enum DeadlineAlert {
+    /// 即将到期: the deadline is at most [`REMINDER_DAYS`] away (0 = today).
+    Approaching(i64),
+    /// 已逾期 by this many days.
+    Overdue(i64),
+}
+
+impl DeadlineAlert {
+    pub fn describe(self) -> String {
+        match self {
+            DeadlineAlert::Approaching(0) => "整改期限为今天".to_string(),
+            DeadlineAlert::Approaching(days) => format!("距整改期限还有 {days} 天"),
+            DeadlineAlert::Overdue(days) => format!("已逾期 {days} 天"),
+        }
+    }
+}
+
+/// The reminder for an item in `state` due on `deadline`, if any: none once the work has
+/// left the unit's hands, and none while the deadline is comfortably far.
+pub fn deadline_alert(
+    state: RectificationState,
+    deadline: NaiveDate,
+    today: NaiveDate,
+) -> Option<DeadlineAlert> {
+    if !state.deadline_runs() {
+        return None;
+    }
+    let left = days_left(deadline, today);
+    if is_overdue(state, deadline, today) {
+        Some(DeadlineAlert::Overdue(-left))
+    } else if left <= REMINDER_DAYS {
+        Some(DeadlineAlert::Approaching(left))
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -819,6 +862,46 @@ mod tests {
         assert_eq!(deadline(date(2100, 2, 28), 1), Some(date(2100, 3, 1)));
         assert_eq!(deadline(date(2025, 10, 15), 0), Some(date(2025, 10, 15)));
         assert_eq!(deadline(NaiveDate::MAX, 1), None);
+    }
+
+    #[test]
+    fn reminders_start_a_week_ahead_and_overdue_crosses_month_ends() {
+        // Issued 2024-01-31 with 30 days: due 2024-03-01 in a leap year.
+        let due = deadline(date(2024, 1, 31), 30).unwrap();
+        assert_eq!(deadline_alert(InProgress, due, date(2024, 2, 22)), None);
+        assert_eq!(
+            deadline_alert(InProgress, due, date(2024, 2, 23)),
+            Some(DeadlineAlert::Approaching(7))
+        );
+        assert_eq!(
+            deadline_alert(Issued, due, date(2024, 2, 29)),
+            Some(DeadlineAlert::Approaching(1))
+        );
+        assert_eq!(
+            deadline_alert(Issued, due, due),
+            Some(DeadlineAlert::Approaching(0))
+        );
+        assert_eq!(
+            deadline_alert(Returned, due, date(2024, 3, 2)),
+            Some(DeadlineAlert::Overdue(1))
+        );
+        assert_eq!(deadline_alert(Submitted, due, date(2024, 3, 2)), None);
+        assert_eq!(deadline_alert(Draft, due, date(2024, 3, 2)), None);
+        // The same issue date in a common year is due a day later.
+        let due = deadline(date(2023, 1, 31), 30).unwrap();
+        assert_eq!(due, date(2023, 3, 2));
+        assert_eq!(
+            deadline_alert(InProgress, due, date(2023, 3, 3)),
+            Some(DeadlineAlert::Overdue(1))
+        );
+        // Across a year end: due 2025-01-14, overdue on 2025-01-15.
+        let due = deadline(date(2024, 12, 15), 30).unwrap();
+        assert_eq!(due, date(2025, 1, 14));
+        assert_eq!(
+            deadline_alert(InProgress, due, date(2025, 1, 15)),
+            Some(DeadlineAlert::Overdue(1))
+        );
+        assert_eq!(deadline_alert(InProgress, due, date(2024, 12, 31)), None);
     }
 
     #[test]

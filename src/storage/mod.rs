@@ -6,8 +6,10 @@ pub mod assignments;
 pub mod audit;
 pub mod cases;
 pub mod migrate;
+pub mod notifications;
 pub mod pending;
 pub mod people;
+pub mod rectification;
 pub mod results;
 pub mod rounds;
 pub mod rubrics;
@@ -266,6 +268,12 @@ where
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};
     Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// Today's date where the server runs (the bureau's local calendar), for issue dates and
+/// deadlines.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
 }
 
 /// Maps a unique-constraint violation to `Duplicate`, naming what was duplicated.

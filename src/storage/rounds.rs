@@ -260,6 +260,10 @@ pub fn advance(
             ))
             .execute(conn)
             .map_err(Error::from)?;
+        // Entering 反馈整改 turns the submitted sheets into findings (idempotent).
+        if requested == RoundStatus::Feedback {
+            crate::storage::rectification::generate_findings(conn, actor, id, now)?;
+        }
         audit::record(
             conn,
             actor,

@@ -129,6 +129,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     assignment_versions,
     score_sheets,
     reconciliations,
+    bureau_settings,
+    doc_number_sequences,
+    findings,
+    rectification_notices,
+    notice_findings,
+    rectification_transitions,
+    evidence_files,
+    notifications,
 );
 
 diesel::table! {
@@ -306,3 +314,127 @@ diesel::table! {
         decided_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    bureau_settings (id) {
+        id -> Text,
+        bureau_name -> Text,
+        doc_prefix -> Text,
+        contact -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    doc_number_sequences (prefix, year) {
+        prefix -> Text,
+        year -> Integer,
+        last_serial -> Integer,
+    }
+}
+
+diesel::table! {
+    findings (id) {
+        id -> Text,
+        round_id -> Text,
+        case_file_id -> Text,
+        unit_id -> Text,
+        item_code -> Text,
+        item_text -> Text,
+        handler_name -> Text,
+        law_firm_name -> Nullable<Text>,
+        points_tenths -> Integer,
+        reason -> Text,
+        page_ref -> Nullable<Text>,
+        source -> Text,
+        severity -> Text,
+        origin_key -> Nullable<Text>,
+        state -> Text,
+        measures -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rectification_notices (id) {
+        id -> Text,
+        round_id -> Text,
+        unit_id -> Text,
+        state -> Text,
+        doc_number -> Nullable<Text>,
+        doc_prefix -> Nullable<Text>,
+        doc_year -> Nullable<Integer>,
+        doc_serial -> Nullable<Integer>,
+        issued_on -> Nullable<Date>,
+        deadline -> Nullable<Date>,
+        days -> Integer,
+        report -> Text,
+        follow_up_round_id -> Nullable<Text>,
+        follow_up_note -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notice_findings (notice_id, finding_id) {
+        notice_id -> Text,
+        finding_id -> Text,
+        reasons -> Text,
+    }
+}
+
+diesel::table! {
+    rectification_transitions (id) {
+        id -> Text,
+        notice_id -> Text,
+        finding_id -> Nullable<Text>,
+        subject -> Text,
+        action -> Text,
+        from_state -> Text,
+        to_state -> Text,
+        actor_user_id -> Text,
+        actor_role -> Text,
+        comment -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evidence_files (id) {
+        id -> Text,
+        finding_id -> Text,
+        notice_id -> Text,
+        unit_id -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        notice_id -> Text,
+        message -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(findings -> case_files (case_file_id));
+diesel::joinable!(findings -> units (unit_id));
+diesel::joinable!(rectification_notices -> units (unit_id));
+diesel::joinable!(notice_findings -> rectification_notices (notice_id));
+diesel::joinable!(notice_findings -> findings (finding_id));
+diesel::joinable!(evidence_files -> findings (finding_id));

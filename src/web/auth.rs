@@ -50,6 +50,10 @@ impl Access {
 #[derive(Debug, Clone)]
 pub struct Viewer(pub Option<Session>);
 
+/// The number on the navigation's 消息 link, computed for signed-in page requests.
+#[derive(Debug, Clone, Copy)]
+pub struct NotificationCount(pub i64);
+
 /// The signed-in account of the request; handlers on non-public routes take this.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
@@ -260,8 +264,31 @@ async fn authorize(request: &mut ServiceRequest, access: Access) -> Result<(), H
             tracing::warn!(path = %request.path(), "csrf token missing or wrong");
             return Err(reject(WebError::Csrf));
         }
+    } else if !api && let Some(session) = &session {
+        let count = notification_count(request, session.account.clone()).await;
+        request.extensions_mut().insert(NotificationCount(count));
     }
     Ok(())
+}
+
+/// The badge of a page's navigation. A failure only loses the badge, never the page.
+async fn notification_count(request: &ServiceRequest, account: Account) -> i64 {
+    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
+        return 0;
+    };
+    state
+        .db(move |conn| {
+            Ok(crate::storage::notifications::badge_count(
+                conn,
+                &account,
+                crate::storage::today(),
+            )?)
+        })
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, "notification count unavailable");
+            0
+        })
 }
 
 fn is_safe(method: &Method) -> bool {

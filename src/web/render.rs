@@ -50,10 +50,13 @@ pub struct NavLink {
     pub href: String,
     pub label: &'static str,
     pub active: bool,
+    /// A count shown next to the label (unread notifications); 0 shows nothing.
+    pub badge: i64,
 }
 
-/// The navigation a role sees; later capabilities add their entries here.
-pub fn navigation(account: &Account, current_path: &str) -> Vec<NavLink> {
+/// The navigation a role sees; later capabilities add their entries here. `notifications`
+/// is the number shown on the 消息 link.
+pub fn navigation(account: &Account, current_path: &str, notifications: i64) -> Vec<NavLink> {
     let mut links: Vec<(String, &'static str)> = vec![("/".into(), "首页")];
     match account.role {
         Role::BureauAdmin => {
@@ -62,23 +65,32 @@ pub fn navigation(account: &Account, current_path: &str) -> Vec<NavLink> {
             links.push(("/people".into(), "评查员库"));
             links.push(("/admin/users".into(), "账户管理"));
             links.push(("/admin/audit".into(), "审计日志"));
+            links.push(("/notices".into(), "整改"));
         }
         Role::Leader => {
             links.push(("/rounds".into(), "评查轮次"));
             links.push(("/units".into(), "单位"));
             links.push(("/people".into(), "评查员库"));
+            links.push(("/notices".into(), "整改"));
         }
         Role::CenterManager => {
             if let Some(unit) = account.unit_id {
                 links.push((format!("/units/{unit}"), "本单位"));
             }
+            links.push(("/notices".into(), "整改通知"));
         }
         Role::Reviewer => links.push(("/my/work".into(), "我的评查工作")),
     }
     links.push(("/rubrics".into(), "评分标准"));
+    links.push(("/notifications".into(), "消息"));
     links
         .into_iter()
         .map(|(href, label)| NavLink {
+            badge: if href == "/notifications" {
+                notifications
+            } else {
+                0
+            },
             active: if href == "/" {
                 current_path == "/"
             } else {
@@ -96,6 +108,7 @@ pub fn page_context(
     account: Option<&Account>,
     csrf: Option<&str>,
     path: &str,
+    notifications: i64,
 ) -> Value {
     json!({
         "title": title,
@@ -105,7 +118,7 @@ pub fn page_context(
             "role": account.role.code(),
             "role_label": account.role.label(),
         })),
-        "nav": account.map(|account| navigation(account, path)).unwrap_or_default(),
+        "nav": account.map(|account| navigation(account, path, notifications)).unwrap_or_default(),
         "csrf": csrf,
         "flash": Value::Null,
     })
@@ -115,7 +128,7 @@ pub fn page_context(
 pub fn error_page(status: u16, message: &str, request_id: Option<&str>) -> String {
     let title = messages::status_title(status);
     let data = json!({
-        "page": page_context(title, None, None, ""),
+        "page": page_context(title, None, None, "", 0),
         "status": status,
         "message": message,
         "request_id": request_id,

@@ -5,8 +5,8 @@
 use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
-    account, admin_users, assets, audit, documents, health, home, imports, login, people, rounds,
-    rubrics, sampling, sheet_review, sheets, teams, units,
+    account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
+    people, rectification, rounds, rubrics, sampling, sheet_review, sheets, teams, units,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -36,6 +36,12 @@ const REVIEWER: Access = Access::Roles(&[Role::Reviewer]);
 const ADMIN_LEADER: Access = Access::Roles(&[Role::BureauAdmin, Role::Leader]);
 /// Unit pages: center managers see only their own unit (enforced by `UnitScope`).
 const UNIT_READERS: Access = Access::Roles(&[Role::BureauAdmin, Role::Leader, Role::CenterManager]);
+/// Administrators, and reviewers where they lead a team of the round (checked per file).
+const ADMIN_OR_REVIEWER: Access = Access::Roles(&[Role::BureauAdmin, Role::Reviewer]);
+const MANAGER: Access = Access::Roles(&[Role::CenterManager]);
+/// Who moves notices and findings: the bureau and the unit; the state machine decides which
+/// role may take which action.
+const RECTIFIERS: Access = Access::Roles(&[Role::BureauAdmin, Role::CenterManager]);
 
 pub fn table() -> Vec<RouteSpec> {
     vec![
@@ -242,6 +248,194 @@ pub fn table() -> Vec<RouteSpec> {
         route!(GET, "/api/users", admin_users::api_list, ADMIN),
         route!(POST, "/api/users", admin_users::api_create, ADMIN),
         route!(GET, "/admin/audit", audit::list, ADMIN),
+        // Findings and rectification (整改): the bureau drafts, issues and verifies; the unit's
+        // manager answers (own unit only, checked per notice, finding and file).
+        route!(GET, "/notices", rectification::overview, UNIT_READERS),
+        route!(
+            GET,
+            "/api/notices",
+            rectification::api_overview,
+            UNIT_READERS
+        ),
+        route!(
+            GET,
+            "/rounds/{id}/rectification",
+            rectification::round_findings,
+            ADMIN_LEADER
+        ),
+        route!(
+            GET,
+            "/api/rounds/{id}/findings",
+            rectification::api_round_findings,
+            ADMIN_LEADER
+        ),
+        route!(
+            POST,
+            "/rounds/{id}/findings/generate",
+            rectification::generate_findings,
+            ADMIN
+        ),
+        route!(
+            POST,
+            "/api/rounds/{id}/findings/generate",
+            rectification::api_generate_findings,
+            ADMIN
+        ),
+        route!(
+            GET,
+            "/rounds/{id}/findings/new",
+            rectification::new_finding,
+            ADMIN_OR_REVIEWER
+        ),
+        route!(
+            POST,
+            "/rounds/{id}/findings",
+            rectification::add_finding,
+            ADMIN_OR_REVIEWER
+        ),
+        route!(
+            POST,
+            "/rounds/{id}/notices/draft",
+            rectification::draft_notices,
+            ADMIN
+        ),
+        route!(
+            POST,
+            "/api/rounds/{id}/notices/draft",
+            rectification::api_draft_notices,
+            ADMIN
+        ),
+        route!(
+            GET,
+            "/notices/{notice}",
+            rectification::show_notice,
+            UNIT_READERS
+        ),
+        route!(
+            GET,
+            "/api/notices/{notice}",
+            rectification::api_show_notice,
+            UNIT_READERS
+        ),
+        route!(
+            GET,
+            "/notices/{notice}/pdf",
+            rectification::notice_pdf,
+            UNIT_READERS
+        ),
+        route!(
+            POST,
+            "/notices/{notice}/select",
+            rectification::select,
+            ADMIN
+        ),
+        route!(POST, "/notices/{notice}/issue", rectification::issue, ADMIN),
+        route!(
+            POST,
+            "/notices/{notice}/report",
+            rectification::submit_report,
+            MANAGER
+        ),
+        route!(
+            POST,
+            "/notices/{notice}/send-back",
+            rectification::send_back_notice,
+            ADMIN
+        ),
+        route!(
+            POST,
+            "/notices/{notice}/close",
+            rectification::close_notice,
+            ADMIN
+        ),
+        route!(
+            POST,
+            "/notices/{notice}/follow-up",
+            rectification::follow_up,
+            ADMIN
+        ),
+        route!(
+            POST,
+            "/api/notices/{notice}/transition",
+            rectification::api_notice_transition,
+            RECTIFIERS
+        ),
+        route!(
+            GET,
+            "/findings/{finding}",
+            rectification::show_finding,
+            UNIT_READERS
+        ),
+        route!(
+            GET,
+            "/api/findings/{finding}",
+            rectification::api_show_finding,
+            UNIT_READERS
+        ),
+        route!(
+            POST,
+            "/findings/{finding}/measures",
+            rectification::save_measures,
+            MANAGER
+        ),
+        route!(
+            POST,
+            "/findings/{finding}/evidence",
+            rectification::upload_evidence,
+            MANAGER
+        ),
+        route!(
+            POST,
+            "/api/findings/{finding}/evidence",
+            rectification::api_upload_evidence,
+            MANAGER
+        ),
+        route!(
+            POST,
+            "/findings/{finding}/submit",
+            rectification::submit_finding,
+            MANAGER
+        ),
+        route!(
+            POST,
+            "/findings/{finding}/verify",
+            rectification::verify_finding,
+            ADMIN
+        ),
+        route!(
+            POST,
+            "/findings/{finding}/send-back",
+            rectification::send_back_finding,
+            ADMIN
+        ),
+        route!(
+            POST,
+            "/api/findings/{finding}/transition",
+            rectification::api_finding_transition,
+            RECTIFIERS
+        ),
+        route!(
+            GET,
+            "/evidence/{evidence}",
+            rectification::download_evidence,
+            UNIT_READERS
+        ),
+        route!(GET, "/admin/bureau", rectification::settings_form, ADMIN),
+        route!(POST, "/admin/bureau", rectification::save_settings, ADMIN),
+        // In-app notifications of the signed-in account.
+        route!(GET, "/notifications", notifications::list, Access::AnyUser),
+        route!(
+            POST,
+            "/notifications/read",
+            notifications::mark_read,
+            Access::AnyUser
+        ),
+        route!(
+            GET,
+            "/api/notifications",
+            notifications::api_list,
+            Access::AnyUser
+        ),
     ]
 }
 

@@ -25,6 +25,9 @@ struct Fixtures {
     import: String,
     file: String,
     reviewer: String,
+    notice: String,
+    finding: String,
+    evidence: String,
 }
 
 fn fixtures(app: &TestApp) -> Fixtures {
@@ -134,12 +137,99 @@ fn fixtures(app: &TestApp) -> Fixtures {
         storage::now(),
     )
     .unwrap();
+    let (notice, finding, evidence) = rectification_fixture(&mut conn, round.id);
     Fixtures {
         round: round.id.to_string(),
         import: import.to_string(),
         file,
         reviewer: reviewer_id,
+        notice,
+        finding,
+        evidence,
     }
+}
+
+/// An issued notice to the demo manager's unit (XQ) with one finding on it and one evidence
+/// file: (notice, finding, evidence).
+fn rectification_fixture(
+    conn: &mut pingcha::storage::DbConn,
+    round: pingcha::domain::ids::RoundId,
+) -> (String, String, String) {
+    use diesel::prelude::*;
+    use pingcha::storage::schema::{case_files, sample_picks, units};
+    use pingcha::storage::{self, audit::Actor, rectification};
+    let actor = Actor::cli();
+    let file: String = sample_picks::table
+        .inner_join(case_files::table)
+        .inner_join(units::table.on(units::id.eq(case_files::unit_id)))
+        .filter(sample_picks::round_id.eq(round.to_string()))
+        .filter(units::code.eq("XQ"))
+        .select(case_files::id)
+        .first(conn)
+        .unwrap();
+    let finding = rectification::add_finding(
+        conn,
+        &actor,
+        &rectification::ManualFinding {
+            round,
+            case_file: file.parse().unwrap(),
+            item_code: "C2".into(),
+            item_text: "会见笔录要素齐全".into(),
+            reason: "会见笔录缺少会见地点".into(),
+            points: pingcha::domain::rubric::Points::whole(2),
+            page_ref: Some("7".into()),
+            severity: pingcha::domain::findings::Severity::Minor,
+            source: pingcha::domain::findings::FindingSource::AddedByAdmin,
+        },
+        storage::now(),
+    )
+    .unwrap();
+    let round_record = storage::rounds::find(conn, round).unwrap();
+    rectification::draft_notices(conn, &actor, &round_record, storage::now()).unwrap();
+    let xq: pingcha::domain::ids::UnitId = units::table
+        .filter(units::code.eq("XQ"))
+        .select(units::id)
+        .first::<String>(conn)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let notice = rectification::notices(conn, pingcha::domain::UnitScope::All, Some(round))
+        .unwrap()
+        .into_iter()
+        .find(|notice| notice.unit_id == xq)
+        .unwrap()
+        .id;
+    rectification::set_selected(conn, &actor, notice, finding, true, storage::now()).unwrap();
+    let admin = storage::users::find_by_login(conn, "admin")
+        .unwrap()
+        .unwrap()
+        .0;
+    let admin = rectification::Caller {
+        actor: actor.clone(),
+        account: admin,
+        scope: pingcha::domain::UnitScope::All,
+    };
+    rectification::issue(conn, &admin, notice, 30, storage::today(), storage::now()).unwrap();
+    let manager = storage::users::find_by_login(conn, "manager")
+        .unwrap()
+        .unwrap()
+        .0;
+    let manager = rectification::Caller {
+        actor: actor.clone(),
+        scope: pingcha::domain::UnitScope::Unit(manager.unit_id.unwrap()),
+        account: manager,
+    };
+    let evidence = rectification::add_evidence(
+        conn,
+        &manager,
+        finding,
+        "scan.pdf",
+        pingcha::domain::evidence::EvidenceKind::Pdf,
+        b"%PDF-1.4\n%%EOF\n",
+        storage::now(),
+    )
+    .unwrap();
+    (notice.to_string(), finding.to_string(), evidence)
 }
 
 /// A concrete path for a route pattern: ids the caller may see, so that a refusal can only
@@ -158,6 +248,9 @@ fn concrete_path(app: &TestApp, fixtures: &Fixtures, pattern: &str) -> String {
         .replace("/rounds/{id}", &format!("/rounds/{}", fixtures.round))
         .replace("/imports/{id}", &format!("/imports/{}", fixtures.import))
         .replace("{version}", "1")
+        .replace("{notice}", &fixtures.notice)
+        .replace("{finding}", &fixtures.finding)
+        .replace("{evidence}", &fixtures.evidence)
         .replace("{file}", &fixtures.file)
         .replace("{reviewer}", &fixtures.reviewer)
         .replace("{name}", "app.css")

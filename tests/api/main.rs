@@ -11,6 +11,8 @@
 //! - `rounds`: rounds, registry import (XLSX, GBK CSV), preview, plan, freeze, verify, export.
 //! - `sheets`: the score form: drafts, stale versions, running total, submit and lock.
 //! - `teams`: cross-check teams generated, explained, changed, published, exported.
+//! - `rectification`: findings, notices and their numbers (also issued in parallel), the
+//!   state machine by role, own-unit 403s, checked evidence uploads, the whole flow by page.
 //! - `migrations`: both migration folders apply on empty databases and every down reverses
 //!   its up.
 //! - `rubric_pages`: rubric pages for every role, validated uploads, snapshots.
@@ -29,6 +31,7 @@ mod document_samples;
 mod documents;
 mod helpers;
 mod migrations;
+mod rectification;
 mod round_documents;
 mod rounds;
 mod rubric_pages;

@@ -110,7 +110,7 @@ pub fn submit_all(app: &TestApp, round: &str) {
 }
 
 /// Teams generated and published for a round in 分组.
-fn publish(
+pub fn publish(
     app: &TestApp,
     round: &str,
 ) -> (

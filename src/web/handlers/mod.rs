@@ -10,7 +10,9 @@ pub mod health;
 pub mod home;
 pub mod imports;
 pub mod login;
+pub mod notifications;
 pub mod people;
+pub mod rectification;
 pub mod rounds;
 pub mod rubrics;
 pub mod sampling;
@@ -19,11 +21,11 @@ pub mod sheets;
 pub mod teams;
 pub mod units;
 
-use crate::web::auth::{CurrentUser, MaybeUser, is_api};
+use crate::web::auth::{CurrentUser, MaybeUser, NotificationCount, is_api};
 use crate::web::error::{WebError, WebResult};
 use crate::web::render;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use serde_json::Value;
 
 /// Renders `template` inside the layout, adding the common `page` object to `data`.
@@ -39,6 +41,10 @@ pub fn page(
         user.map(|user| &user.account),
         user.map(|user| user.csrf_token.as_str()),
         request.path(),
+        request
+            .extensions()
+            .get::<NotificationCount>()
+            .map_or(0, |count| count.0),
     );
     if let Value::Object(map) = &mut data {
         map.insert("page".into(), context);

@@ -1,0 +1,183 @@
+//! In-app notifications: events stored for each user they concern (a notice issued to their
+//! unit, an item sent back, a report submitted). Approaching and passed deadlines are not
+//! stored: they are computed from the notices whenever the list is read.
+
+use crate::domain::UnitScope;
+use crate::domain::ids::{NoticeId, UnitId, UserId};
+use crate::domain::people::{Account, Role};
+use crate::domain::rectification::{DeadlineAlert, deadline_alert};
+use crate::storage::rectification::{self, Notice};
+use crate::storage::schema::{notifications, users};
+use crate::storage::{DbConn, Result, new_id, parse_id};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+/// What happened; the stored code of a notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    NoticeIssued,
+    SentBack,
+    ReportSubmitted,
+}
+
+impl Kind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::NoticeIssued => "notice_issued",
+            Kind::SentBack => "sent_back",
+            Kind::ReportSubmitted => "report_submitted",
+        }
+    }
+}
+
+/// Who is told: the center managers of a unit, or every administrator.
+#[derive(Debug, Clone, Copy)]
+pub enum Audience {
+    Unit(UnitId),
+    Admins,
+}
+
+/// Stores one notification per active account of the audience.
+pub fn notify(
+    conn: &mut DbConn,
+    audience: Audience,
+    kind: Kind,
+    notice: NoticeId,
+    message: &str,
+    now: NaiveDateTime,
+) -> Result<()> {
+    let recipients: Vec<String> = match audience {
+        Audience::Unit(unit) => users::table
+            .filter(users::role.eq(Role::CenterManager.code()))
+            .filter(users::unit_id.eq(unit.to_string()))
+            .filter(users::active.eq(true))
+            .select(users::id)
+            .load(conn)?,
+        Audience::Admins => users::table
+            .filter(users::role.eq(Role::BureauAdmin.code()))
+            .filter(users::active.eq(true))
+            .select(users::id)
+            .load(conn)?,
+    };
+    for user in recipients {
+        diesel::insert_into(notifications::table)
+            .values((
+                notifications::id.eq(new_id().to_string()),
+                notifications::user_id.eq(user),
+                notifications::kind.eq(kind.code()),
+                notifications::notice_id.eq(notice.to_string()),
+                notifications::message.eq(message),
+                notifications::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A stored notification as the list shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stored {
+    pub id: String,
+    pub kind: String,
+    pub notice_id: NoticeId,
+    pub message: String,
+    pub created_at: NaiveDateTime,
+    /// `created_at` to the minute, as the list shows it (UTC).
+    pub created_text: String,
+    pub read: bool,
+}
+
+/// The user's notifications, newest first.
+pub fn for_user(conn: &mut DbConn, user: UserId, limit: i64) -> Result<Vec<Stored>> {
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        NaiveDateTime,
+        Option<NaiveDateTime>,
+    );
+    let rows: Vec<Row> = notifications::table
+        .filter(notifications::user_id.eq(user.to_string()))
+        .order(notifications::created_at.desc())
+        .select((
+            notifications::id,
+            notifications::kind,
+            notifications::notice_id,
+            notifications::message,
+            notifications::created_at,
+            notifications::read_at,
+        ))
+        .limit(limit)
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, kind, notice, message, created_at, read_at)| {
+            Ok(Stored {
+                id,
+                kind,
+                notice_id: parse_id(&notice)?,
+                message,
+                created_text: created_at.format("%Y-%m-%d %H:%M").to_string(),
+                created_at,
+                read: read_at.is_some(),
+            })
+        })
+        .collect()
+}
+
+pub fn unread_count(conn: &mut DbConn, user: UserId) -> Result<i64> {
+    Ok(notifications::table
+        .filter(notifications::user_id.eq(user.to_string()))
+        .filter(notifications::read_at.is_null())
+        .count()
+        .get_result(conn)?)
+}
+
+/// Marks every notification of the user read.
+pub fn mark_all_read(conn: &mut DbConn, user: UserId, now: NaiveDateTime) -> Result<usize> {
+    Ok(diesel::update(
+        notifications::table
+            .filter(notifications::user_id.eq(user.to_string()))
+            .filter(notifications::read_at.is_null()),
+    )
+    .set(notifications::read_at.eq(now))
+    .execute(conn)?)
+}
+
+/// Deadline reminders for the account, computed now: a center manager hears of every
+/// approaching or passed deadline of their unit, administrators and leadership of every
+/// overdue notice; reviewers of none. Overdue first, then by deadline.
+pub fn deadline_reminders(
+    conn: &mut DbConn,
+    account: &Account,
+    today: NaiveDate,
+) -> Result<Vec<(Notice, DeadlineAlert)>> {
+    let scope = match account.role {
+        Role::Reviewer => return Ok(Vec::new()),
+        Role::CenterManager => match account.unit_id {
+            Some(unit) => UnitScope::Unit(unit),
+            None => return Ok(Vec::new()),
+        },
+        Role::BureauAdmin | Role::Leader => UnitScope::All,
+    };
+    let mut reminders: Vec<(Notice, DeadlineAlert)> = rectification::notices(conn, scope, None)?
+        .into_iter()
+        .filter_map(|notice| {
+            let alert = deadline_alert(notice.state, notice.deadline?, today)?;
+            let wanted =
+                account.role == Role::CenterManager || matches!(alert, DeadlineAlert::Overdue(_));
+            wanted.then_some((notice, alert))
+        })
+        .collect();
+    reminders.sort_by_key(|(notice, alert)| {
+        (!matches!(alert, DeadlineAlert::Overdue(_)), notice.deadline)
+    });
+    Ok(reminders)
+}
+
+/// The number on the 消息 link: unread events plus current deadline reminders.
+pub fn badge_count(conn: &mut DbConn, account: &Account, today: NaiveDate) -> Result<i64> {
+    let reminders = i64::try_from(deadline_reminders(conn, account, today)?.len()).unwrap_or(0);
+    Ok(unread_count(conn, account.id)? + reminders)
+}

@@ -1,0 +1,61 @@
+//! In-app notifications (消息): stored events and the deadline reminders computed when the
+//! list is read, for the signed-in account only.
+
+use crate::storage::{self, notifications};
+use crate::web::AppState;
+use crate::web::auth::CurrentUser;
+use crate::web::error::{ApiError, WebResult};
+use crate::web::handlers::{page, see_other};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+
+async fn data(state: &AppState, user: &CurrentUser) -> WebResult<Value> {
+    let account = user.account.clone();
+    state
+        .db(move |conn| {
+            let reminders: Vec<Value> =
+                notifications::deadline_reminders(conn, &account, storage::today())?
+                    .into_iter()
+                    .map(|(notice, alert)| {
+                        json!({
+                            "notice_id": notice.id,
+                            "doc_number": notice.doc_number,
+                            "unit_name": notice.unit_name,
+                            "deadline": notice.deadline,
+                            "overdue": matches!(alert, crate::domain::rectification::DeadlineAlert::Overdue(_)),
+                            "alert": alert,
+                            "text": alert.describe(),
+                        })
+                    })
+                    .collect();
+            let events = notifications::for_user(conn, account.id, 200)?;
+            let unread = events.iter().filter(|event| !event.read).count();
+            Ok(json!({ "reminders": reminders, "events": events, "unread": unread }))
+        })
+        .await
+}
+
+pub async fn list(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> WebResult<HttpResponse> {
+    let data = data(&state, &user).await?;
+    page(&request, "notifications/list", "消息", Some(&user), data)
+}
+
+pub async fn api_list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(data(&state, &user).await?))
+}
+
+/// Marks every stored notification read; reminders stay until the deadline is dealt with.
+pub async fn mark_read(state: web::Data<AppState>, user: CurrentUser) -> WebResult<HttpResponse> {
+    let account = user.account.id;
+    state
+        .db(move |conn| Ok(notifications::mark_all_read(conn, account, storage::now())?))
+        .await?;
+    Ok(see_other("/notifications"))
+}
