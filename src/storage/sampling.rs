@@ -318,3 +318,66 @@ pub fn reviewed_in_other_rounds(
         .map(|(unit, case_no)| crate::domain::sampling::CaseKey { unit, case_no })
         .collect())
 }
+
+/// Last round's results per unit, for risk weighting: the newest other round whose period
+/// ended before this one's began and that has final results.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviousResults {
+    pub round_name: String,
+    /// Unit code → (files failed (不合格), files with a final result).
+    pub by_unit: BTreeMap<String, (u32, u32)>,
+}
+
+pub fn previous_results(conn: &mut DbConn, round: RoundId) -> Result<Option<PreviousResults>> {
+    use crate::domain::rubric::GradeLevel;
+    use crate::storage::{results, rounds};
+    let current = rounds::find(conn, round)?;
+    let mut earlier: Vec<_> = rounds::list(conn)?
+        .into_iter()
+        .filter(|other| {
+            other.id != round && other.settings.period_end < current.settings.period_start
+        })
+        .collect();
+    earlier.sort_by_key(|other| std::cmp::Reverse(other.settings.period_end));
+    let codes: BTreeMap<crate::domain::ids::UnitId, String> =
+        crate::storage::units::list(conn, crate::domain::UnitScope::All)?
+            .into_iter()
+            .map(|unit| (unit.id, unit.code))
+            .collect();
+    for other in earlier {
+        let Some(loaded) = results::load(conn, other.id)? else {
+            continue;
+        };
+        let mut by_unit: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+        for (file, result) in loaded.finished() {
+            let Some(code) = codes.get(&file.unit) else {
+                continue;
+            };
+            let entry = by_unit.entry(code.clone()).or_default();
+            entry.0 += u32::from(result.grade.level == GradeLevel::Fail);
+            entry.1 += 1;
+        }
+        if !by_unit.is_empty() {
+            return Ok(Some(PreviousResults {
+                round_name: other.settings.name,
+                by_unit,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+impl PreviousResults {
+    /// Multipliers in percent per unit code (see `domain::sampling::risk_multiplier`).
+    pub fn multipliers(&self, gain_pct: u32, cap_pct: u32) -> BTreeMap<String, u32> {
+        self.by_unit
+            .iter()
+            .map(|(unit, (failed, reviewed))| {
+                (
+                    unit.clone(),
+                    crate::domain::sampling::risk_multiplier(*failed, *reviewed, gain_pct, cap_pct),
+                )
+            })
+            .collect()
+    }
+}

@@ -26,10 +26,15 @@ pub fn pingcha(args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
         drop(child.stdin.take());
     }
     let output = child.wait_with_output().unwrap();
+    let mut stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    if !output.status.success() && stderr.trim().is_empty() {
+        // The exit status says what an empty stderr cannot (a signal, say).
+        stderr.push_str(&format!("\n[{}]", output.status));
+    }
     (
         output.status.success(),
         String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
+        stderr,
     )
 }
 

@@ -36,6 +36,12 @@ pub fn scored_round(app: &TestApp, blind: bool) -> String {
 /// reviewer takes off the first fixed-deduction item with a reason and page, the others find
 /// nothing.
 pub fn submit_all(app: &TestApp, round: &str) {
+    submit_all_failing(app, round, None);
+}
+
+/// Like [`submit_all`], and every reviewer of a file of `failing_unit` (an id) also finds the
+/// rubric's first veto, so those files fail (不合格).
+pub fn submit_all_failing(app: &TestApp, round: &str, failing_unit: Option<&str>) {
     let round_id = round.parse().unwrap();
     let mut conn = app.conn();
     let actor = Actor::cli();
@@ -57,8 +63,10 @@ pub fn submit_all(app: &TestApp, round: &str) {
             .items()
             .find(|item| matches!(item.deduction, DeductionRule::Fixed { .. }))
             .unwrap();
+        let fails = failing_unit
+            .is_some_and(|unit| problem.file(placement.file).unwrap().unit.to_string() == unit);
         for (index, reviewer) in placement.reviewers.iter().enumerate() {
-            let answers = if index == 0 {
+            let mut answers = if index == 0 {
                 SheetAnswers {
                     items: vec![ItemAnswer {
                         code: fixed.code.clone(),
@@ -71,6 +79,13 @@ pub fn submit_all(app: &TestApp, round: &str) {
             } else {
                 SheetAnswers::default()
             };
+            if fails {
+                answers.vetoes.push(pingcha::domain::scoring::VetoAnswer {
+                    code: rubric.vetoes()[0].code.clone(),
+                    reason: "卷内无会见记录".into(),
+                    page: None,
+                });
+            }
             let stored = storage::sheets::find_or_create(
                 &mut conn,
                 round_id,
@@ -500,4 +515,79 @@ async fn pingcha_pdf_prints_a_round_a_unit_or_one_file_and_names_a_bad_unit() {
     );
     assert!(!ok);
     assert!(stderr.contains("单位“NOPE”不存在"), "{stderr}");
+}
+
+#[actix_rt::test]
+async fn risk_weighting_takes_each_units_fail_rate_from_last_round() {
+    let app = spawn_app().await;
+    // Last quarter: every file of XQ failed on a veto, the other units passed.
+    let previous = crate::teams::round_in_teaming(&app);
+    publish(&app, &previous);
+    advance(&app, &previous, RoundStatus::Reviewing);
+    let xq = app.unit_id("XQ");
+    submit_all_failing(&app, &previous, Some(&xq));
+    advance(&app, &previous, RoundStatus::Feedback);
+
+    // This quarter, over the next period.
+    let round = {
+        let mut conn = app.conn();
+        let mut settings = crate::helpers::round_settings(
+            "下一季度",
+            storage::rounds::find(&mut conn, previous.parse().unwrap())
+                .unwrap()
+                .settings
+                .rubrics,
+        );
+        settings.period_start = "2025-10-01".parse().unwrap();
+        settings.period_end = "2025-12-31".parse().unwrap();
+        storage::rounds::create(&mut conn, &Actor::cli(), &settings, storage::now())
+            .unwrap()
+            .id
+            .to_string()
+    };
+    let mut admin = app.login_as("admin").await;
+    let page = admin.get(&format!("/rounds/{round}")).await;
+    assert!(
+        page.body.contains("上一轮（分组测试轮次）"),
+        "{}",
+        page.body
+    );
+    let weighted = [
+        ("strategy", "rate"),
+        ("rate_percent", "20"),
+        ("min", "0"),
+        ("risk_weighting", "on"),
+        ("risk_gain", "100"),
+        ("risk_cap", "200"),
+    ];
+    let reply = admin
+        .post_form(&format!("/rounds/{round}/plan"), &weighted)
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let plan = {
+        let mut conn = app.conn();
+        storage::sampling::plan(&mut conn, round.parse().unwrap()).unwrap()
+    };
+    assert_eq!(
+        plan.risk_multipliers.get("XQ"),
+        Some(&200),
+        "all failed: the cap"
+    );
+    assert_eq!(plan.risk_multipliers.get("JF"), Some(&100), "none failed");
+    let page = admin.get(&format!("/rounds/{round}")).await;
+    assert!(page.body.contains("×2.00"), "the page shows the multiplier");
+
+    // A bad gain is named and changes nothing.
+    let mut bad = weighted;
+    bad[4] = ("risk_gain", "900");
+    let reply = admin
+        .post_form(&format!("/rounds/{round}/plan"), &bad)
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("加权系数"), "{}", reply.body);
+    let unchanged = {
+        let mut conn = app.conn();
+        storage::sampling::plan(&mut conn, round.parse().unwrap()).unwrap()
+    };
+    assert_eq!(unchanged, plan);
 }

@@ -313,15 +313,36 @@ pub async fn round_page(
 ) -> WebResult<HttpResponse> {
     let round = load_round(state, id).await?;
     let registry = registry_summary(state, &round).await?;
-    let (plan, frozen, all_units) = state
+    let (plan, frozen, all_units, previous) = state
         .db(move |conn| {
             Ok((
                 sampling::plan(conn, id)?,
                 sampling::frozen(conn, id)?,
                 units::list(conn, UnitScope::All)?,
+                sampling::previous_results(conn, id)?,
             ))
         })
         .await?;
+    // Last round's fail rates per unit, which risk weighting would use.
+    let previous = previous.map(|previous| {
+        let rows: Vec<Value> = previous
+            .by_unit
+            .iter()
+            .map(|(code, (failed, reviewed))| {
+                let name = all_units
+                    .iter()
+                    .find(|unit| &unit.code == code)
+                    .map_or(code.as_str(), |unit| unit.name.as_str());
+                json!({
+                    "unit": name,
+                    "failed": failed,
+                    "reviewed": reviewed,
+                    "multiplier": plan.risk_multipliers.get(code).map(|pct| format!("×{:.2}", f64::from(*pct) / 100.0)),
+                })
+            })
+            .collect();
+        json!({ "round_name": previous.round_name, "units": rows })
+    });
     let sample = frozen.as_ref().map(|frozen| {
         json!({
             "seed": frozen.seed.to_string(),
@@ -342,6 +363,7 @@ pub async fn round_page(
             "round": RoundView::from(&round),
             "registry": registry,
             "plan": super::sampling::plan_form_view(&plan),
+            "previous": previous,
             "sample": sample,
             "units": all_units,
             "can_edit": is_admin,

@@ -60,6 +60,7 @@ pub fn plan_form_view(plan: &SamplingPlan) -> Value {
         "by_archive_month": plan.strata.by_archive_month,
         "designated": designated.join("\n"),
         "risk_multipliers": plan.risk_multipliers,
+        "risk_weighting": !plan.risk_multipliers.is_empty(),
     })
 }
 
@@ -91,6 +92,12 @@ pub struct PlanForm {
     by_archive_month: Option<String>,
     #[serde(default)]
     designated: Option<String>,
+    #[serde(default)]
+    risk_weighting: Option<String>,
+    #[serde(default)]
+    risk_gain: Option<String>,
+    #[serde(default)]
+    risk_cap: Option<String>,
 }
 
 fn number(label: &str, text: Option<&str>, default: u32) -> Result<u32, String> {
@@ -113,6 +120,7 @@ impl PlanForm {
         &self,
         current: &SamplingPlan,
         reviewed: BTreeSet<CaseKey>,
+        previous: Option<&sampling::PreviousResults>,
     ) -> Result<SamplingPlan, String> {
         let strategy = match self.strategy.as_str() {
             "rate" => {
@@ -189,6 +197,22 @@ impl PlanForm {
         plan.strata.by_sub_type = ticked(&self.by_sub_type);
         plan.strata.by_archive_month = ticked(&self.by_archive_month);
         plan.designated = designated;
+        plan.risk_multipliers = if ticked(&self.risk_weighting) {
+            let gain = number("加权系数", self.risk_gain.as_deref(), 100)?;
+            let cap = number("最高倍数", self.risk_cap.as_deref(), 200)?;
+            if gain > 500 {
+                return Err(format!("“加权系数”须在 0 到 500 之间：{gain}"));
+            }
+            if !(100..=500).contains(&cap) {
+                return Err(format!("“最高倍数”须在 100 到 500 之间：{cap}"));
+            }
+            let previous = previous.ok_or_else(|| {
+                "没有可用的上一轮评查结果，不能按上轮结果加权（请取消勾选）".to_string()
+            })?;
+            previous.multipliers(gain, cap)
+        } else {
+            BTreeMap::new()
+        };
         Ok(plan)
     }
 }
@@ -207,15 +231,16 @@ pub async fn save_plan(
             crate::web::messages::REGISTRY_CLOSED.to_string(),
         ));
     }
-    let (current, reviewed) = state
+    let (current, reviewed, previous) = state
         .db(move |conn| {
             Ok((
                 sampling::plan(conn, id)?,
                 sampling::reviewed_in_other_rounds(conn, id)?,
+                sampling::previous_results(conn, id)?,
             ))
         })
         .await?;
-    let plan = match form.plan(&current, reviewed) {
+    let plan = match form.plan(&current, reviewed, previous.as_ref()) {
         Ok(plan) => plan,
         Err(message) => return round_page(&request, &state, &user, id, None, Some(message)).await,
     };
