@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cases;
 pub mod migrate;
 pub mod pending;
+pub mod reconciliations;
 pub mod people;
 pub mod rounds;
 pub mod rubrics;

@@ -129,6 +129,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     assignment_versions,
     score_sheets,
     reconciliations,
+    team_approvals,
 );
 
 diesel::table! {
@@ -304,5 +305,16 @@ diesel::table! {
         trigger_reasons_json -> Text,
         decided_by -> Text,
         decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    team_approvals (id) {
+        id -> Text,
+        round_id -> Text,
+        team_number -> Integer,
+        files -> Integer,
+        approved_by -> Text,
+        approved_at -> Timestamp,
     }
 }

@@ -10,6 +10,7 @@
 //! - `accounts`: creating and changing accounts through the pages and the API.
 //! - `rounds`: rounds, registry import (XLSX, GBK CSV), preview, plan, freeze, verify, export.
 //! - `sheets`: the score form: drafts, stale versions, running total, submit and lock.
+//! - `reconciliation`: double review, 合议, approval, reassignment, autosave, calibration, blind.
 //! - `teams`: cross-check teams generated, explained, changed, published, exported.
 //! - `migrations`: both migration folders apply on empty databases and every down reverses
 //!   its up.
@@ -29,6 +30,7 @@ mod document_samples;
 mod documents;
 mod helpers;
 mod migrations;
+mod reconciliation;
 mod rounds;
 mod rubric_pages;
 mod rubrics;

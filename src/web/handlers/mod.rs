@@ -10,6 +10,7 @@ pub mod home;
 pub mod imports;
 pub mod login;
 pub mod people;
+pub mod reconcile;
 pub mod rounds;
 pub mod rubrics;
 pub mod sampling;

@@ -271,7 +271,9 @@ pub async fn show(
 
 /// What happened to a save or a submission.
 enum Outcome {
-    Saved,
+    Saved {
+        version: i64,
+    },
     Refused {
         status: actix_web::http::StatusCode,
         message: String,
@@ -340,6 +342,7 @@ async fn apply(
     };
     let audit_actor = user.actor(request);
     let stored = context.sheet.clone();
+    let new_version = update.sheet.version;
     let saved = state
         .db(move |conn| {
             match sheets::save(
@@ -357,7 +360,9 @@ async fn apply(
         })
         .await?;
     Ok(match saved {
-        None => Outcome::Saved,
+        None => Outcome::Saved {
+            version: new_version,
+        },
         Some(stored) => Outcome::Refused {
             status: actix_web::http::StatusCode::CONFLICT,
             message: SheetError::StaleVersion {
@@ -382,7 +387,7 @@ pub async fn save(
     let (round_id, file) = parse_ids(&path)?;
     let context = context(&state, &user, round_id, file).await?;
     match apply(&request, &state, &user, &context, form.into_inner()).await? {
-        Outcome::Saved => Ok(see_other(&format!("/rounds/{round_id}/files/{file}/sheet"))),
+        Outcome::Saved { .. } => Ok(see_other(&format!("/rounds/{round_id}/files/{file}/sheet"))),
         Outcome::Refused {
             status,
             message,
@@ -393,6 +398,35 @@ pub async fn save(
             *response.status_mut() = status;
             Ok(response)
         }
+    }
+}
+
+/// POST /api/…/sheet/draft: the form's autosave. Saves the answers as a draft under the
+/// same version guard as the form; answers the new version, or 409 with the conflict message
+/// (nothing stored, the page keeps what the reviewer typed).
+pub async fn autosave(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let (round_id, file) = parse_ids(&path)?;
+    let context = context(&state, &user, round_id, file).await?;
+    let mut fields: Vec<(String, String)> = form
+        .into_inner()
+        .into_iter()
+        .filter(|(key, _)| key != "action")
+        .collect();
+    fields.push(("action".into(), "save".into()));
+    match apply(&request, &state, &user, &context, fields).await? {
+        Outcome::Saved { version } => Ok(HttpResponse::Ok().json(json!({ "version": version }))),
+        Outcome::Refused {
+            status, message, ..
+        } => Ok(HttpResponse::build(status).json(json!({
+            "error": if status == actix_web::http::StatusCode::CONFLICT { "conflict" } else { "bad_request" },
+            "message": message,
+        }))),
     }
 }
 
