@@ -212,12 +212,6 @@ async fn disagreeing_reviews_are_reconciled_approved_and_published_to_the_unit()
             ("participant".into(), second.clone()),
         ]
     };
-    let post = |fields: &Vec<(String, String)>| -> Vec<(&str, &str)> {
-        fields
-            .iter()
-            .map(|(key, value)| (key.as_str(), value.as_str()))
-            .collect()
-    };
     // Refusals: no reason; grade not matching the total; one participant; not the leader.
     let missing = valid("", "92", "优秀");
     let reply = logins
@@ -660,4 +654,11 @@ async fn calibration_shows_deviations_to_administrators_and_the_team_leader_only
     assert_eq!(leader.get(&page_path).await.status, StatusCode::FORBIDDEN);
     let mut manager = app.login_as("manager").await;
     assert_eq!(manager.get(&page_path).await.status, StatusCode::FORBIDDEN);
+}
+
+fn post(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect()
 }
