@@ -15,9 +15,13 @@ const PASSWORD: &str = pingcha::demo::DEMO_PASSWORD;
 /// change while typing, watches the draft autosave, and submits; the sheet is then locked.
 #[actix_rt::test]
 async fn a_reviewer_scores_a_file_and_submits() -> Result<()> {
+    let clock = std::time::Instant::now();
     let app = App::start().await?;
+    eprintln!("app with demo data in review: {:.1} s", clock.elapsed().as_secs_f64());
     let browser = Browser::start(1366, 768).await?;
+    eprintln!("browser started: {:.1} s", clock.elapsed().as_secs_f64());
     browser.login(&app, "reviewer", PASSWORD).await?;
+    eprintln!("signed in: {:.1} s", clock.elapsed().as_secs_f64());
     let sheet = format!("/rounds/{}/files/{}/sheet", app.round, app.file);
 
     browser.driver.goto(app.url("/my/work")).await?;
@@ -30,11 +34,25 @@ async fn a_reviewer_scores_a_file_and_submits() -> Result<()> {
     browser.wait_for_url(|url| url.ends_with(&sheet)).await?;
     browser.screenshot("sheet-1-opened-1366x768").await?;
     let before = browser.driver.find(By::Id("total")).await?.text().await?;
-    assert_eq!(before, "—", "nothing scored yet");
+    assert_eq!(before, "100", "nothing deducted yet");
 
-    // Type a deduction on a free item (A5 of the civil rubric): the total follows.
+    eprintln!("sheet open: {:.1} s", clock.elapsed().as_secs_f64());
+    // Type a deduction on a free item (A5 of the civil rubric): a deduction without its
+    // reason is named under the total; with the reason, typed by keyboard (Tab from the points
+    // field), the total follows.
     let points = browser.driver.find(By::Name("points_A5")).await?;
     points.send_keys("2").await?;
+    let problem = browser
+        .wait_for_text(By::Id("problems"), |text| text.contains("A5"))
+        .await?;
+    assert!(problem.contains("理由"), "{problem}");
+    points.send_keys(Key::Tab).await?;
+    browser
+        .driver
+        .active_element()
+        .await?
+        .send_keys("授权委托书代理权限空白")
+        .await?;
     let total = browser
         .wait_for_text(By::Id("total"), |text| text == "98")
         .await?;
@@ -43,14 +61,7 @@ async fn a_reviewer_scores_a_file_and_submits() -> Result<()> {
         browser.driver.find(By::Id("grade")).await?.text().await?,
         "优秀"
     );
-    // The reason, by keyboard: Tab from the points field to the reason field.
-    points.send_keys(Key::Tab).await?;
-    browser
-        .driver
-        .active_element()
-        .await?
-        .send_keys("授权委托书代理权限空白")
-        .await?;
+    eprintln!("typed: {:.1} s", clock.elapsed().as_secs_f64());
     // A second deduction: an occurrence item (B2, 1 point per place).
     let count = browser.driver.find(By::Name("count_B2")).await?;
     count.send_keys("2").await?;
