@@ -307,20 +307,24 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
 
     let mut latencies: Vec<Duration> = results.iter().map(|(latency, ..)| *latency).collect();
     latencies.sort();
-    let accepted = results.iter().filter(|(_, status, ..)| *status == 303).count();
-    let refused: BTreeMap<u16, usize> =
-        results
-            .iter()
-            .filter(|(_, status, ..)| *status != 303)
-            .fold(BTreeMap::new(), |mut map, (_, status, ..)| {
-                *map.entry(*status).or_default() += 1;
-                map
-            });
+    let accepted = results
+        .iter()
+        .filter(|(_, status, ..)| *status == 303)
+        .count();
+    let refused: BTreeMap<u16, usize> = results
+        .iter()
+        .filter(|(_, status, ..)| *status != 303)
+        .fold(BTreeMap::new(), |mut map, (_, status, ..)| {
+            *map.entry(*status).or_default() += 1;
+            map
+        });
 
     // Every submission stored exactly once.
     let mut conn = pool.get().unwrap();
-    let expected: BTreeSet<(PersonId, CaseFileId)> =
-        results.iter().map(|(_, _, person, file)| (*person, *file)).collect();
+    let expected: BTreeSet<(PersonId, CaseFileId)> = results
+        .iter()
+        .map(|(_, _, person, file)| (*person, *file))
+        .collect();
     let files: Vec<CaseFileId> = expected.iter().map(|(_, file)| *file).collect();
     let stored = storage::sheets::for_files(&mut conn, round, &files).unwrap();
     let submitted: Vec<&storage::sheets::StoredSheet> = stored
@@ -357,7 +361,10 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
 
     let round_id: RoundId = round;
     println!("review_load backend={backend} reviewers={count} round={round_id}");
-    println!("  setup (data, logins, forms opened): {:.1} s", setup_time.as_secs_f64());
+    println!(
+        "  setup (data, logins, forms opened): {:.1} s",
+        setup_time.as_secs_f64()
+    );
     println!(
         "  {count} concurrent submissions in {:.0} ms: {:.0} requests/s",
         ms(wall),
@@ -385,7 +392,11 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
         && audit_duplicates == 0;
     println!(
         "  integrity: {}",
-        if ok { "OK — every submission stored exactly once" } else { "FAILED" }
+        if ok {
+            "OK — every submission stored exactly once"
+        } else {
+            "FAILED"
+        }
     );
     if !ok {
         std::process::exit(1);

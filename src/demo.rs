@@ -479,7 +479,8 @@ pub fn start_review(
     sampling::save_plan(conn, &actor, round.id, plan, now)?;
     sampling::freeze(conn, &actor, &round, 2025, now)
         .map_err(|error| storage::Error::Corrupt(format!("{error:?}")))?;
-    let round = rounds::advance(conn, &actor, round.id, RoundStatus::Teaming, now).map_err(refused)?;
+    let round =
+        rounds::advance(conn, &actor, round.id, RoundStatus::Teaming, now).map_err(refused)?;
     let options = assignments::Options {
         seed: 7,
         double_review: DoubleReview::AllOfType {
@@ -525,7 +526,8 @@ pub fn start_review(
         }
     }
     let file = chosen.ok_or(storage::Error::NotFound)?;
-    let number = assignments::store_draft(conn, &actor, round.id, &problem, &assignment, None, now)?;
+    let number =
+        assignments::store_draft(conn, &actor, round.id, &problem, &assignment, None, now)?;
     assignments::publish(conn, &actor, round.id, number, now)?;
     rounds::advance(conn, &actor, round.id, RoundStatus::Reviewing, now).map_err(refused)?;
     Ok((round.id, file))

@@ -5,8 +5,8 @@
 use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
-    account, admin_users, assets, audit, health, home, imports, login, people, rounds, rubrics,
-    reconcile, sampling, sheet_review, sheets, teams, units,
+    account, admin_users, assets, audit, health, home, imports, login, people, reconcile, rounds,
+    rubrics, sampling, sheet_review, sheets, teams, units,
 };
 use actix_web::http::Method;
 use actix_web::web;

@@ -162,8 +162,14 @@ async fn disagreeing_reviews_are_reconciled_approved_and_published_to_the_unit()
     let reconcile = format!("/rounds/{round}/files/{}/reconcile", fixture.file);
 
     // Both open their sheets; only the first has submitted: the file is still in review.
-    assert_eq!(logins.of(fixture.second).get(&path).await.status, StatusCode::OK);
-    assert_eq!(logins.of(fixture.first).get(&path).await.status, StatusCode::OK);
+    assert_eq!(
+        logins.of(fixture.second).get(&path).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        logins.of(fixture.first).get(&path).await.status,
+        StatusCode::OK
+    );
     submit(logins.of(fixture.first), &path, "1", LENIENT).await;
     let page = logins.of(fixture.leader).get(&queue).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
@@ -227,7 +233,10 @@ async fn disagreeing_reviews_are_reconciled_approved_and_published_to_the_unit()
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.body.contains("对应的等次为“优秀”"), "{}", reply.body);
-    assert!(reply.body.contains("B3 扣分过重"), "the input stays on the page");
+    assert!(
+        reply.body.contains("B3 扣分过重"),
+        "the input stays on the page"
+    );
     let alone: Vec<(String, String)> = valid("理由", "92", "优秀")
         .into_iter()
         .filter(|(key, value)| key != "participant" || *value == leader)
@@ -237,7 +246,11 @@ async fn disagreeing_reviews_are_reconciled_approved_and_published_to_the_unit()
         .post_form(&reconcile, &post(&alone))
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.body.contains("合议至少需要 2 人参加"), "{}", reply.body);
+    assert!(
+        reply.body.contains("合议至少需要 2 人参加"),
+        "{}",
+        reply.body
+    );
     let mut other = app.login_as("reviewer2").await;
     let good = valid("B3 酌情扣 2 分即可，A3、A4 有正当理由", "92", "优秀");
     let not_leader = other.post_form(&reconcile, &post(&good)).await;
@@ -269,8 +282,7 @@ async fn disagreeing_reviews_are_reconciled_approved_and_published_to_the_unit()
         .post_form(&reconcile, &post(&good))
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    let decisions =
-        storage::reconciliations::for_round(&mut app.conn(), fixture.round_id).unwrap();
+    let decisions = storage::reconciliations::for_round(&mut app.conn(), fixture.round_id).unwrap();
     assert_eq!(decisions.len(), 1);
     assert_eq!(decisions[0].final_total, Some(Points::whole(92)));
     assert_eq!(decisions[0].final_grade, "优秀");
@@ -282,17 +294,27 @@ async fn disagreeing_reviews_are_reconciled_approved_and_published_to_the_unit()
     });
     assert!(decisions[0].triggers[0].contains("相差 12 分"));
     for person in [fixture.first, fixture.second] {
-        assert_eq!(stored(&app, &fixture, person).sheet.state.status().code(), "reconciled");
+        assert_eq!(
+            stored(&app, &fixture, person).sheet.state.status().code(),
+            "reconciled"
+        );
     }
     let again = logins
         .of(fixture.leader)
         .post_form(&reconcile, &post(&good))
         .await;
-    assert_eq!(again.status, StatusCode::CONFLICT, "a file is reconciled once");
+    assert_eq!(
+        again.status,
+        StatusCode::CONFLICT,
+        "a file is reconciled once"
+    );
     // A reconciled sheet is locked for its reviewer.
     let locked = logins
         .of(fixture.second)
-        .post_form(&path, &[("version", "3"), ("action", "save"), ("points_B3", "1")])
+        .post_form(
+            &path,
+            &[("version", "3"), ("action", "save"), ("points_B3", "1")],
+        )
         .await;
     assert_eq!(locked.status, StatusCode::CONFLICT, "{}", locked.body);
     let page = logins.of(fixture.leader).get(&queue).await;
@@ -353,7 +375,10 @@ async fn disagreeing_reviews_are_reconciled_approved_and_published_to_the_unit()
             .collect()
     };
     for name in &names {
-        assert!(!after.body.contains(name.as_str()), "{name} shown to the unit");
+        assert!(
+            !after.body.contains(name.as_str()),
+            "{name} shown to the unit"
+        );
     }
     // Another unit's manager is refused; the administrator still sees names.
     let mut manager2 = app.login_as("manager2").await;
@@ -363,7 +388,9 @@ async fn disagreeing_reviews_are_reconciled_approved_and_published_to_the_unit()
     }
     let admin_view = admin.get(&unit_page).await;
     assert!(
-        names.iter().any(|name| admin_view.body.contains(name.as_str())),
+        names
+            .iter()
+            .any(|name| admin_view.body.contains(name.as_str())),
         "administrators see who scored"
     );
 
@@ -371,7 +398,13 @@ async fn disagreeing_reviews_are_reconciled_approved_and_published_to_the_unit()
     let trail = storage::audit::list(&mut app.conn(), &Default::default(), 200).unwrap();
     let actions: Vec<&str> = trail.iter().map(|entry| entry.action.as_str()).collect();
     assert!(actions.contains(&"reconciliation.record"));
-    assert_eq!(actions.iter().filter(|action| **action == "reconcile").count(), 2);
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|action| **action == "reconcile")
+            .count(),
+        2
+    );
     assert!(actions.contains(&"team.approve_results"));
 }
 
@@ -448,32 +481,52 @@ async fn the_administrator_reassigns_a_review_under_the_assignment_rules() {
     let path = sheet_path(&fixture);
     let reassign = format!("/rounds/{}/files/{}/reassign", fixture.round, fixture.file);
     let mut admin = app.login_as("admin").await;
-    let progress = admin.get(&format!("/rounds/{}/progress", fixture.round)).await;
-    assert!(progress.body.contains(&reassign), "the progress page offers it");
+    let progress = admin
+        .get(&format!("/rounds/{}/progress", fixture.round))
+        .await;
+    assert!(
+        progress.body.contains(&reassign),
+        "the progress page offers it"
+    );
 
     let first = fixture.first.to_string();
     let outsider = fixture.outsider.to_string();
     let second = fixture.second.to_string();
     // A reason is required; a reviewer already on the file is refused; only administrators.
     let reply = admin
-        .post_form(&reassign, &[("from", &first), ("to", &outsider), ("reason", " ")])
+        .post_form(
+            &reassign,
+            &[("from", &first), ("to", &outsider), ("reason", " ")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.body.contains("改派必须填写原因"));
     let reply = admin
-        .post_form(&reassign, &[("from", &first), ("to", &second), ("reason", "回避")])
+        .post_form(
+            &reassign,
+            &[("from", &first), ("to", &second), ("reason", "回避")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
     let mut reviewer = app.login_as("reviewer").await;
     let reply = reviewer
-        .post_form(&reassign, &[("from", &first), ("to", &outsider), ("reason", "x")])
+        .post_form(
+            &reassign,
+            &[("from", &first), ("to", &outsider), ("reason", "x")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     // A submitted review does not move.
-    assert_eq!(logins.of(fixture.first).get(&path).await.status, StatusCode::OK);
+    assert_eq!(
+        logins.of(fixture.first).get(&path).await.status,
+        StatusCode::OK
+    );
     submit(logins.of(fixture.first), &path, "1", LENIENT).await;
     let reply = admin
-        .post_form(&reassign, &[("from", &first), ("to", &outsider), ("reason", "出差")])
+        .post_form(
+            &reassign,
+            &[("from", &first), ("to", &outsider), ("reason", "出差")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
     assert!(reply.body.contains("请先重新开放"), "{}", reply.body);
@@ -487,7 +540,10 @@ async fn the_administrator_reassigns_a_review_under_the_assignment_rules() {
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     let reply = admin
-        .post_form(&reassign, &[("from", &first), ("to", &outsider), ("reason", "出差")])
+        .post_form(
+            &reassign,
+            &[("from", &first), ("to", &outsider), ("reason", "出差")],
+        )
         .await;
     // The outsider is in another team: the rules may refuse (the team does not visit the
     // unit). Either way the answer is explicit and the published version is consistent.
@@ -498,7 +554,10 @@ async fn the_administrator_reassigns_a_review_under_the_assignment_rules() {
     if reply.status == StatusCode::SEE_OTHER {
         assert!(placement.reviewers.contains(&fixture.outsider));
         assert!(!placement.reviewers.contains(&fixture.first));
-        assert_eq!(logins.of(fixture.outsider).get(&path).await.status, StatusCode::OK);
+        assert_eq!(
+            logins.of(fixture.outsider).get(&path).await.status,
+            StatusCode::OK
+        );
         assert_eq!(
             logins.of(fixture.first).get(&path).await.status,
             StatusCode::FORBIDDEN
@@ -548,9 +607,19 @@ async fn a_team_member_takes_over_a_review_and_the_published_version_moves_on() 
         .unwrap()
         .unwrap();
     assert_eq!(after.version, version.version + 1);
-    assert!(after.assignment.placement(fixture.file).unwrap().reviewers.contains(&substitute));
+    assert!(
+        after
+            .assignment
+            .placement(fixture.file)
+            .unwrap()
+            .reviewers
+            .contains(&substitute)
+    );
     let mut client = crate::helpers::login_for_person(&app, "substitute", substitute).await;
-    assert_eq!(client.get(&sheet_path(&fixture)).await.status, StatusCode::OK);
+    assert_eq!(
+        client.get(&sheet_path(&fixture)).await.status,
+        StatusCode::OK
+    );
 }
 
 #[actix_rt::test]
@@ -570,7 +639,12 @@ async fn autosave_keeps_the_version_and_a_stale_tab_loses_nothing() {
     let reply = client
         .post_raw_form(
             &autosave,
-            &[("csrf", &token), ("version", "1"), ("points_A5", "1"), ("reason_A5", "第一次")],
+            &[
+                ("csrf", &token),
+                ("version", "1"),
+                ("points_A5", "1"),
+                ("reason_A5", "第一次"),
+            ],
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -578,7 +652,12 @@ async fn autosave_keeps_the_version_and_a_stale_tab_loses_nothing() {
     let reply = client
         .post_raw_form(
             &autosave,
-            &[("csrf", &token), ("version", "2"), ("points_A5", "2"), ("reason_A5", "第二次")],
+            &[
+                ("csrf", &token),
+                ("version", "2"),
+                ("points_A5", "2"),
+                ("reason_A5", "第二次"),
+            ],
         )
         .await;
     assert_eq!(reply.json()["version"], 3);
@@ -586,12 +665,22 @@ async fn autosave_keeps_the_version_and_a_stale_tab_loses_nothing() {
     let reply = client
         .post_raw_form(
             &autosave,
-            &[("csrf", &token), ("version", "2"), ("points_B3", "4"), ("reason_B3", "另一窗口")],
+            &[
+                ("csrf", &token),
+                ("version", "2"),
+                ("points_B3", "4"),
+                ("reason_B3", "另一窗口"),
+            ],
         )
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
     assert_eq!(reply.json()["error"], "conflict");
-    assert!(reply.json()["message"].as_str().unwrap().contains("没有丢失"));
+    assert!(
+        reply.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("没有丢失")
+    );
     let sheet = stored(&app, &fixture, fixture.first);
     assert_eq!(sheet.sheet.version, 3);
     assert_eq!(sheet.sheet.answers.items.len(), 1);
@@ -619,10 +708,18 @@ async fn autosave_keeps_the_version_and_a_stale_tab_loses_nothing() {
     let client = logins.of(fixture.first);
     submit(client, &path, "3", LENIENT).await;
     let reply = client
-        .post_raw_form(&autosave, &[("csrf", &token), ("version", "4"), ("points_A5", "2")])
+        .post_raw_form(
+            &autosave,
+            &[("csrf", &token), ("version", "4"), ("points_A5", "2")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
-    assert!(reply.json()["message"].as_str().unwrap().contains("已提交并锁定"));
+    assert!(
+        reply.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("已提交并锁定")
+    );
     assert_eq!(stored(&app, &fixture, fixture.first).sheet.version, 4);
 }
 

@@ -17,7 +17,10 @@ const PASSWORD: &str = pingcha::demo::DEMO_PASSWORD;
 async fn a_reviewer_scores_a_file_and_submits() -> Result<()> {
     let clock = std::time::Instant::now();
     let app = App::start().await?;
-    eprintln!("app with demo data in review: {:.1} s", clock.elapsed().as_secs_f64());
+    eprintln!(
+        "app with demo data in review: {:.1} s",
+        clock.elapsed().as_secs_f64()
+    );
     let browser = Browser::start(1366, 768).await?;
     eprintln!("browser started: {:.1} s", clock.elapsed().as_secs_f64());
     browser.login(&app, "reviewer", PASSWORD).await?;
@@ -27,7 +30,7 @@ async fn a_reviewer_scores_a_file_and_submits() -> Result<()> {
     browser.driver.goto(app.url("/my/work")).await?;
     browser
         .driver
-        .find(By::Css(&format!("a[href='{sheet}']")))
+        .find(By::Css(format!("a[href='{sheet}']")))
         .await?
         .click()
         .await?;
@@ -90,7 +93,10 @@ async fn a_reviewer_scores_a_file_and_submits() -> Result<()> {
     browser
         .wait_for_text(By::Css(".status"), |text| text == "已提交")
         .await?;
-    assert_eq!(browser.driver.find(By::Id("total")).await?.text().await?, "96");
+    assert_eq!(
+        browser.driver.find(By::Id("total")).await?.text().await?,
+        "96"
+    );
     let enabled = browser
         .driver
         .find(By::Name("points_A5"))

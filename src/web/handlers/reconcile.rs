@@ -264,9 +264,7 @@ fn led_team(data: &ReviewData, user: &CurrentUser) -> WebResult<u32> {
 
 async fn review_data(state: &AppState, round_id: RoundId) -> WebResult<ReviewData> {
     let round = load_round(state, round_id).await?;
-    state
-        .db(move |conn| ReviewData::load(conn, round))
-        .await
+    state.db(move |conn| ReviewData::load(conn, round)).await
 }
 
 fn standing_json(data: &ReviewData, placement: &Placement) -> Value {
@@ -322,7 +320,10 @@ pub async fn queue(
         .iter()
         .map(|placement| standing_json(&data, placement))
         .collect();
-    let waiting: Vec<&Value> = rows.iter().filter(|row| row["disagreement"] == true).collect();
+    let waiting: Vec<&Value> = rows
+        .iter()
+        .filter(|row| row["disagreement"] == true)
+        .collect();
     let finals = rows.iter().filter(|row| row["final"] == true).count();
     let approval = data
         .approvals
@@ -918,8 +919,8 @@ pub async fn calibration(
         _ => Some(led_team(&data, &user)?),
     };
     let (rows, codes) = calibration_rows(&data, team);
-    let report = calibrate(&rows, &codes, CalibrationSettings::default())
-        .map_err(WebError::internal)?;
+    let report =
+        calibrate(&rows, &codes, CalibrationSettings::default()).map_err(WebError::internal)?;
     let reviewers: Vec<Value> = report
         .reviewers
         .iter()
@@ -1020,7 +1021,10 @@ pub async fn unit_results(
                 .enumerate()
                 .map(|(index, reviewer)| {
                     if hide_names {
-                        format!("评查员{}", ["甲", "乙", "丙", "丁"].get(index).unwrap_or(&"戊"))
+                        format!(
+                            "评查员{}",
+                            ["甲", "乙", "丙", "丁"].get(index).unwrap_or(&"戊")
+                        )
                     } else {
                         data.reviewer_name(*reviewer)
                     }
