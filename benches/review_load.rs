@@ -178,7 +178,15 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
         pingcha::demo::load(&mut conn).unwrap();
         let mut plan = storage::sampling::default_plan();
         plan.strategy = pingcha::domain::sampling::Strategy::Census;
-        let (round, _) = pingcha::demo::start_review(&mut conn, &plan).unwrap();
+        // Every file of the quarter once (about 375), in teams of 6–10 taking up to 20 each.
+        let options = storage::assignments::Options {
+            team_min: 6,
+            team_max: 10,
+            capacity: 20,
+            double_review: pingcha::domain::assignment::DoubleReview::None,
+            seed: 7,
+        };
+        let (round, _) = pingcha::demo::start_review(&mut conn, &plan, options).unwrap();
         let version = storage::assignments::published(&mut conn, round)
             .unwrap()
             .unwrap();

@@ -454,15 +454,17 @@ fn load_round(
 }
 
 /// Takes the demo round from 抽样 into 评查, as an administrator would: the sample drawn with
-/// `plan` frozen, teams formed with two reviewers on every civil file and published.
+/// `plan` frozen, teams formed with `options` (team sizes, capacity, double review) and
+/// published.
 /// The demo `reviewer` login is then moved onto a civil file wherever the assignment rules
 /// allow it (`check_change`), so that login has a score sheet to fill in. Returns the round
 /// and that file.
 pub fn start_review(
     conn: &mut DbConn,
     plan: &crate::domain::sampling::SamplingPlan,
+    options: crate::storage::assignments::Options,
 ) -> storage::Result<(crate::domain::ids::RoundId, crate::domain::ids::CaseFileId)> {
-    use crate::domain::assignment::{Change, DoubleReview, check_change, solve};
+    use crate::domain::assignment::{Change, check_change, solve};
     use crate::domain::round::RoundStatus;
     use crate::storage::{assignments, rounds, sampling};
     let now = storage::now();
@@ -481,13 +483,6 @@ pub fn start_review(
         .map_err(|error| storage::Error::Corrupt(format!("{error:?}")))?;
     let round =
         rounds::advance(conn, &actor, round.id, RoundStatus::Teaming, now).map_err(refused)?;
-    let options = assignments::Options {
-        seed: 7,
-        double_review: DoubleReview::AllOfType {
-            case_type: CaseType::Civil,
-        },
-        ..Default::default()
-    };
     let problem = assignments::build_problem(conn, &round, options)?;
     let mut assignment =
         solve(&problem).map_err(|error| storage::Error::Corrupt(format!("{error:?}")))?;

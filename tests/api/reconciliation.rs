@@ -28,11 +28,18 @@ struct DoubleReviewed {
 }
 
 fn double_reviewed(app: &TestApp, blind: bool) -> DoubleReviewed {
+    double_reviewed_with(app, |settings| settings.blind = blind)
+}
+
+fn double_reviewed_with(
+    app: &TestApp,
+    adjust: impl FnOnce(&mut pingcha::domain::round::RoundSettings),
+) -> DoubleReviewed {
     let round = crate::teams::round_in_teaming_with(app, |settings| {
         settings.combine = CombineSetting::Escalate {
             max_gap: Points::whole(10),
         };
-        settings.blind = blind;
+        adjust(settings);
     });
     let round_id: RoundId = round.parse().unwrap();
     let mut conn = app.conn();
@@ -345,6 +352,11 @@ async fn disagreeing_reviews_are_reconciled_approved_and_published_to_the_unit()
         manager.login(manager_login, "a-long-password").await.status,
         StatusCode::SEE_OTHER
     );
+    let unit_home = manager.get(&format!("/units/{}", fixture.unit)).await;
+    assert!(
+        unit_home.body.contains(&unit_page),
+        "the unit page links to the results"
+    );
     let before = manager.get(&unit_page).await;
     assert_eq!(before.status, StatusCode::OK, "{}", before.body);
     assert!(!before.body.contains("92"), "no score before approval");
@@ -539,66 +551,52 @@ async fn the_administrator_reassigns_a_review_under_the_assignment_rules() {
         .post_form(&reopen, &[("version", "2"), ("text", "评查员出差，改派")])
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    // Someone from another team is refused by the rules (the team visiting the unit scores
+    // its files); nothing changes.
     let reply = admin
         .post_form(
             &reassign,
             &[("from", &first), ("to", &outsider), ("reason", "出差")],
         )
         .await;
-    // The outsider is in another team: the rules may refuse (the team does not visit the
-    // unit). Either way the answer is explicit and the published version is consistent.
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    assert!(reply.body.contains("改派违反分组规则"), "{}", reply.body);
     let version = assignments::published(&mut app.conn(), fixture.round_id)
         .unwrap()
         .unwrap();
-    let placement = version.assignment.placement(fixture.file).unwrap();
-    if reply.status == StatusCode::SEE_OTHER {
-        assert!(placement.reviewers.contains(&fixture.outsider));
-        assert!(!placement.reviewers.contains(&fixture.first));
-        assert_eq!(
-            logins.of(fixture.outsider).get(&path).await.status,
-            StatusCode::OK
-        );
-        assert_eq!(
-            logins.of(fixture.first).get(&path).await.status,
-            StatusCode::FORBIDDEN
-        );
-        let trail = storage::audit::list(&mut app.conn(), &Default::default(), 50).unwrap();
-        let entry = trail
-            .iter()
-            .find(|entry| entry.action == "review.reassign")
-            .expect("audited");
-        assert!(entry.after_json.as_deref().unwrap().contains("出差"));
-    } else {
-        assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
-        assert!(reply.body.contains("改派违反分组规则"), "{}", reply.body);
-        assert!(placement.reviewers.contains(&fixture.first));
-    }
-}
-
-#[actix_rt::test]
-async fn a_team_member_takes_over_a_review_and_the_published_version_moves_on() {
-    let app = spawn_app().await;
-    let fixture = double_reviewed(&app, false);
-    let version = assignments::published(&mut app.conn(), fixture.round_id)
-        .unwrap()
-        .unwrap();
-    // A team member not on the file, with room left.
-    let Some(substitute) = fixture.members.iter().copied().find(|member| {
-        *member != fixture.first
-            && *member != fixture.second
-            && version.problem.reviewer(*member).unwrap().unit != fixture.unit
-    }) else {
-        return;
-    };
-    let mut admin = app.login_as("admin").await;
-    let reassign = format!("/rounds/{}/files/{}/reassign", fixture.round, fixture.file);
+    assert!(
+        version
+            .assignment
+            .placement(fixture.file)
+            .unwrap()
+            .reviewers
+            .contains(&fixture.first)
+    );
+    // A team member the rules accept takes the review over: a new published version.
+    let substitute = fixture
+        .members
+        .iter()
+        .copied()
+        .find(|member| {
+            pingcha::domain::assignment::check_change(
+                &version.problem,
+                &version.assignment,
+                pingcha::domain::assignment::Change::MoveFile {
+                    file: fixture.file,
+                    from: fixture.first,
+                    to: *member,
+                },
+            )
+            .is_ok()
+        })
+        .expect("a team member who may take the review");
     let reply = admin
         .post_form(
             &reassign,
             &[
-                ("from", &fixture.first.to_string()),
+                ("from", &first),
                 ("to", &substitute.to_string()),
-                ("reason", "评查员生病"),
+                ("reason", "评查员出差"),
             ],
         )
         .await;
@@ -607,19 +605,21 @@ async fn a_team_member_takes_over_a_review_and_the_published_version_moves_on() 
         .unwrap()
         .unwrap();
     assert_eq!(after.version, version.version + 1);
-    assert!(
-        after
-            .assignment
-            .placement(fixture.file)
-            .unwrap()
-            .reviewers
-            .contains(&substitute)
-    );
+    let placement = after.assignment.placement(fixture.file).unwrap();
+    assert!(placement.reviewers.contains(&substitute));
+    assert!(!placement.reviewers.contains(&fixture.first));
     let mut client = crate::helpers::login_for_person(&app, "substitute", substitute).await;
+    assert_eq!(client.get(&path).await.status, StatusCode::OK);
     assert_eq!(
-        client.get(&sheet_path(&fixture)).await.status,
-        StatusCode::OK
+        logins.of(fixture.first).get(&path).await.status,
+        StatusCode::FORBIDDEN
     );
+    let trail = storage::audit::list(&mut app.conn(), &Default::default(), 50).unwrap();
+    let entry = trail
+        .iter()
+        .find(|entry| entry.action == "review.reassign")
+        .expect("audited");
+    assert!(entry.after_json.as_deref().unwrap().contains("评查员出差"));
 }
 
 #[actix_rt::test]
@@ -758,4 +758,70 @@ fn post(fields: &[(String, String)]) -> Vec<(&str, &str)> {
         .iter()
         .map(|(key, value)| (key.as_str(), value.as_str()))
         .collect()
+}
+
+#[actix_rt::test]
+async fn indicator_graded_files_are_scored_in_the_form() {
+    let app = spawn_app().await;
+    let indicator = app.rubric_hash("indicator-sft0084-0085");
+    let fixture = double_reviewed_with(&app, move |settings| {
+        settings
+            .rubrics
+            .insert(pingcha::domain::CaseType::Civil, indicator);
+    });
+    let mut logins = Logins::new(&app, &[fixture.first]).await;
+    let client = logins.of(fixture.first);
+    let path = sheet_path(&fixture);
+    let form = client.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form.body.contains("单项指标评定"), "{}", form.body);
+    let codes: Vec<String> = form
+        .body
+        .split("name=\"grade_")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .collect();
+    assert!(codes.len() >= 5, "{codes:?}");
+    let fields: Vec<(String, String)> = codes
+        .iter()
+        .map(|code| (format!("grade_{code}"), "优".to_string()))
+        .collect();
+    // Without the overall grade the sheet cannot be submitted; the message says so.
+    let mut submit_fields = vec![
+        ("version".to_string(), "1".to_string()),
+        ("action".to_string(), "submit".to_string()),
+    ];
+    submit_fields.extend(fields.iter().cloned());
+    let reply = client.post_form(&path, &post(&submit_fields)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    // The preview grades it as the server will.
+    let token = client.csrf_token().await;
+    let mut preview_fields = vec![
+        ("csrf".to_string(), token),
+        ("overall_grade".to_string(), "优秀".to_string()),
+    ];
+    preview_fields.extend(fields.iter().cloned());
+    let preview = client
+        .post_raw_form(
+            &format!(
+                "/api/rounds/{}/files/{}/sheet/preview",
+                fixture.round, fixture.file
+            ),
+            &post(&preview_fields),
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert_eq!(preview.json()["grade"], "优秀", "{}", preview.body);
+    submit_fields.push(("overall_grade".into(), "优秀".into()));
+    let reply = client.post_form(&path, &post(&submit_fields)).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let sheet = stored(&app, &fixture, fixture.first);
+    assert_eq!(sheet.grade.as_deref(), Some("优秀"));
+    assert_eq!(sheet.total_tenths, None);
+    assert_eq!(sheet.sheet.answers.indicators.len(), codes.len());
+    let form = client.get(&path).await;
+    assert!(
+        form.body.contains("<option value=\"优\" selected>"),
+        "answers shown again"
+    );
 }

@@ -36,8 +36,16 @@ impl App {
         let rubrics = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scoring-rubrics");
         pingcha::rubric_files::install_dir(&mut conn, &rubrics)?;
         pingcha::demo::load(&mut conn)?;
+        // Two reviewers on every civil file, so later tests can reconcile.
+        let options = storage::assignments::Options {
+            seed: 7,
+            double_review: pingcha::domain::assignment::DoubleReview::AllOfType {
+                case_type: pingcha::domain::CaseType::Civil,
+            },
+            ..Default::default()
+        };
         let (round, file) =
-            pingcha::demo::start_review(&mut conn, &storage::sampling::default_plan())?;
+            pingcha::demo::start_review(&mut conn, &storage::sampling::default_plan(), options)?;
         drop(conn);
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let config = WebConfig {
