@@ -48,9 +48,8 @@ async fn context(
     let round = load_round(state, round_id).await?;
     state
         .db(move |conn| {
-            let published = assignments::published(conn, round_id)?.ok_or(WebError::NotFound)?;
+            let published = assignments::published_assignment(conn, round_id)?.ok_or(WebError::NotFound)?;
             let assigned = published
-                .assignment
                 .placements
                 .iter()
                 .any(|placement| placement.file == file && placement.reviewers.contains(&reviewer));
