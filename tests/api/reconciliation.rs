@@ -275,6 +275,23 @@ async fn disagreeing_reviews_are_reconciled_approved_and_published_to_the_unit()
         StatusCode::FORBIDDEN,
         "administrators do not chair 合议"
     );
+    // A page older than a sheet (stale version) is refused.
+    let stale: Vec<(String, String)> = good
+        .iter()
+        .map(|(key, value)| {
+            if *key == v1 {
+                (key.clone(), "1".to_string())
+            } else {
+                (key.clone(), value.clone())
+            }
+        })
+        .collect();
+    let reply = logins
+        .of(fixture.leader)
+        .post_form(&reconcile, &post(&stale))
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    assert!(reply.body.contains("第 2 版"), "{}", reply.body);
     // Nothing was stored by any refusal.
     assert_eq!(stored(&app, &fixture, fixture.first).sheet.version, 2);
     assert!(
@@ -359,7 +376,10 @@ async fn disagreeing_reviews_are_reconciled_approved_and_published_to_the_unit()
     );
     let before = manager.get(&unit_page).await;
     assert_eq!(before.status, StatusCode::OK, "{}", before.body);
-    assert!(!before.body.contains("92"), "no score before approval");
+    assert!(
+        !before.body.contains("<td class=\"num\">92</td>"),
+        "no score before approval"
+    );
 
     // The rest of the team's files are submitted, then the leader approves.
     submit_rest_of_team(&app, &fixture, &mut logins).await;
@@ -373,7 +393,11 @@ async fn disagreeing_reviews_are_reconciled_approved_and_published_to_the_unit()
     // The unit now sees the result, and in this blind round no reviewer's name.
     let after = manager.get(&unit_page).await;
     assert_eq!(after.status, StatusCode::OK);
-    assert!(after.body.contains("92"), "{}", after.body);
+    assert!(
+        after.body.contains("<td class=\"num\">92</td>"),
+        "{}",
+        after.body
+    );
     assert!(after.body.contains("评查员甲"), "{}", after.body);
     let names: Vec<String> = {
         let version = assignments::published(&mut app.conn(), fixture.round_id)
