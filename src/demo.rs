@@ -452,3 +452,78 @@ fn load_round(
     )?;
     Ok(())
 }
+
+/// Takes the demo round from 抽样 into 评查, as an administrator would: the sample drawn with
+/// `plan` frozen, teams formed with `options` (team sizes, capacity, double review) and
+/// published.
+/// The demo `reviewer` login is then moved onto a civil file wherever the assignment rules
+/// allow it (`check_change`), so that login has a score sheet to fill in. Returns the round
+/// and that file.
+pub fn start_review(
+    conn: &mut DbConn,
+    plan: &crate::domain::sampling::SamplingPlan,
+    options: crate::storage::assignments::Options,
+) -> storage::Result<(crate::domain::ids::RoundId, crate::domain::ids::CaseFileId)> {
+    use crate::domain::assignment::{Change, check_change, solve};
+    use crate::domain::round::RoundStatus;
+    use crate::storage::{assignments, rounds, sampling};
+    let now = storage::now();
+    let actor = Actor {
+        user_id: None,
+        login: "demo".to_string(),
+        client_ip: None,
+    };
+    let refused = |error: rounds::AdvanceError| match error {
+        rounds::AdvanceError::Storage(error) => error,
+        rounds::AdvanceError::Refused(reason) => storage::Error::Corrupt(reason.to_string()),
+    };
+    let round = rounds::find_by_id_or_name(conn, DEMO_ROUND)?;
+    sampling::save_plan(conn, &actor, round.id, plan, now)?;
+    sampling::freeze(conn, &actor, &round, 2025, now)
+        .map_err(|error| storage::Error::Corrupt(format!("{error:?}")))?;
+    let round =
+        rounds::advance(conn, &actor, round.id, RoundStatus::Teaming, now).map_err(refused)?;
+    let problem = assignments::build_problem(conn, &round, options)?;
+    let mut assignment =
+        solve(&problem).map_err(|error| storage::Error::Corrupt(format!("{error:?}")))?;
+    let person = users::find_by_login(conn, "reviewer")?
+        .and_then(|(user, _)| user.person_id)
+        .ok_or(storage::Error::NotFound)?;
+    let is_civil = |file| {
+        problem
+            .file(file)
+            .is_some_and(|file| file.case_type == CaseType::Civil)
+    };
+    let mut chosen = assignment
+        .placements
+        .iter()
+        .find(|placement| placement.reviewers.contains(&person) && is_civil(placement.file))
+        .map(|placement| placement.file);
+    if chosen.is_none() {
+        for placement in &assignment.placements {
+            let civil = is_civil(placement.file);
+            let Some(from) = placement.reviewers.first().copied() else {
+                continue;
+            };
+            if !civil {
+                continue;
+            }
+            let change = Change::MoveFile {
+                file: placement.file,
+                from,
+                to: person,
+            };
+            if let Ok(next) = check_change(&problem, &assignment, change) {
+                chosen = Some(placement.file);
+                assignment = next;
+                break;
+            }
+        }
+    }
+    let file = chosen.ok_or(storage::Error::NotFound)?;
+    let number =
+        assignments::store_draft(conn, &actor, round.id, &problem, &assignment, None, now)?;
+    assignments::publish(conn, &actor, round.id, number, now)?;
+    rounds::advance(conn, &actor, round.id, RoundStatus::Reviewing, now).map_err(refused)?;
+    Ok((round.id, file))
+}

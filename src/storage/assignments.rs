@@ -274,6 +274,19 @@ pub fn published(conn: &mut DbConn, round: RoundId) -> Result<Option<Version>> {
     row.map(to_version).transpose()
 }
 
+/// Only the assignment of the published version (no problem, no figures): what the score form
+/// checks on every request, so it reads one column instead of the whole version.
+pub fn published_assignment(conn: &mut DbConn, round: RoundId) -> Result<Option<Assignment>> {
+    let json: Option<String> = assignment_versions::table
+        .filter(assignment_versions::round_id.eq(round.to_string()))
+        .filter(assignment_versions::status.eq("published"))
+        .select(assignment_versions::assignment_json)
+        .first(conn)
+        .optional()?;
+    json.map(|json| serde_json::from_str(&json).map_err(corrupt))
+        .transpose()
+}
+
 /// Stores an assignment as the round's next draft version.
 pub fn store_draft(
     conn: &mut DbConn,

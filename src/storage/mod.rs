@@ -11,6 +11,7 @@ pub mod pending;
 pub mod people;
 pub mod rectification;
 pub mod results;
+pub mod reconciliations;
 pub mod rounds;
 pub mod rubrics;
 pub mod sampling;

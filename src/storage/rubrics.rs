@@ -126,6 +126,29 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<SnapshotSummary>> {
 
 /// The rubric of a snapshot, parsed again from its stored text (bit-identical to the original).
 pub fn load(conn: &mut DbConn, content_hash: &str) -> Result<Rubric> {
+    // A snapshot never changes once stored (its key is the hash of its content), so a parsed
+    // copy can be reused: the score form loads the rubric on every save and preview.
+    static PARSED: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, Rubric>>,
+    > = std::sync::OnceLock::new();
+    let parsed = PARSED.get_or_init(Default::default);
+    if let Some(rubric) = parsed
+        .lock()
+        .ok()
+        .and_then(|cache| cache.get(content_hash).cloned())
+    {
+        return Ok(rubric);
+    }
+    let rubric = load_uncached(conn, content_hash)?;
+    if rubric.content_hash() == content_hash
+        && let Ok(mut cache) = parsed.lock()
+    {
+        cache.insert(content_hash.to_string(), rubric.clone());
+    }
+    Ok(rubric)
+}
+
+fn load_uncached(conn: &mut DbConn, content_hash: &str) -> Result<Rubric> {
     let (file_name, source): (String, String) = rubric_snapshots::table
         .filter(rubric_snapshots::content_hash.eq(content_hash))
         .select((rubric_snapshots::file_name, rubric_snapshots::source))

@@ -137,6 +137,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rectification_transitions,
     evidence_files,
     notifications,
+    team_approvals,
 );
 
 diesel::table! {
@@ -438,3 +439,14 @@ diesel::joinable!(rectification_notices -> units (unit_id));
 diesel::joinable!(notice_findings -> rectification_notices (notice_id));
 diesel::joinable!(notice_findings -> findings (finding_id));
 diesel::joinable!(evidence_files -> findings (finding_id));
+
+diesel::table! {
+    team_approvals (id) {
+        id -> Text,
+        round_id -> Text,
+        team_number -> Integer,
+        files -> Integer,
+        approved_by -> Text,
+        approved_at -> Timestamp,
+    }
+}

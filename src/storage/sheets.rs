@@ -153,6 +153,10 @@ pub fn find_or_create(
     rubric_hash: &str,
     now: NaiveDateTime,
 ) -> Result<StoredSheet> {
+    // Almost always the sheet exists: a plain read then, without taking SQLite's write lock.
+    if let Some(sheet) = find(conn, round, file, reviewer)? {
+        return Ok(sheet);
+    }
     transaction(conn, |conn| {
         if let Some(sheet) = find(conn, round, file, reviewer)? {
             return Ok(sheet);

@@ -6,7 +6,8 @@ use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
     account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
-    people, rectification, rounds, rubrics, sampling, sheet_review, sheets, teams, units,
+    people, reconcile, rectification, rounds, rubrics, sampling, sheet_review, sheets, teams,
+    units,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -34,6 +35,8 @@ const ADMIN: Access = Access::Roles(&[Role::BureauAdmin]);
 const REVIEWER: Access = Access::Roles(&[Role::Reviewer]);
 /// Administrators and leadership: everything read-only across all units.
 const ADMIN_LEADER: Access = Access::Roles(&[Role::BureauAdmin, Role::Leader]);
+/// Calibration: administrators (every team) and team leaders (their team, checked per round).
+const ADMIN_REVIEWER: Access = Access::Roles(&[Role::BureauAdmin, Role::Reviewer]);
 /// Unit pages: center managers see only their own unit (enforced by `UnitScope`).
 const UNIT_READERS: Access = Access::Roles(&[Role::BureauAdmin, Role::Leader, Role::CenterManager]);
 /// Administrators, and reviewers where they lead a team of the round (checked per file).
@@ -221,6 +224,57 @@ pub fn table() -> Vec<RouteSpec> {
             GET,
             "/rounds/{id}/files/{file}/sheets.pdf",
             documents::file_sheets,
+            UNIT_READERS
+        ),
+        route!(
+            POST,
+            "/api/rounds/{id}/files/{file}/sheet/draft",
+            sheets::autosave,
+            REVIEWER
+        ),
+        // Double review: the leader's 合议 queue, the 合议 form, approval of the team's
+        // results (team leader checked per round); reassignment by the administrator.
+        route!(
+            GET,
+            "/rounds/{id}/reconciliations",
+            reconcile::queue,
+            REVIEWER
+        ),
+        route!(
+            GET,
+            "/rounds/{id}/files/{file}/reconcile",
+            reconcile::form,
+            REVIEWER
+        ),
+        route!(
+            POST,
+            "/rounds/{id}/files/{file}/reconcile",
+            reconcile::decide,
+            REVIEWER
+        ),
+        route!(
+            POST,
+            "/rounds/{id}/team/approve",
+            reconcile::approve,
+            REVIEWER
+        ),
+        route!(
+            POST,
+            "/rounds/{id}/files/{file}/reassign",
+            reconcile::reassign,
+            ADMIN
+        ),
+        route!(
+            GET,
+            "/rounds/{id}/calibration",
+            reconcile::calibration,
+            ADMIN_REVIEWER
+        ),
+        // A unit's results once approved; reviewer names hidden from units in blind rounds.
+        route!(
+            GET,
+            "/rounds/{id}/units/{unit}/results",
+            reconcile::unit_results,
             UNIT_READERS
         ),
         // Imports of registries, reviewer pools and unit lists: upload, preview, commit.

@@ -10,6 +10,7 @@
 //! - `accounts`: creating and changing accounts through the pages and the API.
 //! - `rounds`: rounds, registry import (XLSX, GBK CSV), preview, plan, freeze, verify, export.
 //! - `sheets`: the score form: drafts, stale versions, running total, submit and lock.
+//! - `reconciliation`: double review, 合议, approval, reassignment, autosave, calibration, blind.
 //! - `teams`: cross-check teams generated, explained, changed, published, exported.
 //! - `rectification`: findings, notices and their numbers (also issued in parallel), the
 //!   state machine by role, own-unit 403s, checked evidence uploads, the whole flow by page.
@@ -33,6 +34,7 @@ mod helpers;
 mod migrations;
 mod rectification;
 mod round_documents;
+mod reconciliation;
 mod rounds;
 mod rubric_pages;
 mod rubrics;

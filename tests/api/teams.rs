@@ -10,6 +10,14 @@ use pingcha::storage::{self, assignments, audit::Actor};
 
 /// A round in 分组 with a frozen sample of the test registry (3 units × 12 files).
 pub fn round_in_teaming(app: &TestApp) -> String {
+    round_in_teaming_with(app, |_| {})
+}
+
+/// Like [`round_in_teaming`], with the round settings adjusted first (combine rule, blind …).
+pub fn round_in_teaming_with(
+    app: &TestApp,
+    adjust: impl FnOnce(&mut pingcha::domain::round::RoundSettings),
+) -> String {
     let mut conn = app.conn();
     let actor = Actor::cli();
     let rubrics = storage::rubrics::list(&mut conn).unwrap();
@@ -21,7 +29,7 @@ pub fn round_in_teaming(app: &TestApp) -> String {
             .content_hash
             .clone()
     };
-    let settings = crate::helpers::round_settings(
+    let mut settings = crate::helpers::round_settings(
         "分组测试轮次",
         [
             (pingcha::domain::CaseType::Criminal, hash("criminal")),
@@ -32,6 +40,7 @@ pub fn round_in_teaming(app: &TestApp) -> String {
             ),
         ],
     );
+    adjust(&mut settings);
     let round = storage::rounds::create(&mut conn, &actor, &settings, storage::now()).unwrap();
     pingcha::imports::commit_cases(
         &mut conn,

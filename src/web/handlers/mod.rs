@@ -13,6 +13,7 @@ pub mod login;
 pub mod notifications;
 pub mod people;
 pub mod rectification;
+pub mod reconcile;
 pub mod rounds;
 pub mod rubrics;
 pub mod sampling;

@@ -273,11 +273,25 @@ pub async fn progress(
             ))
         })
         .await?;
+    // The administrator also gets every review with the reassignment form.
+    let reassign = if user.account.role == Role::BureauAdmin && tables.is_some() {
+        let round = round.clone();
+        Some(
+            state
+                .db(move |conn| {
+                    let data = crate::web::handlers::reconcile::ReviewData::load(conn, round)?;
+                    Ok(crate::web::handlers::reconcile::reassign_rows(&data))
+                })
+                .await?,
+        )
+    } else {
+        None
+    };
     page(
         &request,
         "sheets/progress",
         "评查进度",
         Some(&user),
-        json!({ "round": storage::rounds::RoundView::from(&round), "tables": tables }),
+        json!({ "round": storage::rounds::RoundView::from(&round), "tables": tables, "reassign": reassign }),
     )
 }

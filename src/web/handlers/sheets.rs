@@ -5,9 +5,13 @@
 use crate::domain::UnitScope;
 use crate::domain::ids::{CaseFileId, RoundId};
 use crate::domain::masking::mask_name;
-use crate::domain::rubric::{DeductionRule, Method, NotApplicablePolicy, Points, Rubric};
+use crate::domain::rubric::{
+    DeductionRule, IndicatorScheme, Method, NotApplicablePolicy, Points, Rubric,
+};
 use crate::domain::scoring::sheet::{SheetAction, SheetActor, SheetError, SheetState};
-use crate::domain::scoring::{ItemAnswer, Mark, SheetAnswers, VetoAnswer, score};
+use crate::domain::scoring::{
+    IndicatorAnswer, IndicatorMark, ItemAnswer, Mark, SheetAnswers, VetoAnswer, score,
+};
 use crate::storage::sheets::{self, SaveError, StoredSheet};
 use crate::storage::{self, assignments, cases, rubrics};
 use crate::web::AppState;
@@ -44,9 +48,8 @@ async fn context(
     let round = load_round(state, round_id).await?;
     state
         .db(move |conn| {
-            let published = assignments::published(conn, round_id)?.ok_or(WebError::NotFound)?;
+            let published = assignments::published_assignment(conn, round_id)?.ok_or(WebError::NotFound)?;
             let assigned = published
-                .assignment
                 .placements
                 .iter()
                 .any(|placement| placement.file == file && placement.reviewers.contains(&reviewer));
@@ -85,8 +88,9 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// The posted form as answers; a malformed number is reported naming the item.
 fn answers_from(rubric: &Rubric, fields: &[(String, String)]) -> Result<SheetAnswers, String> {
-    let Method::Deduction(scheme) = rubric.method() else {
-        return Err("本轮该类别使用单项指标等级制评分标准，网页评分表目前只支持百分制扣分标准，请联系管理员。".into());
+    let scheme = match rubric.method() {
+        Method::Deduction(scheme) => scheme,
+        Method::Indicator(scheme) => return indicator_answers_from(rubric, scheme, fields),
     };
     let mut answers = SheetAnswers::default();
     for item in scheme.items() {
@@ -151,11 +155,18 @@ fn answers_from(rubric: &Rubric, fields: &[(String, String)]) -> Result<SheetAns
             });
         }
     }
+    answers.vetoes = veto_answers(rubric, fields);
+    Ok(answers)
+}
+
+/// The checked vetoes with their reasons and pages.
+fn veto_answers(rubric: &Rubric, fields: &[(String, String)]) -> Vec<VetoAnswer> {
+    let mut vetoes = Vec::new();
     for veto in rubric.vetoes() {
         if field(fields, &format!("veto_{}", veto.code)).is_some() {
             let page = field(fields, &format!("veto_page_{}", veto.code))
                 .and_then(|text| text.parse().ok());
-            answers.vetoes.push(VetoAnswer {
+            vetoes.push(VetoAnswer {
                 code: veto.code.clone(),
                 reason: field(fields, &format!("veto_reason_{}", veto.code))
                     .unwrap_or_default()
@@ -164,14 +175,89 @@ fn answers_from(rubric: &Rubric, fields: &[(String, String)]) -> Result<SheetAns
             });
         }
     }
+    vetoes
+}
+
+/// Indicator grading (SF/T 0084/0085): a grade per indicator (`grade_{code}`, a grade of the
+/// scale or `na`), its reason and page, and the reviewer's overall grade.
+fn indicator_answers_from(
+    rubric: &Rubric,
+    scheme: &IndicatorScheme,
+    fields: &[(String, String)],
+) -> Result<SheetAnswers, String> {
+    let mut answers = SheetAnswers::default();
+    for indicator in &scheme.indicators {
+        let code = &indicator.code;
+        let page = match field(fields, &format!("page_{code}")) {
+            Some(text) => Some(
+                text.parse::<u32>()
+                    .map_err(|_| format!("指标 {code}：卷宗页码“{text}”不是页码"))?,
+            ),
+            None => None,
+        };
+        let reason = field(fields, &format!("reason_{code}"))
+            .unwrap_or_default()
+            .to_string();
+        let grade = match field(fields, &format!("grade_{code}")) {
+            None => continue,
+            Some("na") => IndicatorMark::NotApplicable,
+            Some(text) => IndicatorMark::Graded(text.to_string()),
+        };
+        answers.indicators.push(IndicatorAnswer {
+            code: code.clone(),
+            grade,
+            reason,
+            page,
+        });
+    }
+    answers.overall_grade = field(fields, "overall_grade").map(str::to_string);
+    answers.vetoes = veto_answers(rubric, fields);
     Ok(answers)
 }
 
 /// The form's rows: every item with the reviewer's current answer.
 fn form_view(rubric: &Rubric, answers: &SheetAnswers) -> Value {
     let answer = |code: &str| answers.items.iter().find(|answer| answer.code == code);
-    let Method::Deduction(scheme) = rubric.method() else {
-        return json!({ "sections": [], "vetoes": [], "indicator": true });
+    let vetoes = veto_view(rubric, answers);
+    let scheme = match rubric.method() {
+        Method::Deduction(scheme) => scheme,
+        Method::Indicator(scheme) => {
+            let indicators: Vec<Value> = scheme
+                .indicators
+                .iter()
+                .map(|indicator| {
+                    let current = answers
+                        .indicators
+                        .iter()
+                        .find(|answer| answer.code == indicator.code);
+                    let chosen = current.map(|answer| match &answer.grade {
+                        IndicatorMark::Graded(grade) => grade.clone(),
+                        IndicatorMark::NotApplicable => "na".to_string(),
+                    });
+                    let mut options: Vec<Value> = scheme
+                        .scale
+                        .iter()
+                        .map(|grade| json!({ "value": grade, "label": grade, "selected": chosen.as_deref() == Some(grade.as_str()) }))
+                        .collect();
+                    if indicator.may_be_not_applicable {
+                        options.push(json!({ "value": "na", "label": "不适用", "selected": chosen.as_deref() == Some("na") }));
+                    }
+                    json!({
+                        "code": indicator.code, "text": indicator.title, "guidance": indicator.guidance,
+                        "key": indicator.key, "options": options,
+                        "reason": current.map(|answer| answer.reason.clone()).unwrap_or_default(),
+                        "page": current.and_then(|answer| answer.page).map(|page| page.to_string()).unwrap_or_default(),
+                    })
+                })
+                .collect();
+            let overall: Vec<Value> = scheme
+                .grades
+                .iter()
+                .map(|grade| json!({ "name": grade.name, "selected": answers.overall_grade.as_deref() == Some(grade.name.as_str()) }))
+                .collect();
+            return json!({ "sections": [], "vetoes": vetoes, "indicator": true,
+                           "indicators": indicators, "overall": overall, "scale": scheme.scale.join(" / ") });
+        }
     };
     let sections: Vec<Value> = scheme
         .sections
@@ -205,7 +291,12 @@ fn form_view(rubric: &Rubric, answers: &SheetAnswers) -> Value {
             json!({ "code": section.code, "title": section.title, "max": section.max.to_string(), "items": items })
         })
         .collect();
-    let vetoes: Vec<Value> = rubric
+    json!({ "sections": sections, "vetoes": vetoes, "indicator": false })
+}
+
+/// The veto rows with the reviewer's current answers.
+fn veto_view(rubric: &Rubric, answers: &SheetAnswers) -> Vec<Value> {
+    rubric
         .vetoes()
         .iter()
         .map(|veto| {
@@ -216,8 +307,7 @@ fn form_view(rubric: &Rubric, answers: &SheetAnswers) -> Value {
                 "page": current.and_then(|answer| answer.page).map(|page| page.to_string()).unwrap_or_default(),
             })
         })
-        .collect();
-    json!({ "sections": sections, "vetoes": vetoes, "indicator": false })
+        .collect()
 }
 
 fn render(
@@ -271,7 +361,9 @@ pub async fn show(
 
 /// What happened to a save or a submission.
 enum Outcome {
-    Saved,
+    Saved {
+        version: i64,
+    },
     Refused {
         status: actix_web::http::StatusCode,
         message: String,
@@ -340,6 +432,7 @@ async fn apply(
     };
     let audit_actor = user.actor(request);
     let stored = context.sheet.clone();
+    let new_version = update.sheet.version;
     let saved = state
         .db(move |conn| {
             match sheets::save(
@@ -357,7 +450,9 @@ async fn apply(
         })
         .await?;
     Ok(match saved {
-        None => Outcome::Saved,
+        None => Outcome::Saved {
+            version: new_version,
+        },
         Some(stored) => Outcome::Refused {
             status: actix_web::http::StatusCode::CONFLICT,
             message: SheetError::StaleVersion {
@@ -382,7 +477,7 @@ pub async fn save(
     let (round_id, file) = parse_ids(&path)?;
     let context = context(&state, &user, round_id, file).await?;
     match apply(&request, &state, &user, &context, form.into_inner()).await? {
-        Outcome::Saved => Ok(see_other(&format!("/rounds/{round_id}/files/{file}/sheet"))),
+        Outcome::Saved { .. } => Ok(see_other(&format!("/rounds/{round_id}/files/{file}/sheet"))),
         Outcome::Refused {
             status,
             message,
@@ -393,6 +488,35 @@ pub async fn save(
             *response.status_mut() = status;
             Ok(response)
         }
+    }
+}
+
+/// POST /api/…/sheet/draft: the form's autosave. Saves the answers as a draft under the
+/// same version guard as the form; answers the new version, or 409 with the conflict message
+/// (nothing stored, the page keeps what the reviewer typed).
+pub async fn autosave(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let (round_id, file) = parse_ids(&path)?;
+    let context = context(&state, &user, round_id, file).await?;
+    let mut fields: Vec<(String, String)> = form
+        .into_inner()
+        .into_iter()
+        .filter(|(key, _)| key != "action")
+        .collect();
+    fields.push(("action".into(), "save".into()));
+    match apply(&request, &state, &user, &context, fields).await? {
+        Outcome::Saved { version } => Ok(HttpResponse::Ok().json(json!({ "version": version }))),
+        Outcome::Refused {
+            status, message, ..
+        } => Ok(HttpResponse::build(status).json(json!({
+            "error": if status == actix_web::http::StatusCode::CONFLICT { "conflict" } else { "bad_request" },
+            "message": message,
+        }))),
     }
 }
 

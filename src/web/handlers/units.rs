@@ -110,8 +110,24 @@ pub async fn show(
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let id = parse_unit_id(&id)?;
-    let data = load_one(&state, user.scope()?, id).await?;
+    let mut data = load_one(&state, user.scope()?, id).await?;
     let title = data["unit"]["name"].as_str().unwrap_or("单位").to_string();
+    // Rounds whose teams are published: the unit's results page of each.
+    let rounds = state
+        .db(move |conn| {
+            let mut found = Vec::new();
+            for round in crate::storage::rounds::list(conn)? {
+                if crate::storage::assignments::published(conn, round.id)?.is_some() {
+                    found.push(serde_json::json!({
+                        "href": format!("/rounds/{}/units/{id}/results", round.id),
+                        "name": round.settings.name,
+                    }));
+                }
+            }
+            Ok(found)
+        })
+        .await?;
+    data["result_rounds"] = serde_json::json!(rounds);
     page(&request, "units/show", &title, Some(&user), data)
 }
 
