@@ -20,12 +20,14 @@
 //!   worked examples per rubric.
 //! - `documents`: every PDF read back with poppler (text, fonts, pages, A4, 禁则).
 //! - `cli`: the binary's commands and its one-line errors.
+//! - `backup`: backup while serving, restore, every table compared row by row; bad restores.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap, as clippy.toml allows in #[test] fns
 
 mod access;
 mod accounts;
 mod auth;
+mod backup;
 mod cli;
 mod document_samples;
 mod documents;
