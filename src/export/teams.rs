@@ -134,15 +134,14 @@ mod tests {
             calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
         use calamine::Reader;
         let range = workbook.worksheet_range("交叉检查组名单").unwrap();
-        let names: Vec<String> = range
-            .rows()
-            .skip(2)
-            .map(|row| row[2].to_string())
-            .collect();
+        let names: Vec<String> = range.rows().skip(2).map(|row| row[2].to_string()).collect();
         assert!(!names.is_empty());
         for name in &names {
             assert!(hostile.contains(&name.as_str()), "{name}");
         }
-        assert_eq!(range.get((0, 0)).unwrap().to_string(), "=1+1轮次 交叉检查组名单");
+        assert_eq!(
+            range.get((0, 0)).unwrap().to_string(),
+            "=1+1轮次 交叉检查组名单"
+        );
     }
 }

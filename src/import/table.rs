@@ -238,7 +238,8 @@ pub(super) fn check_zip(bytes: &[u8]) -> Result<(), String> {
             }
             unpacked = unpacked.saturating_add(read as u64);
             total = total.saturating_add(read as u64);
-            if total > MAX_XLSX_UNPACKED || (unpacked > BOMB_FLOOR && unpacked / packed > BOMB_RATIO)
+            if total > MAX_XLSX_UNPACKED
+                || (unpacked > BOMB_FLOOR && unpacked / packed > BOMB_RATIO)
             {
                 return Err(bomb());
             }

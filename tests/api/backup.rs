@@ -64,8 +64,14 @@ fn assert_same_database(original: &str, copy: &str) -> (usize, i64) {
     .collect();
     let mut rows = 0;
     for table in &names {
-        let here = count(&mut conn, &format!("SELECT COUNT(*) AS n FROM main.\"{table}\""));
-        let there = count(&mut conn, &format!("SELECT COUNT(*) AS n FROM copy.\"{table}\""));
+        let here = count(
+            &mut conn,
+            &format!("SELECT COUNT(*) AS n FROM main.\"{table}\""),
+        );
+        let there = count(
+            &mut conn,
+            &format!("SELECT COUNT(*) AS n FROM copy.\"{table}\""),
+        );
         assert_eq!(here, there, "{table}: row counts differ");
         for (left, right) in [("main", "copy"), ("copy", "main")] {
             let differing = count(
@@ -136,7 +142,13 @@ async fn a_demo_database_backed_up_while_serving_restores_identically() {
     let (tables, rows) = assert_same_database(app.database_url(), &restored);
     assert!(tables >= 25, "{tables} tables");
     assert!(rows > 200, "{rows} rows");
-    for table in ["users", "sessions", "audit_log", "case_files", "rubric_snapshots"] {
+    for table in [
+        "users",
+        "sessions",
+        "audit_log",
+        "case_files",
+        "rubric_snapshots",
+    ] {
         let mut conn = SqliteConnection::establish(&restored).unwrap();
         assert!(
             count(&mut conn, &format!("SELECT COUNT(*) AS n FROM {table}")) > 0,
@@ -148,8 +160,8 @@ async fn a_demo_database_backed_up_while_serving_restores_identically() {
     let restored_pool =
         pingcha::storage::connect(&pingcha::storage::DatabaseUrl::parse(&restored).unwrap())
             .unwrap();
-    let user = pingcha::storage::users::find_by_login(&mut restored_pool.get().unwrap(), "admin")
-        .unwrap();
+    let user =
+        pingcha::storage::users::find_by_login(&mut restored_pool.get().unwrap(), "admin").unwrap();
     assert!(user.is_some());
     drop(restored_pool);
 
@@ -194,10 +206,8 @@ fn restore_refuses_files_that_are_not_complete_pingcha_databases() {
     let (ok, _, stderr) = pingcha(&["--database-url", &path("new.sqlite3"), "migrate"], None);
     assert!(ok, "{stderr}");
     let mut new = SqliteConnection::establish(&path("new.sqlite3")).unwrap();
-    new.batch_execute(
-        "INSERT INTO __diesel_schema_migrations (version) VALUES ('29991231000001')",
-    )
-    .unwrap();
+    new.batch_execute("INSERT INTO __diesel_schema_migrations (version) VALUES ('29991231000001')")
+        .unwrap();
     drop(new);
 
     for (file, expected) in [

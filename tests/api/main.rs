@@ -19,6 +19,7 @@
 //! - `rubrics`: every shipped rubric validates, each broken fixture gives its precise error,
 //!   worked examples per rubric.
 //! - `documents`: every PDF read back with poppler (text, fonts, pages, A4, 禁则).
+//! - `hostile`: hostile text in imports and answers, formula injection, zip bombs, traversal.
 //! - `cli`: the binary's commands and its one-line errors.
 //! - `backup`: backup while serving, restore, every table compared row by row; bad restores.
 
@@ -32,6 +33,7 @@ mod cli;
 mod document_samples;
 mod documents;
 mod helpers;
+mod hostile;
 mod migrations;
 mod rectification;
 mod round_documents;
