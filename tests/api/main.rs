@@ -20,6 +20,7 @@
 //!   worked examples per rubric.
 //! - `documents`: every PDF read back with poppler (text, fonts, pages, A4, 禁则).
 //! - `hostile`: hostile text in imports and answers, formula injection, zip bombs, traversal.
+//! - `servers`: two `pingcha serve` processes on one database act as one system.
 //! - `cli`: the binary's commands and its one-line errors.
 //! - `backup`: backup while serving, restore, every table compared row by row; bad restores.
 
@@ -40,6 +41,7 @@ mod round_documents;
 mod rounds;
 mod rubric_pages;
 mod rubrics;
+mod servers;
 mod sheets;
 mod teams;
 mod units;
