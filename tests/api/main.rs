@@ -21,6 +21,7 @@
 //! - `documents`: every PDF read back with poppler (text, fonts, pages, A4, 禁则).
 //! - `hostile`: hostile text in imports and answers, formula injection, zip bombs, traversal.
 //! - `servers`: two `pingcha serve` processes on one database act as one system.
+//! - `faults`: SIGKILL during a large import; PostgreSQL refusing connections (503, recovery).
 //! - `cli`: the binary's commands and its one-line errors.
 //! - `backup`: backup while serving, restore, every table compared row by row; bad restores.
 
@@ -33,6 +34,7 @@ mod backup;
 mod cli;
 mod document_samples;
 mod documents;
+mod faults;
 mod helpers;
 mod hostile;
 mod migrations;

@@ -24,7 +24,14 @@ impl Drop for Server {
 pub fn serve(database_url: &str) -> Server {
     let rubrics = crate::helpers::rubrics_dir();
     let mut child = Command::new(env!("CARGO_BIN_EXE_pingcha"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--workers", "2", "--rubrics"])
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--workers",
+            "2",
+            "--rubrics",
+        ])
         .arg(&rubrics)
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "error")
