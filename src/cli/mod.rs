@@ -2,6 +2,7 @@
 //! environment. Each subcommand lives in its own file.
 
 mod assign;
+mod backup;
 mod demo;
 pub mod fonts;
 mod import;
@@ -68,6 +69,10 @@ pub enum Command {
     /// Work with rubric files (评分标准).
     #[command(subcommand)]
     Rubric(rubric::RubricCommand),
+    /// Copy the SQLite database to FILE while it is in use (PostgreSQL: use pg_dump).
+    Backup(backup::BackupArgs),
+    /// Replace the SQLite database with a checked backup FILE (PostgreSQL: use pg_restore).
+    Restore(backup::RestoreArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -83,6 +88,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sample(command) => sample::run(&url()?, command),
         Command::Assign(args) => assign::run(&url()?, args),
         Command::Pdf(command) => pdf::run(&url()?, command),
+        Command::Backup(args) => backup::backup(&url()?, args),
+        Command::Restore(args) => backup::restore(&url()?, args),
     }
 }
 

@@ -92,6 +92,11 @@ fn write_sheet(
     let date_format = cell_format.clone().set_num_format("yyyy-mm-dd");
 
     let last_column = (COLUMNS.len() - 1) as u16;
+    let title_format = if needs_guard(round_name) {
+        title_format.set_quote_prefix()
+    } else {
+        title_format
+    };
     sheet.merge_range(
         0,
         0,
@@ -170,7 +175,7 @@ fn write_date(
 
 /// Text a spreadsheet program could take for a formula.
 fn needs_guard(value: &str) -> bool {
-    value.starts_with(['=', '+', '-', '@', '\t', '\r'])
+    super::needs_formula_guard(value)
 }
 
 #[cfg(test)]

@@ -30,6 +30,14 @@ pub fn team_list_xlsx(
         .set_background_color("D9E1F2")
         .set_border(FormatBorder::Thin);
     let cell = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
+    // Names come from imports: one starting with = + - @ keeps Excel's quote prefix, so it
+    // stays text even after a user edits the cell.
+    let guarded = cell.clone().set_quote_prefix();
+    let title = if super::needs_formula_guard(round_name) {
+        title.set_quote_prefix()
+    } else {
+        title
+    };
     sheet.write_string_with_format(0, 0, format!("{round_name} 交叉检查组名单"), &title)?;
     for (column, (name, width)) in COLUMNS.iter().enumerate() {
         let column = u16::try_from(column).unwrap_or(u16::MAX);
@@ -74,10 +82,66 @@ pub fn team_list_xlsx(
             for (column, value) in values.iter().enumerate() {
                 let column = u16::try_from(column).unwrap_or(u16::MAX);
                 // Always a string cell: a name beginning with = or + is never a formula.
-                sheet.write_string_with_format(row, column, value, &cell)?;
+                let format = if super::needs_formula_guard(value) {
+                    &guarded
+                } else {
+                    &cell
+                };
+                sheet.write_string_with_format(row, column, value, format)?;
             }
             row += 1;
         }
     }
     Ok(workbook.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::assignment::{Scale, synthetic_instance};
+    use std::io::Read;
+
+    fn part(xlsx: &[u8], name: &str) -> String {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+        let mut text = String::new();
+        archive
+            .by_name(name)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    }
+
+    #[test]
+    fn names_that_look_like_formulas_stay_inert_text() {
+        let mut problem = synthetic_instance(Scale::City, 7);
+        let hostile = [
+            "=HYPERLINK(\"http://evil.example\",\"点我\")",
+            "+SUM(1,2)",
+            "-2+3",
+            "@cmd|' /C calc'!A0",
+        ];
+        for (index, reviewer) in problem.reviewers.iter_mut().enumerate() {
+            reviewer.name = hostile[index % hostile.len()].to_string();
+        }
+        let assignment = crate::domain::assignment::solve(&problem).unwrap();
+        let bytes = team_list_xlsx("=1+1轮次", &problem, &assignment).unwrap();
+        let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
+        assert!(!sheet.contains("<f>"), "no formula cells");
+        let styles = part(&bytes, "xl/styles.xml");
+        assert!(styles.contains("quotePrefix=\"1\""), "{styles}");
+        let mut workbook: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        use calamine::Reader;
+        let range = workbook.worksheet_range("交叉检查组名单").unwrap();
+        let names: Vec<String> = range.rows().skip(2).map(|row| row[2].to_string()).collect();
+        assert!(!names.is_empty());
+        for name in &names {
+            assert!(hostile.contains(&name.as_str()), "{name}");
+        }
+        assert_eq!(
+            range.get((0, 0)).unwrap().to_string(),
+            "=1+1轮次 交叉检查组名单"
+        );
+    }
 }

@@ -200,8 +200,57 @@ impl Builder {
     }
 }
 
+/// At most this much unpacked content in one workbook: far above a 200,000-row registry, far
+/// below what would exhaust memory.
+const MAX_XLSX_UNPACKED: u64 = 512 * 1024 * 1024;
+/// An entry unpacking past this many bytes …
+const BOMB_FLOOR: u64 = 16 * 1024 * 1024;
+/// … at more than this many times its packed size is a zip bomb (worksheet XML packs about
+/// 10:1, very repetitive sheets rarely beyond 50:1).
+const BOMB_RATIO: u64 = 250;
+const MAX_XLSX_ENTRIES: usize = 10_000;
+
+/// Unpacks (and discards) every entry before calamine sees the file, refusing zip bombs as
+/// soon as they show: the sizes a zip declares can lie, so the bytes are counted.
+pub(super) fn check_zip(bytes: &[u8]) -> Result<(), String> {
+    use std::io::Read;
+    let bomb = || "文件解压后异常巨大（疑似压缩炸弹），已拒绝".to_string();
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    if archive.len() > MAX_XLSX_ENTRIES {
+        return Err(bomb());
+    }
+    let mut total: u64 = 0;
+    let mut sink = vec![0u8; 64 * 1024];
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).map_err(|e| e.to_string())?;
+        let packed = entry.compressed_size().max(1);
+        let declared = entry.size();
+        if total.saturating_add(declared) > MAX_XLSX_UNPACKED
+            || (declared > BOMB_FLOOR && declared / packed > BOMB_RATIO)
+        {
+            return Err(bomb());
+        }
+        let mut unpacked: u64 = 0;
+        loop {
+            let read = entry.read(&mut sink).map_err(|e| e.to_string())?;
+            if read == 0 {
+                break;
+            }
+            unpacked = unpacked.saturating_add(read as u64);
+            total = total.saturating_add(read as u64);
+            if total > MAX_XLSX_UNPACKED
+                || (unpacked > BOMB_FLOOR && unpacked / packed > BOMB_RATIO)
+            {
+                return Err(bomb());
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Reads the first non-empty worksheet (visible sheets first) with calamine's streaming reader.
 pub(super) fn from_xlsx(bytes: &[u8]) -> Result<Table, String> {
+    check_zip(bytes)?;
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|error| error.to_string())?;
     let mut sheets: Vec<(bool, String)> = workbook
         .sheets_metadata()

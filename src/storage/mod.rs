@@ -109,7 +109,7 @@ impl DatabaseUrl {
     }
 
     /// What SQLite opens: the path without the `sqlite://` prefix.
-    fn sqlite_path(&self) -> &str {
+    pub fn sqlite_path(&self) -> &str {
         self.raw.strip_prefix("sqlite://").unwrap_or(&self.raw)
     }
 

@@ -20,17 +20,24 @@
 //! - `rubrics`: every shipped rubric validates, each broken fixture gives its precise error,
 //!   worked examples per rubric.
 //! - `documents`: every PDF read back with poppler (text, fonts, pages, A4, 禁则).
+//! - `hostile`: hostile text in imports and answers, formula injection, zip bombs, traversal.
+//! - `servers`: two `pingcha serve` processes on one database act as one system.
+//! - `faults`: SIGKILL during a large import; PostgreSQL refusing connections (503, recovery).
 //! - `cli`: the binary's commands and its one-line errors.
+//! - `backup`: backup while serving, restore, every table compared row by row; bad restores.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap, as clippy.toml allows in #[test] fns
 
 mod access;
 mod accounts;
 mod auth;
+mod backup;
 mod cli;
 mod document_samples;
 mod documents;
+mod faults;
 mod helpers;
+mod hostile;
 mod migrations;
 mod rectification;
 mod round_documents;
@@ -38,6 +45,7 @@ mod reconciliation;
 mod rounds;
 mod rubric_pages;
 mod rubrics;
+mod servers;
 mod sheets;
 mod teams;
 mod units;

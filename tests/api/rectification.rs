@@ -120,7 +120,7 @@ fn notice_of(notices: &[(String, String)], unit: &str) -> String {
         .clone()
 }
 
-async fn finding_ids(client: &mut Client, notice: &str) -> Vec<String> {
+pub async fn finding_ids(client: &mut Client, notice: &str) -> Vec<String> {
     let reply = client.get(&format!("/api/notices/{notice}")).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     reply.json()["findings"]
@@ -135,7 +135,7 @@ fn pdf_bytes() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec()
 }
 
-async fn issued_notice_for_xq(app: &TestApp) -> (RoundId, String, Client) {
+pub async fn issued_notice_for_xq(app: &TestApp) -> (RoundId, String, Client) {
     let round = round_with_findings(app);
     let mut admin = app.login_as("admin").await;
     let notices = draft(&mut admin, round).await;
@@ -380,7 +380,7 @@ async fn a_manager_answers_with_evidence_and_the_bureau_verifies_through_the_pag
 }
 
 /// The notice's text as poppler extracts it, without line breaks and spaces.
-fn pdf_text(pdf: &[u8]) -> String {
+pub fn pdf_text(pdf: &[u8]) -> String {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let mut child = Command::new("pdftotext")

@@ -7,7 +7,7 @@ use pingcha::domain::ids::{CaseFileId, PersonId};
 use pingcha::storage::{self, assignments, audit::Actor};
 
 /// A published assignment and a login for one reviewer with a file: (client, round, file).
-async fn assigned_reviewer(app: &TestApp) -> (Client, String, CaseFileId, PersonId) {
+pub async fn assigned_reviewer(app: &TestApp) -> (Client, String, CaseFileId, PersonId) {
     let round = crate::teams::round_in_teaming(app);
     let round_id = round.parse().unwrap();
     let (file, person) = {
