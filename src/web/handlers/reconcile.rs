@@ -7,17 +7,16 @@ use crate::domain::UnitScope;
 use crate::domain::assignment::{Change, Placement, check_change};
 use crate::domain::ids::{CaseFileId, PersonId, RoundId, UnitId};
 use crate::domain::people::Role;
-use crate::domain::round::CombineSetting;
 use crate::domain::rubric::{Method, Points, Rubric};
 use crate::domain::scoring::calibration::{CalibrationRow, CalibrationSettings, calibrate};
 use crate::domain::scoring::reconciliation::{
-    DisagreementEntry, FileVerdict, Reconciliation, ReconciliationInput, SubmittedReview,
-    assess_file,
+    DisagreementEntry, Reconciliation, ReconciliationInput,
 };
 use crate::domain::scoring::sheet::{SheetAction, SheetActor, SheetError, SheetStatus};
-use crate::domain::scoring::{CombineRule, ExplanationLine, ScoreResult, score};
+use crate::domain::scoring::{ExplanationLine, ScoreResult, score};
 use crate::storage::assignments::{self, Version};
 use crate::storage::reconciliations::{self, RecordError, StoredReconciliation, TeamApproval};
+use crate::storage::results::{self, FileResult, Outcome, RoundResults};
 use crate::storage::rounds::{Round, RoundView};
 use crate::storage::sheets::{self, StoredSheet};
 use crate::storage::{self, DbConn, audit, rubrics};
@@ -29,14 +28,6 @@ use crate::web::handlers::{page, see_other};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-
-/// The round's setting as the domain's combining rule.
-pub fn combine_rule(setting: CombineSetting) -> CombineRule {
-    match setting {
-        CombineSetting::Average => CombineRule::Average,
-        CombineSetting::Escalate { max_gap } => CombineRule::Escalate { max_gap },
-    }
-}
 
 /// Where one file stands after review.
 #[derive(Debug, Clone)]
@@ -71,11 +62,45 @@ pub struct ReviewData {
     pub reconciliations: Vec<StoredReconciliation>,
     pub approvals: Vec<TeamApproval>,
     rubrics: BTreeMap<String, Rubric>,
+    standings: BTreeMap<CaseFileId, Standing>,
+}
+
+impl Standing {
+    /// A file's result from `storage::results` (the one place results are computed).
+    fn of(file: &FileResult) -> Standing {
+        match &file.outcome {
+            Outcome::InProgress {
+                submitted,
+                expected,
+            } => Standing::Pending {
+                submitted: *submitted,
+                needed: *expected,
+            },
+            Outcome::Disagreement(entry) => Standing::Disagreement(entry.clone()),
+            Outcome::Final(result) => Standing::Final {
+                total: result.total,
+                grade: result.grade.name.clone(),
+                how: if result.reconciliation.is_some() {
+                    "合议确定"
+                } else if file.sheets.len() == 1 {
+                    "一人评查"
+                } else {
+                    "两人评查一致"
+                },
+            },
+        }
+    }
 }
 
 impl ReviewData {
     pub fn load(conn: &mut DbConn, round: Round) -> WebResult<ReviewData> {
-        let version = assignments::published(conn, round.id)?.ok_or(WebError::NotFound)?;
+        let loaded = results::load(conn, round.id)?.ok_or(WebError::NotFound)?;
+        let standings = loaded
+            .files
+            .iter()
+            .map(|file| (file.file, Standing::of(file)))
+            .collect();
+        let RoundResults { round, version, .. } = loaded;
         let files: Vec<CaseFileId> = version
             .assignment
             .placements
@@ -99,6 +124,7 @@ impl ReviewData {
             reconciliations,
             approvals,
             rubrics,
+            standings,
         })
     }
 
@@ -163,79 +189,15 @@ impl ReviewData {
             .any(|approval| approval.team_number == team)
     }
 
-    /// Where a file stands.
+    /// Where a file stands, as `storage::results` worked it out.
     pub fn standing(&self, placement: &Placement) -> Standing {
-        if let Some(decision) = self.reconciliation(placement.file) {
-            return Standing::Final {
-                total: decision.final_total,
-                grade: decision.final_grade.clone(),
-                how: "合议确定",
-            };
-        }
-        let submitted: Vec<&StoredSheet> = placement
-            .reviewers
-            .iter()
-            .filter_map(|reviewer| self.sheet(placement.file, *reviewer))
-            .filter(|sheet| sheet.sheet.state.status() == SheetStatus::Submitted)
-            .collect();
-        let needed = placement.reviewers.len();
-        if submitted.len() < needed || needed == 0 {
-            return Standing::Pending {
-                submitted: submitted.len(),
-                needed,
-            };
-        }
-        let reviews: Vec<SubmittedReview> = submitted
-            .iter()
-            .filter_map(|sheet| {
-                Some(SubmittedReview {
-                    reviewer_id: sheet.reviewer_id,
-                    result: self.result_of(sheet)?,
-                })
-            })
-            .collect();
-        if reviews.len() != needed {
-            return Standing::Pending {
-                submitted: reviews.len(),
-                needed,
-            };
-        }
-        if needed == 1 {
-            let result = &reviews[0].result;
-            return Standing::Final {
-                total: result.total,
-                grade: result.grade.name.clone(),
-                how: "一人评查",
-            };
-        }
-        let Some(rubric) = self.rubric_of(submitted[0]) else {
-            return Standing::Pending {
+        self.standings
+            .get(&placement.file)
+            .cloned()
+            .unwrap_or(Standing::Pending {
                 submitted: 0,
-                needed,
-            };
-        };
-        match assess_file(
-            rubric,
-            combine_rule(self.round.settings.combine),
-            placement.file,
-            &reviews,
-        ) {
-            Ok(FileVerdict::Agreed(result)) => Standing::Final {
-                total: result.total,
-                grade: result.grade.name,
-                how: "两人评查一致",
-            },
-            Ok(FileVerdict::Disagreement(entry)) => Standing::Disagreement(entry),
-            // Sheets scored against different snapshots or the like: the leader decides.
-            Err(error) => Standing::Disagreement(DisagreementEntry {
-                case_file_id: placement.file,
-                reviews: Vec::new(),
-                gap: None,
-                reasons: vec![crate::domain::scoring::ReconciliationReason::GradesDiffer {
-                    grades: vec![error.to_string()],
-                }],
-            }),
-        }
+                needed: placement.reviewers.len(),
+            })
     }
 
     fn reviewer_name(&self, person: PersonId) -> String {
