@@ -1010,6 +1010,11 @@ pub async fn unit_results(
             "unit": unit_name,
             "blind": hide_names,
             "rows": rows,
+            // Score sheets and the feedback report are printed once results are fed back.
+            "documents": matches!(
+                data.round.status,
+                crate::domain::round::RoundStatus::Feedback | crate::domain::round::RoundStatus::Closed
+            ),
         }),
     )
 }
