@@ -23,9 +23,7 @@ pub use leadership_report::{
     TrendPoint, TypicalProblem, UnitRow, leadership_report,
 };
 pub use pdf::{FontSet, FontSource, Fonts};
-pub use rectification_notice::{
-    NoticeFinding, RectificationNoticeView, fill_template, rectification_notice,
-};
+pub use rectification_notice::{NoticeFinding, RectificationNoticeView, rectification_notice};
 pub use score_sheet::{
     Deduction, RubricItemRow, RubricSection, ScoreSheetView, VetoRow, score_sheet,
     score_sheets_batch,
@@ -47,9 +45,6 @@ pub enum Error {
     /// A view that cannot be laid out, e.g. a table with no columns.
     #[error("cannot lay out {what}")]
     Layout { what: String },
-    /// A `{{name}}` in a document template with no value given (or an unclosed `{{`).
-    #[error("template placeholder {name:?} has no value")]
-    TemplatePlaceholder { name: String },
     /// Writing the PDF failed.
     #[error("cannot write the PDF")]
     Write(#[from] std::io::Error),

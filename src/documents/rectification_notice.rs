@@ -1,10 +1,8 @@
 //! 整改通知书: the notice a bureau sends a unit after a round, laid out after GB/T 9704.
 //!
 //! The wording around the findings comes from an editable template
-//! (`templates/documents/rectification_notice.txt`); the caller fills it with [`fill_template`]
-//! and passes the text in, so the document function stays pure.
-
-use std::collections::BTreeMap;
+//! (`templates/documents/rectification_notice_*.txt`); the caller fills it with
+//! `domain::notice_text::fill` and passes the text in, so the document function stays pure.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -54,30 +52,6 @@ pub struct NoticeFinding {
     pub deduction: f64,
     pub problem: String,
     pub requirement: String,
-}
-
-/// Replaces every `{{name}}` in `template` with its value. A placeholder without a value, or
-/// an unclosed `{{`, is an error, so a notice never goes out with a blank or a raw brace.
-pub fn fill_template(template: &str, values: &BTreeMap<String, String>) -> Result<String, Error> {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            return Err(Error::TemplatePlaceholder {
-                name: after.chars().take(20).collect(),
-            });
-        };
-        let name = after[..end].trim();
-        let value = values.get(name).ok_or_else(|| Error::TemplatePlaceholder {
-            name: name.to_owned(),
-        })?;
-        out.push_str(value);
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    Ok(out)
 }
 
 /// The notice as a PDF.
@@ -154,26 +128,4 @@ pub fn rectification_notice(
         official::imprint(&mut layout, &view.copy_to, printed_by, view.issued_on)?;
     }
     layout.finish()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_are_filled_or_refused() {
-        let mut values = BTreeMap::new();
-        values.insert("单位".to_owned(), "兴庆区法律援助中心".to_owned());
-        assert_eq!(
-            fill_template("{{单位}}：现将{{ 单位 }}情况", &values).unwrap(),
-            "兴庆区法律援助中心：现将兴庆区法律援助中心情况"
-        );
-        assert!(
-            matches!(fill_template("{{期限}}", &values), Err(Error::TemplatePlaceholder { name }) if name == "期限")
-        );
-        assert!(matches!(
-            fill_template("前{{单位", &values),
-            Err(Error::TemplatePlaceholder { .. })
-        ));
-    }
 }

@@ -14,51 +14,59 @@ pub struct Placeholder {
     pub label: &'static str,
 }
 
-/// Every placeholder a notice template may use; the notice handler fills all of them.
-pub const NOTICE_PLACEHOLDERS: [Placeholder; 9] = [
+/// Every placeholder a notice template may use (`templates/documents/rectification_notice_*.txt`);
+/// the notice handler fills all of them. Named in Chinese, so the clerk who edits the wording reads
+/// what each one means.
+pub const NOTICE_PLACEHOLDERS: [Placeholder; 12] = [
     Placeholder {
-        name: "unit",
-        label: "主送单位名称",
+        name: "评查方案",
+        label: "评查工作方案名称",
     },
     Placeholder {
-        name: "round",
-        label: "评查轮次名称",
+        name: "评查组",
+        label: "评查组名称",
     },
     Placeholder {
-        name: "doc_number",
-        label: "发文字号",
+        name: "评查日期",
+        label: "评查日期",
     },
     Placeholder {
-        name: "issue_date",
-        label: "下发日期（如 2025年10月15日）",
+        name: "案卷期间",
+        label: "被查案卷的办结期间",
     },
     Placeholder {
-        name: "deadline",
-        label: "整改期限（如 2025年11月14日）",
+        name: "案卷数",
+        label: "被查案卷数",
     },
     Placeholder {
-        name: "days",
-        label: "整改天数",
+        name: "平均分",
+        label: "平均得分",
     },
     Placeholder {
-        name: "finding_count",
+        name: "优秀数",
+        label: "优秀案卷数",
+    },
+    Placeholder {
+        name: "良好数",
+        label: "良好案卷数",
+    },
+    Placeholder {
+        name: "合格数",
+        label: "合格案卷数",
+    },
+    Placeholder {
+        name: "不合格数",
+        label: "不合格案卷数",
+    },
+    Placeholder {
+        name: "问题数",
         label: "需整改问题数",
     },
     Placeholder {
-        name: "bureau",
-        label: "发文机关名称",
-    },
-    Placeholder {
-        name: "contact",
-        label: "联系人及电话",
+        name: "报送单位",
+        label: "整改报告报送单位（发文机关）",
     },
 ];
-
-/// The wording a new bureau starts from; it may change every word of it.
-pub const DEFAULT_NOTICE_TEMPLATE: &str = "{{unit}}：\n\
-    根据{{round}}案卷评查结果，现将你单位案卷中发现的问题（共{{finding_count}}项）通知如下，\
-    请认真对照问题清单逐项整改，于{{deadline}}前将整改报告及相关证明材料报送{{bureau}}。\n\
-    联系人：{{contact}}\n";
 
 /// What is wrong with a template or with filling it. Names the placeholder as written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -146,25 +154,26 @@ mod tests {
     use super::*;
 
     fn all_values() -> BTreeMap<&'static str, String> {
-        BTreeMap::from([
-            ("unit", "永宁县法律援助中心".to_string()),
-            ("round", "2025年第三季度".to_string()),
-            ("doc_number", "银司法评〔2025〕12号".to_string()),
-            ("issue_date", "2025年10月15日".to_string()),
-            ("deadline", "2025年11月14日".to_string()),
-            ("days", "30".to_string()),
-            ("finding_count", "7".to_string()),
-            ("bureau", "银川市司法局".to_string()),
-            ("contact", "王某 0951-0000000".to_string()),
-        ])
+        NOTICE_PLACEHOLDERS
+            .iter()
+            .map(|placeholder| (placeholder.name, format!("〈{}〉", placeholder.label)))
+            .chain([
+                ("评查组", "第2评查组".to_string()),
+                ("问题数", "7".to_string()),
+                ("报送单位", "银川市司法局".to_string()),
+            ])
+            .collect()
     }
 
+    const TEMPLATE: &str = "{{评查组}}对你单位{{案卷数}}件案卷进行了评查，发现问题{{问题数}}项。\n\
+        请于期限前将整改报告报送{{报送单位}}。";
+
     #[test]
-    fn fills_the_default_template() {
-        let text = fill(DEFAULT_NOTICE_TEMPLATE, &all_values()).unwrap();
-        assert!(text.starts_with("永宁县法律援助中心：\n根据2025年第三季度案卷评查结果"));
-        assert!(text.contains("共7项"));
-        assert!(text.contains("于2025年11月14日前"));
+    fn fills_a_template() {
+        let text = fill(TEMPLATE, &all_values()).unwrap();
+        assert!(text.starts_with("第2评查组对你单位〈被查案卷数〉件案卷"));
+        assert!(text.contains("发现问题7项"));
+        assert!(text.contains("报送银川市司法局。"));
         assert!(!text.contains("{{"));
     }
 
@@ -172,14 +181,14 @@ mod tests {
     fn spaces_inside_braces_are_allowed() {
         let values = all_values();
         assert_eq!(
-            fill("致{{ unit }}。", &values).unwrap(),
-            "致永宁县法律援助中心。"
+            fill("致{{ 报送单位 }}。", &values).unwrap(),
+            "致银川市司法局。"
         );
     }
 
     #[test]
     fn an_unknown_placeholder_is_named() {
-        let error = fill("致{{unit}}，{{leader}}", &all_values()).unwrap_err();
+        let error = fill("致{{报送单位}}，{{leader}}", &all_values()).unwrap_err();
         assert_eq!(
             error,
             TemplateError::UnknownPlaceholder {
@@ -201,20 +210,20 @@ mod tests {
     #[test]
     fn a_missing_value_is_named() {
         let mut values = all_values();
-        values.remove("deadline");
-        let error = fill(DEFAULT_NOTICE_TEMPLATE, &values).unwrap_err();
+        values.remove("问题数");
+        let error = fill(TEMPLATE, &values).unwrap_err();
         assert_eq!(
             error,
             TemplateError::MissingValue {
-                name: "deadline".to_string()
+                name: "问题数".to_string()
             }
         );
-        assert_eq!(error.to_string(), "占位符“{{deadline}}”没有提供内容");
+        assert_eq!(error.to_string(), "占位符“{{问题数}}”没有提供内容");
     }
 
     #[test]
     fn an_unclosed_placeholder_names_its_line() {
-        let error = check_template("第一行\n第二行{{unit\n").unwrap_err();
+        let error = check_template("第一行\n第二行{{评查组\n").unwrap_err();
         assert_eq!(error, TemplateError::Unclosed { line: 2 });
         assert_eq!(error.to_string(), "模板第 2 行的“{{”没有对应的“}}”");
     }
@@ -222,8 +231,8 @@ mod tests {
     #[test]
     fn values_are_not_read_as_template_text() {
         let mut values = all_values();
-        values.insert("unit", "{{contact}}<b>".to_string());
-        assert_eq!(fill("{{unit}}", &values).unwrap(), "{{contact}}<b>");
+        values.insert("评查组", "{{问题数}}<b>".to_string());
+        assert_eq!(fill("{{评查组}}", &values).unwrap(), "{{问题数}}<b>");
     }
 
     #[test]
@@ -232,7 +241,7 @@ mod tests {
             fill("无占位符 } }}", &BTreeMap::new()).unwrap(),
             "无占位符 } }}"
         );
-        assert_eq!(check_template(DEFAULT_NOTICE_TEMPLATE), Ok(()));
+        assert_eq!(check_template(TEMPLATE), Ok(()));
     }
 
     #[test]

@@ -100,6 +100,7 @@ pub struct Application {
 impl Application {
     pub fn build(listener: TcpListener, pool: Pool, config: WebConfig) -> std::io::Result<Self> {
         render::check().map_err(std::io::Error::other)?;
+        handlers::rectification::check_notice_templates().map_err(std::io::Error::other)?;
         let port = listener.local_addr()?.port();
         let workers = config.workers;
         let state = web::Data::new(AppState {

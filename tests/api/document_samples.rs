@@ -295,7 +295,7 @@ pub const NOTICE_CLOSING: &str =
 
 pub fn notice(findings: usize) -> RectificationNoticeView {
     let mut seq = Seq::new(findings as u64);
-    let values: std::collections::BTreeMap<String, String> = [
+    let values: std::collections::BTreeMap<&str, String> = [
         (
             "评查方案",
             "银川市2025年第三季度法律援助案卷交叉评查工作方案",
@@ -313,7 +313,7 @@ pub fn notice(findings: usize) -> RectificationNoticeView {
         ("报送单位", "市司法局公共法律服务管理科"),
     ]
     .into_iter()
-    .map(|(key, value)| (key.to_owned(), value.to_owned()))
+    .map(|(key, value)| (key, value.to_owned()))
     .collect();
     let items = [
         "C2 会见笔录要素齐全",
@@ -336,8 +336,10 @@ pub fn notice(findings: usize) -> RectificationNoticeView {
             .collect(),
     )
     .into_view(
-        fill_template(NOTICE_BODY, &values).unwrap_or_else(|error| panic!("{error}")),
-        fill_template(NOTICE_CLOSING, &values).unwrap_or_else(|error| panic!("{error}")),
+        pingcha::domain::notice_text::fill(NOTICE_BODY, &values)
+            .unwrap_or_else(|error| panic!("{error}")),
+        pingcha::domain::notice_text::fill(NOTICE_CLOSING, &values)
+            .unwrap_or_else(|error| panic!("{error}")),
     )
 }
 

@@ -4,13 +4,13 @@
 //! report; evidence and notice PDF downloads. A center manager reaches only their own unit:
 //! every per-object check goes through the storage scope and answers 403 otherwise.
 
-use crate::documents::{self, NoticeFinding, RectificationNoticeView, fill_template};
+use crate::documents::{self, NoticeFinding, RectificationNoticeView};
 use crate::domain::UnitScope;
 use crate::domain::doc_number::DocNumberFormat;
 use crate::domain::evidence::{self, EvidenceKind};
 use crate::domain::findings::{FindingSource, Severity, typical_problems};
 use crate::domain::ids::{FindingId, NoticeId, RoundId};
-use crate::domain::notice_text::chinese_date;
+use crate::domain::notice_text::{self, chinese_date};
 use crate::domain::people::Role;
 use crate::domain::rectification::{
     Action, DEFAULT_RECTIFICATION_DAYS, RectificationState, deadline_alert,
@@ -39,6 +39,16 @@ const NOTICE_BODY: &str =
     include_str!("../../../templates/documents/rectification_notice_body.txt");
 const NOTICE_CLOSING: &str =
     include_str!("../../../templates/documents/rectification_notice_closing.txt");
+
+/// Checks the notice wording built into the binary, so a bad placeholder stops the server at
+/// start instead of a notice at issue time.
+pub fn check_notice_templates() -> Result<(), String> {
+    for (name, template) in [("正文", NOTICE_BODY), ("结尾", NOTICE_CLOSING)] {
+        notice_text::check_template(template)
+            .map_err(|error| format!("整改通知书{name}模板：{error}"))?;
+    }
+    Ok(())
+}
 
 fn parse_notice(raw: &str) -> WebResult<NoticeId> {
     raw.parse().map_err(|_| WebError::NotFound)
@@ -1319,7 +1329,7 @@ fn notice_document(
             .unwrap_or(0)
             .to_string()
     };
-    let values: BTreeMap<String, String> = [
+    let values: BTreeMap<&str, String> = [
         ("评查方案", format!("{}工作方案", round.settings.name)),
         ("评查组", format!("{}交叉检查组", bureau.bureau_name)),
         ("评查日期", "本轮评查期间".to_string()),
@@ -1340,10 +1350,10 @@ fn notice_document(
         ("报送单位", bureau.bureau_name.clone()),
     ]
     .into_iter()
-    .map(|(key, value)| (key.to_string(), value))
     .collect();
-    let body = fill_template(NOTICE_BODY.trim_end(), &values).map_err(WebError::internal)?;
-    let closing = fill_template(NOTICE_CLOSING.trim_end(), &values).map_err(WebError::internal)?;
+    let body = notice_text::fill(NOTICE_BODY.trim_end(), &values).map_err(WebError::internal)?;
+    let closing =
+        notice_text::fill(NOTICE_CLOSING.trim_end(), &values).map_err(WebError::internal)?;
     Ok(RectificationNoticeView {
         organ_mark: format!("{}文件", bureau.bureau_name),
         doc_number: number,
