@@ -103,10 +103,7 @@ pub struct Group {
 }
 
 /// Groups files by `key` (with its label), largest mean first, then by label.
-pub fn group_by(
-    files: &[FileFigure],
-    key: impl Fn(&FileFigure) -> (String, String),
-) -> Vec<Group> {
+pub fn group_by(files: &[FileFigure], key: impl Fn(&FileFigure) -> (String, String)) -> Vec<Group> {
     let mut groups: BTreeMap<(String, String), Vec<&FileFigure>> = BTreeMap::new();
     for file in files {
         groups.entry(key(file)).or_default().push(file);
@@ -146,13 +143,15 @@ pub struct RankedUnit {
 /// ordered by name so the order is stable.
 pub fn rank_units(files: &[FileFigure], previous: &[FileFigure]) -> Vec<RankedUnit> {
     let order = |files: &[FileFigure]| -> Vec<(UnitId, String, Stats)> {
-        group_by(files, |file| (file.unit.to_string(), file.unit_name.clone()))
-            .into_iter()
-            .filter_map(|group| {
-                let unit: UnitId = group.key.parse().ok()?;
-                Some((unit, group.label, group.stats))
-            })
-            .collect()
+        group_by(files, |file| {
+            (file.unit.to_string(), file.unit_name.clone())
+        })
+        .into_iter()
+        .filter_map(|group| {
+            let unit: UnitId = group.key.parse().ok()?;
+            Some((unit, group.label, group.stats))
+        })
+        .collect()
     };
     let before: BTreeMap<UnitId, usize> = order(previous)
         .into_iter()
@@ -226,7 +225,9 @@ pub fn trends(rounds: &[(String, Vec<FileFigure>)]) -> Vec<TrendLine> {
     let mut names: BTreeMap<UnitId, String> = BTreeMap::new();
     for (_, files) in rounds {
         for file in files {
-            names.entry(file.unit).or_insert_with(|| file.unit_name.clone());
+            names
+                .entry(file.unit)
+                .or_insert_with(|| file.unit_name.clone());
         }
     }
     let mut lines: Vec<TrendLine> = names
@@ -305,7 +306,10 @@ mod tests {
         ];
         let stats = Stats::of(&files);
         assert_eq!(stats.files, 3);
-        assert_eq!((stats.excellent, stats.good, stats.pass, stats.fail), (1, 1, 0, 1));
+        assert_eq!(
+            (stats.excellent, stats.good, stats.pass, stats.fail),
+            (1, 1, 0, 1)
+        );
         assert_eq!(stats.excellent_good_permille, 667);
         assert_eq!(stats.pass_permille, 667);
         // (955 + 850 + 550) / 3 = 785.0
@@ -343,7 +347,10 @@ mod tests {
 
     #[test]
     fn caseload_completion() {
-        assert_eq!(caseload("甲".into(), 45, Some(60)).completion_permille, Some(750));
+        assert_eq!(
+            caseload("甲".into(), 45, Some(60)).completion_permille,
+            Some(750)
+        );
         assert_eq!(caseload("甲".into(), 45, None).completion_permille, None);
         assert_eq!(caseload("甲".into(), 45, Some(0)).completion_permille, None);
     }

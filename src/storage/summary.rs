@@ -198,10 +198,7 @@ pub fn round_summary(
         .as_ref()
         .map(|(_, files)| files.iter().filter(of_type).cloned().collect())
         .unwrap_or_default();
-    let ranking = rank_rows(
-        summary::rank_units(&ranking_files, &previous_files),
-        scope,
-    );
+    let ranking = rank_rows(summary::rank_units(&ranking_files, &previous_files), scope);
     let in_scope = |unit: UnitId| scope.allows(unit) && filter.unit.is_none_or(|own| own == unit);
     let files: Vec<FileFigure> = all
         .into_iter()
@@ -253,12 +250,13 @@ pub fn round_summary(
         {
             continue;
         }
-        let entry = progress
-            .entry(notice.unit_name.clone())
-            .or_insert_with(|| RectificationProgress {
-                unit_name: notice.unit_name.clone(),
-                ..Default::default()
-            });
+        let entry =
+            progress
+                .entry(notice.unit_name.clone())
+                .or_insert_with(|| RectificationProgress {
+                    unit_name: notice.unit_name.clone(),
+                    ..Default::default()
+                });
         entry.issued += 1;
         if matches!(
             notice.state,

@@ -6,7 +6,7 @@ use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
     account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
-    people, rectification, rounds, rubrics, sampling, sheet_review, sheets, teams, units,
+    people, rectification, rounds, rubrics, sampling, sheet_review, sheets, summary, teams, units,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -221,6 +221,28 @@ pub fn table() -> Vec<RouteSpec> {
             GET,
             "/rounds/{id}/files/{file}/sheets.pdf",
             documents::file_sheets,
+            UNIT_READERS
+        ),
+        // Leadership summaries (汇总分析): center managers see their own unit, others anonymised.
+        route!(GET, "/summary", summary::trend_page, UNIT_READERS),
+        route!(GET, "/summary.xlsx", summary::trend_xlsx, UNIT_READERS),
+        route!(GET, "/api/summary", summary::api_trend, UNIT_READERS),
+        route!(
+            GET,
+            "/rounds/{id}/summary",
+            summary::round_page,
+            UNIT_READERS
+        ),
+        route!(
+            GET,
+            "/rounds/{id}/summary.xlsx",
+            summary::round_xlsx,
+            UNIT_READERS
+        ),
+        route!(
+            GET,
+            "/api/rounds/{id}/summary",
+            summary::api_round,
             UNIT_READERS
         ),
         // Imports of registries, reviewer pools and unit lists: upload, preview, commit.

@@ -20,6 +20,7 @@
 //!   worked examples per rubric.
 //! - `documents`: every PDF read back with poppler (text, fonts, pages, A4, 禁则).
 //! - `cli`: the binary's commands and its one-line errors.
+//! - `summary`: leadership summaries: figures against the stored sheets, unit isolation, XLSX.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap, as clippy.toml allows in #[test] fns
 
@@ -37,5 +38,6 @@ mod rounds;
 mod rubric_pages;
 mod rubrics;
 mod sheets;
+mod summary;
 mod teams;
 mod units;
