@@ -298,7 +298,7 @@ mod tests {
 
     #[test]
     fn stats_count_grades_and_round_rates_half_up() {
-        let unit = UnitId::new();
+        let unit = UnitId::from_uuid(uuid::Uuid::new_v4());
         let files = [
             figure(unit, "甲", 955, GradeLevel::Excellent),
             figure(unit, "甲", 850, GradeLevel::Good),
@@ -322,7 +322,7 @@ mod tests {
 
     #[test]
     fn ranking_reports_places_gained() {
-        let (a, b) = (UnitId::new(), UnitId::new());
+        let (a, b) = (UnitId::from_uuid(uuid::Uuid::new_v4()), UnitId::from_uuid(uuid::Uuid::new_v4()));
         let before = [
             figure(a, "甲", 900, GradeLevel::Excellent),
             figure(b, "乙", 800, GradeLevel::Good),
@@ -358,7 +358,7 @@ mod tests {
     proptest! {
         #[test]
         fn stats_agree_with_a_direct_count(totals in proptest::collection::vec(0i32..=1000, 0..40)) {
-            let unit = UnitId::new();
+            let unit = UnitId::from_uuid(uuid::Uuid::new_v4());
             let files: Vec<FileFigure> = totals
                 .iter()
                 .map(|total| figure(unit, "甲", *total, if *total >= 600 { GradeLevel::Pass } else { GradeLevel::Fail }))
