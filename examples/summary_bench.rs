@@ -122,7 +122,9 @@ fn generate(url: &str, files: usize, rounds: usize, items: usize) -> Result<(), 
             if let Ok(case_type) = code.parse::<CaseType>()
                 && snapshot.method == "deduction"
             {
-                chosen.entry(case_type).or_insert(snapshot.content_hash.clone());
+                chosen
+                    .entry(case_type)
+                    .or_insert(snapshot.content_hash.clone());
             }
         }
     }
@@ -157,7 +159,12 @@ fn generate(url: &str, files: usize, rounds: usize, items: usize) -> Result<(), 
         })
         .collect::<Result<_, _>>()?;
     let case_types: Vec<CaseType> = chosen.keys().copied().collect();
-    let firms = ["宁夏正义律师事务所", "银川明德律师事务所", "兴庆法援律师事务所", "西夏公信律师事务所"];
+    let firms = [
+        "宁夏正义律师事务所",
+        "银川明德律师事务所",
+        "兴庆法援律师事务所",
+        "西夏公信律师事务所",
+    ];
     let started = Instant::now();
     for round_index in 0..rounds {
         let year = 2024 + i32::try_from(round_index / 4)?;
@@ -300,9 +307,18 @@ fn generate(url: &str, files: usize, rounds: usize, items: usize) -> Result<(), 
                  {stamp}, 'bench', {stamp}, 'bench')",
                 quote(&storage::new_id().to_string()),
                 quote(&round.id.to_string()),
-                quote(&serde_json::to_string(&problem).map_err(|e| storage::Error::Corrupt(e.to_string()))?),
-                quote(&serde_json::to_string(&assignment).map_err(|e| storage::Error::Corrupt(e.to_string()))?),
-                quote(&serde_json::to_string(&quality).map_err(|e| storage::Error::Corrupt(e.to_string()))?),
+                quote(
+                    &serde_json::to_string(&problem)
+                        .map_err(|e| storage::Error::Corrupt(e.to_string()))?
+                ),
+                quote(
+                    &serde_json::to_string(&assignment)
+                        .map_err(|e| storage::Error::Corrupt(e.to_string()))?
+                ),
+                quote(
+                    &serde_json::to_string(&quality)
+                        .map_err(|e| storage::Error::Corrupt(e.to_string()))?
+                ),
             ))
             .execute(conn)?;
             diesel::sql_query(format!(
@@ -380,7 +396,9 @@ fn time(url: &str, runs: usize) -> Result<(), BoxError> {
             .get_result(&mut *conn)?
     };
     println!("{} rounds, {sheets} sheets", rounds.len());
-    let mut measure = |label: &str, f: &mut dyn FnMut(&mut DbConn) -> Result<String, BoxError>| -> Result<Duration, BoxError> {
+    let mut measure = |label: &str,
+                       f: &mut dyn FnMut(&mut DbConn) -> Result<String, BoxError>|
+     -> Result<Duration, BoxError> {
         let mut times = Vec::new();
         let mut note = String::new();
         for _ in 0..runs {
@@ -423,7 +441,12 @@ fn time(url: &str, runs: usize) -> Result<(), BoxError> {
     let trend = measure("trend view + tables (page data)", &mut |conn| {
         let trend = storage::summary::trend_summary(conn, UnitScope::All, 8)?;
         let tables = pingcha::export::summary::trend_tables(&trend);
-        Ok(format!("{} rounds, {} lines, {} tables", trend.rounds.len(), trend.lines.len(), tables.len()))
+        Ok(format!(
+            "{} rounds, {} lines, {} tables",
+            trend.rounds.len(),
+            trend.lines.len(),
+            tables.len()
+        ))
     })?;
     println!(
         "ratios: round page / raw one-round {:.1}×, trend / raw all-rounds {:.1}×, results::load / raw {:.1}×",
@@ -436,7 +459,9 @@ fn time(url: &str, runs: usize) -> Result<(), BoxError> {
 
 fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let url = args.get(1).ok_or("usage: summary_bench generate|time DATABASE_URL ...")?;
+    let url = args
+        .get(1)
+        .ok_or("usage: summary_bench generate|time DATABASE_URL ...")?;
     match args[0].as_str() {
         "generate" => {
             let files = args.get(2).map_or(Ok(6250), |n| n.parse())?;

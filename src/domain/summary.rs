@@ -322,7 +322,10 @@ mod tests {
 
     #[test]
     fn ranking_reports_places_gained() {
-        let (a, b) = (UnitId::from_uuid(uuid::Uuid::new_v4()), UnitId::from_uuid(uuid::Uuid::new_v4()));
+        let (a, b) = (
+            UnitId::from_uuid(uuid::Uuid::new_v4()),
+            UnitId::from_uuid(uuid::Uuid::new_v4()),
+        );
         let before = [
             figure(a, "甲", 900, GradeLevel::Excellent),
             figure(b, "乙", 800, GradeLevel::Good),

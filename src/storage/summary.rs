@@ -1,5 +1,6 @@
 //! The data behind the leadership summaries: each round's final file results (from
-//! `storage::results`, the one place a file's result is worked out) with the registry details
+//! `storage::results::finals`, the same rule as `results::load` read from the sheets' stored
+//! totals and grades) with the registry details
 //! leadership groups by, findings, notices, caseload and targets. A center manager's summary
 //! holds only their own unit's files and names; other units appear in the ranking as 单位A,
 //! 单位B, … and nowhere else.
@@ -13,7 +14,7 @@ use crate::domain::summary::{
     self, Caseload, FileFigure, Group, RankedUnit, RectificationProgress, Stats, TrendLine,
 };
 use crate::storage::rectification::{self, FindingFilter};
-use crate::storage::results::{self, RoundResults};
+use crate::storage::results::{self, FileFinal};
 use crate::storage::rounds::{self, Round};
 use crate::storage::schema::{case_files, unit_targets, units};
 use crate::storage::{DbConn, Error, Result, parse_id};
@@ -76,20 +77,22 @@ pub fn visible(round: &Round, scope: UnitScope) -> bool {
 /// The final results of a round's files with the registry details, in assignment order;
 /// `None` while the round has no published assignment.
 pub fn file_figures(conn: &mut DbConn, round: RoundId) -> Result<Option<Vec<FileFigure>>> {
-    let Some(results) = results::load(conn, round)? else {
+    let Some(finals) = results::finals(conn, round)? else {
         return Ok(None);
     };
-    figures_of(conn, &results).map(Some)
+    figures_of(conn, &finals).map(Some)
 }
 
 type CaseRow = (String, String, String, String);
 
 /// The figures of a round's finished files.
-pub fn figures_of(conn: &mut DbConn, results: &RoundResults) -> Result<Vec<FileFigure>> {
-    let ids: Vec<String> = results
-        .finished()
-        .map(|(file, _)| file.file.to_string())
-        .collect();
+pub fn figures_of(conn: &mut DbConn, finals: &[FileFinal]) -> Result<Vec<FileFigure>> {
+    let finished = || {
+        finals
+            .iter()
+            .filter_map(|file| file.result.as_ref().map(|result| (file, result)))
+    };
+    let ids: Vec<String> = finished().map(|(file, _)| file.file.to_string()).collect();
     let mut cases: BTreeMap<String, (String, String, String)> = BTreeMap::new();
     for chunk in ids.chunks(5000) {
         let rows: Vec<CaseRow> = case_files::table
@@ -107,7 +110,7 @@ pub fn figures_of(conn: &mut DbConn, results: &RoundResults) -> Result<Vec<FileF
     }
     let names = unit_names(conn)?;
     let mut out = Vec::with_capacity(ids.len());
-    for (file, result) in results.finished() {
+    for (file, result) in finished() {
         let id = file.file.to_string();
         let (case_no, handler, firm) = cases.remove(&id).ok_or(Error::NotFound)?;
         out.push(FileFigure {
@@ -170,10 +173,10 @@ pub fn round_summary(
     {
         return Err(Error::OutOfScope);
     }
-    let Some(results) = results::load(conn, round_id)? else {
+    let Some(finals) = results::finals(conn, round_id)? else {
         return Ok(None);
     };
-    let all = figures_of(conn, &results)?;
+    let all = figures_of(conn, &finals)?;
     // The previous round the scope may see, for the change in rank.
     let previous = rounds::list(conn)?
         .into_iter()
@@ -205,8 +208,7 @@ pub fn round_summary(
         .filter(|file| in_scope(file.unit))
         .filter(|file| of_type(&file))
         .collect();
-    let sampled = results
-        .files
+    let sampled = finals
         .iter()
         .filter(|file| in_scope(file.unit))
         .filter(|file| {

@@ -14,8 +14,10 @@ use pingcha::storage::{self, assignments, audit::Actor};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// A round whose files all have a final result: every assigned reviewer of file `i` takes
-/// off the first `i % 4` fixed-deduction items, so the reviews agree and totals differ.
+/// A round whose reviewers of file `i` take off the first `i % 4` fixed-deduction items, so
+/// the reviews agree and totals differ; on every seventh file from the sixth all reviewers
+/// find a 一票否决 (the file fails), and from the sixth every seventh file only its first
+/// reviewer does (the reviews disagree: no final result until 合议).
 fn agreed_round(app: &TestApp) -> String {
     let round = crate::teams::round_in_teaming(app);
     publish(app, &round);
@@ -47,11 +49,22 @@ fn agreed_round(app: &TestApp) -> String {
                 page: Some(3),
             })
             .collect();
-        let answers = SheetAnswers {
-            items,
-            ..Default::default()
+        let veto = || pingcha::domain::scoring::VetoAnswer {
+            code: rubric.vetoes()[0].code.clone(),
+            reason: "伪造签名".into(),
+            page: Some(1),
         };
-        for reviewer in &placement.reviewers {
+        for (position, reviewer) in placement.reviewers.iter().enumerate() {
+            let vetoed = match index % 7 {
+                6 => true,
+                5 => position == 0,
+                _ => false,
+            };
+            let answers = SheetAnswers {
+                items: items.clone(),
+                vetoes: if vetoed { vec![veto()] } else { Vec::new() },
+                ..Default::default()
+            };
             let stored = storage::sheets::find_or_create(
                 &mut conn,
                 round_id,
@@ -91,9 +104,8 @@ fn agreed_round(app: &TestApp) -> String {
     round
 }
 
-/// Per unit name: (files, sum of totals in tenths, passing files, excellent+good files,
-/// max, min), straight from the score_sheets table: every reviewer of a file gave the same
-/// total and grade, so a file's result is any of its sheets'.
+/// Per unit name: files, sum of totals in tenths, passing and excellent+good files, max and
+/// min, straight from the score_sheets table.
 #[derive(Debug, Default, Clone)]
 struct Expected {
     files: usize,
@@ -121,16 +133,23 @@ fn expected_by_unit(app: &TestApp, round: &str) -> BTreeMap<String, Expected> {
         ))
         .load(&mut *conn)
         .unwrap();
-    let mut per_file: BTreeMap<String, (String, i32, String)> = BTreeMap::new();
+    // A file counts when all its sheets agree on total and grade (here reviews differ only
+    // by a veto, which always needs 合议).
+    let mut per_file: BTreeMap<String, Option<(String, i32, String)>> = BTreeMap::new();
     for (file, unit, total, grade) in rows {
         let entry = (unit, total.unwrap(), grade.unwrap());
-        if let Some(previous) = per_file.get(&file) {
-            assert_eq!(previous, &entry, "the reviews of a file agree");
+        match per_file.get(&file) {
+            Some(Some(previous)) if previous != &entry => {
+                per_file.insert(file, None);
+            }
+            Some(_) => {}
+            None => {
+                per_file.insert(file, Some(entry));
+            }
         }
-        per_file.insert(file, entry);
     }
     let mut out: BTreeMap<String, Expected> = BTreeMap::new();
-    for (unit, total, grade) in per_file.into_values() {
+    for (unit, total, grade) in per_file.into_values().flatten() {
         let entry = out.entry(unit).or_insert(Expected {
             max: i32::MIN,
             min: i32::MAX,
@@ -482,4 +501,50 @@ async fn exports_open_and_hold_the_page_numbers() {
         means.rows().count() - 1,
         trend["lines"].as_array().unwrap().len()
     );
+}
+
+/// The summaries read file results from the stored totals and grades; they must be the
+/// results `storage::results::load` works out from the answers, file by file.
+#[actix_rt::test]
+async fn summary_file_results_equal_the_results_from_the_answers() {
+    let vetoes_app = spawn_app().await;
+    let split_app = spawn_app().await;
+    for (app, with_vetoes) in [(&vetoes_app, true), (&split_app, false)] {
+        let round = if with_vetoes {
+            agreed_round(app)
+        } else {
+            // The first reviewer of each file deducts, the others do not.
+            crate::round_documents::scored_round(app, false)
+        };
+        let round_id = round.parse().unwrap();
+        let mut conn = app.conn();
+        let full = storage::results::load(&mut conn, round_id)
+            .unwrap()
+            .unwrap();
+        let light = storage::results::finals(&mut conn, round_id)
+            .unwrap()
+            .unwrap();
+        assert_eq!(full.files.len(), light.len());
+        let mut finals = 0;
+        let mut vetoed = 0;
+        for (full, light) in full.files.iter().zip(&light) {
+            assert_eq!(full.file, light.file);
+            assert_eq!(full.unit, light.unit);
+            let expected = full
+                .final_result()
+                .map(|result| (result.total, result.grade.clone(), result.vetoed));
+            let actual = light
+                .result
+                .as_ref()
+                .map(|result| (result.total, result.grade.clone(), result.vetoed));
+            assert_eq!(expected, actual, "file {}", full.file);
+            finals += usize::from(actual.is_some());
+            vetoed += usize::from(actual.is_some_and(|(_, _, vetoed)| vetoed));
+        }
+        assert!(finals > 0);
+        if with_vetoes {
+            assert!(vetoed > 0, "a vetoed file is final and failing");
+            assert!(finals < light.len(), "differing vetoes wait for 合议");
+        }
+    }
 }
