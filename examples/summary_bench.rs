@@ -70,11 +70,20 @@ fn patterns(
         .iter()
         .filter(|item| matches!(item.deduction, DeductionRule::Fixed { .. }))
         .collect();
+    // Fixed-deduction items first, so every answered item may carry a fault.
+    let mut ordered: Vec<_> = fixed.iter().map(|item| **item).collect();
+    ordered.extend(
+        all.iter()
+            .filter(|item| !matches!(item.deduction, DeductionRule::Fixed { .. })),
+    );
     let mut out = Vec::new();
-    for _ in 0..48 {
+    for pattern in 0..48u64 {
+        // From careful files to sloppy ones; one pattern in twelve carries a 一票否决.
+        let chance = 1 + pattern % 6;
         let mut answers = SheetAnswers::default();
-        for item in all.iter().take(items) {
-            let fault = fixed.iter().any(|known| known.code == item.code) && random.below(4) == 0;
+        for item in ordered.iter().take(items) {
+            let fault =
+                matches!(item.deduction, DeductionRule::Fixed { .. }) && random.below(8) < chance;
             answers.items.push(ItemAnswer {
                 code: item.code.clone(),
                 mark: if fault {
@@ -88,6 +97,15 @@ fn patterns(
                     String::new()
                 },
                 page: fault.then_some(3),
+            });
+        }
+        if pattern % 12 == 11
+            && let Some(veto) = rubric.vetoes().first()
+        {
+            answers.vetoes.push(pingcha::domain::scoring::VetoAnswer {
+                code: veto.code.clone(),
+                reason: "伪造受援人签名".into(),
+                page: Some(1),
             });
         }
         let Ok(result) = score(&rubric, &answers) else {

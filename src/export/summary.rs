@@ -51,7 +51,14 @@ pub struct TableView {
     pub columns: Vec<String>,
     /// The number of columns (for the empty row's colspan).
     pub span: usize,
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<Vec<CellView>>,
+}
+
+/// A cell as the page prints it; numbers are right-aligned.
+#[derive(Debug, Clone, Serialize)]
+pub struct CellView {
+    pub text: String,
+    pub num: bool,
 }
 
 impl Table {
@@ -63,7 +70,14 @@ impl Table {
             rows: self
                 .rows
                 .iter()
-                .map(|row| row.iter().map(Cell::text).collect())
+                .map(|row| {
+                    row.iter()
+                        .map(|cell| CellView {
+                            text: cell.text(),
+                            num: !matches!(cell, Cell::Text(_)),
+                        })
+                        .collect()
+                })
                 .collect(),
         }
     }

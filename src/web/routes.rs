@@ -245,6 +245,12 @@ pub fn table() -> Vec<RouteSpec> {
             summary::api_round,
             UNIT_READERS
         ),
+        route!(
+            GET,
+            "/rounds/{id}/report.pdf",
+            summary::report_pdf,
+            ADMIN_LEADER
+        ),
         // Imports of registries, reviewer pools and unit lists: upload, preview, commit.
         route!(POST, "/imports", imports::upload, ADMIN),
         route!(GET, "/imports/{id}", imports::preview, ADMIN),

@@ -250,10 +250,10 @@ async fn round_figures_equal_an_independent_count_of_the_stored_sheets() {
     assert!(page.body.contains(&tenths_text(mean(&total))));
     for (name, unit) in &expected {
         assert!(page.body.contains(name.as_str()));
-        assert!(
-            page.body
-                .contains(&format!("<td>{}</td>", tenths_text(mean(unit))))
-        );
+        assert!(page.body.contains(&format!(
+            "<td class=\"num\">{}</td>",
+            tenths_text(mean(unit))
+        )));
     }
 
     // Drill-down to one unit: its files only, each linked to its sheets.
@@ -547,4 +547,35 @@ async fn summary_file_results_equal_the_results_from_the_answers() {
             assert!(finals < light.len(), "differing vetoes wait for 合议");
         }
     }
+}
+
+#[actix_rt::test]
+async fn the_leadership_report_pdf_carries_the_summary_figures() {
+    let app = spawn_app().await;
+    let round = agreed_round(&app);
+    let mut leader = app.login_as("leader").await;
+    let json = leader
+        .get(&format!("/api/rounds/{round}/summary"))
+        .await
+        .json();
+    let (status, bytes) = leader
+        .get_bytes(&format!("/rounds/{round}/report.pdf"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bytes.starts_with(b"%PDF"));
+    let text = crate::documents::compact_text(&bytes);
+    for group in json["by_unit"].as_array().unwrap() {
+        let name = group["label"].as_str().unwrap();
+        assert!(text.contains(name), "report names {name}");
+    }
+    let first_file = json["files"][0]["case_no"].as_str().unwrap();
+    assert!(
+        text.contains(&first_file.replace(' ', "")),
+        "attachment lists {first_file}"
+    );
+    let mut manager = app.login_as("manager").await;
+    let (status, _) = manager
+        .get_bytes(&format!("/rounds/{round}/report.pdf"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -80,13 +80,13 @@ fn round1(value: f64) -> f64 {
 }
 
 /// A horizontal bar chart: one bar per (label, value, shown value) against `max`.
-fn bar_chart(title: &str, bars: &[(String, f64, String)], max: f64) -> Value {
+fn bar_chart(title: &str, bars: &[(String, f64, String, bool)], max: f64) -> Value {
     let left = 170.0;
     let span = CHART_WIDTH - left - 70.0;
     let rows: Vec<Value> = bars
         .iter()
         .enumerate()
-        .map(|(index, (label, value, text))| {
+        .map(|(index, (label, value, text, own))| {
             let y = 10.0 + index as f64 * 26.0;
             let width = if max > 0.0 {
                 (value / max * span).max(0.0)
@@ -96,6 +96,7 @@ fn bar_chart(title: &str, bars: &[(String, f64, String)], max: f64) -> Value {
             json!({
                 "label": label,
                 "text": text,
+                "own": own,
                 "y": y,
                 "text_y": y + 14.0,
                 "x": left,
@@ -122,20 +123,23 @@ fn line_chart(
     unit: &str,
 ) -> Value {
     let (left, right, top, bottom, height) = (50.0, 170.0, 15.0, 40.0, 280.0);
-    let plot_width = CHART_WIDTH - left - right;
+    // Room for the round names under the first and last points.
+    let inset = 55.0;
+    let plot_width = CHART_WIDTH - left - right - 2.0 * inset;
     let plot_height = height - top - bottom;
     let values: Vec<f64> = lines
         .iter()
         .flat_map(|line| line.points.iter().flatten().filter_map(pick))
         .collect();
     let low = values.iter().copied().fold(100.0_f64, f64::min).min(100.0);
-    let low = ((low / 10.0).floor() * 10.0 - 10.0).max(0.0);
+    // Four steps of whole multiples of 5 from a round floor below the lowest value.
+    let low = (((low - 5.0) / 20.0).floor() * 20.0).clamp(0.0, 80.0);
     let high = 100.0;
     let x_of = |index: usize| {
         if rounds.len() <= 1 {
-            left + plot_width / 2.0
+            left + inset + plot_width / 2.0
         } else {
-            left + plot_width * index as f64 / (rounds.len() - 1) as f64
+            left + inset + plot_width * index as f64 / (rounds.len() - 1) as f64
         }
     };
     let y_of = |value: f64| top + plot_height * (high - value) / (high - low).max(1.0);
@@ -148,7 +152,14 @@ fn line_chart(
     let xlabels: Vec<Value> = rounds
         .iter()
         .enumerate()
-        .map(|(index, name)| json!({ "x": round1(x_of(index)), "label": name }))
+        // Staggered in two rows so long round names do not run into each other.
+        .map(|(index, name)| {
+            json!({
+                "x": round1(x_of(index)),
+                "y": height - bottom + 16.0 + if index % 2 == 1 { 14.0 } else { 0.0 },
+                "label": name,
+            })
+        })
         .collect();
     let series: Vec<Value> = lines
         .iter()
@@ -189,7 +200,6 @@ fn line_chart(
         "left": left,
         "right_edge": CHART_WIDTH - right,
         "axis_y": height - bottom,
-        "label_y": height - bottom + 18.0,
         "ticks": ticks,
         "xlabels": xlabels,
         "series": series,
@@ -236,7 +246,7 @@ pub async fn round_page(
         .db(move |conn| Ok(summary::summarised_rounds(conn, scope, 50)?))
         .await?;
     let all_tables = tables::round_tables(&data);
-    let ranking_bars: Vec<(String, f64, String)> = data
+    let ranking_bars: Vec<(String, f64, String, bool)> = data
         .ranking
         .iter()
         .map(|row| {
@@ -245,18 +255,26 @@ pub async fn round_page(
                 format!("{}. {}", row.rank, row.label),
                 mean,
                 points_text(row.stats.mean_tenths),
+                row.own,
             )
         })
         .collect();
     let overall = &data.overall;
-    let grade_bars: Vec<(String, f64, String)> = [
+    let grade_bars: Vec<(String, f64, String, bool)> = [
         ("优秀", overall.excellent),
         ("良好", overall.good),
         ("合格", overall.pass),
         ("不合格", overall.fail),
     ]
     .iter()
-    .map(|(label, count)| ((*label).to_string(), *count as f64, count.to_string()))
+    .map(|(label, count)| {
+        (
+            (*label).to_string(),
+            *count as f64,
+            count.to_string(),
+            false,
+        )
+    })
     .collect();
     let most = [overall.excellent, overall.good, overall.pass, overall.fail]
         .into_iter()
@@ -406,4 +424,32 @@ pub async fn api_trend(
 ) -> Result<HttpResponse, ApiError> {
     let data = load_trend(&state, &user).await?;
     Ok(HttpResponse::Ok().json(data))
+}
+
+/// GET /rounds/{id}/report.pdf: the round's 评查情况通报 for leadership, from the summary's
+/// figures (every unit named: administrators and leadership only).
+pub async fn report_pdf(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let round_id = parse_round_id(&id)?;
+    let fonts = state.fonts()?;
+    let (name, bytes) = state
+        .db(move |conn| {
+            let view = crate::document_data::leadership_report(conn, round_id, storage::today())
+                .map_err(|error| match error {
+                    crate::document_data::DataError::Storage(error) => WebError::from(error),
+                    other => WebError::BadRequest(other.to_string()),
+                })?;
+            let bytes = crate::documents::leadership_report(&view, &fonts)
+                .map_err(|error| WebError::BadRequest(format!("文书无法生成：{error}")))?;
+            Ok((view.round_name, bytes))
+        })
+        .await?;
+    Ok(attachment(
+        "application/pdf",
+        "leadership-report.pdf",
+        &format!("{name} 评查情况通报.pdf"),
+        bytes,
+    ))
 }
