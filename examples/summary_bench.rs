@@ -435,6 +435,50 @@ fn time(url: &str, runs: usize) -> Result<(), BoxError> {
     let raw_all = measure("raw SQL aggregation, all rounds", &mut |conn| {
         Ok(format!("{} groups", raw_queries(conn, None)?))
     })?;
+    measure("  of which: published assignment (JSON)", &mut |conn| {
+        let version = storage::assignments::published(conn, latest)?.ok_or("none")?;
+        Ok(format!(
+            "{} placements",
+            version.assignment.placements.len()
+        ))
+    })?;
+    let hashes: Vec<String> = rounds
+        .last()
+        .ok_or("no rounds")?
+        .settings
+        .rubrics
+        .values()
+        .cloned()
+        .collect();
+    measure("  of which: rubric snapshots loaded", &mut |conn| {
+        for hash in &hashes {
+            storage::rubrics::load(conn, hash)?;
+        }
+        Ok(format!("{} rubrics", hashes.len()))
+    })?;
+    measure("  of which: sheets' totals and grades", &mut |conn| {
+        use diesel::prelude::*;
+        use storage::schema::score_sheets;
+        let rows: Vec<(String, String, String, Option<i32>, Option<String>)> = score_sheets::table
+            .filter(score_sheets::round_id.eq(latest_text.clone()))
+            .select((
+                score_sheets::id,
+                score_sheets::case_file_id,
+                score_sheets::reviewer_id,
+                score_sheets::total_tenths,
+                score_sheets::grade,
+            ))
+            .load(conn)?;
+        Ok(format!("{} rows", rows.len()))
+    })?;
+    measure("  of which: results::finals, one round", &mut |conn| {
+        let finals = storage::results::finals(conn, latest)?.ok_or("none")?;
+        Ok(format!("{} files", finals.len()))
+    })?;
+    measure("  of which: file figures, one round", &mut |conn| {
+        let figures = storage::summary::file_figures(conn, latest)?.ok_or("none")?;
+        Ok(format!("{} files", figures.len()))
+    })?;
     let results_only = measure("storage::results::load, one round", &mut |conn| {
         let results = storage::results::load(conn, latest)?.ok_or("no results")?;
         Ok(format!("{} files", results.files.len()))

@@ -328,11 +328,19 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
             score_sheets::grade,
         ))
         .load(conn)?;
-    let case_types: BTreeMap<CaseFileId, CaseType> = version
+    // By id once: looking each file up in the problem's list is quadratic on large rounds.
+    let sampled_files: std::collections::HashMap<
+        CaseFileId,
+        &crate::domain::assignment::SampledFile,
+    > = version
         .problem
         .files
         .iter()
-        .map(|file| (file.id, file.case_type))
+        .map(|file| (file.id, file))
+        .collect();
+    let case_types: std::collections::HashMap<CaseFileId, CaseType> = sampled_files
+        .iter()
+        .map(|(id, file)| (*id, file.case_type))
         .collect();
     // Light results where the columns say everything; the rest scored from the answers.
     let mut by_file: BTreeMap<CaseFileId, Vec<(PersonId, Option<ScoreResult>, String)>> =
@@ -397,9 +405,8 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
     let rule = combine_rule(round.settings.combine);
     let mut out = Vec::with_capacity(version.assignment.placements.len());
     for placement in &version.assignment.placements {
-        let sampled = version
-            .problem
-            .file(placement.file)
+        let sampled = sampled_files
+            .get(&placement.file)
             .ok_or_else(|| corrupt(format!("file {} not in the problem", placement.file)))?;
         let Some(rubric) = rubrics_by_type.get(&sampled.case_type) else {
             continue;
