@@ -24,6 +24,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 type BoxError = Box<dyn std::error::Error>;
+/// A sheet's id, file, reviewer, total and grade.
+type LightRow = (String, String, String, Option<i32>, Option<String>);
 
 fn open(url: &str) -> Result<storage::Pool, BoxError> {
     Ok(storage::connect(&storage::DatabaseUrl::parse(url)?)?)
@@ -459,7 +461,7 @@ fn time(url: &str, runs: usize) -> Result<(), BoxError> {
     measure("  of which: sheets' totals and grades", &mut |conn| {
         use diesel::prelude::*;
         use storage::schema::score_sheets;
-        let rows: Vec<(String, String, String, Option<i32>, Option<String>)> = score_sheets::table
+        let rows: Vec<LightRow> = score_sheets::table
             .filter(score_sheets::round_id.eq(latest_text.clone()))
             .select((
                 score_sheets::id,
