@@ -13,7 +13,7 @@ use crate::domain::scoring::reconciliation::{
     DisagreementEntry, FileVerdict, SubmittedReview, assess_file,
 };
 use crate::domain::scoring::sheet::SheetStatus;
-use crate::domain::scoring::{Explanation, SheetAnswers};
+use crate::domain::scoring::{Explanation, SheetAnswers, TriggeredVeto};
 use crate::domain::scoring::{ScoreResult, score};
 use crate::storage::assignments::{self, Version};
 use crate::storage::rounds::{self, Round};
@@ -301,10 +301,9 @@ type LightSheet = (String, String, String, Option<i32>, Option<String>);
 
 /// The final results of a round's files, as [`load`] works them out, without reading every
 /// sheet's answers: a sheet's stored total and grade are what the engine gave at submission,
-/// and a sheet that is not graded 不合格 carries no 一票否决 (a veto always fails the file),
-/// so the combining engine gets everything it uses from those two columns. Sheets graded
-/// 不合格, sheets of indicator rubrics and anything unexpected are scored from their answers
-/// exactly as [`load`] does. `None` while the round has no published assignment.
+/// and they tell whether it carries a 一票否决 (see [`light_result`]), which is all the
+/// combining engine uses. Sheets where only the answers can tell, sheets of indicator rubrics
+/// and anything unexpected are scored from their answers exactly as [`load`] does. `None` while the round has no published assignment.
 pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFinal>>> {
     let round = rounds::find(conn, round_id)?;
     let Some(version) = assignments::published(conn, round_id)? else {
@@ -451,26 +450,40 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
     Ok(Some(out))
 }
 
-/// The engine's result as far as combining needs it, from a sheet's stored total and grade;
-/// `None` when only the answers can tell (a failing grade may come from a veto; indicator
-/// rubrics; a grade the rubric does not know).
+/// The engine's result as far as combining needs it, from a sheet's stored total and grade.
+/// Under a deduction rubric the engine grades by the total's band unless a 一票否决 was
+/// found, which always gives the failing grade: so a passing grade means no veto, and a
+/// failing grade on a total whose band passes means a veto (which one does not matter to
+/// combining). `None` when only the answers can tell: a failing grade on a failing total (a
+/// veto or not), indicator rubrics, a grade the rubric does not know.
 fn light_result(rubric: &Rubric, total: Option<i32>, grade: Option<&str>) -> Option<ScoreResult> {
-    let Method::Deduction(_) = rubric.method() else {
+    let Method::Deduction(scheme) = rubric.method() else {
         return None;
     };
     let grade = rubric
         .grades()
         .into_iter()
         .find(|known| Some(known.name.as_str()) == grade)?;
-    if !grade.passes() {
+    let total = Points::from_tenths(total?);
+    let band = &scheme.band_for(total).grade;
+    let vetoes = if grade == band && grade.passes() {
+        Vec::new()
+    } else if !grade.passes() && band.passes() && grade == rubric.failing_grade() {
+        vec![TriggeredVeto {
+            code: String::new(),
+            text: String::new(),
+            reason: String::new(),
+            page: None,
+        }]
+    } else {
         return None;
-    }
+    };
     Some(ScoreResult {
         sections: Vec::new(),
         indicators: Vec::new(),
-        total: Some(Points::from_tenths(total?)),
+        total: Some(total),
         grade: grade.clone(),
-        vetoes: Vec::new(),
+        vetoes,
         explanation: Explanation::default(),
     })
 }
