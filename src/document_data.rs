@@ -408,3 +408,154 @@ pub fn feedback(
         issued_on,
     })
 }
+
+/// The round's 评查情况通报 (leadership report) from the same figures as the summary pages:
+/// every unit, the trend over the last rounds, typical problems and rectification progress.
+pub fn leadership_report(
+    conn: &mut DbConn,
+    round: crate::domain::ids::RoundId,
+    today: chrono::NaiveDate,
+) -> Result<crate::documents::LeadershipReportView, DataError> {
+    use crate::documents as report;
+    use crate::storage::summary;
+    let figures = summary::round_summary(
+        conn,
+        round,
+        UnitScope::All,
+        summary::Filter::default(),
+        today,
+    )?
+    .ok_or(DataError::Nothing)?;
+    if figures.overall.files == 0 {
+        return Err(DataError::Nothing);
+    }
+    let average = |tenths: Option<i32>| f64::from(tenths.unwrap_or(0)) / 10.0;
+    let trend = summary::trend_summary(conn, UnitScope::All, 8)?;
+    let this_period = crate::storage::rounds::find(conn, round)?
+        .settings
+        .period_end;
+    let mut trend_points = Vec::new();
+    for entry in &trend.rounds {
+        let period = crate::storage::rounds::find(conn, entry.id)?
+            .settings
+            .period_end;
+        if period <= this_period && entry.overall.files > 0 {
+            trend_points.push(report::TrendPoint {
+                round: entry.name.clone(),
+                average: average(entry.overall.mean_tenths),
+                good_rate: f64::from(entry.overall.excellent_good_permille) / 10.0,
+            });
+        }
+    }
+    let reviewers: std::collections::BTreeSet<String> =
+        crate::storage::assignments::published(conn, round)?
+            .map(|version| {
+                version
+                    .assignment
+                    .placements
+                    .iter()
+                    .flat_map(|placement| placement.reviewers.iter().map(ToString::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+    let stats = &figures.overall;
+    Ok(report::LeadershipReportView {
+        bureau: bureau_name(conn)?,
+        round_name: figures.round_name.clone(),
+        doc_number: None,
+        introduction: format!(
+            "本轮评查共抽查案卷 {} 件，已得出评查结果 {} 件，平均 {} 分，优良率 {}，合格率 {}。",
+            figures.sampled,
+            stats.files,
+            crate::domain::summary::points_text(stats.mean_tenths),
+            crate::domain::summary::percent_text(stats.excellent_good_permille),
+            crate::domain::summary::percent_text(stats.pass_permille),
+        ),
+        reviewers: reviewers.len(),
+        grades: [
+            ("优秀", stats.excellent),
+            ("良好", stats.good),
+            ("合格", stats.pass),
+            ("不合格", stats.fail),
+        ]
+        .into_iter()
+        .map(|(grade, count)| report::GradeCount {
+            grade: grade.to_string(),
+            count,
+        })
+        .collect(),
+        by_unit: figures
+            .by_unit
+            .iter()
+            .map(|group| report::UnitRow {
+                unit: group.label.clone(),
+                files: group.stats.files,
+                average: average(group.stats.mean_tenths),
+                excellent: group.stats.excellent,
+                good: group.stats.good,
+                pass: group.stats.pass,
+                fail: group.stats.fail,
+            })
+            .collect(),
+        by_case_type: figures
+            .by_case_type
+            .iter()
+            .map(|group| report::CaseTypeRow {
+                case_type: group.label.clone(),
+                files: group.stats.files,
+                average: average(group.stats.mean_tenths),
+                good_count: group.stats.excellent + group.stats.good,
+                pass_count: group.stats.files - group.stats.fail,
+            })
+            .collect(),
+        trend: trend_points,
+        typical_problems: figures
+            .problems
+            .iter()
+            .map(|problem| {
+                let units: Vec<&str> = problem
+                    .units
+                    .iter()
+                    .filter_map(|unit| figures.problem_units.get(unit).map(String::as_str))
+                    .collect();
+                report::TypicalProblem {
+                    title: format!("{} {}", problem.item_code, problem.item_text),
+                    files: problem.file_count,
+                    description: format!("共 {} 处，涉及{}", problem.count, units.join("、")),
+                }
+            })
+            .collect(),
+        rectification: figures
+            .rectification
+            .iter()
+            .map(|row| report::RectificationProgressRow {
+                unit: row.unit_name.clone(),
+                findings: row.issued,
+                fixed: row.answered,
+                verified: row.verified,
+                overdue: row.overdue > 0,
+                status: if row.verified == row.issued {
+                    "已核验".to_string()
+                } else if row.answered == row.issued {
+                    "已提交".to_string()
+                } else {
+                    "整改中".to_string()
+                },
+            })
+            .collect(),
+        requirements: String::new(),
+        files: figures
+            .files
+            .iter()
+            .map(|file| report::FileScoreRow {
+                unit: file.unit_name.clone(),
+                case_number: file.case_no.clone(),
+                case_type: file.case_type.clone(),
+                handler: file.handler.clone(),
+                total: average(file.total_tenths),
+                grade: file.grade.clone(),
+            })
+            .collect(),
+        issued_on: today,
+    })
+}

@@ -44,6 +44,17 @@ pub enum PdfCommand {
         #[command(flatten)]
         fonts: super::fonts::FontArgs,
     },
+    /// The round's 评查情况通报 for leadership: figures by unit and case type, trend,
+    /// typical problems, rectification progress, every file's score.
+    Report {
+        /// The round, by id or exact name.
+        round: String,
+        /// Where to write the PDF.
+        #[arg(long, short)]
+        output: PathBuf,
+        #[command(flatten)]
+        fonts: super::fonts::FontArgs,
+    },
 }
 
 fn find_unit(conn: &mut DbConn, text: &str) -> anyhow::Result<UnitId> {
@@ -140,6 +151,26 @@ pub fn run(url: &DatabaseUrl, command: PdfCommand) -> anyhow::Result<()> {
                 view.unit,
                 output.display(),
                 view.cases.len()
+            );
+            Ok(())
+        }
+        PdfCommand::Report {
+            round,
+            output,
+            fonts,
+        } => {
+            let fonts = Fonts::load(&fonts.font_set()?)?;
+            let found = rounds::find_by_id_or_name(&mut conn, &round)
+                .with_context(|| format!("评查轮次“{round}”不存在"))?;
+            let today = chrono::Local::now().date_naive();
+            let view = document_data::leadership_report(&mut conn, found.id, today)?;
+            let bytes = documents::leadership_report(&view, &fonts)?;
+            write(&output, &bytes)?;
+            println!(
+                "已生成“{}”的评查情况通报：{}（{} 件案卷）",
+                view.round_name,
+                output.display(),
+                view.files.len()
             );
             Ok(())
         }

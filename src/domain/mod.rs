@@ -16,6 +16,7 @@ pub mod round;
 pub mod rubric;
 pub mod sampling;
 pub mod scoring;
+pub mod summary;
 
 pub use case_type::CaseType;
 pub use people::UnitScope;

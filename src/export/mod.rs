@@ -2,6 +2,7 @@
 //! the web and CLI layers decide where the bytes go.
 
 pub mod sample_list;
+pub mod summary;
 pub mod teams;
 
 /// A workbook could not be produced.

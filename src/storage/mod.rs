@@ -18,6 +18,7 @@ pub mod sampling;
 pub mod schema;
 pub mod sessions;
 pub mod sheets;
+pub mod summary;
 pub mod throttle;
 pub mod units;
 pub mod users;

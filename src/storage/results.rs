@@ -6,16 +6,18 @@
 use crate::domain::CaseType;
 use crate::domain::ids::{CaseFileId, PersonId, RoundId, UnitId};
 use crate::domain::round::CombineSetting;
+use crate::domain::rubric::Method;
 use crate::domain::rubric::{Grade, Points, Rubric};
 use crate::domain::scoring::combine::CombineRule;
 use crate::domain::scoring::reconciliation::{
     DisagreementEntry, FileVerdict, SubmittedReview, assess_file,
 };
 use crate::domain::scoring::sheet::SheetStatus;
+use crate::domain::scoring::{Explanation, SheetAnswers, TriggeredVeto};
 use crate::domain::scoring::{ScoreResult, score};
 use crate::storage::assignments::{self, Version};
 use crate::storage::rounds::{self, Round};
-use crate::storage::schema::reconciliations;
+use crate::storage::schema::{reconciliations, score_sheets};
 use crate::storage::sheets::{self, StoredSheet};
 use crate::storage::{DbConn, Error, Result, parse_id, rubrics};
 use chrono::NaiveDateTime;
@@ -193,13 +195,22 @@ pub fn load(conn: &mut DbConn, round_id: RoundId) -> Result<Option<RoundResults>
         }
         let outcome = match decided.remove(&placement.file) {
             Some(row) => Outcome::Final(reconciled(rubric, row)?),
-            None => outcome(
-                rubric,
-                rule,
-                placement.file,
-                placement.reviewers.len(),
-                &scored,
-            )?,
+            None => {
+                let reviews: Vec<SubmittedReview> = scored
+                    .iter()
+                    .map(|sheet| SubmittedReview {
+                        reviewer_id: sheet.stored.reviewer_id,
+                        result: sheet.result.clone(),
+                    })
+                    .collect();
+                outcome(
+                    rubric,
+                    rule,
+                    placement.file,
+                    placement.reviewers.len(),
+                    &reviews,
+                )?
+            }
         };
         files.push(FileResult {
             file: placement.file,
@@ -246,15 +257,15 @@ fn outcome(
     rule: CombineRule,
     file: CaseFileId,
     expected: usize,
-    sheets: &[ScoredSheet],
+    reviews: &[SubmittedReview],
 ) -> Result<Outcome> {
-    if sheets.len() < expected.max(1) {
+    if reviews.len() < expected.max(1) {
         return Ok(Outcome::InProgress {
-            submitted: sheets.len(),
+            submitted: reviews.len(),
             expected,
         });
     }
-    if let [only] = sheets {
+    if let [only] = reviews {
         return Ok(Outcome::Final(FinalResult {
             total: only.result.total,
             grade: only.result.grade.clone(),
@@ -263,21 +274,216 @@ fn outcome(
             reconciliation: None,
         }));
     }
-    let reviews: Vec<SubmittedReview> = sheets
-        .iter()
-        .map(|sheet| SubmittedReview {
-            reviewer_id: sheet.stored.reviewer_id,
-            result: sheet.result.clone(),
-        })
-        .collect();
-    match assess_file(rubric, rule, file, &reviews).map_err(corrupt)? {
+    match assess_file(rubric, rule, file, reviews).map_err(corrupt)? {
         FileVerdict::Agreed(combined) => Ok(Outcome::Final(FinalResult {
             total: combined.total,
             grade: combined.grade,
-            vetoed: sheets.iter().all(|sheet| !sheet.result.vetoes.is_empty()),
+            vetoed: reviews
+                .iter()
+                .all(|review| !review.result.vetoes.is_empty()),
             explanation: combined.explanation,
             reconciliation: None,
         })),
         FileVerdict::Disagreement(entry) => Ok(Outcome::Disagreement(entry)),
     }
+}
+
+/// A sampled file's final result without its sheets: what summaries count.
+pub struct FileFinal {
+    pub file: CaseFileId,
+    pub unit: UnitId,
+    pub case_type: CaseType,
+    /// `None` while reviews are missing or disagree.
+    pub result: Option<FinalResult>,
+}
+
+type LightSheet = (String, String, String, Option<i32>, Option<String>);
+
+/// The final results of a round's files, as [`load`] works them out, without reading every
+/// sheet's answers: a sheet's stored total and grade are what the engine gave at submission,
+/// and they tell whether it carries a 一票否决 (see [`light_result`]), which is all the
+/// combining engine uses. Sheets where only the answers can tell, sheets of indicator rubrics
+/// and anything unexpected are scored from their answers exactly as [`load`] does. `None` while the round has no published assignment.
+pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFinal>>> {
+    let round = rounds::find(conn, round_id)?;
+    let Some(version) = assignments::published(conn, round_id)? else {
+        return Ok(None);
+    };
+    let mut rubrics_by_type = BTreeMap::new();
+    for (case_type, hash) in &round.settings.rubrics {
+        rubrics_by_type.insert(*case_type, rubrics::load(conn, hash)?);
+    }
+    let rows: Vec<LightSheet> = score_sheets::table
+        .filter(score_sheets::round_id.eq(round_id.to_string()))
+        .filter(score_sheets::state.eq_any([
+            SheetStatus::Submitted.code(),
+            SheetStatus::Reconciled.code(),
+        ]))
+        .select((
+            score_sheets::id,
+            score_sheets::case_file_id,
+            score_sheets::reviewer_id,
+            score_sheets::total_tenths,
+            score_sheets::grade,
+        ))
+        .load(conn)?;
+    // By id once: looking each file up in the problem's list is quadratic on large rounds.
+    let sampled_files: std::collections::HashMap<
+        CaseFileId,
+        &crate::domain::assignment::SampledFile,
+    > = version
+        .problem
+        .files
+        .iter()
+        .map(|file| (file.id, file))
+        .collect();
+    let case_types: std::collections::HashMap<CaseFileId, CaseType> = sampled_files
+        .iter()
+        .map(|(id, file)| (*id, file.case_type))
+        .collect();
+    // Light results where the columns say everything; the rest scored from the answers.
+    let mut by_file: BTreeMap<CaseFileId, Vec<(PersonId, Option<ScoreResult>, String)>> =
+        BTreeMap::new();
+    let mut to_score: Vec<String> = Vec::new();
+    for (id, file, reviewer, total, grade) in rows {
+        let file: CaseFileId = parse_id(&file)?;
+        let light = case_types
+            .get(&file)
+            .and_then(|case_type| rubrics_by_type.get(case_type))
+            .and_then(|rubric| light_result(rubric, total, grade.as_deref()));
+        if light.is_none() {
+            to_score.push(id.clone());
+        }
+        by_file
+            .entry(file)
+            .or_default()
+            .push((parse_id(&reviewer)?, light, id));
+    }
+    let mut scored: BTreeMap<String, ScoreResult> = BTreeMap::new();
+    for chunk in to_score.chunks(5000) {
+        let answers: Vec<(String, String, String)> = score_sheets::table
+            .filter(score_sheets::id.eq_any(chunk))
+            .select((
+                score_sheets::id,
+                score_sheets::case_file_id,
+                score_sheets::answers_json,
+            ))
+            .load(conn)?;
+        for (id, file, answers) in answers {
+            let file: CaseFileId = parse_id(&file)?;
+            let Some(rubric) = case_types
+                .get(&file)
+                .and_then(|case_type| rubrics_by_type.get(case_type))
+            else {
+                continue;
+            };
+            let answers: SheetAnswers = serde_json::from_str(&answers).map_err(corrupt)?;
+            let result = score(rubric, &answers).map_err(|error| {
+                corrupt(format!("submitted sheet {id} does not score: {error:?}"))
+            })?;
+            scored.insert(id, result);
+        }
+    }
+    let decided_rows: Vec<ReconciliationRow> = reconciliations::table
+        .filter(reconciliations::round_id.eq(round_id.to_string()))
+        .select((
+            reconciliations::case_file_id,
+            reconciliations::final_total_tenths,
+            reconciliations::final_grade,
+            reconciliations::vetoed,
+            reconciliations::reason,
+            reconciliations::participants_json,
+            reconciliations::decided_by,
+            reconciliations::decided_at,
+        ))
+        .load(conn)?;
+    let mut decided: BTreeMap<CaseFileId, ReconciliationRow> = BTreeMap::new();
+    for row in decided_rows {
+        decided.insert(parse_id(&row.0)?, row);
+    }
+    let rule = combine_rule(round.settings.combine);
+    let mut out = Vec::with_capacity(version.assignment.placements.len());
+    for placement in &version.assignment.placements {
+        let sampled = sampled_files
+            .get(&placement.file)
+            .ok_or_else(|| corrupt(format!("file {} not in the problem", placement.file)))?;
+        let Some(rubric) = rubrics_by_type.get(&sampled.case_type) else {
+            continue;
+        };
+        let result = match decided.remove(&placement.file) {
+            Some(row) => Some(reconciled(rubric, row)?),
+            None => {
+                let mut sheets = by_file.remove(&placement.file).unwrap_or_default();
+                sheets.sort_by_key(|(reviewer, _, _)| *reviewer);
+                let mut reviews = Vec::with_capacity(sheets.len());
+                for (reviewer_id, light, id) in sheets {
+                    let result = match light {
+                        Some(result) => result,
+                        None => scored
+                            .remove(&id)
+                            .ok_or_else(|| corrupt(format!("sheet {id} not scored")))?,
+                    };
+                    reviews.push(SubmittedReview {
+                        reviewer_id,
+                        result,
+                    });
+                }
+                match outcome(
+                    rubric,
+                    rule,
+                    placement.file,
+                    placement.reviewers.len(),
+                    &reviews,
+                )? {
+                    Outcome::Final(result) => Some(result),
+                    _ => None,
+                }
+            }
+        };
+        out.push(FileFinal {
+            file: placement.file,
+            unit: sampled.unit,
+            case_type: sampled.case_type,
+            result,
+        });
+    }
+    Ok(Some(out))
+}
+
+/// The engine's result as far as combining needs it, from a sheet's stored total and grade.
+/// Under a deduction rubric the engine grades by the total's band unless a 一票否决 was
+/// found, which always gives the failing grade: so a passing grade means no veto, and a
+/// failing grade on a total whose band passes means a veto (which one does not matter to
+/// combining). `None` when only the answers can tell: a failing grade on a failing total (a
+/// veto or not), indicator rubrics, a grade the rubric does not know.
+fn light_result(rubric: &Rubric, total: Option<i32>, grade: Option<&str>) -> Option<ScoreResult> {
+    let Method::Deduction(scheme) = rubric.method() else {
+        return None;
+    };
+    let grade = rubric
+        .grades()
+        .into_iter()
+        .find(|known| Some(known.name.as_str()) == grade)?;
+    let total = Points::from_tenths(total?);
+    let band = &scheme.band_for(total).grade;
+    let vetoes = if grade == band && grade.passes() {
+        Vec::new()
+    } else if !grade.passes() && band.passes() && grade == rubric.failing_grade() {
+        vec![TriggeredVeto {
+            code: String::new(),
+            text: String::new(),
+            reason: String::new(),
+            page: None,
+        }]
+    } else {
+        return None;
+    };
+    Some(ScoreResult {
+        sections: Vec::new(),
+        indicators: Vec::new(),
+        total: Some(total),
+        grade: grade.clone(),
+        vetoes,
+        explanation: Explanation::default(),
+    })
 }

@@ -66,18 +66,21 @@ pub fn navigation(account: &Account, current_path: &str, notifications: i64) -> 
             links.push(("/admin/users".into(), "账户管理"));
             links.push(("/admin/audit".into(), "审计日志"));
             links.push(("/notices".into(), "整改"));
+            links.push(("/summary".into(), "汇总分析"));
         }
         Role::Leader => {
             links.push(("/rounds".into(), "评查轮次"));
             links.push(("/units".into(), "单位"));
             links.push(("/people".into(), "评查员库"));
             links.push(("/notices".into(), "整改"));
+            links.push(("/summary".into(), "汇总分析"));
         }
         Role::CenterManager => {
             if let Some(unit) = account.unit_id {
                 links.push((format!("/units/{unit}"), "本单位"));
             }
             links.push(("/notices".into(), "整改通知"));
+            links.push(("/summary".into(), "汇总分析"));
         }
         Role::Reviewer => links.push(("/my/work".into(), "我的评查工作")),
     }

@@ -6,8 +6,8 @@ use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
     account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
-    people, reconcile, rectification, rounds, rubrics, sampling, sheet_review, sheets, teams,
-    units,
+    people, reconcile, rectification, rounds, rubrics, sampling, sheet_review, sheets, summary,
+    teams, units,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -276,6 +276,34 @@ pub fn table() -> Vec<RouteSpec> {
             "/rounds/{id}/units/{unit}/results",
             reconcile::unit_results,
             UNIT_READERS
+        ),
+        // Leadership summaries (汇总分析): center managers see their own unit, others anonymised.
+        route!(GET, "/summary", summary::trend_page, UNIT_READERS),
+        route!(GET, "/summary.xlsx", summary::trend_xlsx, UNIT_READERS),
+        route!(GET, "/api/summary", summary::api_trend, UNIT_READERS),
+        route!(
+            GET,
+            "/rounds/{id}/summary",
+            summary::round_page,
+            UNIT_READERS
+        ),
+        route!(
+            GET,
+            "/rounds/{id}/summary.xlsx",
+            summary::round_xlsx,
+            UNIT_READERS
+        ),
+        route!(
+            GET,
+            "/api/rounds/{id}/summary",
+            summary::api_round,
+            UNIT_READERS
+        ),
+        route!(
+            GET,
+            "/rounds/{id}/report.pdf",
+            summary::report_pdf,
+            ADMIN_LEADER
         ),
         // Imports of registries, reviewer pools and unit lists: upload, preview, commit.
         route!(POST, "/imports", imports::upload, ADMIN),

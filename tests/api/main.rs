@@ -25,6 +25,7 @@
 //! - `faults`: SIGKILL during a large import; PostgreSQL refusing connections (503, recovery).
 //! - `cli`: the binary's commands and its one-line errors.
 //! - `backup`: backup while serving, restore, every table compared row by row; bad restores.
+//! - `summary`: leadership summaries: figures against the stored sheets, unit isolation, XLSX.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap, as clippy.toml allows in #[test] fns
 
@@ -47,5 +48,6 @@ mod rubric_pages;
 mod rubrics;
 mod servers;
 mod sheets;
+mod summary;
 mod teams;
 mod units;

@@ -19,6 +19,7 @@ pub mod rubrics;
 pub mod sampling;
 pub mod sheet_review;
 pub mod sheets;
+pub mod summary;
 pub mod teams;
 pub mod units;
 

@@ -1,0 +1,443 @@
+//! The data behind the leadership summaries: each round's final file results (from
+//! `storage::results::finals`, the same rule as `results::load` read from the sheets' stored
+//! totals and grades) with the registry details
+//! leadership groups by, findings, notices, caseload and targets. A center manager's summary
+//! holds only their own unit's files and names; other units appear in the ranking as 单位A,
+//! 单位B, … and nowhere else.
+
+use crate::domain::UnitScope;
+use crate::domain::findings::{self, TypicalProblem};
+use crate::domain::ids::{RoundId, UnitId};
+use crate::domain::rectification::{RectificationState, is_overdue};
+use crate::domain::round::RoundStatus;
+use crate::domain::summary::{
+    self, Caseload, FileFigure, Group, RankedUnit, RectificationProgress, Stats, TrendLine,
+};
+use crate::storage::rectification::{self, FindingFilter};
+use crate::storage::results::{self, FileFinal};
+use crate::storage::rounds::{self, Round};
+use crate::storage::schema::{case_files, unit_targets, units};
+use crate::storage::{DbConn, Error, Result, parse_id};
+use chrono::{Datelike, NaiveDate};
+use diesel::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Narrowing a round summary.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filter {
+    pub unit: Option<UnitId>,
+    pub case_type: Option<crate::domain::CaseType>,
+}
+
+/// A row of the ranking as the caller may see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RankRow {
+    /// `None` for an anonymised unit.
+    pub unit: Option<UnitId>,
+    pub label: String,
+    pub own: bool,
+    pub rank: usize,
+    pub change: Option<i64>,
+    pub stats: Stats,
+}
+
+/// Everything on a round's summary page.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundSummary {
+    pub round_id: RoundId,
+    pub round_name: String,
+    pub previous_round: Option<String>,
+    /// Sampled files of the round (in the caller's scope), and how many have a final result.
+    pub sampled: usize,
+    pub overall: Stats,
+    pub by_unit: Vec<Group>,
+    pub by_case_type: Vec<Group>,
+    pub by_firm: Vec<Group>,
+    pub by_handler: Vec<Group>,
+    pub ranking: Vec<RankRow>,
+    pub problems: Vec<TypicalProblem>,
+    pub problem_units: BTreeMap<UnitId, String>,
+    pub rectification: Vec<RectificationProgress>,
+    pub caseload_year: i32,
+    pub caseload: Vec<Caseload>,
+    /// The files behind the figures (drill-down), filtered.
+    pub files: Vec<FileFigure>,
+}
+
+/// The rounds a scope may summarise: every round with a published assignment; a center
+/// manager only those in 反馈整改 or 已结束 (before that the unit sees no scores).
+pub fn visible(round: &Round, scope: UnitScope) -> bool {
+    match scope {
+        UnitScope::All => true,
+        UnitScope::Unit(_) => matches!(round.status, RoundStatus::Feedback | RoundStatus::Closed),
+    }
+}
+
+/// The final results of a round's files with the registry details, in assignment order;
+/// `None` while the round has no published assignment.
+pub fn file_figures(conn: &mut DbConn, round: RoundId) -> Result<Option<Vec<FileFigure>>> {
+    let Some(finals) = results::finals(conn, round)? else {
+        return Ok(None);
+    };
+    figures_of(conn, &finals).map(Some)
+}
+
+/// Figures without the registry details (case number, handler, firm): enough for rankings
+/// and trends, and one query less per round.
+fn light_figures(finals: &[FileFinal], names: &BTreeMap<UnitId, String>) -> Vec<FileFigure> {
+    finals
+        .iter()
+        .filter_map(|file| {
+            let result = file.result.as_ref()?;
+            Some(FileFigure {
+                file: String::new(),
+                case_no: String::new(),
+                unit: file.unit,
+                unit_name: names.get(&file.unit).cloned().unwrap_or_default(),
+                case_type: file.case_type.label().to_string(),
+                firm: String::new(),
+                handler: String::new(),
+                total_tenths: result.total.map(|points| points.tenths()),
+                grade: result.grade.name.clone(),
+                level: result.grade.level,
+            })
+        })
+        .collect()
+}
+
+type CaseRow = (String, String, String, String);
+
+/// The figures of a round's finished files.
+pub fn figures_of(conn: &mut DbConn, finals: &[FileFinal]) -> Result<Vec<FileFigure>> {
+    let finished = || {
+        finals
+            .iter()
+            .filter_map(|file| file.result.as_ref().map(|result| (file, result)))
+    };
+    let ids: Vec<String> = finished().map(|(file, _)| file.file.to_string()).collect();
+    let mut cases: BTreeMap<String, (String, String, String)> = BTreeMap::new();
+    for chunk in ids.chunks(5000) {
+        let rows: Vec<CaseRow> = case_files::table
+            .filter(case_files::id.eq_any(chunk))
+            .select((
+                case_files::id,
+                case_files::case_no,
+                case_files::handler,
+                case_files::firm,
+            ))
+            .load(conn)?;
+        for (id, case_no, handler, firm) in rows {
+            cases.insert(id, (case_no, handler, firm));
+        }
+    }
+    let names = unit_names(conn)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for (file, result) in finished() {
+        let id = file.file.to_string();
+        let (case_no, handler, firm) = cases.remove(&id).ok_or(Error::NotFound)?;
+        out.push(FileFigure {
+            file: id,
+            case_no,
+            unit: file.unit,
+            unit_name: names.get(&file.unit).cloned().unwrap_or_default(),
+            case_type: file.case_type.label().to_string(),
+            firm: if firm.trim().is_empty() {
+                "（中心自办）".to_string()
+            } else {
+                firm
+            },
+            handler,
+            total_tenths: result.total.map(|points| points.tenths()),
+            grade: result.grade.name.clone(),
+            level: result.grade.level,
+        });
+    }
+    Ok(out)
+}
+
+fn unit_names(conn: &mut DbConn) -> Result<BTreeMap<UnitId, String>> {
+    let rows: Vec<(String, String)> = units::table.select((units::id, units::name)).load(conn)?;
+    rows.into_iter()
+        .map(|(id, name)| Ok((parse_id(&id)?, name)))
+        .collect()
+}
+
+/// Rounds with a published assignment the scope may see, oldest first, at most `last`.
+pub fn summarised_rounds(conn: &mut DbConn, scope: UnitScope, last: usize) -> Result<Vec<Round>> {
+    use crate::storage::schema::assignment_versions;
+    let published: Vec<String> = assignment_versions::table
+        .filter(assignment_versions::status.eq("published"))
+        .select(assignment_versions::round_id)
+        .load(conn)?;
+    let mut rounds: Vec<Round> = rounds::list(conn)?
+        .into_iter()
+        .filter(|round| published.contains(&round.id.to_string()) && visible(round, scope))
+        .take(last)
+        .collect();
+    rounds.reverse();
+    Ok(rounds)
+}
+
+/// The summary of one round for a scope; `None` without a published assignment.
+pub fn round_summary(
+    conn: &mut DbConn,
+    round_id: RoundId,
+    scope: UnitScope,
+    filter: Filter,
+    today: NaiveDate,
+) -> Result<Option<RoundSummary>> {
+    let round = rounds::find(conn, round_id)?;
+    if !visible(&round, scope) {
+        return Err(Error::OutOfScope);
+    }
+    if let (UnitScope::Unit(own), Some(unit)) = (scope, filter.unit)
+        && own != unit
+    {
+        return Err(Error::OutOfScope);
+    }
+    let Some(finals) = results::finals(conn, round_id)? else {
+        return Ok(None);
+    };
+    let all = figures_of(conn, &finals)?;
+    // The previous round the scope may see, for the change in rank.
+    let previous = rounds::list(conn)?
+        .into_iter()
+        .filter(|other| {
+            other.id != round.id
+                && other.settings.period_end < round.settings.period_end
+                && visible(other, scope)
+        })
+        .find_map(|other| match results::finals(conn, other.id) {
+            Ok(Some(finals)) => Some(
+                unit_names(conn).map(|names| (other.settings.name, light_figures(&finals, &names))),
+            ),
+            Ok(None) => None,
+            Err(error) => Some(Err(error)),
+        })
+        .transpose()?;
+    let of_type = |file: &&FileFigure| {
+        filter
+            .case_type
+            .is_none_or(|case_type| file.case_type == case_type.label())
+    };
+    let ranking_files: Vec<FileFigure> = all.iter().filter(of_type).cloned().collect();
+    let previous_files: Vec<FileFigure> = previous
+        .as_ref()
+        .map(|(_, files)| files.iter().filter(of_type).cloned().collect())
+        .unwrap_or_default();
+    let ranking = rank_rows(summary::rank_units(&ranking_files, &previous_files), scope);
+    let in_scope = |unit: UnitId| scope.allows(unit) && filter.unit.is_none_or(|own| own == unit);
+    let files: Vec<FileFigure> = all
+        .into_iter()
+        .filter(|file| in_scope(file.unit))
+        .filter(|file| of_type(&file))
+        .collect();
+    let sampled = finals
+        .iter()
+        .filter(|file| in_scope(file.unit))
+        .filter(|file| {
+            filter
+                .case_type
+                .is_none_or(|case_type| case_type == file.case_type)
+        })
+        .count();
+    // Typical problems from the round's findings.
+    let stored = rectification::list_findings(
+        conn,
+        scope,
+        FindingFilter {
+            round: Some(round_id),
+            unit: filter.unit,
+            ..Default::default()
+        },
+    )?;
+    let names = unit_names(conn)?;
+    let file_ids: std::collections::BTreeSet<String> =
+        files.iter().map(|file| file.file.clone()).collect();
+    let found: Vec<_> = stored
+        .into_iter()
+        .filter(|finding| {
+            filter.case_type.is_none()
+                || file_ids.contains(&finding.finding.case_file_id.to_string())
+        })
+        .map(|finding| finding.finding)
+        .collect();
+    let problems = findings::typical_problems(&found, 10);
+    let problem_units = problems
+        .iter()
+        .flat_map(|problem| problem.units.iter())
+        .filter_map(|unit| names.get(unit).map(|name| (*unit, name.clone())))
+        .collect();
+    // Rectification progress by unit.
+    let mut progress: BTreeMap<String, RectificationProgress> = BTreeMap::new();
+    for notice in rectification::notices(conn, scope, Some(round_id))? {
+        if notice.state == RectificationState::Draft
+            || filter.unit.is_some_and(|unit| unit != notice.unit_id)
+        {
+            continue;
+        }
+        let entry =
+            progress
+                .entry(notice.unit_name.clone())
+                .or_insert_with(|| RectificationProgress {
+                    unit_name: notice.unit_name.clone(),
+                    ..Default::default()
+                });
+        entry.issued += 1;
+        if matches!(
+            notice.state,
+            RectificationState::Submitted | RectificationState::Verified
+        ) {
+            entry.answered += 1;
+        }
+        if notice.state == RectificationState::Verified {
+            entry.verified += 1;
+        }
+        if notice
+            .deadline
+            .is_some_and(|deadline| is_overdue(notice.state, deadline, today))
+        {
+            entry.overdue += 1;
+        }
+    }
+    let caseload_year = round.settings.period_end.year();
+    let caseload = caseload(conn, caseload_year, &|unit| in_scope(unit))?;
+    Ok(Some(RoundSummary {
+        round_id,
+        round_name: round.settings.name.clone(),
+        previous_round: previous.map(|(name, _)| name),
+        sampled,
+        overall: Stats::of(&files),
+        by_unit: summary::group_by(&files, |file| {
+            (file.unit.to_string(), file.unit_name.clone())
+        }),
+        by_case_type: summary::group_by(&files, |file| {
+            (file.case_type.clone(), file.case_type.clone())
+        }),
+        by_firm: summary::group_by(&files, |file| (file.firm.clone(), file.firm.clone())),
+        by_handler: summary::group_by(&files, |file| {
+            (
+                format!("{}|{}", file.handler, file.firm),
+                format!("{}（{}）", file.handler, file.firm),
+            )
+        }),
+        ranking,
+        problems,
+        problem_units,
+        rectification: progress.into_values().collect(),
+        caseload_year,
+        caseload,
+        files,
+    }))
+}
+
+/// Names other units than the caller's own as 单位A, 单位B, … in rank order.
+fn rank_rows(ranked: Vec<RankedUnit>, scope: UnitScope) -> Vec<RankRow> {
+    let mut anonymous = 0;
+    ranked
+        .into_iter()
+        .map(|row| {
+            let shown = scope.allows(row.unit);
+            let own = matches!(scope, UnitScope::Unit(unit) if unit == row.unit);
+            let label = if shown {
+                row.name
+            } else {
+                anonymous += 1;
+                summary::anonymous_label(anonymous - 1)
+            };
+            RankRow {
+                unit: shown.then_some(row.unit),
+                label,
+                own,
+                rank: row.rank,
+                change: row.change,
+                stats: row.stats,
+            }
+        })
+        .collect()
+}
+
+/// Closed cases per unit in a year against the unit's target for that year.
+fn caseload(
+    conn: &mut DbConn,
+    year: i32,
+    in_scope: &dyn Fn(UnitId) -> bool,
+) -> Result<Vec<Caseload>> {
+    let (Some(start), Some(end)) = (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let counts: Vec<(String, i64)> = case_files::table
+        .filter(case_files::closed_at.between(start, end))
+        .group_by(case_files::unit_id)
+        .select((case_files::unit_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let counts: BTreeMap<String, i64> = counts.into_iter().collect();
+    let targets: Vec<(String, i32)> = unit_targets::table
+        .filter(unit_targets::year.eq(year))
+        .select((unit_targets::unit_id, unit_targets::case_target))
+        .load(conn)?;
+    let targets: BTreeMap<String, i32> = targets.into_iter().collect();
+    let rows: Vec<(String, String)> = units::table
+        .order(units::code.asc())
+        .select((units::id, units::name))
+        .load(conn)?;
+    let mut out = Vec::new();
+    for (id, name) in rows {
+        let unit: UnitId = parse_id(&id)?;
+        let cases = counts.get(&id).copied().unwrap_or(0);
+        let target = targets.get(&id).copied();
+        if !in_scope(unit) || (cases == 0 && target.is_none()) {
+            continue;
+        }
+        out.push(summary::caseload(
+            name,
+            usize::try_from(cases).unwrap_or(0),
+            target,
+        ));
+    }
+    Ok(out)
+}
+
+/// One round on the trend view.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendRound {
+    pub id: RoundId,
+    pub name: String,
+    pub overall: Stats,
+}
+
+/// The multi-round view: overall figures per round and each unit's line.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendSummary {
+    pub rounds: Vec<TrendRound>,
+    pub lines: Vec<TrendLine>,
+}
+
+/// The last `last` rounds the scope may see, oldest first; a center manager's lines and
+/// figures hold their own unit only.
+pub fn trend_summary(conn: &mut DbConn, scope: UnitScope, last: usize) -> Result<TrendSummary> {
+    let mut per_round = Vec::new();
+    let mut rounds = Vec::new();
+    let names = unit_names(conn)?;
+    for round in summarised_rounds(conn, scope, last)? {
+        let finals = results::finals(conn, round.id)?.unwrap_or_default();
+        let files: Vec<FileFigure> = light_figures(&finals, &names)
+            .into_iter()
+            .filter(|file| scope.allows(file.unit))
+            .collect();
+        rounds.push(TrendRound {
+            id: round.id,
+            name: round.settings.name.clone(),
+            overall: Stats::of(&files),
+        });
+        per_round.push((round.settings.name, files));
+    }
+    Ok(TrendSummary {
+        rounds,
+        lines: summary::trends(&per_round),
+    })
+}
