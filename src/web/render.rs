@@ -96,6 +96,9 @@ pub fn navigation(account: &Account, current_path: &str, notifications: i64) -> 
             },
             active: if href == "/" {
                 current_path == "/"
+            } else if current_path.starts_with("/rounds/") && current_path.contains("/summary") {
+                // A round's summary belongs to 汇总分析, not to the round pages.
+                href == "/summary"
             } else {
                 current_path.starts_with(&href)
             },
