@@ -170,10 +170,20 @@ pub fn load(conn: &mut DbConn, round_id: RoundId) -> Result<Option<RoundResults>
     }
     let rule = combine_rule(round.settings.combine);
     let mut files = Vec::with_capacity(version.assignment.placements.len());
+    // By id: a quarter's round has thousands of files.
+    let sampled_by_id: std::collections::HashMap<
+        CaseFileId,
+        &crate::domain::assignment::SampledFile,
+    > = version
+        .problem
+        .files
+        .iter()
+        .map(|file| (file.id, file))
+        .collect();
     for placement in &version.assignment.placements {
-        let sampled = version
-            .problem
-            .file(placement.file)
+        let sampled = sampled_by_id
+            .get(&placement.file)
+            .copied()
             .ok_or_else(|| corrupt(format!("file {} not in the problem", placement.file)))?;
         // A file of a case type the round has no rubric for cannot be scored at all; the
         // sampling plan normally keeps such files out.
