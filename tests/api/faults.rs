@@ -196,3 +196,125 @@ async fn postgres_refusing_connections_gives_503_and_the_server_recovers_by_itse
         started.elapsed()
     );
 }
+
+/// A burst of submissions against `pingcha serve`, and the process SIGKILLed while it is under
+/// way: after a restart every submission the server answered as accepted is stored, exactly
+/// once and complete; every other sheet is still the untouched draft.
+#[actix_rt::test]
+async fn a_server_killed_during_a_burst_of_submissions_loses_no_accepted_sheet() {
+    use pingcha::domain::scoring::sheet::SheetStatus;
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let app = spawn_app().await;
+    let round = crate::teams::round_in_teaming(&app);
+    let (_, assignment) = crate::round_documents::publish(&app, &round);
+    crate::round_documents::advance(&app, &round, pingcha::domain::round::RoundStatus::Reviewing);
+    let mut server = crate::servers::serve(app.database_url());
+
+    // One signed-in client per review, each with its sheet opened (a draft, version 1).
+    let mut logins: std::collections::BTreeMap<pingcha::domain::ids::PersonId, Client> =
+        Default::default();
+    let mut work = Vec::new();
+    for placement in assignment.placements.iter().take(30) {
+        let person = placement.reviewers[0];
+        if !logins.contains_key(&person) {
+            let login = format!("burst{}", logins.len());
+            let client = crate::helpers::login_for_person(&app, &login, person).await;
+            logins.insert(person, client);
+        }
+        let mut client = Client::new(&server.address);
+        client.cookies = logins[&person].cookies.clone();
+        let path = format!("/rounds/{round}/files/{}/sheet", placement.file);
+        let form = client.get(&path).await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+        let token = client.csrf_token().await;
+        work.push((client, path, token, placement.file, person));
+    }
+    let total = work.len();
+
+    // All at once; the server is killed once a third have been answered.
+    let answered = Rc::new(Cell::new(0usize));
+    let killer = Rc::new(std::cell::RefCell::new(Some(&mut server)));
+    let results = futures_util::future::join_all(work.into_iter().map(
+        |(mut client, path, token, file, person)| {
+            let answered = answered.clone();
+            let killer = killer.clone();
+            async move {
+                let reply = client
+                    .try_post_raw_form(
+                        &path,
+                        &[("csrf", &token), ("version", "1"), ("action", "submit")],
+                    )
+                    .await;
+                answered.set(answered.get() + 1);
+                if answered.get() == total / 3
+                    && let Some(server) = killer.borrow_mut().take()
+                {
+                    server.kill_now();
+                }
+                (file, person, reply)
+            }
+        },
+    ))
+    .await;
+    drop(killer);
+    let accepted: Vec<_> = results
+        .iter()
+        .filter(|(_, _, reply)| matches!(reply, Some(status) if *status == StatusCode::SEE_OTHER))
+        .collect();
+    assert!(
+        !accepted.is_empty(),
+        "some submissions were answered before the kill"
+    );
+    assert!(accepted.len() < total, "the kill came during the burst");
+
+    // Restarted: every accepted submission is there, once, with its audit entry.
+    let restarted = crate::servers::serve(app.database_url());
+    let health = Client::new(&restarted.address).get("/healthz").await;
+    assert_eq!(health.status, StatusCode::OK, "{}", health.body);
+    let mut conn = app.conn();
+    for (file, person, reply) in &results {
+        let sheet =
+            pingcha::storage::sheets::find(&mut conn, round.parse().unwrap(), *file, *person)
+                .unwrap()
+                .expect("the opened sheet exists");
+        let status = sheet.sheet.state.status();
+        let submits: i64 = {
+            use diesel::prelude::*;
+            use pingcha::storage::schema::audit_log;
+            audit_log::table
+                .filter(audit_log::entity_id.eq(&sheet.id))
+                .filter(audit_log::action.eq("submit"))
+                .count()
+                .get_result(&mut conn)
+                .unwrap()
+        };
+        match reply {
+            Some(code) if *code == StatusCode::SEE_OTHER => {
+                assert_eq!(
+                    status,
+                    SheetStatus::Submitted,
+                    "an accepted submission was lost"
+                );
+                assert_eq!(sheet.sheet.version, 2);
+                assert!(sheet.submitted_at.is_some());
+                assert_eq!(submits, 1, "audited exactly once");
+            }
+            _ => {
+                // Cut off: either all of it is there or none of it.
+                match status {
+                    SheetStatus::Submitted => assert_eq!(submits, 1),
+                    other => {
+                        assert_eq!(other, SheetStatus::Draft);
+                        assert_eq!(sheet.sheet.version, 1);
+                        assert_eq!(submits, 0);
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{} of {total} submissions accepted before the kill, all stored",
+        accepted.len()
+    );
+}

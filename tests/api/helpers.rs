@@ -335,6 +335,25 @@ impl Client {
         self.finish(request.send_body(body)).await
     }
 
+    /// POSTs a form and gives the status, or `None` when the connection broke (the server
+    /// died mid-request).
+    pub async fn try_post_raw_form(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Option<StatusCode> {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        self.http
+            .post(format!("{}{path}", self.base))
+            .timeout(std::time::Duration::from_secs(60))
+            .insert_header(("cookie", self.cookie_header()))
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .send_body(body)
+            .await
+            .ok()
+            .map(|response| response.status())
+    }
+
     /// GETs a binary download: status and bytes.
     pub async fn get_bytes(&mut self, path: &str) -> (StatusCode, Vec<u8>) {
         let mut response = self

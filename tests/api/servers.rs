@@ -13,6 +13,14 @@ pub struct Server {
     pub address: String,
 }
 
+impl Server {
+    /// Kills the process at once (SIGKILL): no shutdown, no flush.
+    pub fn kill_now(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
