@@ -499,6 +499,26 @@ async fn pingcha_pdf_prints_a_round_a_unit_or_one_file_and_names_a_bad_unit() {
     assert!(ok, "{stderr}");
     assert!(compact_text(&std::fs::read(&feedback).unwrap()).contains("兴庆区法律援助中心"));
 
+    // The leadership report (评查情况通报) of the round.
+    let report = dir.path().join("report.pdf");
+    let (ok, stdout, stderr) = crate::cli::pingcha(
+        &[
+            "--database-url",
+            &url,
+            "pdf",
+            "report",
+            &round,
+            "-o",
+            report.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("的评查情况通报"), "{stdout}");
+    let text = compact_text(&std::fs::read(&report).unwrap());
+    assert!(text.contains("兴庆区法律援助中心"), "units are listed");
+    assert!(text.contains("分组测试轮次"), "the round is named");
+
     let (ok, _, stderr) = crate::cli::pingcha(
         &[
             "--database-url",
