@@ -44,7 +44,6 @@ pub fn submit_all(app: &TestApp, round: &str) {
 pub fn submit_all_failing(app: &TestApp, round: &str, failing_unit: Option<&str>) {
     let round_id = round.parse().unwrap();
     let mut conn = app.conn();
-    let actor = Actor::cli();
     let round_record = storage::rounds::find(&mut conn, round_id).unwrap();
     let version = assignments::published(&mut conn, round_id)
         .unwrap()
@@ -86,42 +85,55 @@ pub fn submit_all_failing(app: &TestApp, round: &str, failing_unit: Option<&str>
                     page: None,
                 });
             }
-            let stored = storage::sheets::find_or_create(
+            submit_sheet(
                 &mut conn,
                 round_id,
                 placement.file,
                 *reviewer,
                 &hash,
-                storage::now(),
-            )
-            .unwrap();
-            let update = stored
-                .sheet
-                .apply(
-                    stored.sheet.version,
-                    SheetAction::Submit {
-                        rubric: &rubric,
-                        answers: &answers,
-                    },
-                    SheetActor {
-                        role: pingcha::domain::people::Role::Reviewer,
-                        is_assigned_reviewer: true,
-                        is_team_leader: false,
-                    },
-                )
-                .unwrap();
-            let result = score(&rubric, &answers).unwrap();
-            storage::sheets::save(
-                &mut conn,
-                &actor,
-                &stored,
-                &update,
-                Some(&result),
-                storage::now(),
-            )
-            .unwrap();
+                &rubric,
+                &answers,
+            );
         }
     }
+}
+
+/// Submits one reviewer's sheet for a file through storage, as the score form would: opened,
+/// checked by the sheet's state machine, scored by the engine, saved.
+pub fn submit_sheet(
+    conn: &mut pingcha::storage::DbConn,
+    round_id: pingcha::domain::ids::RoundId,
+    file: pingcha::domain::ids::CaseFileId,
+    reviewer: pingcha::domain::ids::PersonId,
+    hash: &str,
+    rubric: &pingcha::domain::rubric::Rubric,
+    answers: &SheetAnswers,
+) {
+    let stored =
+        storage::sheets::find_or_create(conn, round_id, file, reviewer, hash, storage::now())
+            .unwrap();
+    let update = stored
+        .sheet
+        .apply(
+            stored.sheet.version,
+            SheetAction::Submit { rubric, answers },
+            SheetActor {
+                role: pingcha::domain::people::Role::Reviewer,
+                is_assigned_reviewer: true,
+                is_team_leader: false,
+            },
+        )
+        .unwrap();
+    let result = score(rubric, answers).unwrap();
+    storage::sheets::save(
+        conn,
+        &Actor::cli(),
+        &stored,
+        &update,
+        Some(&result),
+        storage::now(),
+    )
+    .unwrap();
 }
 
 /// Teams generated and published for a round in 分组.

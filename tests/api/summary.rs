@@ -3,14 +3,13 @@
 //! unit's name or files; the XLSX exports open and hold the same numbers.
 
 use crate::helpers::{TestApp, spawn_app};
-use crate::round_documents::{advance, publish};
+use crate::round_documents::{advance, publish, submit_sheet};
 use awc::http::StatusCode;
 use calamine::{Data, Reader, Xlsx};
 use pingcha::domain::round::RoundStatus;
 use pingcha::domain::rubric::{DeductionRule, Method};
-use pingcha::domain::scoring::sheet::{SheetAction, SheetActor};
-use pingcha::domain::scoring::{ItemAnswer, Mark, SheetAnswers, score};
-use pingcha::storage::{self, assignments, audit::Actor};
+use pingcha::domain::scoring::{ItemAnswer, Mark, SheetAnswers};
+use pingcha::storage::{self, assignments};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -24,7 +23,6 @@ fn agreed_round(app: &TestApp) -> String {
     advance(app, &round, RoundStatus::Reviewing);
     let round_id = round.parse().unwrap();
     let mut conn = app.conn();
-    let actor = Actor::cli();
     let record = storage::rounds::find(&mut conn, round_id).unwrap();
     let version = assignments::published(&mut conn, round_id)
         .unwrap()
@@ -65,40 +63,15 @@ fn agreed_round(app: &TestApp) -> String {
                 vetoes: if vetoed { vec![veto()] } else { Vec::new() },
                 ..Default::default()
             };
-            let stored = storage::sheets::find_or_create(
+            submit_sheet(
                 &mut conn,
                 round_id,
                 placement.file,
                 *reviewer,
                 &hash,
-                storage::now(),
-            )
-            .unwrap();
-            let update = stored
-                .sheet
-                .apply(
-                    stored.sheet.version,
-                    SheetAction::Submit {
-                        rubric: &rubric,
-                        answers: &answers,
-                    },
-                    SheetActor {
-                        role: pingcha::domain::people::Role::Reviewer,
-                        is_assigned_reviewer: true,
-                        is_team_leader: false,
-                    },
-                )
-                .unwrap();
-            let result = score(&rubric, &answers).unwrap();
-            storage::sheets::save(
-                &mut conn,
-                &actor,
-                &stored,
-                &update,
-                Some(&result),
-                storage::now(),
-            )
-            .unwrap();
+                &rubric,
+                &answers,
+            );
         }
     }
     round
