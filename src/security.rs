@@ -45,6 +45,26 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
+/// HMAC-SHA256 of `data` under `key` (RFC 2104): signatures of offline packets and the
+/// verification codes of issued documents.
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC takes keys of any length"),
+    };
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+/// True when `signature` is the HMAC-SHA256 of `data` under `key`, compared in constant time.
+pub fn hmac_sha256_verify(key: &[u8], data: &[u8], signature: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    let expected = hmac_sha256(key, data);
+    signature.len() == expected.len() && bool::from(expected.ct_eq(signature))
+}
+
 /// Compares two secrets in time independent of where they differ.
 pub fn constant_time_eq(left: &str, right: &str) -> bool {
     use subtle::ConstantTimeEq;
@@ -54,6 +74,30 @@ pub fn constant_time_eq(left: &str, right: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231_test_case_2() {
+        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        assert_eq!(
+            hex::encode(mac),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert!(hmac_sha256_verify(
+            b"Jefe",
+            b"what do ya want for nothing?",
+            &mac
+        ));
+        assert!(!hmac_sha256_verify(
+            b"Jefe",
+            b"what do ya want for nothing!",
+            &mac
+        ));
+        assert!(!hmac_sha256_verify(
+            b"Jefe",
+            b"what do ya want for nothing?",
+            &mac[..31]
+        ));
+    }
 
     #[test]
     fn hashes_verify_and_differ_by_salt() {

@@ -16,6 +16,7 @@ pub mod rounds;
 pub mod rubrics;
 pub mod sampling;
 pub mod schema;
+pub mod server_keys;
 pub mod sessions;
 pub mod sheets;
 pub mod summary;

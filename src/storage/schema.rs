@@ -138,6 +138,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     evidence_files,
     notifications,
     team_approvals,
+    server_keys,
 );
 
 diesel::table! {
@@ -448,5 +449,13 @@ diesel::table! {
         files -> Integer,
         approved_by -> Text,
         approved_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    server_keys (purpose) {
+        purpose -> Text,
+        key_hex -> Text,
+        created_at -> Timestamp,
     }
 }

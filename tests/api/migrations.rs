@@ -112,3 +112,20 @@ fn the_audit_log_refuses_updates_and_deletes() {
     );
     assert!(conn.batch_execute("DELETE FROM audit_log").is_err());
 }
+
+#[actix_rt::test]
+async fn server_keys_are_made_once_per_purpose_and_shared_by_every_connection() {
+    use pingcha::storage::server_keys::{Purpose, key};
+    let db = crate::helpers::spawn_empty_app().await;
+    let now = chrono::Utc::now().naive_utc();
+    let mut first = db.conn();
+    let mut second = db.conn();
+    let packets = key(&mut first, Purpose::OfflinePackets, now).unwrap();
+    assert_eq!(
+        key(&mut second, Purpose::OfflinePackets, now).unwrap(),
+        packets
+    );
+    let codes = key(&mut second, Purpose::DocumentCodes, now).unwrap();
+    assert_ne!(codes, packets);
+    assert_eq!(key(&mut first, Purpose::DocumentCodes, now).unwrap(), codes);
+}
