@@ -60,7 +60,11 @@ pub fn percent_text(permille: u32) -> String {
 /// "87.5" from tenths of a point.
 pub fn points_text(tenths: Option<i32>) -> String {
     match tenths {
-        Some(tenths) => format!("{}.{}", tenths / 10, (tenths % 10).abs()),
+        Some(tenths) => {
+            let sign = if tenths < 0 { "-" } else { "" };
+            let size = tenths.unsigned_abs();
+            format!("{sign}{}.{}", size / 10, size % 10)
+        }
         None => "—".to_string(),
     }
 }
@@ -280,6 +284,15 @@ pub fn caseload(unit_name: String, cases: usize, target: Option<i32>) -> Caseloa
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn points_print_with_their_sign_and_one_decimal() {
+        assert_eq!(points_text(Some(875)), "87.5");
+        assert_eq!(points_text(Some(0)), "0.0");
+        assert_eq!(points_text(Some(-5)), "-0.5");
+        assert_eq!(points_text(Some(-25)), "-2.5");
+        assert_eq!(points_text(None), "—");
+    }
 
     fn figure(unit: UnitId, name: &str, total: i32, level: GradeLevel) -> FileFigure {
         FileFigure {

@@ -3,7 +3,7 @@
 
 use crate::domain::summary::{Group, Stats, percent_text, points_text};
 use crate::export::ExportError;
-use crate::storage::summary::{RoundSummary, TrendSummary};
+use crate::storage::summary::{CalibrationOverview, RoundSummary, TrendSummary};
 use rust_xlsxwriter::{Format, FormatBorder, Workbook};
 use serde::Serialize;
 
@@ -18,6 +18,8 @@ pub enum Cell {
     Points(Option<i32>),
     /// A signed change ("↑2", "↓1", "—").
     Change(Option<i64>),
+    /// A signed difference in points, one decimal ("+2.5", "-1.0", "—").
+    Difference(Option<f64>),
 }
 
 impl Cell {
@@ -31,6 +33,8 @@ impl Cell {
             Cell::Change(Some(0)) => "持平".to_string(),
             Cell::Change(Some(change)) if *change > 0 => format!("↑{change}"),
             Cell::Change(Some(change)) => format!("↓{}", -change),
+            Cell::Difference(None) => "—".to_string(),
+            Cell::Difference(Some(value)) => format!("{value:+.1}"),
         }
     }
 }
@@ -145,7 +149,7 @@ pub fn round_tables(summary: &RoundSummary) -> Vec<Table> {
     overall_columns.extend(cols(&STATS_COLUMNS));
     let mut overall = vec![count(summary.sampled)];
     overall.extend(stats_cells(&summary.overall));
-    vec![
+    let mut tables = vec![
         Table {
             title: "总体情况",
             columns: overall_columns,
@@ -284,7 +288,45 @@ pub fn round_tables(summary: &RoundSummary) -> Vec<Table> {
                 })
                 .collect(),
         },
-    ]
+    ];
+    // Before the file list, which stays last (the page shows it as the drill-down).
+    if let Some(calibration) = &summary.calibration {
+        tables.insert(tables.len() - 1, calibration_table(calibration));
+    }
+    tables
+}
+
+/// Every reviewer of the round against their co-reviewers (administrators and leadership).
+fn calibration_table(calibration: &CalibrationOverview) -> Table {
+    Table {
+        title: "评查员校准",
+        columns: cols(&[
+            ("评查员", 12.0),
+            ("检查组", 8.0),
+            ("评分表数", 9.0),
+            ("同卷对照案卷数", 14.0),
+            ("平均分", 9.0),
+            ("与同卷评查员偏差", 16.0),
+            ("与本组平均偏差", 14.0),
+            ("倾向", 9.0),
+        ]),
+        rows: calibration
+            .reviewers
+            .iter()
+            .map(|row| {
+                vec![
+                    Cell::Text(row.name.clone()),
+                    Cell::Text(format!("第{}组", row.team)),
+                    count(row.sheets),
+                    count(row.paired_files),
+                    Cell::Points(Some((row.mean_total * 10.0).round() as i32)),
+                    Cell::Difference(row.deviation_from_co_reviewers),
+                    Cell::Difference(Some(row.deviation_from_team)),
+                    Cell::Text(row.leaning.to_string()),
+                ]
+            })
+            .collect(),
+    }
 }
 
 /// The tables of the multi-round view.
@@ -382,6 +424,14 @@ pub fn workbook(tables: &[Table]) -> Result<Vec<u8>, ExportError> {
                             row_number,
                             column,
                             f64::from(*tenths) / 10.0,
+                            &decimal,
+                        )?;
+                    }
+                    Cell::Difference(Some(value)) => {
+                        sheet.write_number_with_format(
+                            row_number,
+                            column,
+                            (value * 10.0).round() / 10.0,
                             &decimal,
                         )?;
                     }

@@ -63,6 +63,146 @@ pub struct RoundSummary {
     pub caseload: Vec<Caseload>,
     /// The files behind the figures (drill-down), filtered.
     pub files: Vec<FileFigure>,
+    /// How reviewers' totals compare with their co-reviewers' (评查员校准): administrators and
+    /// leadership only (`None` for a center manager, who never sees who scored what).
+    pub calibration: Option<CalibrationOverview>,
+}
+
+/// One reviewer on the summary's calibration table.
+#[derive(Debug, Clone, Serialize)]
+pub struct CalibratedReviewer {
+    pub name: String,
+    pub team: u32,
+    pub sheets: usize,
+    pub paired_files: usize,
+    pub mean_total: f64,
+    /// Own total less the co-reviewers' mean on the same files, in points.
+    pub deviation_from_co_reviewers: Option<f64>,
+    pub deviation_from_team: f64,
+    pub leaning: &'static str,
+}
+
+/// Reviewer calibration at a glance: how many lean which way, and every reviewer, those
+/// furthest from their co-reviewers first. Item-level detail is on the calibration page.
+#[derive(Debug, Clone, Serialize)]
+pub struct CalibrationOverview {
+    pub harsh: usize,
+    pub lenient: usize,
+    pub normal: usize,
+    pub too_few: usize,
+    pub reviewers: Vec<CalibratedReviewer>,
+}
+
+type CalibrationSheet = (String, String, Option<i32>);
+
+/// The calibration overview of a round from the submitted sheets' stored totals (the engine's
+/// totals at submission; item deductions are on the calibration page). Totals-only: enough
+/// to find harsh and lenient reviewers, and cheap on large rounds.
+pub fn calibration_overview(
+    conn: &mut DbConn,
+    round_id: RoundId,
+) -> Result<Option<CalibrationOverview>> {
+    use crate::domain::scoring::calibration::{
+        CalibrationRow, CalibrationSettings, Leaning, calibrate,
+    };
+    use crate::domain::scoring::sheet::SheetStatus;
+    use crate::storage::schema::{people, score_sheets};
+    let Some(assignment) = crate::storage::assignments::published_assignment(conn, round_id)?
+    else {
+        return Ok(None);
+    };
+    let team_of: BTreeMap<crate::domain::ids::PersonId, u32> = assignment
+        .teams
+        .iter()
+        .flat_map(|team| {
+            team.members
+                .iter()
+                .map(move |member| (*member, team.number))
+        })
+        .collect();
+    let sheets: Vec<CalibrationSheet> = score_sheets::table
+        .filter(score_sheets::round_id.eq(round_id.to_string()))
+        .filter(score_sheets::state.eq_any([
+            SheetStatus::Submitted.code(),
+            SheetStatus::Reconciled.code(),
+        ]))
+        .select((
+            score_sheets::reviewer_id,
+            score_sheets::case_file_id,
+            score_sheets::total_tenths,
+        ))
+        .load(conn)?;
+    let mut rows = Vec::with_capacity(sheets.len());
+    for (reviewer, file, total) in sheets {
+        let reviewer_id = parse_id(&reviewer)?;
+        // Indicator-graded sheets have no total to compare.
+        let (Some(total), Some(team)) = (total, team_of.get(&reviewer_id)) else {
+            continue;
+        };
+        rows.push(CalibrationRow {
+            reviewer_id,
+            case_file_id: parse_id(&file)?,
+            team: *team,
+            total: crate::domain::rubric::Points::from_tenths(total),
+            deductions: BTreeMap::new(),
+        });
+    }
+    let report = calibrate(&rows, &[], CalibrationSettings::default())
+        .map_err(|error| Error::Corrupt(error.to_string()))?;
+    let ids: Vec<String> = report
+        .reviewers
+        .iter()
+        .map(|row| row.reviewer_id.to_string())
+        .collect();
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    for chunk in ids.chunks(5000) {
+        let found: Vec<(String, String)> = people::table
+            .filter(people::id.eq_any(chunk))
+            .select((people::id, people::name))
+            .load(conn)?;
+        names.extend(found);
+    }
+    let count = |leaning: Leaning| {
+        report
+            .reviewers
+            .iter()
+            .filter(|row| row.leaning == leaning)
+            .count()
+    };
+    let mut reviewers: Vec<CalibratedReviewer> = report
+        .reviewers
+        .iter()
+        .map(|row| CalibratedReviewer {
+            name: names
+                .get(&row.reviewer_id.to_string())
+                .cloned()
+                .unwrap_or_default(),
+            team: row.team,
+            sheets: row.sheets,
+            paired_files: row.paired_files,
+            mean_total: row.mean_total,
+            deviation_from_co_reviewers: row.deviation_from_co_reviewers,
+            deviation_from_team: row.deviation_from_team,
+            leaning: row.leaning_label,
+        })
+        .collect();
+    reviewers.sort_by(|left, right| {
+        let distance = |row: &CalibratedReviewer| {
+            row.deviation_from_co_reviewers
+                .map_or(f64::NEG_INFINITY, f64::abs)
+        };
+        distance(right)
+            .total_cmp(&distance(left))
+            .then_with(|| left.team.cmp(&right.team))
+            .then_with(|| left.name.cmp(&right.name))
+    });
+    Ok(Some(CalibrationOverview {
+        harsh: count(Leaning::Harsh),
+        lenient: count(Leaning::Lenient),
+        normal: count(Leaning::Normal),
+        too_few: count(Leaning::TooFewFiles),
+        reviewers,
+    }))
 }
 
 /// The rounds a scope may summarise: every round with a published assignment; a center
@@ -303,6 +443,10 @@ pub fn round_summary(
     }
     let caseload_year = round.settings.period_end.year();
     let caseload = caseload(conn, caseload_year, &|unit| in_scope(unit))?;
+    let calibration = match scope {
+        UnitScope::All => calibration_overview(conn, round_id)?,
+        UnitScope::Unit(_) => None,
+    };
     Ok(Some(RoundSummary {
         round_id,
         round_name: round.settings.name.clone(),
@@ -329,6 +473,7 @@ pub fn round_summary(
         caseload_year,
         caseload,
         files,
+        calibration,
     }))
 }
 

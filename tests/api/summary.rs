@@ -18,6 +18,12 @@ use std::collections::BTreeMap;
 /// find a 一票否决 (the file fails), and from the sixth every seventh file only its first
 /// reviewer does (the reviews disagree: no final result until 合议).
 fn agreed_round(app: &TestApp) -> String {
+    scored_round_with(app, false)
+}
+
+/// As [`agreed_round`]; with `harsh_first`, each file's first reviewer also takes off the next
+/// fixed item, so first reviewers sit below their co-reviewers.
+fn scored_round_with(app: &TestApp, harsh_first: bool) -> String {
     let round = crate::teams::round_in_teaming(app);
     publish(app, &round);
     advance(app, &round, RoundStatus::Reviewing);
@@ -36,17 +42,19 @@ fn agreed_round(app: &TestApp) -> String {
         let Method::Deduction(scheme) = rubric.method() else {
             panic!("deduction rubric expected");
         };
-        let items: Vec<ItemAnswer> = scheme
-            .items()
-            .filter(|item| matches!(item.deduction, DeductionRule::Fixed { .. }))
-            .take(index % 4)
-            .map(|item| ItemAnswer {
-                code: item.code.clone(),
-                mark: Mark::Applied,
-                reason: "未见相关材料".into(),
-                page: Some(3),
-            })
-            .collect();
+        let items_for = |count: usize| -> Vec<ItemAnswer> {
+            scheme
+                .items()
+                .filter(|item| matches!(item.deduction, DeductionRule::Fixed { .. }))
+                .take(count)
+                .map(|item| ItemAnswer {
+                    code: item.code.clone(),
+                    mark: Mark::Applied,
+                    reason: "未见相关材料".into(),
+                    page: Some(3),
+                })
+                .collect()
+        };
         let veto = || pingcha::domain::scoring::VetoAnswer {
             code: rubric.vetoes()[0].code.clone(),
             reason: "伪造签名".into(),
@@ -58,8 +66,9 @@ fn agreed_round(app: &TestApp) -> String {
                 5 => position == 0,
                 _ => false,
             };
+            let extra = usize::from(harsh_first && position == 0);
             let answers = SheetAnswers {
-                items: items.clone(),
+                items: items_for(index % 4 + extra),
                 vetoes: if vetoed { vec![veto()] } else { Vec::new() },
                 ..Default::default()
             };
@@ -551,4 +560,117 @@ async fn the_leadership_report_pdf_carries_the_summary_figures() {
         .get_bytes(&format!("/rounds/{round}/report.pdf"))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// The calibration table on the summary: each reviewer's mean deviation from the co-reviewers
+/// of the same files equals the one computed here from the stored totals, and the counts by
+/// leaning add up the table (the leaning rule itself is tested in the domain); a center manager gets no calibration at all; the XLSX holds the table.
+#[actix_rt::test]
+async fn calibration_on_the_summary_equals_an_independent_count_of_the_stored_totals() {
+    use diesel::prelude::*;
+    use pingcha::storage::schema::{people, score_sheets};
+    let app = spawn_app().await;
+    let round = scored_round_with(&app, true);
+    let rows: Vec<(String, String, Option<i32>)> = {
+        let mut conn = app.conn();
+        score_sheets::table
+            .inner_join(people::table.on(people::id.eq(score_sheets::reviewer_id)))
+            .filter(score_sheets::round_id.eq(&round))
+            .filter(score_sheets::state.eq("submitted"))
+            .select((
+                score_sheets::case_file_id,
+                people::name,
+                score_sheets::total_tenths,
+            ))
+            .load(&mut *conn)
+            .unwrap()
+    };
+    let mut by_file: BTreeMap<String, Vec<(String, f64)>> = BTreeMap::new();
+    for (file, name, total) in rows {
+        by_file
+            .entry(file)
+            .or_default()
+            .push((name, f64::from(total.unwrap()) / 10.0));
+    }
+    let mut deviations: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for sheets in by_file.values().filter(|sheets| sheets.len() > 1) {
+        for (index, (name, total)) in sheets.iter().enumerate() {
+            let others: Vec<f64> = sheets
+                .iter()
+                .enumerate()
+                .filter(|(other, _)| *other != index)
+                .map(|(_, (_, total))| *total)
+                .collect();
+            let mean = others.iter().sum::<f64>() / others.len() as f64;
+            deviations
+                .entry(name.clone())
+                .or_default()
+                .push(total - mean);
+        }
+    }
+    assert!(
+        !deviations.is_empty(),
+        "the round has double-reviewed files"
+    );
+
+    let mut leader = app.login_as("leader").await;
+    let reply = leader.get(&format!("/api/rounds/{round}/summary")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let summary = reply.json();
+    let reviewers = summary["calibration"]["reviewers"].as_array().unwrap();
+    for (name, own) in &deviations {
+        let row = reviewers
+            .iter()
+            .find(|row| row["name"] == name.as_str())
+            .unwrap_or_else(|| panic!("{name} missing from the calibration table"));
+        let expected = own.iter().sum::<f64>() / own.len() as f64;
+        let shown = row["deviation_from_co_reviewers"].as_f64().unwrap();
+        assert!(
+            (shown - expected).abs() < 0.01,
+            "{name}: page {shown}, stored sheets {expected}"
+        );
+        assert_eq!(row["paired_files"], own.len(), "{name}");
+    }
+    assert!(
+        reviewers
+            .iter()
+            .any(|row| row["deviation_from_co_reviewers"].as_f64() < Some(0.0)),
+        "the harsher first reviewers sit below their co-reviewers: {reviewers:?}"
+    );
+    let count = |leaning: &str| {
+        reviewers
+            .iter()
+            .filter(|row| row["leaning"] == leaning)
+            .count()
+    };
+    for (key, leaning) in [
+        ("harsh", "偏严"),
+        ("lenient", "偏松"),
+        ("normal", "正常"),
+        ("too_few", "样本不足"),
+    ] {
+        assert_eq!(summary["calibration"][key], count(leaning), "{leaning}");
+    }
+    let harsh = count("偏严");
+    let page = leader.get(&format!("/rounds/{round}/summary")).await;
+    assert!(page.body.contains("评查员校准概况"), "{}", page.body);
+    assert!(
+        page.body
+            .contains(&format!("偏严 <strong>{harsh}</strong> 人"))
+    );
+    let (status, bytes) = leader
+        .get_bytes(&format!("/rounds/{round}/summary.xlsx"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut workbook = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = workbook.worksheet_range("评查员校准").unwrap();
+    assert_eq!(sheet.height(), reviewers.len() + 1);
+
+    advance(&app, &round, RoundStatus::Feedback);
+    let mut manager = app.login_as("manager").await;
+    let reply = manager.get(&format!("/api/rounds/{round}/summary")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.json()["calibration"].is_null());
+    let page = manager.get(&format!("/rounds/{round}/summary")).await;
+    assert!(!page.body.contains("评查员校准"));
 }

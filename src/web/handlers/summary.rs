@@ -286,6 +286,7 @@ pub async fn round_page(
             .find(|known| known.id == unit)
             .map(|known| known.name.clone())
     });
+    let calibration_settings = crate::domain::scoring::calibration::CalibrationSettings::default();
     let body = json!({
         "round": { "id": round_id.to_string(), "name": data.round_name },
         "previous_round": data.previous_round,
@@ -336,6 +337,16 @@ pub async fn round_page(
         "tables": views(&all_tables[..all_tables.len() - 1]),
         "export": format!("/rounds/{round_id}/summary.xlsx{}", query_string(&filter)),
         "is_manager": matches!(scope, crate::domain::UnitScope::Unit(_)),
+        "calibration": data.calibration.as_ref().map(|calibration| json!({
+            "harsh": calibration.harsh,
+            "lenient": calibration.lenient,
+            "normal": calibration.normal,
+            "too_few": calibration.too_few,
+            "reviewers": calibration.reviewers.len(),
+            "threshold": calibration_settings.threshold.to_string(),
+            "min_files": calibration_settings.min_paired_files,
+        })),
+        "calibration_link": user.account.role == crate::domain::people::Role::BureauAdmin,
     });
     page(
         &request,
