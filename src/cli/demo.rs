@@ -22,6 +22,11 @@ pub fn run(url: &DatabaseUrl, args: DemoArgs) -> anyhow::Result<()> {
         "已装入演示数据：{} 个单位，{} 名评查员，{} 家律师事务所。",
         summary.units, summary.people, summary.law_firms
     );
+    let history = demo::history::load(&mut conn)?;
+    println!(
+        "已装入此前两个季度的评查：{} 轮，{} 份评分表，{} 份整改通知书。",
+        history.rounds, history.sheets, history.notices
+    );
     print_logins();
     Ok(())
 }

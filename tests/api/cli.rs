@@ -84,16 +84,34 @@ fn accounts_are_created_from_standard_input_and_demo_loads_once() {
     );
     assert!(stdout.contains("admin"));
     {
-        // The demo carries a quarter's registry and a round ready for sampling.
+        // The demo carries a quarter's registry and a round ready for sampling, after two
+        // earlier quarters: one closed, one in 反馈整改, both with final results.
+        assert!(
+            stdout.contains("已装入此前两个季度的评查：2 轮"),
+            "{stdout}"
+        );
         let pool = db.pool();
         let mut conn = pool.get().unwrap();
-        let rounds = pingcha::storage::rounds::list(&mut conn).unwrap();
-        assert_eq!(rounds.len(), 1);
-        assert_eq!(rounds[0].settings.name, pingcha::demo::DEMO_ROUND);
+        let mut rounds = pingcha::storage::rounds::list(&mut conn).unwrap();
+        rounds.sort_by_key(|round| round.settings.period_start);
+        let statuses: Vec<_> = rounds.iter().map(|round| round.status).collect();
+        use pingcha::domain::round::RoundStatus;
         assert_eq!(
-            rounds[0].status,
-            pingcha::domain::round::RoundStatus::Sampling
+            statuses,
+            [
+                RoundStatus::Closed,
+                RoundStatus::Feedback,
+                RoundStatus::Sampling
+            ]
         );
+        for earlier in &rounds[..2] {
+            let results = pingcha::storage::results::load(&mut conn, earlier.id)
+                .unwrap()
+                .unwrap();
+            assert!(results.finished().count() > 20, "{}", earlier.settings.name);
+        }
+        let rounds = &rounds[2..];
+        assert_eq!(rounds[0].settings.name, pingcha::demo::DEMO_ROUND);
         let in_period = pingcha::storage::cases::count_in_period(
             &mut conn,
             rounds[0].settings.period_start,

@@ -11,6 +11,8 @@ use crate::storage::audit::Actor;
 use crate::storage::{self, DbConn, people, transaction, units, users};
 use std::collections::BTreeSet;
 
+pub mod history;
+
 pub const DEMO_PASSWORD: &str = "pingcha-demo";
 
 /// (login, what it is) — printed by `pingcha demo` and `serve --demo`.
@@ -330,95 +332,16 @@ fn load_round(
     random: &mut Lcg,
     now: chrono::NaiveDateTime,
 ) -> storage::Result<()> {
-    use crate::domain::registry::CaseRecord;
     use crate::domain::round::{CombineSetting, RoundSettings, RoundStatus};
     use crate::domain::rubric::Points;
-    use crate::storage::{cases, rounds, rubrics};
-    let snapshots = rubrics::list(conn)?;
-    let mut chosen = std::collections::BTreeMap::new();
-    for case_type in CaseType::ALL {
-        let current = snapshots.iter().find(|snapshot| {
-            snapshot.method == "deduction"
-                && snapshot
-                    .case_types
-                    .split(',')
-                    .any(|code| code == case_type.code())
-        });
-        if let Some(snapshot) = current {
-            chosen.insert(case_type, snapshot.content_hash.clone());
-        }
-    }
-    if chosen.len() < CaseType::ALL.len() {
+    use crate::storage::{cases, rounds};
+    let Some(chosen) = demo_rubrics(conn)? else {
         return Ok(());
-    }
+    };
     let date = |month: u32, day: u32| {
         chrono::NaiveDate::from_ymd_opt(2025, month, day).ok_or(storage::Error::NotFound)
     };
-    let mut records = Vec::new();
-    for ((code, _), (_, _, target)) in centers.iter().zip(CENTERS) {
-        for index in 0..(target / 4) {
-            let case_type = match random.below(10) {
-                0..=3 => CaseType::Criminal,
-                4..=8 => CaseType::Civil,
-                _ => CaseType::Administrative,
-            };
-            let causes = CAUSES
-                .iter()
-                .find(|(kind, _)| *kind == case_type)
-                .map(|(_, causes)| *causes)
-                .unwrap_or_default();
-            let sub_types = SUB_TYPES
-                .iter()
-                .find(|(kind, _)| *kind == case_type)
-                .map(|(_, subs)| *subs)
-                .unwrap_or_default();
-            let closed_month = 7 + u32::try_from(random.below(3)).unwrap_or(0);
-            let closed_day = 1 + u32::try_from(random.below(28)).unwrap_or(0);
-            let assigned = date(
-                closed_month.saturating_sub(2).max(4),
-                1 + u32::try_from(random.below(28)).unwrap_or(0),
-            )?;
-            let closed = date(closed_month, closed_day)?;
-            let archived =
-                closed + chrono::Duration::days(i64::try_from(5 + random.below(40)).unwrap_or(10));
-            let prefix = match case_type {
-                CaseType::Criminal => "刑援",
-                CaseType::Civil => "民援",
-                CaseType::Administrative => "行援",
-            };
-            records.push(CaseRecord {
-                unit: code.clone(),
-                case_no: format!("(2025)银{code}{prefix}字第{:03}号", index + 1),
-                recipient: format!("{}{}", random.pick(&SURNAMES), random.pick(&GIVEN)),
-                recipient_id_no: Some(format!(
-                    "6401{:02}19{:02}{:02}{:02}{:03}{}",
-                    10 + random.below(90),
-                    60 + random.below(40),
-                    1 + random.below(12),
-                    1 + random.below(28),
-                    random.below(1000),
-                    random.below(10)
-                )),
-                recipient_phone: Some(format!(
-                    "13{}{:08}",
-                    random.below(10),
-                    random.next() % 100_000_000
-                )),
-                handler: format!("{}{}", random.pick(&SURNAMES), random.pick(&GIVEN)),
-                firm: random.pick(&LAW_FIRMS).to_string(),
-                case_type,
-                sub_type: Some(random.pick(sub_types).to_string()),
-                cause: random.pick(causes).to_string(),
-                applied_at: None,
-                assigned_at: Some(assigned),
-                closed_at: closed,
-                archived_at: Some(archived),
-                terminated: random.below(40) == 0,
-                guilty_plea: case_type == CaseType::Criminal && random.below(3) == 0,
-                notified_defense: case_type == CaseType::Criminal && random.below(2) == 0,
-            });
-        }
-    }
+    let records = quarter_records(centers, random, 3, 0)?;
     let resolved: Vec<cases::ResolvedCase<'_>> = records
         .iter()
         .map(|record| {
@@ -526,4 +449,110 @@ pub fn start_review(
     assignments::publish(conn, &actor, round.id, number, now)?;
     rounds::advance(conn, &actor, round.id, RoundStatus::Reviewing, now).map_err(refused)?;
     Ok((round.id, file))
+}
+
+/// A quarter's closed cases of 2025 for every center (a quarter of its annual target), numbered
+/// from `first_number + 1` per center.
+fn quarter_records(
+    centers: &[(String, UnitId)],
+    random: &mut Lcg,
+    quarter: u32,
+    first_number: i32,
+) -> storage::Result<Vec<crate::domain::registry::CaseRecord>> {
+    use crate::domain::registry::CaseRecord;
+    let date = |month: u32, day: u32| {
+        chrono::NaiveDate::from_ymd_opt(2025, month, day).ok_or(storage::Error::NotFound)
+    };
+    let first_month = 3 * quarter - 2;
+    let mut records = Vec::new();
+    for ((code, _), (_, _, target)) in centers.iter().zip(CENTERS) {
+        for index in 0..(target / 4) {
+            let case_type = match random.below(10) {
+                0..=3 => CaseType::Criminal,
+                4..=8 => CaseType::Civil,
+                _ => CaseType::Administrative,
+            };
+            let causes = CAUSES
+                .iter()
+                .find(|(kind, _)| *kind == case_type)
+                .map(|(_, causes)| *causes)
+                .unwrap_or_default();
+            let sub_types = SUB_TYPES
+                .iter()
+                .find(|(kind, _)| *kind == case_type)
+                .map(|(_, subs)| *subs)
+                .unwrap_or_default();
+            let closed_month = first_month + u32::try_from(random.below(3)).unwrap_or(0);
+            let closed_day = 1 + u32::try_from(random.below(28)).unwrap_or(0);
+            let assigned = date(
+                closed_month.saturating_sub(2).max(1),
+                1 + u32::try_from(random.below(28)).unwrap_or(0),
+            )?;
+            let closed = date(closed_month, closed_day)?;
+            let archived =
+                closed + chrono::Duration::days(i64::try_from(5 + random.below(40)).unwrap_or(10));
+            let prefix = match case_type {
+                CaseType::Criminal => "刑援",
+                CaseType::Civil => "民援",
+                CaseType::Administrative => "行援",
+            };
+            records.push(CaseRecord {
+                unit: code.clone(),
+                case_no: format!(
+                    "(2025)银{code}{prefix}字第{:03}号",
+                    first_number + index + 1
+                ),
+                recipient: format!("{}{}", random.pick(&SURNAMES), random.pick(&GIVEN)),
+                recipient_id_no: Some(format!(
+                    "6401{:02}19{:02}{:02}{:02}{:03}{}",
+                    10 + random.below(90),
+                    60 + random.below(40),
+                    1 + random.below(12),
+                    1 + random.below(28),
+                    random.below(1000),
+                    random.below(10)
+                )),
+                recipient_phone: Some(format!(
+                    "13{}{:08}",
+                    random.below(10),
+                    random.next() % 100_000_000
+                )),
+                handler: format!("{}{}", random.pick(&SURNAMES), random.pick(&GIVEN)),
+                firm: random.pick(&LAW_FIRMS).to_string(),
+                case_type,
+                sub_type: Some(random.pick(sub_types).to_string()),
+                cause: random.pick(causes).to_string(),
+                applied_at: None,
+                assigned_at: Some(assigned),
+                closed_at: closed,
+                archived_at: Some(archived),
+                terminated: random.below(40) == 0,
+                guilty_plea: case_type == CaseType::Criminal && random.below(3) == 0,
+                notified_defense: case_type == CaseType::Criminal && random.below(2) == 0,
+            });
+        }
+    }
+    Ok(records)
+}
+
+/// The newest installed deduction rubric of each case type; `None` unless all three exist
+/// (the shipped rubrics are installed).
+fn demo_rubrics(
+    conn: &mut DbConn,
+) -> storage::Result<Option<std::collections::BTreeMap<CaseType, String>>> {
+    let snapshots = crate::storage::rubrics::list(conn)?;
+    let mut chosen = std::collections::BTreeMap::new();
+    for case_type in CaseType::ALL {
+        let current = snapshots.iter().find(|snapshot| {
+            snapshot.method == "deduction"
+                && snapshot
+                    .case_types
+                    .split(',')
+                    .any(|code| code == case_type.code())
+        });
+        if let Some(snapshot) = current {
+            chosen.insert(case_type, snapshot.content_hash.clone());
+        }
+    }
+    Ok((chosen.len() == CaseType::ALL.len()).then_some(chosen))
 }
