@@ -6,7 +6,7 @@ use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
     account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
-    people, reconcile, rectification, rounds, rubrics, sampling, sheet_review, sheets, summary,
+    offline, people, reconcile, rectification, rounds, rubrics, sampling, sheet_review, sheets, summary,
     teams, units,
 };
 use actix_web::http::Method;
@@ -504,6 +504,13 @@ pub fn table() -> Vec<RouteSpec> {
         ),
         route!(GET, "/admin/bureau", rectification::settings_form, ADMIN),
         route!(POST, "/admin/bureau", rectification::save_settings, ADMIN),
+        // Offline review packets: reviewers download their own, team leaders a member's;
+        // results come back through the upload (checked per packet and sheet).
+        route!(GET, "/offline", offline::index, REVIEWER),
+        route!(POST, "/offline/packets", offline::download, REVIEWER),
+        route!(POST, "/api/offline/packets", offline::api_download, REVIEWER),
+        route!(POST, "/offline/results", offline::upload, REVIEWER),
+        route!(POST, "/api/offline/results", offline::api_upload, REVIEWER),
         // In-app notifications of the signed-in account.
         route!(GET, "/notifications", notifications::list, Access::AnyUser),
         route!(
@@ -521,9 +528,59 @@ pub fn table() -> Vec<RouteSpec> {
     ]
 }
 
-/// Registers the table: one resource per path, wrapped in its access rules.
+/// The local server of `pingcha offline open`: only the reviewer's work list and score form
+/// (the same handlers and templates as on the server), sign-in by the one-time address, and
+/// the result export. Every other route of the server does not exist here (404).
+pub fn offline_table() -> Vec<RouteSpec> {
+    vec![
+        route!(GET, "/login", offline::login_hint, Access::Public),
+        route!(
+            GET,
+            "/offline/signin/{token}",
+            offline::signin,
+            Access::Public
+        ),
+        route!(GET, "/healthz", health::check, Access::Public),
+        route!(GET, "/assets/{name}", assets::file, Access::Public),
+        route!(GET, "/", offline::home, Access::AnyUser),
+        route!(POST, "/logout", login::logout, Access::AnyUser),
+        route!(GET, "/my/work", offline::work, REVIEWER),
+        route!(GET, "/rubrics/{hash}", rubrics::show, Access::AnyUser),
+        route!(
+            GET,
+            "/rounds/{id}/files/{file}/sheet",
+            sheets::show,
+            REVIEWER
+        ),
+        route!(
+            POST,
+            "/rounds/{id}/files/{file}/sheet",
+            sheets::save,
+            REVIEWER
+        ),
+        route!(
+            POST,
+            "/api/rounds/{id}/files/{file}/sheet/preview",
+            sheets::preview,
+            REVIEWER
+        ),
+        route!(
+            POST,
+            "/api/rounds/{id}/files/{file}/sheet/draft",
+            sheets::autosave,
+            REVIEWER
+        ),
+        route!(GET, "/offline/result", offline::export, REVIEWER),
+    ]
+}
+
+/// Registers the server's route table.
 pub fn configure(config: &mut web::ServiceConfig) {
-    let table = table();
+    configure_table(config, table());
+}
+
+/// Registers a table: one resource per path, wrapped in its access rules.
+pub fn configure_table(config: &mut web::ServiceConfig, table: Vec<RouteSpec>) {
     let mut paths: Vec<&'static str> = Vec::new();
     for spec in &table {
         if !paths.contains(&spec.path) {
