@@ -544,6 +544,7 @@ pub fn offline_table() -> Vec<RouteSpec> {
         route!(GET, "/assets/{name}", assets::file, Access::Public),
         route!(GET, "/", offline::home, Access::AnyUser),
         route!(POST, "/logout", login::logout, Access::AnyUser),
+        route!(GET, "/api/me", account::me, Access::AnyUser),
         route!(GET, "/my/work", offline::work, REVIEWER),
         route!(GET, "/rubrics/{hash}", rubrics::show, Access::AnyUser),
         route!(
