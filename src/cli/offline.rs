@@ -65,9 +65,7 @@ fn open(args: OpenArgs) -> anyhow::Result<()> {
         payload.round.name,
         payload.files.len()
     );
-    println!(
-        "注意：本机没有服务器密钥，无法核对离线包的签名；上传结果包时由服务器核对签名。"
-    );
+    println!("注意：本机没有服务器密钥，无法核对离线包的签名；上传结果包时由服务器核对签名。");
     offline::check_not_expired(payload, storage::now(), local_time)
         .map_err(|error| anyhow::anyhow!("{}：{error}", args.packet.display()))?;
     let short: String = payload.packet_id.chars().rev().take(8).collect();
@@ -131,8 +129,7 @@ fn export(args: ExportArgs) -> anyhow::Result<()> {
     let pool = super::open_database(&database_url(&args.data_dir)?)?;
     let mut conn = pool.get()?;
     let (text, changed) = storage::offline::export_result(&mut conn, storage::now())?;
-    std::fs::write(&args.out, text)
-        .with_context(|| format!("无法写入 {}", args.out.display()))?;
+    std::fs::write(&args.out, text).with_context(|| format!("无法写入 {}", args.out.display()))?;
     println!(
         "已导出结果包 {}：{changed} 份评分表有改动。",
         args.out.display()

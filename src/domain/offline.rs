@@ -93,6 +93,8 @@ pub struct PacketFile {
     pub unit_name: String,
     /// `CaseType` code.
     pub case_type: String,
+    /// The file is scored by two reviewers (双人评查).
+    pub double_review: bool,
     pub sub_type: Option<String>,
     /// Masked as on the reviewer's pages.
     pub recipient: String,
@@ -169,7 +171,9 @@ pub enum SheetRefusal {
     NotInPacket,
     #[error("评分表在服务器上已是“{0}”状态，不能再用离线结果修改")]
     NotOpen(&'static str),
-    #[error("离线包签发后评分表已在服务器上修改（离线包中为第 {packet} 版，服务器上为第 {server} 版）")]
+    #[error(
+        "离线包签发后评分表已在服务器上修改（离线包中为第 {packet} 版，服务器上为第 {server} 版）"
+    )]
     Changed { packet: i64, server: i64 },
     #[error("{0}")]
     Rejected(String),
@@ -282,7 +286,11 @@ pub fn check_not_expired(
 }
 
 /// The result file's text.
-pub fn encode_result(packet_text: &str, exported_at: NaiveDateTime, sheets: Vec<ResultSheet>) -> String {
+pub fn encode_result(
+    packet_text: &str,
+    exported_at: NaiveDateTime,
+    sheets: Vec<ResultSheet>,
+) -> String {
     let result = ResultPacket {
         format: RESULT_FORMAT.into(),
         format_version: FORMAT_VERSION,
@@ -327,7 +335,10 @@ pub fn decode_result(text: &str) -> Result<(ResultPacket, Packet), PacketError> 
 }
 
 /// The packet's file for a result sheet, or the refusal naming it.
-pub fn file_of<'a>(payload: &'a Payload, sheet: &ResultSheet) -> Result<&'a PacketFile, FileRefusal> {
+pub fn file_of<'a>(
+    payload: &'a Payload,
+    sheet: &ResultSheet,
+) -> Result<&'a PacketFile, FileRefusal> {
     payload
         .files
         .iter()
@@ -376,6 +387,7 @@ mod tests {
                 unit_id: "u2".into(),
                 unit_name: "金凤区".into(),
                 case_type: "civil".into(),
+                double_review: false,
                 sub_type: None,
                 recipient: "张某".into(),
                 handler: "李四".into(),
@@ -444,7 +456,10 @@ mod tests {
         assert_eq!(decode(&text), Err(PacketError::WrongFormat("other".into())));
         let now: NaiveDateTime = "2025-10-09T00:00:00".parse().unwrap();
         let error = check_not_expired(&payload(), now, |at| at.to_string()).unwrap_err();
-        assert_eq!(error.to_string(), "离线包已于 2025-10-08 08:00:00 过期，请重新下载离线包");
+        assert_eq!(
+            error.to_string(),
+            "离线包已于 2025-10-08 08:00:00 过期，请重新下载离线包"
+        );
         let mut broken = payload();
         broken.rubrics[0].source.push(' ');
         let text = encode(broken, &[7; 32]);
@@ -466,6 +481,9 @@ mod tests {
         let refusal = file_of(&packet.payload, &result.sheets[0]).unwrap_err();
         assert_eq!(refusal.to_string(), "（2025）宁援民字第9号：不在此离线包中");
         let empty = encode_result(&result.packet, result.exported_at, Vec::new());
-        assert_eq!(decode_result(&empty).unwrap_err(), PacketError::NothingToApply);
+        assert_eq!(
+            decode_result(&empty).unwrap_err(),
+            PacketError::NothingToApply
+        );
     }
 }

@@ -121,8 +121,14 @@ pub fn issue(
             let Some(hash) = round.settings.rubrics.get(&record.case_type) else {
                 continue;
             };
-            let sheet =
-                sheets::find_or_create(conn, round.id, placement.file, request.reviewer, hash, now)?;
+            let sheet = sheets::find_or_create(
+                conn,
+                round.id,
+                placement.file,
+                request.reviewer,
+                hash,
+                now,
+            )?;
             if !sheet.sheet.state.is_editable() {
                 continue;
             }
@@ -149,6 +155,7 @@ pub fn issue(
                 unit_id: sampled.unit.to_string(),
                 unit_name: problem.unit_name(sampled.unit).to_string(),
                 case_type: record.case_type.code().to_string(),
+                double_review: placement.reviewers.len() > 1,
                 sub_type: record.sub_type.clone(),
                 recipient: mask_name(&record.recipient, false).to_string(),
                 handler: record.handler.clone(),
@@ -526,7 +533,12 @@ pub fn local_packet(conn: &mut DbConn) -> Result<Option<(String, Packet)>> {
 /// headers (already masked), the reviewer with one local account, and the sheets at their
 /// versions. Opening the same packet again keeps what was scored; another packet is refused
 /// (`Duplicate` naming the packet already there).
-pub fn open_local(conn: &mut DbConn, text: &str, packet: &Packet, now: NaiveDateTime) -> Result<()> {
+pub fn open_local(
+    conn: &mut DbConn,
+    text: &str,
+    packet: &Packet,
+    now: NaiveDateTime,
+) -> Result<()> {
     if let Some((_, existing)) = local_packet(conn)? {
         if existing.payload.packet_id == packet.payload.packet_id {
             return Ok(());

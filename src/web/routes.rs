@@ -6,8 +6,8 @@ use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
     account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
-    offline, people, reconcile, rectification, rounds, rubrics, sampling, sheet_review, sheets, summary,
-    teams, units,
+    offline, people, reconcile, rectification, rounds, rubrics, sampling, sheet_review, sheets,
+    summary, teams, units,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -508,7 +508,12 @@ pub fn table() -> Vec<RouteSpec> {
         // results come back through the upload (checked per packet and sheet).
         route!(GET, "/offline", offline::index, REVIEWER),
         route!(POST, "/offline/packets", offline::download, REVIEWER),
-        route!(POST, "/api/offline/packets", offline::api_download, REVIEWER),
+        route!(
+            POST,
+            "/api/offline/packets",
+            offline::api_download,
+            REVIEWER
+        ),
         route!(POST, "/offline/results", offline::upload, REVIEWER),
         route!(POST, "/api/offline/results", offline::api_upload, REVIEWER),
         // In-app notifications of the signed-in account.

@@ -231,13 +231,10 @@ async fn a_packet_is_scored_offline_with_the_real_binary_and_applied_once() {
                 ids: Some(vec![file.file_id.parse().unwrap()]),
                 ..Default::default()
             };
-            let (_, record) = storage::cases::records(
-                &mut conn,
-                pingcha::domain::UnitScope::All,
-                &filter,
-            )
-            .unwrap()
-            .remove(0);
+            let (_, record) =
+                storage::cases::records(&mut conn, pingcha::domain::UnitScope::All, &filter)
+                    .unwrap()
+                    .remove(0);
             assert!(file.recipient.contains('某'), "{}", file.recipient);
             assert!(!packet_text.contains(&format!("\"{}\"", record.recipient)));
             if let Some(id_no) = &record.recipient_id_no {
@@ -251,13 +248,23 @@ async fn a_packet_is_scored_offline_with_the_real_binary_and_applied_once() {
     std::fs::write(&packet_path, &packet_text).unwrap();
     let data_dir = dir.path().join("laptop");
     let laptop = open_packet(&packet_path, &data_dir);
-    let (base, path) = laptop.signin.split_at(laptop.signin.find("/offline").unwrap());
+    let (base, path) = laptop
+        .signin
+        .split_at(laptop.signin.find("/offline").unwrap());
     let mut local = Client::new(base);
     let signed_in = local.get(path).await;
-    assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{}", signed_in.body);
+    assert_eq!(
+        signed_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_in.body
+    );
     assert_eq!(signed_in.location(), Some("/my/work"));
     // The address works once.
-    assert_eq!(Client::new(base).get(path).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        Client::new(base).get(path).await.status,
+        StatusCode::FORBIDDEN
+    );
     let work = local.get("/my/work").await;
     assert_eq!(work.status, StatusCode::OK);
     assert!(work.body.contains("离线评查模式"), "{}", work.body);
@@ -265,8 +272,18 @@ async fn a_packet_is_scored_offline_with_the_real_binary_and_applied_once() {
         assert!(work.body.contains(&file.case_no));
     }
     // Nothing but the reviewer's own pages exists offline.
-    for path in ["/rounds", "/admin/users", "/offline", "/summary", "/notices"] {
-        assert_eq!(local.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    for path in [
+        "/rounds",
+        "/admin/users",
+        "/offline",
+        "/summary",
+        "/notices",
+    ] {
+        assert_eq!(
+            local.get(path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
 
     // Score in the local pages: the first file submitted, the second saved as a draft.
@@ -365,7 +382,12 @@ async fn a_packet_is_scored_offline_with_the_real_binary_and_applied_once() {
     // The same result again: refused, nothing changes.
     let again = upload(&mut member, &result_text).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
-    assert!(again.json()["message"].as_str().unwrap().contains("不能重复导入"));
+    assert!(
+        again.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("不能重复导入")
+    );
     let (_, version, _) = server_sheet(&app, &setup.round, &expected[1].0, setup.member);
     assert_eq!(version, files[1].version + 1);
 }
@@ -407,7 +429,11 @@ async fn refused_results_name_their_reason_and_apply_nothing() {
     // One byte of the packet changed (the login that downloaded it): the signature fails.
     let mut tampered: serde_json::Value = serde_json::from_str(&result).unwrap();
     let inner = tampered["packet"].as_str().unwrap().to_string();
-    let altered = inner.replacen("\"issued_by\":\"offline-leader\"", "\"issued_by\":\"offline-leades\"", 1);
+    let altered = inner.replacen(
+        "\"issued_by\":\"offline-leader\"",
+        "\"issued_by\":\"offline-leades\"",
+        1,
+    );
     assert_ne!(altered, inner);
     assert_eq!(altered.len(), inner.len());
     tampered["packet"] = altered.into();
@@ -419,17 +445,18 @@ async fn refused_results_name_their_reason_and_apply_nothing() {
     // Another reviewer's packet.
     let reply = upload(&mut stranger, &result).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
-    assert!(message(&reply).contains("此离线包属于评查员"), "{}", reply.body);
+    assert!(
+        message(&reply).contains("此离线包属于评查员"),
+        "{}",
+        reply.body
+    );
     nothing_applied(&app, &setup.round, setup.member, &packet_text);
 
     // A sheet changed on the server since the packet was made: that file is named, and the
     // other files of the packet are not applied either.
     let packet = offline::decode(&packet_text).unwrap();
     let changed = &packet.payload.files[1];
-    let form_path = format!(
-        "/rounds/{}/files/{}/sheet",
-        setup.round, changed.file_id
-    );
+    let form_path = format!("/rounds/{}/files/{}/sheet", setup.round, changed.file_id);
     let form = member.get(&form_path).await;
     let version = crate::helpers::hidden_value(&form.body, "version").unwrap();
     let saved = member
@@ -441,13 +468,23 @@ async fn refused_results_name_their_reason_and_apply_nothing() {
     let refusals = reply.json()["refusals"].as_array().unwrap().clone();
     assert_eq!(refusals.len(), 1, "{}", reply.body);
     assert_eq!(refusals[0]["case_no"], changed.case_no.as_str());
-    assert!(refusals[0]["reason"].as_str().unwrap().contains("已在服务器上修改"));
+    assert!(
+        refusals[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("已在服务器上修改")
+    );
     let first = &packet.payload.files[0];
     let (state, version, _) = server_sheet(&app, &setup.round, &first.file_id, setup.member);
     assert_eq!((state.as_str(), version), ("draft", first.version));
     // The page names the file too.
     let page = member
-        .post_file("/offline/results", "result", "result.pcres", result.as_bytes())
+        .post_file(
+            "/offline/results",
+            "result",
+            "result.pcres",
+            result.as_bytes(),
+        )
         .await;
     assert_eq!(page.status, StatusCode::CONFLICT);
     assert!(page.body.contains(&changed.case_no) && page.body.contains("已在服务器上修改"));
@@ -486,7 +523,11 @@ async fn refused_results_name_their_reason_and_apply_nothing() {
     assert!(stderr.contains("过期"), "{stderr}");
     // A packet changed by one byte does not even open (the laptop checks its structure).
     let broken = dir.path().join("broken.pcpkt");
-    std::fs::write(&broken, packet_text.replacen("{\"format\"", "{ \"format\"", 1)).unwrap();
+    std::fs::write(
+        &broken,
+        packet_text.replacen("{\"format\"", "{ \"format\"", 1),
+    )
+    .unwrap();
     let (ok, _, stderr) = crate::cli::pingcha(
         &["offline", "open", broken.to_str().unwrap(), "--port", "0"],
         None,

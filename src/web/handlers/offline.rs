@@ -6,7 +6,9 @@
 use crate::domain::CaseType;
 use crate::domain::offline::PacketError;
 use crate::security;
-use crate::storage::offline::{self as offline_store, Applied, ApplyError, IssueError, IssueRequest, Issued};
+use crate::storage::offline::{
+    self as offline_store, Applied, ApplyError, IssueError, IssueRequest, Issued,
+};
 use crate::storage::{self, assignments, audit, rounds, sessions, sheets, users};
 use crate::web::auth::{CurrentUser, session_cookie};
 use crate::web::error::{ApiError, WebError, WebResult};
@@ -83,13 +85,13 @@ async fn issue_for(
         .db(
             move |conn| match offline_store::issue(conn, &actor, &issue, storage::now()) {
                 Ok(issued) => Ok(issued),
-                Err(IssueError::NoAssignment) => Err(WebError::Conflict(
-                    messages::OFFLINE_NO_ASSIGNMENT.into(),
-                )),
+                Err(IssueError::NoAssignment) => {
+                    Err(WebError::Conflict(messages::OFFLINE_NO_ASSIGNMENT.into()))
+                }
                 Err(IssueError::NotPermitted) => Err(WebError::Forbidden),
-                Err(IssueError::NothingOpen) => Err(WebError::Conflict(
-                    messages::OFFLINE_NOTHING_OPEN.into(),
-                )),
+                Err(IssueError::NothingOpen) => {
+                    Err(WebError::Conflict(messages::OFFLINE_NOTHING_OPEN.into()))
+                }
                 Err(IssueError::Storage(error)) => Err(error.into()),
             },
         )
@@ -450,7 +452,7 @@ pub async fn work(
                         .map(CaseType::label)
                         .unwrap_or_default();
                     json!({ "id": file.file_id, "case_number": file.case_no, "case_type": case_type,
-                            "unit": file.unit_name, "double": false, "state": state, "total": total })
+                            "unit": file.unit_name, "double": file.double_review, "state": state, "total": total })
                 })
                 .collect();
             Ok(vec![json!({
