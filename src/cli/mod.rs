@@ -7,6 +7,7 @@ mod demo;
 pub mod fonts;
 mod import;
 mod migrate;
+mod offline;
 mod pdf;
 mod rubric;
 mod sample;
@@ -69,6 +70,9 @@ pub enum Command {
     /// Work with rubric files (评分标准).
     #[command(subcommand)]
     Rubric(rubric::RubricCommand),
+    /// Offline review (离线评查): open a packet on a laptop without network, export the result.
+    #[command(subcommand)]
+    Offline(offline::OfflineCommand),
     /// Copy the SQLite database to FILE while it is in use (PostgreSQL: use pg_dump).
     Backup(backup::BackupArgs),
     /// Replace the SQLite database with a checked backup FILE (PostgreSQL: use pg_restore).
@@ -80,6 +84,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let url = || DatabaseUrl::parse(&database_url).map_err(describe_storage_error);
     match cli.command {
         Command::Rubric(command) => rubric::run(command),
+        Command::Offline(command) => offline::run(command),
         Command::Serve(args) => serve::run(&url()?, args),
         Command::Migrate => migrate::run(&url()?),
         Command::Demo(args) => demo::run(&url()?, args),

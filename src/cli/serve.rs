@@ -28,6 +28,10 @@ pub struct ServeArgs {
     #[arg(long, env = "PINGCHA_RUBRICS_DIR", default_value = "scoring-rubrics")]
     pub rubrics: std::path::PathBuf,
 
+    /// Days an offline review packet (离线评查包) stays valid after download.
+    #[arg(long, env = "PINGCHA_OFFLINE_PACKET_DAYS", default_value_t = crate::domain::offline::DEFAULT_VALID_DAYS)]
+    pub offline_packet_days: i64,
+
     /// Worker threads (default: one per CPU core).
     #[arg(long, env = "PINGCHA_WORKERS")]
     pub workers: Option<usize>,
@@ -63,6 +67,8 @@ pub fn run(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         session_hours: args.session_hours.clamp(1, 24 * 30),
         workers: args.workers,
         fonts: args.fonts.font_set()?,
+        offline_packet_days: args.offline_packet_days.clamp(1, 90),
+        offline: None,
     };
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(listener, pool, config)?;

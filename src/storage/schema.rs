@@ -139,6 +139,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     team_approvals,
     server_keys,
+    offline_packets,
 );
 
 diesel::table! {
@@ -457,5 +458,21 @@ diesel::table! {
         purpose -> Text,
         key_hex -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offline_packets (id) {
+        id -> Text,
+        round_id -> Text,
+        reviewer_id -> Text,
+        issued_by -> Text,
+        issued_at -> Timestamp,
+        expires_at -> Timestamp,
+        sheets_json -> Text,
+        packet_sha256 -> Text,
+        packet_text -> Text,
+        applied_at -> Nullable<Timestamp>,
+        applied_by -> Nullable<Text>,
     }
 }

@@ -56,3 +56,19 @@ pub const PLAN_SAVED: &str = "抽样方案已保存。";
 pub const SAMPLE_FROZEN: &str = "抽查清单已确定，随机种子与候选清单已保存，可随时复核。";
 pub const IMPORT_FILE_MISSING: &str = "请选择要导入的文件（XLSX 或 CSV）。";
 pub const REGISTRY_CLOSED: &str = "本轮已确定抽查清单或已进入后续阶段，不能再导入台账。";
+
+// Offline review packets (离线评查包).
+pub const OFFLINE_NO_ASSIGNMENT: &str = "本轮次尚未发布分组，不能下载离线包。";
+pub const OFFLINE_NOT_PERMITTED: &str = "只能下载本人的离线包；组长可以下载本组成员的离线包。";
+pub const OFFLINE_NOTHING_OPEN: &str =
+    "没有可离线评查的案卷：所选评查员在本轮次的评分表都已提交或已锁定。";
+pub const OFFLINE_NO_FILE: &str = "请选择要上传的结果包文件（.pcres）。";
+pub const OFFLINE_TOO_LARGE: &str = "结果包过大（上限 16 MB）。";
+pub const OFFLINE_NOT_TEXT: &str = "结果包不是 UTF-8 文本文件。";
+pub const OFFLINE_LOGIN_HINT: &str = "离线评查模式：请使用启动 pingcha offline open 时终端上显示的一次性登录地址登录。该地址用过一次即失效；重新启动即可得到新的地址。";
+pub const OFFLINE_REFUSED: &str = "结果包未导入，所有评分表均未改动：";
+
+/// A result packet applied on the server.
+pub fn offline_applied(files: usize) -> String {
+    format!("结果包已导入：{files} 份评分表已更新。")
+}

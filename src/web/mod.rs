@@ -28,6 +28,23 @@ pub struct WebConfig {
     pub workers: Option<usize>,
     /// The fonts documents are printed with (the shipped Noto Serif SC unless configured).
     pub fonts: FontSet,
+    /// How many days an offline review packet stays valid after download.
+    pub offline_packet_days: i64,
+    /// Set when this process is `pingcha offline open`: the laptop's local server, limited to
+    /// one packet and the offline route table.
+    pub offline: Option<Arc<OfflineMode>>,
+}
+
+/// The local server of an opened offline packet.
+#[derive(Debug)]
+pub struct OfflineMode {
+    pub packet_id: String,
+    /// The reviewer's name, for the banner.
+    pub reviewer: String,
+    /// The packet's expiry as shown in the banner (local time).
+    pub expires_at: String,
+    /// SHA-256 of the one-time sign-in token printed on the terminal; taken when used.
+    pub signin_token_hash: Mutex<Option<String>>,
 }
 
 impl Default for WebConfig {
@@ -37,6 +54,8 @@ impl Default for WebConfig {
             session_hours: 12,
             workers: None,
             fonts: FontSet::default(),
+            offline_packet_days: crate::domain::offline::DEFAULT_VALID_DAYS,
+            offline: None,
         }
     }
 }
@@ -103,6 +122,7 @@ impl Application {
         handlers::rectification::check_notice_templates().map_err(std::io::Error::other)?;
         let port = listener.local_addr()?.port();
         let workers = config.workers;
+        let offline = config.offline.is_some();
         let state = web::Data::new(AppState {
             pool,
             config,
@@ -124,7 +144,14 @@ impl Application {
                     web::QueryConfig::default()
                         .error_handler(|error, request| bad_input(&error, request)),
                 )
-                .configure(routes::configure)
+                .configure(move |services| {
+                    let table = if offline {
+                        routes::offline_table()
+                    } else {
+                        routes::table()
+                    };
+                    routes::configure_table(services, table)
+                })
                 .default_service(web::to(handlers::not_found))
         })
         .shutdown_timeout(10);

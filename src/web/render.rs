@@ -82,7 +82,10 @@ pub fn navigation(account: &Account, current_path: &str, notifications: i64) -> 
             links.push(("/notices".into(), "整改通知"));
             links.push(("/summary".into(), "汇总分析"));
         }
-        Role::Reviewer => links.push(("/my/work".into(), "我的评查工作")),
+        Role::Reviewer => {
+            links.push(("/my/work".into(), "我的评查工作"));
+            links.push(("/offline".into(), "离线评查"));
+        }
     }
     links.push(("/rubrics".into(), "评分标准"));
     links.push(("/notifications".into(), "消息"));
@@ -127,6 +130,7 @@ pub fn page_context(
         "nav": account.map(|account| navigation(account, path, notifications)).unwrap_or_default(),
         "csrf": csrf,
         "flash": Value::Null,
+        "offline": Value::Null,
     })
 }
 

@@ -6,8 +6,8 @@ use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
     account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
-    people, reconcile, rectification, rounds, rubrics, sampling, sheet_review, sheets, summary,
-    teams, units,
+    offline, people, reconcile, rectification, rounds, rubrics, sampling, sheet_review, sheets,
+    summary, teams, units,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -46,8 +46,39 @@ const MANAGER: Access = Access::Roles(&[Role::CenterManager]);
 /// role may take which action.
 const RECTIFIERS: Access = Access::Roles(&[Role::BureauAdmin, Role::CenterManager]);
 
-pub fn table() -> Vec<RouteSpec> {
+/// The score form: only the reviewer a file is assigned to (checked per file); the same on
+/// the server and on the offline laptop.
+fn score_form_routes() -> Vec<RouteSpec> {
     vec![
+        route!(
+            GET,
+            "/rounds/{id}/files/{file}/sheet",
+            sheets::show,
+            REVIEWER
+        ),
+        route!(
+            POST,
+            "/rounds/{id}/files/{file}/sheet",
+            sheets::save,
+            REVIEWER
+        ),
+        route!(
+            POST,
+            "/api/rounds/{id}/files/{file}/sheet/preview",
+            sheets::preview,
+            REVIEWER
+        ),
+        route!(
+            POST,
+            "/api/rounds/{id}/files/{file}/sheet/draft",
+            sheets::autosave,
+            REVIEWER
+        ),
+    ]
+}
+
+pub fn table() -> Vec<RouteSpec> {
+    let mut table = vec![
         // Public: sign-in, health, static files.
         route!(GET, "/login", login::form, Access::Public),
         route!(POST, "/login", login::submit, Access::Public),
@@ -157,25 +188,7 @@ pub fn table() -> Vec<RouteSpec> {
         ),
         route!(GET, "/api/rounds/{id}/teams", teams::api_show, ADMIN_LEADER),
         route!(GET, "/my/work", teams::mine, REVIEWER),
-        // Score sheets: only the reviewer a file is assigned to (checked per file).
-        route!(
-            GET,
-            "/rounds/{id}/files/{file}/sheet",
-            sheets::show,
-            REVIEWER
-        ),
-        route!(
-            POST,
-            "/rounds/{id}/files/{file}/sheet",
-            sheets::save,
-            REVIEWER
-        ),
-        route!(
-            POST,
-            "/api/rounds/{id}/files/{file}/sheet/preview",
-            sheets::preview,
-            REVIEWER
-        ),
+        // Score sheets (see `score_form_routes`), then the team leader's review.
         route!(GET, "/rounds/{id}/team", sheet_review::team, REVIEWER),
         route!(
             POST,
@@ -225,12 +238,6 @@ pub fn table() -> Vec<RouteSpec> {
             "/rounds/{id}/files/{file}/sheets.pdf",
             documents::file_sheets,
             UNIT_READERS
-        ),
-        route!(
-            POST,
-            "/api/rounds/{id}/files/{file}/sheet/draft",
-            sheets::autosave,
-            REVIEWER
         ),
         // Double review: the leader's 合议 queue, the 合议 form, approval of the team's
         // results (team leader checked per round); reassignment by the administrator.
@@ -504,6 +511,18 @@ pub fn table() -> Vec<RouteSpec> {
         ),
         route!(GET, "/admin/bureau", rectification::settings_form, ADMIN),
         route!(POST, "/admin/bureau", rectification::save_settings, ADMIN),
+        // Offline review packets: reviewers download their own, team leaders a member's;
+        // results come back through the upload (checked per packet and sheet).
+        route!(GET, "/offline", offline::index, REVIEWER),
+        route!(POST, "/offline/packets", offline::download, REVIEWER),
+        route!(
+            POST,
+            "/api/offline/packets",
+            offline::api_download,
+            REVIEWER
+        ),
+        route!(POST, "/offline/results", offline::upload, REVIEWER),
+        route!(POST, "/api/offline/results", offline::api_upload, REVIEWER),
         // In-app notifications of the signed-in account.
         route!(GET, "/notifications", notifications::list, Access::AnyUser),
         route!(
@@ -518,12 +537,43 @@ pub fn table() -> Vec<RouteSpec> {
             notifications::api_list,
             Access::AnyUser
         ),
-    ]
+    ];
+    table.extend(score_form_routes());
+    table
 }
 
-/// Registers the table: one resource per path, wrapped in its access rules.
+/// The local server of `pingcha offline open`: only the reviewer's work list and score form
+/// (the same handlers and templates as on the server), sign-in by the one-time address, and
+/// the result export. Every other route of the server does not exist here (404).
+pub fn offline_table() -> Vec<RouteSpec> {
+    let mut table = vec![
+        route!(GET, "/login", offline::login_hint, Access::Public),
+        route!(
+            GET,
+            "/offline/signin/{token}",
+            offline::signin,
+            Access::Public
+        ),
+        route!(GET, "/healthz", health::check, Access::Public),
+        route!(GET, "/assets/{name}", assets::file, Access::Public),
+        route!(GET, "/", offline::home, Access::AnyUser),
+        route!(POST, "/logout", login::logout, Access::AnyUser),
+        route!(GET, "/api/me", account::me, Access::AnyUser),
+        route!(GET, "/my/work", offline::work, REVIEWER),
+        route!(GET, "/rubrics/{hash}", rubrics::show, Access::AnyUser),
+        route!(GET, "/offline/result", offline::export, REVIEWER),
+    ];
+    table.extend(score_form_routes());
+    table
+}
+
+/// Registers the server's route table.
 pub fn configure(config: &mut web::ServiceConfig) {
-    let table = table();
+    configure_table(config, table());
+}
+
+/// Registers a table: one resource per path, wrapped in its access rules.
+pub fn configure_table(config: &mut web::ServiceConfig, table: Vec<RouteSpec>) {
     let mut paths: Vec<&'static str> = Vec::new();
     for spec in &table {
         if !paths.contains(&spec.path) {

@@ -22,6 +22,8 @@ pub struct App {
     pub round: RoundId,
     /// The file the demo `reviewer` login scores.
     pub file: CaseFileId,
+    /// The app's database, for tests that prepare data directly.
+    pub pool: storage::Pool,
     handle: actix_web::dev::ServerHandle,
     _dir: tempfile::TempDir,
 }
@@ -52,7 +54,7 @@ impl App {
             workers: Some(2),
             ..WebConfig::default()
         };
-        let application = Application::build(listener, pool, config)?;
+        let application = Application::build(listener, pool.clone(), config)?;
         let address = format!("http://127.0.0.1:{}", application.port());
         let handle = application.handle();
         actix_web::rt::spawn(application.run_until_stopped());
@@ -60,6 +62,7 @@ impl App {
             address,
             round,
             file,
+            pool,
             handle,
             _dir: dir,
         })

@@ -11,6 +11,7 @@ pub mod home;
 pub mod imports;
 pub mod login;
 pub mod notifications;
+pub mod offline;
 pub mod people;
 pub mod reconcile;
 pub mod rectification;
@@ -48,6 +49,13 @@ pub fn page(
             .get::<NotificationCount>()
             .map_or(0, |count| count.0),
     );
+    let mut context = context;
+    if let Some(mode) = request
+        .app_data::<actix_web::web::Data<crate::web::AppState>>()
+        .and_then(|state| state.config.offline.clone())
+    {
+        offline::adapt_page(&mut context, &mode, request.path());
+    }
     if let Value::Object(map) = &mut data {
         map.insert("page".into(), context);
     }

@@ -46,13 +46,20 @@ async fn context(
 ) -> WebResult<Context> {
     let reviewer = user.account.person_id.ok_or(WebError::Forbidden)?;
     let round = load_round(state, round_id).await?;
+    let offline = state.config.offline.is_some();
     state
         .db(move |conn| {
-            let published = assignments::published_assignment(conn, round_id)?.ok_or(WebError::NotFound)?;
-            let assigned = published
-                .placements
-                .iter()
-                .any(|placement| placement.file == file && placement.reviewers.contains(&reviewer));
+            // Offline (`pingcha offline open`), the local database holds one packet: its
+            // files are the ones assigned.
+            let assigned = if offline {
+                crate::storage::offline::local_holds_file(conn, file)?
+            } else {
+                let published = assignments::published_assignment(conn, round_id)?.ok_or(WebError::NotFound)?;
+                published
+                    .placements
+                    .iter()
+                    .any(|placement| placement.file == file && placement.reviewers.contains(&reviewer))
+            };
             if !assigned {
                 return Err(WebError::Forbidden);
             }

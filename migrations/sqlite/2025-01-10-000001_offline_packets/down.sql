@@ -1,0 +1,1 @@
+DROP TABLE offline_packets;
