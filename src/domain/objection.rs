@@ -357,6 +357,8 @@ pub fn check_decision(
 pub struct Adjustment {
     pub target: TargetKind,
     pub code: String,
+    /// The deduction the objection was about (as the finding recorded it).
+    pub old_points: Points,
     /// The most the item may now take off (0 when withdrawn); ignored for a veto.
     pub new_points: Points,
 }
@@ -650,9 +652,9 @@ mod tests {
                 answers.vetoes.push(VetoAnswer { code: rubric.vetoes()[0].code.clone(), reason: "无".into(), page: None });
             }
             let before = score(&rubric, &answers).unwrap();
-            let mut adjustments = vec![Adjustment { target: TargetKind::Deduction, code: item.code.clone(), new_points: new }];
+            let mut adjustments = vec![Adjustment { target: TargetKind::Deduction, code: item.code.clone(), old_points: old, new_points: new }];
             if veto {
-                adjustments.push(Adjustment { target: TargetKind::Veto, code: rubric.vetoes()[0].code.clone(), new_points: Points::ZERO });
+                adjustments.push(Adjustment { target: TargetKind::Veto, code: rubric.vetoes()[0].code.clone(), old_points: Points::ZERO, new_points: Points::ZERO });
             }
             let after = adjust(&rubric, &before, &adjustments);
             answers.items[0].mark = Mark::Points(new);

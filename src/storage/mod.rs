@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cases;
 pub mod migrate;
 pub mod notifications;
+pub mod objections;
 pub mod pending;
 pub mod people;
 pub mod reconciliations;
