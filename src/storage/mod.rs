@@ -4,6 +4,7 @@
 
 pub mod assignments;
 pub mod audit;
+pub mod borderline;
 pub mod cases;
 pub mod migrate;
 pub mod notifications;

@@ -56,3 +56,10 @@ pub const PLAN_SAVED: &str = "抽样方案已保存。";
 pub const SAMPLE_FROZEN: &str = "抽查清单已确定，随机种子与候选清单已保存，可随时复核。";
 pub const IMPORT_FILE_MISSING: &str = "请选择要导入的文件（XLSX 或 CSV）。";
 pub const REGISTRY_CLOSED: &str = "本轮已确定抽查清单或已进入后续阶段，不能再导入台账。";
+
+// Objections (异议/申辩)
+pub const OBJECTION_NO_TARGET: &str = "请选择要提出异议的扣分或一票否决项目。";
+pub const OBJECTION_NO_DECISION: &str = "请选择裁决结果：维持、变更或撤销。";
+pub const OBJECTION_BAD_POINTS: &str = "变更后的扣分须为不超过一位小数的分值，收到：";
+pub const OBJECTION_UNKNOWN_PANEL_LOGIN: &str = "异议处理小组中的账户不存在：";
+pub const OBJECTION_SETTINGS_SAVED: &str = "异议与临界复评设置已保存。";

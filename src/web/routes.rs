@@ -6,7 +6,7 @@ use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
     account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
-    people, reconcile, rectification, rounds, rubrics, sampling, sheet_review, sheets, summary,
+    objections, people, reconcile, rectification, rounds, rubrics, sampling, sheet_review, sheets, summary,
     teams, units,
 };
 use actix_web::http::Method;
@@ -505,6 +505,48 @@ pub fn table() -> Vec<RouteSpec> {
         route!(GET, "/admin/bureau", rectification::settings_form, ADMIN),
         route!(POST, "/admin/bureau", rectification::save_settings, ADMIN),
         // In-app notifications of the signed-in account.
+        // Objections (异议): the unit files (own unit only, checked in storage), the panel
+        // decides (checked per objection), everyone else reads what their role allows.
+        route!(GET, "/objections", objections::list, Access::AnyUser),
+        route!(POST, "/objections", objections::create, MANAGER),
+        route!(GET, "/api/objections", objections::api_list, Access::AnyUser),
+        route!(POST, "/api/objections", objections::api_create, MANAGER),
+        route!(
+            GET,
+            "/objections/{objection}",
+            objections::show,
+            Access::AnyUser
+        ),
+        route!(
+            GET,
+            "/api/objections/{objection}",
+            objections::api_show,
+            Access::AnyUser
+        ),
+        route!(
+            POST,
+            "/objections/{objection}/decide",
+            objections::decide,
+            ADMIN_OR_REVIEWER
+        ),
+        route!(
+            POST,
+            "/api/objections/{objection}/decide",
+            objections::api_decide,
+            ADMIN_OR_REVIEWER
+        ),
+        route!(
+            GET,
+            "/objections/{objection}/evidence",
+            objections::evidence_file,
+            Access::AnyUser
+        ),
+        route!(
+            POST,
+            "/rounds/{id}/objection-settings",
+            objections::save_settings,
+            ADMIN
+        ),
         route!(GET, "/notifications", notifications::list, Access::AnyUser),
         route!(
             POST,
