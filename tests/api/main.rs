@@ -40,6 +40,7 @@ mod faults;
 mod helpers;
 mod hostile;
 mod migrations;
+mod objections;
 mod reconciliation;
 mod rectification;
 mod round_documents;
