@@ -22,6 +22,8 @@ pub struct App {
     pub round: RoundId,
     /// The file the demo `reviewer` login scores.
     pub file: CaseFileId,
+    /// The app's database, for tests that prepare more state.
+    pub database_url: String,
     handle: actix_web::dev::ServerHandle,
     _dir: tempfile::TempDir,
 }
@@ -60,6 +62,7 @@ impl App {
             address,
             round,
             file,
+            database_url: url,
             handle,
             _dir: dir,
         })
