@@ -413,7 +413,12 @@ fn lower_item(scheme: &DeductionScheme, result: &mut ScoreResult, adjustment: &A
     let Some(section_code) = scheme
         .sections
         .iter()
-        .find(|section| section.items.iter().any(|item| item.code == adjustment.code))
+        .find(|section| {
+            section
+                .items
+                .iter()
+                .any(|item| item.code == adjustment.code)
+        })
         .map(|section| section.code.clone())
     else {
         return;
@@ -476,15 +481,30 @@ mod tests {
     #[test]
     fn working_days_skip_weekends() {
         // 2025-01-06 is a Monday.
-        assert_eq!(add_working_days(date("2025-01-06"), 5), Some(date("2025-01-13")));
+        assert_eq!(
+            add_working_days(date("2025-01-06"), 5),
+            Some(date("2025-01-13"))
+        );
         // From a Friday: Mon..Fri of the next week.
-        assert_eq!(add_working_days(date("2025-01-10"), 5), Some(date("2025-01-17")));
+        assert_eq!(
+            add_working_days(date("2025-01-10"), 5),
+            Some(date("2025-01-17"))
+        );
         // From a Saturday: the weekend does not count.
-        assert_eq!(add_working_days(date("2025-01-11"), 1), Some(date("2025-01-13")));
-        assert_eq!(add_working_days(date("2025-01-11"), 0), Some(date("2025-01-11")));
+        assert_eq!(
+            add_working_days(date("2025-01-11"), 1),
+            Some(date("2025-01-13"))
+        );
+        assert_eq!(
+            add_working_days(date("2025-01-11"), 0),
+            Some(date("2025-01-11"))
+        );
         assert_eq!(working_days_left(date("2025-01-13"), date("2025-01-10")), 1);
         assert_eq!(working_days_left(date("2025-01-13"), date("2025-01-13")), 0);
-        assert_eq!(working_days_left(date("2025-01-13"), date("2025-01-15")), -2);
+        assert_eq!(
+            working_days_left(date("2025-01-13"), date("2025-01-15")),
+            -2
+        );
     }
 
     proptest! {
@@ -552,20 +572,62 @@ mod tests {
         };
         assert_eq!(check_filing(&base), Ok(TargetKind::Veto));
         let cases = [
-            (Filing { caller_unit: None, ..base }, FilingError::NotAManager),
-            (Filing { file_unit: other, ..base }, FilingError::OtherUnit),
-            (Filing { in_feedback: false, ..base }, FilingError::NotInFeedback),
-            (Filing { target: None, ..base }, FilingError::NotADeduction),
-            (Filing { on_submitted_sheet: false, ..base }, FilingError::NotSubmitted),
             (
-                Filing { existing: Some(ObjectionState::Pending), ..base },
+                Filing {
+                    caller_unit: None,
+                    ..base
+                },
+                FilingError::NotAManager,
+            ),
+            (
+                Filing {
+                    file_unit: other,
+                    ..base
+                },
+                FilingError::OtherUnit,
+            ),
+            (
+                Filing {
+                    in_feedback: false,
+                    ..base
+                },
+                FilingError::NotInFeedback,
+            ),
+            (
+                Filing {
+                    target: None,
+                    ..base
+                },
+                FilingError::NotADeduction,
+            ),
+            (
+                Filing {
+                    on_submitted_sheet: false,
+                    ..base
+                },
+                FilingError::NotSubmitted,
+            ),
+            (
+                Filing {
+                    existing: Some(ObjectionState::Pending),
+                    ..base
+                },
                 FilingError::AlreadyOpen,
             ),
             (
-                Filing { existing: Some(ObjectionState::Upheld), ..base },
+                Filing {
+                    existing: Some(ObjectionState::Upheld),
+                    ..base
+                },
                 FilingError::AlreadyDecided(ObjectionState::Upheld),
             ),
-            (Filing { reason: "  ", ..base }, FilingError::ReasonRequired),
+            (
+                Filing {
+                    reason: "  ",
+                    ..base
+                },
+                FilingError::ReasonRequired,
+            ),
         ];
         for (filing, expected) in cases {
             assert_eq!(check_filing(&filing), Err(expected));
@@ -574,10 +636,26 @@ mod tests {
 
     #[test]
     fn the_panel_decides() {
-        let admin = Decider { is_admin: true, is_team_leader: false, on_named_panel: false };
-        let leader = Decider { is_admin: false, is_team_leader: true, on_named_panel: false };
-        let member = Decider { is_admin: false, is_team_leader: false, on_named_panel: true };
-        let nobody = Decider { is_admin: false, is_team_leader: false, on_named_panel: false };
+        let admin = Decider {
+            is_admin: true,
+            is_team_leader: false,
+            on_named_panel: false,
+        };
+        let leader = Decider {
+            is_admin: false,
+            is_team_leader: true,
+            on_named_panel: false,
+        };
+        let member = Decider {
+            is_admin: false,
+            is_team_leader: false,
+            on_named_panel: true,
+        };
+        let nobody = Decider {
+            is_admin: false,
+            is_team_leader: false,
+            on_named_panel: false,
+        };
         assert!(may_decide(admin, false) && may_decide(leader, false));
         assert!(!may_decide(member, false) && !may_decide(nobody, false));
         assert!(may_decide(member, true));
@@ -594,7 +672,13 @@ mod tests {
             Err(DecisionError::ReasonRequired)
         );
         assert_eq!(
-            check_decision(ObjectionState::Changed, deduction, old, &Decision::Withdraw, "x"),
+            check_decision(
+                ObjectionState::Changed,
+                deduction,
+                old,
+                &Decision::Withdraw,
+                "x"
+            ),
             Err(DecisionError::AlreadyDecided(ObjectionState::Changed))
         );
         assert_eq!(
@@ -602,13 +686,21 @@ mod tests {
                 pending,
                 TargetKind::Veto,
                 Points::ZERO,
-                &Decision::Change { new_points: Points::ZERO },
+                &Decision::Change {
+                    new_points: Points::ZERO
+                },
                 "x"
             ),
             Err(DecisionError::VetoHasNoPoints)
         );
         assert_eq!(
-            check_decision(pending, TargetKind::Veto, Points::ZERO, &Decision::Withdraw, "x"),
+            check_decision(
+                pending,
+                TargetKind::Veto,
+                Points::ZERO,
+                &Decision::Withdraw,
+                "x"
+            ),
             Ok(ObjectionState::Withdrawn)
         );
     }

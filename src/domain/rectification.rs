@@ -1039,7 +1039,15 @@ mod tests {
         assert_eq!(deadline_under_objection(due, false, 0), Some(due));
         let extended = deadline_under_objection(due, false, 4).unwrap();
         assert_eq!(extended, date(2025, 3, 14));
-        assert!(!is_overdue(RectificationState::InProgress, extended, date(2025, 3, 12)));
-        assert!(is_overdue(RectificationState::InProgress, extended, date(2025, 3, 15)));
+        assert!(!is_overdue(
+            RectificationState::InProgress,
+            extended,
+            date(2025, 3, 12)
+        ));
+        assert!(is_overdue(
+            RectificationState::InProgress,
+            extended,
+            date(2025, 3, 15)
+        ));
     }
 }

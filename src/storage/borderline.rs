@@ -69,24 +69,23 @@ pub fn after_submission(
     ) else {
         return Ok(());
     };
-    let (reviewer, problem_text) =
-        match add_reviewer(&version.problem, &version.assignment, file) {
-            Ok((problem, assignment, reviewer)) => {
-                let note = format!("临界复评：案卷{}，{reason}", sampled.case_number);
-                let number = assignments::store_draft(
-                    conn,
-                    actor,
-                    round,
-                    &problem,
-                    &assignment,
-                    Some(&note),
-                    now,
-                )?;
-                assignments::publish(conn, actor, round, number, now)?;
-                (Some(reviewer), None)
-            }
-            Err(problem) => (None, Some(problem)),
-        };
+    let (reviewer, problem_text) = match add_reviewer(&version.problem, &version.assignment, file) {
+        Ok((problem, assignment, reviewer)) => {
+            let note = format!("临界复评：案卷{}，{reason}", sampled.case_number);
+            let number = assignments::store_draft(
+                conn,
+                actor,
+                round,
+                &problem,
+                &assignment,
+                Some(&note),
+                now,
+            )?;
+            assignments::publish(conn, actor, round, number, now)?;
+            (Some(reviewer), None)
+        }
+        Err(problem) => (None, Some(problem)),
+    };
     diesel::insert_into(borderline_reviews::table)
         .values((
             borderline_reviews::round_id.eq(round.to_string()),
@@ -132,25 +131,28 @@ pub struct BorderlineFile {
     pub problem: Option<String>,
 }
 
+type BorderlineRow = (String, String, String, Option<String>, Option<String>);
+
 pub fn for_round(conn: &mut DbConn, round: RoundId) -> Result<Vec<BorderlineFile>> {
-    let rows: Vec<(String, String, String, Option<String>, Option<String>)> =
-        borderline_reviews::table
-            .inner_join(case_files::table.on(case_files::id.eq(borderline_reviews::case_file_id)))
-            .filter(borderline_reviews::round_id.eq(round.to_string()))
-            .order(case_files::case_no.asc())
-            .select((
-                borderline_reviews::case_file_id,
-                case_files::case_no,
-                borderline_reviews::reason,
-                borderline_reviews::reviewer_id,
-                borderline_reviews::problem,
-            ))
-            .load(conn)?;
+    let rows: Vec<BorderlineRow> = borderline_reviews::table
+        .inner_join(case_files::table.on(case_files::id.eq(borderline_reviews::case_file_id)))
+        .filter(borderline_reviews::round_id.eq(round.to_string()))
+        .order(case_files::case_no.asc())
+        .select((
+            borderline_reviews::case_file_id,
+            case_files::case_no,
+            borderline_reviews::reason,
+            borderline_reviews::reviewer_id,
+            borderline_reviews::problem,
+        ))
+        .load(conn)?;
     let version = assignments::published(conn, round)?;
     rows.into_iter()
         .map(|(file, case_no, reason, reviewer, problem)| {
-            let reviewer_id: Option<PersonId> =
-                reviewer.as_deref().map(crate::storage::parse_id).transpose()?;
+            let reviewer_id: Option<PersonId> = reviewer
+                .as_deref()
+                .map(crate::storage::parse_id)
+                .transpose()?;
             Ok(BorderlineFile {
                 case_file_id: crate::storage::parse_id(&file)?,
                 case_no,

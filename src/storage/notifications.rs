@@ -151,27 +151,29 @@ pub fn for_user(conn: &mut DbConn, user: UserId, limit: i64) -> Result<Vec<Store
         .limit(limit)
         .load(conn)?;
     rows.into_iter()
-        .map(|(id, kind, notice, objection, message, created_at, read_at)| {
-            let notice_id: Option<NoticeId> = notice.as_deref().map(parse_id).transpose()?;
-            let objection_id: Option<ObjectionId> =
-                objection.as_deref().map(parse_id).transpose()?;
-            let link = match (notice_id, objection_id) {
-                (_, Some(objection)) => format!("/objections/{objection}"),
-                (Some(notice), None) => format!("/notices/{notice}"),
-                (None, None) => "/notifications".to_string(),
-            };
-            Ok(Stored {
-                id,
-                kind,
-                notice_id,
-                objection_id,
-                link,
-                message,
-                created_text: created_at.format("%Y-%m-%d %H:%M").to_string(),
-                created_at,
-                read: read_at.is_some(),
-            })
-        })
+        .map(
+            |(id, kind, notice, objection, message, created_at, read_at)| {
+                let notice_id: Option<NoticeId> = notice.as_deref().map(parse_id).transpose()?;
+                let objection_id: Option<ObjectionId> =
+                    objection.as_deref().map(parse_id).transpose()?;
+                let link = match (notice_id, objection_id) {
+                    (_, Some(objection)) => format!("/objections/{objection}"),
+                    (Some(notice), None) => format!("/notices/{notice}"),
+                    (None, None) => "/notifications".to_string(),
+                };
+                Ok(Stored {
+                    id,
+                    kind,
+                    notice_id,
+                    objection_id,
+                    link,
+                    message,
+                    created_text: created_at.format("%Y-%m-%d %H:%M").to_string(),
+                    created_at,
+                    read: read_at.is_some(),
+                })
+            },
+        )
         .collect()
 }
 

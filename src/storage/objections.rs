@@ -19,9 +19,7 @@ use crate::domain::rubric::Points;
 use crate::security::sha256_hex;
 use crate::storage::audit::{self, Actor, Change};
 use crate::storage::notifications::{self, Audience, Kind, Target};
-use crate::storage::schema::{
-    case_files, findings, objections, round_panel_members, units, users,
-};
+use crate::storage::schema::{case_files, findings, objections, round_panel_members, units, users};
 use crate::storage::{DbConn, Error, Result, new_id, parse_id, rectification, rounds, transaction};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -306,12 +304,15 @@ pub fn adjustments(
         .load(conn)?;
     let mut by_file: BTreeMap<CaseFileId, Vec<Adjustment>> = BTreeMap::new();
     for (file, target, code, old, new) in rows {
-        by_file.entry(parse_id(&file)?).or_default().push(Adjustment {
-            target: target.parse().map_err(corrupt)?,
-            code,
-            old_points: Points::from_tenths(old),
-            new_points: Points::from_tenths(new.unwrap_or(0)),
-        });
+        by_file
+            .entry(parse_id(&file)?)
+            .or_default()
+            .push(Adjustment {
+                target: target.parse().map_err(corrupt)?,
+                code,
+                old_points: Points::from_tenths(old),
+                new_points: Points::from_tenths(new.unwrap_or(0)),
+            });
     }
     Ok(by_file)
 }
@@ -493,8 +494,10 @@ fn team_leader(
     round: RoundId,
     unit: UnitId,
 ) -> Result<Option<crate::domain::ids::PersonId>> {
-    Ok(crate::storage::assignments::published_assignment(conn, round)?
-        .and_then(|assignment| assignment.team_of_unit(unit).map(|team| team.leader)))
+    Ok(
+        crate::storage::assignments::published_assignment(conn, round)?
+            .and_then(|assignment| assignment.team_of_unit(unit).map(|team| team.leader)),
+    )
 }
 
 /// Whether the account may decide objections on the unit's files of the round.
@@ -659,7 +662,10 @@ pub fn evidence(
 }
 
 /// The round's objection settings with the panel's logins, for the round page.
-pub fn settings_view(conn: &mut DbConn, round: RoundId) -> Result<(ObjectionSettings, Vec<String>)> {
+pub fn settings_view(
+    conn: &mut DbConn,
+    round: RoundId,
+) -> Result<(ObjectionSettings, Vec<String>)> {
     let settings = rounds::objection_settings(conn, round)?;
     let logins = round_panel_members::table
         .inner_join(users::table)

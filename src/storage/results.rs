@@ -5,6 +5,7 @@
 
 use crate::domain::CaseType;
 use crate::domain::ids::{CaseFileId, PersonId, RoundId, UnitId};
+use crate::domain::objection::{self, Adjustment, TargetKind};
 use crate::domain::round::CombineSetting;
 use crate::domain::rubric::Method;
 use crate::domain::rubric::{Grade, Points, Rubric};
@@ -19,7 +20,6 @@ use crate::storage::assignments::{self, Version};
 use crate::storage::rounds::{self, Round};
 use crate::storage::schema::{reconciliations, score_sheets};
 use crate::storage::sheets::{self, StoredSheet};
-use crate::domain::objection::{self, Adjustment, TargetKind};
 use crate::storage::{DbConn, Error, Result, objections, parse_id, rubrics};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -225,13 +225,7 @@ pub fn load(conn: &mut DbConn, round_id: RoundId) -> Result<Option<RoundResults>
                         result: sheet.result.clone(),
                     })
                     .collect();
-                objected_outcome(
-                    rubric,
-                    rule,
-                    placement,
-                    reviews,
-                    adjusting,
-                )?
+                objected_outcome(rubric, rule, placement, reviews, adjusting)?
             }
         };
         // The sheets as the panel's decisions leave them, so documents show the new figures.
@@ -361,7 +355,11 @@ fn mark_adjusted(result: &mut FinalResult, total: Option<Points>, grade: Grade) 
 
 /// A 合议 result with decided objections applied: each lowered deduction gives its points
 /// back to the decided total, a withdrawn veto lets the bands grade it.
-fn adjust_reconciled(rubric: &Rubric, result: FinalResult, adjusting: &[Adjustment]) -> FinalResult {
+fn adjust_reconciled(
+    rubric: &Rubric,
+    result: FinalResult,
+    adjusting: &[Adjustment],
+) -> FinalResult {
     if adjusting.is_empty() {
         return result;
     }

@@ -2,13 +2,13 @@
 
 use crate::domain::CaseType;
 use crate::domain::ids::RoundId;
+use crate::domain::ids::UserId;
+use crate::domain::objection::ObjectionSettings;
 use crate::domain::round::{
     CombineSetting, Progress, RoundSettings, RoundStatus, check_transition,
 };
 use crate::domain::rubric::Points;
 use crate::storage::audit::{self, Actor, Change};
-use crate::domain::ids::UserId;
-use crate::domain::objection::ObjectionSettings;
 use crate::storage::schema::{
     review_rounds, round_objection_settings, round_panel_members, round_rubrics, rubric_snapshots,
     users,

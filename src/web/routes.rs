@@ -6,8 +6,8 @@ use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
     account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
-    objections, people, reconcile, rectification, rounds, rubrics, sampling, sheet_review, sheets, summary,
-    teams, units,
+    objections, people, reconcile, rectification, rounds, rubrics, sampling, sheet_review, sheets,
+    summary, teams, units,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -509,7 +509,12 @@ pub fn table() -> Vec<RouteSpec> {
         // decides (checked per objection), everyone else reads what their role allows.
         route!(GET, "/objections", objections::list, Access::AnyUser),
         route!(POST, "/objections", objections::create, MANAGER),
-        route!(GET, "/api/objections", objections::api_list, Access::AnyUser),
+        route!(
+            GET,
+            "/api/objections",
+            objections::api_list,
+            Access::AnyUser
+        ),
         route!(POST, "/api/objections", objections::api_create, MANAGER),
         route!(
             GET,

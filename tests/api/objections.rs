@@ -107,7 +107,15 @@ fn issue_notice(app: &TestApp, round: &str, unit_code: &str) -> String {
         account: admin,
         scope: UnitScope::All,
     };
-    rectification::issue(&mut conn, &admin, notice, 30, storage::today(), storage::now()).unwrap();
+    rectification::issue(
+        &mut conn,
+        &admin,
+        notice,
+        30,
+        storage::today(),
+        storage::now(),
+    )
+    .unwrap();
     notice.to_string()
 }
 
@@ -133,38 +141,42 @@ async fn a_unit_objects_and_the_panel_changes_upholds_and_withdraws() {
     // Another unit's deduction: 403; reviewers and leadership may not file at all.
     let other = findings_of(&app, &round, "JF");
     let other_id = other[0].finding.id.to_string();
-    let reply = api(&mut manager, 
-            "/api/objections",
-            json!({ "finding": other_id, "reason": "不同意" }),
-        )
-        .await;
+    let reply = api(
+        &mut manager,
+        "/api/objections",
+        json!({ "finding": other_id, "reason": "不同意" }),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
     for login in ["reviewer", "leader", "admin"] {
         let mut client = app.login_as(login).await;
-        let reply = api(&mut client, 
-                "/api/objections",
-                json!({ "finding": changed.finding.id.to_string(), "reason": "x" }),
-            )
-            .await;
+        let reply = api(
+            &mut client,
+            "/api/objections",
+            json!({ "finding": changed.finding.id.to_string(), "reason": "x" }),
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{login}");
     }
 
     // Filed in time, three objections; a second on the same item is refused.
     let mut ids = Vec::new();
     for finding in [changed, upheld, withdrawn] {
-        let reply = api(&mut manager, 
-                "/api/objections",
-                json!({ "finding": finding.finding.id.to_string(), "reason": "卷内第7页有相关材料" }),
-            )
-            .await;
+        let reply = api(
+            &mut manager,
+            "/api/objections",
+            json!({ "finding": finding.finding.id.to_string(), "reason": "卷内第7页有相关材料" }),
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         ids.push(reply.json()["id"].as_str().unwrap().to_string());
     }
-    let again = api(&mut manager, 
-            "/api/objections",
-            json!({ "finding": changed.finding.id.to_string(), "reason": "再议" }),
-        )
-        .await;
+    let again = api(
+        &mut manager,
+        "/api/objections",
+        json!({ "finding": changed.finding.id.to_string(), "reason": "再议" }),
+    )
+    .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert!(again.body.contains("已有待处理的异议"), "{}", again.body);
 
@@ -183,51 +195,71 @@ async fn a_unit_objects_and_the_panel_changes_upholds_and_withdraws() {
     assert_eq!(queue["objections"][0]["age_days"], 0);
     let old: f64 = changed.finding.points_deducted.to_string().parse().unwrap();
     let new_points = format!("{:.1}", (old / 2.0 * 10.0).floor() / 10.0);
-    let refused = api(&mut admin, 
-            &format!("/api/objections/{}/decide", ids[0]),
-            json!({ "decision": "changed", "new_points": new_points, "reason": " " }),
-        )
-        .await;
+    let refused = api(
+        &mut admin,
+        &format!("/api/objections/{}/decide", ids[0]),
+        json!({ "decision": "changed", "new_points": new_points, "reason": " " }),
+    )
+    .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(refused.body.contains("请填写裁决理由"));
-    let decided = api(&mut admin, 
-            &format!("/api/objections/{}/decide", ids[0]),
-            json!({ "decision": "changed", "new_points": new_points, "reason": "材料部分齐全，酌减" }),
-        )
-        .await;
+    let decided = api(
+        &mut admin,
+        &format!("/api/objections/{}/decide", ids[0]),
+        json!({ "decision": "changed", "new_points": new_points, "reason": "材料部分齐全，酌减" }),
+    )
+    .await;
     assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
     assert_eq!(decided.json()["objection"]["state"], "changed");
-    assert_eq!(decided.json()["objection"]["old_points"], changed.finding.points_deducted.to_string());
-    let upheld_reply = api(&mut admin, 
-            &format!("/api/objections/{}/decide", ids[1]),
-            json!({ "decision": "upheld", "reason": "扣分有据" }),
-        )
-        .await;
+    assert_eq!(
+        decided.json()["objection"]["old_points"],
+        changed.finding.points_deducted.to_string()
+    );
+    let upheld_reply = api(
+        &mut admin,
+        &format!("/api/objections/{}/decide", ids[1]),
+        json!({ "decision": "upheld", "reason": "扣分有据" }),
+    )
+    .await;
     assert_eq!(upheld_reply.status, StatusCode::OK);
-    let withdrawn_reply = api(&mut admin, 
-            &format!("/api/objections/{}/decide", ids[2]),
-            json!({ "decision": "withdrawn", "reason": "材料齐全" }),
-        )
-        .await;
+    let withdrawn_reply = api(
+        &mut admin,
+        &format!("/api/objections/{}/decide", ids[2]),
+        json!({ "decision": "withdrawn", "reason": "材料齐全" }),
+    )
+    .await;
     assert_eq!(withdrawn_reply.status, StatusCode::OK);
-    let twice = api(&mut admin, 
-            &format!("/api/objections/{}/decide", ids[2]),
-            json!({ "decision": "upheld", "reason": "再议" }),
-        )
-        .await;
+    let twice = api(
+        &mut admin,
+        &format!("/api/objections/{}/decide", ids[2]),
+        json!({ "decision": "upheld", "reason": "再议" }),
+    )
+    .await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
 
     // The changed score flows: the file's total, the finding, the summary, the PDFs.
     let (total_after, _, adjusted) = file_total(&app, &round, &file);
-    assert!(adjusted, "the result keeps the figures before the objection");
-    assert!(total_after > total_before, "{total_after:?} > {total_before:?}");
+    assert!(
+        adjusted,
+        "the result keeps the figures before the objection"
+    );
+    assert!(
+        total_after > total_before,
+        "{total_after:?} > {total_before:?}"
+    );
     let total_text = total_after.unwrap().to_string();
     let finding_after = findings_of(&app, &round, "XQ")
         .into_iter()
         .find(|finding| finding.finding.id == changed.finding.id)
         .unwrap();
-    assert_eq!(finding_after.finding.points_deducted.to_string(), new_points);
-    let summary = admin.get(&format!("/api/rounds/{round}/summary")).await.json();
+    assert_eq!(
+        finding_after.finding.points_deducted.to_string(),
+        new_points
+    );
+    let summary = admin
+        .get(&format!("/api/rounds/{round}/summary"))
+        .await
+        .json();
     let row = summary["files"]
         .as_array()
         .unwrap()
@@ -241,7 +273,9 @@ async fn a_unit_objects_and_the_panel_changes_upholds_and_withdraws() {
     assert_eq!(status, StatusCode::OK);
     let text = compact_text(&sheets_pdf);
     assert!(text.contains(&total_text), "score sheet shows {total_text}");
-    let (_, report) = admin.get_bytes(&format!("/rounds/{round}/report.pdf")).await;
+    let (_, report) = admin
+        .get_bytes(&format!("/rounds/{round}/report.pdf"))
+        .await;
     assert!(!report.is_empty());
     let (_, notice_pdf) = manager.get_bytes(&format!("/notices/{notice}/pdf")).await;
     let notice_text = compact_text(&notice_pdf);
@@ -284,11 +318,12 @@ async fn a_late_objection_is_refused_with_its_due_date() {
         .unwrap();
     }
     let mut manager = app.login_as("manager").await;
-    let reply = api(&mut manager, 
-            "/api/objections",
-            json!({ "finding": findings[0].finding.id.to_string(), "reason": "迟到的异议" }),
-        )
-        .await;
+    let reply = api(
+        &mut manager,
+        "/api/objections",
+        json!({ "finding": findings[0].finding.id.to_string(), "reason": "迟到的异议" }),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
     assert!(reply.body.contains("异议期限已过"), "{}", reply.body);
     assert!(reply.body.contains("2025-03-10"), "{}", reply.body);
@@ -402,12 +437,15 @@ async fn borderline_and_failing_files_get_a_second_reviewer_from_another_unit() 
             let file_unit = after.problem.file(*file).unwrap().unit;
             assert!(!units.contains(&file_unit), "never the file's own unit");
         } else {
-            assert_eq!(reviewers.len(), 1, "a file far from the boundaries keeps one");
+            assert_eq!(
+                reviewers.len(),
+                1,
+                "a file far from the boundaries keeps one"
+            );
         }
     }
     assert!(
-        pingcha::domain::assignment::check_assignment(&after.problem, &after.assignment)
-            .is_empty(),
+        pingcha::domain::assignment::check_assignment(&after.problem, &after.assignment).is_empty(),
         "no hard rule broken"
     );
     drop(conn);
@@ -416,7 +454,10 @@ async fn borderline_and_failing_files_get_a_second_reviewer_from_another_unit() 
     assert!(page.body.contains("初评结果为不合格"));
     assert!(page.body.contains("距等次分界"));
     let audit = audit_actions(&app, &outcomes[0].to_string());
-    assert!(audit.contains(&"borderline.assign".to_string()), "{audit:?}");
+    assert!(
+        audit.contains(&"borderline.assign".to_string()),
+        "{audit:?}"
+    );
     // Until the second reviewer submits, the file has no final result.
     assert!(file_total_missing(&app, &round, &outcomes[0].to_string()));
 }

@@ -22,7 +22,11 @@ fn fed_back(app: &App) -> Result<String> {
     let round = storage::rounds::find(&mut conn, app.round)?;
     let version = storage::assignments::published(&mut conn, app.round)?.ok_or("no teams")?;
     for placement in &version.assignment.placements {
-        let case_type = version.problem.file(placement.file).ok_or("file")?.case_type;
+        let case_type = version
+            .problem
+            .file(placement.file)
+            .ok_or("file")?
+            .case_type;
         let Some(hash) = round.settings.rubrics.get(&case_type) else {
             continue;
         };
@@ -72,14 +76,29 @@ fn fed_back(app: &App) -> Result<String> {
                 )
                 .map_err(|error| format!("{error:?}"))?;
             let result = score(&rubric, &answers).map_err(|error| format!("{error:?}"))?;
-            storage::sheets::save(&mut conn, &actor, &stored, &update, Some(&result), storage::now())
-                .map_err(|error| format!("{error:?}"))?;
+            storage::sheets::save(
+                &mut conn,
+                &actor,
+                &stored,
+                &update,
+                Some(&result),
+                storage::now(),
+            )
+            .map_err(|error| format!("{error:?}"))?;
         }
     }
-    storage::rounds::advance(&mut conn, &actor, app.round, RoundStatus::Feedback, storage::now())
-        .map_err(|error| format!("{error:?}"))?;
+    storage::rounds::advance(
+        &mut conn,
+        &actor,
+        app.round,
+        RoundStatus::Feedback,
+        storage::now(),
+    )
+    .map_err(|error| format!("{error:?}"))?;
     rectification::draft_notices(&mut conn, &actor, &round, storage::now())?;
-    let manager = storage::users::find_by_login(&mut conn, "manager")?.ok_or("manager")?.0;
+    let manager = storage::users::find_by_login(&mut conn, "manager")?
+        .ok_or("manager")?
+        .0;
     let unit = manager.unit_id.ok_or("unit")?;
     let notice = rectification::notices(&mut conn, UnitScope::All, Some(app.round))?
         .into_iter()
@@ -95,17 +114,33 @@ fn fed_back(app: &App) -> Result<String> {
         },
     )?;
     for finding in &findings {
-        rectification::set_selected(&mut conn, &actor, notice, finding.finding.id, true, storage::now())
-            .map_err(|error| format!("{error:?}"))?;
+        rectification::set_selected(
+            &mut conn,
+            &actor,
+            notice,
+            finding.finding.id,
+            true,
+            storage::now(),
+        )
+        .map_err(|error| format!("{error:?}"))?;
     }
-    let admin = storage::users::find_by_login(&mut conn, "admin")?.ok_or("admin")?.0;
+    let admin = storage::users::find_by_login(&mut conn, "admin")?
+        .ok_or("admin")?
+        .0;
     let caller = rectification::Caller {
         actor: actor.clone(),
         account: admin,
         scope: UnitScope::All,
     };
-    rectification::issue(&mut conn, &caller, notice, 30, storage::today(), storage::now())
-        .map_err(|error| format!("{error:?}"))?;
+    rectification::issue(
+        &mut conn,
+        &caller,
+        notice,
+        30,
+        storage::today(),
+        storage::now(),
+    )
+    .map_err(|error| format!("{error:?}"))?;
     Ok(notice.to_string())
 }
 
@@ -124,12 +159,19 @@ async fn a_manager_objects_the_panel_changes_it_and_the_notice_and_summary_follo
         .await?
         .click()
         .await?;
-    manager.wait_for_url(|url| url.ends_with("/objections")).await?;
+    manager
+        .wait_for_url(|url| url.ends_with("/objections"))
+        .await?;
     let window = manager
         .wait_for_text(By::Css(".objection-round p"), |text| text.contains("还剩"))
         .await?;
     assert!(window.contains("个工作日"), "{window}");
-    manager.driver.find(By::Css("details summary")).await?.click().await?;
+    manager
+        .driver
+        .find(By::Css("details summary"))
+        .await?
+        .click()
+        .await?;
     manager
         .driver
         .find(By::Name("reason"))
@@ -147,11 +189,16 @@ async fn a_manager_objects_the_panel_changes_it_and_the_notice_and_summary_follo
         .wait_for_text(By::Css(".alert"), |text| text.contains("异议已提交"))
         .await?;
     let objection_url = manager.driver.current_url().await?.path().to_string();
-    manager.driver.goto(app.url(&format!("/notices/{notice}"))).await?;
+    manager
+        .driver
+        .goto(app.url(&format!("/notices/{notice}")))
+        .await?;
     manager
         .wait_for_text(By::Css("main"), |text| text.contains("异议处理中"))
         .await?;
-    manager.screenshot("objection-2-notice-under-objection").await?;
+    manager
+        .screenshot("objection-2-notice-under-objection")
+        .await?;
 
     // The administrator (panel) changes the deduction to 0.5 with a reason.
     let admin = Browser::start(1366, 900).await?;
@@ -168,7 +215,12 @@ async fn a_manager_objects_the_panel_changes_it_and_the_notice_and_summary_follo
         .await?
         .click()
         .await?;
-    admin.driver.find(By::Name("new_points")).await?.send_keys("0.5").await?;
+    admin
+        .driver
+        .find(By::Name("new_points"))
+        .await?
+        .send_keys("0.5")
+        .await?;
     admin
         .driver
         .find(By::Css("textarea[name=reason]"))
@@ -187,7 +239,10 @@ async fn a_manager_objects_the_panel_changes_it_and_the_notice_and_summary_follo
         .await?;
 
     // The unit's notice shows the new figure.
-    manager.driver.goto(app.url(&format!("/notices/{notice}"))).await?;
+    manager
+        .driver
+        .goto(app.url(&format!("/notices/{notice}")))
+        .await?;
     let page = manager
         .wait_for_text(By::Css("main"), |text| text.contains("异议已裁决：变更"))
         .await?;
@@ -201,7 +256,9 @@ async fn a_manager_objects_the_panel_changes_it_and_the_notice_and_summary_follo
         .driver
         .goto(app.url(&format!("/rounds/{}/summary", app.round)))
         .await?;
-    let summary = leader.wait_for_text(By::Css("main"), |text| !text.is_empty()).await?;
+    let summary = leader
+        .wait_for_text(By::Css("main"), |text| !text.is_empty())
+        .await?;
     leader.screenshot("objection-6-leader-summary").await?;
     let decided = page
         .lines()

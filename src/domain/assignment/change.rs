@@ -349,7 +349,9 @@ pub fn add_reviewer(
         let new_breaches: Vec<RuleBreach> = check_assignment(&next_problem, &next)
             .into_iter()
             .filter(|breach| !baseline.contains(breach))
-            .filter(|breach| breach.rule != super::rules::Rule::FileCoverage || breach.file == Some(file))
+            .filter(|breach| {
+                breach.rule != super::rules::Rule::FileCoverage || breach.file == Some(file)
+            })
             .collect();
         match new_breaches.first() {
             None => return Ok((next_problem, next, candidate)),

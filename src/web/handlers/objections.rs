@@ -77,10 +77,7 @@ fn objection_view(objection: &StoredObjection) -> Value {
 
 /// The objections the account may see: a manager their unit's, a reviewer those they may
 /// decide, administrators and leadership all.
-fn visible(
-    conn: &mut storage::DbConn,
-    user: &CurrentUser,
-) -> WebResult<Vec<StoredObjection>> {
+fn visible(conn: &mut storage::DbConn, user: &CurrentUser) -> WebResult<Vec<StoredObjection>> {
     let scope = user.scope()?;
     let all = store::list(conn, store::Filter::scope(scope), storage::today())?;
     if user.account.role != Role::Reviewer {
@@ -98,7 +95,10 @@ fn visible(
 /// For a center manager: each round in 反馈整改 with the window and the unit's deductions and
 /// vetoes that may be objected to.
 fn objectable(conn: &mut storage::DbConn, user: &CurrentUser) -> WebResult<Vec<Value>> {
-    let Some(unit) = user.account.unit_id.filter(|_| user.account.role == Role::CenterManager)
+    let Some(unit) = user
+        .account
+        .unit_id
+        .filter(|_| user.account.role == Role::CenterManager)
     else {
         return Ok(Vec::new());
     };
@@ -458,7 +458,13 @@ pub async fn evidence_file(
         .ok_or_else(|| WebError::internal("stored evidence of unknown type"))?;
     let ascii: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     Ok(HttpResponse::Ok()
         .content_type(kind.content_type())
@@ -527,11 +533,20 @@ pub async fn save_settings(
                     )));
                 }
             }
-            rounds::save_objection_settings(conn, &actor, round, &settings, &panel, storage::now())?;
+            rounds::save_objection_settings(
+                conn,
+                &actor,
+                round,
+                &settings,
+                &panel,
+                storage::now(),
+            )?;
             Ok(())
         })
         .await?;
-    Ok(see_other(&format!("/rounds/{round}?notice=objection-settings")))
+    Ok(see_other(&format!(
+        "/rounds/{round}?notice=objection-settings"
+    )))
 }
 
 /// The round page's view of the settings.

@@ -146,7 +146,12 @@ fn finding_alert_view(stored: &StoredFinding, deadline: Option<chrono::NaiveDate
         map.insert("deadline".into(), json!(deadline));
         map.insert(
             "paused".into(),
-            json!(stored.objection.as_ref().is_some_and(|objection| objection.open)),
+            json!(
+                stored
+                    .objection
+                    .as_ref()
+                    .is_some_and(|objection| objection.open)
+            ),
         );
     }
     view
@@ -1403,7 +1408,11 @@ fn notice_document(
                             "{} {}（{}）",
                             stored.finding.item_code,
                             stored.finding.item_text,
-                            if withdrawn { "已撤销" } else { "异议处理中" }
+                            if withdrawn {
+                                "已撤销"
+                            } else {
+                                "异议处理中"
+                            }
                         ),
                         _ => format!("{} {}", stored.finding.item_code, stored.finding.item_text),
                     },
