@@ -456,21 +456,11 @@ pub async fn evidence_file(
         .await?;
     let kind = EvidenceKind::from_content_type(&kind)
         .ok_or_else(|| WebError::internal("stored evidence of unknown type"))?;
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
     Ok(HttpResponse::Ok()
         .content_type(kind.content_type())
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{ascii}\""),
+            super::rectification::attachment(&name),
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header(("X-Content-Type-Options", "nosniff"))

@@ -1245,7 +1245,7 @@ pub async fn download_evidence(
 }
 
 /// `attachment` with the UTF-8 name (RFC 5987) and an ASCII fallback.
-fn attachment(file_name: &str) -> String {
+pub(crate) fn attachment(file_name: &str) -> String {
     let ascii: String = file_name
         .chars()
         .map(|c| {
