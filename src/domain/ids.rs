@@ -70,3 +70,7 @@ typed_id!(
     /// A rectification notice (整改通知书).
     NoticeId
 );
+typed_id!(
+    /// An objection (异议) to a deduction or veto.
+    ObjectionId
+);

@@ -9,6 +9,7 @@ pub mod findings;
 pub mod ids;
 pub mod masking;
 pub mod notice_text;
+pub mod objection;
 pub mod offline;
 pub mod people;
 pub mod rectification;

@@ -519,6 +519,20 @@ pub fn is_overdue(state: RectificationState, deadline: NaiveDate, today: NaiveDa
     state.deadline_runs() && today > deadline
 }
 
+/// A finding's own deadline when an objection (异议) to it was filed: while the objection is
+/// open the clock does not run at all (`None`: nothing can be late), and once it is decided
+/// the days it stayed open are added to the notice's deadline, so the unit loses no time.
+pub fn deadline_under_objection(
+    deadline: NaiveDate,
+    objection_open: bool,
+    days_open: u32,
+) -> Option<NaiveDate> {
+    if objection_open {
+        return None;
+    }
+    deadline.checked_add_days(Days::new(u64::from(days_open)))
+}
+
 /// How many days before the deadline the unit is reminded.
 pub const REMINDER_DAYS: i64 = 7;
 
@@ -1016,5 +1030,24 @@ mod tests {
                 prop_assert_eq!(is_overdue(state, due, due.succ_opt().unwrap()), state.deadline_runs());
             }
         }
+    }
+
+    #[test]
+    fn an_open_objection_stops_the_clock_and_its_days_are_given_back() {
+        let due = date(2025, 3, 10);
+        assert_eq!(deadline_under_objection(due, true, 4), None);
+        assert_eq!(deadline_under_objection(due, false, 0), Some(due));
+        let extended = deadline_under_objection(due, false, 4).unwrap();
+        assert_eq!(extended, date(2025, 3, 14));
+        assert!(!is_overdue(
+            RectificationState::InProgress,
+            extended,
+            date(2025, 3, 12)
+        ));
+        assert!(is_overdue(
+            RectificationState::InProgress,
+            extended,
+            date(2025, 3, 15)
+        ));
     }
 }

@@ -4,9 +4,11 @@
 
 pub mod assignments;
 pub mod audit;
+pub mod borderline;
 pub mod cases;
 pub mod migrate;
 pub mod notifications;
+pub mod objections;
 pub mod offline;
 pub mod pending;
 pub mod people;

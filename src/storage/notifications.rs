@@ -3,7 +3,7 @@
 //! stored: they are computed from the notices whenever the list is read.
 
 use crate::domain::UnitScope;
-use crate::domain::ids::{NoticeId, UnitId, UserId};
+use crate::domain::ids::{NoticeId, ObjectionId, UnitId, UserId};
 use crate::domain::people::{Account, Role};
 use crate::domain::rectification::{DeadlineAlert, deadline_alert};
 use crate::storage::rectification::{self, Notice};
@@ -19,6 +19,8 @@ pub enum Kind {
     NoticeIssued,
     SentBack,
     ReportSubmitted,
+    ObjectionFiled,
+    ObjectionDecided,
 }
 
 impl Kind {
@@ -27,23 +29,45 @@ impl Kind {
             Kind::NoticeIssued => "notice_issued",
             Kind::SentBack => "sent_back",
             Kind::ReportSubmitted => "report_submitted",
+            Kind::ObjectionFiled => "objection_filed",
+            Kind::ObjectionDecided => "objection_decided",
         }
     }
 }
 
-/// Who is told: the center managers of a unit, or every administrator.
+/// Who is told: the center managers of a unit, every administrator, or named accounts.
 #[derive(Debug, Clone, Copy)]
-pub enum Audience {
+pub enum Audience<'a> {
     Unit(UnitId),
     Admins,
+    Users(&'a [UserId]),
+}
+
+/// What a notification opens.
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    Notice(NoticeId),
+    Objection(ObjectionId),
 }
 
 /// Stores one notification per active account of the audience.
 pub fn notify(
     conn: &mut DbConn,
-    audience: Audience,
+    audience: Audience<'_>,
     kind: Kind,
     notice: NoticeId,
+    message: &str,
+    now: NaiveDateTime,
+) -> Result<()> {
+    notify_about(conn, audience, kind, Target::Notice(notice), message, now)
+}
+
+/// Stores one notification per active account of the audience, opening `target`.
+pub fn notify_about(
+    conn: &mut DbConn,
+    audience: Audience<'_>,
+    kind: Kind,
+    target: Target,
     message: &str,
     now: NaiveDateTime,
 ) -> Result<()> {
@@ -59,6 +83,15 @@ pub fn notify(
             .filter(users::active.eq(true))
             .select(users::id)
             .load(conn)?,
+        Audience::Users(ids) => users::table
+            .filter(users::id.eq_any(ids.iter().map(ToString::to_string)))
+            .filter(users::active.eq(true))
+            .select(users::id)
+            .load(conn)?,
+    };
+    let (notice, objection) = match target {
+        Target::Notice(id) => (Some(id.to_string()), None),
+        Target::Objection(id) => (None, Some(id.to_string())),
     };
     for user in recipients {
         diesel::insert_into(notifications::table)
@@ -66,7 +99,8 @@ pub fn notify(
                 notifications::id.eq(new_id().to_string()),
                 notifications::user_id.eq(user),
                 notifications::kind.eq(kind.code()),
-                notifications::notice_id.eq(notice.to_string()),
+                notifications::notice_id.eq(&notice),
+                notifications::objection_id.eq(&objection),
                 notifications::message.eq(message),
                 notifications::created_at.eq(now),
             ))
@@ -80,7 +114,10 @@ pub fn notify(
 pub struct Stored {
     pub id: String,
     pub kind: String,
-    pub notice_id: NoticeId,
+    pub notice_id: Option<NoticeId>,
+    pub objection_id: Option<ObjectionId>,
+    /// The page the notification opens.
+    pub link: String,
     pub message: String,
     pub created_at: NaiveDateTime,
     /// `created_at` to the minute, as the list shows it (UTC).
@@ -93,7 +130,8 @@ pub fn for_user(conn: &mut DbConn, user: UserId, limit: i64) -> Result<Vec<Store
     type Row = (
         String,
         String,
-        String,
+        Option<String>,
+        Option<String>,
         String,
         NaiveDateTime,
         Option<NaiveDateTime>,
@@ -105,6 +143,7 @@ pub fn for_user(conn: &mut DbConn, user: UserId, limit: i64) -> Result<Vec<Store
             notifications::id,
             notifications::kind,
             notifications::notice_id,
+            notifications::objection_id,
             notifications::message,
             notifications::created_at,
             notifications::read_at,
@@ -112,17 +151,29 @@ pub fn for_user(conn: &mut DbConn, user: UserId, limit: i64) -> Result<Vec<Store
         .limit(limit)
         .load(conn)?;
     rows.into_iter()
-        .map(|(id, kind, notice, message, created_at, read_at)| {
-            Ok(Stored {
-                id,
-                kind,
-                notice_id: parse_id(&notice)?,
-                message,
-                created_text: created_at.format("%Y-%m-%d %H:%M").to_string(),
-                created_at,
-                read: read_at.is_some(),
-            })
-        })
+        .map(
+            |(id, kind, notice, objection, message, created_at, read_at)| {
+                let notice_id: Option<NoticeId> = notice.as_deref().map(parse_id).transpose()?;
+                let objection_id: Option<ObjectionId> =
+                    objection.as_deref().map(parse_id).transpose()?;
+                let link = match (notice_id, objection_id) {
+                    (_, Some(objection)) => format!("/objections/{objection}"),
+                    (Some(notice), None) => format!("/notices/{notice}"),
+                    (None, None) => "/notifications".to_string(),
+                };
+                Ok(Stored {
+                    id,
+                    kind,
+                    notice_id,
+                    objection_id,
+                    link,
+                    message,
+                    created_text: created_at.format("%Y-%m-%d %H:%M").to_string(),
+                    created_at,
+                    read: read_at.is_some(),
+                })
+            },
+        )
         .collect()
 }
 

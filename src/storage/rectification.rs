@@ -112,6 +112,23 @@ pub struct StoredFinding {
     pub notice_id: Option<NoticeId>,
     /// Why the notice carries it (labels), when it is on one.
     pub reasons: Option<String>,
+    /// The unit's objection (异议) to it, if any.
+    pub objection: Option<FindingObjection>,
+}
+
+/// What an objection to a finding means for the notice.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingObjection {
+    pub id: crate::domain::ids::ObjectionId,
+    pub state: crate::domain::objection::ObjectionState,
+    pub open: bool,
+    /// A 撤销: the deduction no longer stands.
+    pub withdrawn: bool,
+    pub old_points: Points,
+    pub new_points: Option<Points>,
+    pub days_open: i64,
+    /// 异议处理中 / 异议已裁决：维持 / … as the notice shows it.
+    pub label: String,
 }
 
 type FindingRow = (
@@ -174,6 +191,7 @@ fn to_finding(row: FindingRow) -> Result<StoredFinding> {
         unit_name,
         notice_id: notice_id.map(|id| parse_id(&id)).transpose()?,
         reasons,
+        objection: None,
     })
 }
 
@@ -247,7 +265,39 @@ pub fn list_findings(
             findings_table::id.asc(),
         ))
         .load(conn)?;
-    rows.into_iter().map(to_finding).collect()
+    let mut found: Vec<StoredFinding> = rows.into_iter().map(to_finding).collect::<Result<_>>()?;
+    let ids: Vec<FindingId> = found.iter().map(|stored| stored.finding.id).collect();
+    let mut objections =
+        crate::storage::objections::by_finding(conn, &ids, crate::storage::today())?;
+    for stored in &mut found {
+        stored.objection = objections
+            .remove(&stored.finding.id)
+            .map(|objection| finding_objection(&objection));
+    }
+    Ok(found)
+}
+
+fn finding_objection(objection: &crate::storage::objections::StoredObjection) -> FindingObjection {
+    use crate::domain::objection::ObjectionState as O;
+    let label = match (objection.state, objection.new_points) {
+        (O::Pending, _) => "异议处理中".to_string(),
+        (O::Changed, Some(points)) => format!(
+            "异议已裁决：变更（扣分由 {} 分改为 {points} 分）",
+            objection.old_points
+        ),
+        (O::Withdrawn, _) => "异议已裁决：撤销（不再扣分，无需整改）".to_string(),
+        (state, _) => format!("异议已裁决：{}", state.label()),
+    };
+    FindingObjection {
+        id: objection.id,
+        state: objection.state,
+        open: objection.open,
+        withdrawn: objection.state == O::Withdrawn,
+        old_points: objection.old_points,
+        new_points: objection.new_points,
+        days_open: objection.age_days,
+        label,
+    }
 }
 
 /// One finding; `OutOfScope` when it belongs to another unit than the caller's.

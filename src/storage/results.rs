@@ -5,6 +5,7 @@
 
 use crate::domain::CaseType;
 use crate::domain::ids::{CaseFileId, PersonId, RoundId, UnitId};
+use crate::domain::objection::{self, Adjustment, TargetKind};
 use crate::domain::round::CombineSetting;
 use crate::domain::rubric::Method;
 use crate::domain::rubric::{Grade, Points, Rubric};
@@ -19,7 +20,7 @@ use crate::storage::assignments::{self, Version};
 use crate::storage::rounds::{self, Round};
 use crate::storage::schema::{reconciliations, score_sheets};
 use crate::storage::sheets::{self, StoredSheet};
-use crate::storage::{DbConn, Error, Result, parse_id, rubrics};
+use crate::storage::{DbConn, Error, Result, objections, parse_id, rubrics};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::collections::BTreeMap;
@@ -73,6 +74,8 @@ pub struct FinalResult {
     pub explanation: String,
     /// Set when 合议 decided the result.
     pub reconciliation: Option<ReconciliationRecord>,
+    /// The total and grade before decided objections (变更/撤销) changed them.
+    pub before_objections: Option<(Option<Points>, Grade)>,
 }
 
 /// The stored 合议 decision of a file.
@@ -169,6 +172,7 @@ pub fn load(conn: &mut DbConn, round_id: RoundId) -> Result<Option<RoundResults>
         decided.insert(parse_id(&row.0)?, row);
     }
     let rule = combine_rule(round.settings.combine);
+    let adjustments = objections::adjustments(conn, round_id)?;
     let mut files = Vec::with_capacity(version.assignment.placements.len());
     // By id: a quarter's round has thousands of files.
     let sampled_by_id: std::collections::HashMap<
@@ -203,8 +207,16 @@ pub fn load(conn: &mut DbConn, round_id: RoundId) -> Result<Option<RoundResults>
             })?;
             scored.push(ScoredSheet { stored, result });
         }
+        let adjusting = adjustments
+            .get(&placement.file)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let outcome = match decided.remove(&placement.file) {
-            Some(row) => Outcome::Final(reconciled(rubric, row)?),
+            Some(row) => Outcome::Final(adjust_reconciled(
+                rubric,
+                reconciled(rubric, row)?,
+                adjusting,
+            )),
             None => {
                 let reviews: Vec<SubmittedReview> = scored
                     .iter()
@@ -213,15 +225,15 @@ pub fn load(conn: &mut DbConn, round_id: RoundId) -> Result<Option<RoundResults>
                         result: sheet.result.clone(),
                     })
                     .collect();
-                outcome(
-                    rubric,
-                    rule,
-                    placement.file,
-                    placement.reviewers.len(),
-                    &reviews,
-                )?
+                objected_outcome(rubric, rule, placement, reviews, adjusting)?
             }
         };
+        // The sheets as the panel's decisions leave them, so documents show the new figures.
+        for sheet in &mut scored {
+            if !adjusting.is_empty() {
+                sheet.result = objection::adjust(rubric, &sheet.result, adjusting);
+            }
+        }
         files.push(FileResult {
             file: placement.file,
             unit: sampled.unit,
@@ -259,6 +271,7 @@ fn reconciled(rubric: &Rubric, row: ReconciliationRow) -> Result<FinalResult> {
             decided_by,
             decided_at,
         }),
+        before_objections: None,
     })
 }
 
@@ -282,6 +295,7 @@ fn outcome(
             vetoed: !only.result.vetoes.is_empty(),
             explanation: "一人评查，以其评分为准".to_string(),
             reconciliation: None,
+            before_objections: None,
         }));
     }
     match assess_file(rubric, rule, file, reviews).map_err(corrupt)? {
@@ -293,9 +307,85 @@ fn outcome(
                 .all(|review| !review.result.vetoes.is_empty()),
             explanation: combined.explanation,
             reconciliation: None,
+            before_objections: None,
         })),
         FileVerdict::Disagreement(entry) => Ok(Outcome::Disagreement(entry)),
     }
+}
+
+/// The outcome of a file's reviews with its decided objections applied to every sheet; the
+/// result before them is kept in [`FinalResult::before_objections`].
+fn objected_outcome(
+    rubric: &Rubric,
+    rule: CombineRule,
+    placement: &crate::domain::assignment::Placement,
+    reviews: Vec<SubmittedReview>,
+    adjusting: &[Adjustment],
+) -> Result<Outcome> {
+    let expected = placement.reviewers.len();
+    let plain = outcome(rubric, rule, placement.file, expected, &reviews)?;
+    if adjusting.is_empty() {
+        return Ok(plain);
+    }
+    let adjusted: Vec<SubmittedReview> = reviews
+        .into_iter()
+        .map(|review| SubmittedReview {
+            reviewer_id: review.reviewer_id,
+            result: objection::adjust(rubric, &review.result, adjusting),
+        })
+        .collect();
+    let mut after = outcome(rubric, rule, placement.file, expected, &adjusted)?;
+    if let (Outcome::Final(before), Outcome::Final(after)) = (&plain, &mut after) {
+        mark_adjusted(after, before.total, before.grade.clone());
+    }
+    Ok(after)
+}
+
+fn mark_adjusted(result: &mut FinalResult, total: Option<Points>, grade: Grade) {
+    if result.total == total && result.grade == grade {
+        return;
+    }
+    let was = match total {
+        Some(total) => format!("原总分 {total} 分、{}", grade.name),
+        None => format!("原等次{}", grade.name),
+    };
+    result.explanation = format!("{}；经异议裁决调整（{was}）", result.explanation);
+    result.before_objections = Some((total, grade));
+}
+
+/// A 合议 result with decided objections applied: each lowered deduction gives its points
+/// back to the decided total, a withdrawn veto lets the bands grade it.
+fn adjust_reconciled(
+    rubric: &Rubric,
+    result: FinalResult,
+    adjusting: &[Adjustment],
+) -> FinalResult {
+    if adjusting.is_empty() {
+        return result;
+    }
+    let Method::Deduction(scheme) = rubric.method() else {
+        return result;
+    };
+    let mut after = result.clone();
+    let mut given_back = Points::ZERO;
+    for adjustment in adjusting {
+        match adjustment.target {
+            TargetKind::Deduction if adjustment.old_points > adjustment.new_points => {
+                given_back = given_back + (adjustment.old_points - adjustment.new_points);
+            }
+            TargetKind::Veto => after.vetoed = false,
+            TargetKind::Deduction => {}
+        }
+    }
+    if let Some(total) = after.total {
+        let total = (total + given_back).min(Points::HUNDRED);
+        after.total = Some(total);
+        if !after.vetoed {
+            after.grade = scheme.band_for(total).grade.clone();
+        }
+    }
+    mark_adjusted(&mut after, result.total, result.grade);
+    after
 }
 
 /// A sampled file's final result without its sheets: what summaries count.
@@ -355,11 +445,15 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
     let mut by_file: BTreeMap<CaseFileId, Vec<(PersonId, Option<ScoreResult>, String)>> =
         BTreeMap::new();
     let mut to_score: Vec<String> = Vec::new();
+    // Files with decided objections are scored from their answers: the adjustment needs
+    // each item's deduction.
+    let adjustments = objections::adjustments(conn, round_id)?;
     for (id, file, reviewer, total, grade) in rows {
         let file: CaseFileId = parse_id(&file)?;
         let light = case_types
             .get(&file)
             .and_then(|case_type| rubrics_by_type.get(case_type))
+            .filter(|_| !adjustments.contains_key(&file))
             .and_then(|rubric| light_result(rubric, total, grade.as_deref()));
         if light.is_none() {
             to_score.push(id.clone());
@@ -420,8 +514,16 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
         let Some(rubric) = rubrics_by_type.get(&sampled.case_type) else {
             continue;
         };
+        let adjusting = adjustments
+            .get(&placement.file)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let result = match decided.remove(&placement.file) {
-            Some(row) => Some(reconciled(rubric, row)?),
+            Some(row) => Some(adjust_reconciled(
+                rubric,
+                reconciled(rubric, row)?,
+                adjusting,
+            )),
             None => {
                 let mut sheets = by_file.remove(&placement.file).unwrap_or_default();
                 sheets.sort_by_key(|(reviewer, _, _)| *reviewer);
@@ -438,13 +540,7 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
                         result,
                     });
                 }
-                match outcome(
-                    rubric,
-                    rule,
-                    placement.file,
-                    placement.reviewers.len(),
-                    &reviews,
-                )? {
+                match objected_outcome(rubric, rule, placement, reviews, adjusting)? {
                     Outcome::Final(result) => Some(result),
                     _ => None,
                 }

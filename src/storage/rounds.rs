@@ -2,12 +2,17 @@
 
 use crate::domain::CaseType;
 use crate::domain::ids::RoundId;
+use crate::domain::ids::UserId;
+use crate::domain::objection::ObjectionSettings;
 use crate::domain::round::{
     CombineSetting, Progress, RoundSettings, RoundStatus, check_transition,
 };
 use crate::domain::rubric::Points;
 use crate::storage::audit::{self, Actor, Change};
-use crate::storage::schema::{review_rounds, round_rubrics, rubric_snapshots};
+use crate::storage::schema::{
+    review_rounds, round_objection_settings, round_panel_members, round_rubrics, rubric_snapshots,
+    users,
+};
 use crate::storage::{DbConn, Error, Result, duplicate_as, new_id, parse_id, transaction};
 use chrono::NaiveDate;
 use chrono::NaiveDateTime;
@@ -260,8 +265,10 @@ pub fn advance(
             ))
             .execute(conn)
             .map_err(Error::from)?;
-        // Entering 反馈整改 turns the submitted sheets into findings (idempotent).
+        // Entering 反馈整改 turns the submitted sheets into findings (idempotent) and opens
+        // the objection window.
         if requested == RoundStatus::Feedback {
+            set_feedback_on(conn, id, now.date())?;
             crate::storage::rectification::generate_findings(conn, actor, id, now)?;
         }
         audit::record(
@@ -335,4 +342,146 @@ impl From<&Round> for RoundView {
                 .collect(),
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Objection and borderline settings (issue 13), kept beside the round's other settings.
+
+type ObjectionRow = (i32, bool, i32, Option<NaiveDate>);
+
+fn objection_row(conn: &mut DbConn, round: RoundId) -> Result<Option<ObjectionRow>> {
+    Ok(round_objection_settings::table
+        .filter(round_objection_settings::round_id.eq(round.to_string()))
+        .select((
+            round_objection_settings::objection_days,
+            round_objection_settings::borderline_review,
+            round_objection_settings::borderline_tenths,
+            round_objection_settings::feedback_on,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// The round's objection window and borderline second-review option (defaults when unset).
+pub fn objection_settings(conn: &mut DbConn, round: RoundId) -> Result<ObjectionSettings> {
+    Ok(match objection_row(conn, round)? {
+        Some((days, borderline, tenths, _)) => ObjectionSettings {
+            objection_days: u32::try_from(days).unwrap_or(5),
+            borderline_review: borderline,
+            borderline_points: Points::from_tenths(tenths),
+        },
+        None => ObjectionSettings::default(),
+    })
+}
+
+/// The day the round entered 反馈整改, once it has.
+pub fn feedback_on(conn: &mut DbConn, round: RoundId) -> Result<Option<NaiveDate>> {
+    Ok(objection_row(conn, round)?.and_then(|row| row.3))
+}
+
+fn upsert_objection_row(conn: &mut DbConn, round: RoundId, row: ObjectionRow) -> Result<()> {
+    let (days, borderline, tenths, feedback) = row;
+    diesel::delete(
+        round_objection_settings::table
+            .filter(round_objection_settings::round_id.eq(round.to_string())),
+    )
+    .execute(conn)?;
+    diesel::insert_into(round_objection_settings::table)
+        .values((
+            round_objection_settings::round_id.eq(round.to_string()),
+            round_objection_settings::objection_days.eq(days),
+            round_objection_settings::borderline_review.eq(borderline),
+            round_objection_settings::borderline_tenths.eq(tenths),
+            round_objection_settings::feedback_on.eq(feedback),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn set_feedback_on(conn: &mut DbConn, round: RoundId, day: NaiveDate) -> Result<()> {
+    let settings = objection_settings(conn, round)?;
+    upsert_objection_row(
+        conn,
+        round,
+        (
+            i32::try_from(settings.objection_days).unwrap_or(5),
+            settings.borderline_review,
+            settings.borderline_points.tenths(),
+            Some(day),
+        ),
+    )
+}
+
+/// The accounts named as the round's objection panel (empty: team leader and administrators).
+pub fn panel(conn: &mut DbConn, round: RoundId) -> Result<Vec<UserId>> {
+    round_panel_members::table
+        .filter(round_panel_members::round_id.eq(round.to_string()))
+        .select(round_panel_members::user_id)
+        .load::<String>(conn)?
+        .iter()
+        .map(|id| parse_id(id))
+        .collect()
+}
+
+/// Saves the objection settings and the named panel (logins; unknown ones are `NotFound`,
+/// named in the error by the caller's check first).
+pub fn save_objection_settings(
+    conn: &mut DbConn,
+    actor: &Actor,
+    round: RoundId,
+    settings: &ObjectionSettings,
+    panel_logins: &[String],
+    now: NaiveDateTime,
+) -> Result<()> {
+    transaction(conn, |conn| {
+        let before = objection_settings(conn, round)?;
+        let feedback = feedback_on(conn, round)?;
+        let mut panel_ids = Vec::new();
+        for login in panel_logins {
+            let id: String = users::table
+                .filter(users::login.eq(login))
+                .select(users::id)
+                .first(conn)
+                .optional()?
+                .ok_or(Error::NotFound)?;
+            panel_ids.push(id);
+        }
+        upsert_objection_row(
+            conn,
+            round,
+            (
+                i32::try_from(settings.objection_days).unwrap_or(5),
+                settings.borderline_review,
+                settings.borderline_points.tenths(),
+                feedback,
+            ),
+        )?;
+        diesel::delete(
+            round_panel_members::table.filter(round_panel_members::round_id.eq(round.to_string())),
+        )
+        .execute(conn)?;
+        for id in &panel_ids {
+            diesel::insert_into(round_panel_members::table)
+                .values((
+                    round_panel_members::round_id.eq(round.to_string()),
+                    round_panel_members::user_id.eq(id),
+                ))
+                .execute(conn)?;
+        }
+        audit::record(
+            conn,
+            actor,
+            Change {
+                action: "round.objection_settings",
+                entity_type: "round",
+                entity_id: Some(round.to_string()),
+                before: serde_json::to_value(before).ok(),
+                after: Some(serde_json::json!({
+                    "settings": settings,
+                    "panel": panel_logins,
+                })),
+            },
+            now,
+        )
+    })
 }

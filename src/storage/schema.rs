@@ -140,6 +140,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     team_approvals,
     server_keys,
     offline_packets,
+    round_objection_settings,
+    round_panel_members,
+    objections,
+    borderline_reviews,
 );
 
 diesel::table! {
@@ -428,10 +432,11 @@ diesel::table! {
         id -> Text,
         user_id -> Text,
         kind -> Text,
-        notice_id -> Text,
+        notice_id -> Nullable<Text>,
         message -> Text,
         created_at -> Timestamp,
         read_at -> Nullable<Timestamp>,
+        objection_id -> Nullable<Text>,
     }
 }
 
@@ -476,3 +481,63 @@ diesel::table! {
         applied_by -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    round_objection_settings (round_id) {
+        round_id -> Text,
+        objection_days -> Integer,
+        borderline_review -> Bool,
+        borderline_tenths -> Integer,
+        feedback_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    round_panel_members (round_id, user_id) {
+        round_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    objections (id) {
+        id -> Text,
+        round_id -> Text,
+        case_file_id -> Text,
+        unit_id -> Text,
+        finding_id -> Text,
+        target_kind -> Text,
+        item_code -> Text,
+        item_text -> Text,
+        state -> Text,
+        reason -> Text,
+        old_points_tenths -> Integer,
+        new_points_tenths -> Nullable<Integer>,
+        decision_reason -> Nullable<Text>,
+        filed_by -> Text,
+        filed_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        evidence_name -> Nullable<Text>,
+        evidence_type -> Nullable<Text>,
+        evidence_size -> Nullable<BigInt>,
+        evidence_sha256 -> Nullable<Text>,
+        evidence_content -> Nullable<Binary>,
+    }
+}
+
+diesel::table! {
+    borderline_reviews (round_id, case_file_id) {
+        round_id -> Text,
+        case_file_id -> Text,
+        reason -> Text,
+        reviewer_id -> Nullable<Text>,
+        problem -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(round_panel_members -> users (user_id));
+diesel::joinable!(objections -> case_files (case_file_id));
+diesel::joinable!(objections -> units (unit_id));
+diesel::joinable!(objections -> findings (finding_id));

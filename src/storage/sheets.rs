@@ -272,6 +272,17 @@ pub fn save(
             },
             now,
         )?;
+        // A first review near a grade boundary (or failing) may call for a second reviewer.
+        if submitted && let Some(result) = result {
+            crate::storage::borderline::after_submission(
+                conn,
+                actor,
+                stored.round_id,
+                stored.case_file_id,
+                result,
+                now,
+            )?;
+        }
         Ok(())
     })
 }

@@ -72,3 +72,9 @@ pub const OFFLINE_REFUSED: &str = "结果包未导入，所有评分表均未改
 pub fn offline_applied(files: usize) -> String {
     format!("结果包已导入：{files} 份评分表已更新。")
 }
+// Objections (异议/申辩)
+pub const OBJECTION_NO_TARGET: &str = "请选择要提出异议的扣分或一票否决项目。";
+pub const OBJECTION_NO_DECISION: &str = "请选择裁决结果：维持、变更或撤销。";
+pub const OBJECTION_BAD_POINTS: &str = "变更后的扣分须为不超过一位小数的分值，收到：";
+pub const OBJECTION_UNKNOWN_PANEL_LOGIN: &str = "异议处理小组中的账户不存在：";
+pub const OBJECTION_SETTINGS_SAVED: &str = "异议与临界复评设置已保存。";

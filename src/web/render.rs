@@ -66,6 +66,7 @@ pub fn navigation(account: &Account, current_path: &str, notifications: i64) -> 
             links.push(("/admin/users".into(), "账户管理"));
             links.push(("/admin/audit".into(), "审计日志"));
             links.push(("/notices".into(), "整改"));
+            links.push(("/objections".into(), "异议"));
             links.push(("/summary".into(), "汇总分析"));
         }
         Role::Leader => {
@@ -73,6 +74,7 @@ pub fn navigation(account: &Account, current_path: &str, notifications: i64) -> 
             links.push(("/units".into(), "单位"));
             links.push(("/people".into(), "评查员库"));
             links.push(("/notices".into(), "整改"));
+            links.push(("/objections".into(), "异议"));
             links.push(("/summary".into(), "汇总分析"));
         }
         Role::CenterManager => {
@@ -80,11 +82,13 @@ pub fn navigation(account: &Account, current_path: &str, notifications: i64) -> 
                 links.push((format!("/units/{unit}"), "本单位"));
             }
             links.push(("/notices".into(), "整改通知"));
+            links.push(("/objections".into(), "异议申辩"));
             links.push(("/summary".into(), "汇总分析"));
         }
         Role::Reviewer => {
             links.push(("/my/work".into(), "我的评查工作"));
             links.push(("/offline".into(), "离线评查"));
+            links.push(("/objections".into(), "异议处理"));
         }
     }
     links.push(("/rubrics".into(), "评分标准"));

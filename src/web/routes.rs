@@ -6,8 +6,8 @@ use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
     account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
-    offline, people, reconcile, rectification, rounds, rubrics, sampling, sheet_review, sheets,
-    summary, teams, units,
+    objections, offline, people, reconcile, rectification, rounds, rubrics, sampling, sheet_review,
+    sheets, summary, teams, units,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -524,6 +524,53 @@ pub fn table() -> Vec<RouteSpec> {
         route!(POST, "/offline/results", offline::upload, REVIEWER),
         route!(POST, "/api/offline/results", offline::api_upload, REVIEWER),
         // In-app notifications of the signed-in account.
+        // Objections (异议): the unit files (own unit only, checked in storage), the panel
+        // decides (checked per objection), everyone else reads what their role allows.
+        route!(GET, "/objections", objections::list, Access::AnyUser),
+        route!(POST, "/objections", objections::create, MANAGER),
+        route!(
+            GET,
+            "/api/objections",
+            objections::api_list,
+            Access::AnyUser
+        ),
+        route!(POST, "/api/objections", objections::api_create, MANAGER),
+        route!(
+            GET,
+            "/objections/{objection}",
+            objections::show,
+            Access::AnyUser
+        ),
+        route!(
+            GET,
+            "/api/objections/{objection}",
+            objections::api_show,
+            Access::AnyUser
+        ),
+        route!(
+            POST,
+            "/objections/{objection}/decide",
+            objections::decide,
+            ADMIN_OR_REVIEWER
+        ),
+        route!(
+            POST,
+            "/api/objections/{objection}/decide",
+            objections::api_decide,
+            ADMIN_OR_REVIEWER
+        ),
+        route!(
+            GET,
+            "/objections/{objection}/evidence",
+            objections::evidence_file,
+            Access::AnyUser
+        ),
+        route!(
+            POST,
+            "/rounds/{id}/objection-settings",
+            objections::save_settings,
+            ADMIN
+        ),
         route!(GET, "/notifications", notifications::list, Access::AnyUser),
         route!(
             POST,

@@ -28,6 +28,7 @@ struct Fixtures {
     notice: String,
     finding: String,
     evidence: String,
+    objection: String,
 }
 
 fn fixtures(app: &TestApp) -> Fixtures {
@@ -138,7 +139,9 @@ fn fixtures(app: &TestApp) -> Fixtures {
     )
     .unwrap();
     let (notice, finding, evidence) = rectification_fixture(&mut conn, round.id);
+    let objection = objection_fixture(&mut conn, round.id, &file);
     Fixtures {
+        objection,
         round: round.id.to_string(),
         import: import.to_string(),
         file,
@@ -232,6 +235,53 @@ fn rectification_fixture(
     (notice.to_string(), finding.to_string(), evidence)
 }
 
+/// An objection by the demo manager to the reviewer's deduction on the fixture file (whose
+/// team the demo reviewer leads), with evidence.
+fn objection_fixture(
+    conn: &mut pingcha::storage::DbConn,
+    round: pingcha::domain::ids::RoundId,
+    file: &str,
+) -> String {
+    use pingcha::storage::{self, audit::Actor, objections, rectification};
+    let finding = rectification::list_findings(
+        conn,
+        pingcha::domain::UnitScope::All,
+        rectification::FindingFilter {
+            round: Some(round),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .into_iter()
+    .find(|stored| {
+        stored.finding.case_file_id.to_string() == file
+            && stored.finding.source == pingcha::domain::findings::FindingSource::Deduction
+    })
+    .unwrap();
+    let manager = storage::users::find_by_login(conn, "manager")
+        .unwrap()
+        .unwrap()
+        .0;
+    objections::file(
+        conn,
+        &objections::Caller {
+            actor: &Actor::cli(),
+            account: &manager,
+        },
+        finding.finding.id,
+        "卷内第7页有会见笔录",
+        Some(objections::Evidence {
+            file_name: "scan.pdf",
+            kind: pingcha::domain::evidence::EvidenceKind::Pdf,
+            bytes: b"%PDF-1.4\n%%EOF\n",
+        }),
+        storage::today(),
+        storage::now(),
+    )
+    .unwrap()
+    .to_string()
+}
+
 /// A concrete path for a route pattern: ids the caller may see, so that a refusal can only
 /// come from the role rule.
 fn concrete_path(app: &TestApp, fixtures: &Fixtures, pattern: &str) -> String {
@@ -251,6 +301,7 @@ fn concrete_path(app: &TestApp, fixtures: &Fixtures, pattern: &str) -> String {
         .replace("{notice}", &fixtures.notice)
         .replace("{finding}", &fixtures.finding)
         .replace("{evidence}", &fixtures.evidence)
+        .replace("{objection}", &fixtures.objection)
         .replace("{file}", &fixtures.file)
         .replace("{reviewer}", &fixtures.reviewer)
         .replace("{name}", "app.css")

@@ -40,6 +40,7 @@ mod faults;
 mod helpers;
 mod hostile;
 mod migrations;
+mod objections;
 mod offline;
 mod reconciliation;
 mod rectification;

@@ -24,6 +24,8 @@ pub struct App {
     pub file: CaseFileId,
     /// The app's database, for tests that prepare data directly.
     pub pool: storage::Pool,
+    /// The app's database, for tests that prepare more state.
+    pub database_url: String,
     handle: actix_web::dev::ServerHandle,
     _dir: tempfile::TempDir,
 }
@@ -63,6 +65,7 @@ impl App {
             round,
             file,
             pool,
+            database_url: url,
             handle,
             _dir: dir,
         })

@@ -304,3 +304,71 @@ pub fn diff(before: &Assignment, after: &Assignment) -> AssignmentDiff {
     }
     result
 }
+
+/// An extra reviewer for `file` (a borderline second review): a member of the team visiting
+/// the file's unit, not yet on the file, from another unit than its reviewers, chosen so the
+/// assignment breaks no hard rule it did not already break (own unit, own firm, own case,
+/// conflicts, objections, availability, capacity, distinct units). The least loaded such
+/// member is taken. Returns the problem with the file needing one more reviewer, the new
+/// assignment and the reviewer, or the reason nobody fits.
+pub fn add_reviewer(
+    problem: &Problem,
+    assignment: &Assignment,
+    file: CaseFileId,
+) -> Result<(Problem, Assignment, PersonId), String> {
+    let sampled = problem
+        .file(file)
+        .ok_or_else(|| format!("案卷{}不在本方案中", problem.case_number(file)))?;
+    let placement = assignment
+        .placement(file)
+        .ok_or_else(|| format!("案卷{}不在本方案中", sampled.case_number))?;
+    let team = assignment
+        .team_of_unit(sampled.unit)
+        .ok_or_else(|| "没有检查组负责该案卷所属单位".to_string())?;
+    let mut next_problem = problem.clone();
+    if let Some(entry) = next_problem.files.iter_mut().find(|f| f.id == file) {
+        entry.reviewers_needed = entry
+            .reviewers_needed
+            .max(u8::try_from(placement.reviewers.len() + 1).unwrap_or(u8::MAX));
+    }
+    let baseline: HashSet<RuleBreach> = check_assignment(problem, assignment).into_iter().collect();
+    let mut candidates: Vec<PersonId> = team
+        .members
+        .iter()
+        .copied()
+        .filter(|member| !placement.reviewers.contains(member))
+        .collect();
+    candidates.sort_by_key(|member| (assignment.load_of(*member), *member));
+    let mut refusals = Vec::new();
+    for candidate in candidates {
+        let mut next = assignment.clone();
+        if let Some(slot) = next.placements.iter_mut().find(|p| p.file == file) {
+            slot.reviewers.push(candidate);
+            slot.reviewers.sort();
+        }
+        let new_breaches: Vec<RuleBreach> = check_assignment(&next_problem, &next)
+            .into_iter()
+            .filter(|breach| !baseline.contains(breach))
+            .filter(|breach| {
+                breach.rule != super::rules::Rule::FileCoverage || breach.file == Some(file)
+            })
+            .collect();
+        match new_breaches.first() {
+            None => return Ok((next_problem, next, candidate)),
+            Some(breach) => refusals.push(format!(
+                "{}（{}）",
+                problem.reviewer_name(candidate),
+                breach.rule.label()
+            )),
+        }
+    }
+    if refusals.is_empty() {
+        Err(format!("第{}组没有其他成员可作第二评查员", team.number))
+    } else {
+        Err(format!(
+            "第{}组没有符合规则的第二评查员：{}",
+            team.number,
+            refusals.join("；")
+        ))
+    }
+}

@@ -17,7 +17,7 @@ mod synthetic;
 mod team_cost;
 
 pub use change::{
-    AssignmentDiff, Change, FileChange, TeamChange, apply_change, check_change, diff,
+    AssignmentDiff, Change, FileChange, TeamChange, add_reviewer, apply_change, check_change, diff,
 };
 pub use diagnosis::{Infeasible, Reason, diagnose};
 pub use explain::{Explanation, MemberLine, PlacementExplanation, TeamExplanation, explain};

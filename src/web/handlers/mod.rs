@@ -11,6 +11,7 @@ pub mod home;
 pub mod imports;
 pub mod login;
 pub mod notifications;
+pub mod objections;
 pub mod offline;
 pub mod people;
 pub mod reconcile;

@@ -126,7 +126,35 @@ fn finding_view(stored: &StoredFinding) -> Value {
         "severity": finding.severity.code(), "severity_label": finding.severity.label(),
         "state": stored.state.code(), "state_label": stored.state.label(),
         "measures": stored.measures, "notice_id": stored.notice_id, "reasons": stored.reasons,
+        "objection": stored.objection,
     })
+}
+
+/// A finding's own deadline alert: the notice's deadline, stopped while an objection to the
+/// finding is open and extended by the days it was open once decided.
+fn finding_alert_view(stored: &StoredFinding, deadline: Option<chrono::NaiveDate>) -> Value {
+    let deadline = deadline.and_then(|deadline| match &stored.objection {
+        Some(objection) => crate::domain::rectification::deadline_under_objection(
+            deadline,
+            objection.open,
+            u32::try_from(objection.days_open).unwrap_or(0),
+        ),
+        None => Some(deadline),
+    });
+    let mut view = alert_view(stored.state, deadline);
+    if let Value::Object(map) = &mut view {
+        map.insert("deadline".into(), json!(deadline));
+        map.insert(
+            "paused".into(),
+            json!(
+                stored
+                    .objection
+                    .as_ref()
+                    .is_some_and(|objection| objection.open)
+            ),
+        );
+    }
+    view
 }
 
 /// Overdue first, then the nearest deadline, then drafts.
@@ -666,6 +694,10 @@ fn notice_json(data: &NoticePage) -> Value {
                 .collect();
             if let Value::Object(map) = &mut view {
                 map.insert("evidence".into(), json!(files));
+                map.insert(
+                    "alert".into(),
+                    finding_alert_view(stored, data.notice.deadline),
+                );
             }
             view
         })
@@ -1213,7 +1245,7 @@ pub async fn download_evidence(
 }
 
 /// `attachment` with the UTF-8 name (RFC 5987) and an ASCII fallback.
-fn attachment(file_name: &str) -> String {
+pub(crate) fn attachment(file_name: &str) -> String {
     let ascii: String = file_name
         .chars()
         .map(|c| {
@@ -1365,13 +1397,39 @@ fn notice_document(
         body,
         findings: findings
             .iter()
-            .map(|stored| NoticeFinding {
-                case_number: stored.case_no.clone(),
-                handler: stored.finding.handler_name.clone(),
-                item: format!("{} {}", stored.finding.item_code, stored.finding.item_text),
-                deduction: f64::from(stored.finding.points_deducted.tenths()) / 10.0,
-                problem: stored.finding.reason.clone(),
-                requirement: "逐项整改，补正相关材料并说明原因".to_string(),
+            .map(|stored| {
+                let objection = stored.objection.as_ref();
+                let withdrawn = objection.is_some_and(|objection| objection.withdrawn);
+                NoticeFinding {
+                    case_number: stored.case_no.clone(),
+                    handler: stored.finding.handler_name.clone(),
+                    item: match objection {
+                        Some(objection) if objection.open || withdrawn => format!(
+                            "{} {}（{}）",
+                            stored.finding.item_code,
+                            stored.finding.item_text,
+                            if withdrawn {
+                                "已撤销"
+                            } else {
+                                "异议处理中"
+                            }
+                        ),
+                        _ => format!("{} {}", stored.finding.item_code, stored.finding.item_text),
+                    },
+                    deduction: if withdrawn {
+                        0.0
+                    } else {
+                        f64::from(stored.finding.points_deducted.tenths()) / 10.0
+                    },
+                    problem: stored.finding.reason.clone(),
+                    requirement: match objection {
+                        Some(objection) if objection.open => {
+                            "异议处理中，待裁决后按裁决整改".to_string()
+                        }
+                        _ if withdrawn => "经异议复核撤销，无需整改".to_string(),
+                        _ => "逐项整改，补正相关材料并说明原因".to_string(),
+                    },
+                }
             })
             .collect(),
         closing,

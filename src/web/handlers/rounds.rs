@@ -280,6 +280,7 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
         Some("advanced") => Some(messages::ROUND_ADVANCED),
         Some("plan") => Some(messages::PLAN_SAVED),
         Some("frozen") => Some(messages::SAMPLE_FROZEN),
+        Some("objection-settings") => Some(messages::OBJECTION_SETTINGS_SAVED),
         _ => None,
     }
 }
@@ -322,6 +323,9 @@ pub async fn round_page(
                 sampling::previous_results(conn, id)?,
             ))
         })
+        .await?;
+    let objection_settings = state
+        .db(move |conn| super::objections::settings_json(conn, id))
         .await?;
     // Last round's fail rates per unit, which risk weighting would use.
     let previous = previous.map(|previous| {
@@ -372,6 +376,7 @@ pub async fn round_page(
             "can_freeze": is_admin && round.status == RoundStatus::Sampling && frozen.is_none(),
             "notice": notice,
             "error": error,
+            "objection_settings": objection_settings,
         }),
     )?;
     Ok(refused_if(failed, response))

@@ -1,0 +1,170 @@
+//! Borderline second review (临界复评): when a round asks for it, a file whose first review
+//! lands within N points of a grade boundary, or fails, gets a second reviewer from another
+//! unit at once (a new published assignment version, checked against every hard rule). The
+//! reason is recorded on the file and in the audit log; when nobody fits, that is recorded
+//! and shown to the administrator instead of being skipped.
+
+use crate::domain::assignment::add_reviewer;
+use crate::domain::ids::{CaseFileId, PersonId, RoundId};
+use crate::domain::objection::borderline_reason;
+use crate::domain::rubric::Method;
+use crate::domain::scoring::ScoreResult;
+use crate::storage::audit::{self, Actor, Change};
+use crate::storage::schema::{borderline_reviews, case_files};
+use crate::storage::{DbConn, Result, assignments, rounds, rubrics};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+/// Called inside the transaction that submits a reviewer's sheet: sends the file to a second
+/// reviewer when the round's option is on and the file so far has a single review.
+pub fn after_submission(
+    conn: &mut DbConn,
+    actor: &Actor,
+    round: RoundId,
+    file: CaseFileId,
+    result: &ScoreResult,
+    now: NaiveDateTime,
+) -> Result<()> {
+    let settings = rounds::objection_settings(conn, round)?;
+    if !settings.borderline_review {
+        return Ok(());
+    }
+    let already: i64 = borderline_reviews::table
+        .filter(borderline_reviews::round_id.eq(round.to_string()))
+        .filter(borderline_reviews::case_file_id.eq(file.to_string()))
+        .count()
+        .get_result(conn)?;
+    if already > 0 {
+        return Ok(());
+    }
+    let Some(version) = assignments::published(conn, round)? else {
+        return Ok(());
+    };
+    let Some(placement) = version.assignment.placement(file) else {
+        return Ok(());
+    };
+    if placement.reviewers.len() != 1 {
+        return Ok(());
+    }
+    let Some(sampled) = version.problem.file(file) else {
+        return Ok(());
+    };
+    let record = rounds::find(conn, round)?;
+    let Some(hash) = record.settings.rubrics.get(&sampled.case_type) else {
+        return Ok(());
+    };
+    let rubric = rubrics::load(conn, hash)?;
+    let Method::Deduction(scheme) = rubric.method() else {
+        return Ok(());
+    };
+    let Some(total) = result.total else {
+        return Ok(());
+    };
+    let Some(reason) = borderline_reason(
+        scheme,
+        total,
+        !result.grade.passes(),
+        settings.borderline_points,
+    ) else {
+        return Ok(());
+    };
+    let (reviewer, problem_text) = match add_reviewer(&version.problem, &version.assignment, file) {
+        Ok((problem, assignment, reviewer)) => {
+            let note = format!("临界复评：案卷{}，{reason}", sampled.case_number);
+            let number = assignments::store_draft(
+                conn,
+                actor,
+                round,
+                &problem,
+                &assignment,
+                Some(&note),
+                now,
+            )?;
+            assignments::publish(conn, actor, round, number, now)?;
+            (Some(reviewer), None)
+        }
+        Err(problem) => (None, Some(problem)),
+    };
+    diesel::insert_into(borderline_reviews::table)
+        .values((
+            borderline_reviews::round_id.eq(round.to_string()),
+            borderline_reviews::case_file_id.eq(file.to_string()),
+            borderline_reviews::reason.eq(&reason),
+            borderline_reviews::reviewer_id.eq(reviewer.map(|id| id.to_string())),
+            borderline_reviews::problem.eq(&problem_text),
+            borderline_reviews::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: if reviewer.is_some() {
+                "borderline.assign"
+            } else {
+                "borderline.unassigned"
+            },
+            entity_type: "case_file",
+            entity_id: Some(file.to_string()),
+            before: None,
+            after: Some(serde_json::json!({
+                "round": round.to_string(),
+                "reason": reason,
+                "reviewer": reviewer.map(|id| id.to_string()),
+                "problem": problem_text,
+            })),
+        },
+        now,
+    )
+}
+
+/// A file sent (or not) to a second reviewer, as the round page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BorderlineFile {
+    pub case_file_id: CaseFileId,
+    pub case_no: String,
+    pub reason: String,
+    pub reviewer_id: Option<PersonId>,
+    pub reviewer_name: Option<String>,
+    /// Why nobody could be assigned.
+    pub problem: Option<String>,
+}
+
+type BorderlineRow = (String, String, String, Option<String>, Option<String>);
+
+pub fn for_round(conn: &mut DbConn, round: RoundId) -> Result<Vec<BorderlineFile>> {
+    let rows: Vec<BorderlineRow> = borderline_reviews::table
+        .inner_join(case_files::table.on(case_files::id.eq(borderline_reviews::case_file_id)))
+        .filter(borderline_reviews::round_id.eq(round.to_string()))
+        .order(case_files::case_no.asc())
+        .select((
+            borderline_reviews::case_file_id,
+            case_files::case_no,
+            borderline_reviews::reason,
+            borderline_reviews::reviewer_id,
+            borderline_reviews::problem,
+        ))
+        .load(conn)?;
+    let version = assignments::published(conn, round)?;
+    rows.into_iter()
+        .map(|(file, case_no, reason, reviewer, problem)| {
+            let reviewer_id: Option<PersonId> = reviewer
+                .as_deref()
+                .map(crate::storage::parse_id)
+                .transpose()?;
+            Ok(BorderlineFile {
+                case_file_id: crate::storage::parse_id(&file)?,
+                case_no,
+                reason,
+                reviewer_name: reviewer_id.and_then(|id| {
+                    version
+                        .as_ref()
+                        .map(|version| version.problem.reviewer_name(id).to_string())
+                }),
+                reviewer_id,
+                problem,
+            })
+        })
+        .collect()
+}

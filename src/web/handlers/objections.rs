@@ -1,0 +1,555 @@
+//! Objections (异议/申辩) pages and API. A center manager objects to a deduction or veto of
+//! their own unit's files within the round's window and follows the decisions; the panel (the
+//! team leader of the file's team and the administrators, or the panel named for the round)
+//! decides 维持 / 变更 / 撤销 with a reason; administrators and leadership see every objection
+//! with its state and age. The round page sets the window, the panel and the borderline
+//! second review.
+
+use crate::domain::UnitScope;
+use crate::domain::evidence::{self, EvidenceKind};
+use crate::domain::findings::FindingSource;
+use crate::domain::ids::{FindingId, ObjectionId, RoundId};
+use crate::domain::objection::{
+    self, Decision, DecisionError, FilingError, ObjectionSettings, ObjectionSettingsError,
+};
+use crate::domain::people::Role;
+use crate::domain::round::RoundStatus;
+use crate::domain::rubric::Points;
+use crate::storage::objections::{self as store, Caller, DecideError, FileError, StoredObjection};
+use crate::storage::rectification::{self, FindingFilter};
+use crate::storage::{self, rounds};
+use crate::web::AppState;
+use crate::web::auth::CurrentUser;
+use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::rounds::parse_round_id;
+use crate::web::handlers::{page, see_other};
+use crate::web::messages;
+use crate::web::upload;
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+fn parse_objection(raw: &str) -> WebResult<ObjectionId> {
+    raw.parse().map_err(|_| WebError::NotFound)
+}
+
+impl From<FileError> for WebError {
+    fn from(error: FileError) -> Self {
+        match error {
+            FileError::Refused(FilingError::OtherUnit | FilingError::NotAManager) => {
+                WebError::Forbidden
+            }
+            FileError::Refused(error @ FilingError::ReasonRequired) => {
+                WebError::BadRequest(error.to_string())
+            }
+            FileError::Refused(error) => WebError::Conflict(error.to_string()),
+            FileError::Storage(error) => error.into(),
+        }
+    }
+}
+
+impl From<DecideError> for WebError {
+    fn from(error: DecideError) -> Self {
+        match error {
+            DecideError::Refused(DecisionError::NotOnPanel) => WebError::Forbidden,
+            DecideError::Refused(error @ DecisionError::AlreadyDecided(_)) => {
+                WebError::Conflict(error.to_string())
+            }
+            DecideError::Refused(error) => WebError::BadRequest(error.to_string()),
+            DecideError::Storage(error) => error.into(),
+        }
+    }
+}
+
+fn objection_view(objection: &StoredObjection) -> Value {
+    let mut view = json!(objection);
+    if let Value::Object(map) = &mut view {
+        map.insert("old_points".into(), json!(objection.old_points.to_string()));
+        map.insert(
+            "new_points".into(),
+            json!(objection.new_points.map(|points| points.to_string())),
+        );
+    }
+    view
+}
+
+/// The objections the account may see: a manager their unit's, a reviewer those they may
+/// decide, administrators and leadership all.
+fn visible(conn: &mut storage::DbConn, user: &CurrentUser) -> WebResult<Vec<StoredObjection>> {
+    let scope = user.scope()?;
+    let all = store::list(conn, store::Filter::scope(scope), storage::today())?;
+    if user.account.role != Role::Reviewer {
+        return Ok(all);
+    }
+    let mut mine = Vec::new();
+    for objection in all {
+        if store::may_decide(conn, &user.account, objection.round_id, objection.unit_id)? {
+            mine.push(objection);
+        }
+    }
+    Ok(mine)
+}
+
+/// For a center manager: each round in 反馈整改 with the window and the unit's deductions and
+/// vetoes that may be objected to.
+fn objectable(conn: &mut storage::DbConn, user: &CurrentUser) -> WebResult<Vec<Value>> {
+    let Some(unit) = user
+        .account
+        .unit_id
+        .filter(|_| user.account.role == Role::CenterManager)
+    else {
+        return Ok(Vec::new());
+    };
+    let today = storage::today();
+    let mut rounds_view = Vec::new();
+    for round in rounds::list(conn)?
+        .into_iter()
+        .filter(|round| round.status == RoundStatus::Feedback)
+    {
+        let due = store::window_due(conn, round.id)?;
+        let findings = rectification::list_findings(
+            conn,
+            UnitScope::Unit(unit),
+            FindingFilter {
+                round: Some(round.id),
+                ..Default::default()
+            },
+        )?;
+        let rows: Vec<Value> = findings
+            .iter()
+            .filter(|stored| {
+                matches!(
+                    stored.finding.source,
+                    FindingSource::Deduction | FindingSource::Veto
+                )
+            })
+            .map(|stored| {
+                json!({
+                    "id": stored.finding.id,
+                    "case_no": stored.case_no,
+                    "item_code": stored.finding.item_code,
+                    "item_text": stored.finding.item_text,
+                    "points": stored.finding.points_deducted.to_string(),
+                    "is_veto": stored.finding.source == FindingSource::Veto,
+                    "reason": stored.finding.reason,
+                    "objection": stored.objection,
+                })
+            })
+            .collect();
+        let left = due.map(|due| objection::working_days_left(due, today));
+        rounds_view.push(json!({
+            "id": round.id,
+            "name": round.settings.name,
+            "due": due,
+            "open": left.is_some_and(|left| left >= 0),
+            "days_left": left,
+            "rows": rows,
+        }));
+    }
+    Ok(rounds_view)
+}
+
+fn query_notice(request: &HttpRequest) -> Option<&'static str> {
+    let query = request.query_string();
+    if query.contains("notice=filed") {
+        Some("异议已提交，等待处理。")
+    } else if query.contains("notice=decided") {
+        Some("裁决已保存，已通知被检查单位。")
+    } else {
+        None
+    }
+}
+
+pub async fn list(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> WebResult<HttpResponse> {
+    let role = user.account.role;
+    let (objections, objectable, user) = state
+        .db(move |conn| {
+            let objections: Vec<Value> = visible(conn, &user)?.iter().map(objection_view).collect();
+            let objectable = objectable(conn, &user)?;
+            Ok((objections, objectable, user))
+        })
+        .await?;
+    page(
+        &request,
+        "objections/list",
+        "异议处理",
+        Some(&user),
+        json!({
+            "objections": objections,
+            "objectable": objectable,
+            "is_manager": role == Role::CenterManager,
+            "is_admin": role == Role::BureauAdmin,
+            "is_reviewer": role == Role::Reviewer,
+            "max_mb": evidence::MAX_EVIDENCE_BYTES / 1024 / 1024,
+            "notice_message": query_notice(&request),
+        }),
+    )
+}
+
+pub async fn api_list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, ApiError> {
+    let (objections, objectable) = state
+        .db(move |conn| {
+            let objections: Vec<Value> = visible(conn, &user)?.iter().map(objection_view).collect();
+            Ok((objections, objectable(conn, &user)?))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "objections": objections, "objectable": objectable })))
+}
+
+struct FilingInput {
+    finding: FindingId,
+    reason: String,
+    evidence: Option<(String, EvidenceKind, Vec<u8>)>,
+}
+
+async fn file_objection(
+    state: &AppState,
+    request: &HttpRequest,
+    user: &CurrentUser,
+    input: FilingInput,
+) -> WebResult<ObjectionId> {
+    let actor = user.actor(request);
+    let account = user.account.clone();
+    state
+        .db(move |conn| {
+            let evidence = input
+                .evidence
+                .as_ref()
+                .map(|(name, kind, bytes)| store::Evidence {
+                    file_name: name,
+                    kind: *kind,
+                    bytes,
+                });
+            Ok(store::file(
+                conn,
+                &Caller {
+                    actor: &actor,
+                    account: &account,
+                },
+                input.finding,
+                &input.reason,
+                evidence,
+                storage::today(),
+                storage::now(),
+            )?)
+        })
+        .await
+}
+
+fn finding_of(raw: Option<&str>) -> WebResult<FindingId> {
+    raw.and_then(|raw| raw.trim().parse().ok())
+        .ok_or_else(|| WebError::BadRequest(messages::OBJECTION_NO_TARGET.to_string()))
+}
+
+/// The manager's form: the finding, a reason and optional evidence (multipart).
+pub async fn create(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    payload: Multipart,
+) -> WebResult<HttpResponse> {
+    let too_large = format!(
+        "文件超过大小限制（最大 {} MB），未保存",
+        evidence::MAX_EVIDENCE_BYTES / 1024 / 1024
+    );
+    let form = upload::read(payload, evidence::MAX_EVIDENCE_BYTES, &too_large).await?;
+    let finding = finding_of(form.text("finding"))?;
+    let evidence = match form.file("file") {
+        Some(file) => {
+            let kind = evidence::check(&file.file_name, &file.bytes)
+                .map_err(|error| WebError::BadRequest(error.to_string()))?;
+            Some((file.file_name.clone(), kind, file.bytes.clone()))
+        }
+        None => None,
+    };
+    let input = FilingInput {
+        finding,
+        reason: form.text("reason").unwrap_or_default().to_string(),
+        evidence,
+    };
+    let id = file_objection(&state, &request, &user, input).await?;
+    Ok(see_other(&format!("/objections/{id}?notice=filed")))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FileRequest {
+    finding: String,
+    reason: String,
+}
+
+pub async fn api_create(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: web::Json<FileRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let input = FilingInput {
+        finding: finding_of(Some(&body.finding))?,
+        reason: body.reason,
+        evidence: None,
+    };
+    let id = file_objection(&state, &request, &user, input).await?;
+    Ok(HttpResponse::Created().json(json!({ "id": id })))
+}
+
+/// One objection for the account, with whether it may decide; 403 for a manager of another
+/// unit and a reviewer who is not on its panel.
+async fn one(
+    state: &AppState,
+    user: &CurrentUser,
+    id: ObjectionId,
+) -> WebResult<(StoredObjection, bool)> {
+    let scope = user.scope()?;
+    let account = user.account.clone();
+    state
+        .db(move |conn| {
+            let objection = store::get(conn, scope, id, storage::today())?;
+            let may_decide =
+                store::may_decide(conn, &account, objection.round_id, objection.unit_id)?;
+            if account.role == Role::Reviewer && !may_decide {
+                return Err(WebError::Forbidden);
+            }
+            Ok((objection, may_decide))
+        })
+        .await
+}
+
+pub async fn show(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let id = parse_objection(&id)?;
+    let (objection, may_decide) = one(&state, &user, id).await?;
+    page(
+        &request,
+        "objections/show",
+        "异议",
+        Some(&user),
+        json!({
+            "objection": objection_view(&objection),
+            "can_decide": may_decide && objection.open,
+            "is_veto": objection.target == objection::TargetKind::Veto,
+            "notice_message": query_notice(&request),
+        }),
+    )
+}
+
+pub async fn api_show(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_objection(&id)?;
+    let (objection, may_decide) = one(&state, &user, id).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "objection": objection_view(&objection),
+        "can_decide": may_decide && objection.open,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecideForm {
+    /// 维持 upheld / 变更 changed / 撤销 withdrawn (codes or labels).
+    decision: Option<String>,
+    new_points: Option<String>,
+    reason: Option<String>,
+}
+
+fn decision_of(form: &DecideForm) -> WebResult<Decision> {
+    let text = form.decision.as_deref().unwrap_or_default().trim();
+    match text {
+        "upheld" | "维持" => Ok(Decision::Uphold),
+        "withdrawn" | "撤销" => Ok(Decision::Withdraw),
+        "changed" | "变更" => {
+            let raw = form.new_points.as_deref().unwrap_or_default().trim();
+            let new_points = raw
+                .parse::<f64>()
+                .ok()
+                .and_then(Points::from_decimal)
+                .ok_or_else(|| {
+                    WebError::BadRequest(format!("{}“{raw}”", messages::OBJECTION_BAD_POINTS))
+                })?;
+            Ok(Decision::Change { new_points })
+        }
+        _ => Err(WebError::BadRequest(
+            messages::OBJECTION_NO_DECISION.to_string(),
+        )),
+    }
+}
+
+async fn decide_for(
+    state: &AppState,
+    request: &HttpRequest,
+    user: &CurrentUser,
+    id: ObjectionId,
+    form: &DecideForm,
+) -> WebResult<StoredObjection> {
+    let decision = decision_of(form)?;
+    let reason = form.reason.clone().unwrap_or_default();
+    let actor = user.actor(request);
+    let account = user.account.clone();
+    state
+        .db(move |conn| {
+            Ok(store::decide(
+                conn,
+                &Caller {
+                    actor: &actor,
+                    account: &account,
+                },
+                id,
+                &decision,
+                &reason,
+                storage::today(),
+                storage::now(),
+            )?)
+        })
+        .await
+}
+
+pub async fn decide(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    form: web::Form<DecideForm>,
+) -> WebResult<HttpResponse> {
+    let id = parse_objection(&id)?;
+    decide_for(&state, &request, &user, id, &form).await?;
+    Ok(see_other(&format!("/objections/{id}?notice=decided")))
+}
+
+pub async fn api_decide(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    body: web::Json<DecideForm>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_objection(&id)?;
+    let decided = decide_for(&state, &request, &user, id, &body).await?;
+    Ok(HttpResponse::Ok().json(json!({ "objection": objection_view(&decided) })))
+}
+
+/// The evidence attached to an objection: the unit, the panel, administrators, leadership.
+pub async fn evidence_file(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let id = parse_objection(&id)?;
+    one(&state, &user, id).await?;
+    let scope = user.scope()?;
+    let (name, kind, bytes) = state
+        .db(move |conn| Ok(store::evidence(conn, scope, id)?))
+        .await?;
+    let kind = EvidenceKind::from_content_type(&kind)
+        .ok_or_else(|| WebError::internal("stored evidence of unknown type"))?;
+    Ok(HttpResponse::Ok()
+        .content_type(kind.content_type())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            super::rectification::attachment(&name),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(bytes))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SettingsForm {
+    objection_days: Option<String>,
+    borderline_review: Option<String>,
+    borderline_points: Option<String>,
+    /// Logins separated by commas, spaces or 、.
+    panel: Option<String>,
+}
+
+/// The administrator saves a round's objection window, panel and borderline option.
+pub async fn save_settings(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    form: web::Form<SettingsForm>,
+) -> WebResult<HttpResponse> {
+    let round: RoundId = parse_round_id(&id)?;
+    let days_text = form.objection_days.as_deref().unwrap_or("5").trim();
+    let objection_days = days_text
+        .parse::<u32>()
+        .map_err(|_| WebError::BadRequest(ObjectionSettingsError::Days.to_string()))?;
+    let points_text = form.borderline_points.as_deref().unwrap_or("3").trim();
+    let borderline_points = points_text
+        .parse::<f64>()
+        .ok()
+        .and_then(Points::from_decimal)
+        .ok_or_else(|| WebError::BadRequest(ObjectionSettingsError::Borderline.to_string()))?;
+    let settings = ObjectionSettings {
+        objection_days,
+        borderline_review: matches!(form.borderline_review.as_deref(), Some("on" | "1" | "true")),
+        borderline_points,
+    };
+    settings
+        .check()
+        .map_err(|error| WebError::BadRequest(error.to_string()))?;
+    let panel: Vec<String> = form
+        .panel
+        .as_deref()
+        .unwrap_or_default()
+        .split([',', '，', '、', ' ', '\n'])
+        .map(str::trim)
+        .filter(|login| !login.is_empty())
+        .map(str::to_string)
+        .collect();
+    let actor = user.actor(&request);
+    state
+        .db(move |conn| {
+            for login in &panel {
+                if storage::users::find_by_login(conn, login)?.is_none() {
+                    return Err(WebError::BadRequest(format!(
+                        "{}“{login}”",
+                        messages::OBJECTION_UNKNOWN_PANEL_LOGIN
+                    )));
+                }
+            }
+            rounds::save_objection_settings(
+                conn,
+                &actor,
+                round,
+                &settings,
+                &panel,
+                storage::now(),
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(see_other(&format!(
+        "/rounds/{round}?notice=objection-settings"
+    )))
+}
+
+/// The round page's view of the settings.
+pub fn settings_json(conn: &mut storage::DbConn, round: RoundId) -> WebResult<Value> {
+    let (settings, panel) = store::settings_view(conn, round)?;
+    let due = store::window_due(conn, round)?;
+    let borderline = crate::storage::borderline::for_round(conn, round)?;
+    Ok(json!({
+        "objection_days": settings.objection_days,
+        "borderline_review": settings.borderline_review,
+        "borderline_points": settings.borderline_points.to_string(),
+        "panel": panel.join("、"),
+        "due": due,
+        "borderline_files": borderline,
+    }))
+}
