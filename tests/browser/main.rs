@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap, as clippy.toml allows in #[test] fns
 
 mod harness;
+mod round;
 
 use harness::{App, Browser, Result};
 use thirtyfour::prelude::*;
