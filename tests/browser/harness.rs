@@ -26,9 +26,7 @@ pub struct Site {
 impl Site {
     /// Migrates a fresh database in a temporary folder, installs the shipped rubrics and lets
     /// `seed` fill it before the server starts.
-    async fn start(
-        seed: impl FnOnce(&mut storage::DbConn) -> Result<()>,
-    ) -> Result<Site> {
+    async fn start(seed: impl FnOnce(&mut storage::DbConn) -> Result<()>) -> Result<Site> {
         let dir = tempfile::tempdir()?;
         let url = dir.path().join("browser.sqlite3").display().to_string();
         let pool = storage::connect(&DatabaseUrl::parse(&url)?)?;
@@ -234,7 +232,12 @@ impl Browser {
     pub async fn wait_for_text(&self, by: By, accept: impl Fn(&str) -> bool) -> Result<String> {
         let started = Instant::now();
         loop {
-            let text = self.driver.find(by.clone()).await?.text().await?;
+            // Right after a click the old page may be going away: an element gone stale is
+            // read again from the new page.
+            let text = match self.driver.find(by.clone()).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
             if accept(&text) {
                 return Ok(text);
             }
@@ -323,8 +326,10 @@ impl Browser {
 
     /// Clicks the submit button of the form posting to exactly `action`.
     pub async fn submit(&self, action: &str) -> Result<()> {
-        self.click(By::Css(format!("form[action='{action}'] button[type=submit]")))
-            .await
+        self.click(By::Css(format!(
+            "form[action='{action}'] button[type=submit]"
+        )))
+        .await
     }
 
     /// Waits until nothing on the page matches `by` (e.g. a button that the action removes).

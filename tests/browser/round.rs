@@ -41,7 +41,14 @@ const REVIEWERS: [(&str, &str, &str, u32, bool); 3] = [
 fn units_xlsx() -> Vec<u8> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    let headers = ["单位代码", "单位名称", "单位类型", "上级单位代码", "年度办案任务"];
+    let headers = [
+        "单位代码",
+        "单位名称",
+        "单位类型",
+        "上级单位代码",
+        "年度办案任务",
+        "年度",
+    ];
     for (column, header) in headers.iter().enumerate() {
         sheet.write_string(0, column as u16, *header).unwrap();
     }
@@ -53,6 +60,7 @@ fn units_xlsx() -> Vec<u8> {
         sheet.write_string(row, 3, *parent).unwrap();
         if *target > 0 {
             sheet.write_number(row, 4, f64::from(*target)).unwrap();
+            sheet.write_number(row, 5, 2025.0).unwrap();
         }
     }
     workbook.save_to_buffer().unwrap()
@@ -61,7 +69,14 @@ fn units_xlsx() -> Vec<u8> {
 fn pool_xlsx() -> Vec<u8> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    let headers = ["姓名", "所属单位", "专长", "执业年限", "可任组长", "联系电话"];
+    let headers = [
+        "姓名",
+        "所属单位",
+        "专长",
+        "执业年限",
+        "可任组长",
+        "联系电话",
+    ];
     for (column, header) in headers.iter().enumerate() {
         sheet.write_string(0, column as u16, *header).unwrap();
     }
@@ -109,19 +124,48 @@ fn registry_xlsx() -> Vec<u8> {
     let rows = [
         ("兴庆区法律援助中心", "民", "民事", "劳动争议", "马建华", 1),
         ("兴庆区法律援助中心", "民", "民事", "离婚纠纷", "马建华", 2),
-        ("兴庆区法律援助中心", "民", "民事", "抚养费纠纷", "李静怡", 3),
+        (
+            "兴庆区法律援助中心",
+            "民",
+            "民事",
+            "抚养费纠纷",
+            "李静怡",
+            3,
+        ),
         ("兴庆区法律援助中心", "刑", "刑事", "盗窃罪", "李静怡", 4),
-        ("金凤区法律援助中心", "民", "民事", "追索劳动报酬", "王志强", 1),
-        ("金凤区法律援助中心", "民", "民事", "民间借贷纠纷", "王志强", 2),
+        (
+            "金凤区法律援助中心",
+            "民",
+            "民事",
+            "追索劳动报酬",
+            "王志强",
+            1,
+        ),
+        (
+            "金凤区法律援助中心",
+            "民",
+            "民事",
+            "民间借贷纠纷",
+            "王志强",
+            2,
+        ),
         ("金凤区法律援助中心", "行", "行政", "工伤认定", "杨秀兰", 3),
     ];
     for (index, (unit, prefix, case_type, cause, handler, number)) in rows.iter().enumerate() {
         let row = index as u32 + 3;
-        let code = if unit.starts_with("兴庆") { "XQ" } else { "JF" };
+        let code = if unit.starts_with("兴庆") {
+            "XQ"
+        } else {
+            "JF"
+        };
         let values = [
             unit.to_string(),
             format!("（2025）银{code}{prefix}援字第{number:03}号"),
-            format!("{}{}", ["张", "刘", "何"][index % 3], ["玥", "喆", "堃"][number % 3]),
+            format!(
+                "{}{}",
+                ["张", "刘", "何"][index % 3],
+                ["玥", "喆", "堃"][number % 3]
+            ),
             format!("64010419800101{:04}", 1000 + index),
             handler.to_string(),
             "宁夏正衡律师事务所".to_string(),
@@ -169,7 +213,9 @@ async fn import_through_page(
     browser
         .click(By::Css("form[action$='/commit'] button[type=submit]"))
         .await?;
-    browser.wait_for_url(|url| url.contains("notice=imported")).await?;
+    browser
+        .wait_for_url(|url| url.contains("notice=imported"))
+        .await?;
     Ok(preview)
 }
 
@@ -186,7 +232,9 @@ async fn advance(browser: &Browser, site: &Site, round: &str, stage: &str) -> Re
         "the next stage is {stage}"
     );
     button.click().await?;
-    browser.wait_for_url(|url| url.contains("notice=advanced")).await?;
+    browser
+        .wait_for_url(|url| url.contains("notice=advanced"))
+        .await?;
     let text = browser.text().await?;
     assert!(
         text.contains(&format!("当前阶段 {stage}")) || text.contains(stage),
@@ -332,7 +380,13 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
     admin.open(&site, "/admin/users").await?;
     let mut accounts: Vec<(&str, &str, &str, Option<&str>, Option<&str>)> = vec![
         ("ma-leader", "马局长", "领导", None, None),
-        ("xq-manager", "张玥", "中心负责人", Some("兴庆区法律援助中心"), None),
+        (
+            "xq-manager",
+            "张玥",
+            "中心负责人",
+            Some("兴庆区法律援助中心"),
+            None,
+        ),
     ];
     for (login, name, _, _, _) in REVIEWERS {
         accounts.push((login, name, "评查员", None, Some(name)));
@@ -350,7 +404,9 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
         }
         admin.fill("password", PASSWORD).await?;
         admin.submit("/admin/users").await?;
-        admin.wait_for_url(|url| url.contains("notice=created")).await?;
+        admin
+            .wait_for_url(|url| url.contains("notice=created"))
+            .await?;
     }
     let users = admin.wait_for_page_text("账户已创建").await?;
     assert!(users.contains("ding-wb"), "{users}");
@@ -402,16 +458,18 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
     admin.fill("quota_civil", "1").await?;
     admin.fill("quota_administrative", "0").await?;
     admin.submit(&format!("/rounds/{round}/plan")).await?;
-    admin.wait_for_url(|url| url.contains("notice=plan")).await?;
     admin
-        .click(By::LinkText("预览抽样结果"))
+        .wait_for_url(|url| url.contains("notice=plan"))
         .await?;
+    admin.click(By::LinkText("预览抽样结果")).await?;
     admin.wait_for_page_text("这是预览").await?;
     shots.take(&admin, "sample-preview").await?;
     admin
         .submit(&format!("/rounds/{round}/sample/freeze"))
         .await?;
-    admin.wait_for_url(|url| url.contains("notice=frozen")).await?;
+    admin
+        .wait_for_url(|url| url.contains("notice=frozen"))
+        .await?;
     let page = admin.wait_for_page_text("共 2 件").await?;
     assert!(page.contains("随机种子"), "{page}");
     shots.take(&admin, "sample-frozen").await?;
@@ -425,11 +483,17 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
         .await?;
     let teams = admin.wait_for_page_text("第 1 版").await?;
     assert!(teams.contains("周明轩"), "{teams}");
+    assert!(
+        teams.contains("西夏区法律援助中心"),
+        "members' own units are named: {teams}"
+    );
     shots.take(&admin, "teams-draft").await?;
     admin
         .submit(&format!("/rounds/{round}/teams/1/publish"))
         .await?;
-    admin.wait_for_url(|url| url.contains("notice=published")).await?;
+    admin
+        .wait_for_url(|url| url.contains("notice=published"))
+        .await?;
     shots.take(&admin, "teams-published").await?;
     advance(&admin, &site, &round, "评查").await?;
     lap("round open, registry imported, sample frozen, teams published");
@@ -445,11 +509,7 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
         assert!(work.contains(name), "{work}");
         shots.take(&reviewer, &format!("work-{login}")).await?;
         let mut rows = Vec::new();
-        for row in reviewer
-            .driver
-            .find_all(By::Css("table tbody tr"))
-            .await?
-        {
+        for row in reviewer.driver.find_all(By::Css("table tbody tr")).await? {
             let Ok(link) = row.find(By::Css("a[href$='/sheet']")).await else {
                 continue;
             };
@@ -472,9 +532,7 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
             reviewer.open(&site, &href).await?;
             reviewer.wait_for_page_text("当前得分").await?;
             score_sheet(&reviewer, scoring).await?;
-            reviewer
-                .click(By::Css("button[value=submit]"))
-                .await?;
+            reviewer.click(By::Css("button[value=submit]")).await?;
             reviewer
                 .wait_for_text(By::Css(".status"), |text| text == "已提交")
                 .await?;
@@ -505,6 +563,10 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
     leader.click(By::Css("#queue a.button")).await?;
     let form = leader.wait_for_page_text("扣分对照").await?;
     assert!(form.contains("卷内无会见笔录"), "{form}");
+    assert!(
+        form.contains("一票否决：承办期间未与受援人会见或谈话"),
+        "the veto is shown beside the deductions: {form}"
+    );
     assert!(
         leader.driver.current_url().await?.path()
             == xq_file.replace("/sheet", "/reconcile").as_str(),
@@ -542,9 +604,8 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
     admin
         .submit(&format!("/rounds/{round}/notices/draft"))
         .await?;
-    let xq_draft = By::XPath(
-        "//section[contains(., '兴庆区法律援助中心')]//a[contains(., '整改通知书草稿')]",
-    );
+    let xq_draft =
+        By::XPath("//section[contains(., '兴庆区法律援助中心')]//a[contains(., '整改通知书草稿')]");
     admin.element(xq_draft.clone()).await?;
     shots.take(&admin, "findings-and-drafts").await?;
     admin.click(xq_draft).await?;
@@ -554,7 +615,9 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
     admin
         .click(By::Css("form[action$='/issue'] button[type=submit]"))
         .await?;
-    admin.wait_for_url(|url| url.contains("notice=issued")).await?;
+    admin
+        .wait_for_url(|url| url.contains("notice=issued"))
+        .await?;
     let issued = admin.wait_for_page_text("下载整改通知书（PDF）").await?;
     shots.take(&admin, "notice-issued").await?;
     let notice_path = admin.driver.current_url().await?.path().to_string();
@@ -583,7 +646,9 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
     manager.login(&site, "xq-manager", PASSWORD).await?;
     manager.open(&site, "/notices").await?;
     shots.take(&manager, "manager-notices").await?;
-    manager.click(By::Css("table tbody a[href^='/notices/']")).await?;
+    manager
+        .click(By::Css("table tbody a[href^='/notices/']"))
+        .await?;
     manager.wait_for_page_text("问题清单").await?;
     let evidence = shots_dir.join("01-admin-home-empty.png");
     for _ in 0..20 {
@@ -603,12 +668,17 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
         link.click().await?;
         manager.wait_for_page_text("整改措施").await?;
         manager
-            .fill("text", "已组织承办律师补正卷宗，并对全体律师开展会见规范培训。")
+            .fill(
+                "text",
+                "已组织承办律师补正卷宗，并对全体律师开展会见规范培训。",
+            )
             .await?;
         manager
             .click(By::Css("form[action$='/measures'] button[type=submit]"))
             .await?;
-        manager.wait_for_url(|url| url.contains("notice=saved")).await?;
+        manager
+            .wait_for_url(|url| url.contains("notice=saved"))
+            .await?;
         manager.attach("file", &evidence).await?;
         manager
             .click(By::Css("form[action*='/evidence'] button[type=submit]"))
@@ -616,17 +686,24 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
         manager
             .wait_for_url(|url| url.contains("notice=uploaded"))
             .await?;
-        manager.wait_for_page_text("01-admin-home-empty.png").await?;
+        manager
+            .wait_for_page_text("01-admin-home-empty.png")
+            .await?;
         if shots.next < 40 {
             shots.take(&manager, "manager-finding").await?;
         }
         manager
             .click(By::Css("form[action$='/submit'] button[type=submit]"))
             .await?;
-        manager.wait_for_url(|url| url.contains("notice=done")).await?;
+        manager
+            .wait_for_url(|url| url.contains("notice=done"))
+            .await?;
     }
     manager
-        .fill("text", "兴庆区法律援助中心已完成全部问题整改，佐证材料附后。")
+        .fill(
+            "text",
+            "兴庆区法律援助中心已完成全部问题整改，佐证材料附后。",
+        )
         .await?;
     manager
         .click(By::Css("form[action$='/report'] button[type=submit]"))
@@ -660,14 +737,16 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
         admin
             .click(By::Css("form[action$='/verify'] button[type=submit]"))
             .await?;
-        admin.wait_for_url(|url| url.contains("notice=done")).await?;
+        admin
+            .wait_for_url(|url| url.contains("notice=done"))
+            .await?;
     }
     let close = By::Css("form[action$='/close'] button[type=submit]");
     admin.click(close.clone()).await?;
     admin.wait_until_gone(close).await?;
-    let closed = admin.text().await?;
+    let closed = admin.wait_for_page_text("整改通知书已办结").await?;
     shots.take(&admin, "notice-closed").await?;
-    assert!(closed.contains("办结"), "{closed}");
+    assert!(closed.contains("状态\n已办结"), "{closed}");
     admin.quit().await?;
     lap("verified and closed");
 
@@ -676,12 +755,18 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
     chief.login(&site, "ma-leader", PASSWORD).await?;
     chief.open(&site, "/summary").await?;
     shots.take(&chief, "leadership-trend").await?;
-    chief.open(&site, &format!("/rounds/{round}/summary")).await?;
+    chief
+        .open(&site, &format!("/rounds/{round}/summary"))
+        .await?;
     let summary = chief.wait_for_page_text("汇总分析").await?;
     shots.take(&chief, "leadership-round-summary").await?;
     let files_figure = key_figure(&chief, "已出结果案卷").await?;
     let mean_figure = key_figure(&chief, "平均分").await?;
     assert_eq!(files_figure, "2", "{summary}");
+    assert!(
+        summary.contains("兴庆区法律援助中心 4 270"),
+        "the imported 2025 target is read: {summary}"
+    );
     let export = chief
         .element(By::LinkText("导出 Excel"))
         .await?
@@ -706,10 +791,16 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
     }
     let mean: f64 = mean_figure.parse()?;
     let found = cells.iter().any(|row| {
-        row.split(" | ")
-            .any(|cell| cell.parse::<f64>().is_ok_and(|value| (value - mean).abs() <= 0.051))
+        row.split(" | ").any(|cell| {
+            cell.parse::<f64>()
+                .is_ok_and(|value| (value - mean).abs() <= 0.051)
+        })
     });
-    assert!(found, "the page's mean {mean} is in the workbook:\n{}", cells.join("\n"));
+    assert!(
+        found,
+        "the page's mean {mean} is in the workbook:\n{}",
+        cells.join("\n")
+    );
     chief.quit().await?;
     lap("summary read and exported");
     eprintln!("notice number line: {number}");
