@@ -223,7 +223,7 @@ async fn import_through_page(
 async fn advance(browser: &Browser, site: &Site, round: &str, stage: &str) -> Result<String> {
     browser.open(site, &format!("/rounds/{round}")).await?;
     let button = browser
-        .element(By::Css(&format!(
+        .element(By::Css(format!(
             "form[action='/rounds/{round}/status'] button[type=submit]"
         )))
         .await?;
@@ -378,7 +378,9 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
     admin.wait_for_page_text("丁文博").await?;
 
     admin.open(&site, "/admin/users").await?;
-    let mut accounts: Vec<(&str, &str, &str, Option<&str>, Option<&str>)> = vec![
+    // (login, name, role, unit, pool member)
+    type NewAccount<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
+    let mut accounts: Vec<NewAccount> = vec![
         ("ma-leader", "马局长", "领导", None, None),
         (
             "xq-manager",
