@@ -392,26 +392,19 @@ impl Browser {
         let page = heights.first().copied().unwrap_or(rect.height);
         let chrome = heights.get(1).copied().unwrap_or(0).max(0);
         let height = (page + chrome).clamp(rect.height, 6000);
-        if height > rect.height {
+        let resize = |height: i64| async move {
+            let width = u32::try_from(rect.width)?;
             self.driver
-                .set_window_rect(
-                    rect.x,
-                    rect.y,
-                    u32::try_from(rect.width)?,
-                    u32::try_from(height)?,
-                )
+                .set_window_rect(rect.x, rect.y, width, u32::try_from(height)?)
                 .await?;
+            Result::Ok(())
+        };
+        if height > rect.height {
+            resize(height).await?;
         }
         let path = self.screenshot(name).await;
         if height > rect.height {
-            self.driver
-                .set_window_rect(
-                    rect.x,
-                    rect.y,
-                    u32::try_from(rect.width)?,
-                    u32::try_from(rect.height)?,
-                )
-                .await?;
+            resize(rect.height).await?;
         }
         path
     }
