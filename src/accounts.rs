@@ -1,11 +1,11 @@
 //! Account operations shared by the command line and the administrator's pages, so both
 //! apply the same rules: check the request, hash the password, store, audit — in that order.
 
-use crate::domain::ids::{UnitId, UserId};
+use crate::domain::ids::{PersonId, UnitId, UserId};
 use crate::domain::people::{Account, AccountError, Role, check_new_account, check_password};
 use crate::security;
 use crate::storage::audit::Actor;
-use crate::storage::{self, DbConn, units, users};
+use crate::storage::{self, DbConn, people, units, users};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -13,6 +13,10 @@ pub enum Error {
     Invalid(#[from] AccountError),
     #[error("unknown unit {0}")]
     UnknownUnit(String),
+    #[error("unknown pool member {0}")]
+    UnknownPerson(String),
+    #[error("only a reviewer account is linked to a pool member")]
+    PersonNotReviewer,
     #[error("login {0} is taken")]
     LoginTaken(String),
     #[error(transparent)]
@@ -43,11 +47,26 @@ pub struct NewAccount {
     pub display_name: String,
     pub role: Role,
     pub unit: Option<UnitRef>,
+    /// The pool member (评查员库) a reviewer account scores as; the account then belongs to
+    /// that person's unit.
+    pub person: Option<PersonId>,
     pub password: String,
 }
 
 pub fn create(conn: &mut DbConn, actor: &Actor, request: &NewAccount) -> Result<Account, Error> {
+    let person_unit = match request.person {
+        None => None,
+        Some(_) if request.role != crate::domain::people::Role::Reviewer => {
+            return Err(Error::PersonNotReviewer);
+        }
+        Some(person) => Some(people::unit_of(conn, person).map_err(|error| match error {
+            storage::Error::NotFound => Error::UnknownPerson(person.to_string()),
+            other => Error::Storage(other),
+        })?),
+    };
+    // A reviewer belongs to the unit of their pool entry, whatever else was chosen.
     let unit_id = match &request.unit {
+        _ if person_unit.is_some() => person_unit,
         None => None,
         Some(UnitRef::Id(id)) => Some(
             units::find(conn, crate::domain::UnitScope::All, *id)
@@ -77,7 +96,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, request: &NewAccount) -> Result<
             display_name: request.display_name.trim().to_string(),
             role: request.role,
             unit_id,
-            person_id: None,
+            person_id: request.person,
             password_hash,
         },
         storage::now(),

@@ -372,7 +372,7 @@ pub fn commit_units(
                         conn,
                         actor,
                         unit.id,
-                        year,
+                        record.year.unwrap_or(year),
                         i32::try_from(target).unwrap_or(i32::MAX),
                         now,
                     )?;

@@ -57,6 +57,12 @@ fn explain(error: accounts::Error) -> anyhow::Error {
             anyhow::anyhow!(crate::web::messages::account_error(&error))
         }
         accounts::Error::UnknownUnit(code) => anyhow::anyhow!("单位代码 {code} 不存在"),
+        accounts::Error::UnknownPerson(_) => {
+            anyhow::anyhow!(crate::web::messages::UNKNOWN_PERSON)
+        }
+        accounts::Error::PersonNotReviewer => {
+            anyhow::anyhow!(crate::web::messages::PERSON_NOT_REVIEWER)
+        }
         accounts::Error::LoginTaken(_) => anyhow::anyhow!("该用户名已被使用"),
         other => anyhow::Error::new(other),
     }
@@ -81,6 +87,7 @@ pub fn run(url: &DatabaseUrl, command: UserCommand) -> anyhow::Result<()> {
                     display_name: name,
                     role,
                     unit: unit.map(UnitRef::Code),
+                    person: None,
                     password,
                 },
             )

@@ -67,6 +67,14 @@ impl RectificationState {
         }
     }
 
+    /// The label of a whole notice: a notice reaches `Verified` by being closed (办结).
+    pub fn notice_label(self) -> &'static str {
+        match self {
+            RectificationState::Verified => "已办结",
+            other => other.label(),
+        }
+    }
+
     /// The deadline binds the unit only while the work is in its hands: after issue and
     /// before submission (again after a send-back). A draft was never sent, so it cannot be late.
     pub fn deadline_runs(self) -> bool {

@@ -72,6 +72,8 @@ pub struct UnitRecord {
     pub parent_code: Option<String>,
     /// 年度办案任务 (annual case target).
     pub annual_target: Option<u32>,
+    /// The year of the target, when the file names it.
+    pub year: Option<i32>,
 }
 
 /// The form a case number is stored and compared in: whitespace removed and full-width ASCII

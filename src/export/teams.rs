@@ -2,8 +2,10 @@
 //! units and the member's files.
 
 use crate::domain::assignment::{Assignment, Problem};
+use crate::domain::ids::UnitId;
 use crate::export::ExportError;
 use rust_xlsxwriter::{Format, FormatBorder, Workbook};
+use std::collections::BTreeMap;
 
 const COLUMNS: [(&str, f64); 8] = [
     ("组别", 8.0),
@@ -16,10 +18,12 @@ const COLUMNS: [(&str, f64); 8] = [
     ("分配案卷", 60.0),
 ];
 
+/// `unit_names` names every unit (reviewers come from units the problem does not inspect).
 pub fn team_list_xlsx(
     round_name: &str,
     problem: &Problem,
     assignment: &Assignment,
+    unit_names: &BTreeMap<UnitId, String>,
 ) -> Result<Vec<u8>, ExportError> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
@@ -72,7 +76,12 @@ pub fn team_list_xlsx(
                 },
                 problem.reviewer_name(*member).to_string(),
                 reviewer
-                    .map(|r| problem.unit_name(r.unit).to_string())
+                    .map(|r| {
+                        unit_names
+                            .get(&r.unit)
+                            .map_or_else(|| problem.unit_name(r.unit), String::as_str)
+                            .to_string()
+                    })
                     .unwrap_or_default(),
                 expertise.join("、"),
                 units.join("、"),
@@ -125,7 +134,7 @@ mod tests {
             reviewer.name = hostile[index % hostile.len()].to_string();
         }
         let assignment = crate::domain::assignment::solve(&problem).unwrap();
-        let bytes = team_list_xlsx("=1+1轮次", &problem, &assignment).unwrap();
+        let bytes = team_list_xlsx("=1+1轮次", &problem, &assignment, &BTreeMap::new()).unwrap();
         let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
         assert!(!sheet.contains("<f>"), "no formula cells");
         let styles = part(&bytes, "xl/styles.xml");

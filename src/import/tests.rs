@@ -538,3 +538,23 @@ fn units_are_imported() {
         ]
     );
 }
+
+#[test]
+fn a_unit_list_may_name_the_year_of_its_targets() {
+    let text = "单位编码,单位名称,年度任务,年度\nXQ,兴庆区法律援助中心,270,2025年\nJF,金凤区法律援助中心,160,\n";
+    let units = import_units("units.csv", text.as_bytes()).unwrap();
+    assert_eq!(units[0].year, Some(2025));
+    assert_eq!(
+        units[1].year, None,
+        "an empty year is the year of the import"
+    );
+    let bad = "单位编码,单位名称,年度任务,年度\nXQ,兴庆区法律援助中心,270,25\n";
+    let ImportError::Invalid { report, .. } = import_units("u.csv", bad.as_bytes()).unwrap_err()
+    else {
+        panic!("expected a report");
+    };
+    assert_eq!(
+        report.problems[0].to_string(),
+        "第2行 “年度”：无法识别的数字“25”"
+    );
+}

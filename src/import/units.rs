@@ -13,10 +13,11 @@ pub enum UnitField {
     Kind,
     ParentCode,
     AnnualTarget,
+    Year,
 }
 
 /// Accepted column names per field. The first name is the one messages use.
-pub const UNIT_COLUMNS: [ColumnSpec<UnitField>; 5] = [
+pub const UNIT_COLUMNS: [ColumnSpec<UnitField>; 6] = [
     ColumnSpec {
         field: UnitField::Code,
         variants: &["单位编码", "单位代码", "编码", "代码", "机构编码"],
@@ -48,7 +49,24 @@ pub const UNIT_COLUMNS: [ColumnSpec<UnitField>; 5] = [
         ],
         required: false,
     },
+    // The year the target is for; without it, the year of the import.
+    ColumnSpec {
+        field: UnitField::Year,
+        variants: &["年度", "任务年度", "年份"],
+        required: false,
+    },
 ];
+
+/// A year written as 2025 or 2025年, between 2000 and 2100.
+fn year(cell: super::Cell<'_>) -> Result<Option<i32>, ProblemKind> {
+    match headers::count(cell)? {
+        None => Ok(None),
+        Some(value @ 2000..=2100) => Ok(i32::try_from(value).ok()),
+        Some(value) => Err(ProblemKind::BadNumber {
+            text: value.to_string(),
+        }),
+    }
+}
 
 /// Turns a unit-list table into records: every row or none. Without a kind column the kind is
 /// read from the name (…法律援助中心, …司法局, …司法所). Codes and names must be unique, and a
@@ -117,6 +135,7 @@ fn read_unit(reader: &mut RowReader<'_, '_, UnitField>) -> Option<UnitRecord> {
         reader.problem(UnitField::ParentCode, ProblemKind::OwnParent);
     }
     let annual_target = reader.checked(UnitField::AnnualTarget, headers::count);
+    let year = reader.checked(UnitField::Year, year);
     if reader.problem_count() != problems_before {
         return None;
     }
@@ -126,5 +145,6 @@ fn read_unit(reader: &mut RowReader<'_, '_, UnitField>) -> Option<UnitRecord> {
         kind: kind?,
         parent_code,
         annual_target: annual_target?,
+        year: year?,
     })
 }

@@ -181,6 +181,17 @@ pub fn list(conn: &mut DbConn, scope: UnitScope) -> Result<Vec<PersonView>> {
         .collect()
 }
 
+/// The unit of a pool member, or `NotFound`.
+pub fn unit_of(conn: &mut DbConn, id: PersonId) -> Result<UnitId> {
+    let unit: String = people::table
+        .filter(people::id.eq(id.to_string()))
+        .select(people::unit_id)
+        .first(conn)
+        .optional()?
+        .ok_or(Error::NotFound)?;
+    parse_id(&unit)
+}
+
 pub fn count(conn: &mut DbConn) -> Result<i64> {
     Ok(people::table.count().get_result(conn)?)
 }

@@ -19,6 +19,9 @@ pub const USER_UPDATED: &str = "账户已更新。";
 pub const LOGIN_TAKEN: &str = "该用户名已被使用，请换一个。";
 pub const UNKNOWN_UNIT: &str = "所选单位不存在。";
 pub const UNKNOWN_ROLE: &str = "所选角色不存在。";
+pub const NOTICE_CLOSED: &str = "整改通知书已办结。";
+pub const UNKNOWN_PERSON: &str = "所选评查员不在评查员库中。";
+pub const PERSON_NOT_REVIEWER: &str = "只有评查员账户可以关联评查员库中的人员。";
 
 /// The sentence for a rejected new account, naming the field at fault.
 pub fn account_error(error: &crate::domain::people::AccountError) -> String {

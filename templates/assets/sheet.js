@@ -81,13 +81,16 @@
     }
   });
   // A submission waits for a save in flight, so it carries the newest version.
+  // The submission itself carries everything typed, so leaving the page then is no loss.
   form.addEventListener("submit", function (event) {
     clearTimeout(saveTimer);
     if (saving) {
       event.preventDefault();
       var submitter = event.submitter;
       saving.then(function () { form.requestSubmit(submitter); });
+      return;
     }
+    dirty = false;
   });
   document.addEventListener("keydown", function (event) {
     if ((event.ctrlKey || event.metaKey) && (event.key === "s" || event.key === "S")) {

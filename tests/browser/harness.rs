@@ -16,22 +16,21 @@ pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// The app with the demo data, its round in 评查 and the demo reviewer on one civil file.
-pub struct App {
+/// A running server on its own SQLite database, stopped when dropped.
+pub struct Site {
     pub address: String,
-    pub round: RoundId,
-    /// The file the demo `reviewer` login scores.
-    pub file: CaseFileId,
     /// The app's database, for tests that prepare data directly.
     pub pool: storage::Pool,
-    /// The app's database, for tests that prepare more state.
+    /// The same database's URL, for tests that open it themselves.
     pub database_url: String,
     handle: actix_web::dev::ServerHandle,
     _dir: tempfile::TempDir,
 }
 
-impl App {
-    pub async fn start() -> Result<App> {
+impl Site {
+    /// Migrates a fresh database in a temporary folder, installs the shipped rubrics and lets
+    /// `seed` fill it before the server starts.
+    async fn start(seed: impl FnOnce(&mut storage::DbConn) -> Result<()>) -> Result<Site> {
         let dir = tempfile::tempdir()?;
         let url = dir.path().join("browser.sqlite3").display().to_string();
         let pool = storage::connect(&DatabaseUrl::parse(&url)?)?;
@@ -39,17 +38,7 @@ impl App {
         storage::migrate::run_pending(&mut conn)?;
         let rubrics = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scoring-rubrics");
         pingcha::rubric_files::install_dir(&mut conn, &rubrics)?;
-        pingcha::demo::load(&mut conn)?;
-        // Two reviewers on every civil file, so later tests can reconcile.
-        let options = storage::assignments::Options {
-            seed: 7,
-            double_review: pingcha::domain::assignment::DoubleReview::AllOfType {
-                case_type: pingcha::domain::CaseType::Civil,
-            },
-            ..Default::default()
-        };
-        let (round, file) =
-            pingcha::demo::start_review(&mut conn, &storage::sampling::default_plan(), options)?;
+        seed(&mut conn)?;
         drop(conn);
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let config = WebConfig {
@@ -60,10 +49,8 @@ impl App {
         let address = format!("http://127.0.0.1:{}", application.port());
         let handle = application.handle();
         actix_web::rt::spawn(application.run_until_stopped());
-        Ok(App {
+        Ok(Site {
             address,
-            round,
-            file,
             pool,
             database_url: url,
             handle,
@@ -71,14 +58,77 @@ impl App {
         })
     }
 
+    /// A server whose database holds nothing but the shipped rubrics and one administrator
+    /// account (what `pingcha user add` makes on a new installation): everything else is
+    /// done through the pages.
+    pub async fn bare(admin_login: &str, password: &str) -> Result<Site> {
+        Site::start(|conn| {
+            pingcha::accounts::create(
+                conn,
+                &pingcha::storage::audit::Actor::cli(),
+                &pingcha::accounts::NewAccount {
+                    login: admin_login.to_string(),
+                    display_name: "赵管理".to_string(),
+                    role: pingcha::domain::people::Role::BureauAdmin,
+                    unit: None,
+                    person: None,
+                    password: password.to_string(),
+                },
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
 }
 
-impl Drop for App {
+impl Drop for Site {
     fn drop(&mut self) {
         drop(self.handle.stop(false));
+    }
+}
+
+/// The app with the demo data, its round in 评查 and the demo reviewer on one civil file.
+pub struct App {
+    pub site: Site,
+    pub round: RoundId,
+    /// The file the demo `reviewer` login scores.
+    pub file: CaseFileId,
+}
+
+impl App {
+    pub async fn start() -> Result<App> {
+        let mut started = None;
+        let site = Site::start(|conn| {
+            pingcha::demo::load(conn)?;
+            // Two reviewers on every civil file, so later tests can reconcile.
+            let options = storage::assignments::Options {
+                seed: 7,
+                double_review: pingcha::domain::assignment::DoubleReview::AllOfType {
+                    case_type: pingcha::domain::CaseType::Civil,
+                },
+                ..Default::default()
+            };
+            started = Some(pingcha::demo::start_review(
+                conn,
+                &storage::sampling::default_plan(),
+                options,
+            )?);
+            Ok(())
+        })
+        .await?;
+        let (round, file) = started.ok_or("the demo round did not start")?;
+        Ok(App { site, round, file })
+    }
+}
+
+impl std::ops::Deref for App {
+    type Target = Site;
+    fn deref(&self) -> &Site {
+        &self.site
     }
 }
 
@@ -150,7 +200,7 @@ impl Browser {
     }
 
     /// Signs in through the login page.
-    pub async fn login(&self, app: &App, login: &str, password: &str) -> Result<()> {
+    pub async fn login(&self, app: &Site, login: &str, password: &str) -> Result<()> {
         self.driver.goto(app.url("/login")).await?;
         self.driver
             .find(By::Name("login"))
@@ -188,7 +238,12 @@ impl Browser {
     pub async fn wait_for_text(&self, by: By, accept: impl Fn(&str) -> bool) -> Result<String> {
         let started = Instant::now();
         loop {
-            let text = self.driver.find(by.clone()).await?.text().await?;
+            // Right after a click the old page may be going away: an element gone stale is
+            // read again from the new page.
+            let text = match self.driver.find(by.clone()).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
             if accept(&text) {
                 return Ok(text);
             }
@@ -197,6 +252,167 @@ impl Browser {
             }
             tokio_sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Opens a path of the site and waits until the page has loaded.
+    pub async fn open(&self, site: &Site, path: &str) -> Result<()> {
+        self.driver.goto(site.url(path)).await?;
+        Ok(())
+    }
+
+    /// The page's visible text.
+    pub async fn text(&self) -> Result<String> {
+        Ok(self.driver.find(By::Tag("body")).await?.text().await?)
+    }
+
+    /// Waits until the page's visible text contains `wanted`; returns the text.
+    pub async fn wait_for_page_text(&self, wanted: &str) -> Result<String> {
+        let started = Instant::now();
+        loop {
+            // The page may be between two documents right after a click.
+            if let Ok(text) = self.text().await
+                && text.contains(wanted)
+            {
+                return Ok(text);
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                let url = self.driver.current_url().await?;
+                let text = self.text().await.unwrap_or_default();
+                return Err(format!("“{wanted}” not on {url} after 10 s:\n{text}").into());
+            }
+            tokio_sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The first element matching, waiting for it to appear.
+    pub async fn element(&self, by: By) -> Result<WebElement> {
+        Ok(self
+            .driver
+            .query(by)
+            .wait(Duration::from_secs(10), Duration::from_millis(50))
+            .first()
+            .await?)
+    }
+
+    pub async fn click(&self, by: By) -> Result<()> {
+        self.element(by).await?.click().await?;
+        Ok(())
+    }
+
+    /// Clears the first visible field of that name and types `value`.
+    pub async fn fill(&self, name: &str, value: &str) -> Result<()> {
+        let field = self
+            .driver
+            .query(By::Name(name))
+            .and_displayed()
+            .wait(Duration::from_secs(10), Duration::from_millis(50))
+            .first()
+            .await?;
+        field.clear().await?;
+        field.send_keys(value).await?;
+        Ok(())
+    }
+
+    /// Chooses the option of the named select whose text contains `label`.
+    pub async fn choose(&self, name: &str, label: &str) -> Result<()> {
+        self.click(By::XPath(format!(
+            "//select[@name='{name}']/option[contains(normalize-space(.), '{label}')]"
+        )))
+        .await
+    }
+
+    /// Puts a local file into the file field named `name`.
+    pub async fn attach(&self, name: &str, path: &std::path::Path) -> Result<()> {
+        let input = self
+            .element(By::Css(format!("input[type=file][name='{name}']")))
+            .await?;
+        input.send_keys(path.display().to_string()).await?;
+        Ok(())
+    }
+
+    /// Clicks the submit button of the form posting to exactly `action`.
+    pub async fn submit(&self, action: &str) -> Result<()> {
+        self.click(By::Css(format!(
+            "form[action='{action}'] button[type=submit]"
+        )))
+        .await
+    }
+
+    /// Waits until nothing on the page matches `by` (e.g. a button that the action removes).
+    pub async fn wait_until_gone(&self, by: By) -> Result<()> {
+        let started = Instant::now();
+        while !self.driver.find_all(by.clone()).await?.is_empty() {
+            if started.elapsed() > Duration::from_secs(10) {
+                return Err(format!("{by:?} still on the page after 10 s").into());
+            }
+            tokio_sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
+    /// Downloads a path with this browser's session cookie, as the signed-in user; returns
+    /// the status, the content type and the body.
+    pub async fn download(&self, site: &Site, path: &str) -> Result<(u16, String, Vec<u8>)> {
+        let cookies: Vec<String> = self
+            .driver
+            .get_all_cookies()
+            .await?
+            .into_iter()
+            .map(|cookie| format!("{}={}", cookie.name, cookie.value))
+            .collect();
+        let client = awc::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .finish();
+        let mut response = client
+            .get(site.url(path))
+            .insert_header(("Cookie", cookies.join("; ")))
+            .send()
+            .await
+            .map_err(|error| format!("GET {path}: {error}"))?;
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let body = response
+            .body()
+            .limit(64 * 1024 * 1024)
+            .await
+            .map_err(|error| format!("GET {path}: {error}"))?;
+        Ok((response.status().as_u16(), content_type, body.to_vec()))
+    }
+
+    /// Saves a PNG of the whole page (the window stretched to the page's height, at most
+    /// 6000 px) as `<target>/screenshots/<name>.png`, then restores the window.
+    pub async fn screenshot_page(&self, name: &str) -> Result<PathBuf> {
+        let rect = self.driver.get_window_rect().await?;
+        let heights = self
+            .driver
+            .execute(
+                "return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight];",
+                Vec::new(),
+            )
+            .await?;
+        let heights: Vec<i64> = heights.convert()?;
+        let page = heights.first().copied().unwrap_or(rect.height);
+        let chrome = heights.get(1).copied().unwrap_or(0).max(0);
+        let height = (page + chrome).clamp(rect.height, 6000);
+        let resize = |height: i64| async move {
+            let width = u32::try_from(rect.width)?;
+            self.driver
+                .set_window_rect(rect.x, rect.y, width, u32::try_from(height)?)
+                .await?;
+            Result::Ok(())
+        };
+        if height > rect.height {
+            resize(height).await?;
+        }
+        let path = self.screenshot(name).await;
+        if height > rect.height {
+            resize(rect.height).await?;
+        }
+        path
     }
 
     /// Saves a PNG of the viewport as `<target>/screenshots/<name>.png` and returns its path.

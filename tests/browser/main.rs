@@ -7,6 +7,7 @@
 mod harness;
 mod objections;
 mod offline;
+mod round;
 
 use harness::{App, Browser, Result};
 use thirtyfour::prelude::*;

@@ -4,7 +4,7 @@ use crate::accounts::{self, NewAccount, UnitRef};
 use crate::domain::UnitScope;
 use crate::domain::ids::UserId;
 use crate::domain::people::Role;
-use crate::storage::{self, units, users};
+use crate::storage::{self, people, units, users};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
@@ -35,9 +35,25 @@ async fn list_page(
     error: Option<String>,
     form: Option<&UserForm>,
 ) -> WebResult<HttpResponse> {
-    let (accounts, all_units) = state
-        .db(|conn| Ok((users::list(conn)?, units::list(conn, UnitScope::All)?)))
+    let (accounts, all_units, pool) = state
+        .db(|conn| {
+            Ok((
+                users::list(conn)?,
+                units::list(conn, UnitScope::All)?,
+                people::list(conn, UnitScope::All)?,
+            ))
+        })
         .await?;
+    // Pool members without an account yet, for linking a new reviewer account.
+    let linked: Vec<_> = accounts
+        .iter()
+        .filter_map(|view| view.account.person_id)
+        .collect();
+    let people: Vec<_> = pool
+        .iter()
+        .filter(|view| view.person.active && !linked.contains(&view.person.id))
+        .map(|view| json!({ "id": view.person.id, "name": view.person.name, "unit_name": view.unit_name }))
+        .collect();
     let roles: Vec<_> = Role::ALL
         .iter()
         .map(|role| json!({ "code": role.code(), "label": role.label() }))
@@ -51,12 +67,13 @@ async fn list_page(
         json!({
             "accounts": accounts,
             "units": all_units,
+            "people": people,
             "roles": roles,
             "notice": notice,
             "error": error,
             "form": form.map(|form| json!({
                 "login": form.login, "display_name": form.display_name,
-                "role": form.role, "unit_id": form.unit_id,
+                "role": form.role, "unit_id": form.unit_id, "person_id": form.person_id,
             })),
         }),
     )?;
@@ -87,6 +104,9 @@ pub struct UserForm {
     role: String,
     #[serde(default)]
     unit_id: Option<String>,
+    /// The pool member a reviewer account scores as.
+    #[serde(default)]
+    person_id: Option<String>,
     password: String,
 }
 
@@ -103,11 +123,19 @@ impl UserForm {
                     .map_err(|_| messages::UNKNOWN_UNIT.to_string())?,
             )),
         };
+        let person = match self.person_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(
+                raw.parse()
+                    .map_err(|_| messages::UNKNOWN_PERSON.to_string())?,
+            ),
+        };
         Ok(NewAccount {
             login: self.login.clone(),
             display_name: self.display_name.clone(),
             role,
             unit,
+            person,
             password: self.password.clone(),
         })
     }
@@ -118,6 +146,8 @@ fn account_failure(error: accounts::Error) -> Result<String, WebError> {
     match error {
         accounts::Error::Invalid(error) => Ok(messages::account_error(&error)),
         accounts::Error::UnknownUnit(_) => Ok(messages::UNKNOWN_UNIT.to_string()),
+        accounts::Error::UnknownPerson(_) => Ok(messages::UNKNOWN_PERSON.to_string()),
+        accounts::Error::PersonNotReviewer => Ok(messages::PERSON_NOT_REVIEWER.to_string()),
         accounts::Error::LoginTaken(_) => Ok(messages::LOGIN_TAKEN.to_string()),
         accounts::Error::Security(error) => Err(error.into()),
         accounts::Error::Storage(error) => Err(error.into()),

@@ -132,7 +132,7 @@ fn check(
                 .iter()
                 .take(50)
                 .map(|record| json!({ "code": record.code, "name": record.name, "kind": record.kind.label(),
-                                       "parent_code": record.parent_code, "annual_target": record.annual_target }))
+                                       "parent_code": record.parent_code, "annual_target": record.annual_target, "year": record.year }))
                 .collect();
             Ok(Checked {
                 counts: ImportCounts {

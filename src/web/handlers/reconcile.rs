@@ -341,23 +341,42 @@ fn item_table(data: &ReviewData, placement: &Placement) -> Vec<Value> {
             continue;
         };
         for line in &result.explanation.lines {
-            if let ExplanationLine::Deduction {
-                item,
-                text,
-                points,
-                reason,
-                page,
-                ..
-            } = line
-            {
-                let entry = items
-                    .entry(item.clone())
-                    .or_insert_with(|| (text.clone(), vec![Value::Null; reviewers.len()]));
-                entry.1[index] = json!({
-                    "points": points.to_string(), "reason": reason,
-                    "page": page.map(|page| page.to_string()),
-                });
-            }
+            let (item, text, cell) = match line {
+                ExplanationLine::Deduction {
+                    item,
+                    text,
+                    points,
+                    reason,
+                    page,
+                    ..
+                } => (
+                    item,
+                    text,
+                    json!({
+                        "points": points.to_string(), "reason": reason, "veto": false,
+                        "page": page.map(|page| page.to_string()),
+                    }),
+                ),
+                // A veto is what a 合议 most often turns on: show it beside the deductions.
+                ExplanationLine::Veto {
+                    code,
+                    text,
+                    reason,
+                    page,
+                } => (
+                    code,
+                    text,
+                    json!({
+                        "points": "", "reason": reason, "veto": true,
+                        "page": page.map(|page| page.to_string()),
+                    }),
+                ),
+                _ => continue,
+            };
+            let entry = items
+                .entry(item.clone())
+                .or_insert_with(|| (text.clone(), vec![Value::Null; reviewers.len()]));
+            entry.1[index] = cell;
         }
     }
     items

@@ -104,7 +104,7 @@ fn notice_view(notice: &Notice) -> Value {
     json!({
         "id": notice.id, "round_id": notice.round_id, "round_name": notice.round_name,
         "unit_id": notice.unit_id, "unit_name": notice.unit_name,
-        "state": notice.state.code(), "state_label": notice.state.label(),
+        "state": notice.state.code(), "state_label": notice.state.notice_label(),
         "doc_number": notice.doc_number, "issued_on": notice.issued_on,
         "deadline": notice.deadline, "days": notice.days, "report": notice.report,
         "follow_up_round_id": notice.follow_up_round_id, "follow_up_note": notice.follow_up_note,
@@ -349,6 +349,7 @@ fn query_notice(request: &HttpRequest) -> Option<&'static str> {
         ("saved", "已保存。"),
         ("uploaded", "佐证材料已上传。"),
         ("done", "操作已完成。"),
+        ("closed", crate::web::messages::NOTICE_CLOSED),
     ]
     .into_iter()
     .find(|(key, _)| query == format!("notice={key}"))
@@ -944,7 +945,7 @@ pub async fn close_notice(
 ) -> WebResult<HttpResponse> {
     let id = parse_notice(&id)?;
     on_notice(&state, &request, &user, id, Action::Close, None).await?;
-    Ok(see_other(&format!("/notices/{id}?notice=done")))
+    Ok(see_other(&format!("/notices/{id}?notice=closed")))
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,7 +5,7 @@
 use crate::domain::assignment::{
     Change, DoubleReview, Problem, check_change, diagnose, diff, explain, solve,
 };
-use crate::domain::ids::{CaseFileId, PersonId, RoundId};
+use crate::domain::ids::{CaseFileId, PersonId, RoundId, UnitId};
 use crate::domain::people::Role;
 use crate::domain::round::RoundStatus;
 use crate::storage::assignments::{self, Options, Version};
@@ -20,8 +20,33 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
-fn teams_view(problem: &Problem, version: &Version) -> Value {
+/// Every unit's name: reviewers come from units the round does not inspect, which the
+/// problem does not name.
+async fn unit_names(state: &AppState) -> WebResult<BTreeMap<UnitId, String>> {
+    state
+        .db(|conn| {
+            Ok(
+                crate::storage::units::list(conn, crate::domain::UnitScope::All)?
+                    .into_iter()
+                    .map(|unit| (unit.id, unit.name))
+                    .collect(),
+            )
+        })
+        .await
+}
+
+fn teams_view(
+    problem: &Problem,
+    version: &Version,
+    unit_names: &BTreeMap<UnitId, String>,
+) -> Value {
+    let unit_of = |unit: UnitId| {
+        unit_names
+            .get(&unit)
+            .map_or_else(|| problem.unit_name(unit), String::as_str)
+    };
     let explanation = explain(problem, &version.assignment);
     let teams: Vec<Value> = explanation
         .teams
@@ -35,7 +60,7 @@ fn teams_view(problem: &Problem, version: &Version) -> Value {
                     json!({
                         "id": member.reviewer.to_string(),
                         "name": problem.reviewer_name(member.reviewer),
-                        "unit": reviewer.map_or("", |r| problem.unit_name(r.unit)),
+                        "unit": reviewer.map_or("", |r| unit_of(r.unit)),
                         "is_leader": member.reviewer == team.leader,
                         "load": member.load, "capacity": member.capacity, "text": member.text,
                     })
@@ -81,11 +106,7 @@ fn teams_view(problem: &Problem, version: &Version) -> Value {
     json!({
         "version": version.version,
         "status": version.status,
-        "status_label": match version.status.as_str() {
-            "published" => "已发布",
-            "superseded" => "已被替换",
-            _ => "草案",
-        },
+        "status_label": version_status_label(&version.status),
         "is_draft": version.status == "draft",
         "seed": version.assignment.seed.to_string(),
         "note": version.note,
@@ -103,6 +124,14 @@ fn teams_view(problem: &Problem, version: &Version) -> Value {
         "files": problem.files.len(),
         "reviews": version.assignment.placements.iter().map(|p| p.reviewers.len()).sum::<usize>(),
     })
+}
+
+fn version_status_label(status: &str) -> &'static str {
+    match status {
+        "published" => "已发布",
+        "superseded" => "已被替换",
+        _ => "草案",
+    }
 }
 
 #[derive(Deserialize)]
@@ -131,7 +160,8 @@ async fn teams_page(
         Some(number) => versions.iter().find(|version| version.version == number),
         None => versions.first(),
     };
-    let view = selected.map(|version| teams_view(&version.problem, version));
+    let names = unit_names(state).await?;
+    let view = selected.map(|version| teams_view(&version.problem, version, &names));
     let changes: Vec<String> = match (selected, published) {
         (Some(selected), Some(published)) if selected.version != published.version => {
             diff(&published.assignment, &selected.assignment).lines(&selected.problem)
@@ -143,6 +173,7 @@ async fn teams_page(
         .map(|version| {
             json!({
                 "version": version.version, "status": version.status,
+                "status_label": version_status_label(&version.status),
                 "created_at": version.created_at.format("%Y-%m-%d %H:%M").to_string(),
                 "created_by": version.created_by, "note": version.note,
                 "breaches": version.quality.hard_rule_breaches, "objective": version.quality.objective,
@@ -155,7 +186,12 @@ async fn teams_page(
                 .problem
                 .reviewers
                 .iter()
-                .map(|reviewer| json!({ "id": reviewer.id.to_string(), "name": reviewer.name, "unit": version.problem.unit_name(reviewer.unit) }))
+                .map(|reviewer| {
+                    let unit = names
+                        .get(&reviewer.unit)
+                        .map_or_else(|| version.problem.unit_name(reviewer.unit), String::as_str);
+                    json!({ "id": reviewer.id.to_string(), "name": reviewer.name, "unit": unit })
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -530,10 +566,12 @@ pub async fn export(state: web::Data<AppState>, id: web::Path<String>) -> WebRes
     let version = state
         .db(move |conn| assignments::published(conn, id)?.ok_or(WebError::NotFound))
         .await?;
+    let names = unit_names(&state).await?;
     let bytes = crate::export::teams::team_list_xlsx(
         &round.settings.name,
         &version.problem,
         &version.assignment,
+        &names,
     )
     .map_err(WebError::internal)?;
     Ok(HttpResponse::Ok()
@@ -551,7 +589,8 @@ pub async fn api_show(
     let version = state
         .db(move |conn| assignments::published(conn, id)?.ok_or(WebError::NotFound))
         .await?;
-    Ok(HttpResponse::Ok().json(teams_view(&version.problem, &version)))
+    let names = unit_names(&state).await?;
+    Ok(HttpResponse::Ok().json(teams_view(&version.problem, &version, &names)))
 }
 
 /// GET /my/work: a reviewer's teams and files in every published assignment.

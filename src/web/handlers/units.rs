@@ -53,10 +53,16 @@ async fn load_list(state: &AppState, scope: UnitScope) -> WebResult<(i32, Vec<Un
         .await
 }
 
+#[derive(serde::Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
 pub async fn list(
     request: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
+    query: web::Query<NoticeQuery>,
 ) -> WebResult<HttpResponse> {
     let (year, rows) = load_list(&state, user.scope()?).await?;
     page(
@@ -64,7 +70,11 @@ pub async fn list(
         "units/list",
         "单位",
         Some(&user),
-        json!({ "units": rows, "year": year }),
+        json!({
+            "units": rows, "year": year,
+            "can_import": user.account.role == crate::domain::people::Role::BureauAdmin,
+            "notice": (query.notice.as_deref() == Some("imported")).then_some(crate::web::messages::IMPORT_DONE),
+        }),
     )
 }
 
