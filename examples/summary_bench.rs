@@ -399,6 +399,68 @@ fn raw_queries(conn: &mut DbConn, round: Option<&str>) -> Result<usize, BoxError
     Ok(rows.len())
 }
 
+#[derive(diesel::QueryableByName, Debug)]
+#[allow(dead_code)] // read only to be sure the rows are materialised
+struct GroupRow {
+    #[diesel(sql_type = Text)]
+    key: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    a: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    b: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    c: Option<i64>,
+}
+
+/// Every figure the round summary page shows, the way a pure-SQL report would get it: one
+/// aggregate per table of the page (by unit with grade counts, by case type, by law firm, by
+/// handling lawyer, the previous round by unit for the ranking change, typical problems,
+/// rectification by unit and state, the year's caseload and targets, reviewers' calibration)
+/// and the file list behind the drill-down. No combining rule, no 合议: a lower bound on what
+/// the page must do.
+fn raw_round_queries(
+    conn: &mut DbConn,
+    round: &str,
+    previous: Option<&str>,
+    year: i32,
+) -> Result<usize, BoxError> {
+    let round = quote(round);
+    let sheets = format!(
+        "FROM score_sheets s JOIN case_files c ON c.id = s.case_file_id \
+         WHERE s.state IN ('submitted', 'reconciled') AND s.round_id = {round}"
+    );
+    let stats = "COUNT(*) AS n, CAST(SUM(s.total_tenths) AS BIGINT) AS a, \
+                 CAST(SUM(CASE WHEN s.grade = '不合格' THEN 1 ELSE 0 END) AS BIGINT) AS b, \
+                 CAST(SUM(CASE WHEN s.grade IN ('优秀', '良好') THEN 1 ELSE 0 END) AS BIGINT) AS c";
+    let mut queries = vec![
+        format!("SELECT c.unit_id AS key, {stats} {sheets} GROUP BY c.unit_id"),
+        format!("SELECT s.grade AS key, COUNT(*) AS n, CAST(MIN(s.total_tenths) AS BIGINT) AS a, CAST(MAX(s.total_tenths) AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c {sheets} GROUP BY s.grade"),
+        format!("SELECT c.case_type AS key, {stats} {sheets} GROUP BY c.case_type"),
+        format!("SELECT c.firm AS key, {stats} {sheets} GROUP BY c.firm"),
+        format!("SELECT c.handler || '|' || c.firm AS key, {stats} {sheets} GROUP BY c.handler, c.firm"),
+        format!("SELECT s.reviewer_id AS key, {stats} {sheets} GROUP BY s.reviewer_id"),
+        format!("SELECT s.case_file_id AS key, COUNT(*) AS n, CAST(SUM(s.total_tenths) AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c {sheets} GROUP BY s.case_file_id"),
+        format!("SELECT item_code AS key, COUNT(*) AS n, COUNT(DISTINCT case_file_id) AS a, COUNT(DISTINCT unit_id) AS b, CAST(NULL AS BIGINT) AS c FROM findings WHERE round_id = {round} GROUP BY item_code"),
+        format!("SELECT unit_id || '|' || state AS key, COUNT(*) AS n, CAST(NULL AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c FROM rectification_notices WHERE round_id = {round} GROUP BY unit_id, state"),
+        format!("SELECT unit_id AS key, COUNT(*) AS n, CAST(NULL AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c FROM case_files WHERE closed_at BETWEEN '{year}-01-01' AND '{year}-12-31' GROUP BY unit_id"),
+        format!("SELECT unit_id AS key, CAST(case_target AS BIGINT) AS n, CAST(NULL AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c FROM unit_targets WHERE year = {year}"),
+    ];
+    if let Some(previous) = previous {
+        let previous = quote(previous);
+        queries.push(format!(
+            "SELECT c.unit_id AS key, {stats} FROM score_sheets s JOIN case_files c ON c.id = s.case_file_id \
+             WHERE s.state IN ('submitted', 'reconciled') AND s.round_id = {previous} GROUP BY c.unit_id"
+        ));
+    }
+    let mut rows = 0;
+    for sql in queries {
+        rows += diesel::sql_query(sql).load::<GroupRow>(conn)?.len();
+    }
+    Ok(rows)
+}
+
 fn median(mut values: Vec<Duration>) -> Duration {
     values.sort();
     values[values.len() / 2]
@@ -433,6 +495,18 @@ fn time(url: &str, runs: usize) -> Result<(), BoxError> {
     let latest_text = latest.to_string();
     let raw_round = measure("raw SQL aggregation, one round", &mut |conn| {
         Ok(format!("{} groups", raw_queries(conn, Some(&latest_text))?))
+    })?;
+    let previous_text = rounds
+        .len()
+        .checked_sub(2)
+        .and_then(|index| rounds.get(index))
+        .map(|round| round.id.to_string());
+    let year = chrono::Datelike::year(&rounds.last().ok_or("no rounds")?.settings.period_end);
+    let raw_page = measure("raw SQL, every figure of the round page", &mut |conn| {
+        Ok(format!(
+            "{} rows",
+            raw_round_queries(conn, &latest_text, previous_text.as_deref(), year)?
+        ))
     })?;
     let raw_all = measure("raw SQL aggregation, all rounds", &mut |conn| {
         Ok(format!("{} groups", raw_queries(conn, None)?))
@@ -513,7 +587,8 @@ fn time(url: &str, runs: usize) -> Result<(), BoxError> {
         ))
     })?;
     println!(
-        "ratios: round page / raw one-round {:.1}×, trend / raw all-rounds {:.1}×, results::load / raw {:.1}×",
+        "ratios: round page / raw page queries {:.1}× (/ the one-round aggregate alone {:.1}×), trend / raw all-rounds {:.1}×, results::load / raw {:.1}×",
+        page.as_secs_f64() / raw_page.as_secs_f64(),
         page.as_secs_f64() / raw_round.as_secs_f64(),
         trend.as_secs_f64() / raw_all.as_secs_f64(),
         results_only.as_secs_f64() / raw_round.as_secs_f64(),
