@@ -96,6 +96,9 @@ diesel::table! {
         before_json -> Nullable<Text>,
         after_json -> Nullable<Text>,
         client_ip -> Nullable<Text>,
+        seq -> Nullable<BigInt>,
+        prev_hash -> Nullable<Text>,
+        entry_hash -> Nullable<Text>,
     }
 }
 
@@ -139,6 +142,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     team_approvals,
     server_keys,
+    issued_documents,
 );
 
 diesel::table! {
@@ -457,5 +461,19 @@ diesel::table! {
         purpose -> Text,
         key_hex -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    issued_documents (code) {
+        code -> Text,
+        kind -> Text,
+        subject -> Text,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        pages -> Integer,
+        issued_at -> Timestamp,
+        issued_by -> Nullable<Text>,
+        issuer -> Text,
     }
 }

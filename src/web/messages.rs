@@ -56,3 +56,37 @@ pub const PLAN_SAVED: &str = "抽样方案已保存。";
 pub const SAMPLE_FROZEN: &str = "抽查清单已确定，随机种子与候选清单已保存，可随时复核。";
 pub const IMPORT_FILE_MISSING: &str = "请选择要导入的文件（XLSX 或 CSV）。";
 pub const REGISTRY_CLOSED: &str = "本轮已确定抽查清单或已进入后续阶段，不能再导入台账。";
+
+/// The result of walking the audit chain (`pingcha audit verify`, the audit page).
+pub fn audit_chain(
+    outcome: &Result<crate::storage::audit::Intact, crate::storage::audit::Broken>,
+) -> String {
+    use crate::storage::audit::Fault;
+    match outcome {
+        Ok(intact) => format!(
+            "审计日志完整：共 {} 条记录，逐条核对无误。链尾哈希 {}",
+            intact.entries, intact.head_hash
+        ),
+        Err(broken) => {
+            let why = match broken.fault {
+                Fault::Altered => "该条记录的内容与其哈希不符，已被改动".to_string(),
+                Fault::MissingPredecessor => format!(
+                    "其前面缺少记录（应为第 {} 条，实为第 {} 条），前面的记录已被删除",
+                    broken.expected_seq.unwrap_or_default(),
+                    broken.seq.unwrap_or_default()
+                ),
+                Fault::BrokenLink => {
+                    "该条记录所存的前一条哈希与前一条记录不符，前一条记录已被替换".to_string()
+                }
+                Fault::Unsealed => "该条记录不在哈希链中，是绕过系统写入的".to_string(),
+            };
+            format!(
+                "审计日志校验未通过：第一条不符的记录为 #{}（{}，{}）：{}。",
+                broken.id,
+                broken.at.format("%Y-%m-%d %H:%M:%S"),
+                broken.action,
+                why
+            )
+        }
+    }
+}

@@ -25,12 +25,15 @@
 //! - `faults`: SIGKILL during a large import; PostgreSQL refusing connections (503, recovery).
 //! - `cli`: the binary's commands and its one-line errors.
 //! - `backup`: backup while serving, restore, every table compared row by row; bad restores.
+//! - `audit_chain`: the audit log's hash chain: verify passes untouched, names an altered or
+//!   deleted row, seals old entries, survives concurrent appends.
 //! - `summary`: leadership summaries: figures against the stored sheets, unit isolation, XLSX.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap, as clippy.toml allows in #[test] fns
 
 mod access;
 mod accounts;
+mod audit_chain;
 mod auth;
 mod backup;
 mod cli;
