@@ -19,6 +19,7 @@ pub mod domain;
 pub mod export;
 pub mod import;
 pub mod imports;
+pub mod issuing;
 pub mod rubric_files;
 pub mod security;
 pub mod storage;

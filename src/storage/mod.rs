@@ -5,6 +5,7 @@
 pub mod assignments;
 pub mod audit;
 pub mod cases;
+pub mod issued;
 pub mod migrate;
 pub mod notifications;
 pub mod pending;

@@ -90,3 +90,24 @@ pub fn audit_chain(
         }
     }
 }
+
+pub const VERIFY_BAD_CODE: &str =
+    "核验码格式不正确：核验码为12位字母和数字，形如 ABCD-EFGH-JKMN，请核对后重新输入。";
+pub const VERIFY_UNKNOWN: &str = "未找到此核验码：本系统没有签发过带有该核验码的文书。该文书可能不是本系统出具，或核验码有误，请谨慎对待。";
+pub const VERIFY_THROTTLED: &str = "核验失败次数过多，请15分钟后再试。";
+pub const VERIFY_FILE_MATCHES: &str = "上传的文件与签发的文书完全一致（SHA-256 相同），未被改动。";
+pub const VERIFY_FILE_DIFFERS: &str =
+    "上传的文件与签发的文书不一致（SHA-256 不同）：文件已被改动，或并非此核验码对应的文书。";
+pub const VERIFY_BAD_HASH: &str = "SHA-256 格式不正确：应为64位十六进制字符。";
+pub const VERIFY_TOO_LARGE: &str = "上传的文件过大（上限 64 MB）。";
+
+/// The Chinese name of an issued document's kind.
+pub fn document_kind(kind: &str) -> &'static str {
+    match kind {
+        "score_sheets" => "评查评分表",
+        "feedback" => "评查情况反馈",
+        "notice" => "整改通知书",
+        "leadership_report" => "评查情况通报",
+        _ => "文书",
+    }
+}

@@ -27,6 +27,7 @@
 //! - `backup`: backup while serving, restore, every table compared row by row; bad restores.
 //! - `audit_chain`: the audit log's hash chain: verify passes untouched, names an altered or
 //!   deleted row, seals old entries, survives concurrent appends.
+//! - `verify`: verifiable documents: byte-identical PDFs with a printed 核验码, `/verify`.
 //! - `summary`: leadership summaries: figures against the stored sheets, unit isolation, XLSX.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap, as clippy.toml allows in #[test] fns
@@ -54,3 +55,4 @@ mod sheets;
 mod summary;
 mod teams;
 mod units;
+mod verify;
