@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod cli;
 pub mod demo;
 pub mod document_data;
+pub mod fuzzing;
 pub mod documents;
 pub mod domain;
 pub mod export;

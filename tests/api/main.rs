@@ -28,6 +28,7 @@
 //! - `audit_chain`: the audit log's hash chain: verify passes untouched, names an altered or
 //!   deleted row, seals old entries, survives concurrent appends.
 //! - `verify`: verifiable documents: byte-identical PDFs with a printed 核验码, `/verify`.
+//! - `fuzz_corpus`: the committed fuzz corpus and crash regressions replayed (no fuzzer).
 //! - `summary`: leadership summaries: figures against the stored sheets, unit isolation, XLSX.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap, as clippy.toml allows in #[test] fns
@@ -41,6 +42,7 @@ mod cli;
 mod document_samples;
 mod documents;
 mod faults;
+mod fuzz_corpus;
 mod helpers;
 mod hostile;
 mod migrations;
