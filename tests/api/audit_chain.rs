@@ -216,3 +216,28 @@ fn concurrent_appends_keep_the_chain_valid() {
     let (ok, stdout, stderr) = verify_cli(&db);
     assert!(ok, "{stdout}\n{stderr}");
 }
+
+#[actix_rt::test]
+async fn the_audit_page_checks_the_chain_on_request() {
+    let app = crate::helpers::spawn_app().await;
+    let mut admin = app.login_as("admin").await;
+    let page = admin.get("/admin/audit?verify=1").await;
+    assert_eq!(page.status, awc::http::StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("审计日志完整"), "{}", page.body);
+    let target = {
+        let mut conn = app.conn();
+        let all = ids(&mut conn);
+        drop_guards(&mut conn);
+        let target = all[all.len() / 2];
+        conn.batch_execute(&format!(
+            "UPDATE audit_log SET after_json = '{{}}' WHERE id = {target}"
+        ))
+        .unwrap();
+        target
+    };
+    let page = admin.get("/admin/audit?verify=1").await;
+    assert!(page.body.contains("审计日志校验未通过"), "{}", page.body);
+    assert!(page.body.contains(&format!("#{target}（")), "{}", page.body);
+    // Without asking, no check is made.
+    assert!(!admin.get("/admin/audit").await.body.contains("校验未通过"));
+}

@@ -13,7 +13,11 @@ fn inputs(target: &str) -> Vec<PathBuf> {
         let Ok(entries) = std::fs::read_dir(root.join(folder).join(target)) else {
             continue;
         };
-        files.extend(entries.map(|entry| entry.unwrap().path()).filter(|path| path.is_file()));
+        files.extend(
+            entries
+                .map(|entry| entry.unwrap().path())
+                .filter(|path| path.is_file()),
+        );
     }
     files.sort();
     files
@@ -21,7 +25,11 @@ fn inputs(target: &str) -> Vec<PathBuf> {
 
 fn replay(target: &str, entry: fn(&[u8])) {
     let files = inputs(target);
-    assert!(files.len() >= 5, "the {target} corpus is committed ({} files)", files.len());
+    assert!(
+        files.len() >= 5,
+        "the {target} corpus is committed ({} files)",
+        files.len()
+    );
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
         let started = Instant::now();
