@@ -13,8 +13,7 @@ pub fn rubric(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     match parse_rubric("fuzz.toml", &text) {
         Ok(rubric) => {
-            let _ = format!("{}", rubric.id());
-            let _ = rubric.file_name();
+            std::hint::black_box(format!("{rubric:?}"));
         }
         Err(errors) => {
             let _ = errors.to_string();
