@@ -343,15 +343,8 @@ impl Client {
     /// POSTs a prepared multipart body, with this session's CSRF token in the query.
     pub async fn post_multipart(&mut self, path: &str, boundary: &str, body: Vec<u8>) -> Reply {
         let token = self.csrf_token().await;
-        let request = self
-            .http
-            .post(format!("{}{path}?csrf={token}", self.base))
-            .insert_header(("cookie", self.cookie_header()))
-            .insert_header((
-                "content-type",
-                format!("multipart/form-data; boundary={boundary}"),
-            ));
-        self.finish(request.send_body(body)).await
+        self.post_multipart_as_is(&format!("{path}?csrf={token}"), boundary, body)
+            .await
     }
 
     /// POSTs a form and gives the status, or `None` when the connection broke (the server
