@@ -436,16 +436,30 @@ fn raw_round_queries(
                  CAST(SUM(CASE WHEN s.grade IN ('优秀', '良好') THEN 1 ELSE 0 END) AS BIGINT) AS c";
     let mut queries = vec![
         format!("SELECT c.unit_id AS key, {stats} {sheets} GROUP BY c.unit_id"),
-        format!("SELECT s.grade AS key, COUNT(*) AS n, CAST(MIN(s.total_tenths) AS BIGINT) AS a, CAST(MAX(s.total_tenths) AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c {sheets} GROUP BY s.grade"),
+        format!(
+            "SELECT s.grade AS key, COUNT(*) AS n, CAST(MIN(s.total_tenths) AS BIGINT) AS a, CAST(MAX(s.total_tenths) AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c {sheets} GROUP BY s.grade"
+        ),
         format!("SELECT c.case_type AS key, {stats} {sheets} GROUP BY c.case_type"),
         format!("SELECT c.firm AS key, {stats} {sheets} GROUP BY c.firm"),
-        format!("SELECT c.handler || '|' || c.firm AS key, {stats} {sheets} GROUP BY c.handler, c.firm"),
+        format!(
+            "SELECT c.handler || '|' || c.firm AS key, {stats} {sheets} GROUP BY c.handler, c.firm"
+        ),
         format!("SELECT s.reviewer_id AS key, {stats} {sheets} GROUP BY s.reviewer_id"),
-        format!("SELECT s.case_file_id AS key, COUNT(*) AS n, CAST(SUM(s.total_tenths) AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c {sheets} GROUP BY s.case_file_id"),
-        format!("SELECT item_code AS key, COUNT(*) AS n, COUNT(DISTINCT case_file_id) AS a, COUNT(DISTINCT unit_id) AS b, CAST(NULL AS BIGINT) AS c FROM findings WHERE round_id = {round} GROUP BY item_code"),
-        format!("SELECT unit_id || '|' || state AS key, COUNT(*) AS n, CAST(NULL AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c FROM rectification_notices WHERE round_id = {round} GROUP BY unit_id, state"),
-        format!("SELECT unit_id AS key, COUNT(*) AS n, CAST(NULL AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c FROM case_files WHERE closed_at BETWEEN '{year}-01-01' AND '{year}-12-31' GROUP BY unit_id"),
-        format!("SELECT unit_id AS key, CAST(case_target AS BIGINT) AS n, CAST(NULL AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c FROM unit_targets WHERE year = {year}"),
+        format!(
+            "SELECT s.case_file_id AS key, COUNT(*) AS n, CAST(SUM(s.total_tenths) AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c {sheets} GROUP BY s.case_file_id"
+        ),
+        format!(
+            "SELECT item_code AS key, COUNT(*) AS n, COUNT(DISTINCT case_file_id) AS a, COUNT(DISTINCT unit_id) AS b, CAST(NULL AS BIGINT) AS c FROM findings WHERE round_id = {round} GROUP BY item_code"
+        ),
+        format!(
+            "SELECT unit_id || '|' || state AS key, COUNT(*) AS n, CAST(NULL AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c FROM rectification_notices WHERE round_id = {round} GROUP BY unit_id, state"
+        ),
+        format!(
+            "SELECT unit_id AS key, COUNT(*) AS n, CAST(NULL AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c FROM case_files WHERE closed_at BETWEEN '{year}-01-01' AND '{year}-12-31' GROUP BY unit_id"
+        ),
+        format!(
+            "SELECT unit_id AS key, CAST(case_target AS BIGINT) AS n, CAST(NULL AS BIGINT) AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c FROM unit_targets WHERE year = {year}"
+        ),
     ];
     if let Some(previous) = previous {
         let previous = quote(previous);

@@ -2,6 +2,7 @@
 //! environment. Each subcommand lives in its own file.
 
 mod assign;
+mod audit;
 mod backup;
 mod demo;
 pub mod fonts;
@@ -77,6 +78,9 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Replace the SQLite database with a checked backup FILE (PostgreSQL: use pg_restore).
     Restore(backup::RestoreArgs),
+    /// Check the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -95,6 +99,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pdf(command) => pdf::run(&url()?, command),
         Command::Backup(args) => backup::backup(&url()?, args),
         Command::Restore(args) => backup::restore(&url()?, args),
+        Command::Audit(command) => audit::run(&url()?, command),
     }
 }
 

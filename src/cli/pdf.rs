@@ -5,7 +5,9 @@ use crate::document_data::{self, SheetSelection};
 use crate::documents::{self, Fonts};
 use crate::domain::UnitScope;
 use crate::domain::ids::UnitId;
-use crate::storage::{DatabaseUrl, DbConn, cases, results, rounds, units};
+use crate::issuing;
+use crate::storage::audit::Actor;
+use crate::storage::{self, DatabaseUrl, DbConn, cases, results, rounds, units};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -119,9 +121,18 @@ pub fn run(url: &DatabaseUrl, command: PdfCommand) -> anyhow::Result<()> {
             );
             bar.set_message("生成评分表");
             let started = std::time::Instant::now();
-            let bytes = documents::score_sheets_batch(&views, &fonts, &mut |done, _| {
-                bar.set_position(done as u64);
-            })?;
+            let subject = issuing::sheets_subject(results.round.id, selection);
+            let issuer = issuing::cli_issuer(&mut conn)?;
+            let issued = issuing::issue(
+                &mut conn,
+                documents::Document::ScoreSheets(&views),
+                &subject,
+                &fonts,
+                &Actor::cli(),
+                &issuer,
+                &mut |done, _| bar.set_position(done as u64),
+            )?;
+            let bytes = issued.bytes;
             bar.finish_and_clear();
             write(&output, &bytes)?;
             println!(
@@ -142,9 +153,20 @@ pub fn run(url: &DatabaseUrl, command: PdfCommand) -> anyhow::Result<()> {
             let fonts = Fonts::load(&fonts.font_set()?)?;
             let results = load_results(&mut conn, &round)?;
             let unit = find_unit(&mut conn, &unit)?;
-            let today = chrono::Local::now().date_naive();
-            let view = document_data::feedback(&mut conn, &results, unit, today)?;
-            let bytes = documents::feedback_report(&view, &fonts)?;
+            let issued_on =
+                rounds::feedback_date(&mut conn, results.round.id)?.unwrap_or_else(storage::today);
+            let view = document_data::feedback(&mut conn, &results, unit, issued_on)?;
+            let issuer = issuing::cli_issuer(&mut conn)?;
+            let bytes = issuing::issue(
+                &mut conn,
+                documents::Document::Feedback(&view),
+                &issuing::feedback_subject(results.round.id, unit),
+                &fonts,
+                &Actor::cli(),
+                &issuer,
+                &mut |_, _| {},
+            )?
+            .bytes;
             write(&output, &bytes)?;
             println!(
                 "已生成“{}”的评查情况反馈：{}（{} 件案卷）",
@@ -162,9 +184,18 @@ pub fn run(url: &DatabaseUrl, command: PdfCommand) -> anyhow::Result<()> {
             let fonts = Fonts::load(&fonts.font_set()?)?;
             let found = rounds::find_by_id_or_name(&mut conn, &round)
                 .with_context(|| format!("评查轮次“{round}”不存在"))?;
-            let today = chrono::Local::now().date_naive();
-            let view = document_data::leadership_report(&mut conn, found.id, today)?;
-            let bytes = documents::leadership_report(&view, &fonts)?;
+            let view = document_data::leadership_report(&mut conn, found.id, storage::today())?;
+            let issuer = issuing::cli_issuer(&mut conn)?;
+            let bytes = issuing::issue(
+                &mut conn,
+                documents::Document::LeadershipReport(&view),
+                &issuing::report_subject(found.id),
+                &fonts,
+                &Actor::cli(),
+                &issuer,
+                &mut |_, _| {},
+            )?
+            .bytes;
             write(&output, &bytes)?;
             println!(
                 "已生成“{}”的评查情况通报：{}（{} 件案卷）",

@@ -67,8 +67,18 @@ fn good(grade: &str) -> bool {
 
 /// The feedback report as a PDF.
 pub fn feedback_report(view: &FeedbackReportView, fonts: &Fonts) -> Result<Vec<u8>, Error> {
+    feedback_report_with_code(view, fonts, None)
+}
+
+/// The feedback report with its 核验码 at the foot of every page.
+pub(crate) fn feedback_report_with_code(
+    view: &FeedbackReportView,
+    fonts: &Fonts,
+    code: Option<&str>,
+) -> Result<Vec<u8>, Error> {
     let title = format!("关于{}情况的反馈", view.round_name);
     let mut layout = Layout::new(fonts, PageSetup::official(), &title, view.issued_on);
+    layout.set_verification_code(code);
     official::title(&mut layout, &title)?;
     official::addressee(&mut layout, &view.unit)?;
 

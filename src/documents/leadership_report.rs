@@ -112,8 +112,18 @@ fn columns(spec: &[(f32, Align)]) -> Vec<Column> {
 
 /// The bulletin as a PDF.
 pub fn leadership_report(view: &LeadershipReportView, fonts: &Fonts) -> Result<Vec<u8>, Error> {
+    leadership_report_with_code(view, fonts, None)
+}
+
+/// The leadership report with its 核验码 at the foot of every page.
+pub(crate) fn leadership_report_with_code(
+    view: &LeadershipReportView,
+    fonts: &Fonts,
+    code: Option<&str>,
+) -> Result<Vec<u8>, Error> {
     let title = format!("关于{}情况的通报", view.round_name);
     let mut layout = Layout::new(fonts, PageSetup::official(), &title, view.issued_on);
+    layout.set_verification_code(code);
     official::title(&mut layout, &title)?;
     if let Some(number) = &view.doc_number {
         official::subtitle(&mut layout, number)?;

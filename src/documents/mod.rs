@@ -29,6 +29,67 @@ pub use score_sheet::{
     score_sheets_batch,
 };
 
+/// A document that can be issued with a verification code (核验码): what it is and the
+/// view it is made from.
+#[derive(Debug, Clone, Copy)]
+pub enum Document<'a> {
+    /// 评查评分表: one or many sheets in one PDF.
+    ScoreSheets(&'a [ScoreSheetView]),
+    /// 评查情况反馈 for one unit.
+    Feedback(&'a FeedbackReportView),
+    /// 整改通知书.
+    Notice(&'a RectificationNoticeView),
+    /// 评查情况通报 for leadership.
+    LeadershipReport(&'a LeadershipReportView),
+}
+
+impl Document<'_> {
+    /// The kind as stored with the issued document.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Document::ScoreSheets(_) => "score_sheets",
+            Document::Feedback(_) => "feedback",
+            Document::Notice(_) => "notice",
+            Document::LeadershipReport(_) => "leadership_report",
+        }
+    }
+
+    /// The canonical serialisation of the document's data (its view as JSON, fields in
+    /// declaration order): what the verification code is derived from.
+    pub fn canonical_data(&self) -> Result<Vec<u8>, Error> {
+        let json = match self {
+            Document::ScoreSheets(views) => serde_json::to_vec(views),
+            Document::Feedback(view) => serde_json::to_vec(view),
+            Document::Notice(view) => serde_json::to_vec(view),
+            Document::LeadershipReport(view) => serde_json::to_vec(view),
+        };
+        json.map_err(|error| Error::Write(std::io::Error::other(error.to_string())))
+    }
+
+    /// The PDF, with `code` at the foot of every page. `progress` is called per score sheet.
+    pub fn render(
+        &self,
+        fonts: &Fonts,
+        code: Option<&str>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<u8>, Error> {
+        match self {
+            Document::ScoreSheets(views) => {
+                score_sheet::score_sheets_with_code(views, fonts, code, progress)
+            }
+            Document::Feedback(view) => {
+                feedback_report::feedback_report_with_code(view, fonts, code)
+            }
+            Document::Notice(view) => {
+                rectification_notice::rectification_notice_with_code(view, fonts, code)
+            }
+            Document::LeadershipReport(view) => {
+                leadership_report::leadership_report_with_code(view, fonts, code)
+            }
+        }
+    }
+}
+
 /// What can go wrong while making a document. Carries facts; the web layer words them.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -711,6 +711,8 @@ pub(crate) struct Layout<'f> {
     cursor: f32,
     group: usize,
     header: Option<String>,
+    /// 核验码 printed at the foot of every page, when the document is issued.
+    verification_code: Option<String>,
 }
 
 impl<'f> Layout<'f> {
@@ -726,7 +728,13 @@ impl<'f> Layout<'f> {
             cursor,
             group: 0,
             header: None,
+            verification_code: None,
         }
+    }
+
+    /// Prints `核验码：code` at the foot of every page.
+    pub(crate) fn set_verification_code(&mut self, code: Option<&str>) {
+        self.verification_code = code.map(str::to_owned);
     }
 
     pub(crate) fn fonts(&self) -> &'f Fonts {
@@ -1480,6 +1488,14 @@ impl<'f> Layout<'f> {
             PageNumbers::Official => TextStyle::new(FontRole::Body, 14.0, 16.0),
         };
         let header_style = TextStyle::new(FontRole::Body, 9.0, 12.0).with_colour(Colour::GREY);
+        let code_style = TextStyle::new(FontRole::Body, 8.0, 10.0).with_colour(Colour::GREY);
+        let code_line = self
+            .verification_code
+            .as_ref()
+            .map(|code| format!("核验码：{code}（可在本系统“文书核验”页面核验）"));
+        if let Some(line) = &code_line {
+            self.fonts.check(code_style.role, line, "核验码")?;
+        }
         let (left, right) = (self.left(), self.right());
         let text_bottom = self.bottom();
         let mut previous_group = usize::MAX;
@@ -1524,6 +1540,18 @@ impl<'f> Layout<'f> {
                 baseline: top + style.baseline_in_line(),
                 text,
             });
+            if let Some(line) = &code_line {
+                let width = fonts.width(&code_style, line);
+                page.items.push(Item::Text {
+                    role: code_style.role,
+                    size: code_style.size,
+                    colour: code_style.colour,
+                    spacing: 0.0,
+                    x: (left + right - width) / 2.0,
+                    baseline: PAGE_HEIGHT - mm(9.0),
+                    text: line.clone(),
+                });
+            }
             if let Some(header) = &page.header {
                 fonts.check(header_style.role, header, "页眉")?;
                 let width = fonts.width(&header_style, header);

@@ -59,7 +59,17 @@ pub fn rectification_notice(
     view: &RectificationNoticeView,
     fonts: &Fonts,
 ) -> Result<Vec<u8>, Error> {
+    rectification_notice_with_code(view, fonts, None)
+}
+
+/// The notice with its 核验码 at the foot of every page.
+pub(crate) fn rectification_notice_with_code(
+    view: &RectificationNoticeView,
+    fonts: &Fonts,
+    code: Option<&str>,
+) -> Result<Vec<u8>, Error> {
     let mut layout = Layout::new(fonts, PageSetup::official(), &view.title, view.issued_on);
+    layout.set_verification_code(code);
     official::red_header(&mut layout, &view.organ_mark, &view.doc_number)?;
     official::title(&mut layout, &view.title)?;
     official::addressee(&mut layout, &view.addressee)?;

@@ -104,6 +104,16 @@ pub fn score_sheets_batch(
     fonts: &Fonts,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<u8>, Error> {
+    score_sheets_with_code(views, fonts, None, progress)
+}
+
+/// Score sheets in one PDF with its 核验码 at the foot of every page.
+pub(crate) fn score_sheets_with_code(
+    views: &[ScoreSheetView],
+    fonts: &Fonts,
+    code: Option<&str>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<u8>, Error> {
     let date = views
         .iter()
         .map(|view| view.reviewed_on)
@@ -114,6 +124,7 @@ pub fn score_sheets_batch(
         |view| format!("{} 评查评分表", view.round_name),
     );
     let mut layout = Layout::new(fonts, PageSetup::form(), &title, date);
+    layout.set_verification_code(code);
     for (index, view) in views.iter().enumerate() {
         layout.start_group();
         draw(&mut layout, view)?;

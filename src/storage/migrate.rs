@@ -15,11 +15,19 @@ pub fn migrations_for(conn: &DbConn) -> EmbeddedMigrations {
     }
 }
 
-/// Applies every pending migration; returns the names of those applied.
+/// Applies every pending migration, then seals audit entries written before the audit chain
+/// existed (a no-op once done); returns the names of the migrations applied.
 pub fn run_pending(conn: &mut DbConn) -> Result<Vec<String>> {
     let migrations = migrations_for(conn);
-    let applied = conn
+    let applied: Vec<String> = conn
         .run_pending_migrations(migrations)
-        .map_err(|error| Error::Migration(error.to_string()))?;
-    Ok(applied.iter().map(ToString::to_string).collect())
+        .map_err(|error| Error::Migration(error.to_string()))?
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let sealed = crate::storage::audit::seal_existing(conn)?;
+    if sealed > 0 {
+        tracing::info!(sealed, "sealed audit entries into the chain");
+    }
+    Ok(applied)
 }

@@ -6,6 +6,7 @@ pub mod assignments;
 pub mod audit;
 pub mod borderline;
 pub mod cases;
+pub mod issued;
 pub mod migrate;
 pub mod notifications;
 pub mod objections;

@@ -485,3 +485,24 @@ pub fn save_objection_settings(
         )
     })
 }
+
+/// When the round last entered 反馈整改 (from its audit entry), as a date where the server
+/// runs: the issue date of its feedback reports, so that a report made again from the same
+/// data carries the same date (and bytes). `None` if it never did.
+pub fn feedback_date(conn: &mut DbConn, id: RoundId) -> Result<Option<NaiveDate>> {
+    use crate::storage::schema::audit_log;
+    use chrono::TimeZone;
+    let entered: Option<NaiveDateTime> = audit_log::table
+        .filter(audit_log::action.eq("round.status"))
+        .filter(audit_log::entity_type.eq("round"))
+        .filter(audit_log::entity_id.eq(id.to_string()))
+        .filter(
+            audit_log::after_json
+                .like(format!("%\"status\":\"{}\"%", RoundStatus::Feedback.code())),
+        )
+        .order(audit_log::id.desc())
+        .select(audit_log::at)
+        .first(conn)
+        .optional()?;
+    Ok(entered.map(|at| chrono::Local.from_utc_datetime(&at).date_naive()))
+}

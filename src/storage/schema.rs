@@ -96,6 +96,9 @@ diesel::table! {
         before_json -> Nullable<Text>,
         after_json -> Nullable<Text>,
         client_ip -> Nullable<Text>,
+        seq -> Nullable<BigInt>,
+        prev_hash -> Nullable<Text>,
+        entry_hash -> Nullable<Text>,
     }
 }
 
@@ -144,6 +147,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     round_panel_members,
     objections,
     borderline_reviews,
+    issued_documents,
 );
 
 diesel::table! {
@@ -541,3 +545,17 @@ diesel::joinable!(round_panel_members -> users (user_id));
 diesel::joinable!(objections -> case_files (case_file_id));
 diesel::joinable!(objections -> units (unit_id));
 diesel::joinable!(objections -> findings (finding_id));
+
+diesel::table! {
+    issued_documents (code) {
+        code -> Text,
+        kind -> Text,
+        subject -> Text,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        pages -> Integer,
+        issued_at -> Timestamp,
+        issued_by -> Nullable<Text>,
+        issuer -> Text,
+    }
+}

@@ -81,3 +81,58 @@ pub const OBJECTION_NO_DECISION: &str = "请选择裁决结果：维持、变更
 pub const OBJECTION_BAD_POINTS: &str = "变更后的扣分须为不超过一位小数的分值，收到：";
 pub const OBJECTION_UNKNOWN_PANEL_LOGIN: &str = "异议处理小组中的账户不存在：";
 pub const OBJECTION_SETTINGS_SAVED: &str = "异议与临界复评设置已保存。";
+
+/// The result of walking the audit chain (`pingcha audit verify`, the audit page).
+pub fn audit_chain(
+    outcome: &Result<crate::storage::audit::Intact, crate::storage::audit::Broken>,
+) -> String {
+    use crate::storage::audit::Fault;
+    match outcome {
+        Ok(intact) => format!(
+            "审计日志完整：共 {} 条记录，逐条核对无误。链尾哈希 {}",
+            intact.entries, intact.head_hash
+        ),
+        Err(broken) => {
+            let why = match broken.fault {
+                Fault::Altered => "该条记录的内容与其哈希不符，已被改动".to_string(),
+                Fault::MissingPredecessor => format!(
+                    "其前面缺少记录（应为第 {} 条，实为第 {} 条），前面的记录已被删除",
+                    broken.expected_seq.unwrap_or_default(),
+                    broken.seq.unwrap_or_default()
+                ),
+                Fault::BrokenLink => {
+                    "该条记录所存的前一条哈希与前一条记录不符，前一条记录已被替换".to_string()
+                }
+                Fault::Unsealed => "该条记录不在哈希链中，是绕过系统写入的".to_string(),
+            };
+            format!(
+                "审计日志校验未通过：第一条不符的记录为 #{}（{}，{}）：{}。",
+                broken.id,
+                broken.at.format("%Y-%m-%d %H:%M:%S"),
+                broken.action,
+                why
+            )
+        }
+    }
+}
+
+pub const VERIFY_BAD_CODE: &str =
+    "核验码格式不正确：核验码为12位字母和数字，形如 ABCD-EFGH-JKMN，请核对后重新输入。";
+pub const VERIFY_UNKNOWN: &str = "未找到此核验码：本系统没有签发过带有该核验码的文书。该文书可能不是本系统出具，或核验码有误，请谨慎对待。";
+pub const VERIFY_THROTTLED: &str = "核验失败次数过多，请15分钟后再试。";
+pub const VERIFY_FILE_MATCHES: &str = "上传的文件与签发的文书完全一致（SHA-256 相同），未被改动。";
+pub const VERIFY_FILE_DIFFERS: &str =
+    "上传的文件与签发的文书不一致（SHA-256 不同）：文件已被改动，或并非此核验码对应的文书。";
+pub const VERIFY_BAD_HASH: &str = "SHA-256 格式不正确：应为64位十六进制字符。";
+pub const VERIFY_TOO_LARGE: &str = "上传的文件过大（上限 64 MB）。";
+
+/// The Chinese name of an issued document's kind.
+pub fn document_kind(kind: &str) -> &'static str {
+    match kind {
+        "score_sheets" => "评查评分表",
+        "feedback" => "评查情况反馈",
+        "notice" => "整改通知书",
+        "leadership_report" => "评查情况通报",
+        _ => "文书",
+    }
+}

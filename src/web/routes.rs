@@ -7,7 +7,7 @@ use crate::web::auth::{Access, AccessControl};
 use crate::web::handlers::{
     account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
     objections, offline, people, reconcile, rectification, rounds, rubrics, sampling, sheet_review,
-    sheets, summary, teams, units,
+    sheets, summary, teams, units, verify,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -84,6 +84,9 @@ pub fn table() -> Vec<RouteSpec> {
         route!(POST, "/login", login::submit, Access::Public),
         route!(GET, "/healthz", health::check, Access::Public),
         route!(GET, "/assets/{name}", assets::file, Access::Public),
+        // Anyone holding a document checks its 核验码 (rate-limited like sign-in).
+        route!(GET, "/verify", verify::form, Access::Public),
+        route!(POST, "/verify", verify::check, Access::Public),
         // Every signed-in account.
         route!(GET, "/", home::dashboard, Access::AnyUser),
         route!(POST, "/logout", login::logout, Access::AnyUser),

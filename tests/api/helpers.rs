@@ -321,18 +321,30 @@ impl Client {
         self.finish(request.send_body(body)).await
     }
 
-    /// POSTs a prepared multipart body, with this session's CSRF token in the query.
-    pub async fn post_multipart(&mut self, path: &str, boundary: &str, body: Vec<u8>) -> Reply {
-        let token = self.csrf_token().await;
+    /// POSTs a prepared multipart body to `path` as given (a public form carries its own
+    /// CSRF token in the query), with this client's cookies.
+    pub async fn post_multipart_as_is(
+        &mut self,
+        path: &str,
+        boundary: &str,
+        body: Vec<u8>,
+    ) -> Reply {
         let request = self
             .http
-            .post(format!("{}{path}?csrf={token}", self.base))
+            .post(format!("{}{path}", self.base))
             .insert_header(("cookie", self.cookie_header()))
             .insert_header((
                 "content-type",
                 format!("multipart/form-data; boundary={boundary}"),
             ));
         self.finish(request.send_body(body)).await
+    }
+
+    /// POSTs a prepared multipart body, with this session's CSRF token in the query.
+    pub async fn post_multipart(&mut self, path: &str, boundary: &str, body: Vec<u8>) -> Reply {
+        let token = self.csrf_token().await;
+        self.post_multipart_as_is(&format!("{path}?csrf={token}"), boundary, body)
+            .await
     }
 
     /// POSTs a form and gives the status, or `None` when the connection broke (the server

@@ -25,18 +25,24 @@
 //! - `faults`: SIGKILL during a large import; PostgreSQL refusing connections (503, recovery).
 //! - `cli`: the binary's commands and its one-line errors.
 //! - `backup`: backup while serving, restore, every table compared row by row; bad restores.
+//! - `audit_chain`: the audit log's hash chain: verify passes untouched, names an altered or
+//!   deleted row, seals old entries, survives concurrent appends.
+//! - `verify`: verifiable documents: byte-identical PDFs with a printed 核验码, `/verify`.
+//! - `fuzz_corpus`: the committed fuzz corpus and crash regressions replayed (no fuzzer).
 //! - `summary`: leadership summaries: figures against the stored sheets, unit isolation, XLSX.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap, as clippy.toml allows in #[test] fns
 
 mod access;
 mod accounts;
+mod audit_chain;
 mod auth;
 mod backup;
 mod cli;
 mod document_samples;
 mod documents;
 mod faults;
+mod fuzz_corpus;
 mod helpers;
 mod hostile;
 mod migrations;
@@ -53,3 +59,4 @@ mod sheets;
 mod summary;
 mod teams;
 mod units;
+mod verify;

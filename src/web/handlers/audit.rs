@@ -14,6 +14,8 @@ pub struct AuditQuery {
     action: Option<String>,
     entity_type: Option<String>,
     actor: Option<String>,
+    /// Walk the hash chain and show the outcome above the entries.
+    verify: Option<String>,
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
@@ -37,14 +39,26 @@ pub async fn list(
     let shown = json!({
         "action": filter.action, "entity_type": filter.entity_type, "actor": filter.actor_login,
     });
-    let entries = state
-        .db(move |conn| Ok(audit::list(conn, &filter, 500)?))
+    let verify = query.verify.is_some();
+    let (entries, chain) = state
+        .db(move |conn| {
+            let chain = if verify {
+                let outcome = audit::verify(conn, &mut |_| {})?;
+                Some(json!({
+                    "ok": outcome.is_ok(),
+                    "message": crate::web::messages::audit_chain(&outcome),
+                }))
+            } else {
+                None
+            };
+            Ok((audit::list(conn, &filter, 500)?, chain))
+        })
         .await?;
     page(
         &request,
         "admin/audit",
         "审计日志",
         Some(&user),
-        json!({ "entries": entries, "filter": shown }),
+        json!({ "entries": entries, "filter": shown, "chain": chain }),
     )
 }

@@ -9,12 +9,14 @@ use crate::domain::UnitScope;
 use crate::domain::ids::{CaseFileId, RoundId, UnitId};
 use crate::domain::people::Role;
 use crate::domain::round::RoundStatus;
+use crate::issuing;
 use crate::storage::results::{self, RoundResults};
 use crate::storage::units;
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{WebError, WebResult};
 use crate::web::handlers::rounds::parse_round_id;
+use crate::web::handlers::verify::issue_pdf;
 use crate::web::handlers::{attachment, page};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
@@ -60,23 +62,30 @@ fn data_error(error: DataError) -> WebError {
     }
 }
 
-fn document_error(error: documents::Error) -> WebError {
-    WebError::BadRequest(format!("文书无法生成：{error}"))
-}
-
 async fn sheets_pdf(
+    request: HttpRequest,
     state: web::Data<AppState>,
+    user: CurrentUser,
     results: RoundResults,
     selection: SheetSelection,
     blind: bool,
     name: String,
 ) -> WebResult<HttpResponse> {
     let fonts = state.fonts()?;
+    let actor = user.actor(&request);
     let bytes = state
         .db(move |conn| {
             let views = document_data::score_sheets(conn, &results, selection, blind)
                 .map_err(data_error)?;
-            documents::score_sheets_batch(&views, &fonts, &mut |_, _| {}).map_err(document_error)
+            let subject = issuing::sheets_subject(results.round.id, selection);
+            issue_pdf(
+                conn,
+                &user,
+                &actor,
+                documents::Document::ScoreSheets(&views),
+                &subject,
+                &fonts,
+            )
         })
         .await?;
     Ok(attachment(PDF, "score-sheets.pdf", &name, bytes))
@@ -136,6 +145,7 @@ pub async fn index(
 
 /// GET /rounds/{id}/sheets.pdf: every submitted sheet of the round.
 pub async fn round_sheets(
+    request: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<String>,
@@ -146,7 +156,16 @@ pub async fn round_sheets(
         return Err(WebError::Forbidden);
     }
     let name = format!("{}评分表.pdf", results.round.settings.name);
-    sheets_pdf(state, results, SheetSelection::Round, access.blind, name).await
+    sheets_pdf(
+        request,
+        state,
+        user,
+        results,
+        SheetSelection::Round,
+        access.blind,
+        name,
+    )
+    .await
 }
 
 fn parse_unit(raw: &str) -> WebResult<UnitId> {
@@ -155,6 +174,7 @@ fn parse_unit(raw: &str) -> WebResult<UnitId> {
 
 /// GET /rounds/{id}/units/{unit}/sheets.pdf: one unit's sheets.
 pub async fn unit_sheets(
+    request: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<(String, String)>,
@@ -166,7 +186,9 @@ pub async fn unit_sheets(
     let unit_name = results.version.problem.unit_name(unit).to_string();
     let name = format!("{}{}评分表.pdf", results.round.settings.name, unit_name);
     sheets_pdf(
+        request,
         state,
+        user,
         results,
         SheetSelection::Unit(unit),
         access.blind,
@@ -177,6 +199,7 @@ pub async fn unit_sheets(
 
 /// GET /rounds/{id}/files/{file}/sheets.pdf: the sheets of one file.
 pub async fn file_sheets(
+    request: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<(String, String)>,
@@ -198,7 +221,9 @@ pub async fn file_sheets(
         .map_or_else(String::new, |file| file.case_number.clone());
     let name = format!("评分表{case_no}.pdf");
     sheets_pdf(
+        request,
         state,
+        user,
         results,
         SheetSelection::File(file),
         access.blind,
@@ -209,6 +234,7 @@ pub async fn file_sheets(
 
 /// GET /rounds/{id}/units/{unit}/feedback.pdf: the unit's 评查情况反馈.
 pub async fn unit_feedback(
+    request: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<(String, String)>,
@@ -218,11 +244,22 @@ pub async fn unit_feedback(
     let access = round_visible(&user, &results)?;
     unit_allowed(&access, unit)?;
     let fonts = state.fonts()?;
-    let today = chrono::Local::now().date_naive();
+    let actor = user.actor(&request);
     let (name, bytes) = state
         .db(move |conn| {
-            let view = document_data::feedback(conn, &results, unit, today).map_err(data_error)?;
-            let bytes = documents::feedback_report(&view, &fonts).map_err(document_error)?;
+            let round = results.round.id;
+            let issued_on = crate::storage::rounds::feedback_date(conn, round)?
+                .unwrap_or_else(crate::storage::today);
+            let view =
+                document_data::feedback(conn, &results, unit, issued_on).map_err(data_error)?;
+            let bytes = issue_pdf(
+                conn,
+                &user,
+                &actor,
+                documents::Document::Feedback(&view),
+                &issuing::feedback_subject(round, unit),
+                &fonts,
+            )?;
             Ok((
                 format!("{}评查情况反馈（{}）.pdf", view.round_name, view.unit),
                 bytes,

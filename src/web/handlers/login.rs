@@ -47,11 +47,7 @@ fn login_page(
     error: Option<&str>,
     status: actix_web::http::StatusCode,
 ) -> WebResult<HttpResponse> {
-    let token = request
-        .cookie(PRE_SESSION_CSRF_COOKIE)
-        .map(|cookie| cookie.value().to_string())
-        .filter(|token| token.len() == 64)
-        .map_or_else(security::random_token, Ok)?;
+    let token = pre_session_token(request)?;
     let mut response = page(
         request,
         "login",
@@ -64,6 +60,30 @@ fn login_page(
         .add_cookie(&pre_session_cookie(&token, state.config.secure_cookies))
         .map_err(WebError::internal)?;
     Ok(response)
+}
+
+/// The CSRF token of a public form before sign-in: the one in the pre-session cookie, or a
+/// fresh one (then set with [`with_pre_session_cookie`]).
+pub fn pre_session_token(request: &HttpRequest) -> WebResult<String> {
+    Ok(request
+        .cookie(PRE_SESSION_CSRF_COOKIE)
+        .map(|cookie| cookie.value().to_string())
+        .filter(|token| token.len() == 64)
+        .map_or_else(security::random_token, Ok)?)
+}
+
+/// Sets the pre-session CSRF cookie holding `token` on a public form's response.
+pub fn with_pre_session_cookie(
+    request: &HttpRequest,
+    response: &mut HttpResponse,
+    token: &str,
+) -> WebResult<()> {
+    let secure = request
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.config.secure_cookies);
+    response
+        .add_cookie(&pre_session_cookie(token, secure))
+        .map_err(WebError::internal)
 }
 
 pub async fn form(

@@ -24,6 +24,7 @@ pub mod sheets;
 pub mod summary;
 pub mod teams;
 pub mod units;
+pub mod verify;
 
 use crate::web::auth::{CurrentUser, MaybeUser, NotificationCount, is_api};
 use crate::web::error::{WebError, WebResult};

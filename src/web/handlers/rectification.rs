@@ -1275,13 +1275,16 @@ pub(crate) fn attachment(file_name: &str) -> String {
 
 /// The notice as the unit receives it, laid out by `documents::rectification_notice`.
 pub async fn notice_pdf(
+    request: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let scope = user.scope()?;
     let id = parse_notice(&id)?;
-    let (view, number) = state
+    let actor = user.actor(&request);
+    let fonts = state.fonts()?;
+    let (bytes, number) = state
         .db(move |conn| {
             let notice = rectification::notice(conn, scope, id)?;
             let (Some(number), Some(issued_on), Some(deadline)) =
@@ -1309,15 +1312,17 @@ pub async fn notice_pdf(
                 results: &results,
             };
             let view = notice_document(&facts, &findings, number.clone(), issued_on, deadline)?;
-            Ok((view, number))
+            let bytes = crate::web::handlers::verify::issue_pdf(
+                conn,
+                &user,
+                &actor,
+                documents::Document::Notice(&view),
+                &crate::issuing::notice_subject(id),
+                &fonts,
+            )?;
+            Ok((bytes, number))
         })
         .await?;
-    let bytes = web::block(move || {
-        let fonts = documents::Fonts::embedded()?;
-        documents::rectification_notice(&view, &fonts)
-    })
-    .await?
-    .map_err(WebError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header((

@@ -440,11 +440,14 @@ pub async fn api_trend(
 /// GET /rounds/{id}/report.pdf: the round's 评查情况通报 for leadership, from the summary's
 /// figures (every unit named: administrators and leadership only).
 pub async fn report_pdf(
+    request: HttpRequest,
     state: web::Data<AppState>,
+    user: CurrentUser,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let round_id = parse_round_id(&id)?;
     let fonts = state.fonts()?;
+    let actor = user.actor(&request);
     let (name, bytes) = state
         .db(move |conn| {
             let view = crate::document_data::leadership_report(conn, round_id, storage::today())
@@ -452,8 +455,14 @@ pub async fn report_pdf(
                     crate::document_data::DataError::Storage(error) => WebError::from(error),
                     other => WebError::BadRequest(other.to_string()),
                 })?;
-            let bytes = crate::documents::leadership_report(&view, &fonts)
-                .map_err(|error| WebError::BadRequest(format!("文书无法生成：{error}")))?;
+            let bytes = crate::web::handlers::verify::issue_pdf(
+                conn,
+                &user,
+                &actor,
+                crate::documents::Document::LeadershipReport(&view),
+                &crate::issuing::report_subject(round_id),
+                &fonts,
+            )?;
             Ok((view.round_name, bytes))
         })
         .await?;

@@ -1,0 +1,172 @@
+//! Verifiable documents. Every PDF download goes through [`issue_pdf`] (code in the footer,
+//! issue recorded); the public page `/verify` takes a 核验码 (case, spaces and dashes
+//! forgiven) and optionally the PDF or its SHA-256, and says whether a document with that
+//! code was issued, its kind, when and by whom, and whether the file matches — never its
+//! content. Failed look-ups count against the client address like failed sign-ins.
+
+use crate::document_data::bureau_name;
+use crate::documents::{Document, Fonts};
+use crate::domain::verification_code;
+use crate::issuing::{self, IssueError};
+use crate::storage::audit::Actor;
+use crate::storage::{self, DbConn, issued, throttle};
+use crate::web::AppState;
+use crate::web::auth::{CurrentUser, MaybeUser, client_ip};
+use crate::web::error::{WebError, WebResult};
+use crate::web::handlers::login::{
+    MAX_FAILURES_PER_IP, THROTTLE_WINDOW_MINUTES, pre_session_token, with_pre_session_cookie,
+};
+use crate::web::handlers::page;
+use crate::web::messages;
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::TimeZone;
+use serde_json::{Value, json};
+
+/// Failed look-ups are stored as sign-in attempts under this name, which no login can have.
+const THROTTLE_KEY: &str = "/verify";
+const MAX_UPLOAD: usize = 64 * 1024 * 1024;
+
+/// Issues `document` for the signed-in `user` (see `issuing::issue`) and returns the bytes.
+pub fn issue_pdf(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    actor: &Actor,
+    document: Document<'_>,
+    subject: &str,
+    fonts: &Fonts,
+) -> WebResult<Vec<u8>> {
+    let issuer = format!("{}（{}）", bureau_name(conn)?, user.account.role.label());
+    issuing::issue(
+        conn,
+        document,
+        subject,
+        fonts,
+        actor,
+        &issuer,
+        &mut |_, _| {},
+    )
+    .map(|issued| issued.bytes)
+    .map_err(|error| match error {
+        IssueError::Storage(error) => error.into(),
+        IssueError::Document(error) => WebError::BadRequest(format!("文书无法生成：{error}")),
+    })
+}
+
+fn verify_page(
+    request: &HttpRequest,
+    user: &MaybeUser,
+    status: StatusCode,
+    mut data: Value,
+) -> WebResult<HttpResponse> {
+    let token = match &user.0 {
+        Some(user) => user.csrf_token.clone(),
+        None => pre_session_token(request)?,
+    };
+    if let Value::Object(map) = &mut data {
+        map.insert("csrf".into(), json!(token));
+    }
+    let mut response = page(request, "verify", "文书核验", user.0.as_ref(), data)?;
+    *response.status_mut() = status;
+    if user.0.is_none() {
+        with_pre_session_cookie(request, &mut response, &token)?;
+    }
+    Ok(response)
+}
+
+/// GET /verify
+pub async fn form(request: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> {
+    verify_page(&request, &user, StatusCode::OK, json!({ "code": "" }))
+}
+
+/// POST /verify (multipart: code, optional file or sha256; CSRF in the query string)
+pub async fn check(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    payload: Multipart,
+) -> WebResult<HttpResponse> {
+    let form = crate::web::upload::read(payload, MAX_UPLOAD, messages::VERIFY_TOO_LARGE).await?;
+    let typed = form.text("code").unwrap_or_default().trim().to_string();
+    let refuse = |status: StatusCode, error: &str| {
+        verify_page(
+            &request,
+            &user,
+            status,
+            json!({ "code": typed, "error": error }),
+        )
+    };
+    let given_hash = form
+        .text("sha256")
+        .map(|text| text.trim().to_ascii_lowercase())
+        .filter(|text| !text.is_empty());
+    if given_hash
+        .as_ref()
+        .is_some_and(|hash| hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return refuse(StatusCode::BAD_REQUEST, messages::VERIFY_BAD_HASH);
+    }
+    let file_hash = form
+        .file("file")
+        .map(|upload| crate::security::sha256_hex(&upload.bytes))
+        .or(given_hash);
+    let ip = client_ip(&request);
+    let code = verification_code::normalise(&typed);
+    let well_formed = code.is_some();
+    let found = state
+        .db(move |conn| {
+            let now = storage::now();
+            let since = now - chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES);
+            let (_, by_ip) = throttle::recent_failures(conn, THROTTLE_KEY, &ip, since)?;
+            if by_ip >= MAX_FAILURES_PER_IP {
+                return Ok(Err(StatusCode::TOO_MANY_REQUESTS));
+            }
+            let found = match &code {
+                Some(code) => issued::find(conn, code)?,
+                None => None,
+            };
+            if found.is_none() {
+                throttle::record(conn, THROTTLE_KEY, &ip, false, now)?;
+            }
+            Ok(Ok(found))
+        })
+        .await?;
+    let document = match found {
+        Err(status) => return refuse(status, messages::VERIFY_THROTTLED),
+        Ok(None) if !well_formed => {
+            return refuse(StatusCode::BAD_REQUEST, messages::VERIFY_BAD_CODE);
+        }
+        Ok(None) => return refuse(StatusCode::NOT_FOUND, messages::VERIFY_UNKNOWN),
+        Ok(Some(document)) => document,
+    };
+    let file = file_hash.map(|hash| {
+        let matches = hash == document.sha256;
+        json!({
+            "matches": matches,
+            "message": if matches { messages::VERIFY_FILE_MATCHES } else { messages::VERIFY_FILE_DIFFERS },
+            "sha256": hash,
+        })
+    });
+    verify_page(
+        &request,
+        &user,
+        StatusCode::OK,
+        json!({
+            "code": document.code,
+            "found": {
+                "code": document.code,
+                "kind": messages::document_kind(&document.kind),
+                "issued_at": chrono::Local
+                    .from_utc_datetime(&document.issued_at)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
+                "issuer": document.issuer,
+                "pages": document.pages,
+                "size_kb": (document.size_bytes + 1023) / 1024,
+                "sha256": document.sha256,
+            },
+            "file": file,
+        }),
+    )
+}

@@ -1,0 +1,243 @@
+//! The tamper-evident audit log: `pingcha audit verify` passes on an untouched database and
+//! names the first entry that does not match after someone with database access (who first
+//! drops the triggers that forbid it) changes or deletes one row; entries written before the
+//! chain existed are sealed in id order; concurrent appends never fork the chain.
+
+use crate::cli::pingcha;
+use crate::helpers::TestDb;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel_migrations::MigrationHarness;
+use pingcha::storage::audit::{self, Actor, Change, Fault};
+use pingcha::storage::schema::audit_log;
+use pingcha::storage::{DbConn, migrate};
+
+fn demo_db() -> (TestDb, pingcha::storage::Pool) {
+    let db = TestDb::new();
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    migrate::run_pending(&mut conn).unwrap();
+    pingcha::demo::load(&mut conn).unwrap();
+    (db, pool)
+}
+
+/// What an attacker with database access does first: drop the append-only triggers.
+fn drop_guards(conn: &mut DbConn) {
+    let sql = match conn {
+        DbConn::Sqlite(_) => {
+            "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; \
+             DROP TRIGGER audit_log_seal_once;"
+        }
+        DbConn::Pg(_) => "DROP TRIGGER audit_log_no_change ON audit_log;",
+    };
+    conn.batch_execute(sql).unwrap();
+}
+
+fn ids(conn: &mut DbConn) -> Vec<i64> {
+    audit_log::table
+        .order(audit_log::seq.asc())
+        .select(audit_log::id)
+        .load(conn)
+        .unwrap()
+}
+
+fn verify_cli(db: &TestDb) -> (bool, String, String) {
+    pingcha(&["audit", "verify", "--database-url", &db.url], None)
+}
+
+#[test]
+fn an_untouched_database_passes() {
+    let (db, pool) = demo_db();
+    let entries = ids(&mut pool.get().unwrap()).len();
+    assert!(entries > 10, "the demo writes audit entries ({entries})");
+    let (ok, stdout, stderr) = verify_cli(&db);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!("审计日志完整：共 {entries} 条记录")),
+        "{stdout}"
+    );
+    // Sealed columns cannot be rewritten while the triggers stand.
+    let mut conn = pool.get().unwrap();
+    assert!(
+        conn.batch_execute("UPDATE audit_log SET entry_hash = 'x'")
+            .is_err()
+    );
+    assert!(
+        conn.batch_execute("UPDATE audit_log SET seq = seq + 1000")
+            .is_err()
+    );
+}
+
+#[test]
+fn an_altered_entry_is_named() {
+    let (db, pool) = demo_db();
+    let mut conn = pool.get().unwrap();
+    let all = ids(&mut conn);
+    let target = all[all.len() / 2];
+    drop_guards(&mut conn);
+    conn.batch_execute(&format!(
+        "UPDATE audit_log SET actor_login = 'mallory' WHERE id = {target}"
+    ))
+    .unwrap();
+    let (ok, stdout, stderr) = verify_cli(&db);
+    assert!(!ok, "{stdout}");
+    assert!(stderr.contains(&format!("#{target}（")), "{stderr}");
+    assert!(stderr.contains("已被改动"), "{stderr}");
+    let broken = audit::verify(&mut conn, &mut |_| {}).unwrap().unwrap_err();
+    assert_eq!((broken.id, broken.fault), (target, Fault::Altered));
+}
+
+#[test]
+fn a_forged_entry_with_a_recomputed_hash_breaks_the_link_to_the_next() {
+    let (_db, pool) = demo_db();
+    let mut conn = pool.get().unwrap();
+    let all = ids(&mut conn);
+    let (target, next) = (all[3], all[4]);
+    drop_guards(&mut conn);
+    conn.batch_execute(&format!(
+        "UPDATE audit_log SET actor_login = 'mallory' WHERE id = {target}"
+    ))
+    .unwrap();
+    let forged: audit::Entry = audit_log::table.find(target).first(&mut conn).unwrap();
+    let rehashed = forged.computed_hash().unwrap();
+    diesel::update(audit_log::table.find(target))
+        .set(audit_log::entry_hash.eq(&rehashed))
+        .execute(&mut conn)
+        .unwrap();
+    let broken = audit::verify(&mut conn, &mut |_| {}).unwrap().unwrap_err();
+    assert_eq!((broken.id, broken.fault), (next, Fault::BrokenLink));
+}
+
+#[test]
+fn a_deleted_entry_names_the_row_after_the_gap() {
+    let (db, pool) = demo_db();
+    let mut conn = pool.get().unwrap();
+    let all = ids(&mut conn);
+    let (target, next) = (all[all.len() / 3], all[all.len() / 3 + 1]);
+    drop_guards(&mut conn);
+    conn.batch_execute(&format!("DELETE FROM audit_log WHERE id = {target}"))
+        .unwrap();
+    let (ok, stdout, stderr) = verify_cli(&db);
+    assert!(!ok, "{stdout}");
+    assert!(stderr.contains(&format!("#{next}（")), "{stderr}");
+    assert!(stderr.contains("已被删除"), "{stderr}");
+    // The very first entry deleted: the chain must start at 1.
+    conn.batch_execute(&format!("DELETE FROM audit_log WHERE id = {}", all[0]))
+        .unwrap();
+    let broken = audit::verify(&mut conn, &mut |_| {}).unwrap().unwrap_err();
+    assert_eq!(
+        (broken.id, broken.fault),
+        (all[1], Fault::MissingPredecessor)
+    );
+}
+
+#[test]
+fn entries_from_before_the_chain_are_sealed_in_id_order() {
+    let db = TestDb::new();
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    let pending = conn
+        .pending_migrations(migrate::migrations_for(&conn))
+        .unwrap()
+        .len();
+    for _ in 0..pending - 1 {
+        conn.run_next_migration(migrate::migrations_for(&conn))
+            .unwrap();
+    }
+    for action in ["old.one", "old.two", "old.three"] {
+        conn.batch_execute(&format!(
+            "INSERT INTO audit_log (at, actor_login, action, entity_type, before_json) \
+             VALUES ('2024-12-31 08:00:00.123456', 'cli', '{action}', 'test', '{{\"a\":1}}')"
+        ))
+        .unwrap();
+    }
+    migrate::run_pending(&mut conn).unwrap();
+    let sealed: Vec<(i64, Option<i64>, String)> = audit_log::table
+        .order(audit_log::id.asc())
+        .select((audit_log::id, audit_log::seq, audit_log::action))
+        .load(&mut conn)
+        .unwrap();
+    let seqs: Vec<Option<i64>> = sealed.iter().map(|row| row.1).collect();
+    assert_eq!(seqs, vec![Some(1), Some(2), Some(3)]);
+    audit::record(
+        &mut conn,
+        &Actor::cli(),
+        Change {
+            action: "new.one",
+            entity_type: "test",
+            entity_id: None,
+            before: None,
+            after: None,
+        },
+        pingcha::storage::now(),
+    )
+    .unwrap();
+    let intact = audit::verify(&mut conn, &mut |_| {}).unwrap().unwrap();
+    assert_eq!(intact.entries, 4);
+}
+
+/// Several sessions append at once (on PostgreSQL, really in parallel); the chain stays one
+/// gapless line.
+#[test]
+fn concurrent_appends_keep_the_chain_valid() {
+    let (db, pool) = demo_db();
+    let before = ids(&mut pool.get().unwrap()).len();
+    let (threads, each) = (6, 15);
+    std::thread::scope(|scope| {
+        for thread in 0..threads {
+            let pool = pool.clone();
+            scope.spawn(move || {
+                let mut conn = pool.get().unwrap();
+                for index in 0..each {
+                    pingcha::storage::transaction(&mut conn, |conn| {
+                        // Some work before the entry, as a real write does.
+                        let _ = audit::count(conn)?;
+                        audit::record(
+                            conn,
+                            &Actor::cli(),
+                            Change {
+                                action: "test.concurrent",
+                                entity_type: "test",
+                                entity_id: Some(format!("{thread}-{index}")),
+                                before: None,
+                                after: Some(serde_json::json!({ "n": index })),
+                            },
+                            pingcha::storage::now(),
+                        )
+                    })
+                    .unwrap();
+                }
+            });
+        }
+    });
+    let mut conn = pool.get().unwrap();
+    let intact = audit::verify(&mut conn, &mut |_| {}).unwrap().unwrap();
+    assert_eq!(intact.entries as usize, before + threads * each);
+    let (ok, stdout, stderr) = verify_cli(&db);
+    assert!(ok, "{stdout}\n{stderr}");
+}
+
+#[actix_rt::test]
+async fn the_audit_page_checks_the_chain_on_request() {
+    let app = crate::helpers::spawn_app().await;
+    let mut admin = app.login_as("admin").await;
+    let page = admin.get("/admin/audit?verify=1").await;
+    assert_eq!(page.status, awc::http::StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("审计日志完整"), "{}", page.body);
+    let target = {
+        let mut conn = app.conn();
+        let all = ids(&mut conn);
+        drop_guards(&mut conn);
+        let target = all[all.len() / 2];
+        conn.batch_execute(&format!(
+            "UPDATE audit_log SET after_json = '{{}}' WHERE id = {target}"
+        ))
+        .unwrap();
+        target
+    };
+    let page = admin.get("/admin/audit?verify=1").await;
+    assert!(page.body.contains("审计日志校验未通过"), "{}", page.body);
+    assert!(page.body.contains(&format!("#{target}（")), "{}", page.body);
+    // Without asking, no check is made.
+    assert!(!admin.get("/admin/audit").await.body.contains("校验未通过"));
+}
