@@ -215,7 +215,7 @@ pub fn deadline_reminders(
     let mut reminders: Vec<(Notice, DeadlineAlert)> = rectification::notices(conn, scope, None)?
         .into_iter()
         .filter_map(|notice| {
-            let alert = deadline_alert(notice.state, notice.deadline?, today)?;
+            let alert = deadline_alert(notice.state, notice.counted_deadline?, today)?;
             let wanted =
                 account.role == Role::CenterManager || matches!(alert, DeadlineAlert::Overdue(_));
             wanted.then_some((notice, alert))

@@ -605,6 +605,11 @@ pub struct Notice {
     pub follow_up_round_id: Option<RoundId>,
     pub follow_up_note: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The deadline that counts against the unit: `deadline`, not running while an objection
+    /// to one of the notice's findings is open (`None` then) and moved on by the longest time
+    /// a decided objection stayed open (`domain::rectification::deadline_under_objection`).
+    /// Overdue counts and reminders read this one.
+    pub counted_deadline: Option<NaiveDate>,
 }
 
 type NoticeRow = (
@@ -641,6 +646,7 @@ fn to_notice(row: NoticeRow) -> Result<Notice> {
         follow_up_round_id: follow_up.map(|id| parse_id(&id)).transpose()?,
         follow_up_note,
         created_at,
+        counted_deadline: deadline,
     })
 }
 
@@ -681,7 +687,58 @@ pub fn notices(conn: &mut DbConn, scope: UnitScope, round: Option<RoundId>) -> R
     let rows: Vec<NoticeRow> = query
         .order((units::code.asc(), rectification_notices::created_at.desc()))
         .load(conn)?;
-    rows.into_iter().map(to_notice).collect()
+    let mut notices = rows
+        .into_iter()
+        .map(to_notice)
+        .collect::<Result<Vec<_>>>()?;
+    pause_for_objections(conn, &mut notices)?;
+    Ok(notices)
+}
+
+/// Sets each notice's [`Notice::counted_deadline`] from the objections to its findings.
+fn pause_for_objections(conn: &mut DbConn, notices: &mut [Notice]) -> Result<()> {
+    let ids: Vec<String> = notices
+        .iter()
+        .filter(|notice| notice.deadline.is_some())
+        .map(|notice| notice.id.to_string())
+        .collect();
+    let mut links: Vec<(String, String)> = Vec::new();
+    for chunk in ids.chunks(5000) {
+        links.extend(
+            notice_findings::table
+                .filter(notice_findings::notice_id.eq_any(chunk))
+                .select((notice_findings::notice_id, notice_findings::finding_id))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    let findings: Vec<FindingId> = links
+        .iter()
+        .map(|(_, finding)| parse_id(finding))
+        .collect::<Result<_>>()?;
+    let objections =
+        crate::storage::objections::by_finding(conn, &findings, crate::storage::today())?;
+    // Per notice: is any objection open, and the longest a decided one stayed open.
+    let mut pauses: BTreeMap<String, (bool, i64)> = BTreeMap::new();
+    for ((notice, _), finding) in links.iter().zip(&findings) {
+        if let Some(objection) = objections.get(finding) {
+            let entry = pauses.entry(notice.clone()).or_default();
+            entry.0 |= objection.open;
+            entry.1 = entry.1.max(objection.age_days);
+        }
+    }
+    for notice in notices.iter_mut() {
+        notice.counted_deadline = match pauses.get(&notice.id.to_string()) {
+            Some((open, days)) => notice.deadline.and_then(|deadline| {
+                crate::domain::rectification::deadline_under_objection(
+                    deadline,
+                    *open,
+                    u32::try_from(*days).unwrap_or(0),
+                )
+            }),
+            None => notice.deadline,
+        };
+    }
+    Ok(())
 }
 
 /// One notice; `OutOfScope` for another unit's notice (or a draft, for a center manager).

@@ -435,7 +435,7 @@ pub fn round_summary(
             entry.verified += 1;
         }
         if notice
-            .deadline
+            .counted_deadline
             .is_some_and(|deadline| is_overdue(notice.state, deadline, today))
         {
             entry.overdue += 1;

@@ -471,3 +471,63 @@ fn file_total_missing(app: &TestApp, round: &str, file: &str) -> bool {
         .find(|entry| entry.file.to_string() == file)
         .is_some_and(|entry| entry.result.is_none())
 }
+
+/// A notice past its deadline counts as overdue for the unit (summary, reminders) unless an
+/// objection to one of its findings is open; once the objection is decided the clock runs
+/// again, moved on by the days it stayed open (here none).
+#[actix_rt::test]
+async fn an_open_objection_stops_the_notice_counting_as_overdue() {
+    let app = spawn_app().await;
+    let round = fed_back_round(&app);
+    let findings = findings_of(&app, &round, "XQ");
+    let notice = issue_notice(&app, &round, "XQ");
+    {
+        let mut conn = app.conn();
+        let past = storage::today() - chrono::Duration::days(10);
+        diesel::update(
+            schema::rectification_notices::table
+                .filter(schema::rectification_notices::id.eq(&notice)),
+        )
+        .set(schema::rectification_notices::deadline.eq(past))
+        .execute(&mut *conn)
+        .unwrap();
+    }
+    let overdue = |summary: &serde_json::Value| -> i64 {
+        summary["rectification"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["unit_name"] == "兴庆区法律援助中心")
+            .map_or(0, |row| row["overdue"].as_i64().unwrap())
+    };
+    let mut leader = app.login_as("leader").await;
+    let summary_path = format!("/api/rounds/{round}/summary");
+    assert_eq!(overdue(&leader.get(&summary_path).await.json()), 1);
+
+    let mut manager = app.login_as("manager").await;
+    let filed = api(
+        &mut manager,
+        "/api/objections",
+        json!({ "finding": findings[0].finding.id.to_string(), "reason": "卷内第7页有相关材料" }),
+    )
+    .await;
+    assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
+    let objection = filed.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(overdue(&leader.get(&summary_path).await.json()), 0);
+    let reminders = manager.get("/notifications").await;
+    assert!(!reminders.body.contains("已逾期"), "{}", reminders.body);
+    let listed = manager.get("/notices").await;
+    assert!(!listed.body.contains("已逾期"), "{}", listed.body);
+
+    let mut admin = app.login_as("admin").await;
+    let decided = api(
+        &mut admin,
+        &format!("/api/objections/{objection}/decide"),
+        json!({ "decision": "upheld", "reason": "未见该材料" }),
+    )
+    .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+    assert_eq!(overdue(&leader.get(&summary_path).await.json()), 1);
+    let listed = manager.get("/notices").await;
+    assert!(listed.body.contains("已逾期"), "{}", listed.body);
+}

@@ -108,7 +108,7 @@ fn notice_view(notice: &Notice) -> Value {
         "doc_number": notice.doc_number, "issued_on": notice.issued_on,
         "deadline": notice.deadline, "days": notice.days, "report": notice.report,
         "follow_up_round_id": notice.follow_up_round_id, "follow_up_note": notice.follow_up_note,
-        "alert": alert_view(notice.state, notice.deadline),
+        "alert": alert_view(notice.state, notice.counted_deadline),
         "is_draft": notice.state == RectificationState::Draft,
     })
 }
@@ -161,7 +161,7 @@ fn finding_alert_view(stored: &StoredFinding, deadline: Option<chrono::NaiveDate
 fn overview_order(notices: &mut [Notice]) {
     let today = storage::today();
     notices.sort_by_key(|notice| {
-        let overdue = notice.deadline.is_some_and(|deadline| {
+        let overdue = notice.counted_deadline.is_some_and(|deadline| {
             crate::domain::rectification::is_overdue(notice.state, deadline, today)
         });
         (
