@@ -652,6 +652,15 @@ fn to_notice(row: NoticeRow) -> Result<Notice> {
 
 /// Notices the scope allows (a center manager never sees a draft), optionally of one round.
 pub fn notices(conn: &mut DbConn, scope: UnitScope, round: Option<RoundId>) -> Result<Vec<Notice>> {
+    load_notices(conn, scope, round, None)
+}
+
+fn load_notices(
+    conn: &mut DbConn,
+    scope: UnitScope,
+    round: Option<RoundId>,
+    id: Option<NoticeId>,
+) -> Result<Vec<Notice>> {
     let mut query = rectification_notices::table
         .inner_join(units::table)
         .inner_join(review_rounds::table.on(review_rounds::id.eq(rectification_notices::round_id)))
@@ -683,6 +692,9 @@ pub fn notices(conn: &mut DbConn, scope: UnitScope, round: Option<RoundId>) -> R
     }
     if let Some(round) = round {
         query = query.filter(rectification_notices::round_id.eq(round.to_string()));
+    }
+    if let Some(id) = id {
+        query = query.filter(rectification_notices::id.eq(id.to_string()));
     }
     let rows: Vec<NoticeRow> = query
         .order((units::code.asc(), rectification_notices::created_at.desc()))
@@ -743,9 +755,8 @@ fn pause_for_objections(conn: &mut DbConn, notices: &mut [Notice]) -> Result<()>
 
 /// One notice; `OutOfScope` for another unit's notice (or a draft, for a center manager).
 pub fn notice(conn: &mut DbConn, scope: UnitScope, id: NoticeId) -> Result<Notice> {
-    let found = notices(conn, UnitScope::All, None)?
-        .into_iter()
-        .find(|notice| notice.id == id)
+    let found = load_notices(conn, UnitScope::All, None, Some(id))?
+        .pop()
         .ok_or(Error::NotFound)?;
     let visible = match scope {
         UnitScope::All => true,

@@ -109,6 +109,29 @@ impl RoundResults {
     }
 }
 
+/// The round's stored 合议 decisions by file.
+fn decided_by_file(
+    conn: &mut DbConn,
+    round_id: RoundId,
+) -> Result<BTreeMap<CaseFileId, ReconciliationRow>> {
+    let rows: Vec<ReconciliationRow> = reconciliations::table
+        .filter(reconciliations::round_id.eq(round_id.to_string()))
+        .select((
+            reconciliations::case_file_id,
+            reconciliations::final_total_tenths,
+            reconciliations::final_grade,
+            reconciliations::vetoed,
+            reconciliations::reason,
+            reconciliations::participants_json,
+            reconciliations::decided_by,
+            reconciliations::decided_at,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|row| Ok((parse_id(&row.0)?, row)))
+        .collect()
+}
+
 fn corrupt(error: impl std::fmt::Display) -> Error {
     Error::Corrupt(error.to_string())
 }
@@ -154,23 +177,7 @@ pub fn load(conn: &mut DbConn, round_id: RoundId) -> Result<Option<RoundResults>
                 .push(sheet);
         }
     }
-    let rows: Vec<ReconciliationRow> = reconciliations::table
-        .filter(reconciliations::round_id.eq(round_id.to_string()))
-        .select((
-            reconciliations::case_file_id,
-            reconciliations::final_total_tenths,
-            reconciliations::final_grade,
-            reconciliations::vetoed,
-            reconciliations::reason,
-            reconciliations::participants_json,
-            reconciliations::decided_by,
-            reconciliations::decided_at,
-        ))
-        .load(conn)?;
-    let mut decided: BTreeMap<CaseFileId, ReconciliationRow> = BTreeMap::new();
-    for row in rows {
-        decided.insert(parse_id(&row.0)?, row);
-    }
+    let mut decided = decided_by_file(conn, round_id)?;
     let rule = combine_rule(round.settings.combine);
     let adjustments = objections::adjustments(conn, round_id)?;
     let mut files = Vec::with_capacity(version.assignment.placements.len());
@@ -488,23 +495,7 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
             scored.insert(id, result);
         }
     }
-    let decided_rows: Vec<ReconciliationRow> = reconciliations::table
-        .filter(reconciliations::round_id.eq(round_id.to_string()))
-        .select((
-            reconciliations::case_file_id,
-            reconciliations::final_total_tenths,
-            reconciliations::final_grade,
-            reconciliations::vetoed,
-            reconciliations::reason,
-            reconciliations::participants_json,
-            reconciliations::decided_by,
-            reconciliations::decided_at,
-        ))
-        .load(conn)?;
-    let mut decided: BTreeMap<CaseFileId, ReconciliationRow> = BTreeMap::new();
-    for row in decided_rows {
-        decided.insert(parse_id(&row.0)?, row);
-    }
+    let mut decided = decided_by_file(conn, round_id)?;
     let rule = combine_rule(round.settings.combine);
     let mut out = Vec::with_capacity(version.assignment.placements.len());
     for placement in &version.assignment.placements {
