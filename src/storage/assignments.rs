@@ -15,7 +15,8 @@ use crate::storage::schema::{assignment_versions, law_firms};
 use crate::storage::{DbConn, Error, Result, new_id, people, rounds, sampling, transaction, units};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 /// What the administrator chooses when generating.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,15 +157,17 @@ fn history(conn: &mut DbConn, round: &Round) -> Result<Vec<PastRound>> {
     Ok(past)
 }
 
-/// A stored version.
+/// A stored version. The problem and the assignment are shared, read-only: a version's content
+/// never changes once stored (only its status does), so the parsed copies are kept by version
+/// id (see [`parsed`]) and every reader of the same version gets the same ones.
 #[derive(Debug, Clone)]
 pub struct Version {
     pub id: String,
     pub round_id: RoundId,
     pub version: i32,
     pub status: String,
-    pub problem: Problem,
-    pub assignment: Assignment,
+    pub problem: Arc<Problem>,
+    pub assignment: Arc<Assignment>,
     pub quality: Quality,
     pub note: Option<String>,
     pub created_at: NaiveDateTime,
@@ -186,6 +189,39 @@ type VersionRow = (
     Option<NaiveDateTime>,
 );
 
+/// How many versions' parsed content [`parsed`] keeps: the published version of every round
+/// a summary or a busy review day reads, with room for drafts being compared.
+const PARSED_VERSIONS_KEPT: usize = 64;
+
+type ParsedVersion = (Arc<Problem>, Arc<Assignment>);
+
+/// The parsed problem and assignment of version `id`, from the process's cache or from
+/// `json` (problem, assignment) when it is not there yet. A large round's problem is megabytes
+/// of JSON, and the score form, the results and every summary read the published version:
+/// parsing it once per version instead of once per request is what keeps them fast. Keyed by
+/// the version's id, which is never reused and whose content never changes, the cache cannot
+/// go stale, whichever server or command wrote the version.
+fn parsed(id: &str, json: impl FnOnce() -> Result<(String, String)>) -> Result<ParsedVersion> {
+    static PARSED: std::sync::OnceLock<Mutex<HashMap<String, ParsedVersion>>> =
+        std::sync::OnceLock::new();
+    let cache = PARSED.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().ok().and_then(|cache| cache.get(id).cloned()) {
+        return Ok(hit);
+    }
+    let (problem, assignment) = json()?;
+    let value: ParsedVersion = (
+        Arc::new(serde_json::from_str(&problem).map_err(corrupt)?),
+        Arc::new(serde_json::from_str(&assignment).map_err(corrupt)?),
+    );
+    if let Ok(mut cache) = cache.lock() {
+        if cache.len() >= PARSED_VERSIONS_KEPT {
+            cache.clear();
+        }
+        cache.insert(id.to_string(), value.clone());
+    }
+    Ok(value)
+}
+
 fn to_version(row: VersionRow) -> Result<Version> {
     let (
         id,
@@ -200,13 +236,14 @@ fn to_version(row: VersionRow) -> Result<Version> {
         created_by,
         published_at,
     ) = row;
+    let (problem, assignment) = parsed(&id, || Ok((problem, assignment)))?;
     Ok(Version {
         id,
         round_id: crate::storage::parse_id(&round_id)?,
         version,
         status,
-        problem: serde_json::from_str(&problem).map_err(corrupt)?,
-        assignment: serde_json::from_str(&assignment).map_err(corrupt)?,
+        problem,
+        assignment,
         quality: serde_json::from_str(&quality).map_err(corrupt)?,
         note,
         created_at,
@@ -263,28 +300,69 @@ pub fn version(conn: &mut DbConn, round: RoundId, number: i32) -> Result<Version
     to_version(row)
 }
 
-/// The published version in force, if any.
+/// The published version in force, if any. Reads the version's small columns; its problem and
+/// assignment come parsed from the cache once the version has been read (see [`parsed`]).
 pub fn published(conn: &mut DbConn, round: RoundId) -> Result<Option<Version>> {
-    let row: Option<VersionRow> = assignment_versions::table
+    type Head = (
+        String,
+        String,
+        i32,
+        String,
+        String,
+        Option<String>,
+        NaiveDateTime,
+        String,
+        Option<NaiveDateTime>,
+    );
+    let head: Option<Head> = assignment_versions::table
         .filter(assignment_versions::round_id.eq(round.to_string()))
         .filter(assignment_versions::status.eq("published"))
-        .select(VERSION_COLUMNS)
+        .select((
+            assignment_versions::id,
+            assignment_versions::round_id,
+            assignment_versions::version,
+            assignment_versions::status,
+            assignment_versions::quality_json,
+            assignment_versions::note,
+            assignment_versions::created_at,
+            assignment_versions::created_by,
+            assignment_versions::published_at,
+        ))
         .first(conn)
         .optional()?;
-    row.map(to_version).transpose()
+    let Some((id, round_id, version, status, quality, note, created_at, created_by, published_at)) =
+        head
+    else {
+        return Ok(None);
+    };
+    let (problem, assignment) = parsed(&id, || {
+        Ok(assignment_versions::table
+            .filter(assignment_versions::id.eq(&id))
+            .select((
+                assignment_versions::problem_json,
+                assignment_versions::assignment_json,
+            ))
+            .first(conn)?)
+    })?;
+    Ok(Some(Version {
+        id,
+        round_id: crate::storage::parse_id(&round_id)?,
+        version,
+        status,
+        problem,
+        assignment,
+        quality: serde_json::from_str(&quality).map_err(corrupt)?,
+        note,
+        created_at,
+        created_by,
+        published_at,
+    }))
 }
 
 /// Only the assignment of the published version (no problem, no figures): what the score form
-/// checks on every request, so it reads one column instead of the whole version.
-pub fn published_assignment(conn: &mut DbConn, round: RoundId) -> Result<Option<Assignment>> {
-    let json: Option<String> = assignment_versions::table
-        .filter(assignment_versions::round_id.eq(round.to_string()))
-        .filter(assignment_versions::status.eq("published"))
-        .select(assignment_versions::assignment_json)
-        .first(conn)
-        .optional()?;
-    json.map(|json| serde_json::from_str(&json).map_err(corrupt))
-        .transpose()
+/// checks on every request.
+pub fn published_assignment(conn: &mut DbConn, round: RoundId) -> Result<Option<Arc<Assignment>>> {
+    Ok(published(conn, round)?.map(|version| version.assignment))
 }
 
 /// Stores an assignment as the round's next draft version.

@@ -16,50 +16,50 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-/// Called inside the transaction that submits a reviewer's sheet: sends the file to a second
-/// reviewer when the round's option is on and the file so far has a single review.
-pub fn after_submission(
+/// A second review the submission calls for, found by [`needed`] and carried out by [`send`].
+pub struct Needed {
+    round: RoundId,
+    file: CaseFileId,
+    reason: String,
+    case_number: String,
+    version: assignments::Version,
+}
+
+/// Reads, inside the transaction that submits a reviewer's sheet, whether the file must go to
+/// a second reviewer: the round's option is on, the file so far has a single review, the
+/// result lies near a grade boundary (or fails), and the file was not sent before.
+pub fn needed(
     conn: &mut DbConn,
-    actor: &Actor,
     round: RoundId,
     file: CaseFileId,
     result: &ScoreResult,
-    now: NaiveDateTime,
-) -> Result<()> {
+) -> Result<Option<Needed>> {
     let settings = rounds::objection_settings(conn, round)?;
     if !settings.borderline_review {
-        return Ok(());
-    }
-    let already: i64 = borderline_reviews::table
-        .filter(borderline_reviews::round_id.eq(round.to_string()))
-        .filter(borderline_reviews::case_file_id.eq(file.to_string()))
-        .count()
-        .get_result(conn)?;
-    if already > 0 {
-        return Ok(());
+        return Ok(None);
     }
     let Some(version) = assignments::published(conn, round)? else {
-        return Ok(());
+        return Ok(None);
     };
     let Some(placement) = version.assignment.placement(file) else {
-        return Ok(());
+        return Ok(None);
     };
     if placement.reviewers.len() != 1 {
-        return Ok(());
+        return Ok(None);
     }
     let Some(sampled) = version.problem.file(file) else {
-        return Ok(());
+        return Ok(None);
     };
     let record = rounds::find(conn, round)?;
     let Some(hash) = record.settings.rubrics.get(&sampled.case_type) else {
-        return Ok(());
+        return Ok(None);
     };
     let rubric = rubrics::load(conn, hash)?;
     let Method::Deduction(scheme) = rubric.method() else {
-        return Ok(());
+        return Ok(None);
     };
     let Some(total) = result.total else {
-        return Ok(());
+        return Ok(None);
     };
     let Some(reason) = borderline_reason(
         scheme,
@@ -67,11 +67,39 @@ pub fn after_submission(
         !result.grade.passes(),
         settings.borderline_points,
     ) else {
-        return Ok(());
+        return Ok(None);
     };
+    // Last, as most submissions are not near a boundary: a file goes to a second reviewer once.
+    let already: i64 = borderline_reviews::table
+        .filter(borderline_reviews::round_id.eq(round.to_string()))
+        .filter(borderline_reviews::case_file_id.eq(file.to_string()))
+        .count()
+        .get_result(conn)?;
+    if already > 0 {
+        return Ok(None);
+    }
+    Ok(Some(Needed {
+        round,
+        file,
+        reason,
+        case_number: sampled.case_number.clone(),
+        version,
+    }))
+}
+
+/// Sends the file to a second reviewer from another unit (a new published assignment
+/// version), or records that nobody fits; audited either way.
+pub fn send(conn: &mut DbConn, actor: &Actor, needed: Needed, now: NaiveDateTime) -> Result<()> {
+    let Needed {
+        round,
+        file,
+        reason,
+        case_number,
+        version,
+    } = needed;
     let (reviewer, problem_text) = match add_reviewer(&version.problem, &version.assignment, file) {
         Ok((problem, assignment, reviewer)) => {
-            let note = format!("临界复评：案卷{}，{reason}", sampled.case_number);
+            let note = format!("临界复评：案卷{case_number}，{reason}");
             let number = assignments::store_draft(
                 conn,
                 actor,

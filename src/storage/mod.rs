@@ -251,6 +251,13 @@ where
     if !is_sqlite_outermost {
         return conn.transaction(work);
     }
+    // SQLite has one writer at a time. Writers of this process queue here, in arrival order,
+    // rather than in SQLite's busy handler, which polls with sleeps of up to 100 ms: under a
+    // burst of submissions that polling, not the writing, made the slowest requests slow.
+    // The busy timeout still covers writers in other processes (a CLI command beside a
+    // server). The lock is the process's, not the database's: writes to two SQLite databases
+    // from one process (only tests do that) queue behind each other, which is harmless.
+    let _writer = sqlite_writer_lock();
     if let DbConn::Sqlite(sqlite) = conn {
         AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
     }
@@ -268,6 +275,16 @@ where
             Err(error)
         }
     }
+}
+
+/// The process's SQLite write lock, held for the length of an outermost write transaction.
+/// A panic inside a transaction leaves nothing to repair (SQLite rolled back), so a poisoned
+/// lock is simply taken over.
+fn sqlite_writer_lock() -> std::sync::MutexGuard<'static, ()> {
+    static WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    WRITER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The current time as stored: UTC, truncated to microseconds (PostgreSQL's precision) so a

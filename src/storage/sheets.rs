@@ -255,6 +255,18 @@ pub fn save(
                 .first(conn)?;
             return Err(SaveError::Stale { stored: current });
         }
+        // A first review near a grade boundary (or failing) may call for a second reviewer:
+        // read before the audit entry, which on PostgreSQL takes the chain's lock until the
+        // commit (the less that follows it, the less other submissions wait).
+        let second_review = match result {
+            Some(result) if submitted => crate::storage::borderline::needed(
+                conn,
+                stored.round_id,
+                stored.case_file_id,
+                result,
+            )?,
+            _ => None,
+        };
         audit::record(
             conn,
             actor,
@@ -272,16 +284,8 @@ pub fn save(
             },
             now,
         )?;
-        // A first review near a grade boundary (or failing) may call for a second reviewer.
-        if submitted && let Some(result) = result {
-            crate::storage::borderline::after_submission(
-                conn,
-                actor,
-                stored.round_id,
-                stored.case_file_id,
-                result,
-                now,
-            )?;
+        if let Some(second_review) = second_review {
+            crate::storage::borderline::send(conn, actor, second_review, now)?;
         }
         Ok(())
     })
