@@ -25,6 +25,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+/// CPU seconds this process has used (user + system), from /proc.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
+            let user: f64 = fields.get(11)?.parse().ok()?;
+            let system: f64 = fields.get(12)?.parse().ok()?;
+            Some((user + system) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 /// Submissions sent one at a time before the burst.
 const SEQUENTIAL: usize = 20;
 
@@ -319,6 +332,7 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
     alone.sort();
 
     // Then everyone else submits at once.
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
     let submissions = burst.into_iter().map(
         |(mut session, path, csrf, version, code, person, file)| async move {
@@ -344,6 +358,10 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
     );
     let burst_results = futures_util::future::join_all(submissions).await;
     let wall = started.elapsed();
+    let cpu = cpu_seconds() - cpu_before;
+    if std::env::var_os("PINGCHA_BENCH_MARK").is_some() {
+        eprintln!("burst window {started:?} .. {:?}", Instant::now());
+    }
     drop(handle.stop(true));
 
     let mut latencies: Vec<Duration> = burst_results.iter().map(|(latency, ..)| *latency).collect();
@@ -412,6 +430,13 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
         "  {count} concurrent submissions in {:.0} ms: {:.0} requests/s",
         ms(wall),
         count as f64 / wall.as_secs_f64()
+    );
+    // Process CPU (server, client and the database in-process on SQLite): steadier than wall
+    // time on a shared machine. On PostgreSQL the server's own CPU is not included.
+    println!(
+        "  CPU of this process during the burst: {:.0} ms, {:.2} ms per submission",
+        cpu * 1000.0,
+        cpu * 1000.0 / count as f64
     );
     println!(
         "  latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",

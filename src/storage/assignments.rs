@@ -362,7 +362,25 @@ pub fn published(conn: &mut DbConn, round: RoundId) -> Result<Option<Version>> {
 /// Only the assignment of the published version (no problem, no figures): what the score form
 /// checks on every request.
 pub fn published_assignment(conn: &mut DbConn, round: RoundId) -> Result<Option<Arc<Assignment>>> {
-    Ok(published(conn, round)?.map(|version| version.assignment))
+    let id: Option<String> = assignment_versions::table
+        .filter(assignment_versions::round_id.eq(round.to_string()))
+        .filter(assignment_versions::status.eq("published"))
+        .select(assignment_versions::id)
+        .first(conn)
+        .optional()?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let (_, assignment) = parsed(&id, || {
+        Ok(assignment_versions::table
+            .filter(assignment_versions::id.eq(&id))
+            .select((
+                assignment_versions::problem_json,
+                assignment_versions::assignment_json,
+            ))
+            .first(conn)?)
+    })?;
+    Ok(Some(assignment))
 }
 
 /// Stores an assignment as the round's next draft version.

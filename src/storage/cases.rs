@@ -623,33 +623,45 @@ pub fn records(
         .order((units::code.asc(), case_files::case_no.asc()))
         .load(conn)?;
     rows.into_iter()
-        .map(|(id, unit_code, fields)| {
-            let case_type = fields
-                .case_type
-                .parse()
-                .map_err(|_| Error::Corrupt(format!("case type {}", fields.case_type)))?;
-            Ok((
-                parse_id(&id)?,
-                CaseRecord {
-                    unit: unit_code,
-                    case_no: fields.case_no,
-                    recipient: fields.recipient,
-                    recipient_id_no: fields.recipient_id_no,
-                    recipient_phone: fields.recipient_phone,
-                    handler: fields.handler,
-                    firm: fields.firm,
-                    case_type,
-                    sub_type: fields.sub_type,
-                    cause: fields.cause,
-                    applied_at: fields.applied_at,
-                    assigned_at: fields.assigned_at,
-                    closed_at: fields.closed_at,
-                    archived_at: fields.archived_at,
-                    terminated: fields.terminated,
-                    guilty_plea: fields.guilty_plea,
-                    notified_defense: fields.notified_defense,
-                },
-            ))
-        })
+        .map(|(id, unit_code, fields)| Ok((parse_id(&id)?, to_record(unit_code, fields)?)))
         .collect()
+}
+
+/// One file's registry record, by id (a statement SQLite keeps prepared: the score form reads
+/// it on every request).
+pub fn record(conn: &mut DbConn, id: CaseFileId) -> Result<Option<CaseRecord>> {
+    let row: Option<(String, StoredFields)> = case_files::table
+        .inner_join(units::table)
+        .filter(case_files::id.eq(id.to_string()))
+        .select((units::code, STORED_COLUMNS))
+        .first(conn)
+        .optional()?;
+    row.map(|(unit_code, fields)| to_record(unit_code, fields))
+        .transpose()
+}
+
+fn to_record(unit_code: String, fields: StoredFields) -> Result<CaseRecord> {
+    let case_type = fields
+        .case_type
+        .parse()
+        .map_err(|_| Error::Corrupt(format!("case type {}", fields.case_type)))?;
+    Ok(CaseRecord {
+        unit: unit_code,
+        case_no: fields.case_no,
+        recipient: fields.recipient,
+        recipient_id_no: fields.recipient_id_no,
+        recipient_phone: fields.recipient_phone,
+        handler: fields.handler,
+        firm: fields.firm,
+        case_type,
+        sub_type: fields.sub_type,
+        cause: fields.cause,
+        applied_at: fields.applied_at,
+        assigned_at: fields.assigned_at,
+        closed_at: fields.closed_at,
+        archived_at: fields.archived_at,
+        terminated: fields.terminated,
+        guilty_plea: fields.guilty_plea,
+        notified_defense: fields.notified_defense,
+    })
 }

@@ -2,7 +2,6 @@
 //! draft at any time (guarded by the sheet's version), previewed by the server's own scoring
 //! engine while typing, and locked on submission.
 
-use crate::domain::UnitScope;
 use crate::domain::ids::{CaseFileId, RoundId};
 use crate::domain::masking::mask_name;
 use crate::domain::rubric::{
@@ -63,10 +62,7 @@ async fn context(
             if !assigned {
                 return Err(WebError::Forbidden);
             }
-            let (_, record) = cases::records(conn, UnitScope::All, &cases::CaseFilter { ids: Some(vec![file]), ..Default::default() })?
-                .into_iter()
-                .next()
-                .ok_or(WebError::NotFound)?;
+            let record = cases::record(conn, file)?.ok_or(WebError::NotFound)?;
             let hash = round.settings.rubrics.get(&record.case_type).cloned().ok_or_else(|| {
                 WebError::Conflict(format!("本轮没有为{}案卷选择评分标准，请联系管理员。", record.case_type.label()))
             })?;
