@@ -26,18 +26,36 @@ pub struct Needed {
 }
 
 /// Reads, inside the transaction that submits a reviewer's sheet, whether the file must go to
-/// a second reviewer: the round's option is on, the file so far has a single review, the
-/// result lies near a grade boundary (or fails), and the file was not sent before.
+/// a second reviewer: the round's option is on, the result (under the rubric the sheet was
+/// scored with) lies near a grade boundary or fails, the file so far has a single review, and
+/// it was not sent before. Most submissions are not near a boundary, so that is settled first,
+/// before the assignment is read.
 pub fn needed(
     conn: &mut DbConn,
     round: RoundId,
     file: CaseFileId,
+    rubric_hash: &str,
     result: &ScoreResult,
 ) -> Result<Option<Needed>> {
+    let Some(total) = result.total else {
+        return Ok(None);
+    };
     let settings = rounds::objection_settings(conn, round)?;
     if !settings.borderline_review {
         return Ok(None);
     }
+    let rubric = rubrics::load(conn, rubric_hash)?;
+    let Method::Deduction(scheme) = rubric.method() else {
+        return Ok(None);
+    };
+    let Some(reason) = borderline_reason(
+        scheme,
+        total,
+        !result.grade.passes(),
+        settings.borderline_points,
+    ) else {
+        return Ok(None);
+    };
     let Some(version) = assignments::published(conn, round)? else {
         return Ok(None);
     };
@@ -48,25 +66,6 @@ pub fn needed(
         return Ok(None);
     }
     let Some(sampled) = version.problem.file(file) else {
-        return Ok(None);
-    };
-    let record = rounds::find(conn, round)?;
-    let Some(hash) = record.settings.rubrics.get(&sampled.case_type) else {
-        return Ok(None);
-    };
-    let rubric = rubrics::load(conn, hash)?;
-    let Method::Deduction(scheme) = rubric.method() else {
-        return Ok(None);
-    };
-    let Some(total) = result.total else {
-        return Ok(None);
-    };
-    let Some(reason) = borderline_reason(
-        scheme,
-        total,
-        !result.grade.passes(),
-        settings.borderline_points,
-    ) else {
         return Ok(None);
     };
     // Last, as most submissions are not near a boundary: a file goes to a second reviewer once.

@@ -263,6 +263,7 @@ pub fn save(
                 conn,
                 stored.round_id,
                 stored.case_file_id,
+                &stored.rubric_hash,
                 result,
             )?,
             _ => None,
