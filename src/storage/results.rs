@@ -23,7 +23,7 @@ use crate::storage::sheets::{self, StoredSheet};
 use crate::storage::{DbConn, Error, Result, objections, parse_id, rubrics};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Every sampled file of a round with its result so far.
 pub struct RoundResults {
@@ -404,7 +404,7 @@ pub struct FileFinal {
     pub result: Option<FinalResult>,
 }
 
-type LightSheet = (String, String, String, Option<i32>, Option<String>);
+type LightSheet = (String, String, Option<i32>, Option<String>);
 
 /// The final results of a round's files, as [`load`] works them out, without reading every
 /// sheet's answers: a sheet's stored total and grade are what the engine gave at submission,
@@ -427,7 +427,6 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
             SheetStatus::Reconciled.code(),
         ]))
         .select((
-            score_sheets::id,
             score_sheets::case_file_id,
             score_sheets::reviewer_id,
             score_sheets::total_tenths,
@@ -449,39 +448,51 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
         .map(|(id, file)| (*id, file.case_type))
         .collect();
     // Light results where the columns say everything; the rest scored from the answers.
-    let mut by_file: BTreeMap<CaseFileId, Vec<(PersonId, Option<ScoreResult>, String)>> =
-        BTreeMap::new();
-    let mut to_score: Vec<String> = Vec::new();
+    let mut by_file: std::collections::HashMap<CaseFileId, Vec<(PersonId, Option<ScoreResult>)>> =
+        std::collections::HashMap::with_capacity(sampled_files.len());
+    let mut to_score: HashSet<(String, String)> = HashSet::new();
     // Files with decided objections are scored from their answers: the adjustment needs
     // each item's deduction.
     let adjustments = objections::adjustments(conn, round_id)?;
-    for (id, file, reviewer, total, grade) in rows {
-        let file: CaseFileId = parse_id(&file)?;
+    for (file_text, reviewer_text, total, grade) in rows {
+        let file: CaseFileId = parse_id(&file_text)?;
+        let reviewer: PersonId = parse_id(&reviewer_text)?;
         let light = case_types
             .get(&file)
             .and_then(|case_type| rubrics_by_type.get(case_type))
             .filter(|_| !adjustments.contains_key(&file))
             .and_then(|rubric| light_result(rubric, total, grade.as_deref()));
         if light.is_none() {
-            to_score.push(id.clone());
+            to_score.insert((file_text, reviewer_text));
         }
-        by_file
-            .entry(file)
-            .or_default()
-            .push((parse_id(&reviewer)?, light, id));
+        by_file.entry(file).or_default().push((reviewer, light));
     }
-    let mut scored: BTreeMap<String, ScoreResult> = BTreeMap::new();
-    for chunk in to_score.chunks(5000) {
-        let answers: Vec<(String, String, String)> = score_sheets::table
-            .filter(score_sheets::id.eq_any(chunk))
+    // The few sheets only their answers can tell, read by file (a sheet is one per file and
+    // reviewer in a round).
+    let mut scored: BTreeMap<(CaseFileId, PersonId), ScoreResult> = BTreeMap::new();
+    let files_to_score: BTreeSet<&str> = to_score.iter().map(|(file, _)| file.as_str()).collect();
+    let files_to_score: Vec<&str> = files_to_score.into_iter().collect();
+    for chunk in files_to_score.chunks(5000) {
+        let answers: Vec<(String, String, String, String)> = score_sheets::table
+            .filter(score_sheets::round_id.eq(round_id.to_string()))
+            .filter(score_sheets::case_file_id.eq_any(chunk))
+            .filter(score_sheets::state.eq_any([
+                SheetStatus::Submitted.code(),
+                SheetStatus::Reconciled.code(),
+            ]))
             .select((
                 score_sheets::id,
                 score_sheets::case_file_id,
+                score_sheets::reviewer_id,
                 score_sheets::answers_json,
             ))
             .load(conn)?;
-        for (id, file, answers) in answers {
+        for (id, file, reviewer, answers) in answers {
+            if !to_score.contains(&(file.clone(), reviewer.clone())) {
+                continue;
+            }
             let file: CaseFileId = parse_id(&file)?;
+            let reviewer: PersonId = parse_id(&reviewer)?;
             let Some(rubric) = case_types
                 .get(&file)
                 .and_then(|case_type| rubrics_by_type.get(case_type))
@@ -492,7 +503,7 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
             let result = score(rubric, &answers).map_err(|error| {
                 corrupt(format!("submitted sheet {id} does not score: {error:?}"))
             })?;
-            scored.insert(id, result);
+            scored.insert((file, reviewer), result);
         }
     }
     let mut decided = decided_by_file(conn, round_id)?;
@@ -517,14 +528,19 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
             )),
             None => {
                 let mut sheets = by_file.remove(&placement.file).unwrap_or_default();
-                sheets.sort_by_key(|(reviewer, _, _)| *reviewer);
+                sheets.sort_by_key(|(reviewer, _)| *reviewer);
                 let mut reviews = Vec::with_capacity(sheets.len());
-                for (reviewer_id, light, id) in sheets {
+                for (reviewer_id, light) in sheets {
                     let result = match light {
                         Some(result) => result,
                         None => scored
-                            .remove(&id)
-                            .ok_or_else(|| corrupt(format!("sheet {id} not scored")))?,
+                            .remove(&(placement.file, reviewer_id))
+                            .ok_or_else(|| {
+                                corrupt(format!(
+                                    "the sheet of {reviewer_id} on {} not scored",
+                                    placement.file
+                                ))
+                            })?,
                     };
                     reviews.push(SubmittedReview {
                         reviewer_id,

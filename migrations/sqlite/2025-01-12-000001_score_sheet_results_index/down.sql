@@ -1,0 +1,1 @@
+DROP INDEX score_sheets_results_idx;
