@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --example import_bench
-bin=target/release/examples/import_bench
+bin="${CARGO_TARGET_DIR:-target}/release/examples/import_bench"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$bin" generate "$work/registry.xlsx" 200000
