@@ -1,6 +1,14 @@
 //! Rough timings for issue 5 (the divan benches come later): registry import against calamine
 //! reading the same XLSX alone, and sampling over a million candidates. Each mode runs in its
-//! own process so peak RSS (VmHWM) belongs to that mode.
+//! own process so peak RSS (VmHWM) belongs to that mode; `cpu` is the process's user + system
+//! time (the machine is shared, so compare it too, not wall time alone).
+//!
+//! - `calamine-range`, `calamine-cells`: the XLSX reader alone (`worksheet_range`, and the
+//!   streaming cell reader the importer uses), nothing kept.
+//! - `import`: reading and validating only (`import::import_cases`), no database.
+//! - `import-db`: the whole import as `pingcha import cases` runs it (`imports::commit_cases`:
+//!   a reader thread reads and validates while this one writes, in one transaction), into a
+//!   fresh SQLite file or the PostgreSQL database named.
 //!
 //! cargo run --release --example import_bench -- generate /tmp/registry.xlsx 200000
 //! cargo run --release --example import_bench -- calamine-range /tmp/registry.xlsx

@@ -226,16 +226,12 @@ pub fn commit_cases(
                 Err(panic) => std::panic::resume_unwind(panic),
             };
             read?;
+            let done = writer.written();
             let counts = writer.finish(conn, file_name)?;
-            let done = writer_total(&counts);
             progress(done, done);
             Ok(counts)
         })
     })
-}
-
-fn writer_total(counts: &ImportCounts) -> usize {
-    counts.new + counts.changed + counts.unchanged
 }
 
 /// The first rows of a prepared registry for the preview page, personal data masked.
