@@ -1,6 +1,14 @@
 //! Rough timings for issue 5 (the divan benches come later): registry import against calamine
 //! reading the same XLSX alone, and sampling over a million candidates. Each mode runs in its
-//! own process so peak RSS (VmHWM) belongs to that mode.
+//! own process so peak RSS (VmHWM) belongs to that mode; `cpu` is the process's user + system
+//! time (the machine is shared, so compare it too, not wall time alone).
+//!
+//! - `calamine-range`, `calamine-cells`: the XLSX reader alone (`worksheet_range`, and the
+//!   streaming cell reader the importer uses), nothing kept.
+//! - `import`: reading and validating only (`import::import_cases`), no database.
+//! - `import-db`: the whole import as `pingcha import cases` runs it (`imports::commit_cases`:
+//!   a reader thread reads and validates while this one writes, in one transaction), into a
+//!   fresh SQLite file or the PostgreSQL database named.
 //!
 //! cargo run --release --example import_bench -- generate /tmp/registry.xlsx 200000
 //! cargo run --release --example import_bench -- calamine-range /tmp/registry.xlsx
@@ -93,9 +101,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("time {:?}", start.elapsed());
         }
         "import-db" => {
-            // The whole import as `pingcha import cases` runs it: read, validate, resolve
-            // units, compare with stored cases and write, in one transaction. A fresh SQLite
-            // file unless a PostgreSQL URL (of an empty database) is given.
+            // The whole import as `pingcha import cases` runs it (`imports::commit_cases`):
+            // read, validate and resolve units on one thread while the other compares with the
+            // stored cases and writes, in one transaction. A fresh SQLite file unless a
+            // PostgreSQL URL (of an empty database) is given.
             let bytes = std::fs::read(&arg)?;
             let dir = std::env::temp_dir().join(format!("pingcha-bench-{}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
@@ -110,20 +119,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let actor = pingcha::storage::audit::Actor::cli();
             let cpu = cpu_seconds();
             let start = Instant::now();
-            let prepared =
-                pingcha::imports::prepare_cases(&mut conn, "registry.xlsx", &bytes, None)
-                    .map_err(|error| error.to_string())?;
-            println!("  read and validate {:?}", start.elapsed());
-            let written = Instant::now();
-            let counts = pingcha::storage::cases::commit(
+            let mut first_write = None;
+            let counts = pingcha::imports::commit_cases(
                 &mut conn,
                 &actor,
                 "registry.xlsx",
-                &prepared.resolved(),
-                pingcha::storage::now(),
-                &mut |_| {},
-            )?;
-            println!("  compare and write {:?}", written.elapsed());
+                &bytes,
+                None,
+                &mut |done, _| {
+                    if done > 0 && first_write.is_none() {
+                        first_write = Some(start.elapsed());
+                    }
+                },
+            )
+            .map_err(|error| error.to_string())?;
+            if let Some(first) = first_write {
+                println!("  first batch written after {first:?}");
+            }
             println!("cpu {:.2} s", cpu_seconds() - cpu);
             println!(
                 "import into {}: {} new, {} changed, {} unchanged",

@@ -7,13 +7,15 @@ use crate::domain::ids::UnitId;
 use crate::domain::masking::{mask_id_no, mask_name, mask_phone};
 use crate::domain::people::Unit;
 use crate::domain::registry::{CaseRecord, PersonRecord, UnitRecord};
-use crate::import::{self, ImportError};
+use crate::import::{self, CaseBatch, ImportError};
 use crate::storage::audit::{self, Actor, Change};
 use crate::storage::cases::{self, ImportCounts, ResolvedCase};
 use crate::storage::{self, DbConn, people, transaction, units};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeSet;
+use std::ops::ControlFlow;
+use std::sync::mpsc;
 
 /// What kind of list a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -142,17 +144,37 @@ pub fn prepare_cases(
 ) -> Result<PreparedCases, Failure> {
     let all = units::list(conn, UnitScope::All)?;
     let default_name = default_unit.map(|unit| unit.name.as_str());
-    let known = |text: &str| resolve_unit(&all, text).is_some();
-    let records = import::import_cases_checked(file_name, bytes, default_name, &known)?;
-    let unit_ids = records
-        .iter()
-        .map(|record| resolve_unit(&all, &record.unit).map(|unit| unit.id))
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| Failure::Unreadable(format!("“{file_name}”中有无法识别的单位")))?;
-    Ok(PreparedCases { records, unit_ids })
+    let mut prepared = PreparedCases {
+        records: Vec::new(),
+        unit_ids: Vec::new(),
+    };
+    import::stream_cases(
+        file_name,
+        bytes,
+        default_name,
+        |text: &str| resolve_unit(&all, text).map(|unit| unit.id),
+        &mut |batch| {
+            for (unit_id, record) in batch.records {
+                prepared.unit_ids.push(unit_id);
+                prepared.records.push(record);
+            }
+            ControlFlow::Continue(())
+        },
+    )?;
+    Ok(prepared)
 }
 
-/// Commits a case registry: validated again, then written in one transaction.
+/// Batches the reader may run ahead of the writer: enough to keep both busy, few enough that
+/// memory stays flat (each batch is at most [`import::CHUNK_ROWS`] records).
+const QUEUED_BATCHES: usize = 4;
+
+/// Commits a case registry in one transaction, reading and writing at once: a reader thread
+/// reads and validates the file in chunks and hands the valid records over while this thread
+/// writes them. Any problem anywhere in the file (a bad row, an unknown unit, a case number
+/// twice) rolls the whole transaction back and is reported with every other problem, exactly as
+/// [`prepare_cases`] reports them; a file that was valid at preview but no longer (a unit
+/// removed since) is refused the same way. `progress` hears (records written, records expected)
+/// — the second an estimate until the end.
 pub fn commit_cases(
     conn: &mut DbConn,
     actor: &Actor,
@@ -161,18 +183,55 @@ pub fn commit_cases(
     default_unit: Option<&Unit>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportCounts, Failure> {
-    let prepared = prepare_cases(conn, file_name, bytes, default_unit)?;
-    let total = prepared.records.len();
-    let resolved = prepared.resolved();
-    let counts = cases::commit(
-        conn,
-        actor,
-        file_name,
-        &resolved,
-        storage::now(),
-        &mut |done| progress(done, total),
-    )?;
-    Ok(counts)
+    let all = units::list(conn, UnitScope::All)?;
+    let all = all.as_slice();
+    let default_name = default_unit.map(|unit| unit.name.as_str());
+    let now = storage::now();
+    transaction(conn, |conn| {
+        std::thread::scope(|scope| {
+            let (sender, receiver) = mpsc::sync_channel::<CaseBatch<UnitId>>(QUEUED_BATCHES);
+            let reader = std::thread::Builder::new()
+                .name("pingcha-import-read".to_string())
+                .spawn_scoped(scope, move || {
+                    import::stream_cases(
+                        file_name,
+                        bytes,
+                        default_name,
+                        |text: &str| resolve_unit(all, text).map(|unit| unit.id),
+                        &mut |batch| match sender.send(batch) {
+                            Ok(()) => ControlFlow::Continue(()),
+                            // The writer failed and stopped listening.
+                            Err(_) => ControlFlow::Break(()),
+                        },
+                    )
+                })
+                .map_err(|error| Failure::Unreadable(format!("无法启动导入线程：{error}")))?;
+            // Returning early (a database error) drops the receiver, which stops the reader.
+            let mut writer = cases::Writer::new(actor, now);
+            for batch in receiver.iter() {
+                let resolved: Vec<ResolvedCase<'_>> = batch
+                    .records
+                    .iter()
+                    .map(|(unit_id, record)| ResolvedCase {
+                        unit_id: *unit_id,
+                        record,
+                    })
+                    .collect();
+                writer.write(conn, &resolved)?;
+                let done = writer.written();
+                progress(done, batch.rows_expected.max(done));
+            }
+            let read = match reader.join() {
+                Ok(read) => read,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            read?;
+            let done = writer.written();
+            let counts = writer.finish(conn, file_name)?;
+            progress(done, done);
+            Ok(counts)
+        })
+    })
 }
 
 /// The first rows of a prepared registry for the preview page, personal data masked.

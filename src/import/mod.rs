@@ -14,6 +14,9 @@ mod table;
 mod tests;
 
 use std::fmt;
+use std::ops::ControlFlow;
+
+use table::Chunks;
 
 pub use table::{Cell, Row, Table};
 
@@ -200,27 +203,105 @@ const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 /// `file_name` (which only names the file in messages): a zip is XLSX, an OLE compound file is a
 /// legacy .xls (refused), anything else is CSV in UTF-8 (with or without BOM) or else GBK.
 pub fn read_table(file_name: &str, bytes: &[u8]) -> Result<Table, ImportError> {
-    let table = if bytes.starts_with(ZIP_MAGIC) {
-        table::from_xlsx(bytes).map_err(|detail| ImportError::BadXlsx {
+    let mut table = Table::default();
+    let mut sink = |chunk: &mut Table| {
+        table = std::mem::take(chunk);
+        ControlFlow::Continue(())
+    };
+    read_chunks(
+        file_name,
+        bytes,
+        &mut Chunks::new(usize::MAX, &mut sink, &mut |_| {}),
+    )?;
+    Ok(table)
+}
+
+/// As [`read_table`], handing the rows over in chunks as they are read.
+fn read_chunks(file_name: &str, bytes: &[u8], chunks: &mut Chunks<'_>) -> Result<(), ImportError> {
+    if bytes.starts_with(ZIP_MAGIC) {
+        table::xlsx_chunks(bytes, chunks).map_err(|detail| ImportError::BadXlsx {
             file: file_name.to_string(),
             detail,
-        })?
+        })?;
     } else if bytes.starts_with(OLE_MAGIC) {
         return Err(ImportError::LegacyXls {
             file: file_name.to_string(),
         });
     } else {
-        table::from_csv(bytes).map_err(|detail| ImportError::BadCsv {
+        table::csv_chunks(bytes, chunks).map_err(|detail| ImportError::BadCsv {
             file: file_name.to_string(),
             detail,
-        })?
-    };
-    if table.is_empty() {
+        })?;
+    }
+    if !chunks.any() {
         return Err(ImportError::Empty {
             file: file_name.to_string(),
         });
     }
-    Ok(table)
+    Ok(())
+}
+
+/// Registries are read and checked this many rows at a time when streamed: enough for the
+/// reading and the writing to overlap in large steps, few enough that a chunk stays around a
+/// megabyte. A multiple of the 500 rows the database writes per statement, so chunks split into
+/// full statements.
+pub const CHUNK_ROWS: usize = 2000;
+
+/// Valid records streamed out of a registry, each with what the caller's `resolve` made of its
+/// unit.
+pub struct CaseBatch<U> {
+    pub records: Vec<(U, crate::domain::registry::CaseRecord)>,
+    /// Rows the file declares (header, titles and blank rows included): an estimate for
+    /// progress.
+    pub rows_expected: usize,
+}
+
+/// Reads and validates a case registry as a stream: rows are read in chunks of
+/// [`CHUNK_ROWS`], checked as they come, and the valid records handed to `sink` in batches
+/// while no problem has been found. After the first problem nothing more is handed over, but
+/// every row is still checked, so the error reports all of them — and the caller must then
+/// discard everything it was given (all-or-nothing is the caller's transaction).
+///
+/// `resolve` turns a unit as the file names it into the caller's unit (asked once per distinct
+/// text); a unit it does not know is a problem of its row. Returns how many records were handed
+/// over. If `sink` breaks, reading stops there and the count so far is returned: the caller
+/// that broke knows why.
+pub fn stream_cases<U: Clone>(
+    file_name: &str,
+    bytes: &[u8],
+    default_unit: Option<&str>,
+    resolve: impl FnMut(&str) -> Option<U>,
+    sink: &mut dyn FnMut(CaseBatch<U>) -> ControlFlow<()>,
+) -> Result<usize, ImportError> {
+    let mut validator = registry::CaseValidator::new(default_unit, resolve);
+    let expected = std::cell::Cell::new(0);
+    let mut broke = false;
+    let mut on_chunk = |chunk: &mut Table| {
+        let records = validator.feed(chunk);
+        if records.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        let flow = sink(CaseBatch {
+            records,
+            rows_expected: expected.get(),
+        });
+        broke = flow.is_break();
+        flow
+    };
+    let mut on_expected = |rows| expected.set(rows);
+    read_chunks(
+        file_name,
+        bytes,
+        &mut Chunks::new(CHUNK_ROWS, &mut on_chunk, &mut on_expected),
+    )?;
+    let handed_over = validator.given_out();
+    if broke {
+        return Ok(handed_over);
+    }
+    validator.finish().map_err(|report| ImportError::Invalid {
+        file: file_name.to_string(),
+        report,
+    })
 }
 
 /// Reads and validates a case registry in one step: all rows or an error, never part of a file.

@@ -1,10 +1,11 @@
 //! A case registry (案件台账) table → `CaseRecord`s, or a report naming every bad cell.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use chrono::NaiveDate;
 
-use super::headers::{self, ColumnSpec, RowReader, is_footer, locate_header};
+use super::headers::{self, ColumnSpec, HeaderMap, RowReader, is_footer, locate_header};
 use super::{ProblemKind, Table, ValidationReport};
 use crate::domain::CaseType;
 use crate::domain::registry::{CaseRecord, normalize_case_no};
@@ -174,75 +175,188 @@ pub fn parse_cases_checked(
     default_unit: Option<&str>,
     known_unit: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<CaseRecord>, ValidationReport> {
-    let mut specs = REGISTRY_COLUMNS;
-    if default_unit.is_some() {
-        for spec in &mut specs {
-            if spec.field == RegistryField::Unit {
-                spec.required = false;
+    let mut validator =
+        CaseValidator::new(default_unit, |unit: &str| known_unit(unit).then_some(()));
+    let records = validator.feed(table);
+    validator.finish()?;
+    Ok(records.into_iter().map(|(_, record)| record).collect())
+}
+
+/// Where a [`CaseValidator`] stands.
+enum HeaderState {
+    /// No row fed yet.
+    Pending,
+    Found(HeaderMap<RegistryField>),
+    /// The header is missing or wrong: the report says why, and no row can be read.
+    Failed,
+}
+
+/// Validates a registry as it is read, chunk by chunk: the streaming form of
+/// [`parse_cases_checked`], with the same checks and the same report, row for row.
+///
+/// Each call to [`feed`](Self::feed) gives back the valid records of that chunk, paired with
+/// what `resolve` made of their unit (a unit `resolve` does not know is a problem). Once any
+/// problem has been found the file will be refused, so no more records are given out, but every
+/// row is still checked: [`finish`](Self::finish) reports all of them.
+///
+/// The header is looked for in the first chunk, which must therefore hold the first
+/// [`HEADER_SEARCH_ROWS`](super::headers::HEADER_SEARCH_ROWS) rows (or the whole table).
+pub struct CaseValidator<'d, U, R> {
+    specs: [ColumnSpec<RegistryField>; 19],
+    default_unit: Option<&'d str>,
+    resolve: R,
+    header: HeaderState,
+    report: ValidationReport,
+    /// Each unit text met so far: a small number for the duplicate keys, and what it resolved to.
+    units: HashMap<String, (u32, Option<U>)>,
+    /// (unit, case number) → the first row holding it.
+    seen: HashMap<(u32, String), u32>,
+    given_out: usize,
+}
+
+impl<'d, U: Clone, R: FnMut(&str) -> Option<U>> CaseValidator<'d, U, R> {
+    pub fn new(default_unit: Option<&'d str>, resolve: R) -> Self {
+        let mut specs = REGISTRY_COLUMNS;
+        if default_unit.is_some() {
+            for spec in &mut specs {
+                if spec.field == RegistryField::Unit {
+                    spec.required = false;
+                }
             }
         }
-    }
-    let header = locate_header(table, &specs)?;
-    let mut report = ValidationReport::default();
-    let mut records = Vec::with_capacity(table.len().saturating_sub(header.row_index + 1));
-    let mut row_numbers = Vec::with_capacity(records.capacity());
-    let mut failed_keys: Vec<((String, String), u32)> = Vec::new();
-    for row in table.rows().skip(header.row_index + 1) {
-        if is_footer(&row) {
-            continue;
+        CaseValidator {
+            specs,
+            default_unit,
+            resolve,
+            header: HeaderState::Pending,
+            report: ValidationReport::default(),
+            units: HashMap::new(),
+            seen: HashMap::new(),
+            given_out: 0,
         }
-        let mut reader = RowReader::new(&header, &specs, &row, &mut report);
-        match read_record(&mut reader, default_unit) {
-            Ok(record) => {
-                if !known_unit(&record.unit) {
-                    report.push(
+    }
+
+    /// True while no problem has been found.
+    pub fn is_clean(&self) -> bool {
+        self.report.is_empty()
+    }
+
+    /// How many records [`feed`](Self::feed) has given out so far.
+    pub fn given_out(&self) -> usize {
+        self.given_out
+    }
+
+    /// Checks the next rows of the table; gives back their valid records while the file is
+    /// clean, nothing once it is not.
+    pub fn feed(&mut self, chunk: &Table) -> Vec<(U, CaseRecord)> {
+        let mut skip = 0;
+        if let HeaderState::Pending = self.header {
+            if chunk.is_empty() {
+                return Vec::new();
+            }
+            match locate_header(chunk, &self.specs) {
+                Ok(header) => {
+                    skip = header.row_index + 1;
+                    self.header = HeaderState::Found(header);
+                }
+                Err(report) => {
+                    self.report = report;
+                    self.header = HeaderState::Failed;
+                }
+            }
+        }
+        let HeaderState::Found(header) = &self.header else {
+            return Vec::new();
+        };
+        let mut records = Vec::with_capacity(chunk.len().saturating_sub(skip));
+        for row in chunk.rows().skip(skip) {
+            if is_footer(&row) {
+                continue;
+            }
+            let mut reader = RowReader::new(header, &self.specs, &row, &mut self.report);
+            let (unit, case_no, valid) = match read_record(&mut reader, self.default_unit) {
+                Ok(record) => {
+                    let (unit, resolved) = intern(&mut self.units, &mut self.resolve, &record.unit);
+                    if resolved.is_none() {
+                        self.report.push(
+                            Some(row.number()),
+                            header.header(RegistryField::Unit),
+                            ProblemKind::UnknownUnit {
+                                text: record.unit.clone(),
+                            },
+                        );
+                    }
+                    (
+                        unit,
+                        record.case_no.clone(),
+                        resolved.map(|id| (id, record)),
+                    )
+                }
+                // Rows with other problems still count: their case number may be the one
+                // duplicated.
+                Err(Some((unit, case_no))) => {
+                    let (unit, _) = intern(&mut self.units, &mut self.resolve, &unit);
+                    (unit, case_no, None)
+                }
+                Err(None) => continue,
+            };
+            match self.seen.entry((unit, case_no)) {
+                Entry::Occupied(first) => {
+                    let kind = ProblemKind::DuplicateKey {
+                        key: first.key().1.clone(),
+                        first_row: *first.get(),
+                    };
+                    self.report.push(
                         Some(row.number()),
-                        header.header(RegistryField::Unit),
-                        ProblemKind::UnknownUnit {
-                            text: record.unit.clone(),
-                        },
+                        header.header(RegistryField::CaseNo),
+                        kind,
                     );
                 }
-                records.push(record);
-                row_numbers.push(row.number());
+                Entry::Vacant(vacant) => {
+                    vacant.insert(row.number());
+                }
             }
-            Err(Some(key)) => failed_keys.push((key, row.number())),
-            Err(None) => {}
+            if let Some(valid) = valid
+                && self.report.is_empty()
+            {
+                records.push(valid);
+            }
         }
+        self.given_out += records.len();
+        records
     }
-    // Rows with other problems still count: their case number may be the one duplicated.
-    let mut keys: Vec<((&str, &str), u32)> = records
-        .iter()
-        .zip(&row_numbers)
-        .map(|(record, row)| ((record.unit.as_str(), record.case_no.as_str()), *row))
-        .chain(
-            failed_keys
-                .iter()
-                .map(|((unit, case_no), row)| ((unit.as_str(), case_no.as_str()), *row)),
-        )
-        .collect();
-    keys.sort_unstable_by_key(|(_, row)| *row);
-    let mut seen: HashMap<(&str, &str), u32> = HashMap::with_capacity(keys.len());
-    for (key, row_number) in keys {
-        if let Some(first_row) = seen.get(&key) {
-            report.push(
-                Some(row_number),
-                header.header(RegistryField::CaseNo),
-                ProblemKind::DuplicateKey {
-                    key: key.1.to_string(),
-                    first_row: *first_row,
-                },
-            );
+
+    /// Every problem found, in row order, or how many records were given out (all of them
+    /// valid) when there was none.
+    pub fn finish(mut self) -> Result<usize, ValidationReport> {
+        if let HeaderState::Pending = self.header {
+            self.report = locate_header(&Table::default(), &self.specs)
+                .err()
+                .unwrap_or_default();
+        }
+        if self.report.is_empty() {
+            Ok(self.given_out)
         } else {
-            seen.insert(key, row_number);
+            self.report.problems.sort_by_key(|problem| problem.row);
+            Err(self.report)
         }
     }
-    if report.is_empty() {
-        Ok(records)
-    } else {
-        report.problems.sort_by_key(|problem| problem.row);
-        Err(report)
+}
+
+/// The small number standing for a unit text in duplicate keys, and what `resolve` makes of it
+/// (asked once per distinct text).
+fn intern<U: Clone>(
+    units: &mut HashMap<String, (u32, Option<U>)>,
+    resolve: &mut impl FnMut(&str) -> Option<U>,
+    text: &str,
+) -> (u32, Option<U>) {
+    if let Some((index, resolved)) = units.get(text) {
+        return (*index, resolved.clone());
     }
+    let index = u32::try_from(units.len()).unwrap_or(u32::MAX);
+    let resolved = resolve(text);
+    units.insert(text.to_string(), (index, resolved.clone()));
+    (index, resolved)
 }
 
 /// Reads one data row. On problems (all of them in the report) gives back the row's

@@ -3,11 +3,13 @@
 
 use std::borrow::Cow;
 use std::io::Cursor;
+use std::ops::ControlFlow;
 
 use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx};
 use chrono::NaiveDateTime;
 
 use super::MAX_COLUMNS;
+use super::headers::HEADER_SEARCH_ROWS;
 
 /// A sheet's non-blank rows, each keeping the row number the user sees in Excel.
 #[derive(Debug, Clone, Default)]
@@ -198,6 +200,60 @@ impl Builder {
         self.end_row();
         self.table
     }
+
+    /// Between rows: hands the rows gathered so far to `chunks` once there are `chunk_rows` of
+    /// them, and starts afresh (keeping the allocations).
+    fn flush_if_full(&mut self, chunks: &mut Chunks<'_>) -> ControlFlow<()> {
+        self.end_row();
+        if self.table.rows.len() < chunks.rows {
+            return ControlFlow::Continue(());
+        }
+        self.flush(chunks)
+    }
+
+    /// Hands over whatever rows are left (none is nothing handed over).
+    fn flush(&mut self, chunks: &mut Chunks<'_>) -> ControlFlow<()> {
+        self.end_row();
+        if self.table.rows.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        chunks.handed_over = true;
+        let flow = (chunks.sink)(&mut self.table);
+        self.table.text.clear();
+        self.table.cells.clear();
+        self.table.rows.clear();
+        flow
+    }
+}
+
+/// Where streamed rows go: `sink` receives non-empty chunks of about `rows` rows each, in sheet
+/// order, and may take the table it is given. `expected` hears the number of rows the file
+/// declares or holds (an estimate for progress, blank rows included) before the first chunk.
+pub(super) struct Chunks<'s> {
+    pub rows: usize,
+    pub sink: &'s mut dyn FnMut(&mut Table) -> ControlFlow<()>,
+    pub expected: &'s mut dyn FnMut(usize),
+    handed_over: bool,
+}
+
+impl<'s> Chunks<'s> {
+    pub fn new(
+        rows: usize,
+        sink: &'s mut dyn FnMut(&mut Table) -> ControlFlow<()>,
+        expected: &'s mut dyn FnMut(usize),
+    ) -> Self {
+        Chunks {
+            rows: rows.max(HEADER_SEARCH_ROWS),
+            sink,
+            expected,
+            handed_over: false,
+        }
+    }
+
+    /// True when at least one row was handed over.
+    pub fn any(&self) -> bool {
+        self.handed_over
+    }
 }
 
 /// At most this much unpacked content in one workbook: far above a 200,000-row registry, far
@@ -248,8 +304,9 @@ pub(super) fn check_zip(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads the first non-empty worksheet (visible sheets first) with calamine's streaming reader.
-pub(super) fn from_xlsx(bytes: &[u8]) -> Result<Table, String> {
+/// Streams the first non-empty worksheet (visible sheets first) in chunks, with calamine's
+/// streaming reader.
+pub(super) fn xlsx_chunks(bytes: &[u8], chunks: &mut Chunks<'_>) -> Result<(), String> {
     check_zip(bytes)?;
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|error| error.to_string())?;
     let mut sheets: Vec<(bool, String)> = workbook
@@ -260,24 +317,34 @@ pub(super) fn from_xlsx(bytes: &[u8]) -> Result<Table, String> {
         .collect();
     sheets.sort_by_key(|(hidden, _)| *hidden);
     for (_, name) in sheets {
-        let table = read_sheet(&mut workbook, &name)?;
-        if !table.is_empty() {
-            return Ok(table);
+        read_sheet(&mut workbook, &name, chunks)?;
+        if chunks.any() {
+            break;
         }
     }
-    Ok(Table::default())
+    Ok(())
 }
 
-fn read_sheet(workbook: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Table, String> {
+fn read_sheet(
+    workbook: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    chunks: &mut Chunks<'_>,
+) -> Result<(), String> {
     let mut reader = workbook
         .worksheet_cells_reader(name)
         .map_err(|error| error.to_string())?;
+    // As the sheet declares it: only an estimate.
+    let dimensions = reader.dimensions();
+    (chunks.expected)(dimensions.end.0.saturating_sub(dimensions.start.0) as usize + 1);
     let mut builder = Builder::default();
     let mut current_row = None;
     while let Some(cell) = reader.next_cell().map_err(|error| error.to_string())? {
         let (row, column) = cell.get_position();
         if current_row != Some(row) {
             current_row = Some(row);
+            if builder.flush_if_full(chunks).is_break() {
+                return Ok(());
+            }
             builder.start_row(row.saturating_add(1));
         }
         let column = column as usize;
@@ -300,15 +367,18 @@ fn read_sheet(workbook: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Table, S
             DataRef::Error(error) => builder.put_text(column, &error.to_string())?,
         }
     }
-    Ok(builder.finish())
+    let _ = builder.flush(chunks);
+    Ok(())
 }
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Reads CSV (or tab-separated text) after deciding the encoding: valid UTF-8, with or without
-/// BOM, is UTF-8; a UTF-16 BOM is UTF-16 (Excel's "Unicode text"); anything else is GBK.
-pub(super) fn from_csv(bytes: &[u8]) -> Result<Table, String> {
+/// Streams CSV (or tab-separated text) in chunks after deciding the encoding: valid UTF-8,
+/// with or without BOM, is UTF-8; a UTF-16 BOM is UTF-16 (Excel's "Unicode text"); anything
+/// else is GBK.
+pub(super) fn csv_chunks(bytes: &[u8], chunks: &mut Chunks<'_>) -> Result<(), String> {
     let text = decode(bytes)?;
+    (chunks.expected)(text.bytes().filter(|byte| *byte == b'\n').count() + 1);
     let delimiter = guess_delimiter(&text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -328,13 +398,17 @@ pub(super) fn from_csv(bytes: &[u8]) -> Result<Table, String> {
         let line = record_line(&text, record.position());
         let number =
             u32::try_from(line.saturating_sub(extra_lines)).map_err(|_| TOO_LARGE.to_string())?;
+        if builder.flush_if_full(chunks).is_break() {
+            return Ok(());
+        }
         builder.start_row(number);
         for (column, field) in record.iter().enumerate() {
             extra_lines += field.bytes().filter(|byte| *byte == b'\n').count() as u64;
             builder.put_text(column, field)?;
         }
     }
-    Ok(builder.finish())
+    let _ = builder.flush(chunks);
+    Ok(())
 }
 
 /// The line a record's first field is on. csv reports where the reader stood before the record,

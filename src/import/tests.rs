@@ -558,3 +558,162 @@ fn a_unit_list_may_name_the_year_of_its_targets() {
         "第2行 “年度”：无法识别的数字“25”"
     );
 }
+
+/// Streams a registry, gathering what was handed over and in how many batches.
+fn stream_all(
+    file_name: &str,
+    bytes: &[u8],
+    default_unit: Option<&str>,
+) -> (
+    Result<usize, ImportError>,
+    Vec<crate::domain::registry::CaseRecord>,
+    usize,
+) {
+    let mut handed = Vec::new();
+    let mut batches = 0;
+    let result = stream_cases(
+        file_name,
+        bytes,
+        default_unit,
+        |_: &str| Some(()),
+        &mut |batch| {
+            batches += 1;
+            assert!(batch.rows_expected >= batch.records.len());
+            handed.extend(batch.records.into_iter().map(|(_, record)| record));
+            ControlFlow::Continue(())
+        },
+    );
+    (result, handed, batches)
+}
+
+/// A CSV registry of `rows` data rows under a title and a header (row i is on line i + 2);
+/// `row` may change any row's case number and closing date.
+fn long_csv(rows: usize, row: impl Fn(usize) -> (String, &'static str)) -> Vec<u8> {
+    let mut text = "案件台账\n案号,受援人,承办人,承办机构,案件类别,案由,结案日期\n".to_string();
+    for index in 1..=rows {
+        let (case_no, closed) = row(index);
+        text.push_str(&format!("{case_no},张三,李四,某所,民事,借款,{closed}\n"));
+    }
+    text.into_bytes()
+}
+
+#[test]
+fn streaming_hands_over_every_record_in_order_over_several_batches() {
+    let csv = long_csv(4_500, |index| (format!("A-{index}"), "2025-01-05"));
+    let whole = import_cases("台账.csv", &csv, Some("兴庆区")).unwrap();
+    let (result, handed, batches) = stream_all("台账.csv", &csv, Some("兴庆区"));
+    assert_eq!(result.unwrap(), 4_500);
+    assert_eq!(handed, whole);
+    assert_eq!(batches, 3, "4,502 lines in chunks of {CHUNK_ROWS}");
+
+    let xlsx = synthetic::registry_xlsx(4_200, 3).unwrap();
+    let whole = import_cases("synthetic.xlsx", &xlsx, None).unwrap();
+    let (result, handed, batches) = stream_all("synthetic.xlsx", &xlsx, None);
+    assert_eq!(result.unwrap(), 4_200);
+    assert_eq!(handed, whole);
+    assert_eq!(batches, 3);
+}
+
+#[test]
+fn streaming_stops_handing_over_at_the_first_problem_and_still_reports_every_row() {
+    // A case number repeated in the second chunk, and a bad date on the very last row.
+    let csv = long_csv(4_500, |index| match index {
+        3_000 => ("A-5".to_string(), "2025-01-05"),
+        4_500 => (format!("A-{index}"), "2025-13-45"),
+        _ => (format!("A-{index}"), "2025-01-05"),
+    });
+    let ImportError::Invalid { report: whole, .. } =
+        import_cases("台账.csv", &csv, Some("兴庆区")).unwrap_err()
+    else {
+        panic!("expected a report");
+    };
+    let (result, handed, _) = stream_all("台账.csv", &csv, Some("兴庆区"));
+    let Err(ImportError::Invalid { report, .. }) = result else {
+        panic!("expected a report");
+    };
+    assert_eq!(report, whole);
+    let lines: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "第3002行 “案号”：“A-5”重复（与第7行相同）",
+            "第4502行 “结案日期”：无法识别的日期“2025-13-45”",
+        ]
+    );
+    // Rows A-1 … A-2999 were valid when handed over; nothing after the duplicate was.
+    assert_eq!(handed.len(), 2_999);
+    assert_eq!(
+        handed.last().map(|record| record.case_no.as_str()),
+        Some("A-2999")
+    );
+
+    // Only the last row bad: everything before it was handed over, and the file is refused.
+    let csv = long_csv(4_500, |index| {
+        let closed = if index == 4_500 {
+            "2025-13-45"
+        } else {
+            "2025-01-05"
+        };
+        (format!("A-{index}"), closed)
+    });
+    let (result, handed, _) = stream_all("台账.csv", &csv, Some("兴庆区"));
+    let Err(ImportError::Invalid { report, .. }) = result else {
+        panic!("expected a report");
+    };
+    assert_eq!(report.problems.len(), 1);
+    assert_eq!(report.problems[0].row, Some(4_502));
+    assert_eq!(handed.len(), 4_499);
+}
+
+#[test]
+fn streaming_reports_a_missing_header_an_empty_file_and_unknown_units() {
+    let (result, handed, _) = stream_all("空.csv", b"", None);
+    assert!(
+        matches!(result, Err(ImportError::Empty { .. })),
+        "{result:?}"
+    );
+    assert!(handed.is_empty());
+
+    let (result, _, _) = stream_all("无表头.csv", "甲,乙\n1,2\n".as_bytes(), None);
+    let Err(ImportError::Invalid { report, .. }) = result else {
+        panic!("expected a report");
+    };
+    assert_eq!(report.problems[0].kind, ProblemKind::HeaderNotFound);
+
+    let csv = "案号,受援人,承办人,承办机构,案件类别,案由,结案日期,所属中心\n\
+               A-1,张三,李四,某所,民事,借款,2025-01-05,兴庆区\n\
+               A-2,张三,李四,某所,民事,借款,2025-01-05,月球\n\
+               A-3,张三,李四,某所,民事,借款,2025-01-05,兴庆区\n";
+    let mut resolved = Vec::new();
+    let result = stream_cases(
+        "台账.csv",
+        csv.as_bytes(),
+        None,
+        |unit: &str| {
+            resolved.push(unit.to_string());
+            (unit == "兴庆区").then_some(7u8)
+        },
+        &mut |batch| {
+            assert!(batch.records.iter().all(|(unit, _)| *unit == 7));
+            ControlFlow::Continue(())
+        },
+    );
+    let Err(ImportError::Invalid { report, .. }) = result else {
+        panic!("expected a report");
+    };
+    assert_eq!(
+        report
+            .problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        vec![
+            "第3行 “所属中心”：单位“月球”不在系统的单位名单中，请核对名称或代码，或先导入单位名单"
+        ]
+    );
+    assert_eq!(
+        resolved,
+        vec!["兴庆区", "月球"],
+        "each unit text resolved once"
+    );
+}

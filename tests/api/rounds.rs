@@ -350,6 +350,115 @@ async fn a_bad_registry_is_reported_by_row_and_column_and_changes_nothing() {
     assert_eq!(case_count(&app), 0);
 }
 
+/// Every stored case, unmasked, and the number of audit entries: what a refused import must
+/// leave exactly as it was.
+fn registry_state(app: &TestApp) -> (Vec<pingcha::domain::registry::CaseRecord>, i64) {
+    use diesel::prelude::*;
+    let mut conn = app.conn();
+    let records = cases::records(
+        &mut conn,
+        pingcha::domain::UnitScope::All,
+        &cases::CaseFilter::default(),
+    )
+    .unwrap()
+    .into_iter()
+    .map(|(_, record)| record)
+    .collect();
+    let audit: i64 = storage::schema::audit_log::table
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    (records, audit)
+}
+
+/// The import writes while it reads, so a large registry's first thousands of rows are in the
+/// transaction before its last row is even read: a bad last row must still leave the database
+/// exactly as it was — no new case, no changed case, no audit entry — on either backend.
+#[actix_rt::test]
+async fn a_registry_whose_last_row_is_bad_changes_nothing_though_earlier_rows_were_written() {
+    let app = spawn_app().await;
+    let actor = storage::audit::Actor::cli();
+    let mut conn = app.conn();
+    let stored = pingcha::imports::commit_cases(
+        &mut conn,
+        &actor,
+        "台账.xlsx",
+        &registry_xlsx(12),
+        None,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(stored.new, 36);
+    let before = registry_state(&app);
+
+    // The first rows change the 12 stored cases of 兴庆区 (another recipient), the next ones are
+    // new, and the last closing date does not exist.
+    let rows = 5_000;
+    let mut csv =
+        "案件台账\n案号,受援人,承办人,承办机构,案件类别,案由,结案日期,所属中心\n".to_string();
+    for index in 1..=rows {
+        let case_no = if index <= 12 {
+            format!("（2025）银法援1字第{index:03}号")
+        } else {
+            format!("（2025）银法援9字第{index:05}号")
+        };
+        let closed = if index == rows {
+            "2025-13-45"
+        } else {
+            "2025-08-01"
+        };
+        csv.push_str(&format!(
+            "{case_no},赵{index},承办人1,宁夏第1律师事务所,民事,劳务合同纠纷,{closed},兴庆区法律援助中心\n"
+        ));
+    }
+    let mut written = 0;
+    let failure = pingcha::imports::commit_cases(
+        &mut conn,
+        &actor,
+        "大台账.csv",
+        csv.as_bytes(),
+        None,
+        &mut |done, _| written = written.max(done),
+    )
+    .unwrap_err();
+    let pingcha::imports::Failure::Invalid { problems, .. } = failure else {
+        panic!("expected the problems, got {failure}");
+    };
+    assert_eq!(
+        problems,
+        vec![format!(
+            "第{}行 “结案日期”：无法识别的日期“2025-13-45”",
+            rows + 2
+        )]
+    );
+    assert!(
+        written >= 4_000,
+        "only {written} rows were written before the bad row was read"
+    );
+    drop(conn);
+    assert_eq!(registry_state(&app), before);
+
+    // Without the bad row the same file imports whole: 12 changed, the rest new.
+    let fixed = csv.replace("2025-13-45", "2025-08-02");
+    let mut conn = app.conn();
+    let counts = pingcha::imports::commit_cases(
+        &mut conn,
+        &actor,
+        "大台账.csv",
+        fixed.as_bytes(),
+        None,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(
+        (counts.new, counts.changed, counts.unchanged),
+        (rows - 12, 12, 0)
+    );
+    drop(conn);
+    let (after, _) = registry_state(&app);
+    assert_eq!(after.len(), 36 + rows - 12);
+}
+
 #[actix_rt::test]
 async fn a_round_moves_forward_one_step_at_a_time() {
     let app = spawn_app().await;
