@@ -590,8 +590,12 @@ fn time(url: &str, runs: usize) -> Result<(), BoxError> {
             tables.len()
         ))
     })?;
-    let trend = measure("trend view + tables (page data)", &mut |conn| {
+    measure("trend view, rounds one after another", &mut |conn| {
         let trend = storage::summary::trend_summary(conn, UnitScope::All, 8)?;
+        Ok(format!("{} rounds", trend.rounds.len()))
+    })?;
+    let trend = measure("trend view + tables (page data)", &mut |_| {
+        let trend = storage::summary::trend_summary_in(&pool, UnitScope::All, 8)?;
         let tables = pingcha::export::summary::trend_tables(&trend);
         Ok(format!(
             "{} rounds, {} lines, {} tables",

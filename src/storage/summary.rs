@@ -563,26 +563,91 @@ pub struct TrendSummary {
 }
 
 /// The last `last` rounds the scope may see, oldest first; a center manager's lines and
-/// figures hold their own unit only.
+/// figures hold their own unit only. Rounds are worked out one after another on `conn`; see
+/// [`trend_summary_in`] for the page, which works them out side by side.
 pub fn trend_summary(conn: &mut DbConn, scope: UnitScope, last: usize) -> Result<TrendSummary> {
-    let mut per_round = Vec::new();
-    let mut rounds = Vec::new();
     let names = unit_names(conn)?;
-    for round in summarised_rounds(conn, scope, last)? {
-        let finals = results::finals(conn, round.id)?.unwrap_or_default();
-        let files: Vec<FileFigure> = light_figures(&finals, &names)
-            .into_iter()
-            .filter(|file| scope.allows(file.unit))
+    let rounds = summarised_rounds(conn, scope, last)?;
+    let mut figures = Vec::with_capacity(rounds.len());
+    for round in &rounds {
+        figures.push(trend_figures(conn, round.id, scope, &names)?);
+    }
+    Ok(assemble_trend(rounds, figures))
+}
+
+/// [`trend_summary`] with the rounds worked out on up to one connection of `pool` per core:
+/// each round's results are independent of the others', and a bureau's trend spans eight
+/// rounds of thousands of files.
+pub fn trend_summary_in(
+    pool: &crate::storage::Pool,
+    scope: UnitScope,
+    last: usize,
+) -> Result<TrendSummary> {
+    let (names, rounds) = {
+        let mut conn = pool.get()?;
+        (
+            unit_names(&mut conn)?,
+            summarised_rounds(&mut conn, scope, last)?,
+        )
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, 4)
+        .min(rounds.len().max(1));
+    let ids: Vec<RoundId> = rounds.iter().map(|round| round.id).collect();
+    let chunk = ids.len().div_ceil(workers).max(1);
+    let figures: Vec<Vec<FileFigure>> = std::thread::scope(|threads| {
+        let handles: Vec<_> = ids
+            .chunks(chunk)
+            .map(|mine| {
+                let names = &names;
+                threads.spawn(move || -> Result<Vec<Vec<FileFigure>>> {
+                    let mut conn = pool.get()?;
+                    mine.iter()
+                        .map(|round| trend_figures(&mut conn, *round, scope, names))
+                        .collect()
+                })
+            })
             .collect();
-        rounds.push(TrendRound {
+        let mut all = Vec::with_capacity(ids.len());
+        for handle in handles {
+            let part = handle
+                .join()
+                .map_err(|_| Error::Corrupt("a trend worker stopped".to_string()))??;
+            all.extend(part);
+        }
+        Ok::<_, Error>(all)
+    })?;
+    Ok(assemble_trend(rounds, figures))
+}
+
+/// One round's finished files as the trend counts them, limited to the scope.
+fn trend_figures(
+    conn: &mut DbConn,
+    round: RoundId,
+    scope: UnitScope,
+    names: &BTreeMap<UnitId, String>,
+) -> Result<Vec<FileFigure>> {
+    let finals = results::finals(conn, round)?.unwrap_or_default();
+    Ok(light_figures(&finals, names)
+        .into_iter()
+        .filter(|file| scope.allows(file.unit))
+        .collect())
+}
+
+fn assemble_trend(rounds: Vec<Round>, figures: Vec<Vec<FileFigure>>) -> TrendSummary {
+    let mut trend_rounds = Vec::with_capacity(rounds.len());
+    let mut per_round = Vec::with_capacity(rounds.len());
+    for (round, files) in rounds.into_iter().zip(figures) {
+        trend_rounds.push(TrendRound {
             id: round.id,
             name: round.settings.name.clone(),
             overall: Stats::of(&files),
         });
         per_round.push((round.settings.name, files));
     }
-    Ok(TrendSummary {
-        rounds,
+    TrendSummary {
+        rounds: trend_rounds,
         lines: summary::trends(&per_round),
-    })
+    }
 }

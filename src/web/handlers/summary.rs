@@ -65,9 +65,9 @@ async fn load_round(
 
 async fn load_trend(state: &AppState, user: &CurrentUser) -> WebResult<TrendSummary> {
     let scope = user.scope()?;
-    state
-        .db(move |conn| Ok(summary::trend_summary(conn, scope, TREND_ROUNDS)?))
-        .await
+    // The rounds are worked out side by side, each on a connection of its own.
+    let pool = state.pool.clone();
+    Ok(web::block(move || summary::trend_summary_in(&pool, scope, TREND_ROUNDS)).await??)
 }
 
 const CHART_WIDTH: f64 = 640.0;
