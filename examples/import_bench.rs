@@ -39,18 +39,8 @@ fn peak_rss_mb() -> String {
         .unwrap_or_else(|| "?".to_string())
 }
 
-/// CPU seconds this process has used (user + system), from /proc: the machine is shared, so
-/// wall time alone overstates what the code costs.
 fn cpu_seconds() -> f64 {
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|stat| {
-            let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
-            let user: f64 = fields.get(11)?.parse().ok()?;
-            let system: f64 = fields.get(12)?.parse().ok()?;
-            Some((user + system) / 100.0)
-        })
-        .unwrap_or(0.0)
+    pingcha::telemetry::process_cpu_seconds()
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -236,7 +236,38 @@ fn to_version(row: VersionRow) -> Result<Version> {
         created_by,
         published_at,
     ) = row;
-    let (problem, assignment) = parsed(&id, || Ok((problem, assignment)))?;
+    let content = parsed(&id, || Ok((problem, assignment)))?;
+    assemble(
+        (
+            id,
+            round_id,
+            version,
+            status,
+            quality,
+            note,
+            created_at,
+            created_by,
+            published_at,
+        ),
+        content,
+    )
+}
+
+/// A version's small columns: everything but its problem and assignment.
+type Head = (
+    String,
+    String,
+    i32,
+    String,
+    String,
+    Option<String>,
+    NaiveDateTime,
+    String,
+    Option<NaiveDateTime>,
+);
+
+fn assemble(head: Head, (problem, assignment): ParsedVersion) -> Result<Version> {
+    let (id, round_id, version, status, quality, note, created_at, created_by, published_at) = head;
     Ok(Version {
         id,
         round_id: crate::storage::parse_id(&round_id)?,
@@ -303,17 +334,6 @@ pub fn version(conn: &mut DbConn, round: RoundId, number: i32) -> Result<Version
 /// The published version in force, if any. Reads the version's small columns; its problem and
 /// assignment come parsed from the cache once the version has been read (see [`parsed`]).
 pub fn published(conn: &mut DbConn, round: RoundId) -> Result<Option<Version>> {
-    type Head = (
-        String,
-        String,
-        i32,
-        String,
-        String,
-        Option<String>,
-        NaiveDateTime,
-        String,
-        Option<NaiveDateTime>,
-    );
     let head: Option<Head> = assignment_versions::table
         .filter(assignment_versions::round_id.eq(round.to_string()))
         .filter(assignment_versions::status.eq("published"))
@@ -330,33 +350,24 @@ pub fn published(conn: &mut DbConn, round: RoundId) -> Result<Option<Version>> {
         ))
         .first(conn)
         .optional()?;
-    let Some((id, round_id, version, status, quality, note, created_at, created_by, published_at)) =
-        head
-    else {
+    let Some(head) = head else {
         return Ok(None);
     };
-    let (problem, assignment) = parsed(&id, || {
+    let content = stored_content(conn, &head.0)?;
+    assemble(head, content).map(Some)
+}
+
+/// The parsed problem and assignment of the stored version `id` (see [`parsed`]).
+fn stored_content(conn: &mut DbConn, id: &str) -> Result<ParsedVersion> {
+    parsed(id, || {
         Ok(assignment_versions::table
-            .filter(assignment_versions::id.eq(&id))
+            .filter(assignment_versions::id.eq(id))
             .select((
                 assignment_versions::problem_json,
                 assignment_versions::assignment_json,
             ))
             .first(conn)?)
-    })?;
-    Ok(Some(Version {
-        id,
-        round_id: crate::storage::parse_id(&round_id)?,
-        version,
-        status,
-        problem,
-        assignment,
-        quality: serde_json::from_str(&quality).map_err(corrupt)?,
-        note,
-        created_at,
-        created_by,
-        published_at,
-    }))
+    })
 }
 
 /// Only the assignment of the published version (no problem, no figures): what the score form
@@ -371,15 +382,7 @@ pub fn published_assignment(conn: &mut DbConn, round: RoundId) -> Result<Option<
     let Some(id) = id else {
         return Ok(None);
     };
-    let (_, assignment) = parsed(&id, || {
-        Ok(assignment_versions::table
-            .filter(assignment_versions::id.eq(&id))
-            .select((
-                assignment_versions::problem_json,
-                assignment_versions::assignment_json,
-            ))
-            .first(conn)?)
-    })?;
+    let (_, assignment) = stored_content(conn, &id)?;
     Ok(Some(assignment))
 }
 
