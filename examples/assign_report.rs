@@ -3,9 +3,15 @@
 //!
 //! cargo run --release --example assign_report -- OUT_DIR [city,province,nation] [SEED] [STEPS]
 //!
+//! For the city, it also writes every single-unit team with its price to city.columns.bin
+//! (little-endian i32 records: unit, four member indices or −1, price), from which
+//! `benches/highs_optimum.py --stage columns` proves the optimum.
+//!
 //! STEPS overrides the search effort (steps per team plus unit) to study speed against quality.
 
-use pingcha::domain::assignment::{Scale, quality, solve, synthetic_instance};
+use pingcha::domain::assignment::{
+    Scale, quality, single_unit_columns, solve, synthetic_instance,
+};
 use std::error::Error;
 use std::time::Instant;
 
@@ -76,6 +82,36 @@ fn main() -> Result<(), Box<dyn Error>> {
         });
         let path = format!("{out_dir}/{}.json", scale.code());
         std::fs::write(&path, serde_json::to_vec(&record)?)?;
+        if scale == Scale::City && problem.team_count() as usize == problem.units.len() {
+            write_columns(&problem, &format!("{out_dir}/city.columns.bin"))?;
+        }
     }
+    Ok(())
+}
+
+/// Every rule-abiding single-unit team of the round with its exact price (see the module doc).
+fn write_columns(
+    problem: &pingcha::domain::assignment::Problem,
+    path: &str,
+) -> Result<(), Box<dyn Error>> {
+    const LIMIT: usize = 2_000_000;
+    let columns = single_unit_columns(problem, LIMIT).ok_or("too many teams to enumerate")?;
+    let mut bytes = Vec::with_capacity(columns.len() * 24);
+    for column in &columns {
+        if column.members.len() > 4 {
+            return Err("teams of more than four do not fit the record".into());
+        }
+        let mut record = [-1i32; 6];
+        record[0] = i32::try_from(column.unit)?;
+        for (slot, &member) in record[1..5].iter_mut().zip(&column.members) {
+            *slot = i32::try_from(member)?;
+        }
+        record[5] = i32::try_from(column.cost)?;
+        for value in record {
+            bytes.extend_from_slice(&value.to_le_bytes());
+        }
+    }
+    std::fs::write(path, bytes)?;
+    println!("          {} single-unit teams written to {path}", columns.len());
     Ok(())
 }

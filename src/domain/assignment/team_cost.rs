@@ -55,6 +55,8 @@ pub struct Evaluator<'p> {
     pub unit_files: Vec<Vec<usize>>,
     pub unit_criminal: Vec<bool>,
     pub unit_demand: Vec<i64>,
+    /// Reviews per unit and case type, in the order of [`CaseType::ALL`].
+    unit_type_demand: Vec<[i64; 3]>,
     /// Reviewers with a declared conflict or an objection take the slow, full check.
     flagged: Vec<bool>,
     reviewer_name: Vec<u32>,
@@ -80,6 +82,7 @@ impl<'p> Evaluator<'p> {
         let mut unit_files = vec![Vec::new(); problem.units.len()];
         let mut unit_criminal = vec![false; problem.units.len()];
         let mut unit_demand = vec![0i64; problem.units.len()];
+        let mut unit_type_demand = vec![[0i64; 3]; problem.units.len()];
         for (position, file) in problem.files.iter().enumerate() {
             if let Some(&unit) = unit_index.get(&file.unit) {
                 if let Some(list) = unit_files.get_mut(unit) {
@@ -90,6 +93,13 @@ impl<'p> Evaluator<'p> {
                 }
                 if let Some(demand) = unit_demand.get_mut(unit) {
                     *demand += i64::from(file.reviewers_needed);
+                }
+                let kind = CaseType::ALL
+                    .iter()
+                    .position(|&t| t == file.case_type)
+                    .unwrap_or(0);
+                if let Some(slot) = unit_type_demand.get_mut(unit).and_then(|r| r.get_mut(kind)) {
+                    *slot += i64::from(file.reviewers_needed);
                 }
             }
         }
@@ -146,6 +156,7 @@ impl<'p> Evaluator<'p> {
             unit_files,
             unit_criminal,
             unit_demand,
+            unit_type_demand,
             flagged,
             reviewer_name,
             handler_name,
@@ -197,37 +208,55 @@ impl<'p> Evaluator<'p> {
         scratch: &mut Scratch,
         split: Option<&mut Vec<(usize, Vec<usize>)>>,
     ) -> TeamCost {
+        let mut cost = self.fixed_cost(members, units);
+        let (unplaced, split_cost) = self.split_files(members, units, scratch, split);
+        cost.objective += split_cost;
+        cost.breaches += unplaced;
+        cost
+    }
+
+    /// Everything in a team's cost but the split of its files: composition, visits, travel and
+    /// the rules checked per team (size, leader, availability, criminal expert, own unit).
+    fn fixed_cost(&self, members: &[usize], units: &[usize]) -> TeamCost {
         let weights = self.weights;
-        let people: Vec<&Reviewer> = members.iter().filter_map(|&m| self.reviewer(m)).collect();
         let mut cost = TeamCost::default();
         let size = self.problem.config.team_size;
         let count = u32::try_from(members.len()).unwrap_or(u32::MAX);
         if count < size.min || count > size.max || members.len() > 64 {
             cost.breaches += 1;
         }
-        if !people.iter().any(|p| p.may_lead && p.available) {
-            cost.breaches += 1;
-        }
-        for (position, person) in people.iter().enumerate() {
+        let mut has_leader = false;
+        let mut criminal_expert = false;
+        for (position, &member) in members.iter().enumerate() {
+            let Some(person) = self.reviewer(member) else {
+                continue;
+            };
+            has_leader |= person.may_lead && person.available;
+            criminal_expert |= person.expertise.contains(&CaseType::Criminal);
             if !person.available {
                 cost.breaches += 1;
             }
-            let same = people
+            let same = members
                 .iter()
                 .skip(position + 1)
+                .filter_map(|&other| self.reviewer(other))
                 .filter(|other| other.unit == person.unit)
                 .count();
             cost.objective += weights.same_unit_pair * i64::try_from(same).unwrap_or(0);
         }
-        let criminal_expert = people
-            .iter()
-            .any(|p| p.expertise.contains(&CaseType::Criminal));
+        if !has_leader {
+            cost.breaches += 1;
+        }
         for &unit in units {
             if self.unit_criminal.get(unit).copied().unwrap_or(false) && !criminal_expert {
                 cost.breaches += 1;
             }
             let unit_id = self.unit_id(unit);
-            let own = people.iter().filter(|p| Some(p.unit) == unit_id).count();
+            let own = members
+                .iter()
+                .filter_map(|&m| self.reviewer(m))
+                .filter(|p| Some(p.unit) == unit_id)
+                .count();
             cost.breaches += i64::try_from(own).unwrap_or(i64::MAX);
             for &member in members {
                 cost.objective += self.repeat_cost(member, unit);
@@ -235,10 +264,48 @@ impl<'p> Evaluator<'p> {
         }
         let extra_units = i64::try_from(units.len().saturating_sub(1)).unwrap_or(0);
         cost.objective += weights.extra_unit * extra_units * extra_units;
-        let (unplaced, split_cost) = self.split_files(members, units, scratch, split);
-        cost.objective += split_cost;
-        cost.breaches += unplaced;
         cost
+    }
+
+    /// A lower bound on [`Evaluator::team_cost`]`(members, units).total()`, without the flow:
+    /// the fixed part exactly; the reviews no member has room for as breaches; the load as if
+    /// the reviews could go to anyone in the team (even water-filling under capacities); and
+    /// every review of a case type no member knows as a mismatch.
+    pub fn team_bound(&self, members: &[usize], units: &[usize]) -> i64 {
+        let mut cost = self.fixed_cost(members, units);
+        let mut demand = 0i64;
+        let mut by_type = [0i64; 3];
+        for &unit in units {
+            if let Some(row) = self.unit_type_demand.get(unit) {
+                for (total, part) in by_type.iter_mut().zip(row) {
+                    *total += part;
+                }
+            }
+        }
+        for part in by_type {
+            demand += part;
+        }
+        let mut capacities: Vec<i64> = members
+            .iter()
+            .filter_map(|&m| self.reviewer(m))
+            .map(|r| i64::from(r.capacity).min(demand))
+            .collect();
+        let room: i64 = capacities.iter().sum();
+        let short = (demand - room).max(0);
+        cost.breaches += short;
+        cost.objective += self.weights.load * water_fill(&mut capacities, demand - short);
+        if short == 0 {
+            for (case_type, reviews) in CaseType::ALL.iter().zip(by_type) {
+                let known = members
+                    .iter()
+                    .filter_map(|&m| self.reviewer(m))
+                    .any(|r| r.expertise.contains(case_type));
+                if !known {
+                    cost.objective += self.weights.expertise_mismatch * reviews;
+                }
+            }
+        }
+        cost.total()
     }
 
     /// The min-cost split of the team's files; returns (reviews left unplaced, cost).
@@ -378,6 +445,28 @@ impl<'p> Evaluator<'p> {
         }
         (demand - flow, cost)
     }
+}
+
+/// The least Σ load² when `total` reviews go to people with these capacities (each at most
+/// its capacity; `total` must fit): the smallest capacities fill up first, the rest is split
+/// evenly, which is optimal for a convex, separable cost.
+fn water_fill(capacities: &mut [i64], total: i64) -> i64 {
+    capacities.sort_unstable();
+    let mut rest = total;
+    let mut sum = 0;
+    for (position, &capacity) in capacities.iter().enumerate() {
+        let people = i64::try_from(capacities.len() - position).unwrap_or(1);
+        if capacity * people <= rest {
+            sum += capacity * capacity;
+            rest -= capacity;
+            continue;
+        }
+        let (quotient, remainder) = (rest / people, rest % people);
+        return sum
+            + remainder * (quotient + 1) * (quotient + 1)
+            + (people - remainder) * quotient * quotient;
+    }
+    sum
 }
 
 /// The repeat penalty for a visit `age` rounds back (0 = the newest past round): halved per
