@@ -2,16 +2,22 @@
 
 Reads the JSON that `cargo run --release --example assign_report -- OUT_DIR` writes (problem,
 our assignment, our objective) and solves THE SAME objective (src/domain/assignment/solver.rs)
-as a MILP, with the teams' members fixed to ours:
+with HiGHS, at one of these stages:
 
-  --stage units+files  (default for city): which team inspects which unit AND which member
-                       reviews which file, jointly; every hard rule as a constraint; each
-                       team inspects at least one unit (as our search keeps it).
-  --stage full         only when teams = units (city): everything free — who is in which
-                       team (a team is named by the unit it inspects, since each team inspects
-                       exactly one), leaders, units and files; the whole objective.
-  --stage files        (default for province): the units of each team fixed to ours too; only
-                       the split of files among members (stage 3).
+  --stage columns      (default for city; needs teams = units, so each team inspects one unit):
+                       the FULL model (teams, units, files all free) as set partitioning over
+                       every rule-abiding single-unit team, priced by assign_report
+                       (city.columns.bin). Column generation gives the LP bound; HiGHS then solves
+                       the MILP over the columns whose reduced cost can still matter: a proven
+                       optimum. The prices of the chosen teams and of a random sample are
+                       re-derived here by an independent MILP, so a wrong price would show.
+  --stage full         the same full model as one compact MILP (perspective load steps, file
+                       classes, teams named by their unit); slow to close, kept as a
+                       cross-check of the columns stage.
+  --stage units+files  the teams' members fixed to ours: which team inspects which unit AND
+                       which member reviews which file, jointly; each team at least one unit.
+  --stage files        (default for province): members and units fixed to ours; only the split
+                       of files among members (stage 3).
 
 The team-composition term (same-unit pairs) is a constant once members are fixed and is added.
 
@@ -23,7 +29,7 @@ at most `max` members, so Σ load² ≥ Σ_u (even split of u's reviews over its
 sizes chosen (greedily, which is exact for these convex terms) within the people available.
 
     pip install highspy
-    python3 benches/highs_optimum.py /tmp/assign/city.json [--stage units+files|files]
+    python3 benches/highs_optimum.py /tmp/assign/city.json [--stage columns|full|units+files|files]
         [--time-limit SECONDS]
 """
 
@@ -290,6 +296,49 @@ def solve_full(record, time_limit, verbose=False):
     return (info.objective_function_value, info.mip_dual_bound, status, seconds, h.getNumCol(), h.getNumRow()), None
 
 
+def price_team(problem, unit, members, eligible, repeat):
+    """The exact price of one single-unit team, from scratch: composition and visit terms, and
+    the split of the unit's files among the members as a small MILP. None if a rule breaks."""
+    weights = problem["config"]["weights"]
+    people = [problem["reviewers"][m] for m in members]
+    unit_id = problem["units"][unit]["id"]
+    files = [f for f in problem["files"] if f["unit"] == unit_id]
+    if any(p["unit"] == unit_id for p in people) or not any(p["may_lead"] for p in people):
+        return None
+    if any(f["case_type"] == "criminal" for f in files) and not any("criminal" in p["expertise"] for p in people):
+        return None
+    fixed = sum(repeat(p["id"], unit_id) for p in people)
+    for i, a in enumerate(people):
+        fixed += sum(weights["same_unit_pair"] for b in people[i + 1:] if a["unit"] == b["unit"])
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 0.0)
+    loads = {p["id"]: [] for p in people}
+    for f in files:
+        row, by_unit = [], {}
+        for p in people:
+            if eligible(p, f):
+                z = h.addBinary(obj=0 if f["case_type"] in p["expertise"] else weights["expertise_mismatch"])
+                row.append(z)
+                loads[p["id"]].append(z)
+                by_unit.setdefault(p["unit"], []).append(z)
+        if len(row) < f["reviewers_needed"]:
+            return None
+        h.addConstr(sum(row) == f["reviewers_needed"])
+        for group in by_unit.values():
+            if len(group) > 1:
+                h.addConstr(sum(group) <= 1)
+    for p in people:
+        if loads[p["id"]]:
+            steps = [h.addBinary(obj=weights["load"] * (2 * k - 1)) for k in range(1, p["capacity"] + 1)]
+            h.addConstr(sum(loads[p["id"]]) - sum(steps) == 0)
+    h.minimize()
+    if h.modelStatusToString(h.getModelStatus()) != "Optimal":
+        return None
+    return fixed + round(h.getInfo().objective_function_value)
+
+
 def solve_columns(record, columns_path, time_limit, verbose=False):
     """The full model as set partitioning over every single-unit team (needs teams = units).
 
@@ -381,6 +430,13 @@ def solve_columns(record, columns_path, time_limit, verbose=False):
              for j in picked]
     for name, names, price in sorted(teams):
         print(f"  {name}: {' '.join(names)} ({price})")
+    # The prices came from our flow: re-derive the chosen ones and a random sample independently.
+    eligible, repeat = eligible_fn(problem), repeat_fn(problem)
+    sample = picked + [int(j) for j in np.random.default_rng(7).choice(len(data), 200, replace=False)]
+    wrong = [(j, int(cost[j]), price_team(problem, int(unit_of[j]), [int(m) for m in members[j] if m >= 0], eligible, repeat))
+             for j in sample]
+    wrong = [w for w in wrong if w[1] != w[2]]
+    print(f"prices re-derived by an independent MILP: {len(sample)} teams, {len(wrong)} differ {wrong[:5]}")
     return (value, max(info.mip_dual_bound, lp), status, seconds, h.getNumCol(), h.getNumRow()), None
 
 

@@ -1,17 +1,17 @@
 //! Prints the quality and speed figures of issue 6 for the three synthetic scales and writes each
 //! instance with our assignment and objective as JSON, for `benches/highs_optimum.py`.
 //!
-//! cargo run --release --example assign_report -- OUT_DIR [city,province,nation] [SEED] [STEPS]
+//! cargo run --release --example assign_report -- OUT_DIR [city,province,nation] [SEED] [STEPS|-]
+//!     [SOLVER_SEED]
 //!
 //! For the city, it also writes every single-unit team with its price to city.columns.bin
 //! (little-endian i32 records: unit, four member indices or −1, price), from which
 //! `benches/highs_optimum.py --stage columns` proves the optimum.
 //!
-//! STEPS overrides the search effort (steps per team plus unit) to study speed against quality.
+//! STEPS overrides the search effort (steps per team plus unit) to study speed against quality;
+//! SOLVER_SEED solves the same instance (drawn from SEED) with another search seed.
 
-use pingcha::domain::assignment::{
-    Scale, quality, single_unit_columns, solve, synthetic_instance,
-};
+use pingcha::domain::assignment::{Scale, quality, single_unit_columns, solve, synthetic_instance};
 use std::error::Error;
 use std::time::Instant;
 
@@ -35,7 +35,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         .next()
         .unwrap_or_else(|| "city,province,nation".to_string());
     let seed: u64 = args.next().map_or(Ok(1), |s| s.parse())?;
-    let steps_per_item: Option<u64> = args.next().map(|s| s.parse()).transpose()?;
+    let steps_per_item: Option<u64> = args
+        .next()
+        .filter(|s| s != "-")
+        .map(|s| s.parse())
+        .transpose()?;
+    let solver_seed: Option<u64> = args.next().map(|s| s.parse()).transpose()?;
     std::fs::create_dir_all(&out_dir)?;
     println!(
         "{:<9} {:>7} {:>7} {:>8} {:>5} {:>8} {:>9} {:>9} {:>12}",
@@ -48,6 +53,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         let mut problem = synthetic_instance(scale, seed);
         if let Some(steps) = steps_per_item {
             problem.config.effort.steps_per_item = steps;
+        }
+        if let Some(seed) = solver_seed {
+            problem.config.seed = seed;
         }
         let cpu_before = cpu_seconds();
         let started = Instant::now();
@@ -112,6 +120,9 @@ fn write_columns(
         }
     }
     std::fs::write(path, bytes)?;
-    println!("          {} single-unit teams written to {path}", columns.len());
+    println!(
+        "          {} single-unit teams written to {path}",
+        columns.len()
+    );
     Ok(())
 }

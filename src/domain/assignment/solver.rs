@@ -30,20 +30,29 @@
 //!
 //! Then simulated annealing (seeded SplitMix64) moves units and members between teams (and in
 //! from the unused pool), re-pricing only the two teams touched, with stages 2–3 priced exactly;
-//! a last sweep tries every single unit move where the instance is small enough. The result is
-//! checked by `rules::check_assignment` before it is returned; nothing partial ever is.
+//! a sweep tries every single unit move where the instance is small enough. Then an iterated
+//! local search over pair moves: the members of two teams are pooled and dealt again in the best
+//! way (every split within the size range, each team keeping its units, each side priced exactly
+//! by the flow unless a cheap lower bound — fixed part, water-filled load, expertise room —
+//! shows it cannot win); a few random swaps or moves kick it out of each local optimum, and the
+//! best state is kept. Its work budget is counted, not timed, so the result depends only on the
+//! input and the seed. The result is checked by `rules::check_assignment` before it is
+//! returned; nothing partial ever is.
 
 use super::diagnosis::{Infeasible, Reason, diagnose};
 use super::model::{Assignment, Placement, Problem, Team};
 use super::random::{SplitMix64, exp_neg};
 use super::rules::check_assignment;
-use super::team_cost::{BREACH_PENALTY, Evaluator, Scratch, TeamCost};
+use super::team_cost::{BREACH_PENALTY, Evaluator, PoolBound, Scratch, TeamCost};
 use crate::domain::CaseType;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
-/// Work units of pair moves and iterated local search per annealing step.
-const POLISH_WORK_PER_STEP: u64 = 40;
+/// Work units of pair moves and iterated local search per annealing step, and at most in all
+/// (about half a second): small rounds get much of their quality here, large ones from the
+/// annealing.
+const POLISH_WORK_PER_STEP: u64 = 80;
+const POLISH_WORK_CAP: u64 = 500_000;
 
 /// Solves the round, or says why it cannot be solved.
 pub fn solve(problem: &Problem) -> Result<Assignment, Infeasible> {
@@ -56,7 +65,10 @@ pub fn solve(problem: &Problem) -> Result<Assignment, Infeasible> {
     let mut search = Search::new(&evaluator, &mut rng);
     search.anneal(&mut rng);
     search.sweep();
-    search.budget = search.steps().saturating_mul(POLISH_WORK_PER_STEP);
+    search.budget = search
+        .steps()
+        .saturating_mul(POLISH_WORK_PER_STEP)
+        .min(POLISH_WORK_CAP);
     search.iterate(&mut rng);
     search.sweep();
     let assignment = search.assignment();
@@ -370,7 +382,7 @@ impl<'e, 'p> Search<'e, 'p> {
     /// Prices a proposal: (delta of the total, new costs of the two teams).
     fn delta(&mut self, proposal: &Proposal) -> Option<(i64, TeamCost, TeamCost)> {
         let old_first = self.teams.get(proposal.first)?.cost;
-        let new_first = self.price(&proposal.first_members, &proposal.first_units);
+        let new_first = self.price_cached(&proposal.first_members, &proposal.first_units);
         if proposal.first == proposal.second {
             return Some((
                 new_first.total() - old_first.total(),
@@ -379,7 +391,7 @@ impl<'e, 'p> Search<'e, 'p> {
             ));
         }
         let old_second = self.teams.get(proposal.second)?.cost;
-        let new_second = self.price(&proposal.second_members, &proposal.second_units);
+        let new_second = self.price_cached(&proposal.second_members, &proposal.second_units);
         Some((
             new_first.total() + new_second.total() - old_first.total() - old_second.total(),
             new_first,
@@ -500,6 +512,9 @@ impl<'e, 'p> Search<'e, 'p> {
         let count = u32::try_from(pool.len()).unwrap_or(0);
         let mut best: Option<(i64, Vec<usize>, Vec<usize>, TeamCost, TeamCost)> = None;
         let (mut side_a, mut side_b) = (Vec::new(), Vec::new());
+        let evaluator = self.evaluator;
+        let bounds = PoolBound::new(evaluator, &pool, [&units_a, &units_b]);
+        let everyone = (1u32 << count) - 1;
         for mask in 0..(1u32 << count) {
             let taken = mask.count_ones();
             if mask == original || !fits(taken) || !fits(count - taken) {
@@ -509,6 +524,12 @@ impl<'e, 'p> Search<'e, 'p> {
                 break;
             }
             self.budget -= 1;
+            let target = best.as_ref().map_or(current, |b| b.0);
+            let bound_a = bounds.bound(evaluator, 0, mask);
+            let bound_b = bounds.bound(evaluator, 1, everyone & !mask);
+            if bound_a.saturating_add(bound_b) >= target {
+                continue;
+            }
             side_a.clear();
             side_b.clear();
             for (position, &member) in pool.iter().enumerate() {
@@ -517,12 +538,6 @@ impl<'e, 'p> Search<'e, 'p> {
                 } else {
                     side_b.push(member);
                 }
-            }
-            let target = best.as_ref().map_or(current, |b| b.0);
-            let bound_a = self.evaluator.team_bound(&side_a, &units_a);
-            let bound_b = self.evaluator.team_bound(&side_b, &units_b);
-            if bound_a.saturating_add(bound_b) >= target {
-                continue;
             }
             let cost_a = self.price_cached(&side_a, &units_a);
             if cost_a.total().saturating_add(bound_b) >= target {
@@ -627,7 +642,12 @@ impl<'e, 'p> Search<'e, 'p> {
     fn iterate(&mut self, rng: &mut SplitMix64) {
         const KICK: usize = 3;
         self.polish(rng);
-        let mut best = (self.total(), self.teams.clone(), self.bench.clone(), self.unit_team.clone());
+        let mut best = (
+            self.total(),
+            self.teams.clone(),
+            self.bench.clone(),
+            self.unit_team.clone(),
+        );
         while self.budget > 0 && self.teams.len() >= 2 {
             for _ in 0..KICK {
                 self.kick(rng);
@@ -635,7 +655,12 @@ impl<'e, 'p> Search<'e, 'p> {
             self.polish(rng);
             let total = self.total();
             if total < best.0 {
-                best = (total, self.teams.clone(), self.bench.clone(), self.unit_team.clone());
+                best = (
+                    total,
+                    self.teams.clone(),
+                    self.bench.clone(),
+                    self.unit_team.clone(),
+                );
             } else if total > best.0 {
                 self.teams.clone_from(&best.1);
                 self.bench.clone_from(&best.2);
@@ -647,7 +672,8 @@ impl<'e, 'p> Search<'e, 'p> {
         self.unit_team = best.3;
     }
 
-    /// One random swap of two members of different teams (or with the bench), whatever it costs.
+    /// One random swap of two members of different teams (or with the bench), or one member
+    /// moved to another team, whatever it costs.
     fn kick(&mut self, rng: &mut SplitMix64) {
         let count = self.teams.len();
         let first = rng.below(count);
@@ -685,17 +711,27 @@ impl<'e, 'p> Search<'e, 'p> {
             if first == second {
                 return;
             }
-            let in_position = rng.below(b.members.len());
-            let Some(&incoming) = b.members.get(in_position) else {
-                return;
-            };
+            let size = self.evaluator.problem.config.team_size;
             let mut second_members = b.members.clone();
-            if let (Some(x), Some(y)) = (
-                first_members.get_mut(out_position),
-                second_members.get_mut(in_position),
-            ) {
-                *x = incoming;
-                *y = out;
+            let relocate = rng.below(2) == 0
+                && first_members.len() > size.min as usize
+                && second_members.len() < size.max as usize;
+            if relocate {
+                // Moves one member over: the sizes of the teams change too.
+                first_members.remove(out_position);
+                second_members.push(out);
+            } else {
+                let in_position = rng.below(b.members.len());
+                let Some(&incoming) = b.members.get(in_position) else {
+                    return;
+                };
+                if let (Some(x), Some(y)) = (
+                    first_members.get_mut(out_position),
+                    second_members.get_mut(in_position),
+                ) {
+                    *x = incoming;
+                    *y = out;
+                }
             }
             Proposal {
                 first,
