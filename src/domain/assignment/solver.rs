@@ -510,7 +510,8 @@ impl<'e, 'p> Search<'e, 'p> {
         let size = self.evaluator.problem.config.team_size;
         let fits = |n: u32| n >= size.min && n <= size.max;
         let count = u32::try_from(pool.len()).unwrap_or(0);
-        let mut best: Option<(i64, Vec<usize>, Vec<usize>, TeamCost, TeamCost)> = None;
+        // (total, mask of the pool going to the first team, prices of the two sides).
+        let mut best: Option<(i64, u32, TeamCost, TeamCost)> = None;
         let (mut side_a, mut side_b) = (Vec::new(), Vec::new());
         let evaluator = self.evaluator;
         let bounds = PoolBound::new(evaluator, &pool, [&units_a, &units_b]);
@@ -546,12 +547,20 @@ impl<'e, 'p> Search<'e, 'p> {
             let cost_b = self.price_cached(&side_b, &units_b);
             let total = cost_a.total().saturating_add(cost_b.total());
             if total < target {
-                best = Some((total, side_a.clone(), side_b.clone(), cost_a, cost_b));
+                best = Some((total, mask, cost_a, cost_b));
             }
         }
-        let Some((_, first_members, second_members, cost_a, cost_b)) = best else {
+        let Some((_, mask, cost_a, cost_b)) = best else {
             return false;
         };
+        let (mut first_members, mut second_members) = (Vec::new(), Vec::new());
+        for (position, &member) in pool.iter().enumerate() {
+            if mask & (1 << position) != 0 {
+                first_members.push(member);
+            } else {
+                second_members.push(member);
+            }
+        }
         let proposal = Proposal {
             first,
             first_members,
