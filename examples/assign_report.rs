@@ -1,11 +1,17 @@
 //! Prints the quality and speed figures of issue 6 for the three synthetic scales and writes each
 //! instance with our assignment and objective as JSON, for `benches/highs_optimum.py`.
 //!
-//! cargo run --release --example assign_report -- OUT_DIR [city,province,nation] [SEED] [STEPS]
+//! cargo run --release --example assign_report -- OUT_DIR [city,province,nation] [SEED] [STEPS|-]
+//!     [SOLVER_SEED]
 //!
-//! STEPS overrides the search effort (steps per team plus unit) to study speed against quality.
+//! For the city, it also writes every single-unit team with its price to city.columns.bin
+//! (little-endian i32 records: unit, four member indices or −1, price), from which
+//! `benches/highs_optimum.py --stage columns` proves the optimum.
+//!
+//! STEPS overrides the search effort (steps per team plus unit) to study speed against quality;
+//! SOLVER_SEED solves the same instance (drawn from SEED) with another search seed.
 
-use pingcha::domain::assignment::{Scale, quality, solve, synthetic_instance};
+use pingcha::domain::assignment::{Scale, quality, single_unit_columns, solve, synthetic_instance};
 use std::error::Error;
 use std::time::Instant;
 
@@ -29,7 +35,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         .next()
         .unwrap_or_else(|| "city,province,nation".to_string());
     let seed: u64 = args.next().map_or(Ok(1), |s| s.parse())?;
-    let steps_per_item: Option<u64> = args.next().map(|s| s.parse()).transpose()?;
+    let steps_per_item: Option<u64> = args
+        .next()
+        .filter(|s| s != "-")
+        .map(|s| s.parse())
+        .transpose()?;
+    let solver_seed: Option<u64> = args.next().map(|s| s.parse()).transpose()?;
     std::fs::create_dir_all(&out_dir)?;
     println!(
         "{:<9} {:>7} {:>7} {:>8} {:>5} {:>8} {:>9} {:>9} {:>12}",
@@ -42,6 +53,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         let mut problem = synthetic_instance(scale, seed);
         if let Some(steps) = steps_per_item {
             problem.config.effort.steps_per_item = steps;
+        }
+        if let Some(seed) = solver_seed {
+            problem.config.seed = seed;
         }
         let cpu_before = cpu_seconds();
         let started = Instant::now();
@@ -76,6 +90,39 @@ fn main() -> Result<(), Box<dyn Error>> {
         });
         let path = format!("{out_dir}/{}.json", scale.code());
         std::fs::write(&path, serde_json::to_vec(&record)?)?;
+        if scale == Scale::City && problem.team_count() as usize == problem.units.len() {
+            write_columns(&problem, &format!("{out_dir}/city.columns.bin"))?;
+        }
     }
+    Ok(())
+}
+
+/// Every rule-abiding single-unit team of the round with its exact price (see the module doc).
+fn write_columns(
+    problem: &pingcha::domain::assignment::Problem,
+    path: &str,
+) -> Result<(), Box<dyn Error>> {
+    const LIMIT: usize = 2_000_000;
+    let columns = single_unit_columns(problem, LIMIT).ok_or("too many teams to enumerate")?;
+    let mut bytes = Vec::with_capacity(columns.len() * 24);
+    for column in &columns {
+        if column.members.len() > 4 {
+            return Err("teams of more than four do not fit the record".into());
+        }
+        let mut record = [-1i32; 6];
+        record[0] = i32::try_from(column.unit)?;
+        for (slot, &member) in record[1..5].iter_mut().zip(&column.members) {
+            *slot = i32::try_from(member)?;
+        }
+        record[5] = i32::try_from(column.cost)?;
+        for value in record {
+            bytes.extend_from_slice(&value.to_le_bytes());
+        }
+    }
+    std::fs::write(path, bytes)?;
+    println!(
+        "          {} single-unit teams written to {path}",
+        columns.len()
+    );
     Ok(())
 }

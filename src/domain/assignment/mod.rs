@@ -5,6 +5,7 @@
 //! [`explain`], [`quality`]; [`synthetic_instance`] for benchmarks.
 
 mod change;
+mod columns;
 mod diagnosis;
 mod explain;
 mod flow;
@@ -19,6 +20,7 @@ mod team_cost;
 pub use change::{
     AssignmentDiff, Change, FileChange, TeamChange, add_reviewer, apply_change, check_change, diff,
 };
+pub use columns::{TeamColumn, single_unit_columns};
 pub use diagnosis::{Infeasible, Reason, diagnose};
 pub use explain::{Explanation, MemberLine, PlacementExplanation, TeamExplanation, explain};
 pub use model::{

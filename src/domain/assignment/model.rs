@@ -137,7 +137,7 @@ pub struct SearchEffort {
 impl Default for SearchEffort {
     fn default() -> Self {
         SearchEffort {
-            steps_per_item: 150,
+            steps_per_item: 60,
             max_steps: 600_000,
         }
     }

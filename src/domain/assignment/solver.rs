@@ -30,15 +30,29 @@
 //!
 //! Then simulated annealing (seeded SplitMix64) moves units and members between teams (and in
 //! from the unused pool), re-pricing only the two teams touched, with stages 2–3 priced exactly;
-//! a last sweep tries every single unit move where the instance is small enough. The result is
-//! checked by `rules::check_assignment` before it is returned; nothing partial ever is.
+//! a sweep tries every single unit move where the instance is small enough. Then an iterated
+//! local search over pair moves: the members of two teams are pooled and dealt again in the best
+//! way (every split within the size range, each team keeping its units, each side priced exactly
+//! by the flow unless a cheap lower bound — fixed part, water-filled load, expertise room —
+//! shows it cannot win); a few random swaps or moves kick it out of each local optimum, and the
+//! best state is kept. Its work budget is counted, not timed, so the result depends only on the
+//! input and the seed. The result is checked by `rules::check_assignment` before it is
+//! returned; nothing partial ever is.
 
 use super::diagnosis::{Infeasible, Reason, diagnose};
 use super::model::{Assignment, Placement, Problem, Team};
 use super::random::{SplitMix64, exp_neg};
 use super::rules::check_assignment;
-use super::team_cost::{BREACH_PENALTY, Evaluator, Scratch, TeamCost};
+use super::team_cost::{BREACH_PENALTY, Evaluator, PoolBound, Scratch, TeamCost};
 use crate::domain::CaseType;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+/// Work units of pair moves and iterated local search per annealing step, and at most in all
+/// (about half a second): small rounds get much of their quality here, large ones from the
+/// annealing.
+const POLISH_WORK_PER_STEP: u64 = 80;
+const POLISH_WORK_CAP: u64 = 500_000;
 
 /// Solves the round, or says why it cannot be solved.
 pub fn solve(problem: &Problem) -> Result<Assignment, Infeasible> {
@@ -50,6 +64,12 @@ pub fn solve(problem: &Problem) -> Result<Assignment, Infeasible> {
     let mut rng = SplitMix64::new(problem.config.seed);
     let mut search = Search::new(&evaluator, &mut rng);
     search.anneal(&mut rng);
+    search.sweep();
+    search.budget = search
+        .steps()
+        .saturating_mul(POLISH_WORK_PER_STEP)
+        .min(POLISH_WORK_CAP);
+    search.iterate(&mut rng);
     search.sweep();
     let assignment = search.assignment();
     let breaches = check_assignment(problem, &assignment);
@@ -75,7 +95,17 @@ struct Search<'e, 'p> {
     bench: Vec<usize>,
     unit_team: Vec<usize>,
     scratch: Scratch,
+    /// Exact prices of (sorted members, sorted units) already computed by the pair moves.
+    cache: HashMap<(Vec<usize>, Vec<usize>), TeamCost>,
+    /// Work the pair moves may still do (deterministic, unlike a clock): one unit per split
+    /// bounded, [`PRICE_WORK`] per team priced.
+    budget: u64,
+    /// Fingerprints of pairs of teams no pair move improves.
+    settled: HashSet<(u64, u64)>,
 }
+
+/// A flow pricing costs about as much as this many split bounds.
+const PRICE_WORK: u64 = 8;
 
 /// One proposed change: the new members and units of up to two teams.
 struct Proposal {
@@ -171,6 +201,9 @@ impl<'e, 'p> Search<'e, 'p> {
             bench,
             unit_team: vec![0; problem.units.len()],
             scratch: Scratch::default(),
+            cache: HashMap::new(),
+            budget: 0,
+            settled: HashSet::new(),
         };
         search.place_units(rng);
         search
@@ -349,7 +382,7 @@ impl<'e, 'p> Search<'e, 'p> {
     /// Prices a proposal: (delta of the total, new costs of the two teams).
     fn delta(&mut self, proposal: &Proposal) -> Option<(i64, TeamCost, TeamCost)> {
         let old_first = self.teams.get(proposal.first)?.cost;
-        let new_first = self.price(&proposal.first_members, &proposal.first_units);
+        let new_first = self.price_cached(&proposal.first_members, &proposal.first_units);
         if proposal.first == proposal.second {
             return Some((
                 new_first.total() - old_first.total(),
@@ -358,7 +391,7 @@ impl<'e, 'p> Search<'e, 'p> {
             ));
         }
         let old_second = self.teams.get(proposal.second)?.cost;
-        let new_second = self.price(&proposal.second_members, &proposal.second_units);
+        let new_second = self.price_cached(&proposal.second_members, &proposal.second_units);
         Some((
             new_first.total() + new_second.total() - old_first.total() - old_second.total(),
             new_first,
@@ -439,6 +472,294 @@ impl<'e, 'p> Search<'e, 'p> {
                 self.apply(proposal, first, second);
             }
         }
+    }
+
+    /// An exact team price through the cache; spends budget on a miss.
+    fn price_cached(&mut self, members: &[usize], units: &[usize]) -> TeamCost {
+        const CACHE_LIMIT: usize = 200_000;
+        let mut key = (members.to_vec(), units.to_vec());
+        key.0.sort_unstable();
+        key.1.sort_unstable();
+        if let Some(&cost) = self.cache.get(&key) {
+            return cost;
+        }
+        self.budget = self.budget.saturating_sub(PRICE_WORK);
+        let cost = self.price(&key.0, &key.1);
+        if self.cache.len() >= CACHE_LIMIT {
+            self.cache.clear();
+        }
+        self.cache.insert(key, cost);
+        cost
+    }
+
+    /// The pair move: the members of two teams pooled and dealt again in the best way (every
+    /// split within the size range, each side keeping its units), priced exactly; splits whose
+    /// lower bound cannot beat the best so far are skipped. Returns whether it improved.
+    fn resplit(&mut self, first: usize, second: usize) -> bool {
+        const MAX_POOL: usize = 10;
+        let (Some(a), Some(b)) = (self.teams.get(first), self.teams.get(second)) else {
+            return false;
+        };
+        if first == second || a.members.len() + b.members.len() > MAX_POOL {
+            return false;
+        }
+        let pool: Vec<usize> = a.members.iter().chain(&b.members).copied().collect();
+        let (units_a, units_b) = (a.units.clone(), b.units.clone());
+        let current = a.cost.total().saturating_add(b.cost.total());
+        let original = (1u32 << a.members.len()) - 1;
+        let size = self.evaluator.problem.config.team_size;
+        let fits = |n: u32| n >= size.min && n <= size.max;
+        let count = u32::try_from(pool.len()).unwrap_or(0);
+        // (total, mask of the pool going to the first team, prices of the two sides).
+        let mut best: Option<(i64, u32, TeamCost, TeamCost)> = None;
+        let (mut side_a, mut side_b) = (Vec::new(), Vec::new());
+        let evaluator = self.evaluator;
+        let bounds = PoolBound::new(evaluator, &pool, [&units_a, &units_b]);
+        let everyone = (1u32 << count) - 1;
+        for mask in 0..(1u32 << count) {
+            let taken = mask.count_ones();
+            if mask == original || !fits(taken) || !fits(count - taken) {
+                continue;
+            }
+            if self.budget == 0 {
+                break;
+            }
+            self.budget -= 1;
+            let target = best.as_ref().map_or(current, |b| b.0);
+            let bound_a = bounds.bound(evaluator, 0, mask);
+            let bound_b = bounds.bound(evaluator, 1, everyone & !mask);
+            if bound_a.saturating_add(bound_b) >= target {
+                continue;
+            }
+            side_a.clear();
+            side_b.clear();
+            for (position, &member) in pool.iter().enumerate() {
+                if mask & (1 << position) != 0 {
+                    side_a.push(member);
+                } else {
+                    side_b.push(member);
+                }
+            }
+            let cost_a = self.price_cached(&side_a, &units_a);
+            if cost_a.total().saturating_add(bound_b) >= target {
+                continue;
+            }
+            let cost_b = self.price_cached(&side_b, &units_b);
+            let total = cost_a.total().saturating_add(cost_b.total());
+            if total < target {
+                best = Some((total, mask, cost_a, cost_b));
+            }
+        }
+        let Some((_, mask, cost_a, cost_b)) = best else {
+            return false;
+        };
+        let (mut first_members, mut second_members) = (Vec::new(), Vec::new());
+        for (position, &member) in pool.iter().enumerate() {
+            if mask & (1 << position) != 0 {
+                first_members.push(member);
+            } else {
+                second_members.push(member);
+            }
+        }
+        let proposal = Proposal {
+            first,
+            first_members,
+            first_units: units_a,
+            second,
+            second_members,
+            second_units: units_b,
+            bench_slot: None,
+        };
+        self.apply(proposal, cost_a, cost_b);
+        true
+    }
+
+    /// A fingerprint of a team's members and units (for remembering pairs already tried).
+    fn signature(&self, team: usize) -> u64 {
+        let Some(state) = self.teams.get(team) else {
+            return 0;
+        };
+        let mut members = state.members.clone();
+        members.sort_unstable();
+        let mut units = state.units.clone();
+        units.sort_unstable();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (members, units).hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// Pair moves until none helps or the budget runs out: over every pair of teams when there
+    /// are few, else over pairs drawn at random. A pair whose two teams are unchanged since it
+    /// was last found locally optimal is not tried again.
+    fn polish(&mut self, rng: &mut SplitMix64) {
+        const ALL_PAIRS: usize = 2_000;
+        let count = self.teams.len();
+        if count < 2 {
+            return;
+        }
+        let mut signatures: Vec<u64> = (0..count).map(|t| self.signature(t)).collect();
+        if count * (count - 1) / 2 > ALL_PAIRS {
+            while self.budget > 0 {
+                let first = rng.below(count);
+                let second = rng.below(count);
+                self.try_pair(first, second, &mut signatures);
+            }
+            return;
+        }
+        loop {
+            let mut improved = false;
+            for first in 0..count {
+                for second in first + 1..count {
+                    if self.budget == 0 {
+                        return;
+                    }
+                    improved |= self.try_pair(first, second, &mut signatures);
+                }
+            }
+            if !improved {
+                return;
+            }
+        }
+    }
+
+    fn try_pair(&mut self, first: usize, second: usize, signatures: &mut [u64]) -> bool {
+        let key = (
+            signatures.get(first).copied().unwrap_or(0),
+            signatures.get(second).copied().unwrap_or(0),
+        );
+        if first == second || self.settled.contains(&key) {
+            self.budget = self.budget.saturating_sub(1);
+            return false;
+        }
+        if self.resplit(first, second) {
+            for team in [first, second] {
+                let signature = self.signature(team);
+                if let Some(slot) = signatures.get_mut(team) {
+                    *slot = signature;
+                }
+            }
+            return true;
+        }
+        if self.budget > 0 {
+            self.settled.insert(key);
+        }
+        false
+    }
+
+    /// Iterated local search around the pair moves: a few random member swaps, polish again,
+    /// keep the result unless it is worse than the best (ties move on, to walk plateaus).
+    fn iterate(&mut self, rng: &mut SplitMix64) {
+        const KICK: usize = 3;
+        self.polish(rng);
+        let mut best = (
+            self.total(),
+            self.teams.clone(),
+            self.bench.clone(),
+            self.unit_team.clone(),
+        );
+        while self.budget > 0 && self.teams.len() >= 2 {
+            for _ in 0..KICK {
+                self.kick(rng);
+            }
+            self.polish(rng);
+            let total = self.total();
+            if total < best.0 {
+                best = (
+                    total,
+                    self.teams.clone(),
+                    self.bench.clone(),
+                    self.unit_team.clone(),
+                );
+            } else if total > best.0 {
+                self.teams.clone_from(&best.1);
+                self.bench.clone_from(&best.2);
+                self.unit_team.clone_from(&best.3);
+            }
+        }
+        self.teams = best.1;
+        self.bench = best.2;
+        self.unit_team = best.3;
+    }
+
+    /// One random swap of two members of different teams (or with the bench), or one member
+    /// moved to another team, whatever it costs.
+    fn kick(&mut self, rng: &mut SplitMix64) {
+        let count = self.teams.len();
+        let first = rng.below(count);
+        let second = rng.below(count + usize::from(!self.bench.is_empty()));
+        let Some(a) = self.teams.get(first) else {
+            return;
+        };
+        let out_position = rng.below(a.members.len());
+        let Some(&out) = a.members.get(out_position) else {
+            return;
+        };
+        let mut first_members = a.members.clone();
+        let first_units = a.units.clone();
+        let proposal = if second == count {
+            let slot = rng.below(self.bench.len());
+            let Some(&incoming) = self.bench.get(slot) else {
+                return;
+            };
+            if let Some(m) = first_members.get_mut(out_position) {
+                *m = incoming;
+            }
+            Proposal {
+                first,
+                first_members,
+                first_units,
+                second: first,
+                second_members: Vec::new(),
+                second_units: Vec::new(),
+                bench_slot: Some((slot, out)),
+            }
+        } else {
+            let Some(b) = self.teams.get(second) else {
+                return;
+            };
+            if first == second {
+                return;
+            }
+            let size = self.evaluator.problem.config.team_size;
+            let mut second_members = b.members.clone();
+            let relocate = rng.below(2) == 0
+                && first_members.len() > size.min as usize
+                && second_members.len() < size.max as usize;
+            if relocate {
+                // Moves one member over: the sizes of the teams change too.
+                first_members.remove(out_position);
+                second_members.push(out);
+            } else {
+                let in_position = rng.below(b.members.len());
+                let Some(&incoming) = b.members.get(in_position) else {
+                    return;
+                };
+                if let (Some(x), Some(y)) = (
+                    first_members.get_mut(out_position),
+                    second_members.get_mut(in_position),
+                ) {
+                    *x = incoming;
+                    *y = out;
+                }
+            }
+            Proposal {
+                first,
+                first_members,
+                first_units,
+                second,
+                second_units: b.units.clone(),
+                second_members,
+                bench_slot: None,
+            }
+        };
+        let cost_a = self.price_cached(&proposal.first_members, &proposal.first_units);
+        let cost_b = if proposal.first == proposal.second {
+            TeamCost::default()
+        } else {
+            self.price_cached(&proposal.second_members, &proposal.second_units)
+        };
+        self.budget = self.budget.saturating_sub(1);
+        self.apply(proposal, cost_a, cost_b);
     }
 
     /// Steepest single-unit moves until none helps, where teams × units is small enough.

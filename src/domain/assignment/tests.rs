@@ -2,7 +2,7 @@
 //! named, a seed fixes the result, and manual changes are re-checked.
 
 use super::random::SplitMix64;
-use super::team_cost::Evaluator;
+use super::team_cost::{Evaluator, PoolBound, Scratch};
 use super::*;
 use crate::domain::CaseType;
 use crate::domain::ids::{LawFirmId, PersonId, UnitId};
@@ -154,11 +154,43 @@ proptest! {
         let index = RecusalIndex::new(&problem);
         for (r, reviewer) in problem.reviewers.iter().enumerate() {
             for (f, file) in problem.files.iter().enumerate() {
-                prop_assert_eq!(
-                    evaluator.eligible(r, f),
-                    index.file_recusal(reviewer, file).is_none()
-                );
+                let rule = index.file_recusal(reviewer, file).is_none();
+                prop_assert_eq!(evaluator.eligible(r, f), rule);
+                prop_assert_eq!(evaluator.check_eligible(r, f), rule);
             }
+        }
+    }
+
+    #[test]
+    fn team_bounds_never_exceed_the_exact_price_and_agree_by_mask(
+        seed: u64, reviewers in 6usize..18, units in 1usize..6, files in 0usize..40,
+        picks in proptest::collection::vec(0usize..1000, 2..9), mask in 0u32..256,
+    ) {
+        let problem = small_instance(seed, reviewers, units, files);
+        let evaluator = Evaluator::new(&problem);
+        let mut pool: Vec<usize> = picks.iter().map(|p| p % problem.reviewers.len()).collect();
+        pool.sort_unstable();
+        pool.dedup();
+        let sides = [vec![0], (1..problem.units.len()).collect::<Vec<_>>()];
+        let bounds = PoolBound::new(&evaluator, &pool, [&sides[0], &sides[1]]);
+        let everyone = (1u32 << pool.len()) - 1;
+        let mut scratch = Scratch::default();
+        for (side, taken) in [(0, mask & everyone), (1, everyone & !mask)] {
+            let members: Vec<usize> = pool
+                .iter()
+                .enumerate()
+                .filter(|(p, _)| taken & (1 << p) != 0)
+                .map(|(_, &m)| m)
+                .collect();
+            let bound = evaluator.team_bound(&members, &sides[side]);
+            // The mask bound leaves the size rule to the caller.
+            let size = problem.config.team_size;
+            let fits = (size.min as usize..=size.max as usize).contains(&members.len());
+            if fits {
+                prop_assert_eq!(bounds.bound(&evaluator, side, taken), bound);
+            }
+            let exact = evaluator.team_cost(&members, &sides[side], &mut scratch, None);
+            prop_assert!(bound <= exact.total(), "{bound} > {exact:?}");
         }
     }
 
