@@ -443,6 +443,34 @@ pub fn start_review(
             }
         }
     }
+    // Full to capacity, or in no team at all: the demo reviewer takes the place of a reviewer
+    // of a civil file (teams, leadership and files), under the same hard rules.
+    if chosen.is_none() {
+        'search: for placement in &assignment.placements {
+            if !is_civil(placement.file) {
+                continue;
+            }
+            for other in &placement.reviewers {
+                let changes = [
+                    Change::ReplaceMember {
+                        out: *other,
+                        replacement: person,
+                    },
+                    Change::SwapReviewers {
+                        first: person,
+                        second: *other,
+                    },
+                ];
+                for change in changes {
+                    if let Ok(next) = check_change(&problem, &assignment, change) {
+                        chosen = Some(placement.file);
+                        assignment = next;
+                        break 'search;
+                    }
+                }
+            }
+        }
+    }
     let file = chosen.ok_or(storage::Error::NotFound)?;
     let number =
         assignments::store_draft(conn, &actor, round.id, &problem, &assignment, None, now)?;
