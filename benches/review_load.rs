@@ -11,8 +11,10 @@
 //! session, nothing else changed).
 //!
 //! Settings: `PINGCHA_BENCH_REVIEWERS` (default 300), `PINGCHA_BENCH_PG_URL` (an admin URL;
-//! a scratch database is created and dropped), `PINGCHA_BENCH_WORKERS` (server workers,
-//! default: one per core).
+//! a scratch database is created and dropped; default the local server over loopback with
+//! `sslmode=disable`, as a database on the same host is best reached: TLS on loopback only
+//! costs CPU, about a third of the burst's time here), `PINGCHA_BENCH_WORKERS` (server
+//! workers, default: one per core), `PINGCHA_BENCH_FRESH_CONNECTIONS` (see below).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark binary: failures should stop it loudly
 
@@ -46,10 +48,10 @@ struct Reply {
 impl Session {
     fn new(base: &str) -> Session {
         Session {
-            // Idle connections are dropped after 1 s, before the server's 5 s keep-alive
+            // Idle connections are dropped after 4 s, before the server's 5 s keep-alive
             // closes them under the client (which would fail a request with Disconnected).
             http: awc::Client::builder()
-                .connector(awc::Connector::new().conn_keep_alive(Duration::from_secs(1)))
+                .connector(awc::Connector::new().conn_keep_alive(Duration::from_secs(4)))
                 .disable_redirects()
                 .timeout(Duration::from_secs(120))
                 .finish(),
@@ -118,16 +120,22 @@ impl Database {
     fn new(backend: &str) -> Database {
         match backend {
             "postgres" => {
-                let admin = std::env::var("PINGCHA_BENCH_PG_URL")
-                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+                let admin = std::env::var("PINGCHA_BENCH_PG_URL").unwrap_or_else(|_| {
+                    "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".into()
+                });
                 let name = format!("pingcha_bench_{}", uuid::Uuid::new_v4().simple());
                 PgConnection::establish(&admin)
                     .expect("PostgreSQL reachable")
                     .batch_execute(&format!("CREATE DATABASE {name}"))
                     .unwrap();
-                let base = admin.rsplit_once('/').unwrap().0;
+                let (address, query) = admin
+                    .split_once('?')
+                    .map_or((admin.as_str(), String::new()), |(address, query)| {
+                        (address, format!("?{query}"))
+                    });
+                let base = address.rsplit_once('/').unwrap().0;
                 Database {
-                    url: format!("{base}/{name}"),
+                    url: format!("{base}/{name}{query}"),
                     pg: Some((admin, name)),
                     _dir: None,
                 }
@@ -298,7 +306,7 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
 
     // First a few submissions one at a time: the service time of one request on an idle
     // server, to read the burst's latencies against.
-    let burst = prepared.split_off(SEQUENTIAL);
+    let mut burst = prepared.split_off(SEQUENTIAL);
     let mut alone = Vec::new();
     let mut results = Vec::new();
     for (mut session, path, csrf, version, code, person, file) in prepared {
@@ -321,6 +329,20 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
         results.push((begin.elapsed(), reply.status, person, file));
     }
     alone.sort();
+
+    // The form keeps its connection busy while the reviewer types (the live total is
+    // previewed 250 ms after a keystroke, the draft saved 1.5 s after), so a reviewer who
+    // submits does so over an open keep-alive connection. Each session's connection is
+    // opened (or kept) here, untimed; `PINGCHA_BENCH_FRESH_CONNECTIONS=1` skips this, and
+    // every submission then also pays for a new TCP connection.
+    let fresh = std::env::var_os("PINGCHA_BENCH_FRESH_CONNECTIONS").is_some();
+    if !fresh {
+        let warm = burst.iter_mut().map(|(session, ..)| async move {
+            let reply = session.get("/healthz").await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+        });
+        futures_util::future::join_all(warm).await;
+    }
 
     // Then everyone else submits at once.
     let cpu_before = cpu_seconds();
@@ -412,7 +434,10 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
     let audit_duplicates = submit_rows.len() - distinct_rows.len();
 
     let round_id: RoundId = round;
-    println!("review_load backend={backend} reviewers={count} round={round_id}");
+    println!(
+        "review_load backend={backend} reviewers={count} round={round_id} connections={}",
+        if fresh { "fresh" } else { "kept alive" }
+    );
     println!(
         "  setup (data, logins, forms opened): {:.1} s",
         setup_time.as_secs_f64()

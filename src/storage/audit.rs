@@ -1,15 +1,18 @@
 //! The append-only audit log: who did what, when, with the state before and after. Entries
 //! are written in the same transaction as the change they describe; the database refuses
-//! updates and deletes of this table (triggers in the migrations).
+//! updates and deletes of this table (triggers in the migrations), except the one-time
+//! setting of an entry's place in the chain.
 //!
 //! The log is also a hash chain: each entry has a gapless sequence number `seq`, the hash of
 //! the entry before it (`prev_hash`) and its own hash (`entry_hash`, SHA-256 over a canonical
-//! serialisation of its fields and `prev_hash`). Appends are serialised across transactions
-//! and server processes (a transaction-scoped advisory lock on PostgreSQL; SQLite has one
-//! writer at a time), so the chain never forks. [`verify`] walks it and names the first
-//! entry that does not match. Someone with write access to the database could still rewrite
-//! the whole tail consistently; the head hash that `pingcha audit verify` prints lets an
-//! operator note it elsewhere and notice that too.
+//! serialisation of its fields and `prev_hash`). Sealing (giving entries their place) is
+//! serialised across transactions and server processes (a transaction-scoped advisory lock
+//! on PostgreSQL; SQLite has one writer at a time), so the chain never forks. On SQLite an
+//! entry is sealed in its own transaction; on PostgreSQL just after it commits (see
+//! [`append`]). [`verify`] walks the chain and names the first entry that does not match.
+//! Someone with write access to the database could still rewrite the whole tail
+//! consistently; the head hash that `pingcha audit verify` prints lets an operator note it
+//! elsewhere and notice that too.
 
 use crate::domain::ids::UserId;
 use crate::storage::schema::audit_log;
@@ -46,23 +49,6 @@ pub struct Change<'a> {
     pub entity_id: Option<String>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = audit_log)]
-struct NewEntry<'a> {
-    at: NaiveDateTime,
-    actor_user_id: Option<String>,
-    actor_login: &'a str,
-    action: &'a str,
-    entity_type: &'a str,
-    entity_id: Option<String>,
-    before_json: Option<String>,
-    after_json: Option<String>,
-    client_ip: Option<&'a str>,
-    seq: i64,
-    prev_hash: String,
-    entry_hash: String,
 }
 
 /// A stored entry, as the audit page shows it.
@@ -151,7 +137,7 @@ impl Entry {
 }
 
 /// Takes the chain lock for the rest of the (outermost) transaction. PostgreSQL: an advisory
-/// lock, so concurrent transactions and other server processes append one after another.
+/// lock, so concurrent transactions and other server processes seal one after another.
 /// SQLite: `storage::transaction` already began with `BEGIN IMMEDIATE` (one writer).
 fn lock_chain(conn: &mut DbConn) -> Result<()> {
     if let DbConn::Pg(_) = conn {
@@ -177,9 +163,8 @@ fn head(conn: &mut DbConn) -> Result<(i64, String)> {
     })
 }
 
-/// Seals entries written before the chain existed (seq still empty), in id order, after the
-/// current head. Called under the chain lock by every append (a no-op once done) and after
-/// migrations; returns how many were sealed.
+/// Seals every entry not yet in the chain (seq still empty), in id order, after the current
+/// head; called under the chain lock. Returns how many were sealed.
 fn seal_locked(conn: &mut DbConn) -> Result<usize> {
     let mut sealed = 0;
     loop {
@@ -195,20 +180,23 @@ fn seal_locked(conn: &mut DbConn) -> Result<usize> {
         for entry in &batch {
             seq += 1;
             let hash = entry.hashed(seq).hash(&prev);
-            diesel::update(audit_log::table.find(entry.id))
-                .set((
-                    audit_log::seq.eq(seq),
-                    audit_log::prev_hash.eq(&prev),
-                    audit_log::entry_hash.eq(&hash),
-                ))
-                .execute(conn)?;
+            statements::SealEntry {
+                id: entry.id,
+                seq,
+                prev_hash: &prev,
+                entry_hash: &hash,
+            }
+            .execute(conn)?;
             prev = hash;
             sealed += 1;
         }
     }
 }
 
-/// Seals the entries that predate the chain (see [`seal_locked`]), in one transaction.
+/// Seals every entry waiting for its place in the chain, in one transaction: entries
+/// written before the chain existed (after migrating), entries of PostgreSQL transactions
+/// whose sealing was cut short (a lost connection), and anything written around the
+/// application. Returns how many were sealed.
 pub fn seal_existing(conn: &mut DbConn) -> Result<usize> {
     transaction(conn, |conn| {
         lock_chain(conn)?;
@@ -216,62 +204,223 @@ pub fn seal_existing(conn: &mut DbConn) -> Result<usize> {
     })
 }
 
-/// Appends one entry at the head of the chain, inside the caller's transaction (or its own).
+/// An entry ready to append, its snapshots already serialised: a caller that writes under
+/// a lock prepares the entry before taking it.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    at: NaiveDateTime,
+    actor_user_id: Option<String>,
+    actor_login: String,
+    action: String,
+    entity_type: String,
+    entity_id: Option<String>,
+    before_json: Option<String>,
+    after_json: Option<String>,
+    client_ip: Option<String>,
+}
+
+impl Prepared {
+    pub fn new(actor: &Actor, change: Change<'_>, at: NaiveDateTime) -> Prepared {
+        Prepared {
+            at: at.trunc_subsecs(6),
+            actor_user_id: actor.user_id.map(|id| id.to_string()),
+            actor_login: actor.login.clone(),
+            action: change.action.to_string(),
+            entity_type: change.entity_type.to_string(),
+            entity_id: change.entity_id,
+            before_json: change.before.map(|value| value.to_string()),
+            after_json: change.after.map(|value| value.to_string()),
+            client_ip: actor.client_ip.clone(),
+        }
+    }
+
+    fn hashed(&self, seq: i64) -> Hashed<'_> {
+        Hashed {
+            seq,
+            at: self.at,
+            actor_user_id: self.actor_user_id.as_deref(),
+            actor_login: &self.actor_login,
+            action: &self.action,
+            entity_type: &self.entity_type,
+            entity_id: self.entity_id.as_deref(),
+            before_json: self.before_json.as_deref(),
+            after_json: self.after_json.as_deref(),
+            client_ip: self.client_ip.as_deref(),
+        }
+    }
+}
+
+/// Appends one entry, inside the caller's transaction (or its own).
 pub fn record(
     conn: &mut DbConn,
     actor: &Actor,
     change: Change<'_>,
     at: NaiveDateTime,
 ) -> Result<()> {
-    let at = at.trunc_subsecs(6);
-    let actor_user_id = actor.user_id.map(|id| id.to_string());
-    let before_json = change.before.map(|value| value.to_string());
-    let after_json = change.after.map(|value| value.to_string());
-    transaction(conn, |conn| {
+    append(conn, &Prepared::new(actor, change, at))
+}
+
+/// Appends a prepared entry, inside the caller's transaction (or its own).
+///
+/// SQLite has one writer at a time, so the entry is sealed at once, at the head of the chain.
+/// PostgreSQL writes concurrently: the entry is written unsealed, and sealed right after its
+/// transaction commits (`storage::transaction` calls [`seal_pending`]), together with any
+/// other entries waiting then. Sealing inside the transaction would hold the chain's lock
+/// through the commit's flush to disk, so that every writer of every server waited for the
+/// flush of the one before it.
+pub fn append(conn: &mut DbConn, entry: &Prepared) -> Result<()> {
+    match conn {
+        DbConn::Sqlite(_) => crate::storage::within_transaction(conn, |conn| {
+            let has_unsealed = audit_log::table
+                .filter(audit_log::seq.is_null())
+                .select(audit_log::id)
+                .first::<i64>(conn)
+                .optional()?
+                .is_some();
+            if has_unsealed {
+                seal_locked(conn)?;
+            }
+            let (last_seq, prev_hash) = head(conn)?;
+            let seq = last_seq + 1;
+            let entry_hash = entry.hashed(seq).hash(&prev_hash);
+            statements::InsertEntry {
+                entry,
+                seq: Some(seq),
+                prev_hash: Some(&prev_hash),
+                entry_hash: Some(&entry_hash),
+            }
+            .get_result::<i64>(conn)?;
+            Ok(())
+        }),
+        DbConn::Pg(_) => {
+            let id: i64 = statements::InsertEntry {
+                entry,
+                seq: None,
+                prev_hash: None,
+                entry_hash: None,
+            }
+            .get_result(conn)?;
+            crate::storage::seal_after_commit(conn, id);
+            Ok(())
+        }
+    }
+}
+
+/// Seals entry `id` and every other entry waiting for its place in the chain, after the
+/// PostgreSQL transaction that wrote `id` has committed. Sealers queue on the chain's lock;
+/// one that finds its entry sealed already (by the sealer before it, which sealed all it could
+/// see) just lets go, so under load one flush to disk seals a whole group of submissions.
+/// A failure here loses nothing: the entries stay in the log, unsealed, and the next sealing
+/// (any later write's, `pingcha audit verify`, a server start) seals them.
+pub(crate) fn seal_pending(conn: &mut DbConn, id: i64) {
+    let sealed = transaction(conn, |conn| {
         lock_chain(conn)?;
-        let has_unsealed = audit_log::table
-            .filter(audit_log::seq.is_null())
-            .select(audit_log::id)
-            .first::<i64>(conn)
-            .optional()?
-            .is_some();
-        if has_unsealed {
-            seal_locked(conn)?;
+        let seq: Option<Option<i64>> = audit_log::table
+            .find(id)
+            .select(audit_log::seq)
+            .first(conn)
+            .optional()?;
+        if let Some(Some(_)) = seq {
+            return Ok(0);
         }
-        let (last_seq, prev_hash) = head(conn)?;
-        let seq = last_seq + 1;
-        let entry_hash = Hashed {
-            seq,
-            at,
-            actor_user_id: actor_user_id.as_deref(),
-            actor_login: &actor.login,
-            action: change.action,
-            entity_type: change.entity_type,
-            entity_id: change.entity_id.as_deref(),
-            before_json: before_json.as_deref(),
-            after_json: after_json.as_deref(),
-            client_ip: actor.client_ip.as_deref(),
+        seal_locked(conn)
+    });
+    if let Err(error) = sealed {
+        tracing::warn!(%error, "audit entries left to the next sealing");
+    }
+}
+
+/// The two statements every audited write runs, as fixed SQL that the connection's statement
+/// cache keeps prepared (diesel re-prepares its own INSERT and UPDATE builders on every run).
+mod statements {
+    use super::Prepared;
+    use crate::storage::DbBackend as MultiBackend;
+    use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    use diesel::{QueryResult, RunQueryDsl};
+
+    pub(super) struct InsertEntry<'a> {
+        pub entry: &'a Prepared,
+        pub seq: Option<i64>,
+        pub prev_hash: Option<&'a str>,
+        pub entry_hash: Option<&'a str>,
+    }
+
+    impl QueryId for InsertEntry<'_> {
+        type QueryId = InsertEntry<'static>;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl QueryFragment<MultiBackend> for InsertEntry<'_> {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+            let entry = self.entry;
+            out.push_sql(
+                "INSERT INTO audit_log (at, actor_user_id, actor_login, action, entity_type, \
+                 entity_id, before_json, after_json, client_ip, seq, prev_hash, entry_hash) \
+                 VALUES (",
+            );
+            out.push_bind_param::<Timestamp, _>(&entry.at)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, _>(&entry.actor_user_id)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&entry.actor_login)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&entry.action)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(&entry.entity_type)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, _>(&entry.entity_id)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, _>(&entry.before_json)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, _>(&entry.after_json)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, _>(&entry.client_ip)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<BigInt>, _>(&self.seq)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, _>(&self.prev_hash)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, _>(&self.entry_hash)?;
+            out.push_sql(") RETURNING id");
+            Ok(())
         }
-        .hash(&prev_hash);
-        let entry = NewEntry {
-            at,
-            actor_user_id: actor_user_id.clone(),
-            actor_login: &actor.login,
-            action: change.action,
-            entity_type: change.entity_type,
-            entity_id: change.entity_id.clone(),
-            before_json: before_json.clone(),
-            after_json: after_json.clone(),
-            client_ip: actor.client_ip.as_deref(),
-            seq,
-            prev_hash,
-            entry_hash,
-        };
-        diesel::insert_into(audit_log::table)
-            .values(&entry)
-            .execute(conn)?;
-        Ok(())
-    })
+    }
+
+    impl diesel::query_builder::Query for InsertEntry<'_> {
+        type SqlType = BigInt;
+    }
+
+    impl<Conn> RunQueryDsl<Conn> for InsertEntry<'_> {}
+
+    pub(super) struct SealEntry<'a> {
+        pub id: i64,
+        pub seq: i64,
+        pub prev_hash: &'a str,
+        pub entry_hash: &'a str,
+    }
+
+    impl QueryId for SealEntry<'_> {
+        type QueryId = SealEntry<'static>;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl QueryFragment<MultiBackend> for SealEntry<'_> {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+            out.push_sql("UPDATE audit_log SET seq = ");
+            out.push_bind_param::<BigInt, _>(&self.seq)?;
+            out.push_sql(", prev_hash = ");
+            out.push_bind_param::<Text, _>(self.prev_hash)?;
+            out.push_sql(", entry_hash = ");
+            out.push_bind_param::<Text, _>(self.entry_hash)?;
+            out.push_sql(" WHERE id = ");
+            out.push_bind_param::<BigInt, _>(&self.id)?;
+            out.push_sql(" AND seq IS NULL");
+            Ok(())
+        }
+    }
+
+    impl<Conn> RunQueryDsl<Conn> for SealEntry<'_> {}
 }
 
 /// Why an entry breaks the chain.
@@ -283,8 +432,6 @@ pub enum Fault {
     MissingPredecessor,
     /// Its `prev_hash` is not the hash of the entry before it: the one before was replaced.
     BrokenLink,
-    /// It has no place in the chain (written around the application).
-    Unsealed,
 }
 
 /// The first entry that does not match.
@@ -325,14 +472,9 @@ pub fn verify(
         fault,
         expected_seq,
     };
-    let unsealed: Option<Entry> = audit_log::table
-        .filter(audit_log::seq.is_null())
-        .order(audit_log::id.asc())
-        .first(conn)
-        .optional()?;
-    if let Some(entry) = unsealed {
-        return Ok(Err(broken(&entry, Fault::Unsealed, None)));
-    }
+    // Entries still waiting for their place are sealed first, as the next write would seal
+    // them: on PostgreSQL an entry is sealed just after its transaction commits.
+    seal_existing(conn)?;
     let (mut expected_seq, mut expected_prev) = (1_i64, GENESIS.to_string());
     let mut checked = 0_u64;
     loop {

@@ -25,18 +25,21 @@ pub struct Needed {
     version: assignments::Version,
 }
 
-/// Reads, inside the transaction that submits a reviewer's sheet, whether the file must go to
-/// a second reviewer: the round's option is on, the result (under the rubric the sheet was
-/// scored with) lies near a grade boundary or fails, the file so far has a single review, and
-/// it was not sent before. Most submissions are not near a boundary, so that is settled first,
-/// before the assignment is read.
-pub fn needed(
+/// Why a submitted result may call for a second reviewer: the round's option is on and the
+/// result (under the rubric the sheet was scored with) lies near a grade boundary or fails.
+/// Settled from the round's settings and the rubric alone, so the submission reads it before
+/// it takes the write lock; most submissions are not near a boundary and stop here.
+pub struct Candidate {
+    reason: String,
+}
+
+/// See [`Candidate`]; `None` when the submission needs no second look.
+pub fn candidate(
     conn: &mut DbConn,
     round: RoundId,
-    file: CaseFileId,
     rubric_hash: &str,
     result: &ScoreResult,
-) -> Result<Option<Needed>> {
+) -> Result<Option<Candidate>> {
     let Some(total) = result.total else {
         return Ok(None);
     };
@@ -48,14 +51,23 @@ pub fn needed(
     let Method::Deduction(scheme) = rubric.method() else {
         return Ok(None);
     };
-    let Some(reason) = borderline_reason(
+    Ok(borderline_reason(
         scheme,
         total,
         !result.grade.passes(),
         settings.borderline_points,
-    ) else {
-        return Ok(None);
-    };
+    )
+    .map(|reason| Candidate { reason }))
+}
+
+/// Reads, inside the transaction that submits a candidate's sheet, whether the file must go
+/// to a second reviewer: it so far has a single review, and it was not sent before.
+pub fn needed(
+    conn: &mut DbConn,
+    round: RoundId,
+    file: CaseFileId,
+    candidate: Candidate,
+) -> Result<Option<Needed>> {
     let Some(version) = assignments::published(conn, round)? else {
         return Ok(None);
     };
@@ -68,7 +80,7 @@ pub fn needed(
     let Some(sampled) = version.problem.file(file) else {
         return Ok(None);
     };
-    // Last, as most submissions are not near a boundary: a file goes to a second reviewer once.
+    // A file goes to a second reviewer once.
     let already: i64 = borderline_reviews::table
         .filter(borderline_reviews::round_id.eq(round.to_string()))
         .filter(borderline_reviews::case_file_id.eq(file.to_string()))
@@ -80,7 +92,7 @@ pub fn needed(
     Ok(Some(Needed {
         round,
         file,
-        reason,
+        reason: candidate.reason,
         case_number: sampled.case_number.clone(),
         version,
     }))

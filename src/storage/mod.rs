@@ -43,6 +43,9 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
+/// The backend type of [`DbConn`], for hand-written statements (`QueryFragment<DbBackend>`).
+pub(crate) type DbBackend = <DbConn as Connection>::Backend;
+
 pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConn = r2d2::PooledConnection<Manager>;
 
@@ -165,12 +168,13 @@ pub fn mask_password(url: &str) -> String {
 
 /// Per-connection SQLite settings: WAL so readers never wait for the writer, a busy timeout
 /// so writers queue instead of failing, foreign keys (off by default in SQLite), and a 64 MB
-/// page cache so large imports maintain their indexes in memory, and the file mapped into
-/// memory (up to 256 MB): every write by one connection invalidates the others' page caches,
-/// and reading the pages again through the map costs no system call each.
+/// page cache so large imports maintain their indexes in memory. The file is not mapped into
+/// memory (`mmap_size` stays 0): a connection unmaps its map whenever another one has
+/// written, and on a busy server that `munmap` (with its TLB flush on every core) came at
+/// the start of every write transaction, under the write lock.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
                               PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                              PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;";
+                              PRAGMA cache_size = -65536;";
 
 /// Opens connections of the backend the URL names, never falling back to another backend.
 #[derive(Debug, Clone)]
@@ -246,14 +250,22 @@ where
     F: FnOnce(&mut DbConn) -> std::result::Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    let is_sqlite_outermost = match conn {
-        DbConn::Sqlite(sqlite) => AnsiTransactionManager::transaction_manager_status_mut(sqlite)
-            .transaction_depth()
-            .map_err(E::from)?
-            .is_none(),
-        DbConn::Pg(_) => false,
-    };
-    if !is_sqlite_outermost {
+    let outermost = !in_transaction(conn).map_err(E::from)?;
+    if let DbConn::Pg(_) = conn {
+        if !outermost {
+            return conn.transaction(work);
+        }
+        // Audit entries written by this transaction are sealed once it has committed (see
+        // `audit::append`).
+        let outcome = conn.transaction(work);
+        if let Some(entry_id) = take_pending_seal(conn)
+            && outcome.is_ok()
+        {
+            crate::storage::audit::seal_pending(conn, entry_id);
+        }
+        return outcome;
+    }
+    if !outermost {
         return conn.transaction(work);
     }
     // SQLite has one writer at a time. Writers of this process queue here, in arrival order,
@@ -279,6 +291,66 @@ where
             AnsiTransactionManager::rollback_transaction(sqlite)?;
             Err(error)
         }
+    }
+}
+
+/// Whether `conn` is inside a transaction.
+fn in_transaction(conn: &mut DbConn) -> diesel::QueryResult<bool> {
+    let depth = match conn {
+        DbConn::Sqlite(sqlite) => {
+            AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth()?
+        }
+        DbConn::Pg(pg) => {
+            AnsiTransactionManager::transaction_manager_status_mut(pg).transaction_depth()?
+        }
+    };
+    Ok(depth.is_some())
+}
+
+/// Runs `work` in the caller's transaction when there is one (without a savepoint: an
+/// error rolls the whole transaction back anyway), otherwise in a new one.
+pub fn within_transaction<T, E, F>(conn: &mut DbConn, work: F) -> std::result::Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> std::result::Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    if in_transaction(conn).map_err(E::from)? {
+        work(conn)
+    } else {
+        transaction(conn, work)
+    }
+}
+
+thread_local! {
+    /// The PostgreSQL connection (by address) whose open transaction wrote audit entries
+    /// that wait to be sealed when it commits, with the last entry's id. Database work runs
+    /// on one thread from start to end, so the thread is where to keep it.
+    static PENDING_SEAL: std::cell::Cell<Option<(usize, i64)>> = const { std::cell::Cell::new(None) };
+}
+
+fn connection_key(conn: &DbConn) -> usize {
+    std::ptr::from_ref(conn) as usize
+}
+
+/// Called by `audit::append` on PostgreSQL with the entry it wrote: seal when the transaction
+/// commits, or now when the entry was written outside one (it has committed already).
+pub(crate) fn seal_after_commit(conn: &mut DbConn, entry_id: i64) {
+    if matches!(in_transaction(conn), Ok(true)) {
+        PENDING_SEAL.set(Some((connection_key(conn), entry_id)));
+    } else {
+        crate::storage::audit::seal_pending(conn, entry_id);
+    }
+}
+
+/// Takes the mark left by [`seal_after_commit`] for this connection: the entry to seal.
+fn take_pending_seal(conn: &DbConn) -> Option<i64> {
+    let key = connection_key(conn);
+    match PENDING_SEAL.get() {
+        Some((pending, entry_id)) if pending == key => {
+            PENDING_SEAL.set(None);
+            Some(entry_id)
+        }
+        _ => None,
     }
 }
 

@@ -217,37 +217,61 @@ pub fn save(
         .and_then(|result| result.total)
         .map(|total| total.tenths());
     let grade = result.map(|result| result.grade.name.clone());
+    // Everything that needs no lock is worked out first: SQLite has one writer at a time,
+    // and every submission waits for the write before it.
+    let row = SaveRow {
+        id: &stored.id,
+        expected_version: stored.sheet.version,
+        state: update.sheet.state.status().code(),
+        version: update.sheet.version,
+        answers_json: serde_json::to_string(&update.sheet.answers).map_err(corrupt)?,
+        total_tenths: if submitted {
+            total
+        } else {
+            stored.total_tenths
+        },
+        grade: if submitted {
+            grade.clone()
+        } else {
+            stored.grade.clone()
+        },
+        leader_comment: comment,
+        reopen_reason,
+        submitted_at: if submitted {
+            Some(now)
+        } else {
+            stored.submitted_at
+        },
+        updated_at: now,
+    };
+    let entry = audit::Prepared::new(
+        actor,
+        Change {
+            action: update.action.code(),
+            entity_type: "score_sheet",
+            entity_id: Some(stored.id.clone()),
+            before: Some(
+                serde_json::json!({ "state": stored.sheet.state, "version": stored.sheet.version }),
+            ),
+            after: Some(serde_json::json!({
+                "state": update.sheet.state, "version": update.sheet.version,
+                "total_tenths": total, "grade": grade, "changes": update.changes,
+            })),
+        },
+        now,
+    );
+    // A first review near a grade boundary (or failing) may call for a second reviewer.
+    let candidate = match result {
+        Some(result) if submitted => crate::storage::borderline::candidate(
+            conn,
+            stored.round_id,
+            &stored.rubric_hash,
+            result,
+        )?,
+        _ => None,
+    };
     transaction(conn, |conn| {
-        let changed = diesel::update(
-            score_sheets::table
-                .filter(score_sheets::id.eq(&stored.id))
-                .filter(score_sheets::version.eq(stored.sheet.version)),
-        )
-        .set((
-            score_sheets::state.eq(update.sheet.state.status().code()),
-            score_sheets::version.eq(update.sheet.version),
-            score_sheets::answers_json
-                .eq(serde_json::to_string(&update.sheet.answers).map_err(corrupt)?),
-            score_sheets::total_tenths.eq(if submitted {
-                total
-            } else {
-                stored.total_tenths
-            }),
-            score_sheets::grade.eq(if submitted {
-                grade.clone()
-            } else {
-                stored.grade.clone()
-            }),
-            score_sheets::leader_comment.eq(comment),
-            score_sheets::reopen_reason.eq(reopen_reason),
-            score_sheets::submitted_at.eq(if submitted {
-                Some(now)
-            } else {
-                stored.submitted_at
-            }),
-            score_sheets::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+        let changed = row.execute(conn)?;
         if changed == 0 {
             let current: i64 = score_sheets::table
                 .filter(score_sheets::id.eq(&stored.id))
@@ -255,42 +279,78 @@ pub fn save(
                 .first(conn)?;
             return Err(SaveError::Stale { stored: current });
         }
-        // A first review near a grade boundary (or failing) may call for a second reviewer:
-        // read before the audit entry, which on PostgreSQL takes the chain's lock until the
-        // commit (the less that follows it, the less other submissions wait).
-        let second_review = match result {
-            Some(result) if submitted => crate::storage::borderline::needed(
+        let second_review = match candidate {
+            Some(candidate) => crate::storage::borderline::needed(
                 conn,
                 stored.round_id,
                 stored.case_file_id,
-                &stored.rubric_hash,
-                result,
+                candidate,
             )?,
-            _ => None,
+            None => None,
         };
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: update.action.code(),
-                entity_type: "score_sheet",
-                entity_id: Some(stored.id.clone()),
-                before: Some(
-                    serde_json::json!({ "state": stored.sheet.state, "version": stored.sheet.version }),
-                ),
-                after: Some(serde_json::json!({
-                    "state": update.sheet.state, "version": update.sheet.version,
-                    "total_tenths": total, "grade": grade, "changes": update.changes,
-                })),
-            },
-            now,
-        )?;
+        audit::append(conn, &entry)?;
         if let Some(second_review) = second_review {
             crate::storage::borderline::send(conn, actor, second_review, now)?;
         }
         Ok(())
     })
 }
+
+/// The guarded update of a sheet, as fixed SQL that the connection's statement cache keeps
+/// prepared (diesel re-prepares its own UPDATE builder on every run): it changes the row only
+/// while the stored version is the one the form was opened at.
+struct SaveRow<'a> {
+    id: &'a str,
+    expected_version: i64,
+    state: &'a str,
+    version: i64,
+    answers_json: String,
+    total_tenths: Option<i32>,
+    grade: Option<String>,
+    leader_comment: Option<String>,
+    reopen_reason: Option<String>,
+    submitted_at: Option<NaiveDateTime>,
+    updated_at: NaiveDateTime,
+}
+
+impl diesel::query_builder::QueryId for SaveRow<'_> {
+    type QueryId = SaveRow<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::QueryFragment<crate::storage::DbBackend> for SaveRow<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, crate::storage::DbBackend>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+        out.push_sql("UPDATE score_sheets SET state = ");
+        out.push_bind_param::<Text, _>(self.state)?;
+        out.push_sql(", version = ");
+        out.push_bind_param::<BigInt, _>(&self.version)?;
+        out.push_sql(", answers_json = ");
+        out.push_bind_param::<Text, _>(&self.answers_json)?;
+        out.push_sql(", total_tenths = ");
+        out.push_bind_param::<Nullable<Integer>, _>(&self.total_tenths)?;
+        out.push_sql(", grade = ");
+        out.push_bind_param::<Nullable<Text>, _>(&self.grade)?;
+        out.push_sql(", leader_comment = ");
+        out.push_bind_param::<Nullable<Text>, _>(&self.leader_comment)?;
+        out.push_sql(", reopen_reason = ");
+        out.push_bind_param::<Nullable<Text>, _>(&self.reopen_reason)?;
+        out.push_sql(", submitted_at = ");
+        out.push_bind_param::<Nullable<Timestamp>, _>(&self.submitted_at)?;
+        out.push_sql(", updated_at = ");
+        out.push_bind_param::<Timestamp, _>(&self.updated_at)?;
+        out.push_sql(" WHERE id = ");
+        out.push_bind_param::<Text, _>(self.id)?;
+        out.push_sql(" AND version = ");
+        out.push_bind_param::<BigInt, _>(&self.expected_version)?;
+        Ok(())
+    }
+}
+
+impl<Conn> RunQueryDsl<Conn> for SaveRow<'_> {}
 
 /// All of a reviewer's sheets in a round.
 pub fn for_reviewer(

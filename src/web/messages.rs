@@ -103,7 +103,6 @@ pub fn audit_chain(
                 Fault::BrokenLink => {
                     "该条记录所存的前一条哈希与前一条记录不符，前一条记录已被替换".to_string()
                 }
-                Fault::Unsealed => "该条记录不在哈希链中，是绕过系统写入的".to_string(),
             };
             format!(
                 "审计日志校验未通过：第一条不符的记录为 #{}（{}，{}）：{}。",

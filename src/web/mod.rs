@@ -67,6 +67,11 @@ pub struct AppState {
     pub config: WebConfig,
     /// Parsed on the first document asked for (about 30 ms a face), then shared.
     fonts: Mutex<Option<Arc<Fonts>>>,
+    /// One permit per pooled connection: database work waits here, as a cheap future, for a
+    /// connection to be free. Without it a burst of requests starts one blocking thread per
+    /// request (hundreds, each with its own stack), all parked on the pool's condition
+    /// variable and woken in turn.
+    db_slots: tokio::sync::Semaphore,
 }
 
 impl AppState {
@@ -76,6 +81,11 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, WebError> + Send + 'static,
         T: Send + 'static,
     {
+        let _slot = self
+            .db_slots
+            .acquire()
+            .await
+            .map_err(|_| WebError::Unavailable)?;
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = pool.get().map_err(|error| {
@@ -124,6 +134,7 @@ impl Application {
         let workers = config.workers;
         let offline = config.offline.is_some();
         let state = web::Data::new(AppState {
+            db_slots: tokio::sync::Semaphore::new(pool.max_size() as usize),
             pool,
             config,
             fonts: Mutex::new(None),

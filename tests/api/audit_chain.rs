@@ -211,10 +211,80 @@ fn concurrent_appends_keep_the_chain_valid() {
         }
     });
     let mut conn = pool.get().unwrap();
+    // Sealed as each transaction committed (PostgreSQL seals after the commit, in groups):
+    // nothing is left for `verify` to seal.
+    let waiting: i64 = audit_log::table
+        .filter(audit_log::seq.is_null())
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(waiting, 0, "entries left unsealed after their commits");
     let intact = audit::verify(&mut conn, &mut |_| {}).unwrap().unwrap();
     assert_eq!(intact.entries as usize, before + threads * each);
     let (ok, stdout, stderr) = verify_cli(&db);
     assert!(ok, "{stdout}\n{stderr}");
+}
+
+/// A write that fails after recording its entry leaves no entry behind, and the next write's
+/// entry takes the next place in the chain; an entry whose sealing was cut short (here
+/// written unsealed by hand, as a lost connection after the commit would leave it) is sealed
+/// by the next write, in id order.
+#[test]
+fn a_rolled_back_write_leaves_no_entry_and_late_entries_are_sealed() {
+    let (_db, pool) = demo_db();
+    let mut conn = pool.get().unwrap();
+    let before = ids(&mut conn).len();
+    let change = |action| Change {
+        action,
+        entity_type: "test",
+        entity_id: None,
+        before: None,
+        after: None,
+    };
+    let failed: Result<(), pingcha::storage::Error> =
+        pingcha::storage::transaction(&mut conn, |conn| {
+            audit::record(
+                conn,
+                &Actor::cli(),
+                change("test.rolled_back"),
+                pingcha::storage::now(),
+            )?;
+            Err(pingcha::storage::Error::NotFound)
+        });
+    assert!(failed.is_err());
+    assert_eq!(
+        ids(&mut conn).len(),
+        before,
+        "the failed write's entry is gone"
+    );
+    conn.batch_execute(
+        "INSERT INTO audit_log (at, actor_login, action, entity_type) \
+         VALUES ('2025-03-01 08:00:00.000001', 'cli', 'test.late', 'test')",
+    )
+    .unwrap();
+    audit::record(
+        &mut conn,
+        &Actor::cli(),
+        change("test.next"),
+        pingcha::storage::now(),
+    )
+    .unwrap();
+    let tail: Vec<(Option<i64>, String)> = audit_log::table
+        .order(audit_log::id.desc())
+        .limit(2)
+        .select((audit_log::seq, audit_log::action))
+        .load(&mut conn)
+        .unwrap();
+    let last = i64::try_from(before).unwrap();
+    assert_eq!(
+        tail,
+        vec![
+            (Some(last + 2), "test.next".to_string()),
+            (Some(last + 1), "test.late".to_string()),
+        ]
+    );
+    let intact = audit::verify(&mut conn, &mut |_| {}).unwrap().unwrap();
+    assert_eq!(intact.entries as usize, before + 2);
 }
 
 #[actix_rt::test]

@@ -16,7 +16,7 @@ use crate::storage::{self, assignments, cases, rubrics};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
-use crate::web::handlers::rounds::{load_round, parse_round_id};
+use crate::web::handlers::rounds::parse_round_id;
 use crate::web::handlers::{page, see_other};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
@@ -44,10 +44,10 @@ async fn context(
     file: CaseFileId,
 ) -> WebResult<Context> {
     let reviewer = user.account.person_id.ok_or(WebError::Forbidden)?;
-    let round = load_round(state, round_id).await?;
     let offline = state.config.offline.is_some();
     state
         .db(move |conn| {
+            let round = crate::storage::rounds::find(conn, round_id)?;
             // Offline (`pingcha offline open`), the local database holds one packet: its
             // files are the ones assigned.
             let assigned = if offline {
