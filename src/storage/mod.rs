@@ -401,6 +401,46 @@ pub fn parse_id<T: std::str::FromStr>(text: &str) -> Result<T> {
         .map_err(|_| Error::Corrupt(format!("invalid id {text}")))
 }
 
+/// An id read straight from a text column, parsed from the driver's bytes without an
+/// intermediate `String`: for queries that read ids by the ten thousand. A value that does not
+/// parse is a deserialisation error naming it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::deserialize::FromSqlRow)]
+pub struct TextId<T>(pub T);
+
+fn text_id<T: std::str::FromStr>(text: &str) -> diesel::deserialize::Result<TextId<T>> {
+    text.parse()
+        .map(TextId)
+        .map_err(|_| format!("invalid id {text}").into())
+}
+
+impl<T: std::str::FromStr> diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg>
+    for TextId<T>
+{
+    fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        text_id(std::str::from_utf8(value.as_bytes())?)
+    }
+}
+
+impl<T: std::str::FromStr>
+    diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for TextId<T>
+{
+    fn from_sql(
+        mut value: diesel::sqlite::SqliteValue<'_, '_, '_>,
+    ) -> diesel::deserialize::Result<Self> {
+        text_id(value.read_text())
+    }
+}
+
+impl<T: std::str::FromStr> diesel::deserialize::FromSql<diesel::sql_types::Text, DbBackend>
+    for TextId<T>
+{
+    fn from_sql(
+        value: <DbBackend as diesel::backend::Backend>::RawValue<'_>,
+    ) -> diesel::deserialize::Result<Self> {
+        value.from_sql::<Self, diesel::sql_types::Text>()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

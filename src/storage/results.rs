@@ -9,12 +9,12 @@ use crate::domain::objection::{self, Adjustment, TargetKind};
 use crate::domain::round::CombineSetting;
 use crate::domain::rubric::Method;
 use crate::domain::rubric::{Grade, Points, Rubric};
-use crate::domain::scoring::combine::CombineRule;
+use crate::domain::scoring::SheetAnswers;
+use crate::domain::scoring::combine::{CombineRule, ReviewMark, decide};
 use crate::domain::scoring::reconciliation::{
     DisagreementEntry, FileVerdict, SubmittedReview, assess_file,
 };
 use crate::domain::scoring::sheet::SheetStatus;
-use crate::domain::scoring::{Explanation, SheetAnswers, TriggeredVeto};
 use crate::domain::scoring::{ScoreResult, score};
 use crate::storage::assignments::{self, Version};
 use crate::storage::rounds::{self, Round};
@@ -401,16 +401,48 @@ pub struct FileFinal {
     pub unit: UnitId,
     pub case_type: CaseType,
     /// `None` while reviews are missing or disagree.
-    pub result: Option<FinalResult>,
+    pub result: Option<FinalFigure>,
 }
 
-type LightSheet = (String, String, Option<i32>, Option<String>);
+/// A file's final total and grade, without the sentence on how they came about (summaries
+/// count figures; the documents read [`FinalResult`] from [`load`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinalFigure {
+    /// `None` for indicator grading.
+    pub total: Option<Points>,
+    pub grade: Grade,
+    pub vetoed: bool,
+    /// The total and grade before decided objections (变更/撤销) changed them.
+    pub before_objections: Option<(Option<Points>, Grade)>,
+}
+
+impl From<FinalResult> for FinalFigure {
+    fn from(result: FinalResult) -> Self {
+        FinalFigure {
+            total: result.total,
+            grade: result.grade,
+            vetoed: result.vetoed,
+            before_objections: result.before_objections,
+        }
+    }
+}
+
+/// A sheet's file, reviewer, total and grade; the ids decoded straight from the driver's bytes
+/// (a round's summary reads tens of thousands of them).
+type LightSheet = (
+    crate::storage::TextId<CaseFileId>,
+    crate::storage::TextId<PersonId>,
+    Option<i32>,
+    Option<String>,
+);
 
 /// The final results of a round's files, as [`load`] works them out, without reading every
 /// sheet's answers: a sheet's stored total and grade are what the engine gave at submission,
-/// and they tell whether it carries a 一票否决 (see [`light_result`]), which is all the
-/// combining engine uses. Sheets where only the answers can tell, sheets of indicator rubrics
-/// and anything unexpected are scored from their answers exactly as [`load`] does. `None` while the round has no published assignment.
+/// and they tell whether it carries a 一票否决 (see [`light_mark`]), which is all the
+/// combining rule looks at. Sheets where only the answers can tell, sheets of indicator
+/// rubrics and anything unexpected are scored from their answers exactly as [`load`] does;
+/// files with decided objections or 合议 go through the same steps as in [`load`]. `None`
+/// while the round has no published assignment.
 pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFinal>>> {
     let round = rounds::find(conn, round_id)?;
     let Some(version) = assignments::published(conn, round_id)? else {
@@ -443,69 +475,41 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
         .iter()
         .map(|file| (file.id, file))
         .collect();
-    let case_types: std::collections::HashMap<CaseFileId, CaseType> = sampled_files
-        .iter()
-        .map(|(id, file)| (*id, file.case_type))
-        .collect();
-    // Light results where the columns say everything; the rest scored from the answers.
-    let mut by_file: std::collections::HashMap<CaseFileId, Vec<(PersonId, Option<ScoreResult>)>> =
-        std::collections::HashMap::with_capacity(sampled_files.len());
-    let mut to_score: HashSet<(String, String)> = HashSet::new();
+    let rubric_of = |file: &CaseFileId| {
+        sampled_files
+            .get(file)
+            .and_then(|sampled| rubrics_by_type.get(&sampled.case_type))
+    };
     // Files with decided objections are scored from their answers: the adjustment needs
     // each item's deduction.
     let adjustments = objections::adjustments(conn, round_id)?;
-    for (file_text, reviewer_text, total, grade) in rows {
-        let file: CaseFileId = parse_id(&file_text)?;
-        let reviewer: PersonId = parse_id(&reviewer_text)?;
-        let light = case_types
-            .get(&file)
-            .and_then(|case_type| rubrics_by_type.get(case_type))
-            .filter(|_| !adjustments.contains_key(&file))
-            .and_then(|rubric| light_result(rubric, total, grade.as_deref()));
-        if light.is_none() {
-            to_score.insert((file_text, reviewer_text));
-        }
-        by_file.entry(file).or_default().push((reviewer, light));
+    // Marks where the columns say everything; the rest scored from the answers. The sheets
+    // are sorted by file and reviewer, and each file finds its run of them by index.
+    let mut sheets: Vec<(CaseFileId, PersonId, Option<ReviewMark<'_>>)> = rows
+        .into_iter()
+        .map(|(file, reviewer, total, grade)| {
+            let file = file.0;
+            let light = rubric_of(&file)
+                .filter(|_| !adjustments.contains_key(&file))
+                .and_then(|rubric| light_mark(rubric, total, grade.as_deref()));
+            (file, reviewer.0, light)
+        })
+        .collect();
+    sheets.sort_unstable_by_key(|(file, reviewer, _)| (*file, *reviewer));
+    let to_score: HashSet<(CaseFileId, PersonId)> = sheets
+        .iter()
+        .filter(|(_, _, light)| light.is_none())
+        .map(|(file, reviewer, _)| (*file, *reviewer))
+        .collect();
+    let mut by_file: std::collections::HashMap<CaseFileId, std::ops::Range<usize>> =
+        std::collections::HashMap::with_capacity(sampled_files.len());
+    for (index, (file, _, _)) in sheets.iter().enumerate() {
+        by_file
+            .entry(*file)
+            .and_modify(|range| range.end = index + 1)
+            .or_insert(index..index + 1);
     }
-    // The few sheets only their answers can tell, read by file (a sheet is one per file and
-    // reviewer in a round).
-    let mut scored: BTreeMap<(CaseFileId, PersonId), ScoreResult> = BTreeMap::new();
-    let files_to_score: BTreeSet<&str> = to_score.iter().map(|(file, _)| file.as_str()).collect();
-    let files_to_score: Vec<&str> = files_to_score.into_iter().collect();
-    for chunk in files_to_score.chunks(5000) {
-        let answers: Vec<(String, String, String, String)> = score_sheets::table
-            .filter(score_sheets::round_id.eq(round_id.to_string()))
-            .filter(score_sheets::case_file_id.eq_any(chunk))
-            .filter(score_sheets::state.eq_any([
-                SheetStatus::Submitted.code(),
-                SheetStatus::Reconciled.code(),
-            ]))
-            .select((
-                score_sheets::id,
-                score_sheets::case_file_id,
-                score_sheets::reviewer_id,
-                score_sheets::answers_json,
-            ))
-            .load(conn)?;
-        for (id, file, reviewer, answers) in answers {
-            if !to_score.contains(&(file.clone(), reviewer.clone())) {
-                continue;
-            }
-            let file: CaseFileId = parse_id(&file)?;
-            let reviewer: PersonId = parse_id(&reviewer)?;
-            let Some(rubric) = case_types
-                .get(&file)
-                .and_then(|case_type| rubrics_by_type.get(case_type))
-            else {
-                continue;
-            };
-            let answers: SheetAnswers = serde_json::from_str(&answers).map_err(corrupt)?;
-            let result = score(rubric, &answers).map_err(|error| {
-                corrupt(format!("submitted sheet {id} does not score: {error:?}"))
-            })?;
-            scored.insert((file, reviewer), result);
-        }
-    }
+    let scored = score_from_answers(conn, round_id, &to_score, &rubric_of)?;
     let mut decided = decided_by_file(conn, round_id)?;
     let rule = combine_rule(round.settings.combine);
     let mut out = Vec::with_capacity(version.assignment.placements.len());
@@ -521,35 +525,42 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
             .map(Vec::as_slice)
             .unwrap_or_default();
         let result = match decided.remove(&placement.file) {
-            Some(row) => Some(adjust_reconciled(
-                rubric,
-                reconciled(rubric, row)?,
-                adjusting,
-            )),
+            Some(row) => {
+                Some(adjust_reconciled(rubric, reconciled(rubric, row)?, adjusting).into())
+            }
             None => {
-                let mut sheets = by_file.remove(&placement.file).unwrap_or_default();
-                sheets.sort_by_key(|(reviewer, _)| *reviewer);
-                let mut reviews = Vec::with_capacity(sheets.len());
-                for (reviewer_id, light) in sheets {
-                    let result = match light {
-                        Some(result) => result,
-                        None => scored
-                            .remove(&(placement.file, reviewer_id))
-                            .ok_or_else(|| {
-                                corrupt(format!(
-                                    "the sheet of {reviewer_id} on {} not scored",
-                                    placement.file
-                                ))
-                            })?,
-                    };
-                    reviews.push(SubmittedReview {
-                        reviewer_id,
-                        result,
-                    });
-                }
-                match objected_outcome(rubric, rule, placement, reviews, adjusting)? {
-                    Outcome::Final(result) => Some(result),
-                    _ => None,
+                let sheets = by_file
+                    .remove(&placement.file)
+                    .map_or(&[][..], |range| &sheets[range]);
+                let scored_result = |reviewer_id: PersonId| {
+                    scored.get(&(placement.file, reviewer_id)).ok_or_else(|| {
+                        corrupt(format!(
+                            "the sheet of {reviewer_id} on {} not scored",
+                            placement.file
+                        ))
+                    })
+                };
+                if adjusting.is_empty() {
+                    let mut marks = Vec::with_capacity(sheets.len());
+                    for (_, reviewer_id, light) in sheets {
+                        marks.push(match light {
+                            Some(mark) => *mark,
+                            None => ReviewMark::from(scored_result(*reviewer_id)?),
+                        });
+                    }
+                    settle(rubric, rule, placement.reviewers.len(), &marks)?
+                } else {
+                    let mut reviews = Vec::with_capacity(sheets.len());
+                    for (_, reviewer_id, _) in sheets {
+                        reviews.push(SubmittedReview {
+                            reviewer_id: *reviewer_id,
+                            result: scored_result(*reviewer_id)?.clone(),
+                        });
+                    }
+                    match objected_outcome(rubric, rule, placement, reviews, adjusting)? {
+                        Outcome::Final(result) => Some(result.into()),
+                        _ => None,
+                    }
                 }
             }
         };
@@ -563,40 +574,107 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
     Ok(Some(out))
 }
 
-/// The engine's result as far as combining needs it, from a sheet's stored total and grade.
-/// Under a deduction rubric the engine grades by the total's band unless a 一票否决 was
-/// found, which always gives the failing grade: so a passing grade means no veto, and a
-/// failing grade on a total whose band passes means a veto (which one does not matter to
-/// combining). `None` when only the answers can tell: a failing grade on a failing total (a
-/// veto or not), indicator rubrics, a grade the rubric does not know.
-fn light_result(rubric: &Rubric, total: Option<i32>, grade: Option<&str>) -> Option<ScoreResult> {
+/// The sheets only their answers can tell, read by file (a sheet is one per file and
+/// reviewer in a round) and scored by the engine.
+fn score_from_answers<'r>(
+    conn: &mut DbConn,
+    round_id: RoundId,
+    to_score: &HashSet<(CaseFileId, PersonId)>,
+    rubric_of: &dyn Fn(&CaseFileId) -> Option<&'r Rubric>,
+) -> Result<std::collections::HashMap<(CaseFileId, PersonId), ScoreResult>> {
+    let mut scored = std::collections::HashMap::new();
+    let files: BTreeSet<String> = to_score.iter().map(|(file, _)| file.to_string()).collect();
+    let files: Vec<String> = files.into_iter().collect();
+    for chunk in files.chunks(5000) {
+        let answers: Vec<(String, String, String, String)> = score_sheets::table
+            .filter(score_sheets::round_id.eq(round_id.to_string()))
+            .filter(score_sheets::case_file_id.eq_any(chunk))
+            .filter(score_sheets::state.eq_any([
+                SheetStatus::Submitted.code(),
+                SheetStatus::Reconciled.code(),
+            ]))
+            .select((
+                score_sheets::id,
+                score_sheets::case_file_id,
+                score_sheets::reviewer_id,
+                score_sheets::answers_json,
+            ))
+            .load(conn)?;
+        for (id, file, reviewer, answers) in answers {
+            let file: CaseFileId = parse_id(&file)?;
+            let reviewer: PersonId = parse_id(&reviewer)?;
+            if !to_score.contains(&(file, reviewer)) {
+                continue;
+            }
+            let Some(rubric) = rubric_of(&file) else {
+                continue;
+            };
+            let answers: SheetAnswers = serde_json::from_str(&answers).map_err(corrupt)?;
+            let result = score(rubric, &answers).map_err(|error| {
+                corrupt(format!("submitted sheet {id} does not score: {error:?}"))
+            })?;
+            scored.insert((file, reviewer), result);
+        }
+    }
+    Ok(scored)
+}
+
+/// A file's figures from its reviews' marks, by the same rule as [`outcome`]: `None` while
+/// reviews are missing or disagree.
+fn settle(
+    rubric: &Rubric,
+    rule: CombineRule,
+    expected: usize,
+    marks: &[ReviewMark<'_>],
+) -> Result<Option<FinalFigure>> {
+    if marks.len() < expected.max(1) {
+        return Ok(None);
+    }
+    if let [only] = marks {
+        return Ok(Some(FinalFigure {
+            total: only.total,
+            grade: only.grade.clone(),
+            vetoed: only.vetoed,
+            before_objections: None,
+        }));
+    }
+    let decision = decide(rubric, rule, marks).map_err(corrupt)?;
+    Ok(decision.agreed().then(|| FinalFigure {
+        total: decision.total,
+        grade: decision.grade.clone(),
+        vetoed: marks.iter().all(|mark| mark.vetoed),
+        before_objections: None,
+    }))
+}
+
+/// What combining needs of a sheet, from its stored total and grade. Under a deduction rubric
+/// the engine grades by the total's band unless a 一票否决 was found, which always gives the
+/// failing grade: so a passing grade means no veto, and a failing grade on a total whose band
+/// passes means a veto. `None` when only the answers can tell: a failing grade on a failing
+/// total (a veto or not), indicator rubrics, a grade the rubric does not know.
+fn light_mark<'r>(
+    rubric: &'r Rubric,
+    total: Option<i32>,
+    grade: Option<&str>,
+) -> Option<ReviewMark<'r>> {
     let Method::Deduction(scheme) = rubric.method() else {
         return None;
     };
     let grade = rubric
-        .grades()
-        .into_iter()
+        .grades_iter()
         .find(|known| Some(known.name.as_str()) == grade)?;
     let total = Points::from_tenths(total?);
     let band = &scheme.band_for(total).grade;
-    let vetoes = if grade == band && grade.passes() {
-        Vec::new()
+    let vetoed = if grade == band && grade.passes() {
+        false
     } else if !grade.passes() && band.passes() && grade == rubric.failing_grade() {
-        vec![TriggeredVeto {
-            code: String::new(),
-            text: String::new(),
-            reason: String::new(),
-            page: None,
-        }]
+        true
     } else {
         return None;
     };
-    Some(ScoreResult {
-        sections: Vec::new(),
-        indicators: Vec::new(),
+    Some(ReviewMark {
         total: Some(total),
-        grade: grade.clone(),
-        vetoes,
-        explanation: Explanation::default(),
+        grade,
+        vetoed,
     })
 }

@@ -79,10 +79,16 @@ impl Rubric {
 
     /// Overall grades from best to worst; the last one is failing.
     pub fn grades(&self) -> Vec<&Grade> {
-        match &self.method {
-            Method::Deduction(scheme) => scheme.bands.iter().map(|band| &band.grade).collect(),
-            Method::Indicator(scheme) => scheme.grades.iter().collect(),
-        }
+        self.grades_iter().collect()
+    }
+
+    /// [`Rubric::grades`] without collecting them: for lookups done per sheet or per file.
+    pub fn grades_iter(&self) -> impl Iterator<Item = &Grade> {
+        let (bands, grades) = match &self.method {
+            Method::Deduction(scheme) => (scheme.bands.as_slice(), &[][..]),
+            Method::Indicator(scheme) => (&[][..], scheme.grades.as_slice()),
+        };
+        bands.iter().map(|band| &band.grade).chain(grades)
     }
 
     /// The grade a veto gives: the lowest one, which validation requires to be failing.

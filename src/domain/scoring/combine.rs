@@ -91,37 +91,76 @@ pub enum CombineError {
     MixedMethods,
 }
 
-/// Combines the reviews of one file scored against the same rubric.
-///
-/// The outcome does not depend on the order of `reviews`: they are sorted before anything is
-/// compared or written.
-pub fn combine(
-    rubric: &Rubric,
+/// What combining looks at in one review: its total, its grade and whether it found a
+/// 一票否决.
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewMark<'a> {
+    pub total: Option<Points>,
+    pub grade: &'a Grade,
+    pub vetoed: bool,
+}
+
+impl<'a> From<&'a ScoreResult> for ReviewMark<'a> {
+    fn from(result: &'a ScoreResult) -> Self {
+        ReviewMark {
+            total: result.total,
+            grade: &result.grade,
+            vetoed: !result.vetoes.is_empty(),
+        }
+    }
+}
+
+/// What the rule decides for one file, before any words: the combined total and grade, and
+/// which disagreements (if any) send it to 合议. [`combine`] puts it into sentences; the
+/// summaries, which need only the figures, use it as it is.
+#[derive(Debug, Clone)]
+pub struct Decision<'a> {
+    /// The reviews, lowest total first (among equal totals, the better grade first).
+    pub sorted: Vec<ReviewMark<'a>>,
+    /// Mean of the totals, rounded half up to a tenth; `None` for indicator grading.
+    pub total: Option<Points>,
+    pub grade: &'a Grade,
+    pub vetoes_differ: bool,
+    /// The lowest and highest totals, when they are further apart than the rule allows.
+    pub totals_apart: Option<(Points, Points, Points)>,
+    /// Some reviews pass and others fail (under the escalating rule).
+    pub pass_and_fail: bool,
+    /// Indicator-graded reviews that gave different grades.
+    pub grades_differ: bool,
+}
+
+impl Decision<'_> {
+    /// The reviews may be combined without 合议.
+    pub fn agreed(&self) -> bool {
+        !(self.vetoes_differ
+            || self.totals_apart.is_some()
+            || self.pass_and_fail
+            || self.grades_differ)
+    }
+}
+
+/// Decides how the reviews of one file scored against the same rubric combine. The decision
+/// does not depend on the order of `reviews`: they are sorted before anything is compared.
+pub fn decide<'a>(
+    rubric: &'a Rubric,
     rule: CombineRule,
-    reviews: &[ScoreResult],
-) -> Result<CombineOutcome, CombineError> {
+    reviews: &[ReviewMark<'a>],
+) -> Result<Decision<'a>, CombineError> {
     if !(2..=3).contains(&reviews.len()) {
         return Err(CombineError::ReviewCount(reviews.len()));
     }
     let grade_rank = |grade: &Grade| {
         rubric
-            .grades()
-            .iter()
-            .position(|known| *known == grade)
+            .grades_iter()
+            .position(|known| known == grade)
             .unwrap_or(usize::MAX)
     };
-    let mut sorted: Vec<&ScoreResult> = reviews.iter().collect();
-    sorted.sort_by_key(|review| (review.total, std::cmp::Reverse(grade_rank(&review.grade))));
-    let mut reasons = Vec::new();
-    let vetoed = sorted
-        .iter()
-        .filter(|review| !review.vetoes.is_empty())
-        .count();
-    if vetoed > 0 && vetoed < sorted.len() {
-        reasons.push(ReconciliationReason::VetoesDiffer);
-    }
-    let labels: Vec<String> = sorted.iter().map(|review| label(review)).collect();
-    let combined = match rubric.method() {
+    let mut sorted = reviews.to_vec();
+    sorted.sort_by_key(|review| (review.total, std::cmp::Reverse(grade_rank(review.grade))));
+    let vetoed = sorted.iter().filter(|review| review.vetoed).count();
+    let vetoes_differ = vetoed > 0 && vetoed < sorted.len();
+    let (mut totals_apart, mut grades_differ) = (None, false);
+    let (total, grade) = match rubric.method() {
         Method::Deduction(scheme) => {
             let totals: Option<Vec<Points>> = sorted.iter().map(|review| review.total).collect();
             let totals = totals.ok_or(CombineError::MixedMethods)?;
@@ -131,68 +170,100 @@ pub fn combine(
             if let CombineRule::Escalate { max_gap } = rule
                 && *highest - *lowest > max_gap
             {
-                reasons.push(ReconciliationReason::TotalsApart {
-                    lowest: *lowest,
-                    highest: *highest,
-                    max_gap,
-                });
+                totals_apart = Some((*lowest, *highest, max_gap));
             }
             let mean = Points::mean(&totals).ok_or(CombineError::ReviewCount(0))?;
             let grade = if vetoed == sorted.len() {
-                rubric.failing_grade().clone()
+                rubric.failing_grade()
             } else {
-                scheme.band_for(mean).grade.clone()
+                &scheme.band_for(mean).grade
             };
-            let explanation = format!(
-                "评分分别为 {}，平均 {mean} 分，等次为{grade}",
-                labels.join("、")
-            );
-            CombinedResult {
-                total: Some(mean),
-                grade,
-                explanation,
-            }
+            (Some(mean), grade)
         }
         Method::Indicator(_) => {
             if sorted.iter().any(|review| review.total.is_some()) {
                 return Err(CombineError::MixedMethods);
             }
-            let first = sorted.first().map(|review| review.grade.clone());
-            let Some(grade) = first else {
+            let Some(first) = sorted.first() else {
                 return Err(CombineError::ReviewCount(0));
             };
-            if sorted.iter().any(|review| review.grade != grade) {
-                reasons.push(ReconciliationReason::GradesDiffer {
-                    grades: labels.clone(),
-                });
-            }
-            let explanation = format!("{} 份评分均评为{grade}", sorted.len());
-            CombinedResult {
-                total: None,
-                grade,
-                explanation,
-            }
+            let grade = first.grade;
+            grades_differ = sorted.iter().any(|review| review.grade != grade);
+            (None, grade)
         }
     };
-    if matches!(rule, CombineRule::Escalate { .. }) {
-        let (passing, failing): (Vec<&&ScoreResult>, Vec<&&ScoreResult>) =
-            sorted.iter().partition(|review| review.grade.passes());
-        if !passing.is_empty() && !failing.is_empty() {
-            reasons.push(ReconciliationReason::PassAndFail {
-                passing: passing.iter().map(|review| label(review)).collect(),
-                failing: failing.iter().map(|review| label(review)).collect(),
-            });
-        }
+    let pass_and_fail = matches!(rule, CombineRule::Escalate { .. })
+        && sorted.iter().any(|review| review.grade.passes())
+        && sorted.iter().any(|review| !review.grade.passes());
+    Ok(Decision {
+        sorted,
+        total,
+        grade,
+        vetoes_differ,
+        totals_apart,
+        pass_and_fail,
+        grades_differ,
+    })
+}
+
+/// Combines the reviews of one file scored against the same rubric: [`decide`], in words.
+///
+/// The outcome does not depend on the order of `reviews`: they are sorted before anything is
+/// compared or written.
+pub fn combine(
+    rubric: &Rubric,
+    rule: CombineRule,
+    reviews: &[ScoreResult],
+) -> Result<CombineOutcome, CombineError> {
+    let marks: Vec<ReviewMark<'_>> = reviews.iter().map(ReviewMark::from).collect();
+    let decision = decide(rubric, rule, &marks)?;
+    let labels: Vec<String> = decision.sorted.iter().map(label).collect();
+    let mut reasons = Vec::new();
+    if decision.vetoes_differ {
+        reasons.push(ReconciliationReason::VetoesDiffer);
     }
-    if reasons.is_empty() {
-        Ok(CombineOutcome::Combined(combined))
-    } else {
-        Ok(CombineOutcome::NeedsReconciliation { reasons })
+    if let Some((lowest, highest, max_gap)) = decision.totals_apart {
+        reasons.push(ReconciliationReason::TotalsApart {
+            lowest,
+            highest,
+            max_gap,
+        });
     }
+    if decision.grades_differ {
+        reasons.push(ReconciliationReason::GradesDiffer {
+            grades: labels.clone(),
+        });
+    }
+    if decision.pass_and_fail {
+        let (passing, failing): (Vec<_>, Vec<_>) = decision
+            .sorted
+            .iter()
+            .partition(|review| review.grade.passes());
+        reasons.push(ReconciliationReason::PassAndFail {
+            passing: passing.into_iter().map(label).collect(),
+            failing: failing.into_iter().map(label).collect(),
+        });
+    }
+    if !reasons.is_empty() {
+        return Ok(CombineOutcome::NeedsReconciliation { reasons });
+    }
+    let grade = decision.grade.clone();
+    let explanation = match decision.total {
+        Some(mean) => format!(
+            "评分分别为 {}，平均 {mean} 分，等次为{grade}",
+            labels.join("、")
+        ),
+        None => format!("{} 份评分均评为{grade}", decision.sorted.len()),
+    };
+    Ok(CombineOutcome::Combined(CombinedResult {
+        total: decision.total,
+        grade,
+        explanation,
+    }))
 }
 
 /// "85.5 分（良好）" or "良好".
-fn label(review: &ScoreResult) -> String {
+fn label(review: &ReviewMark<'_>) -> String {
     match review.total {
         Some(total) => format!("{total} 分（{}）", review.grade),
         None => review.grade.name.clone(),

@@ -15,7 +15,8 @@ pub use answers::{
     SheetAnswers, VetoAnswer, validate_answers,
 };
 pub use combine::{
-    CombineError, CombineOutcome, CombineRule, CombinedResult, ReconciliationReason, combine,
+    CombineError, CombineOutcome, CombineRule, CombinedResult, Decision, ReconciliationReason,
+    ReviewMark, combine, decide,
 };
 pub use engine::{
     IndicatorScore, ScoreResult, SectionScore, TriggeredVeto, allowed_overall_grades,
