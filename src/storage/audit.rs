@@ -113,6 +113,24 @@ impl Hashed<'_> {
     }
 }
 
+/// The [`Hashed`] view of a stored or a prepared entry (the two carry the same fields).
+macro_rules! hashed_fields {
+    ($entry:expr, $seq:expr) => {
+        Hashed {
+            seq: $seq,
+            at: $entry.at,
+            actor_user_id: $entry.actor_user_id.as_deref(),
+            actor_login: &$entry.actor_login,
+            action: &$entry.action,
+            entity_type: &$entry.entity_type,
+            entity_id: $entry.entity_id.as_deref(),
+            before_json: $entry.before_json.as_deref(),
+            after_json: $entry.after_json.as_deref(),
+            client_ip: $entry.client_ip.as_deref(),
+        }
+    };
+}
+
 impl Entry {
     /// The hash this entry's fields and `prev_hash` give (None for an entry not yet sealed).
     pub fn computed_hash(&self) -> Option<String> {
@@ -121,18 +139,7 @@ impl Entry {
     }
 
     fn hashed(&self, seq: i64) -> Hashed<'_> {
-        Hashed {
-            seq,
-            at: self.at,
-            actor_user_id: self.actor_user_id.as_deref(),
-            actor_login: &self.actor_login,
-            action: &self.action,
-            entity_type: &self.entity_type,
-            entity_id: self.entity_id.as_deref(),
-            before_json: self.before_json.as_deref(),
-            after_json: self.after_json.as_deref(),
-            client_ip: self.client_ip.as_deref(),
-        }
+        hashed_fields!(self, seq)
     }
 }
 
@@ -235,18 +242,7 @@ impl Prepared {
     }
 
     fn hashed(&self, seq: i64) -> Hashed<'_> {
-        Hashed {
-            seq,
-            at: self.at,
-            actor_user_id: self.actor_user_id.as_deref(),
-            actor_login: &self.actor_login,
-            action: &self.action,
-            entity_type: &self.entity_type,
-            entity_id: self.entity_id.as_deref(),
-            before_json: self.before_json.as_deref(),
-            after_json: self.after_json.as_deref(),
-            client_ip: self.client_ip.as_deref(),
-        }
+        hashed_fields!(self, seq)
     }
 }
 
