@@ -22,7 +22,8 @@ if [ -n "${PINGCHA_BENCH_PG:-}" ]; then
   psql "$PINGCHA_BENCH_PG" -q -c "CREATE DATABASE $db"
   echo "=== PostgreSQL"
   "$bin" generate "${PINGCHA_BENCH_PG%/*}/$db" "$files" "$rounds" "$items"
-  psql "${PINGCHA_BENCH_PG%/*}/$db" -q -c "ANALYZE"
+  # As autovacuum would leave it: visibility map set, so the covering index answers alone.
+  psql "${PINGCHA_BENCH_PG%/*}/$db" -q -c "VACUUM ANALYZE"
   "$bin" time "${PINGCHA_BENCH_PG%/*}/$db" 5
   psql "$PINGCHA_BENCH_PG" -q -c "DROP DATABASE $db WITH (FORCE)"
 fi
