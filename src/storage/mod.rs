@@ -250,11 +250,10 @@ where
     F: FnOnce(&mut DbConn) -> std::result::Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    let outermost = !in_transaction(conn).map_err(E::from)?;
+    if in_transaction(conn).map_err(E::from)? {
+        return conn.transaction(work);
+    }
     if let DbConn::Pg(_) = conn {
-        if !outermost {
-            return conn.transaction(work);
-        }
         // Audit entries written by this transaction are sealed once it has committed (see
         // `audit::append`).
         let outcome = conn.transaction(work);
@@ -264,9 +263,6 @@ where
             crate::storage::audit::seal_pending(conn, entry_id);
         }
         return outcome;
-    }
-    if !outermost {
-        return conn.transaction(work);
     }
     // SQLite has one writer at a time. Writers of this process queue here, in arrival order,
     // rather than in SQLite's busy handler, which polls with sleeps of up to 100 ms: under a
