@@ -8,7 +8,8 @@
 //! different sheet opened (so its draft exists at version 1). Timed: every session submits
 //! its sheet at once (one deduction with a reason). Afterwards the database is checked: every
 //! submission stored exactly once (one submitted sheet and one `submit` audit row per
-//! session, nothing else changed).
+//! session, nothing else changed), and every audit entry is sealed without being asked (on
+//! PostgreSQL by the server's background sealer) and the chain verifies.
 //!
 //! Settings: `PINGCHA_BENCH_REVIEWERS` (default 300), `PINGCHA_BENCH_PG_URL` (an admin URL;
 //! a scratch database is created and dropped; default the local server over loopback with
@@ -26,6 +27,10 @@ use pingcha::web::{Application, WebConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
+
+/// The allocator of the `pingcha` binary (see `src/main.rs`): this process is the server.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn cpu_seconds() -> f64 {
     pingcha::telemetry::process_cpu_seconds()
@@ -432,6 +437,26 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
         .collect();
     let distinct_rows: BTreeSet<&str> = submit_rows.iter().copied().collect();
     let audit_duplicates = submit_rows.len() - distinct_rows.len();
+    // Every entry gets its place in the hash chain without anyone asking (on PostgreSQL the
+    // server's sealer does it just after the commits), and the chain verifies.
+    let sealing = loop {
+        use diesel::prelude::*;
+        use pingcha::storage::schema::audit_log;
+        let unsealed: i64 = audit_log::table
+            .filter(audit_log::seq.is_null())
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        let waited = started.elapsed().saturating_sub(wall);
+        if unsealed == 0 {
+            break Some(waited);
+        }
+        if waited > Duration::from_secs(10) {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    let chain = storage::audit::verify(&mut conn, &mut |_| {}).unwrap();
 
     let round_id: RoundId = round;
     println!(
@@ -472,7 +497,20 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
         submitted.len(),
         submit_rows.len()
     );
-    let ok = accepted == total
+    println!(
+        "  audit chain: {}, {}",
+        match sealing {
+            Some(waited) => format!("every entry sealed {:.0} ms after the burst", ms(waited)),
+            None => "entries still unsealed 10 s after the burst".into(),
+        },
+        match &chain {
+            Ok(intact) => format!("verified intact ({} entries)", intact.entries),
+            Err(broken) => format!("BROKEN at entry {}", broken.id),
+        }
+    );
+    let ok = sealing.is_some()
+        && chain.is_ok()
+        && accepted == total
         && lost == 0
         && duplicated == 0
         && unexpected == 0

@@ -8,8 +8,8 @@
 //! serialisation of its fields and `prev_hash`). Sealing (giving entries their place) is
 //! serialised across transactions and server processes (a transaction-scoped advisory lock
 //! on PostgreSQL; SQLite has one writer at a time), so the chain never forks. On SQLite an
-//! entry is sealed in its own transaction; on PostgreSQL just after it commits (see
-//! [`append`]). [`verify`] walks the chain and names the first entry that does not match.
+//! entry is sealed in its own transaction; on PostgreSQL after it commits (see [`append`]
+//! and [`Sealer`]). [`verify`] walks the chain and names the first entry that does not match.
 //! Someone with write access to the database could still rewrite the whole tail
 //! consistently; the head hash that `pingcha audit verify` prints lets an operator note it
 //! elsewhere and notice that too.
@@ -209,6 +209,49 @@ pub fn seal_existing(conn: &mut DbConn) -> Result<usize> {
         lock_chain(conn)?;
         seal_locked(conn)
     })
+}
+
+/// The server's sealer for PostgreSQL: a thread that seals, in one transaction, every entry
+/// committed since it last ran. Requests wake it after committing (see
+/// [`crate::storage::deferring_seals`]) instead of sealing themselves, so a burst of
+/// submissions is sealed in a few transactions and no request waits for a second flush to
+/// disk. It stops when the last handle is dropped. Entries it could not seal (a lost
+/// connection) stay in the log and are sealed by the next run, `pingcha audit verify` or a
+/// server start.
+#[derive(Debug, Clone)]
+pub struct Sealer {
+    wake: std::sync::mpsc::Sender<()>,
+}
+
+impl Sealer {
+    /// Starts the sealing thread; it uses one connection of `pool` while it works.
+    pub fn start(pool: crate::storage::Pool) -> std::io::Result<Sealer> {
+        let (wake, woken) = std::sync::mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("audit-sealer".into())
+            .spawn(move || {
+                while woken.recv().is_ok() {
+                    // Every wake-up that came while this one was on its way is covered by it.
+                    while woken.try_recv().is_ok() {}
+                    let sealed = crate::storage::checkout(&pool).and_then(|mut conn| {
+                        let sealed = seal_existing(&mut conn)?;
+                        crate::storage::record_good_use(&mut conn);
+                        Ok(sealed)
+                    });
+                    if let Err(error) = sealed {
+                        tracing::warn!(%error, "audit entries left to the next sealing");
+                    }
+                }
+            })?;
+        Ok(Sealer { wake })
+    }
+
+    /// Asks for a sealing run soon; never blocks.
+    pub fn wake(&self) {
+        // The thread only ends when every handle is gone, so this cannot fail while `self`
+        // exists; if it somehow had, the entries wait for the next sealing.
+        let _ = self.wake.send(());
+    }
 }
 
 /// An entry ready to append, its snapshots already serialised: a caller that writes under

@@ -47,7 +47,7 @@ pub fn candidate(
     if !settings.borderline_review {
         return Ok(None);
     }
-    let rubric = rubrics::load(conn, rubric_hash)?;
+    let rubric = rubrics::load_shared(conn, rubric_hash)?;
     let Method::Deduction(scheme) = rubric.method() else {
         return Ok(None);
     };

@@ -213,10 +213,64 @@ impl ManageConnection for Manager {
             .map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        // A dead PostgreSQL connection is caught by `is_valid` on checkout.
-        false
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        // A connection handed back inside a transaction, or whose transaction state is
+        // broken (a failed rollback, or one marked by `checkout` after a failed check), is
+        // closed rather than pooled. A dead PostgreSQL connection is caught by `checkout`.
+        !matches!(in_transaction(conn), Ok(false))
     }
+}
+
+/// How long a PostgreSQL connection that just did its work is trusted without a check: a
+/// connection busy under load is not tested on every checkout (a `SELECT 1` round trip each
+/// time, four per score submission); one idle for longer is tested first. The same rule
+/// as HikariCP's validation bypass window.
+const TRUSTED_AFTER_USE: Duration = Duration::from_secs(1);
+
+/// When a pooled connection last finished work without an error (kept in the pool's
+/// per-connection extensions).
+#[derive(Debug, Clone, Copy)]
+struct LastGoodUse(std::time::Instant);
+
+/// A pooled connection for the server's database work. A PostgreSQL connection not used
+/// successfully within [`TRUSTED_AFTER_USE`] is tested with `SELECT 1` first; one that fails
+/// the test is closed (not put back) and another taken, so that a database restart costs no
+/// request more than the wait for a new connection. Call [`record_good_use`] when the work
+/// succeeded: after an error the next checkout tests the connection again.
+pub fn checkout(pool: &Pool) -> Result<PooledConn> {
+    // Every pooled connection may be dead after a restart; one more try opens a new one.
+    for _ in 0..=pool.max_size() {
+        let mut conn = pool.get()?;
+        if let DbConn::Sqlite(_) = &*conn {
+            return Ok(conn);
+        }
+        let trusted = r2d2::PooledConnection::extensions(&conn)
+            .get::<LastGoodUse>()
+            .is_some_and(|used| used.0.elapsed() < TRUSTED_AFTER_USE);
+        if trusted {
+            r2d2::PooledConnection::extensions_mut(&mut conn).remove::<LastGoodUse>();
+            return Ok(conn);
+        }
+        match conn.batch_execute("SELECT 1") {
+            Ok(()) => return Ok(conn),
+            Err(error) => {
+                tracing::warn!(%error, "pooled database connection lost; opening another");
+                // Marked broken, `has_broken` closes it when it is handed back.
+                if let DbConn::Pg(pg) = &mut *conn {
+                    AnsiTransactionManager::transaction_manager_status_mut(pg).set_in_error();
+                }
+            }
+        }
+    }
+    Err(Error::Connect {
+        url: "(pool)".into(),
+        cause: "every pooled connection failed its check".into(),
+    })
+}
+
+/// Marks a connection from [`checkout`] as having just finished its work without error.
+pub fn record_good_use(conn: &mut PooledConn) {
+    r2d2::PooledConnection::extensions_mut(conn).insert(LastGoodUse(std::time::Instant::now()));
 }
 
 /// Opens one connection first so that a wrong URL is reported with the real cause, then
@@ -233,9 +287,10 @@ pub fn connect(url: &DatabaseUrl) -> Result<Pool> {
     };
     r2d2::Pool::builder()
         .max_size(max_size)
-        // A PostgreSQL connection can die with its server or the network, so it is tested on
-        // checkout; an SQLite connection is a file handle in this process and cannot.
-        .test_on_check_out(url.backend() == Backend::Postgres)
+        // A PostgreSQL connection can die with its server or the network: `checkout` tests
+        // it unless it has just been used; an SQLite connection is a file handle in this
+        // process and cannot.
+        .test_on_check_out(false)
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(5))
         .build(manager)
@@ -260,7 +315,7 @@ where
         if let Some(entry_id) = take_pending_seal(conn)
             && outcome.is_ok()
         {
-            crate::storage::audit::seal_pending(conn, entry_id);
+            seal_or_defer(conn, entry_id);
         }
         return outcome;
     }
@@ -334,8 +389,50 @@ pub(crate) fn seal_after_commit(conn: &mut DbConn, entry_id: i64) {
     if matches!(in_transaction(conn), Ok(true)) {
         PENDING_SEAL.set(Some((connection_key(conn), entry_id)));
     } else {
+        seal_or_defer(conn, entry_id);
+    }
+}
+
+thread_local! {
+    /// Set while [`deferring_seals`] runs: committed entries are left for the caller's
+    /// sealer instead of being sealed on this connection.
+    static SEALING_DEFERRED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Whether entries were committed unsealed while sealing was deferred.
+    static SEALS_OWED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn seal_or_defer(conn: &mut DbConn, entry_id: i64) {
+    if SEALING_DEFERRED.get() {
+        SEALS_OWED.set(true);
+    } else {
         crate::storage::audit::seal_pending(conn, entry_id);
     }
+}
+
+/// Runs `work` with the sealing of the PostgreSQL audit entries it commits left to the
+/// caller, and says whether any were: the server hands them to its background sealer
+/// (`audit::Sealer`), so that a request does not wait for a second transaction and its
+/// flush to disk, and one sealing covers every entry committed meanwhile. The entries are
+/// stored either way; sealing only gives them their place in the hash chain. On SQLite
+/// entries are sealed inside their own transaction and nothing is ever owed.
+pub fn deferring_seals<T>(work: impl FnOnce() -> T) -> (T, bool) {
+    /// Puts the thread's state back even if `work` panics (the thread is a pooled one).
+    struct Restore {
+        deferred: bool,
+        owed: bool,
+    }
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SEALING_DEFERRED.set(self.deferred);
+            SEALS_OWED.set(self.owed);
+        }
+    }
+    let _restore = Restore {
+        deferred: SEALING_DEFERRED.replace(true),
+        owed: SEALS_OWED.replace(false),
+    };
+    let value = work();
+    (value, SEALS_OWED.get())
 }
 
 /// Takes the mark left by [`seal_after_commit`] for this connection: the entry to seal.

@@ -126,11 +126,15 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<SnapshotSummary>> {
 
 /// The rubric of a snapshot, parsed again from its stored text (bit-identical to the original).
 pub fn load(conn: &mut DbConn, content_hash: &str) -> Result<Rubric> {
+    load_shared(conn, content_hash).map(|rubric| (*rubric).clone())
+}
+
+/// [`load`] without copying: the score form loads the rubric on every save and preview.
+pub fn load_shared(conn: &mut DbConn, content_hash: &str) -> Result<std::sync::Arc<Rubric>> {
     // A snapshot never changes once stored (its key is the hash of its content), so a parsed
-    // copy can be reused: the score form loads the rubric on every save and preview.
-    static PARSED: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<String, Rubric>>,
-    > = std::sync::OnceLock::new();
+    // copy can be reused.
+    type Parsed = std::collections::HashMap<String, std::sync::Arc<Rubric>>;
+    static PARSED: std::sync::OnceLock<std::sync::Mutex<Parsed>> = std::sync::OnceLock::new();
     let parsed = PARSED.get_or_init(Default::default);
     if let Some(rubric) = parsed
         .lock()
@@ -139,7 +143,7 @@ pub fn load(conn: &mut DbConn, content_hash: &str) -> Result<Rubric> {
     {
         return Ok(rubric);
     }
-    let rubric = load_uncached(conn, content_hash)?;
+    let rubric = std::sync::Arc::new(load_uncached(conn, content_hash)?);
     if rubric.content_hash() == content_hash
         && let Ok(mut cache) = parsed.lock()
     {

@@ -36,22 +36,24 @@ pub fn create(
     Ok(())
 }
 
-/// The session for a token hash if it exists, has not expired and its account is active.
+/// The session for a token hash if it exists, has not expired and its account is active:
+/// one query, as every request of a signed-in user asks it.
 pub fn lookup(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) -> Result<Option<Session>> {
-    let row: Option<(String, String, NaiveDateTime)> = sessions::table
+    let row: Option<(String, NaiveDateTime, users::UserRow)> = sessions::table
+        .inner_join(crate::storage::schema::users::table)
         .filter(sessions::id.eq(token_hash))
         .filter(sessions::expires_at.gt(now))
         .select((
-            sessions::user_id,
             sessions::csrf_token,
             sessions::expires_at,
+            crate::storage::schema::users::all_columns,
         ))
         .first(conn)
         .optional()?;
-    let Some((user_id, csrf_token, expires_at)) = row else {
+    let Some((csrf_token, expires_at, user)) = row else {
         return Ok(None);
     };
-    let account = users::find(conn, crate::storage::parse_id(&user_id)?)?;
+    let (account, _) = user.into_account()?;
     if !account.active {
         return Ok(None);
     }

@@ -585,7 +585,7 @@ pub fn trend_summary_in(
     last: usize,
 ) -> Result<TrendSummary> {
     let (names, rounds) = {
-        let mut conn = pool.get()?;
+        let mut conn = crate::storage::checkout(pool)?;
         (
             unit_names(&mut conn)?,
             summarised_rounds(&mut conn, scope, last)?,
@@ -603,7 +603,7 @@ pub fn trend_summary_in(
             .map(|mine| {
                 let names = &names;
                 threads.spawn(move || -> Result<Vec<Vec<FileFigure>>> {
-                    let mut conn = pool.get()?;
+                    let mut conn = crate::storage::checkout(pool)?;
                     mine.iter()
                         .map(|round| trend_figures(&mut conn, *round, scope, names))
                         .collect()

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 #[derive(Queryable)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: String,
     login: String,
     display_name: String,
@@ -25,7 +25,7 @@ struct UserRow {
 }
 
 impl UserRow {
-    fn into_account(self) -> Result<(Account, String)> {
+    pub(crate) fn into_account(self) -> Result<(Account, String)> {
         let role: Role = self
             .role
             .parse()

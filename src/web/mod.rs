@@ -72,6 +72,9 @@ pub struct AppState {
     /// request (hundreds, each with its own stack), all parked on the pool's condition
     /// variable and woken in turn.
     db_slots: tokio::sync::Semaphore,
+    /// Seals the PostgreSQL audit entries that requests commit (none on SQLite, where
+    /// entries are sealed inside their own transaction).
+    sealer: Option<crate::storage::audit::Sealer>,
 }
 
 impl AppState {
@@ -87,12 +90,21 @@ impl AppState {
             .await
             .map_err(|_| WebError::Unavailable)?;
         let pool = self.pool.clone();
+        let sealer = self.sealer.clone();
         web::block(move || {
-            let mut conn = pool.get().map_err(|error| {
+            let mut conn = crate::storage::checkout(&pool).map_err(|error| {
                 tracing::warn!(%error, "no database connection");
                 WebError::Unavailable
             })?;
-            work(&mut conn)
+            let (outcome, owed) = crate::storage::deferring_seals(|| work(&mut conn));
+            if outcome.is_ok() {
+                crate::storage::record_good_use(&mut conn);
+            }
+            drop(conn);
+            if owed && let Some(sealer) = &sealer {
+                sealer.wake();
+            }
+            outcome
         })
         .await?
     }
@@ -133,8 +145,22 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = config.workers;
         let offline = config.offline.is_some();
+        // On PostgreSQL the sealer keeps one pooled connection for itself.
+        let postgres = matches!(
+            &*pool.get().map_err(std::io::Error::other)?,
+            crate::storage::DbConn::Pg(_)
+        );
+        let (sealer, slots) = if postgres {
+            (
+                Some(crate::storage::audit::Sealer::start(pool.clone())?),
+                pool.max_size().saturating_sub(1).max(1),
+            )
+        } else {
+            (None, pool.max_size())
+        };
         let state = web::Data::new(AppState {
-            db_slots: tokio::sync::Semaphore::new(pool.max_size() as usize),
+            db_slots: tokio::sync::Semaphore::new(slots as usize),
+            sealer,
             pool,
             config,
             fonts: Mutex::new(None),

@@ -311,3 +311,51 @@ async fn the_audit_page_checks_the_chain_on_request() {
     // Without asking, no check is made.
     assert!(!admin.get("/admin/audit").await.body.contains("校验未通过"));
 }
+
+/// On PostgreSQL a request commits its audit entries unsealed and the server's sealer gives
+/// them their place just after; nothing here asks for a check (which would seal them too).
+#[actix_rt::test]
+async fn entries_written_through_the_server_are_sealed_without_being_asked() {
+    let app = crate::helpers::spawn_app().await;
+    let mut admin = app.login_as("admin").await;
+    let before = ids(&mut app.conn()).len();
+    for n in 0..3 {
+        let login = format!("sealed-{n}");
+        let reply = admin
+            .post_form(
+                "/admin/users",
+                &[
+                    ("login", login.as_str()),
+                    ("display_name", "审计测试"),
+                    ("role", "leader"),
+                    ("password", "a-long-enough-password"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            awc::http::StatusCode::SEE_OTHER,
+            "{}",
+            reply.body
+        );
+    }
+    let started = std::time::Instant::now();
+    loop {
+        let mut conn = app.conn();
+        let unsealed: i64 = audit_log::table
+            .filter(audit_log::seq.is_null())
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        let entries = ids(&mut conn).len();
+        if unsealed == 0 {
+            assert!(entries >= before + 3, "{entries} entries, {before} before");
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{unsealed} entries still unsealed"
+        );
+        actix_rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

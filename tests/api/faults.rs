@@ -318,3 +318,42 @@ async fn a_server_killed_during_a_burst_of_submissions_loses_no_accepted_sheet()
         accepted.len()
     );
 }
+
+/// A pooled PostgreSQL connection that has been idle for a while is tested before use
+/// (a busy one is trusted for a second instead of paying a `SELECT 1` on every checkout): a
+/// server that lost its connections while idle (database restarted, firewall timeout)
+/// answers the next request normally, on a new connection.
+#[actix_rt::test]
+async fn postgres_connections_lost_while_idle_are_replaced_without_a_failed_request() {
+    if backend() != Backend::Postgres {
+        return;
+    }
+    let app = spawn_app().await;
+    let mut admin = app.login_as("admin").await;
+    assert_eq!(admin.get("/rounds").await.status, StatusCode::OK);
+    let name = app.database_url().rsplit('/').next().unwrap().to_string();
+    let admin_url = std::env::var("PINGCHA_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let mut pg = diesel::PgConnection::establish(&admin_url).unwrap();
+    let terminated: Vec<bool> = diesel::sql_query(format!(
+        "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity \
+         WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+    ))
+    .load::<Terminated>(&mut pg)
+    .unwrap()
+    .into_iter()
+    .map(|row| row.done)
+    .collect();
+    assert!(!terminated.is_empty() && terminated.iter().all(|done| *done));
+    actix_rt::time::sleep(Duration::from_millis(1200)).await;
+    for path in ["/rounds", "/", "/rounds"] {
+        let reply = admin.get(path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Terminated {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    done: bool,
+}

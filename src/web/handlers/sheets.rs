@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 struct Context {
     round_id: RoundId,
     file: CaseFileId,
-    rubric: Rubric,
+    rubric: std::sync::Arc<Rubric>,
     header: Value,
     sheet: StoredSheet,
 }
@@ -46,39 +46,62 @@ async fn context(
     let reviewer = user.account.person_id.ok_or(WebError::Forbidden)?;
     let offline = state.config.offline.is_some();
     state
-        .db(move |conn| {
-            let round = crate::storage::rounds::find(conn, round_id)?;
-            // Offline (`pingcha offline open`), the local database holds one packet: its
-            // files are the ones assigned.
-            let assigned = if offline {
-                crate::storage::offline::local_holds_file(conn, file)?
-            } else {
-                let published = assignments::published_assignment(conn, round_id)?.ok_or(WebError::NotFound)?;
-                published
-                    .placements
-                    .iter()
-                    .any(|placement| placement.file == file && placement.reviewers.contains(&reviewer))
-            };
-            if !assigned {
-                return Err(WebError::Forbidden);
-            }
-            let record = cases::record(conn, file)?.ok_or(WebError::NotFound)?;
-            let hash = round.settings.rubrics.get(&record.case_type).cloned().ok_or_else(|| {
-                WebError::Conflict(format!("本轮没有为{}案卷选择评分标准，请联系管理员。", record.case_type.label()))
-            })?;
-            let rubric = rubrics::load(conn, &hash)?;
-            let sheet = sheets::find_or_create(conn, round_id, file, reviewer, &hash, storage::now())?;
-            let header = json!({
-                "round": round.settings.name, "case_no": record.case_no,
-                "recipient": mask_name(&record.recipient, false).to_string(),
-                "handler": record.handler, "firm": record.firm, "case_type": record.case_type.label(),
-                "sub_type": record.sub_type, "cause": record.cause, "assigned_at": record.assigned_at,
-                "closed_at": record.closed_at, "archived_at": record.archived_at,
-                "deadline": round.settings.review_deadline,
-            });
-            Ok(Context { round_id, file, rubric, header, sheet })
-        })
+        .db(move |conn| load_context(conn, offline, reviewer, round_id, file))
         .await
+}
+
+fn load_context(
+    conn: &mut storage::DbConn,
+    offline: bool,
+    reviewer: crate::domain::ids::PersonId,
+    round_id: RoundId,
+    file: CaseFileId,
+) -> WebResult<Context> {
+    let round = crate::storage::rounds::find(conn, round_id)?;
+    // Offline (`pingcha offline open`), the local database holds one packet: its files are
+    // the ones assigned.
+    let assigned = if offline {
+        crate::storage::offline::local_holds_file(conn, file)?
+    } else {
+        let published =
+            assignments::published_assignment(conn, round_id)?.ok_or(WebError::NotFound)?;
+        published
+            .placements
+            .iter()
+            .any(|placement| placement.file == file && placement.reviewers.contains(&reviewer))
+    };
+    if !assigned {
+        return Err(WebError::Forbidden);
+    }
+    let record = cases::record(conn, file)?.ok_or(WebError::NotFound)?;
+    let hash = round
+        .settings
+        .rubrics
+        .get(&record.case_type)
+        .cloned()
+        .ok_or_else(|| {
+            WebError::Conflict(format!(
+                "本轮没有为{}案卷选择评分标准，请联系管理员。",
+                record.case_type.label()
+            ))
+        })?;
+    let rubric = rubrics::load_shared(conn, &hash)?;
+    let sheet = sheets::find_or_create(conn, round_id, file, reviewer, &hash, storage::now())?;
+    let header = json!({
+        "round": round.settings.name, "case_no": record.case_no,
+        "recipient": mask_name(&record.recipient, false).to_string(),
+        "handler": record.handler, "firm": record.firm, "case_type": record.case_type.label(),
+        "sub_type": record.sub_type, "cause": record.cause, "assigned_at": record.assigned_at,
+        "closed_at": record.closed_at, "archived_at": record.archived_at,
+        "deadline": round.settings.review_deadline,
+    });
+    Ok(Context {
+        round_id,
+        file,
+        rubric,
+        header,
+        sheet,
+    })
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -375,18 +398,21 @@ enum Outcome {
     },
 }
 
-async fn apply(
-    request: &HttpRequest,
-    state: &AppState,
-    user: &CurrentUser,
+/// Checks and stores a save or submission, on the connection that loaded the context (one
+/// database call per request: under a burst of submissions every extra call is another
+/// wait for a connection and another hand-over between threads).
+fn apply(
+    conn: &mut storage::DbConn,
+    audit_actor: &crate::storage::audit::Actor,
+    role: crate::domain::people::Role,
     context: &Context,
-    fields: Vec<(String, String)>,
+    fields: &[(String, String)],
 ) -> WebResult<Outcome> {
-    let version: i64 = field(&fields, "version")
+    let version: i64 = field(fields, "version")
         .and_then(|text| text.parse().ok())
         .unwrap_or(0);
-    let submit = field(&fields, "action") == Some("submit");
-    let answers = match answers_from(&context.rubric, &fields) {
+    let submit = field(fields, "action") == Some("submit");
+    let answers = match answers_from(&context.rubric, fields) {
         Ok(answers) => answers,
         Err(message) => {
             return Ok(Outcome::Refused {
@@ -398,7 +424,7 @@ async fn apply(
         }
     };
     let actor = SheetActor {
-        role: user.account.role,
+        role,
         is_assigned_reviewer: true,
         is_team_leader: false,
     };
@@ -433,25 +459,19 @@ async fn apply(
     } else {
         None
     };
-    let audit_actor = user.actor(request);
-    let stored = context.sheet.clone();
     let new_version = update.sheet.version;
-    let saved = state
-        .db(move |conn| {
-            match sheets::save(
-                conn,
-                &audit_actor,
-                &stored,
-                &update,
-                result.as_ref(),
-                storage::now(),
-            ) {
-                Ok(()) => Ok(None),
-                Err(SaveError::Stale { stored }) => Ok(Some(stored)),
-                Err(SaveError::Storage(error)) => Err(error.into()),
-            }
-        })
-        .await?;
+    let saved = match sheets::save(
+        conn,
+        audit_actor,
+        &context.sheet,
+        &update,
+        result.as_ref(),
+        storage::now(),
+    ) {
+        Ok(()) => None,
+        Err(SaveError::Stale { stored }) => Some(stored),
+        Err(SaveError::Storage(error)) => return Err(error.into()),
+    };
     Ok(match saved {
         None => Outcome::Saved {
             version: new_version,
@@ -469,6 +489,28 @@ async fn apply(
     })
 }
 
+/// Loads the form's context and applies the posted fields, in one database call.
+async fn load_and_apply(
+    request: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    path: &(String, String),
+    fields: Vec<(String, String)>,
+) -> WebResult<(Context, Outcome)> {
+    let (round_id, file) = parse_ids(path)?;
+    let reviewer = user.account.person_id.ok_or(WebError::Forbidden)?;
+    let offline = state.config.offline.is_some();
+    let actor = user.actor(request);
+    let role = user.account.role;
+    state
+        .db(move |conn| {
+            let context = load_context(conn, offline, reviewer, round_id, file)?;
+            let outcome = apply(conn, &actor, role, &context, &fields)?;
+            Ok((context, outcome))
+        })
+        .await
+}
+
 /// POST: save the draft (`action=save`) or submit (`action=submit`).
 pub async fn save(
     request: HttpRequest,
@@ -477,10 +519,13 @@ pub async fn save(
     path: web::Path<(String, String)>,
     form: web::Form<Vec<(String, String)>>,
 ) -> WebResult<HttpResponse> {
-    let (round_id, file) = parse_ids(&path)?;
-    let context = context(&state, &user, round_id, file).await?;
-    match apply(&request, &state, &user, &context, form.into_inner()).await? {
-        Outcome::Saved { .. } => Ok(see_other(&format!("/rounds/{round_id}/files/{file}/sheet"))),
+    let (context, outcome) =
+        load_and_apply(&request, &state, &user, &path, form.into_inner()).await?;
+    match outcome {
+        Outcome::Saved { .. } => Ok(see_other(&format!(
+            "/rounds/{}/files/{}/sheet",
+            context.round_id, context.file
+        ))),
         Outcome::Refused {
             status,
             message,
@@ -504,15 +549,13 @@ pub async fn autosave(
     path: web::Path<(String, String)>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
-    let (round_id, file) = parse_ids(&path)?;
-    let context = context(&state, &user, round_id, file).await?;
     let mut fields: Vec<(String, String)> = form
         .into_inner()
         .into_iter()
         .filter(|(key, _)| key != "action")
         .collect();
     fields.push(("action".into(), "save".into()));
-    match apply(&request, &state, &user, &context, fields).await? {
+    match load_and_apply(&request, &state, &user, &path, fields).await?.1 {
         Outcome::Saved { version } => Ok(HttpResponse::Ok().json(json!({ "version": version }))),
         Outcome::Refused {
             status, message, ..
