@@ -28,10 +28,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-/// The allocator of the `pingcha` binary (see `src/main.rs`): this process is the server.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn cpu_seconds() -> f64 {
     pingcha::telemetry::process_cpu_seconds()
 }
@@ -475,7 +471,7 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
     // Process CPU (server, client and the database in-process on SQLite): steadier than wall
     // time on a shared machine. On PostgreSQL the server's own CPU is not included.
     println!(
-        "  CPU of this process during the burst: {:.0} ms, {:.2} ms per submission",
+        "  CPU of this process during the burst: {:.1} ms, {:.3} ms per submission",
         cpu * 1000.0,
         cpu * 1000.0 / count as f64
     );

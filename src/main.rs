@@ -3,12 +3,6 @@
 
 use clap::Parser;
 
-/// mimalloc instead of glibc's malloc: under a burst of submissions the server spent about a
-/// sixth of its CPU in glibc's allocator (freeing and consolidating SQLite's page buffers and
-/// each request's small strings from many threads). `benches/review_load.rs` uses the same.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     let cli = pingcha::cli::Cli::parse();
     pingcha::telemetry::init(&cli.log);
