@@ -215,19 +215,36 @@ pub fn seal_existing(conn: &mut DbConn) -> Result<usize> {
 /// committed since it last ran. Requests wake it after committing (see
 /// [`crate::storage::deferring_seals`]) instead of sealing themselves, so a burst of
 /// submissions is sealed in a few transactions and no request waits for a second flush to
-/// disk. It stops when the last handle is dropped. Entries it could not seal (a lost
-/// connection) stay in the log and are sealed by the next run, `pingcha audit verify` or a
-/// server start.
-#[derive(Debug, Clone)]
+/// disk. Dropping the sealer finishes the sealing under way and ends the thread (waiting for
+/// it: a process must not exit while one of its threads is in the middle of a TLS exchange).
+/// Entries it could not seal (a lost connection) stay in the log and are sealed by the next
+/// run, `pingcha audit verify` or a server start.
+#[derive(Debug)]
 pub struct Sealer {
-    wake: std::sync::mpsc::Sender<()>,
+    waker: SealerWaker,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Wakes a [`Sealer`]; cheap to clone into database work.
+#[derive(Debug, Clone)]
+pub struct SealerWaker(std::sync::mpsc::Sender<()>);
+
+impl SealerWaker {
+    /// Asks for a sealing run soon; never blocks.
+    pub fn wake(&self) {
+        // Fails only once the sealer has stopped; the entries then wait for the next sealing.
+        let _ = self.0.send(());
+    }
 }
 
 impl Sealer {
     /// Starts the sealing thread; it uses one connection of `pool` while it works.
     pub fn start(pool: crate::storage::Pool) -> std::io::Result<Sealer> {
         let (wake, woken) = std::sync::mpsc::channel::<()>();
-        std::thread::Builder::new()
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = std::thread::Builder::new()
             .name("audit-sealer".into())
             .spawn(move || {
                 while woken.recv().is_ok() {
@@ -241,16 +258,33 @@ impl Sealer {
                     if let Err(error) = sealed {
                         tracing::warn!(%error, "audit entries left to the next sealing");
                     }
+                    if stopping.load(std::sync::atomic::Ordering::Acquire) {
+                        return;
+                    }
                 }
             })?;
-        Ok(Sealer { wake })
+        Ok(Sealer {
+            waker: SealerWaker(wake),
+            stop,
+            thread: Some(thread),
+        })
     }
 
-    /// Asks for a sealing run soon; never blocks.
-    pub fn wake(&self) {
-        // The thread only ends when every handle is gone, so this cannot fail while `self`
-        // exists; if it somehow had, the entries wait for the next sealing.
-        let _ = self.wake.send(());
+    pub fn waker(&self) -> SealerWaker {
+        self.waker.clone()
+    }
+}
+
+impl Drop for Sealer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Release);
+        // One last run seals whatever the last requests committed, then the thread ends.
+        self.waker.wake();
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::warn!("the audit sealer ended with a panic");
+        }
     }
 }
 

@@ -291,7 +291,11 @@ pub fn connect(url: &DatabaseUrl) -> Result<Pool> {
         // it unless it has just been used; an SQLite connection is a file handle in this
         // process and cannot.
         .test_on_check_out(false)
-        .min_idle(Some(1))
+        // No connection is kept open for its own sake: r2d2 opens a replacement in the
+        // background whenever the last idle one is taken, and a command that exits while
+        // that connection is still being set up (a TLS handshake) crashes in OpenSSL's exit
+        // handler. Connections are opened as work asks for them and then reused.
+        .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(5))
         .build(manager)
         .map_err(Error::from)

@@ -90,7 +90,10 @@ impl AppState {
             .await
             .map_err(|_| WebError::Unavailable)?;
         let pool = self.pool.clone();
-        let sealer = self.sealer.clone();
+        let sealer = self
+            .sealer
+            .as_ref()
+            .map(crate::storage::audit::Sealer::waker);
         web::block(move || {
             let mut conn = crate::storage::checkout(&pool).map_err(|error| {
                 tracing::warn!(%error, "no database connection");
