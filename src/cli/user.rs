@@ -2,9 +2,10 @@
 //! prompt (or standard input when piped), never from argv, where other users could see them.
 
 use crate::accounts::{self, NewAccount, UnitRef};
+use crate::domain::ids::PersonId;
 use crate::domain::people::Role;
 use crate::storage::audit::Actor;
-use crate::storage::{DatabaseUrl, users};
+use crate::storage::{DatabaseUrl, people, users};
 use anyhow::Context;
 use std::io::{BufRead, IsTerminal};
 
@@ -23,6 +24,10 @@ pub enum UserCommand {
         /// Unit code (required for center_manager), e.g. XQ.
         #[arg(long)]
         unit: Option<String>,
+        /// For a reviewer account: the pool member (评查员库) it scores as, by id or as
+        /// 姓名@单位代码, e.g. 张玥@XQ. The account then belongs to that person's unit.
+        #[arg(long)]
+        person: Option<String>,
     },
     /// Set a new password for an account; ends its sessions.
     Passwd {
@@ -68,6 +73,33 @@ fn explain(error: accounts::Error) -> anyhow::Error {
     }
 }
 
+/// A pool member named on the command line: an id, or 姓名@单位代码 naming exactly one.
+fn find_person(conn: &mut crate::storage::DbConn, text: &str) -> anyhow::Result<PersonId> {
+    if let Ok(id) = text.trim().parse::<PersonId>() {
+        return Ok(id);
+    }
+    let Some((name, unit)) = text.rsplit_once('@') else {
+        anyhow::bail!(
+            "--person 须为评查员库中人员的编号或“姓名@单位代码”（如 张玥@XQ），而不是“{text}”"
+        );
+    };
+    match people::find_by_name(conn, name, unit)?.as_slice() {
+        [id] => Ok(*id),
+        [] => anyhow::bail!("评查员库中没有 {}（单位代码 {}）", name.trim(), unit.trim()),
+        several => anyhow::bail!(
+            "评查员库中有 {} 位 {}（单位代码 {}），请改用编号：{}",
+            several.len(),
+            name.trim(),
+            unit.trim(),
+            several
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+    }
+}
+
 pub fn run(url: &DatabaseUrl, command: UserCommand) -> anyhow::Result<()> {
     let pool = super::open_database(url)?;
     let mut conn = pool.get()?;
@@ -77,7 +109,11 @@ pub fn run(url: &DatabaseUrl, command: UserCommand) -> anyhow::Result<()> {
             name,
             role,
             unit,
+            person,
         } => {
+            let person = person
+                .map(|text| find_person(&mut conn, &text))
+                .transpose()?;
             let password = read_password()?;
             let account = accounts::create(
                 &mut conn,
@@ -87,7 +123,7 @@ pub fn run(url: &DatabaseUrl, command: UserCommand) -> anyhow::Result<()> {
                     display_name: name,
                     role,
                     unit: unit.map(UnitRef::Code),
-                    person: None,
+                    person,
                     password,
                 },
             )

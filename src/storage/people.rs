@@ -181,6 +181,19 @@ pub fn list(conn: &mut DbConn, scope: UnitScope) -> Result<Vec<PersonView>> {
         .collect()
 }
 
+/// The pool members of the unit with this code who carry this name (for the command line,
+/// where an administrator names a person as 姓名@单位代码).
+pub fn find_by_name(conn: &mut DbConn, name: &str, unit_code: &str) -> Result<Vec<PersonId>> {
+    let ids: Vec<String> = people::table
+        .inner_join(units::table)
+        .filter(people::name.eq(name.trim()))
+        .filter(units::code.eq(unit_code.trim()))
+        .select(people::id)
+        .order(people::id.asc())
+        .load(conn)?;
+    ids.iter().map(|id| parse_id(id)).collect()
+}
+
 /// The unit of a pool member, or `NotFound`.
 pub fn unit_of(conn: &mut DbConn, id: PersonId) -> Result<UnitId> {
     let unit: String = people::table

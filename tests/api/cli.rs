@@ -186,6 +186,108 @@ fn accounts_are_created_from_standard_input_and_demo_loads_once() {
     assert!(pingcha::security::verify_password("newer-password", &hash));
 }
 
+/// A reviewer account linked to its pool member from the command line, by 姓名@单位代码 or by
+/// id; an unknown or ambiguous name, or a person on a non-reviewer account, is refused.
+#[test]
+fn reviewer_accounts_are_linked_to_their_pool_member() {
+    let db = TestDb::new();
+    let url = db.url.as_str();
+    assert!(pingcha(&["--database-url", url, "demo"], None).0);
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    let people =
+        pingcha::storage::people::list(&mut conn, pingcha::domain::UnitScope::All).unwrap();
+    let units = pingcha::storage::units::list(&mut conn, pingcha::domain::UnitScope::All).unwrap();
+    let code_of = |unit| {
+        units
+            .iter()
+            .find(|candidate| candidate.id == unit)
+            .map(|found| found.code.clone())
+            .unwrap()
+    };
+    // A person whose name is unique in their unit, and another one for the id form.
+    let unique = people
+        .iter()
+        .find(|view| {
+            people
+                .iter()
+                .filter(|other| {
+                    other.person.name == view.person.name
+                        && other.person.unit_id == view.person.unit_id
+                })
+                .count()
+                == 1
+        })
+        .unwrap();
+    let other = people
+        .iter()
+        .find(|view| view.person.id != unique.person.id)
+        .unwrap();
+    let add = |login: &str, role: &str, person: &str| {
+        pingcha(
+            &[
+                "--database-url",
+                url,
+                "user",
+                "add",
+                "--login",
+                login,
+                "--name",
+                "评查员",
+                "--role",
+                role,
+                "--person",
+                person,
+            ],
+            Some("strong-password\n"),
+        )
+    };
+    let by_name = format!("{}@{}", unique.person.name, code_of(unique.person.unit_id));
+    let (ok, stdout, stderr) = add("rev-by-name", "reviewer", &by_name);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("已创建账户 rev-by-name（评查员）"),
+        "{stdout}"
+    );
+    let (ok, _, stderr) = add("rev-by-id", "reviewer", &other.person.id.to_string());
+    assert!(ok, "{stderr}");
+    for (login, person) in [("rev-by-name", unique), ("rev-by-id", other)] {
+        let (account, _) = pingcha::storage::users::find_by_login(&mut conn, login)
+            .unwrap()
+            .unwrap();
+        assert_eq!(account.person_id, Some(person.person.id));
+        assert_eq!(account.unit_id, Some(person.person.unit_id));
+    }
+
+    let refusals = [
+        (
+            "无此人@XQ",
+            "reviewer",
+            "评查员库中没有 无此人（单位代码 XQ）",
+        ),
+        (
+            "张三",
+            "reviewer",
+            "--person 须为评查员库中人员的编号或“姓名@单位代码”",
+        ),
+        (
+            by_name.as_str(),
+            "leader",
+            "只有评查员账户可以关联评查员库中的人员",
+        ),
+    ];
+    for (person, role, message) in refusals {
+        let (ok, _, stderr) = add("refused", role, person);
+        assert!(!ok, "{person}");
+        assert!(stderr.contains(message), "{person}: {stderr}");
+    }
+    assert!(
+        pingcha::storage::users::find_by_login(&mut conn, "refused")
+            .unwrap()
+            .is_none()
+    );
+}
+
 #[test]
 fn every_command_has_help() {
     for args in [
