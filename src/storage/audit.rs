@@ -215,10 +215,11 @@ pub fn seal_existing(conn: &mut DbConn) -> Result<usize> {
 /// committed since it last ran. Requests wake it after committing (see
 /// [`crate::storage::deferring_seals`]) instead of sealing themselves, so a burst of
 /// submissions is sealed in a few transactions and no request waits for a second flush to
-/// disk. Dropping the sealer finishes the sealing under way and ends the thread (waiting for
-/// it: a process must not exit while one of its threads is in the middle of a TLS exchange).
-/// Entries it could not seal (a lost connection) stay in the log and are sealed by the next
-/// run, `pingcha audit verify` or a server start.
+/// disk. Dropping the sealer lets the run under way finish, starts no other and waits for
+/// the thread to end (a process must not exit while one of its threads is in the middle of
+/// a TLS exchange). Entries left unsealed (a lost connection, a wake-up that came during the
+/// shutdown) stay in the log and are sealed by the next run, `pingcha audit verify` or a
+/// server start.
 #[derive(Debug)]
 pub struct Sealer {
     waker: SealerWaker,
@@ -248,6 +249,9 @@ impl Sealer {
             .name("audit-sealer".into())
             .spawn(move || {
                 while woken.recv().is_ok() {
+                    if stopping.load(std::sync::atomic::Ordering::Acquire) {
+                        return;
+                    }
                     // Every wake-up that came while this one was on its way is covered by it.
                     while woken.try_recv().is_ok() {}
                     let sealed = crate::storage::checkout(&pool).and_then(|mut conn| {
@@ -257,9 +261,6 @@ impl Sealer {
                     });
                     if let Err(error) = sealed {
                         tracing::warn!(%error, "audit entries left to the next sealing");
-                    }
-                    if stopping.load(std::sync::atomic::Ordering::Acquire) {
-                        return;
                     }
                 }
             })?;
@@ -278,7 +279,7 @@ impl Sealer {
 impl Drop for Sealer {
     fn drop(&mut self) {
         self.stop.store(true, std::sync::atomic::Ordering::Release);
-        // One last run seals whatever the last requests committed, then the thread ends.
+        // Wakes the thread if it is waiting, so that it sees the stop and ends.
         self.waker.wake();
         if let Some(thread) = self.thread.take()
             && thread.join().is_err()

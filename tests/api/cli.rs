@@ -187,7 +187,8 @@ fn accounts_are_created_from_standard_input_and_demo_loads_once() {
 }
 
 /// A reviewer account linked to its pool member from the command line, by 姓名@单位代码 or by
-/// id; an unknown or ambiguous name, or a person on a non-reviewer account, is refused.
+/// id; an unknown name, a malformed value, a person on a non-reviewer account and a name two
+/// people of one unit share (the refusal lists their ids) are refused, and nothing is written.
 #[test]
 fn reviewer_accounts_are_linked_to_their_pool_member() {
     let db = TestDb::new();
@@ -281,6 +282,27 @@ fn reviewer_accounts_are_linked_to_their_pool_member() {
         assert!(!ok, "{person}");
         assert!(stderr.contains(message), "{person}: {stderr}");
     }
+    // A namesake in the same unit makes the name ambiguous: both ids are listed.
+    let namesake = pingcha::storage::people::create(
+        &mut conn,
+        &pingcha::storage::audit::Actor::cli(),
+        &pingcha::storage::people::NewPerson {
+            name: unique.person.name.clone(),
+            unit_id: unique.person.unit_id,
+            law_firm_id: None,
+            expertise: unique.person.expertise.clone(),
+            years_of_practice: 3,
+            may_lead: false,
+            phone: None,
+        },
+        pingcha::storage::now(),
+    )
+    .unwrap();
+    let (ok, _, stderr) = add("refused", "reviewer", &by_name);
+    assert!(!ok);
+    assert!(stderr.contains("评查员库中有 2 位"), "{stderr}");
+    assert!(stderr.contains(&namesake.to_string()), "{stderr}");
+    assert!(stderr.contains(&unique.person.id.to_string()), "{stderr}");
     assert!(
         pingcha::storage::users::find_by_login(&mut conn, "refused")
             .unwrap()

@@ -157,9 +157,8 @@ async fn postgres_refusing_connections_gives_503_and_the_server_recovers_by_itse
             .status,
         StatusCode::SEE_OTHER
     );
-    let name = app.database_url().rsplit('/').next().unwrap().to_string();
-    let admin_url = std::env::var("PINGCHA_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = crate::helpers::database_name(app.database_url());
+    let admin_url = crate::helpers::postgres_admin_url();
     let mut pg = diesel::PgConnection::establish(&admin_url).unwrap();
     // "Database gone" without stopping the shared server: no new connections, existing
     // ones terminated.
@@ -331,9 +330,8 @@ async fn postgres_connections_lost_while_idle_are_replaced_without_a_failed_requ
     let app = spawn_app().await;
     let mut admin = app.login_as("admin").await;
     assert_eq!(admin.get("/rounds").await.status, StatusCode::OK);
-    let name = app.database_url().rsplit('/').next().unwrap().to_string();
-    let admin_url = std::env::var("PINGCHA_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = crate::helpers::database_name(app.database_url());
+    let admin_url = crate::helpers::postgres_admin_url();
     let mut pg = diesel::PgConnection::establish(&admin_url).unwrap();
     let terminated: Vec<bool> = diesel::sql_query(format!(
         "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity \

@@ -25,9 +25,18 @@ pub fn backend() -> Backend {
     }
 }
 
-fn postgres_admin_url() -> String {
-    std::env::var("PINGCHA_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+/// The admin URL, without TLS unless the URL asks for it (`sslmode=…`). The database is on
+/// the same host, as the README advises for `sslmode=disable`; and a test process exits while
+/// the last tests' servers are still shutting down (closing pooled connections, sealing
+/// audit entries), where OpenSSL's exit handler must not run under a live TLS connection.
+pub fn postgres_admin_url() -> String {
+    let url = std::env::var("PINGCHA_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+    if url.contains('?') {
+        url
+    } else {
+        format!("{url}?sslmode=disable")
+    }
 }
 
 /// A fresh, empty database that is removed when dropped.
@@ -58,8 +67,14 @@ impl TestDb {
                 admin
                     .batch_execute(&format!("CREATE DATABASE {name}"))
                     .expect("create test database");
-                let url = match admin_url.rsplit_once('/') {
-                    Some((base, _)) => format!("{base}/{name}"),
+                let (address, query) = admin_url
+                    .split_once('?')
+                    .map_or((admin_url.as_str(), ""), |(address, query)| {
+                        (address, query)
+                    });
+                let url = match address.rsplit_once('/') {
+                    Some((base, _)) if query.is_empty() => format!("{base}/{name}"),
+                    Some((base, _)) => format!("{base}/{name}?{query}"),
                     None => panic!("PINGCHA_TEST_PG_URL needs a database path"),
                 };
                 TestDb {
@@ -474,4 +489,10 @@ pub async fn login_for_person(
         StatusCode::SEE_OTHER
     );
     client
+}
+
+/// The database name of a PostgreSQL URL (the path after the last `/`, without the query).
+pub fn database_name(url: &str) -> String {
+    let address = url.split('?').next().unwrap_or(url);
+    address.rsplit('/').next().unwrap_or(address).to_string()
 }
