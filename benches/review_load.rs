@@ -6,7 +6,11 @@
 //! Setup (not timed): the demo data, its round sampled in full (census) and taken into review,
 //! one login per pool member, and one signed-in session per simulated reviewer, each with a
 //! different sheet opened (so its draft exists at version 1). Timed: every session submits
-//! its sheet at once (one deduction with a reason). Afterwards the database is checked: every
+//! its sheet at once (one deduction with a reason), each over its own connection, written by
+//! a minimal HTTP/1.1 client (see below) so that the machine's two cores go to the server.
+//! Reported: requests per second, latency percentiles, and CPU per submission split into
+//! the server (with SQLite, which runs inside it), PostgreSQL's processes and the client.
+//! Afterwards the database is checked: every
 //! submission stored exactly once (one submitted sheet and one `submit` audit row per
 //! session, nothing else changed), and every audit entry is sealed without being asked (on
 //! PostgreSQL by the server's background sealer) and the chain verifies.
@@ -19,6 +23,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark binary: failures should stop it loudly
 
+use actix_rt::net::TcpStream;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use pingcha::domain::ids::{CaseFileId, PersonId, RoundId};
@@ -30,6 +35,84 @@ use std::time::{Duration, Instant};
 
 fn cpu_seconds() -> f64 {
     pingcha::telemetry::process_cpu_seconds()
+}
+
+/// Run time of a thread or process from its `schedstat` (nanoseconds), in seconds.
+fn schedstat_seconds(path: &std::path::Path) -> Option<f64> {
+    let stat = std::fs::read_to_string(path).ok()?;
+    Some(stat.split_whitespace().next()?.parse::<u64>().ok()? as f64 / 1e9)
+}
+
+/// CPU time of the main thread, where the client runs (the server has its own threads).
+fn client_cpu_seconds() -> f64 {
+    let main = std::process::id();
+    schedstat_seconds(&std::path::PathBuf::from(format!(
+        "/proc/self/task/{main}/schedstat"
+    )))
+    .unwrap_or(0.0)
+}
+
+/// CPU time of every PostgreSQL process on this machine (None on SQLite, or where /proc
+/// cannot be read). A backend that ends between two readings takes its time with it; the
+/// server's pooled connections live through the burst.
+fn database_cpu_seconds(backend: &str) -> Option<f64> {
+    if backend != "postgres" {
+        return None;
+    }
+    let mut total = 0.0;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
+        if comm.trim() == "postgres" {
+            total += schedstat_seconds(&entry.path().join("schedstat")).unwrap_or(0.0);
+        }
+    }
+    Some(total)
+}
+
+/// Writes one prepared HTTP/1.1 request and reads its response to the end: the status and
+/// the body (by content-length, or to the last chunk).
+async fn exchange(stream: &mut TcpStream, request: &[u8]) -> (u16, Vec<u8>) {
+    let mut written = 0;
+    while written < request.len() {
+        stream.writable().await.unwrap();
+        match stream.try_write(&request[written..]) {
+            Ok(n) => written += n,
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(error) => panic!("write: {error}"),
+        }
+    }
+    let mut buffer: Vec<u8> = Vec::with_capacity(2048);
+    let mut chunk = [0u8; 8192];
+    loop {
+        if let Some(head_end) = buffer.windows(4).position(|window| window == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buffer[..head_end]).to_ascii_lowercase();
+            let body = &buffer[head_end + 4..];
+            let status: u16 = head
+                .split_whitespace()
+                .nth(1)
+                .and_then(|code| code.parse().ok())
+                .expect("status line");
+            let length = head.lines().find_map(|line| {
+                line.strip_prefix("content-length:")
+                    .and_then(|value| value.trim().parse::<usize>().ok())
+            });
+            let complete = match length {
+                Some(length) => body.len() >= length,
+                None if head.contains("transfer-encoding: chunked") => body.ends_with(b"0\r\n\r\n"),
+                None => true,
+            };
+            if complete {
+                return (status, body.to_vec());
+            }
+        }
+        stream.readable().await.unwrap();
+        match stream.try_read(&mut chunk) {
+            Ok(0) => panic!("connection closed before the response ended"),
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(error) => panic!("read: {error}"),
+        }
+    }
 }
 
 /// Submissions sent one at a time before the burst.
@@ -305,74 +388,90 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
     }
     let setup_time = setup.elapsed();
 
-    // First a few submissions one at a time: the service time of one request on an idle
-    // server, to read the burst's latencies against.
-    let mut burst = prepared.split_off(SEQUENTIAL);
-    let mut alone = Vec::new();
-    let mut results = Vec::new();
-    for (mut session, path, csrf, version, code, person, file) in prepared {
-        let points = format!("points_{code}");
-        let reason = format!("reason_{code}");
-        let begin = Instant::now();
-        let reply = session
-            .post(
-                &path,
-                &[
-                    ("csrf", &csrf),
-                    ("version", &version),
-                    ("action", "submit"),
-                    (&points, "1"),
-                    (&reason, "会见笔录无针对性"),
-                ],
-            )
-            .await;
-        alone.push(begin.elapsed());
-        results.push((begin.elapsed(), reply.status, person, file));
-    }
-    alone.sort();
-
     // The form keeps its connection busy while the reviewer types (the live total is
     // previewed 250 ms after a keystroke, the draft saved 1.5 s after), so a reviewer who
     // submits does so over an open keep-alive connection. Each session's connection is
-    // opened (or kept) here, untimed; `PINGCHA_BENCH_FRESH_CONNECTIONS=1` skips this, and
-    // every submission then also pays for a new TCP connection.
+    // opened here, untimed; `PINGCHA_BENCH_FRESH_CONNECTIONS=1` skips this, and every
+    // submission then also pays for a new TCP connection.
+    //
+    // The submissions are sent by a minimal HTTP/1.1 client (each request written as
+    // prepared bytes, the response read to its end), as a load generator such as wrk does:
+    // the 300 reviewers have their own machines, and on this one every cycle the client
+    // spends is taken from the server it measures (awc, used for the setup, took about a
+    // third of the burst's CPU).
     let fresh = std::env::var_os("PINGCHA_BENCH_FRESH_CONNECTIONS").is_some();
-    if !fresh {
-        let warm = burst.iter_mut().map(|(session, ..)| async move {
-            let reply = session.get("/healthz").await;
-            assert_eq!(reply.status, 200, "{}", reply.body);
-        });
-        futures_util::future::join_all(warm).await;
+    let address = base.trim_start_matches("http://").to_string();
+    let mut raw = Vec::new();
+    for (session, path, csrf, version, code, person, file) in prepared {
+        let points = format!("points_{code}");
+        let reason = format!("reason_{code}");
+        let page = format!("page_{code}");
+        let body = serde_urlencoded::to_string([
+            ("csrf", csrf.as_str()),
+            ("version", version.as_str()),
+            ("action", "submit"),
+            (points.as_str(), "1"),
+            (reason.as_str(), "会见笔录无针对性"),
+            (page.as_str(), "12"),
+        ])
+        .unwrap();
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nhost: {address}\r\ncookie: {}\r\n\
+             content-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n\r\n{body}",
+            session.cookie_header(),
+            body.len()
+        );
+        let stream = if fresh {
+            None
+        } else {
+            let mut stream = TcpStream::connect(&address).await.unwrap();
+            let warm = format!("GET /healthz HTTP/1.1\r\nhost: {address}\r\n\r\n");
+            let (status, _) = exchange(&mut stream, warm.as_bytes()).await;
+            assert_eq!(status, 200, "/healthz");
+            Some(stream)
+        };
+        raw.push((request.into_bytes(), stream, person, file));
     }
+    let submit =
+        |(request, stream, person, file): (Vec<u8>, Option<TcpStream>, PersonId, CaseFileId)| {
+            let address = address.clone();
+            async move {
+                let begin = Instant::now();
+                let mut stream = match stream {
+                    Some(stream) => stream,
+                    None => TcpStream::connect(&address).await.unwrap(),
+                };
+                let (status, body) = exchange(&mut stream, &request).await;
+                let latency = begin.elapsed();
+                if status != 303 {
+                    eprintln!("refused ({status}): {}", String::from_utf8_lossy(&body));
+                }
+                (latency, status, person, file)
+            }
+        };
+
+    // First a few submissions one at a time: the service time of one request on an idle
+    // server, to read the burst's latencies against.
+    let burst = raw.split_off(SEQUENTIAL);
+    let mut results = Vec::new();
+    for submission in raw {
+        results.push(submit(submission).await);
+    }
+    let mut alone: Vec<Duration> = results.iter().map(|(latency, ..)| *latency).collect();
+    alone.sort();
 
     // Then everyone else submits at once.
     let cpu_before = cpu_seconds();
+    let client_before = client_cpu_seconds();
+    let database_before = database_cpu_seconds(backend);
     let started = Instant::now();
-    let submissions = burst.into_iter().map(
-        |(mut session, path, csrf, version, code, person, file)| async move {
-            let points = format!("points_{code}");
-            let reason = format!("reason_{code}");
-            let page = format!("page_{code}");
-            let begin = Instant::now();
-            let reply = session
-                .post(
-                    &path,
-                    &[
-                        ("csrf", &csrf),
-                        ("version", &version),
-                        ("action", "submit"),
-                        (&points, "1"),
-                        (&reason, "会见笔录无针对性"),
-                        (&page, "12"),
-                    ],
-                )
-                .await;
-            (begin.elapsed(), reply.status, person, file)
-        },
-    );
+    let submissions = burst.into_iter().map(submit);
     let burst_results = futures_util::future::join_all(submissions).await;
     let wall = started.elapsed();
     let cpu = cpu_seconds() - cpu_before;
+    let client_cpu = client_cpu_seconds() - client_before;
+    let database_cpu =
+        database_cpu_seconds(backend).map(|after| after - database_before.unwrap_or(after));
     if std::env::var_os("PINGCHA_BENCH_MARK").is_some() {
         eprintln!("burst window {started:?} .. {:?}", Instant::now());
     }
@@ -468,12 +567,22 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
         ms(wall),
         count as f64 / wall.as_secs_f64()
     );
-    // Process CPU (server, client and the database in-process on SQLite): steadier than wall
-    // time on a shared machine. On PostgreSQL the server's own CPU is not included.
+    // CPU time is steadier than wall time on a shared machine. The server's figure is this
+    // process's less the client's thread, and on SQLite includes the database (in-process);
+    // on PostgreSQL the database's own processes are counted beside it.
+    let per = |seconds: f64| seconds * 1000.0 / count as f64;
     println!(
-        "  CPU of this process during the burst: {:.1} ms, {:.3} ms per submission",
-        cpu * 1000.0,
-        cpu * 1000.0 / count as f64
+        "  CPU per submission: server {:.3} ms{}, client {:.3} ms",
+        per(cpu - client_cpu),
+        match database_cpu {
+            Some(database) => format!(
+                " + PostgreSQL {:.3} ms = {:.3} ms",
+                per(database),
+                per(cpu - client_cpu + database)
+            ),
+            None => " (SQLite in-process)".into(),
+        },
+        per(client_cpu)
     );
     println!(
         "  latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",

@@ -379,10 +379,19 @@ pub fn published_assignment(conn: &mut DbConn, round: RoundId) -> Result<Option<
         .select(assignment_versions::id)
         .first(conn)
         .optional()?;
+    assignment_of_version(conn, id.as_deref())
+}
+
+/// The assignment of a version whose id was read already (`rounds::for_review` reads the
+/// published one's with the round); parsed once per version and then shared.
+pub fn assignment_of_version(
+    conn: &mut DbConn,
+    id: Option<&str>,
+) -> Result<Option<Arc<Assignment>>> {
     let Some(id) = id else {
         return Ok(None);
     };
-    let (_, assignment) = stored_content(conn, &id)?;
+    let (_, assignment) = stored_content(conn, id)?;
     Ok(Some(assignment))
 }
 

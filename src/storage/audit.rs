@@ -170,6 +170,9 @@ fn head(conn: &mut DbConn) -> Result<(i64, String)> {
     })
 }
 
+/// How many entries one sealing pass reads and seals at a time.
+const SEAL_BATCH: i64 = 500;
+
 /// Seals every entry not yet in the chain (seq still empty), in id order, after the current
 /// head; called under the chain lock. Returns how many were sealed.
 fn seal_locked(conn: &mut DbConn) -> Result<usize> {
@@ -178,26 +181,91 @@ fn seal_locked(conn: &mut DbConn) -> Result<usize> {
         let batch: Vec<Entry> = audit_log::table
             .filter(audit_log::seq.is_null())
             .order(audit_log::id.asc())
-            .limit(500)
+            .limit(SEAL_BATCH)
             .load(conn)?;
         if batch.is_empty() {
             return Ok(sealed);
         }
         let (mut seq, mut prev) = head(conn)?;
+        let mut links = Vec::with_capacity(batch.len());
         for entry in &batch {
             seq += 1;
             let hash = entry.hashed(seq).hash(&prev);
-            statements::SealEntry {
+            links.push(Link {
                 id: entry.id,
                 seq,
-                prev_hash: &prev,
-                entry_hash: &hash,
-            }
-            .execute(conn)?;
-            prev = hash;
-            sealed += 1;
+                prev_hash: std::mem::replace(&mut prev, hash.clone()),
+                entry_hash: hash,
+            });
+        }
+        store_links(conn, &links)?;
+        sealed += links.len();
+        if (batch.len() as i64) < SEAL_BATCH {
+            return Ok(sealed);
         }
     }
+}
+
+/// An entry's place in the chain, worked out and about to be stored.
+struct Link {
+    id: i64,
+    seq: i64,
+    prev_hash: String,
+    entry_hash: String,
+}
+
+/// Stores the links of a batch: on PostgreSQL in one statement (a burst of submissions is
+/// sealed in a few round trips, not one per entry), on SQLite one entry at a time (it seals
+/// inside each writing transaction, one or two entries). Fails, and so rolls the sealing
+/// back, unless every entry was still unsealed.
+fn store_links(conn: &mut DbConn, links: &[Link]) -> Result<()> {
+    let updated = match conn {
+        DbConn::Pg(pg) => {
+            use diesel::sql_types::{Array, BigInt, Text};
+            diesel::sql_query(
+                "UPDATE audit_log AS a SET seq = v.seq, prev_hash = v.prev_hash, \
+                 entry_hash = v.entry_hash \
+                 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) \
+                 AS v(id, seq, prev_hash, entry_hash) \
+                 WHERE a.id = v.id AND a.seq IS NULL",
+            )
+            .bind::<Array<BigInt>, _>(links.iter().map(|link| link.id).collect::<Vec<_>>())
+            .bind::<Array<BigInt>, _>(links.iter().map(|link| link.seq).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(
+                links
+                    .iter()
+                    .map(|link| link.prev_hash.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind::<Array<Text>, _>(
+                links
+                    .iter()
+                    .map(|link| link.entry_hash.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .execute(pg)?
+        }
+        DbConn::Sqlite(_) => {
+            let mut updated = 0;
+            for link in links {
+                updated += statements::SealEntry {
+                    id: link.id,
+                    seq: link.seq,
+                    prev_hash: &link.prev_hash,
+                    entry_hash: &link.entry_hash,
+                }
+                .execute(conn)?;
+            }
+            updated
+        }
+    };
+    if updated != links.len() {
+        return Err(crate::storage::Error::Corrupt(format!(
+            "sealing {} audit entries changed {updated}: an entry was sealed meanwhile",
+            links.len()
+        )));
+    }
+    Ok(())
 }
 
 /// Seals every entry waiting for its place in the chain, in one transaction: entries
@@ -213,9 +281,9 @@ pub fn seal_existing(conn: &mut DbConn) -> Result<usize> {
 
 /// The server's sealer for PostgreSQL: a thread that seals, in one transaction, every entry
 /// committed since it last ran. Requests wake it after committing (see
-/// [`crate::storage::deferring_seals`]) instead of sealing themselves, so a burst of
-/// submissions is sealed in a few transactions and no request waits for a second flush to
-/// disk. Dropping the sealer lets the run under way finish, starts no other and waits for
+/// [`crate::storage::deferring_seals`]) instead of sealing themselves, and it gathers the
+/// commits of the next [`SEALER_GATHERS`] before it runs, so a burst of submissions is
+/// sealed in a few transactions and no request waits for a second flush to disk. Dropping the sealer lets the run under way finish, starts no other and waits for
 /// the thread to end (a process must not exit while one of its threads is in the middle of
 /// a TLS exchange). Entries left unsealed (a lost connection, a wake-up that came during the
 /// shutdown) stay in the log and are sealed by the next run, `pingcha audit verify` or a
@@ -226,6 +294,9 @@ pub struct Sealer {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
+
+/// How long the sealer waits, once woken, for the commits that follow before it seals.
+const SEALER_GATHERS: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Wakes a [`Sealer`]; cheap to clone into database work.
 #[derive(Debug, Clone)]
@@ -248,12 +319,25 @@ impl Sealer {
         let thread = std::thread::Builder::new()
             .name("audit-sealer".into())
             .spawn(move || {
+                let stopped = || stopping.load(std::sync::atomic::Ordering::Acquire);
                 while woken.recv().is_ok() {
-                    if stopping.load(std::sync::atomic::Ordering::Acquire) {
+                    // Every wake-up that comes in the next few milliseconds is covered by
+                    // this run: a burst of submissions is sealed in a few transactions, not
+                    // in one per commit (each its own flush to disk).
+                    let deadline = std::time::Instant::now() + SEALER_GATHERS;
+                    loop {
+                        if stopped() {
+                            return;
+                        }
+                        let left = deadline.saturating_duration_since(std::time::Instant::now());
+                        match woken.recv_timeout(left) {
+                            Ok(()) if !left.is_zero() => {}
+                            _ => break,
+                        }
+                    }
+                    if stopped() {
                         return;
                     }
-                    // Every wake-up that came while this one was on its way is covered by it.
-                    while woken.try_recv().is_ok() {}
                     let sealed = crate::storage::checkout(&pool).and_then(|mut conn| {
                         let sealed = seal_existing(&mut conn)?;
                         crate::storage::record_good_use(&mut conn);

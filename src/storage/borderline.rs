@@ -39,11 +39,15 @@ pub fn candidate(
     round: RoundId,
     rubric_hash: &str,
     result: &ScoreResult,
+    known: Option<&crate::domain::objection::ObjectionSettings>,
 ) -> Result<Option<Candidate>> {
     let Some(total) = result.total else {
         return Ok(None);
     };
-    let settings = rounds::objection_settings(conn, round)?;
+    let settings = match known {
+        Some(settings) => *settings,
+        None => rounds::objection_settings(conn, round)?,
+    };
     if !settings.borderline_review {
         return Ok(None);
     }

@@ -80,21 +80,6 @@ fn to_round(row: RoundRow, rubrics: BTreeMap<CaseType, String>) -> Result<Round>
     })
 }
 
-fn rubrics_of(conn: &mut DbConn, round: &str) -> Result<BTreeMap<CaseType, String>> {
-    let rows: Vec<(String, String)> = round_rubrics::table
-        .filter(round_rubrics::round_id.eq(round))
-        .select((round_rubrics::case_type, round_rubrics::content_hash))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(case_type, hash)| {
-            let case_type = case_type
-                .parse()
-                .map_err(|_| Error::Corrupt(format!("case type {case_type}")))?;
-            Ok((case_type, hash))
-        })
-        .collect()
-}
-
 fn snapshot(round: &Round) -> serde_json::Value {
     let settings = &round.settings;
     serde_json::json!({
@@ -188,13 +173,91 @@ pub fn create(
 }
 
 pub fn find(conn: &mut DbConn, id: RoundId) -> Result<Round> {
-    let row = review_rounds::table
+    // The round and its rubrics in one query (a row per rubric; one with none if it has none).
+    let rows: Vec<(RoundRow, Option<(String, String)>)> = review_rounds::table
+        .left_join(round_rubrics::table)
         .filter(review_rounds::id.eq(id.to_string()))
-        .first::<RoundRow>(conn)
-        .optional()?
-        .ok_or(Error::NotFound)?;
-    let rubrics = rubrics_of(conn, &row.id)?;
-    to_round(row, rubrics)
+        .select((
+            review_rounds::all_columns,
+            (round_rubrics::case_type, round_rubrics::content_hash).nullable(),
+        ))
+        .load(conn)?;
+    let (round, _) = assemble(rows.into_iter().map(|(row, rubric)| (row, rubric, ())))?;
+    Ok(round)
+}
+
+/// What a score form needs of its round on every request, read in one query: the round
+/// with its rubrics, its objection and borderline settings, and the id of its published
+/// assignment version (see `assignments::published_assignment_version`).
+#[derive(Debug, Clone)]
+pub struct ForReview {
+    pub round: Round,
+    pub objection: ObjectionSettings,
+    pub published_version: Option<String>,
+}
+
+pub fn for_review(conn: &mut DbConn, id: RoundId) -> Result<ForReview> {
+    use crate::storage::schema::assignment_versions;
+    let rows: Vec<ReviewRow> = review_rounds::table
+        .left_join(round_rubrics::table)
+        .left_join(
+            round_objection_settings::table
+                .on(round_objection_settings::round_id.eq(review_rounds::id)),
+        )
+        .left_join(
+            assignment_versions::table.on(assignment_versions::round_id
+                .eq(review_rounds::id)
+                .and(assignment_versions::status.eq("published"))),
+        )
+        .filter(review_rounds::id.eq(id.to_string()))
+        .select((
+            review_rounds::all_columns,
+            (round_rubrics::case_type, round_rubrics::content_hash).nullable(),
+            (
+                (
+                    round_objection_settings::objection_days,
+                    round_objection_settings::borderline_review,
+                    round_objection_settings::borderline_tenths,
+                    round_objection_settings::feedback_on,
+                )
+                    .nullable(),
+                assignment_versions::id.nullable(),
+            ),
+        ))
+        .load(conn)?;
+    let (round, (objection, published_version)) = assemble(rows)?;
+    Ok(ForReview {
+        round,
+        objection: objection_from(objection),
+        published_version,
+    })
+}
+
+/// A round's row joined with one of its rubrics (case type, content hash), if it has any,
+/// and with what else a query read beside them.
+type Joined<T> = (RoundRow, Option<(String, String)>, T);
+
+/// The row of [`for_review`]'s query: the round, a rubric, the objection settings and the
+/// published version's id.
+type ReviewRow = Joined<(Option<ObjectionRow>, Option<String>)>;
+
+/// A round from the rows of a query joining its rubrics (one row per rubric, or one row
+/// without a rubric), with whatever else the query read once per round (taken from the
+/// first row).
+fn assemble<T>(rows: impl IntoIterator<Item = Joined<T>>) -> Result<(Round, T)> {
+    let mut rows = rows.into_iter();
+    let (row, first_rubric, extra) = rows.next().ok_or(Error::NotFound)?;
+    let rubrics = first_rubric
+        .into_iter()
+        .chain(rows.filter_map(|(_, rubric, _)| rubric))
+        .map(|(case_type, hash)| {
+            let case_type = case_type
+                .parse()
+                .map_err(|_| Error::Corrupt(format!("case type {case_type}")))?;
+            Ok((case_type, hash))
+        })
+        .collect::<Result<BTreeMap<CaseType, String>>>()?;
+    Ok((to_round(row, rubrics)?, extra))
 }
 
 /// A round by its id or its exact name (the command line accepts both).
@@ -210,17 +273,33 @@ pub fn find_by_id_or_name(conn: &mut DbConn, text: &str) -> Result<Round> {
     find(conn, parse_id(&id.ok_or(Error::NotFound)?)?)
 }
 
-/// All rounds, newest period first.
+/// All rounds, newest period first (one query: each round's rows, a row per rubric, come
+/// together since names are unique).
 pub fn list(conn: &mut DbConn) -> Result<Vec<Round>> {
-    let rows: Vec<RoundRow> = review_rounds::table
-        .order((review_rounds::period_end.desc(), review_rounds::name.asc()))
+    let rows: Vec<(RoundRow, Option<(String, String)>)> = review_rounds::table
+        .left_join(round_rubrics::table)
+        .order((
+            review_rounds::period_end.desc(),
+            review_rounds::name.asc(),
+            round_rubrics::case_type.nullable().asc(),
+        ))
+        .select((
+            review_rounds::all_columns,
+            (round_rubrics::case_type, round_rubrics::content_hash).nullable(),
+        ))
         .load(conn)?;
-    rows.into_iter()
-        .map(|row| {
-            let rubrics = rubrics_of(conn, &row.id)?;
-            to_round(row, rubrics)
-        })
-        .collect()
+    let mut rounds = Vec::new();
+    let mut group: Vec<Joined<()>> = Vec::new();
+    for (row, rubric) in rows {
+        if group.first().is_some_and(|(first, ..)| first.id != row.id) {
+            rounds.push(assemble(std::mem::take(&mut group))?.0);
+        }
+        group.push((row, rubric, ()));
+    }
+    if !group.is_empty() {
+        rounds.push(assemble(group)?.0);
+    }
+    Ok(rounds)
 }
 
 /// Why a status change was refused: the domain's reason, or storage trouble.
@@ -364,14 +443,18 @@ fn objection_row(conn: &mut DbConn, round: RoundId) -> Result<Option<ObjectionRo
 
 /// The round's objection window and borderline second-review option (defaults when unset).
 pub fn objection_settings(conn: &mut DbConn, round: RoundId) -> Result<ObjectionSettings> {
-    Ok(match objection_row(conn, round)? {
+    Ok(objection_from(objection_row(conn, round)?))
+}
+
+fn objection_from(row: Option<ObjectionRow>) -> ObjectionSettings {
+    match row {
         Some((days, borderline, tenths, _)) => ObjectionSettings {
             objection_days: u32::try_from(days).unwrap_or(5),
             borderline_review: borderline,
             borderline_points: Points::from_tenths(tenths),
         },
         None => ObjectionSettings::default(),
-    })
+    }
 }
 
 /// The day the round entered 反馈整改, once it has.

@@ -205,6 +205,7 @@ pub fn save(
     stored: &StoredSheet,
     update: &SheetUpdate,
     result: Option<&ScoreResult>,
+    objection: Option<&crate::domain::objection::ObjectionSettings>,
     now: NaiveDateTime,
 ) -> std::result::Result<(), SaveError> {
     let (comment, reopen_reason) = match &update.sheet.state {
@@ -267,6 +268,7 @@ pub fn save(
             stored.round_id,
             &stored.rubric_hash,
             result,
+            objection,
         )?,
         _ => None,
     };

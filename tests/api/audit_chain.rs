@@ -144,13 +144,18 @@ fn entries_from_before_the_chain_are_sealed_in_id_order() {
         conn.run_next_migration(migrate::migrations_for(&conn))
             .unwrap();
     }
-    for action in ["old.one", "old.two", "old.three"] {
-        conn.batch_execute(&format!(
-            "INSERT INTO audit_log (at, actor_login, action, entity_type, before_json) \
-             VALUES ('2024-12-31 08:00:00.123456', 'cli', '{action}', 'test', '{{\"a\":1}}')"
-        ))
-        .unwrap();
-    }
+    // More than two sealing batches (500 each), so that the chain runs on across them.
+    let old = 1203;
+    let values: Vec<String> = (1..=old)
+        .map(|n| {
+            format!("('2024-12-31 08:00:00.123456', 'cli', 'old.{n}', 'test', '{{\"a\":{n}}}')")
+        })
+        .collect();
+    conn.batch_execute(&format!(
+        "INSERT INTO audit_log (at, actor_login, action, entity_type, before_json) VALUES {}",
+        values.join(", ")
+    ))
+    .unwrap();
     migrate::run_pending(&mut conn).unwrap();
     let sealed: Vec<(i64, Option<i64>, String)> = audit_log::table
         .order(audit_log::id.asc())
@@ -158,7 +163,9 @@ fn entries_from_before_the_chain_are_sealed_in_id_order() {
         .load(&mut conn)
         .unwrap();
     let seqs: Vec<Option<i64>> = sealed.iter().map(|row| row.1).collect();
-    assert_eq!(seqs, vec![Some(1), Some(2), Some(3)]);
+    assert_eq!(seqs, (1..=old).map(Some).collect::<Vec<_>>());
+    assert_eq!(sealed[0].2, "old.1");
+    assert_eq!(sealed[502].2, "old.503");
     audit::record(
         &mut conn,
         &Actor::cli(),
@@ -173,7 +180,7 @@ fn entries_from_before_the_chain_are_sealed_in_id_order() {
     )
     .unwrap();
     let intact = audit::verify(&mut conn, &mut |_| {}).unwrap().unwrap();
-    assert_eq!(intact.entries, 4);
+    assert_eq!(intact.entries, old as u64 + 1);
 }
 
 /// Several sessions append at once (on PostgreSQL, really in parallel); the chain stays one

@@ -131,6 +131,7 @@ pub fn submit_sheet(
         &stored,
         &update,
         Some(&result),
+        None,
         storage::now(),
     )
     .unwrap();

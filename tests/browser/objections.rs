@@ -82,6 +82,7 @@ fn fed_back(app: &App) -> Result<String> {
                 &stored,
                 &update,
                 Some(&result),
+                None,
                 storage::now(),
             )
             .map_err(|error| format!("{error:?}"))?;

@@ -29,6 +29,9 @@ struct Context {
     rubric: std::sync::Arc<Rubric>,
     header: Value,
     sheet: StoredSheet,
+    /// The round's objection and borderline settings (a submission near a grade boundary
+    /// may call for a second reviewer).
+    objection: crate::domain::objection::ObjectionSettings,
 }
 
 fn parse_ids(path: &(String, String)) -> WebResult<(RoundId, CaseFileId)> {
@@ -57,14 +60,20 @@ fn load_context(
     round_id: RoundId,
     file: CaseFileId,
 ) -> WebResult<Context> {
-    let round = crate::storage::rounds::find(conn, round_id)?;
+    // The round, its settings and its published version in one query: under a burst of
+    // submissions every query is another round trip to the database.
+    let crate::storage::rounds::ForReview {
+        round,
+        objection,
+        published_version,
+    } = crate::storage::rounds::for_review(conn, round_id)?;
     // Offline (`pingcha offline open`), the local database holds one packet: its files are
     // the ones assigned.
     let assigned = if offline {
         crate::storage::offline::local_holds_file(conn, file)?
     } else {
-        let published =
-            assignments::published_assignment(conn, round_id)?.ok_or(WebError::NotFound)?;
+        let published = assignments::assignment_of_version(conn, published_version.as_deref())?
+            .ok_or(WebError::NotFound)?;
         published
             .placements
             .iter()
@@ -101,6 +110,7 @@ fn load_context(
         rubric,
         header,
         sheet,
+        objection,
     })
 }
 
@@ -466,6 +476,7 @@ fn apply(
         &context.sheet,
         &update,
         result.as_ref(),
+        Some(&context.objection),
         storage::now(),
     ) {
         Ok(()) => None,
