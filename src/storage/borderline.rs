@@ -29,6 +29,7 @@ pub struct Needed {
 /// result (under the rubric the sheet was scored with) lies near a grade boundary or fails.
 /// Settled from the round's settings and the rubric alone, so the submission reads it before
 /// it takes the write lock; most submissions are not near a boundary and stop here.
+#[derive(Debug, Clone)]
 pub struct Candidate {
     reason: String,
 }

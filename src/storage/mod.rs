@@ -22,6 +22,7 @@ pub mod sampling;
 pub mod schema;
 pub mod server_keys;
 pub mod sessions;
+pub mod sheet_writer;
 pub mod sheets;
 pub mod summary;
 pub mod throttle;

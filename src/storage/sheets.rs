@@ -199,6 +199,9 @@ impl From<diesel::result::Error> for SaveError {
 
 /// Writes an accepted update, only if the stored version is still the one the form was
 /// loaded with (compare-and-set), and audits the answer changes in the same transaction.
+/// `objection`: the round's objection settings if the caller has read them already (a
+/// submission near a grade boundary may call for a second reviewer); `None` reads them
+/// when needed.
 pub fn save(
     conn: &mut DbConn,
     actor: &Actor,
@@ -208,6 +211,37 @@ pub fn save(
     objection: Option<&crate::domain::objection::ObjectionSettings>,
     now: NaiveDateTime,
 ) -> std::result::Result<(), SaveError> {
+    let save = prepare_save(conn, actor, stored, update, result, objection, now)?;
+    write(conn, &save)
+}
+
+/// A save worked out and ready to write: the guarded row, its audit entry and whether a
+/// second review may be due. It owns everything, so that it can be handed to the server's
+/// sheet writer (`storage::sheet_writer`), which writes the saves that arrive together in
+/// one transaction.
+#[derive(Debug)]
+pub struct PreparedSave {
+    row: SaveRow,
+    entry: audit::Prepared,
+    candidate: Option<crate::storage::borderline::Candidate>,
+    round_id: RoundId,
+    case_file_id: CaseFileId,
+    actor: Actor,
+    now: NaiveDateTime,
+}
+
+/// Works out everything of a save that needs no lock (SQLite has one writer at a time, and
+/// every submission waits for the write before it): the row, the audit entry, and whether
+/// the result is near a grade boundary (reading the round's settings unless given).
+pub fn prepare_save(
+    conn: &mut DbConn,
+    actor: &Actor,
+    stored: &StoredSheet,
+    update: &SheetUpdate,
+    result: Option<&ScoreResult>,
+    objection: Option<&crate::domain::objection::ObjectionSettings>,
+    now: NaiveDateTime,
+) -> std::result::Result<PreparedSave, SaveError> {
     let (comment, reopen_reason) = match &update.sheet.state {
         SheetState::Returned { comment } => (Some(comment.clone()), None),
         SheetState::Reopened { reason } => (None, Some(reason.clone())),
@@ -218,10 +252,8 @@ pub fn save(
         .and_then(|result| result.total)
         .map(|total| total.tenths());
     let grade = result.map(|result| result.grade.name.clone());
-    // Everything that needs no lock is worked out first: SQLite has one writer at a time,
-    // and every submission waits for the write before it.
     let row = SaveRow {
-        id: &stored.id,
+        id: stored.id.clone(),
         expected_version: stored.sheet.version,
         state: update.sheet.state.status().code(),
         version: update.sheet.version,
@@ -272,39 +304,87 @@ pub fn save(
         )?,
         _ => None,
     };
-    transaction(conn, |conn| {
-        let changed = row.execute(conn)?;
-        if changed == 0 {
-            let current: i64 = score_sheets::table
-                .filter(score_sheets::id.eq(&stored.id))
-                .select(score_sheets::version)
-                .first(conn)?;
-            return Err(SaveError::Stale { stored: current });
-        }
-        let second_review = match candidate {
-            Some(candidate) => crate::storage::borderline::needed(
-                conn,
-                stored.round_id,
-                stored.case_file_id,
-                candidate,
-            )?,
-            None => None,
-        };
-        audit::append(conn, &entry)?;
-        if let Some(second_review) = second_review {
-            crate::storage::borderline::send(conn, actor, second_review, now)?;
-        }
-        Ok(())
+    Ok(PreparedSave {
+        row,
+        entry,
+        candidate,
+        round_id: stored.round_id,
+        case_file_id: stored.case_file_id,
+        actor: actor.clone(),
+        now,
     })
+}
+
+/// Writes one prepared save in its own transaction.
+pub fn write(conn: &mut DbConn, save: &PreparedSave) -> std::result::Result<(), SaveError> {
+    transaction(conn, |conn| write_within(conn, save))
+}
+
+/// Writes prepared saves together, in one transaction and so with one commit (one flush to
+/// disk), each with the outcome it would have had alone, in order: a stale one changes
+/// nothing and is reported stale, the others are written. Should the transaction fail (a
+/// lost connection, say), each save is tried again in its own, so that one save's trouble
+/// is never another's.
+pub fn write_together(
+    conn: &mut DbConn,
+    saves: &[PreparedSave],
+) -> Vec<std::result::Result<(), SaveError>> {
+    if let [save] = saves {
+        return vec![write(conn, save)];
+    }
+    let together = transaction(conn, |conn| {
+        let mut outcomes = Vec::with_capacity(saves.len());
+        for save in saves {
+            match write_within(conn, save) {
+                Err(SaveError::Storage(error)) => return Err(error),
+                outcome => outcomes.push(outcome),
+            }
+        }
+        Ok::<_, Error>(outcomes)
+    });
+    match together {
+        Ok(outcomes) => outcomes,
+        Err(error) => {
+            tracing::warn!(%error, saves = saves.len(), "saves written one by one after a failed transaction");
+            saves.iter().map(|save| write(conn, save)).collect()
+        }
+    }
+}
+
+/// The writes of one save, inside the caller's transaction. A stale save writes nothing.
+fn write_within(conn: &mut DbConn, save: &PreparedSave) -> std::result::Result<(), SaveError> {
+    let changed = (&save.row).execute(conn)?;
+    if changed == 0 {
+        let current: i64 = score_sheets::table
+            .filter(score_sheets::id.eq(&save.row.id))
+            .select(score_sheets::version)
+            .first(conn)?;
+        return Err(SaveError::Stale { stored: current });
+    }
+    let second_review = match &save.candidate {
+        Some(candidate) => crate::storage::borderline::needed(
+            conn,
+            save.round_id,
+            save.case_file_id,
+            candidate.clone(),
+        )?,
+        None => None,
+    };
+    audit::append(conn, &save.entry)?;
+    if let Some(second_review) = second_review {
+        crate::storage::borderline::send(conn, &save.actor, second_review, save.now)?;
+    }
+    Ok(())
 }
 
 /// The guarded update of a sheet, as fixed SQL that the connection's statement cache keeps
 /// prepared (diesel re-prepares its own UPDATE builder on every run): it changes the row only
 /// while the stored version is the one the form was opened at.
-struct SaveRow<'a> {
-    id: &'a str,
+#[derive(Debug)]
+struct SaveRow {
+    id: String,
     expected_version: i64,
-    state: &'a str,
+    state: &'static str,
     version: i64,
     answers_json: String,
     total_tenths: Option<i32>,
@@ -315,12 +395,12 @@ struct SaveRow<'a> {
     updated_at: NaiveDateTime,
 }
 
-impl diesel::query_builder::QueryId for SaveRow<'_> {
-    type QueryId = SaveRow<'static>;
+impl diesel::query_builder::QueryId for SaveRow {
+    type QueryId = SaveRow;
     const HAS_STATIC_QUERY_ID: bool = true;
 }
 
-impl diesel::query_builder::QueryFragment<crate::storage::DbBackend> for SaveRow<'_> {
+impl diesel::query_builder::QueryFragment<crate::storage::DbBackend> for SaveRow {
     fn walk_ast<'b>(
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, crate::storage::DbBackend>,
@@ -345,14 +425,14 @@ impl diesel::query_builder::QueryFragment<crate::storage::DbBackend> for SaveRow
         out.push_sql(", updated_at = ");
         out.push_bind_param::<Timestamp, _>(&self.updated_at)?;
         out.push_sql(" WHERE id = ");
-        out.push_bind_param::<Text, _>(self.id)?;
+        out.push_bind_param::<Text, _>(&self.id)?;
         out.push_sql(" AND version = ");
         out.push_bind_param::<BigInt, _>(&self.expected_version)?;
         Ok(())
     }
 }
 
-impl<Conn> RunQueryDsl<Conn> for SaveRow<'_> {}
+impl<Conn> RunQueryDsl<Conn> for &SaveRow {}
 
 /// All of a reviewer's sheets in a round.
 pub fn for_reviewer(

@@ -72,6 +72,9 @@ pub struct AppState {
     /// request (hundreds, each with its own stack), all parked on the pool's condition
     /// variable and woken in turn.
     db_slots: tokio::sync::Semaphore,
+    /// Writes the score-sheet saves of all requests, those arriving together in one
+    /// transaction (dropped before the sealer, which it wakes).
+    pub sheet_writer: crate::storage::sheet_writer::SheetWriter,
     /// Seals the PostgreSQL audit entries that requests commit (none on SQLite, where
     /// entries are sealed inside their own transaction).
     sealer: Option<crate::storage::audit::Sealer>,
@@ -148,7 +151,8 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = config.workers;
         let offline = config.offline.is_some();
-        // On PostgreSQL the sealer keeps one pooled connection for itself.
+        // The sheet writer, and on PostgreSQL the sealer, keep one pooled connection each
+        // for themselves.
         let postgres = matches!(
             &*pool.get().map_err(std::io::Error::other)?,
             crate::storage::DbConn::Pg(_)
@@ -156,13 +160,18 @@ impl Application {
         let (sealer, slots) = if postgres {
             (
                 Some(crate::storage::audit::Sealer::start(pool.clone())?),
-                pool.max_size().saturating_sub(1).max(1),
+                pool.max_size().saturating_sub(2).max(1),
             )
         } else {
-            (None, pool.max_size())
+            (None, pool.max_size().saturating_sub(1).max(1))
         };
+        let sheet_writer = crate::storage::sheet_writer::SheetWriter::start(
+            pool.clone(),
+            sealer.as_ref().map(crate::storage::audit::Sealer::waker),
+        )?;
         let state = web::Data::new(AppState {
             db_slots: tokio::sync::Semaphore::new(slots as usize),
+            sheet_writer,
             sealer,
             pool,
             config,

@@ -339,3 +339,141 @@ async fn the_team_leader_returns_a_sheet_and_the_administrator_reopens_one() {
     let actions: Vec<&str> = trail.iter().map(|entry| entry.action.as_str()).collect();
     assert_eq!(actions, vec!["reopen", "submit", "return", "submit"]);
 }
+
+/// Saves of one sheet that arrive together (eight tabs autosaving the same version at once)
+/// reach the sheet writer together: exactly one is stored, every other is refused as stale
+/// and changes nothing, and the audit trail has the one change.
+#[actix_rt::test]
+async fn saves_arriving_together_keep_each_its_own_outcome() {
+    let app = spawn_app().await;
+    let (mut reviewer, round, file, person) = assigned_reviewer(&app).await;
+    let path = format!("/rounds/{round}/files/{file}/sheet");
+    let form = reviewer.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let code = form
+        .body
+        .split("name=\"points_")
+        .nth(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .expect("a free-deduction item");
+    let token = reviewer.csrf_token().await;
+    let autosave = format!("/api/rounds/{round}/files/{file}/sheet/draft");
+    let tabs: Vec<_> = (0..8)
+        .map(|tab| {
+            let mut client = app.client();
+            client.cookies = reviewer.cookies.clone();
+            (tab, client)
+        })
+        .collect();
+    let replies = futures_util::future::join_all(tabs.into_iter().map(|(tab, mut client)| {
+        let (autosave, token, code) = (autosave.clone(), token.clone(), code.clone());
+        async move {
+            let reason = format!("第{tab}个窗口");
+            let reply = client
+                .post_raw_form(
+                    &autosave,
+                    &[
+                        ("csrf", &token),
+                        ("version", "1"),
+                        (&format!("points_{code}"), "1"),
+                        (&format!("reason_{code}"), &reason),
+                    ],
+                )
+                .await;
+            (reason, reply)
+        }
+    }))
+    .await;
+    let stored: Vec<&String> = replies
+        .iter()
+        .filter(|(_, reply)| reply.status == StatusCode::OK)
+        .map(|(reason, _)| reason)
+        .collect();
+    assert_eq!(stored.len(), 1, "exactly one save of version 1 is stored");
+    for (_, reply) in &replies {
+        assert!(
+            reply.status == StatusCode::OK || reply.status == StatusCode::CONFLICT,
+            "{}: {}",
+            reply.status,
+            reply.body
+        );
+    }
+    let mut conn = app.conn();
+    let sheet = storage::sheets::find(&mut conn, round.parse().unwrap(), file, person)
+        .unwrap()
+        .unwrap();
+    assert_eq!(sheet.sheet.version, 2);
+    let answers = serde_json::to_string(&sheet.sheet.answers).unwrap();
+    assert!(answers.contains(stored[0].as_str()), "{answers}");
+    let trail = storage::audit::list(
+        &mut conn,
+        &storage::audit::Filter {
+            entity_type: Some("score_sheet".into()),
+            action: Some("save_draft".into()),
+            ..Default::default()
+        },
+        100,
+    )
+    .unwrap();
+    let saves = trail
+        .iter()
+        .filter(|entry| entry.entity_id.as_deref() == Some(sheet.id.as_str()))
+        .count();
+    assert_eq!(saves, 1, "{trail:?}");
+}
+
+/// The writer's batch keeps each save's own outcome: of two saves of one sheet prepared at
+/// the same version, written in one transaction, the first is stored and the second is
+/// stale and writes nothing (no second version, no second audit entry).
+#[actix_rt::test]
+async fn saves_written_together_keep_the_outcome_each_would_have_alone() {
+    use pingcha::domain::people::Role;
+    use pingcha::domain::scoring::SheetAnswers;
+    use pingcha::domain::scoring::sheet::{SheetAction, SheetActor};
+    use pingcha::storage::sheets::{self, SaveError};
+    let app = spawn_app().await;
+    let (mut reviewer, round, file, person) = assigned_reviewer(&app).await;
+    let path = format!("/rounds/{round}/files/{file}/sheet");
+    assert_eq!(reviewer.get(&path).await.status, StatusCode::OK);
+    let mut conn = app.conn();
+    let round_id = round.parse().unwrap();
+    let stored = sheets::find(&mut conn, round_id, file, person)
+        .unwrap()
+        .unwrap();
+    let actor = SheetActor {
+        role: Role::Reviewer,
+        is_assigned_reviewer: true,
+        is_team_leader: false,
+    };
+    let answers = SheetAnswers::default();
+    let prepared: Vec<_> = (0..2)
+        .map(|_| {
+            let update = stored
+                .sheet
+                .apply(1, SheetAction::SaveDraft { answers: &answers }, actor)
+                .unwrap();
+            sheets::prepare_save(
+                &mut conn,
+                &Actor::cli(),
+                &stored,
+                &update,
+                None,
+                None,
+                storage::now(),
+            )
+            .unwrap()
+        })
+        .collect();
+    let before = storage::audit::count(&mut conn).unwrap();
+    let outcomes = sheets::write_together(&mut conn, &prepared);
+    assert!(matches!(outcomes[0], Ok(())), "{outcomes:?}");
+    assert!(
+        matches!(outcomes[1], Err(SaveError::Stale { stored: 2 })),
+        "{outcomes:?}"
+    );
+    let after = sheets::find(&mut conn, round_id, file, person)
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.sheet.version, 2);
+    assert_eq!(storage::audit::count(&mut conn).unwrap(), before + 1);
+}

@@ -408,16 +408,28 @@ enum Outcome {
     },
 }
 
-/// Checks and stores a save or submission, on the connection that loaded the context (one
-/// database call per request: under a burst of submissions every extra call is another
-/// wait for a connection and another hand-over between threads).
+/// What the checks made of the posted fields: a save ready for the sheet writer, or a
+/// refusal.
+enum Checked {
+    Ready {
+        save: Box<sheets::PreparedSave>,
+        new_version: i64,
+        answers: SheetAnswers,
+        presented: i64,
+    },
+    Done(Outcome),
+}
+
+/// Checks a save or submission and works it out, on the connection that loaded the context
+/// (one database call per request before the write: under a burst of submissions every
+/// extra call is another wait for a connection and another hand-over between threads).
 fn apply(
     conn: &mut storage::DbConn,
     audit_actor: &crate::storage::audit::Actor,
     role: crate::domain::people::Role,
     context: &Context,
     fields: &[(String, String)],
-) -> WebResult<Outcome> {
+) -> WebResult<Checked> {
     let version: i64 = field(fields, "version")
         .and_then(|text| text.parse().ok())
         .unwrap_or(0);
@@ -425,12 +437,12 @@ fn apply(
     let answers = match answers_from(&context.rubric, fields) {
         Ok(answers) => answers,
         Err(message) => {
-            return Ok(Outcome::Refused {
+            return Ok(Checked::Done(Outcome::Refused {
                 status: actix_web::http::StatusCode::BAD_REQUEST,
                 message,
                 answers: context.sheet.sheet.answers.clone(),
                 version,
-            });
+            }));
         }
     };
     let actor = SheetActor {
@@ -456,12 +468,12 @@ fn apply(
                 SheetError::NotPermitted { .. } => return Err(WebError::Forbidden),
                 _ => actix_web::http::StatusCode::BAD_REQUEST,
             };
-            return Ok(Outcome::Refused {
+            return Ok(Checked::Done(Outcome::Refused {
                 status,
                 message: error.to_string(),
                 answers,
                 version,
-            });
+            }));
         }
     };
     let result = if submit {
@@ -469,8 +481,7 @@ fn apply(
     } else {
         None
     };
-    let new_version = update.sheet.version;
-    let saved = match sheets::save(
+    let save = sheets::prepare_save(
         conn,
         audit_actor,
         &context.sheet,
@@ -478,29 +489,21 @@ fn apply(
         result.as_ref(),
         Some(&context.objection),
         storage::now(),
-    ) {
-        Ok(()) => None,
-        Err(SaveError::Stale { stored }) => Some(stored),
-        Err(SaveError::Storage(error)) => return Err(error.into()),
-    };
-    Ok(match saved {
-        None => Outcome::Saved {
-            version: new_version,
-        },
-        Some(stored) => Outcome::Refused {
-            status: actix_web::http::StatusCode::CONFLICT,
-            message: SheetError::StaleVersion {
-                stored,
-                presented: version,
-            }
-            .to_string(),
-            answers,
-            version,
-        },
+    )
+    .map_err(|error| match error {
+        SaveError::Storage(error) => WebError::from(error),
+        SaveError::Stale { .. } => WebError::internal("a save was found stale before writing"),
+    })?;
+    Ok(Checked::Ready {
+        save: Box::new(save),
+        new_version: update.sheet.version,
+        answers,
+        presented: version,
     })
 }
 
-/// Loads the form's context and applies the posted fields, in one database call.
+/// Loads the form's context and checks the posted fields, in one database call, then has
+/// the server's sheet writer store the save (with the others arriving at the same time).
 async fn load_and_apply(
     request: &HttpRequest,
     state: &AppState,
@@ -513,13 +516,34 @@ async fn load_and_apply(
     let offline = state.config.offline.is_some();
     let actor = user.actor(request);
     let role = user.account.role;
-    state
+    let (context, checked) = state
         .db(move |conn| {
             let context = load_context(conn, offline, reviewer, round_id, file)?;
-            let outcome = apply(conn, &actor, role, &context, &fields)?;
-            Ok((context, outcome))
+            let checked = apply(conn, &actor, role, &context, &fields)?;
+            Ok((context, checked))
         })
-        .await
+        .await?;
+    let outcome = match checked {
+        Checked::Done(outcome) => outcome,
+        Checked::Ready {
+            save,
+            new_version,
+            answers,
+            presented,
+        } => match state.sheet_writer.write(*save).await {
+            Ok(()) => Outcome::Saved {
+                version: new_version,
+            },
+            Err(SaveError::Stale { stored }) => Outcome::Refused {
+                status: actix_web::http::StatusCode::CONFLICT,
+                message: SheetError::StaleVersion { stored, presented }.to_string(),
+                answers,
+                version: presented,
+            },
+            Err(SaveError::Storage(error)) => return Err(error.into()),
+        },
+    };
+    Ok((context, outcome))
 }
 
 /// POST: save the draft (`action=save`) or submit (`action=submit`).
