@@ -30,7 +30,6 @@ use pingcha::domain::ids::{CaseFileId, PersonId, RoundId};
 use pingcha::storage::{self, DatabaseUrl};
 use pingcha::web::{Application, WebConfig};
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 fn cpu_seconds() -> f64 {
@@ -337,7 +336,7 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
         }
         (round, reviews)
     };
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = pingcha::web::bind("127.0.0.1:0").unwrap();
     let config = WebConfig {
         workers,
         ..WebConfig::default()

@@ -8,7 +8,6 @@ use crate::storage::{self, DatabaseUrl};
 use crate::web::handlers::offline::local_time;
 use crate::web::{Application, OfflineMode, WebConfig};
 use anyhow::{Context, bail};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -94,7 +93,7 @@ fn open(args: OpenArgs) -> anyhow::Result<()> {
         expires_at: expires_at.clone(),
         signin_token_hash: Mutex::new(Some(security::sha256_hex(token.as_bytes()))),
     };
-    let listener = TcpListener::bind(("127.0.0.1", args.port))
+    let listener = crate::web::bind(("127.0.0.1", args.port))
         .with_context(|| format!("无法监听 127.0.0.1:{}", args.port))?;
     let port = listener.local_addr()?.port();
     let config = WebConfig {

@@ -4,7 +4,6 @@ use crate::demo;
 use crate::storage::DatabaseUrl;
 use crate::web::{Application, WebConfig};
 use anyhow::Context;
-use std::net::TcpListener;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -60,7 +59,7 @@ pub fn run(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         super::demo::print_logins();
     }
     let listener =
-        TcpListener::bind(&args.bind).with_context(|| format!("无法监听地址 {}", args.bind))?;
+        crate::web::bind(&args.bind).with_context(|| format!("无法监听地址 {}", args.bind))?;
     let address = listener.local_addr()?;
     let config = WebConfig {
         secure_cookies: args.secure_cookies,

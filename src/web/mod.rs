@@ -137,6 +137,40 @@ fn bad_input(error: &dyn std::fmt::Display, request: &actix_web::HttpRequest) ->
     }
 }
 
+/// How many connections may wait to be accepted (the kernel caps it at `somaxconn`). The
+/// standard library's `TcpListener::bind` listens with 128: three hundred reviewers
+/// connecting at once then overflow the queue, and the kernel drops the rest of the
+/// connection attempts, which the browsers retry only after a second. Actix's own default.
+const LISTEN_BACKLOG: i32 = 2048;
+
+/// Binds the server's listening socket (`address`: `host:port`; port 0 for any free port),
+/// with room for a crowd of connections arriving together ([`LISTEN_BACKLOG`]).
+pub fn bind(address: impl std::net::ToSocketAddrs) -> std::io::Result<TcpListener> {
+    let mut last = None;
+    for address in address.to_socket_addrs()? {
+        let socket = socket2::Socket::new(
+            socket2::Domain::for_address(address),
+            socket2::Type::STREAM,
+            Some(socket2::Protocol::TCP),
+        )?;
+        // As the standard library does: a restarted server rebinds its port at once.
+        socket.set_reuse_address(true)?;
+        match socket
+            .bind(&address.into())
+            .and_then(|()| socket.listen(LISTEN_BACKLOG))
+        {
+            Ok(()) => return Ok(socket.into()),
+            Err(error) => last = Some(error),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the address resolves to nothing",
+        )
+    }))
+}
+
 /// A bound, not yet running server. Binding happens in `build` so port 0 works and `port`
 /// reports the real port (tests rely on this).
 pub struct Application {

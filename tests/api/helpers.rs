@@ -6,7 +6,6 @@ use diesel::{Connection, PgConnection};
 use pingcha::storage::{self, DatabaseUrl, Pool};
 use pingcha::web::{Application, WebConfig};
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 
 pub const DEMO_PASSWORD: &str = pingcha::demo::DEMO_PASSWORD;
 
@@ -192,7 +191,7 @@ pub async fn spawn_empty_app() -> TestApp {
     storage::migrate::run_pending(&mut pool.get().unwrap()).expect("migrations");
     pingcha::rubric_files::install_dir(&mut pool.get().unwrap(), &rubrics_dir())
         .expect("shipped rubrics");
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = pingcha::web::bind("127.0.0.1:0").unwrap();
     let config = WebConfig {
         workers: Some(2),
         ..WebConfig::default()

@@ -162,3 +162,20 @@ async fn two_serve_processes_on_one_database_behave_as_one_system() {
     let me = again.get("/api/me").await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED, "{}", me.body);
 }
+
+/// Three hundred reviewers connecting before the server has accepted any all find room in
+/// its listen queue. (The standard library's bind leaves room for 128: the kernel drops the
+/// connection attempts beyond, and browsers retry them only a second later.)
+#[test]
+fn a_crowd_of_connections_finds_room_in_the_listen_queue() {
+    let listener = pingcha::web::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let connected: Vec<std::net::TcpStream> = (0..300)
+        .map(|n| {
+            std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_millis(700))
+                .unwrap_or_else(|error| panic!("connection {n} not taken in: {error}"))
+        })
+        .collect();
+    assert_eq!(connected.len(), 300);
+    drop(listener);
+}

@@ -40,7 +40,7 @@ impl Site {
         pingcha::rubric_files::install_dir(&mut conn, &rubrics)?;
         seed(&mut conn)?;
         drop(conn);
-        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let listener = pingcha::web::bind("127.0.0.1:0")?;
         let config = WebConfig {
             workers: Some(2),
             ..WebConfig::default()
