@@ -321,8 +321,8 @@ pub fn write(conn: &mut DbConn, save: &PreparedSave) -> std::result::Result<(), 
 }
 
 /// Writes prepared saves together, in one transaction and so with one commit (one flush to
-/// disk), each with the outcome it would have had alone, in order: a stale one changes
-/// nothing and is reported stale, the others are written. Should the transaction fail (a
+/// disk), each with the outcome it would have had alone, answered in the order given: a
+/// stale one changes nothing and is reported stale, the others are written. Should the transaction fail (a
 /// lost connection, say), each save is tried again in its own, so that one save's trouble
 /// is never another's.
 pub fn write_together(
@@ -332,15 +332,21 @@ pub fn write_together(
     if let [save] = saves {
         return vec![write(conn, save)];
     }
+    // Sheets are changed in the order of their ids (saves of one sheet keep their order of
+    // arrival), so that the batches of two servers on one PostgreSQL database take their
+    // row locks in the same order and never wait for each other in a circle.
+    let mut order: Vec<usize> = (0..saves.len()).collect();
+    order.sort_by(|&a, &b| saves[a].row.id.cmp(&saves[b].row.id));
     let together = transaction(conn, |conn| {
-        let mut outcomes = Vec::with_capacity(saves.len());
-        for save in saves {
-            match write_within(conn, save) {
+        let mut outcomes: Vec<Option<std::result::Result<(), SaveError>>> =
+            saves.iter().map(|_| None).collect();
+        for &index in &order {
+            match write_within(conn, &saves[index]) {
                 Err(SaveError::Storage(error)) => return Err(error),
-                outcome => outcomes.push(outcome),
+                outcome => outcomes[index] = Some(outcome),
             }
         }
-        Ok::<_, Error>(outcomes)
+        Ok::<_, Error>(outcomes.into_iter().flatten().collect::<Vec<_>>())
     });
     match together {
         Ok(outcomes) => outcomes,

@@ -495,3 +495,12 @@ pub fn database_name(url: &str) -> String {
     let address = url.split('?').next().unwrap_or(url);
     address.rsplit('/').next().unwrap_or(address).to_string()
 }
+
+/// The code of the first free-deduction item of a score form's page (its `points_` field).
+pub fn first_points_item(html: &str) -> String {
+    html.split("name=\"points_")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a free-deduction item in the form")
+        .to_string()
+}

@@ -102,12 +102,7 @@ async fn two_serve_processes_on_one_database_behave_as_one_system() {
     // only valid one: a stale form posted to the first is refused.
     let path = format!("/rounds/{round}/files/{file}/sheet");
     let form = one.get(&path).await;
-    let code = form
-        .body
-        .split("name=\"points_")
-        .nth(1)
-        .map(|rest| rest.split('"').next().unwrap().to_string())
-        .expect("a free-deduction item");
+    let code = crate::helpers::first_points_item(&form.body);
     let (points, reason) = (format!("points_{code}"), format!("reason_{code}"));
     let version = sheet_version(&mut one, &path).await;
     let reply = one

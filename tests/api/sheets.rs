@@ -65,12 +65,7 @@ async fn a_reviewer_scores_saves_and_submits_and_the_sheet_locks() {
     assert!(form.body.contains("王某"), "the recipient is masked");
 
     // Item A1 of the civil rubric; find a free-deduction or per-occurrence item name in the form.
-    let points_field = form
-        .body
-        .split("name=\"points_")
-        .nth(1)
-        .map(|rest| rest.split('"').next().unwrap().to_string());
-    let code = points_field.expect("a free-deduction item");
+    let code = crate::helpers::first_points_item(&form.body);
     let points = format!("points_{code}");
     let reason = format!("reason_{code}");
 
@@ -214,15 +209,7 @@ async fn the_team_leader_returns_a_sheet_and_the_administrator_reopens_one() {
     let (mut reviewer, round, file, person) = assigned_reviewer(&app).await;
     let path = format!("/rounds/{round}/files/{file}/sheet");
     let form = reviewer.get(&path).await;
-    let code = form
-        .body
-        .split("name=\"points_")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let code = crate::helpers::first_points_item(&form.body);
     let (points, reason) = (format!("points_{code}"), format!("reason_{code}"));
     let reply = reviewer
         .post_form(
@@ -350,12 +337,7 @@ async fn saves_arriving_together_keep_each_its_own_outcome() {
     let path = format!("/rounds/{round}/files/{file}/sheet");
     let form = reviewer.get(&path).await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
-    let code = form
-        .body
-        .split("name=\"points_")
-        .nth(1)
-        .map(|rest| rest.split('"').next().unwrap().to_string())
-        .expect("a free-deduction item");
+    let code = crate::helpers::first_points_item(&form.body);
     let token = reviewer.csrf_token().await;
     let autosave = format!("/api/rounds/{round}/files/{file}/sheet/draft");
     let tabs: Vec<_> = (0..8)
@@ -422,9 +404,11 @@ async fn saves_arriving_together_keep_each_its_own_outcome() {
     assert_eq!(saves, 1, "{trail:?}");
 }
 
-/// The writer's batch keeps each save's own outcome: of two saves of one sheet prepared at
-/// the same version, written in one transaction, the first is stored and the second is
-/// stale and writes nothing (no second version, no second audit entry).
+/// The writer's batch keeps each save's own outcome and answers them in the order given
+/// (it writes them in the order of the sheets' ids): of two saves of one sheet prepared at
+/// the same version, the first is stored and the second is stale and writes nothing (no
+/// second version, no second audit entry), and a save of another sheet in between is
+/// stored.
 #[actix_rt::test]
 async fn saves_written_together_keep_the_outcome_each_would_have_alone() {
     use pingcha::domain::people::Role;
@@ -433,21 +417,44 @@ async fn saves_written_together_keep_the_outcome_each_would_have_alone() {
     use pingcha::storage::sheets::{self, SaveError};
     let app = spawn_app().await;
     let (mut reviewer, round, file, person) = assigned_reviewer(&app).await;
-    let path = format!("/rounds/{round}/files/{file}/sheet");
-    assert_eq!(reviewer.get(&path).await.status, StatusCode::OK);
-    let mut conn = app.conn();
     let round_id = round.parse().unwrap();
-    let stored = sheets::find(&mut conn, round_id, file, person)
-        .unwrap()
-        .unwrap();
+    // Two of the reviewer's files. The sheet with the smaller id is saved first and last:
+    // written in id order, its stale save comes before the other sheet's.
+    let other = {
+        let mut conn = app.conn();
+        let assignment = assignments::published_assignment(&mut conn, round_id)
+            .unwrap()
+            .unwrap();
+        assignment
+            .placements
+            .iter()
+            .find(|placement| placement.file != file && placement.reviewers.contains(&person))
+            .expect("the reviewer has a second file")
+            .file
+    };
+    let mut sheets_opened = Vec::new();
+    for file in [file, other] {
+        let path = format!("/rounds/{round}/files/{file}/sheet");
+        assert_eq!(reviewer.get(&path).await.status, StatusCode::OK);
+        let mut conn = app.conn();
+        sheets_opened.push(
+            sheets::find(&mut conn, round_id, file, person)
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    sheets_opened.sort_by(|a, b| a.id.cmp(&b.id));
+    let (first, second) = (&sheets_opened[0], &sheets_opened[1]);
+    let mut conn = app.conn();
     let actor = SheetActor {
         role: Role::Reviewer,
         is_assigned_reviewer: true,
         is_team_leader: false,
     };
     let answers = SheetAnswers::default();
-    let prepared: Vec<_> = (0..2)
-        .map(|_| {
+    let prepared: Vec<_> = [first, second, first]
+        .into_iter()
+        .map(|stored| {
             let update = stored
                 .sheet
                 .apply(1, SheetAction::SaveDraft { answers: &answers }, actor)
@@ -455,7 +462,7 @@ async fn saves_written_together_keep_the_outcome_each_would_have_alone() {
             sheets::prepare_save(
                 &mut conn,
                 &Actor::cli(),
-                &stored,
+                stored,
                 &update,
                 None,
                 None,
@@ -467,13 +474,16 @@ async fn saves_written_together_keep_the_outcome_each_would_have_alone() {
     let before = storage::audit::count(&mut conn).unwrap();
     let outcomes = sheets::write_together(&mut conn, &prepared);
     assert!(matches!(outcomes[0], Ok(())), "{outcomes:?}");
+    assert!(matches!(outcomes[1], Ok(())), "{outcomes:?}");
     assert!(
-        matches!(outcomes[1], Err(SaveError::Stale { stored: 2 })),
+        matches!(outcomes[2], Err(SaveError::Stale { stored: 2 })),
         "{outcomes:?}"
     );
-    let after = sheets::find(&mut conn, round_id, file, person)
-        .unwrap()
-        .unwrap();
-    assert_eq!(after.sheet.version, 2);
-    assert_eq!(storage::audit::count(&mut conn).unwrap(), before + 1);
+    for stored in [first, second] {
+        let after = sheets::find(&mut conn, round_id, stored.case_file_id, person)
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.sheet.version, 2);
+    }
+    assert_eq!(storage::audit::count(&mut conn).unwrap(), before + 2);
 }
