@@ -105,7 +105,7 @@ impl ToSql<diesel::sql_types::Timestamp, Pg> for BoundTimestamp<'_> {
 
 /// The stored fields that an import compares, in a fixed order.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
-struct StoredFields {
+pub(crate) struct StoredFields {
     id: String,
     case_no: String,
     recipient: String,
@@ -146,7 +146,7 @@ impl StoredFields {
 }
 
 /// The columns `StoredFields` is loaded from, in its field order.
-type StoredColumns = (
+pub(crate) type StoredColumns = (
     case_files::id,
     case_files::case_no,
     case_files::recipient,
@@ -165,7 +165,7 @@ type StoredColumns = (
     case_files::guilty_plea,
     case_files::notified_defense,
 );
-const STORED_COLUMNS: StoredColumns = (
+pub(crate) const STORED_COLUMNS: StoredColumns = (
     case_files::id,
     case_files::case_no,
     case_files::recipient,
@@ -796,7 +796,7 @@ pub fn record(conn: &mut DbConn, id: CaseFileId) -> Result<Option<CaseRecord>> {
         .transpose()
 }
 
-fn to_record(unit_code: String, fields: StoredFields) -> Result<CaseRecord> {
+pub(crate) fn to_record(unit_code: String, fields: StoredFields) -> Result<CaseRecord> {
     let case_type = fields
         .case_type
         .parse()

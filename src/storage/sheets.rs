@@ -144,6 +144,38 @@ pub fn find(
     row.map(to_sheet).transpose()
 }
 
+/// What the score form reads on every request, in one query: the file's record and the
+/// reviewer's sheet of it in the round (`None` until first opened; see [`find_or_create`]).
+/// `None` when there is no such file.
+pub fn with_record(
+    conn: &mut DbConn,
+    round: RoundId,
+    file: CaseFileId,
+    reviewer: PersonId,
+) -> Result<Option<(crate::domain::registry::CaseRecord, Option<StoredSheet>)>> {
+    use crate::storage::cases::{STORED_COLUMNS, StoredFields, to_record};
+    use crate::storage::schema::{case_files, units};
+    let row: Option<(String, StoredFields, Option<SheetRow>)> = case_files::table
+        .inner_join(units::table)
+        .left_join(
+            score_sheets::table.on(score_sheets::case_file_id
+                .eq(case_files::id)
+                .and(score_sheets::round_id.eq(round.to_string()))
+                .and(score_sheets::reviewer_id.eq(reviewer.to_string()))),
+        )
+        .filter(case_files::id.eq(file.to_string()))
+        .select((units::code, STORED_COLUMNS, SHEET_COLUMNS.nullable()))
+        .first(conn)
+        .optional()?;
+    let Some((unit, fields, sheet)) = row else {
+        return Ok(None);
+    };
+    Ok(Some((
+        to_record(unit, fields)?,
+        sheet.map(to_sheet).transpose()?,
+    )))
+}
+
 /// The reviewer's sheet for the file, created empty (草稿, version 1) on first opening.
 pub fn find_or_create(
     conn: &mut DbConn,

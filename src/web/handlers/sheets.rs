@@ -12,7 +12,7 @@ use crate::domain::scoring::{
     IndicatorAnswer, IndicatorMark, ItemAnswer, Mark, SheetAnswers, VetoAnswer, score,
 };
 use crate::storage::sheets::{self, SaveError, StoredSheet};
-use crate::storage::{self, assignments, cases, rubrics};
+use crate::storage::{self, assignments, rubrics};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
@@ -82,7 +82,8 @@ fn load_context(
     if !assigned {
         return Err(WebError::Forbidden);
     }
-    let record = cases::record(conn, file)?.ok_or(WebError::NotFound)?;
+    let (record, sheet) =
+        sheets::with_record(conn, round_id, file, reviewer)?.ok_or(WebError::NotFound)?;
     let hash = round
         .settings
         .rubrics
@@ -95,7 +96,10 @@ fn load_context(
             ))
         })?;
     let rubric = rubrics::load_shared(conn, &hash)?;
-    let sheet = sheets::find_or_create(conn, round_id, file, reviewer, &hash, storage::now())?;
+    let sheet = match sheet {
+        Some(sheet) => sheet,
+        None => sheets::find_or_create(conn, round_id, file, reviewer, &hash, storage::now())?,
+    };
     let header = json!({
         "round": round.settings.name, "case_no": record.case_no,
         "recipient": mask_name(&record.recipient, false).to_string(),
