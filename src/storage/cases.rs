@@ -106,7 +106,7 @@ impl ToSql<diesel::sql_types::Timestamp, Pg> for BoundTimestamp<'_> {
 /// The stored fields that an import compares, in a fixed order.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub(crate) struct StoredFields {
-    id: String,
+    pub(crate) id: String,
     case_no: String,
     recipient: String,
     recipient_id_no: Option<String>,

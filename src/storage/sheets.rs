@@ -152,7 +152,7 @@ pub fn with_record(
     round: RoundId,
     file: CaseFileId,
     reviewer: PersonId,
-) -> Result<Option<(crate::domain::registry::CaseRecord, Option<StoredSheet>)>> {
+) -> Result<Option<RecordAndSheet>> {
     use crate::storage::cases::{STORED_COLUMNS, StoredFields, to_record};
     use crate::storage::schema::{case_files, units};
     let row: Option<(String, StoredFields, Option<SheetRow>)> = case_files::table
@@ -174,6 +174,54 @@ pub fn with_record(
         to_record(unit, fields)?,
         sheet.map(to_sheet).transpose()?,
     )))
+}
+
+/// A file's record and one reviewer's sheet of it, if there is one.
+pub type RecordAndSheet = (crate::domain::registry::CaseRecord, Option<StoredSheet>);
+
+/// [`with_record`] for several (file, reviewer) pairs of a round at once, in one query: for
+/// each pair, in order, the file's record and the reviewer's sheet of it (`None` when
+/// there is no such file).
+pub fn with_records(
+    conn: &mut DbConn,
+    round: RoundId,
+    pairs: &[(CaseFileId, PersonId)],
+) -> Result<Vec<Option<RecordAndSheet>>> {
+    use crate::storage::cases::{STORED_COLUMNS, StoredFields, to_record};
+    use crate::storage::schema::{case_files, units};
+    let files: std::collections::BTreeSet<String> =
+        pairs.iter().map(|(file, _)| file.to_string()).collect();
+    // A row per file and sheet of it in the round (any reviewer), or one without a sheet.
+    let rows: Vec<(String, StoredFields, Option<SheetRow>)> = case_files::table
+        .inner_join(units::table)
+        .left_join(
+            score_sheets::table.on(score_sheets::case_file_id
+                .eq(case_files::id)
+                .and(score_sheets::round_id.eq(round.to_string()))),
+        )
+        .filter(case_files::id.eq_any(files))
+        .select((units::code, STORED_COLUMNS, SHEET_COLUMNS.nullable()))
+        .load(conn)?;
+    let mut records = std::collections::BTreeMap::new();
+    let mut sheets = std::collections::BTreeMap::new();
+    for (unit, fields, sheet) in rows {
+        let file: CaseFileId = parse_id(&fields.id)?;
+        if let Some(sheet) = sheet {
+            let sheet = to_sheet(sheet)?;
+            sheets.insert((file, sheet.reviewer_id), sheet);
+        }
+        if let std::collections::btree_map::Entry::Vacant(entry) = records.entry(file) {
+            entry.insert(to_record(unit, fields)?);
+        }
+    }
+    Ok(pairs
+        .iter()
+        .map(|pair| {
+            records
+                .get(&pair.0)
+                .map(|record| (record.clone(), sheets.get(pair).cloned()))
+        })
+        .collect())
 }
 
 /// The reviewer's sheet for the file, created empty (草稿, version 1) on first opening.
@@ -248,9 +296,8 @@ pub fn save(
 }
 
 /// A save worked out and ready to write: the guarded row, its audit entry and whether a
-/// second review may be due. It owns everything, so that it can be handed to the server's
-/// sheet writer (`storage::sheet_writer`), which writes the saves that arrive together in
-/// one transaction.
+/// second review may be due. Saves worked out together can be written together
+/// ([`write_together`]); the server's score-form combiner does (`storage::combiner`).
 #[derive(Debug)]
 pub struct PreparedSave {
     row: SaveRow,

@@ -72,9 +72,11 @@ pub struct AppState {
     /// request (hundreds, each with its own stack), all parked on the pool's condition
     /// variable and woken in turn.
     db_slots: tokio::sync::Semaphore,
-    /// Writes the score-sheet saves of all requests, those arriving together in one
-    /// transaction (dropped before the sealer, which it wakes).
-    pub sheet_writer: crate::storage::sheet_writer::SheetWriter,
+    /// Does the score forms posted by all requests, those arriving together as one piece
+    /// of work: their reads in a few queries, their saves in one transaction (dropped
+    /// before the sealer, which it wakes).
+    pub(crate) sheet_forms:
+        crate::storage::combiner::Combiner<handlers::sheets::FormJob, handlers::sheets::FormReply>,
     /// Seals the PostgreSQL audit entries that requests commit (none on SQLite, where
     /// entries are sealed inside their own transaction).
     sealer: Option<crate::storage::audit::Sealer>,
@@ -185,7 +187,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = config.workers;
         let offline = config.offline.is_some();
-        // The sheet writer, and on PostgreSQL the sealer, keep one pooled connection each
+        // The form combiner, and on PostgreSQL the sealer, keep one pooled connection each
         // for themselves.
         let postgres = matches!(
             &*pool.get().map_err(std::io::Error::other)?,
@@ -199,13 +201,19 @@ impl Application {
         } else {
             (None, pool.max_size().saturating_sub(1).max(1))
         };
-        let sheet_writer = crate::storage::sheet_writer::SheetWriter::start(
+        let sheet_forms = crate::storage::combiner::Combiner::start(
+            "score-forms",
             pool.clone(),
             sealer.as_ref().map(crate::storage::audit::Sealer::waker),
+            handlers::sheets::do_forms,
+            |error| {
+                tracing::warn!(%error, "score forms not done");
+                Err(WebError::Unavailable)
+            },
         )?;
         let state = web::Data::new(AppState {
             db_slots: tokio::sync::Semaphore::new(slots as usize),
-            sheet_writer,
+            sheet_forms,
             sealer,
             pool,
             config,

@@ -328,8 +328,8 @@ async fn the_team_leader_returns_a_sheet_and_the_administrator_reopens_one() {
 }
 
 /// Saves of one sheet that arrive together (eight tabs autosaving the same version at once)
-/// reach the sheet writer together: exactly one is stored, every other is refused as stale
-/// and changes nothing, and the audit trail has the one change.
+/// are done together (`storage::combiner`): exactly one is stored, every other is refused
+/// as stale and changes nothing, and the audit trail has the one change.
 #[actix_rt::test]
 async fn saves_arriving_together_keep_each_its_own_outcome() {
     let app = spawn_app().await;
@@ -486,4 +486,101 @@ async fn saves_written_together_keep_the_outcome_each_would_have_alone() {
         assert_eq!(after.sheet.version, 2);
     }
     assert_eq!(storage::audit::count(&mut conn).unwrap(), before + 2);
+}
+
+/// Forms posted at the same moment are done together but checked each on its own: a
+/// reviewer not assigned to the file is refused (403), a submission of another sheet
+/// without a reason is refused (400), and a valid autosave beside them is stored.
+#[actix_rt::test]
+async fn forms_posted_together_are_each_checked_on_their_own() {
+    let app = spawn_app().await;
+    let (mut reviewer, round, file, person) = assigned_reviewer(&app).await;
+    let round_id = round.parse().unwrap();
+    let path = format!("/rounds/{round}/files/{file}/sheet");
+    let form = reviewer.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let code = crate::helpers::first_points_item(&form.body);
+    let (points, reason) = (format!("points_{code}"), format!("reason_{code}"));
+    let (stranger_person, other_file) = {
+        let mut conn = app.conn();
+        let assignment = assignments::published_assignment(&mut conn, round_id)
+            .unwrap()
+            .unwrap();
+        let on_file = assignment.placement(file).unwrap().reviewers.clone();
+        let stranger = assignment
+            .placements
+            .iter()
+            .flat_map(|placement| placement.reviewers.iter().copied())
+            .find(|other| !on_file.contains(other))
+            .expect("a reviewer of another file");
+        let other_file = assignment
+            .placements
+            .iter()
+            .find(|placement| placement.file != file && placement.reviewers.contains(&person))
+            .expect("the reviewer has a second file")
+            .file;
+        (stranger, other_file)
+    };
+    let other_path = format!("/rounds/{round}/files/{other_file}/sheet");
+    let other_form = reviewer.get(&other_path).await;
+    assert_eq!(other_form.status, StatusCode::OK, "{}", other_form.body);
+    let other_points = format!(
+        "points_{}",
+        crate::helpers::first_points_item(&other_form.body)
+    );
+    let mut stranger = crate::helpers::login_for_person(&app, "stranger", stranger_person).await;
+    let stranger_token = stranger.csrf_token().await;
+    let token = reviewer.csrf_token().await;
+    let mut tab = app.client();
+    tab.cookies = reviewer.cookies.clone();
+    let autosave = format!("/api/rounds/{round}/files/{file}/sheet/draft");
+    let (foreign, missing, saved) = futures_util::future::join3(
+        stranger.post_raw_form(
+            &path,
+            &[
+                ("csrf", &stranger_token),
+                ("version", "1"),
+                ("action", "save"),
+                (&points, "1"),
+                (&reason, "越权保存"),
+            ],
+        ),
+        reviewer.post_raw_form(
+            &other_path,
+            &[
+                ("csrf", &token),
+                ("version", "1"),
+                ("action", "submit"),
+                (&other_points, "2"),
+            ],
+        ),
+        tab.post_raw_form(
+            &autosave,
+            &[
+                ("csrf", &token),
+                ("version", "1"),
+                (&points, "1"),
+                (&reason, "第二个窗口"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN, "{}", foreign.body);
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST, "{}", missing.body);
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let mut conn = app.conn();
+    let sheet = storage::sheets::find(&mut conn, round_id, file, person)
+        .unwrap()
+        .unwrap();
+    assert_eq!(sheet.sheet.version, 2);
+    let answers = serde_json::to_string(&sheet.sheet.answers).unwrap();
+    assert!(answers.contains("第二个窗口"), "{answers}");
+    assert!(!answers.contains("越权保存"), "{answers}");
+    let other = storage::sheets::find(&mut conn, round_id, other_file, person)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        other.sheet.version, 1,
+        "the refused submission wrote nothing"
+    );
 }

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Everything the form needs, checked: the caller is the assigned reviewer of this file.
-struct Context {
+pub(crate) struct Context {
     round_id: RoundId,
     file: CaseFileId,
     rubric: std::sync::Arc<Rubric>,
@@ -60,13 +60,29 @@ fn load_context(
     round_id: RoundId,
     file: CaseFileId,
 ) -> WebResult<Context> {
-    // The round, its settings and its published version in one query: under a burst of
-    // submissions every query is another round trip to the database.
+    // The round, its settings and its published version in one query, the file and the
+    // sheet in another: under a burst of submissions every query is another round trip.
+    let round = crate::storage::rounds::for_review(conn, round_id)?;
+    let found = sheets::with_record(conn, round_id, file, reviewer)?;
+    context_from(conn, offline, reviewer, &round, file, found)
+}
+
+/// The form's context from what was read of its round and of its file and sheet (`found`:
+/// `None` when there is no such file), checked: the caller is the assigned reviewer.
+fn context_from(
+    conn: &mut storage::DbConn,
+    offline: bool,
+    reviewer: crate::domain::ids::PersonId,
+    for_review: &crate::storage::rounds::ForReview,
+    file: CaseFileId,
+    found: Option<sheets::RecordAndSheet>,
+) -> WebResult<Context> {
     let crate::storage::rounds::ForReview {
         round,
         objection,
         published_version,
-    } = crate::storage::rounds::for_review(conn, round_id)?;
+    } = for_review;
+    let round_id = round.id;
     // Offline (`pingcha offline open`), the local database holds one packet: its files are
     // the ones assigned.
     let assigned = if offline {
@@ -82,8 +98,7 @@ fn load_context(
     if !assigned {
         return Err(WebError::Forbidden);
     }
-    let (record, sheet) =
-        sheets::with_record(conn, round_id, file, reviewer)?.ok_or(WebError::NotFound)?;
+    let (record, sheet) = found.ok_or(WebError::NotFound)?;
     let hash = round
         .settings
         .rubrics
@@ -114,7 +129,7 @@ fn load_context(
         rubric,
         header,
         sheet,
-        objection,
+        objection: *objection,
     })
 }
 
@@ -400,7 +415,7 @@ pub async fn show(
 }
 
 /// What happened to a save or a submission.
-enum Outcome {
+pub(crate) enum Outcome {
     Saved {
         version: i64,
     },
@@ -412,7 +427,7 @@ enum Outcome {
     },
 }
 
-/// What the checks made of the posted fields: a save ready for the sheet writer, or a
+/// What the checks made of the posted fields: a save ready to be written, or a
 /// refusal.
 enum Checked {
     Ready {
@@ -506,8 +521,147 @@ fn apply(
     })
 }
 
-/// Loads the form's context and checks the posted fields, in one database call, then has
-/// the server's sheet writer store the save (with the others arriving at the same time).
+/// A posted score form, handed to the server's form combiner (`AppState::sheet_forms`).
+pub(crate) struct FormJob {
+    offline: bool,
+    reviewer: crate::domain::ids::PersonId,
+    round_id: RoundId,
+    file: CaseFileId,
+    actor: crate::storage::audit::Actor,
+    role: crate::domain::people::Role,
+    fields: Vec<(String, String)>,
+}
+
+/// What became of a posted form: its context (for the page) and the outcome.
+pub(crate) type FormReply = WebResult<(Context, Outcome)>;
+
+/// The combiner's work for the posted forms that arrived together: their rounds read once
+/// each, their files and sheets in one query per round, each form checked on its own, and
+/// the accepted saves written in one transaction (`sheets::write_together`), each with the
+/// outcome it would have had alone. A database error in the shared reads answers every
+/// form of the batch 503 (nothing was written).
+pub(crate) fn do_forms(conn: &mut storage::DbConn, jobs: Vec<FormJob>) -> (Vec<FormReply>, bool) {
+    let checked = match check_forms(conn, &jobs) {
+        Ok(checked) => checked,
+        Err(error) => {
+            tracing::warn!(%error, forms = jobs.len(), "posted forms not read");
+            return (
+                jobs.iter().map(|_| Err(WebError::Unavailable)).collect(),
+                false,
+            );
+        }
+    };
+    // The accepted saves, written together; the others are answered as they are.
+    let mut replies: Vec<Option<FormReply>> = Vec::with_capacity(checked.len());
+    let mut pending = Vec::new();
+    let mut saves = Vec::new();
+    for (index, checked) in checked.into_iter().enumerate() {
+        match checked {
+            Ok((
+                context,
+                Checked::Ready {
+                    save,
+                    new_version,
+                    answers,
+                    presented,
+                },
+            )) => {
+                saves.push(*save);
+                pending.push((index, context, new_version, answers, presented));
+                replies.push(None);
+            }
+            Ok((context, Checked::Done(outcome))) => replies.push(Some(Ok((context, outcome)))),
+            Err(error) => replies.push(Some(Err(error))),
+        }
+    }
+    let outcomes = sheets::write_together(conn, &saves);
+    let mut good = true;
+    for ((index, context, new_version, answers, presented), outcome) in
+        pending.into_iter().zip(outcomes)
+    {
+        replies[index] = Some(match outcome {
+            Ok(()) => Ok((
+                context,
+                Outcome::Saved {
+                    version: new_version,
+                },
+            )),
+            Err(SaveError::Stale { stored }) => Ok((
+                context,
+                Outcome::Refused {
+                    status: actix_web::http::StatusCode::CONFLICT,
+                    message: SheetError::StaleVersion { stored, presented }.to_string(),
+                    answers,
+                    version: presented,
+                },
+            )),
+            Err(SaveError::Storage(error)) => {
+                good = false;
+                Err(error.into())
+            }
+        });
+    }
+    (
+        replies
+            .into_iter()
+            .map(|reply| reply.unwrap_or(Err(WebError::Unavailable)))
+            .collect(),
+        good,
+    )
+}
+
+/// Reads what the posted forms need and checks each: per form its context and what the
+/// checks made of it, or why it was refused. Fails only on a database error in the reads
+/// shared by the batch.
+fn check_forms(
+    conn: &mut storage::DbConn,
+    jobs: &[FormJob],
+) -> Result<Vec<WebResult<(Context, Checked)>>, storage::Error> {
+    let mut rounds = std::collections::BTreeMap::new();
+    let mut found = std::collections::BTreeMap::new();
+    for job in jobs {
+        if rounds.contains_key(&job.round_id) {
+            continue;
+        }
+        let round = match crate::storage::rounds::for_review(conn, job.round_id) {
+            Ok(round) => Some(round),
+            Err(storage::Error::NotFound) => None,
+            Err(error) => return Err(error),
+        };
+        let pairs: Vec<(CaseFileId, crate::domain::ids::PersonId)> = jobs
+            .iter()
+            .filter(|other| other.round_id == job.round_id)
+            .map(|other| (other.file, other.reviewer))
+            .collect();
+        if round.is_some() {
+            let records = sheets::with_records(conn, job.round_id, &pairs)?;
+            for (pair, record) in pairs.into_iter().zip(records) {
+                found.insert((job.round_id, pair), record);
+            }
+        }
+        rounds.insert(job.round_id, round);
+    }
+    Ok(jobs
+        .iter()
+        .map(|job| {
+            let round = rounds
+                .get(&job.round_id)
+                .and_then(Option::as_ref)
+                .ok_or(WebError::NotFound)?;
+            let record = found
+                .get(&(job.round_id, (job.file, job.reviewer)))
+                .cloned()
+                .flatten();
+            let context = context_from(conn, job.offline, job.reviewer, round, job.file, record)?;
+            let checked = apply(conn, &job.actor, job.role, &context, &job.fields)?;
+            Ok((context, checked))
+        })
+        .collect())
+}
+
+/// Hands the posted fields to the server's form combiner, which loads the form's context,
+/// checks the fields and stores the save together with the other forms posted at the same
+/// time.
 async fn load_and_apply(
     request: &HttpRequest,
     state: &AppState,
@@ -516,38 +670,20 @@ async fn load_and_apply(
     fields: Vec<(String, String)>,
 ) -> WebResult<(Context, Outcome)> {
     let (round_id, file) = parse_ids(path)?;
-    let reviewer = user.account.person_id.ok_or(WebError::Forbidden)?;
-    let offline = state.config.offline.is_some();
-    let actor = user.actor(request);
-    let role = user.account.role;
-    let (context, checked) = state
-        .db(move |conn| {
-            let context = load_context(conn, offline, reviewer, round_id, file)?;
-            let checked = apply(conn, &actor, role, &context, &fields)?;
-            Ok((context, checked))
-        })
-        .await?;
-    let outcome = match checked {
-        Checked::Done(outcome) => outcome,
-        Checked::Ready {
-            save,
-            new_version,
-            answers,
-            presented,
-        } => match state.sheet_writer.write(*save).await {
-            Ok(()) => Outcome::Saved {
-                version: new_version,
-            },
-            Err(SaveError::Stale { stored }) => Outcome::Refused {
-                status: actix_web::http::StatusCode::CONFLICT,
-                message: SheetError::StaleVersion { stored, presented }.to_string(),
-                answers,
-                version: presented,
-            },
-            Err(SaveError::Storage(error)) => return Err(error.into()),
-        },
+    let job = FormJob {
+        offline: state.config.offline.is_some(),
+        reviewer: user.account.person_id.ok_or(WebError::Forbidden)?,
+        round_id,
+        file,
+        actor: user.actor(request),
+        role: user.account.role,
+        fields,
     };
-    Ok((context, outcome))
+    state
+        .sheet_forms
+        .submit(job)
+        .await
+        .unwrap_or(Err(WebError::Unavailable))
 }
 
 /// POST: save the draft (`action=save`) or submit (`action=submit`).
