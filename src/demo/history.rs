@@ -303,8 +303,7 @@ fn quarter_round(
                 )
                 .map_err(corrupt)?;
             let result = score(rubric, &answers).map_err(corrupt)?;
-            sheets::save(conn, &actor, &stored, &update, Some(&result), None, now)
-                .map_err(corrupt)?;
+            sheets::save(conn, &actor, &stored, &update, Some(&result), now).map_err(corrupt)?;
             added.sheets += 1;
         }
     }

@@ -365,7 +365,7 @@ pub fn apply_result(
         }
         let mut applied = Vec::new();
         for (case_no, stored, update, scored) in updates {
-            match sheets::save(conn, actor, &stored, &update, scored.as_ref(), None, now) {
+            match sheets::save(conn, actor, &stored, &update, scored.as_ref(), now) {
                 Ok(()) => {}
                 Err(SaveError::Stale { stored: server }) => {
                     return Err(ApplyError::Files(vec![FileRefusal {

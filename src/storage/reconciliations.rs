@@ -155,7 +155,7 @@ pub fn record(
             .execute(conn)
             .map_err(duplicate_as("合议记录"))?;
         for (stored, update) in closing {
-            match sheets::save(conn, actor, stored, update, None, None, now) {
+            match sheets::save(conn, actor, stored, update, None, now) {
                 Ok(()) => {}
                 Err(SaveError::Stale { stored: current }) => {
                     return Err(RecordError::Stale {

@@ -144,44 +144,13 @@ pub fn find(
     row.map(to_sheet).transpose()
 }
 
-/// What the score form reads on every request, in one query: the file's record and the
-/// reviewer's sheet of it in the round (`None` until first opened; see [`find_or_create`]).
-/// `None` when there is no such file.
-pub fn with_record(
-    conn: &mut DbConn,
-    round: RoundId,
-    file: CaseFileId,
-    reviewer: PersonId,
-) -> Result<Option<RecordAndSheet>> {
-    use crate::storage::cases::{STORED_COLUMNS, StoredFields, to_record};
-    use crate::storage::schema::{case_files, units};
-    let row: Option<(String, StoredFields, Option<SheetRow>)> = case_files::table
-        .inner_join(units::table)
-        .left_join(
-            score_sheets::table.on(score_sheets::case_file_id
-                .eq(case_files::id)
-                .and(score_sheets::round_id.eq(round.to_string()))
-                .and(score_sheets::reviewer_id.eq(reviewer.to_string()))),
-        )
-        .filter(case_files::id.eq(file.to_string()))
-        .select((units::code, STORED_COLUMNS, SHEET_COLUMNS.nullable()))
-        .first(conn)
-        .optional()?;
-    let Some((unit, fields, sheet)) = row else {
-        return Ok(None);
-    };
-    Ok(Some((
-        to_record(unit, fields)?,
-        sheet.map(to_sheet).transpose()?,
-    )))
-}
-
 /// A file's record and one reviewer's sheet of it, if there is one.
 pub type RecordAndSheet = (crate::domain::registry::CaseRecord, Option<StoredSheet>);
 
-/// [`with_record`] for several (file, reviewer) pairs of a round at once, in one query: for
-/// each pair, in order, the file's record and the reviewer's sheet of it (`None` when
-/// there is no such file).
+/// What the score form reads of its files, for several (file, reviewer) pairs of a round
+/// at once, in one query: for each pair, in order, the file's record and the reviewer's
+/// sheet of it (`None` until first opened, see [`find_or_create`]; the whole entry `None`
+/// when there is no such file).
 pub fn with_records(
     conn: &mut DbConn,
     round: RoundId,
@@ -279,19 +248,15 @@ impl From<diesel::result::Error> for SaveError {
 
 /// Writes an accepted update, only if the stored version is still the one the form was
 /// loaded with (compare-and-set), and audits the answer changes in the same transaction.
-/// `objection`: the round's objection settings if the caller has read them already (a
-/// submission near a grade boundary may call for a second reviewer); `None` reads them
-/// when needed.
 pub fn save(
     conn: &mut DbConn,
     actor: &Actor,
     stored: &StoredSheet,
     update: &SheetUpdate,
     result: Option<&ScoreResult>,
-    objection: Option<&crate::domain::objection::ObjectionSettings>,
     now: NaiveDateTime,
 ) -> std::result::Result<(), SaveError> {
-    let save = prepare_save(conn, actor, stored, update, result, objection, now)?;
+    let save = prepare_save(conn, actor, stored, update, result, None, now)?;
     write(conn, &save)
 }
 
@@ -311,7 +276,8 @@ pub struct PreparedSave {
 
 /// Works out everything of a save that needs no lock (SQLite has one writer at a time, and
 /// every submission waits for the write before it): the row, the audit entry, and whether
-/// the result is near a grade boundary (reading the round's settings unless given).
+/// the result is near a grade boundary. `objection`: the round's objection settings if
+/// the caller has read them already; `None` reads them when needed.
 pub fn prepare_save(
     conn: &mut DbConn,
     actor: &Actor,

@@ -131,7 +131,6 @@ pub fn submit_sheet(
         &stored,
         &update,
         Some(&result),
-        None,
         storage::now(),
     )
     .unwrap();

@@ -82,7 +82,6 @@ fn fed_back(app: &App) -> Result<String> {
                 &stored,
                 &update,
                 Some(&result),
-                None,
                 storage::now(),
             )
             .map_err(|error| format!("{error:?}"))?;

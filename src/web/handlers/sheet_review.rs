@@ -136,7 +136,7 @@ async fn act(
                     }
                     other => WebError::Conflict(other.to_string()),
                 })?;
-            match sheets::save(conn, &actor, &stored, &update, None, None, storage::now()) {
+            match sheets::save(conn, &actor, &stored, &update, None, storage::now()) {
                 Ok(()) => Ok(()),
                 Err(SaveError::Stale { stored: current }) => Err(WebError::Conflict(
                     SheetError::StaleVersion {

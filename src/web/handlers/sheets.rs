@@ -63,7 +63,9 @@ fn load_context(
     // The round, its settings and its published version in one query, the file and the
     // sheet in another: under a burst of submissions every query is another round trip.
     let round = crate::storage::rounds::for_review(conn, round_id)?;
-    let found = sheets::with_record(conn, round_id, file, reviewer)?;
+    let found = sheets::with_records(conn, round_id, &[(file, reviewer)])?
+        .pop()
+        .flatten();
     context_from(conn, offline, reviewer, &round, file, found)
 }
 
