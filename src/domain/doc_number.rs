@@ -12,7 +12,7 @@ const OPEN: char = '〔';
 const CLOSE: char = '〕';
 const SUFFIX: char = '号';
 /// Longer than any real 机关代字; keeps a mistyped paste out of the header.
-const MAX_PREFIX_CHARS: usize = 20;
+const MAX_PREFIX_CHARS: usize = crate::domain::text_limits::TextField::DocPrefix.max_chars();
 const YEARS: std::ops::RangeInclusive<i32> = 1000..=9999;
 
 /// What is wrong with a prefix, a year, a serial or a number's text.

@@ -3,6 +3,7 @@
 //! A file whose content is not what its name says is refused, and so is an Office file
 //! whose zip would unpack to far more than it weighs (a zip bomb).
 
+use crate::domain::text_limits::{TextError, TextField};
 use std::fmt;
 use std::io::{Cursor, Read};
 
@@ -103,10 +104,16 @@ pub enum EvidenceError {
     },
     #[error("文件“{file_name}”解压后过大或条目过多，疑似压缩炸弹，已拒绝")]
     ZipBomb { file_name: String },
+    /// The name itself is over its limit or holds a control character.
+    #[error("{0}")]
+    Name(TextError),
 }
 
 /// The kind of an upload, decided from its content and checked against its name.
 pub fn check(file_name: &str, bytes: &[u8]) -> Result<EvidenceKind, EvidenceError> {
+    TextField::FileName
+        .check(file_name)
+        .map_err(EvidenceError::Name)?;
     let name = || file_name.to_string();
     if bytes.is_empty() {
         return Err(EvidenceError::Empty { file_name: name() });

@@ -5,6 +5,7 @@
 use crate::domain::ids::{CaseFileId, FindingId, RoundId, UnitId};
 use crate::domain::rubric::{GradeLevel, Points};
 use crate::domain::scoring::{ExplanationLine, ScoreResult};
+use crate::domain::text_limits::{TextError, TextField, check_all};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -167,6 +168,8 @@ pub enum FindingError {
     EmptyHandler,
     #[error("扣分不能为负数：{0}")]
     NegativePoints(Points),
+    #[error("{0}")]
+    Text(TextError),
 }
 
 impl Finding {
@@ -185,7 +188,15 @@ impl Finding {
         if self.points_deducted < Points::ZERO {
             return Err(FindingError::NegativePoints(self.points_deducted));
         }
-        Ok(())
+        check_all([
+            (TextField::RubricCode, self.item_code.as_str()),
+            (TextField::RubricItemText, self.item_text.as_str()),
+            (TextField::Handler, self.handler_name.as_str()),
+            (TextField::Firm, self.law_firm_name.as_deref().unwrap_or_default()),
+            (TextField::FindingReason, self.reason.as_str()),
+            (TextField::PageRef, self.page_ref.as_deref().unwrap_or_default()),
+        ])
+        .map_err(FindingError::Text)
     }
 
     /// The person whose work the finding is about.

@@ -6,6 +6,7 @@
 use crate::domain::ids::UnitId;
 use crate::domain::rubric::{DeductionScheme, Points, Rubric};
 use crate::domain::scoring::{ExplanationLine, ScoreResult};
+use crate::domain::text_limits::{TextError, TextField};
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::Serialize;
 use std::fmt;
@@ -234,6 +235,8 @@ pub enum FilingError {
     AlreadyDecided(ObjectionState),
     #[error("请填写异议理由")]
     ReasonRequired,
+    #[error("{0}")]
+    Text(TextError),
 }
 
 /// The filing rules: a center manager, own unit only, in 反馈整改 and within the window, on a
@@ -262,6 +265,9 @@ pub fn check_filing(filing: &Filing<'_>) -> Result<TargetKind, FilingError> {
     if filing.reason.trim().is_empty() {
         return Err(FilingError::ReasonRequired);
     }
+    TextField::ObjectionReason
+        .check(filing.reason)
+        .map_err(FilingError::Text)?;
     Ok(target)
 }
 
@@ -325,6 +331,8 @@ pub enum DecisionError {
     VetoHasNoPoints,
     #[error("变更后的扣分须低于原扣分 {old} 分且不小于 0（撤销请选择“撤销”）")]
     PointsOutOfRange { old: Points },
+    #[error("{0}")]
+    Text(TextError),
 }
 
 /// Checks a decision on an objection in `state` about a `target` whose deduction was `old`.
@@ -341,6 +349,9 @@ pub fn check_decision(
     if reason.trim().is_empty() {
         return Err(DecisionError::ReasonRequired);
     }
+    TextField::DecisionReason
+        .check(reason)
+        .map_err(DecisionError::Text)?;
     if let Decision::Change { new_points } = decision {
         if target == TargetKind::Veto {
             return Err(DecisionError::VetoHasNoPoints);

@@ -2,6 +2,7 @@
 
 use crate::domain::CaseType;
 use crate::domain::ids::{LawFirmId, PersonId, UnitId, UserId};
+use crate::domain::text_limits::{TextError, TextField};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -211,6 +212,9 @@ pub enum AccountError {
     MissingUnit,
     #[error("password must be at least {0} characters")]
     WeakPassword(usize),
+    /// A name or password over its limit or holding a control character.
+    #[error("{0}")]
+    Text(TextError),
 }
 
 pub const MIN_PASSWORD_LEN: usize = 8;
@@ -233,6 +237,9 @@ pub fn check_new_account(
     if display_name.trim().is_empty() {
         return Err(AccountError::EmptyName);
     }
+    TextField::DisplayName
+        .check(display_name)
+        .map_err(AccountError::Text)?;
     if role.requires_unit() && unit_id.is_none() {
         return Err(AccountError::MissingUnit);
     }
@@ -243,7 +250,9 @@ pub fn check_password(password: &str) -> Result<(), AccountError> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(AccountError::WeakPassword(MIN_PASSWORD_LEN));
     }
-    Ok(())
+    TextField::Password
+        .check(password)
+        .map_err(AccountError::Text)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 
 use crate::domain::ids::UserId;
 use crate::domain::people::Role;
+use crate::domain::text_limits::{TextError, TextField};
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -359,6 +360,9 @@ pub enum TransitionError {
         state: RectificationState,
         role: Role,
     },
+    /// A reason, comment or measures text over its limit or holding a control character.
+    #[error("{0}")]
+    Text(TextError),
 }
 
 /// Decides one move. Checks, in order: the action fits the subject, the role may take it,
@@ -400,8 +404,22 @@ pub fn transition(
             expected: StateList(kind.allowed_from()),
         });
     }
+    check_texts(action, ctx).map_err(TransitionError::Text)?;
     check_condition(action, ctx, state, role)?;
     Ok(kind.target())
+}
+
+/// The texts an action carries, each against its limit.
+fn check_texts(action: &Action, ctx: &TransitionContext<'_>) -> Result<(), TextError> {
+    match action {
+        Action::Verify { comment } => TextField::TransitionComment.check_optional(comment.as_deref())?,
+        Action::SendBack { reason } => TextField::TransitionComment.check(reason)?,
+        _ => {}
+    }
+    match ctx {
+        TransitionContext::Finding { measures } => TextField::Measures.check(measures),
+        TransitionContext::Notice { .. } => Ok(()),
+    }
 }
 
 fn check_condition(

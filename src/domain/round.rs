@@ -3,6 +3,7 @@
 
 use crate::domain::CaseType;
 use crate::domain::rubric::Points;
+use crate::domain::text_limits::{TextError, TextField};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -193,6 +194,8 @@ pub enum SettingsError {
     NoRubric,
     #[error("整改期限须为 1 至 365 天")]
     RectificationDays,
+    #[error("{0}")]
+    Text(TextError),
 }
 
 impl RoundSettings {
@@ -200,6 +203,9 @@ impl RoundSettings {
         if self.name.trim().is_empty() {
             return Err(SettingsError::EmptyName);
         }
+        TextField::RoundName
+            .check(&self.name)
+            .map_err(SettingsError::Text)?;
         if self.period_start > self.period_end {
             return Err(SettingsError::PeriodReversed {
                 start: self.period_start,

@@ -12,7 +12,7 @@ use rust_xlsxwriter::{
     ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 
-use super::ExportError;
+use super::{ExportError, cell_text, write_text};
 use crate::domain::CaseType;
 use crate::domain::masking::Masked;
 
@@ -88,7 +88,6 @@ fn write_sheet(
         .set_align(FormatAlign::VerticalCenter)
         .set_text_wrap();
     let cell_format = Format::new().set_border(FormatBorder::Thin);
-    let guarded_format = cell_format.clone().set_quote_prefix();
     let date_format = cell_format.clone().set_num_format("yyyy-mm-dd");
 
     let last_column = (COLUMNS.len() - 1) as u16;
@@ -102,7 +101,7 @@ fn write_sheet(
         0,
         0,
         last_column,
-        &format!("{round_name}抽查案卷清单（{unit_name}）"),
+        &cell_text(&format!("{round_name}抽查案卷清单（{unit_name}）")),
         &title_format,
     )?;
     sheet.set_row_height(0, 30)?;
@@ -120,15 +119,8 @@ fn write_sheet(
 
     for (offset, row) in rows.iter().enumerate() {
         let line = u32::try_from(offset + 2).map_err(|_| XlsxError::RowColumnLimitError)?;
-        let mut text = |column: u16, value: &str| -> Result<(), XlsxError> {
-            let format = if needs_guard(value) {
-                &guarded_format
-            } else {
-                &cell_format
-            };
-            sheet.write_string_with_format(line, column, value, format)?;
-            Ok(())
-        };
+        let mut text =
+            |column: u16, value: &str| write_text(sheet, line, column, value, &cell_format);
         text(0, &(offset + 1).to_string())?;
         text(1, &row.case_no)?;
         text(2, row.case_type.label())?;

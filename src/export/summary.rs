@@ -443,9 +443,9 @@ pub fn workbook(tables: &[Table]) -> Result<Vec<u8>, ExportError> {
                             &number,
                         )?;
                     }
-                    // Always a string cell: a name beginning with = or + is never a formula.
+                    // Always a string cell, quote-prefixed and cut to fit (see `write_text`).
                     other => {
-                        sheet.write_string_with_format(row_number, column, other.text(), &text)?;
+                        super::write_text(sheet, row_number, column, &other.text(), &text)?;
                     }
                 }
             }

@@ -3,7 +3,7 @@
 
 use crate::domain::assignment::{Assignment, Problem};
 use crate::domain::ids::UnitId;
-use crate::export::ExportError;
+use crate::export::{ExportError, write_text};
 use rust_xlsxwriter::{Format, FormatBorder, Workbook};
 use std::collections::BTreeMap;
 
@@ -34,15 +34,7 @@ pub fn team_list_xlsx(
         .set_background_color("D9E1F2")
         .set_border(FormatBorder::Thin);
     let cell = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
-    // Names come from imports: one starting with = + - @ keeps Excel's quote prefix, so it
-    // stays text even after a user edits the cell.
-    let guarded = cell.clone().set_quote_prefix();
-    let title = if super::needs_formula_guard(round_name) {
-        title.set_quote_prefix()
-    } else {
-        title
-    };
-    sheet.write_string_with_format(0, 0, format!("{round_name} 交叉检查组名单"), &title)?;
+    write_text(sheet, 0, 0, &format!("{round_name} 交叉检查组名单"), &title)?;
     for (column, (name, width)) in COLUMNS.iter().enumerate() {
         let column = u16::try_from(column).unwrap_or(u16::MAX);
         sheet.write_string_with_format(1, column, *name, &header)?;
@@ -90,13 +82,9 @@ pub fn team_list_xlsx(
             ];
             for (column, value) in values.iter().enumerate() {
                 let column = u16::try_from(column).unwrap_or(u16::MAX);
-                // Always a string cell: a name beginning with = or + is never a formula.
-                let format = if super::needs_formula_guard(value) {
-                    &guarded
-                } else {
-                    &cell
-                };
-                sheet.write_string_with_format(row, column, value, format)?;
+                // Names come from imports: one starting with = + - @ stays text (see
+                // `write_text`), and a long list of files is cut to fit the cell.
+                write_text(sheet, row, column, value, &cell)?;
             }
             row += 1;
         }

@@ -6,6 +6,8 @@ use std::borrow::Cow;
 
 use chrono::NaiveDate;
 
+use crate::domain::text_limits::TextField;
+
 use super::dates::{DateError, parse_date};
 use super::table::format_number;
 use super::{Cell, ProblemKind, Row, Table, ValidationReport};
@@ -190,15 +192,24 @@ impl<'r, 'a, F: Copy + PartialEq> RowReader<'r, 'a, F> {
         None
     }
 
-    pub fn optional_text(&self, field: F) -> Option<String> {
-        text(self.cell(field)).map(Cow::into_owned)
+    /// The cell's text for a field stored as `stored`, checked against that field's limit
+    /// (a problem naming row and column when it fails); `None` when empty or refused.
+    pub fn optional_text(&mut self, field: F, stored: TextField) -> Option<String> {
+        let text = text(self.cell(field))?;
+        match stored.check(&text) {
+            Ok(()) => Some(text.into_owned()),
+            Err(error) => {
+                self.problem(field, ProblemKind::Text(error));
+                None
+            }
+        }
     }
 
-    pub fn required_text(&mut self, field: F) -> Option<String> {
-        match self.optional_text(field) {
-            Some(text) => Some(text),
-            None => self.missing(field),
+    pub fn required_text(&mut self, field: F, stored: TextField) -> Option<String> {
+        if self.cell(field).is_empty() {
+            return self.missing(field);
         }
+        self.optional_text(field, stored)
     }
 
     /// `Some(value)` when the cell is fine; `None` when a problem was reported.

@@ -16,6 +16,7 @@ mod tests;
 use std::fmt;
 use std::ops::ControlFlow;
 
+use crate::domain::text_limits::TextError;
 use table::Chunks;
 
 pub use table::{Cell, Row, Table};
@@ -148,6 +149,8 @@ pub enum ProblemKind {
     UnknownUnit {
         text: String,
     },
+    /// A text over its field's limit or holding a control character.
+    Text(TextError),
 }
 
 impl fmt::Display for ProblemKind {
@@ -192,6 +195,7 @@ impl fmt::Display for ProblemKind {
                 f,
                 "单位“{text}”不在系统的单位名单中，请核对名称或代码，或先导入单位名单"
             ),
+            ProblemKind::Text(error) => write!(f, "{error}"),
         }
     }
 }

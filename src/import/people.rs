@@ -6,6 +6,7 @@ use super::headers::{self, ColumnSpec, RowReader, is_footer, locate_header};
 use super::{Cell, ProblemKind, Table, ValidationReport};
 use crate::domain::CaseType;
 use crate::domain::registry::PersonRecord;
+use crate::domain::text_limits::TextField;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PersonField {
@@ -119,9 +120,9 @@ pub fn parse_people(table: &Table) -> Result<Vec<PersonRecord>, ValidationReport
 
 fn read_person(reader: &mut RowReader<'_, '_, PersonField>) -> Option<PersonRecord> {
     let problems_before = reader.problem_count();
-    let name = reader.required_text(PersonField::Name);
-    let unit = reader.required_text(PersonField::Unit);
-    let law_firm = reader.optional_text(PersonField::LawFirm);
+    let name = reader.required_text(PersonField::Name, TextField::PersonName);
+    let unit = reader.required_text(PersonField::Unit, TextField::UnitName);
+    let law_firm = reader.optional_text(PersonField::LawFirm, TextField::LawFirmName);
     let expertise = reader.checked(PersonField::Expertise, expertise);
     let years_of_practice = reader.checked(PersonField::YearsOfPractice, headers::count);
     let may_lead = reader.flag(PersonField::MayLead, "组长");

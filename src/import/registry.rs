@@ -9,6 +9,7 @@ use super::headers::{self, ColumnSpec, HeaderMap, RowReader, is_footer, locate_h
 use super::{ProblemKind, Table, ValidationReport};
 use crate::domain::CaseType;
 use crate::domain::registry::{CaseRecord, normalize_case_no};
+use crate::domain::text_limits::TextField;
 
 /// The fields a registry column can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -366,7 +367,7 @@ fn read_record(
     default_unit: Option<&str>,
 ) -> Result<CaseRecord, Option<(String, String)>> {
     let problems_before = reader.problem_count();
-    let unit = match reader.optional_text(RegistryField::Unit) {
+    let unit = match reader.optional_text(RegistryField::Unit, TextField::UnitName) {
         Some(unit) => Some(unit),
         None => match default_unit {
             Some(unit) => Some(unit.to_string()),
@@ -374,16 +375,16 @@ fn read_record(
         },
     };
     let case_no = reader
-        .required_text(RegistryField::CaseNo)
+        .required_text(RegistryField::CaseNo, TextField::CaseNo)
         .map(|text| normalize_case_no(&text));
-    let recipient = reader.required_text(RegistryField::Recipient);
+    let recipient = reader.required_text(RegistryField::Recipient, TextField::Recipient);
     let recipient_id_no = reader.checked(RegistryField::RecipientIdNo, headers::id_no);
     let recipient_phone = reader.checked(RegistryField::RecipientPhone, headers::phone);
-    let handler = reader.required_text(RegistryField::Handler);
-    let firm = reader.required_text(RegistryField::Firm);
+    let handler = reader.required_text(RegistryField::Handler, TextField::Handler);
+    let firm = reader.required_text(RegistryField::Firm, TextField::Firm);
     let case_type = case_type(reader);
-    let sub_type = reader.optional_text(RegistryField::SubType);
-    let cause = reader.required_text(RegistryField::Cause);
+    let sub_type = reader.optional_text(RegistryField::SubType, TextField::SubType);
+    let cause = reader.required_text(RegistryField::Cause, TextField::Cause);
     let applied_at = reader.date(RegistryField::AppliedAt);
     let assigned_at = reader.date(RegistryField::AssignedAt);
     let closed_at = reader.date(RegistryField::ClosedAt);
@@ -446,7 +447,7 @@ fn read_record(
 }
 
 fn case_type(reader: &mut RowReader<'_, '_, RegistryField>) -> Option<CaseType> {
-    let text = reader.required_text(RegistryField::CaseType)?;
+    let text = reader.required_text(RegistryField::CaseType, TextField::SubType)?;
     match text.parse::<CaseType>() {
         Ok(case_type) => Some(case_type),
         Err(_) => {

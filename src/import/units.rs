@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use super::headers::{self, ColumnSpec, RowReader, is_footer, locate_header};
 use super::{ProblemKind, Table, ValidationReport};
 use crate::domain::registry::{UnitKind, UnitRecord};
+use crate::domain::text_limits::TextField;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnitField {
@@ -117,10 +118,10 @@ pub fn parse_units(table: &Table) -> Result<Vec<UnitRecord>, ValidationReport> {
 
 fn read_unit(reader: &mut RowReader<'_, '_, UnitField>) -> Option<UnitRecord> {
     let problems_before = reader.problem_count();
-    let code = reader.required_text(UnitField::Code);
-    let name = reader.required_text(UnitField::Name);
+    let code = reader.required_text(UnitField::Code, TextField::UnitCode);
+    let name = reader.required_text(UnitField::Name, TextField::UnitName);
     let kind_text = reader
-        .optional_text(UnitField::Kind)
+        .optional_text(UnitField::Kind, TextField::UnitName)
         .or_else(|| name.clone())
         .unwrap_or_default();
     let kind = UnitKind::recognise(&kind_text);
@@ -130,7 +131,7 @@ fn read_unit(reader: &mut RowReader<'_, '_, UnitField>) -> Option<UnitRecord> {
             ProblemKind::BadUnitKind { text: kind_text },
         );
     }
-    let parent_code = reader.optional_text(UnitField::ParentCode);
+    let parent_code = reader.optional_text(UnitField::ParentCode, TextField::UnitCode);
     if parent_code.is_some() && parent_code == code {
         reader.problem(UnitField::ParentCode, ProblemKind::OwnParent);
     }

@@ -15,6 +15,7 @@ use crate::domain::rectification::{
 };
 use crate::domain::rubric::{GradeLevel, Points};
 use crate::domain::scoring::ScoreResult;
+use crate::domain::text_limits::{TextError, TextField};
 use crate::storage::audit::{self, Actor, Change};
 use crate::storage::notifications::{self, Audience, Kind};
 use crate::storage::rounds::Round;
@@ -888,6 +889,11 @@ impl From<diesel::result::Error> for ActError {
     }
 }
 
+/// A text refused by its limit, in the words of [`TextField::check`].
+fn text_refused(error: TextError) -> ActError {
+    ActError::Refused(error.to_string())
+}
+
 impl From<DocNumberError> for ActError {
     fn from(error: DocNumberError) -> Self {
         ActError::Refused(format!("发文字号设置有误：{error}"))
@@ -1192,6 +1198,7 @@ pub fn save_measures(
     measures: &str,
     now: NaiveDateTime,
 ) -> std::result::Result<(), ActError> {
+    TextField::Measures.check(measures).map_err(text_refused)?;
     transaction(conn, |conn| {
         let stored = finding(conn, caller.scope, finding_id)?;
         let notice_id = stored
@@ -1303,6 +1310,9 @@ pub fn act_on_notice(
     report: Option<&str>,
     now: NaiveDateTime,
 ) -> std::result::Result<RectificationState, ActError> {
+    TextField::RectificationReport
+        .check_optional(report)
+        .map_err(text_refused)?;
     transaction(conn, |conn| {
         let current = notice(conn, caller.scope, notice_id)?;
         if let Some(report) = report {
@@ -1357,6 +1367,7 @@ pub fn schedule_follow_up(
     note: &str,
     now: NaiveDateTime,
 ) -> std::result::Result<(), ActError> {
+    TextField::FollowUpNote.check(note).map_err(text_refused)?;
     transaction(conn, |conn| {
         let current = notice(conn, UnitScope::All, notice_id)?;
         let this_round = crate::storage::rounds::find(conn, current.round_id)?;
@@ -1557,6 +1568,7 @@ pub fn add_evidence(
     bytes: &[u8],
     now: NaiveDateTime,
 ) -> std::result::Result<String, ActError> {
+    TextField::FileName.check(file_name).map_err(text_refused)?;
     transaction(conn, |conn| {
         let stored = finding(conn, caller.scope, finding_id)?;
         let notice_id = stored

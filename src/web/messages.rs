@@ -31,6 +31,7 @@ pub fn account_error(error: &crate::domain::people::AccountError) -> String {
         AccountError::EmptyName => "姓名不能为空。".to_string(),
         AccountError::MissingUnit => "中心负责人账户必须指定所属单位。".to_string(),
         AccountError::WeakPassword(min) => format!("密码至少需要{min}个字符。"),
+        AccountError::Text(error) => format!("{error}。"),
     }
 }
 

@@ -41,7 +41,11 @@ impl Form {
 pub fn safe_file_name(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
+    let cleaned = cleaned.trim().trim_start_matches('.');
+    // Over the stored limit, the end (with the extension) is what identifies the file.
+    let max = crate::domain::text_limits::TextField::FileName.max_chars();
+    let skip = cleaned.chars().count().saturating_sub(max);
+    let cleaned: String = cleaned.chars().skip(skip).collect();
     if cleaned.is_empty() {
         "upload".to_string()
     } else {

@@ -1,7 +1,8 @@
-//! Hostile input through the real app: script tags, SQL fragments, control characters,
-//! right-to-left marks, formula starts and very long strings in a registry and in a unit's
-//! answers are stored as given, shown escaped, and inert in XLSX and PDF; hostile uploads
-//! (zip bombs as evidence and as registries, traversal names) are refused or defused.
+//! Hostile input through the real app: script tags, SQL fragments, invisible format
+//! characters, right-to-left marks, formula starts and strings at their length limit in a
+//! registry and in a unit's answers are stored as given, shown escaped, and inert in XLSX and
+//! PDF; hostile uploads (zip bombs as evidence and as registries, traversal names) are refused
+//! or defused. (Control characters and over-long texts are refused: see `text_limits`.)
 
 use crate::helpers::spawn_app;
 use crate::rounds::{create_round, import_registry};
@@ -13,11 +14,12 @@ use std::io::{Read, Write};
 const SCRIPT: &str = "<script>alert(\"x\")</script>";
 const SQL: &str = "'; DROP TABLE case_files; --";
 const RTL: &str = "\u{202E}gpj.exe\u{202C}王某";
-const CONTROL: &str = "控制\u{0001}\u{0008}\u{001B}[31m字符";
+const CONTROL: &str = "控制\u{200B}\u{FEFF}\u{00AD}[31m字符";
 const FORMULA: &str = "=HYPERLINK(\"http://evil.example\",\"点我\")";
 
+/// As long as a 案由 may be (200 characters).
 fn long() -> String {
-    "很长的案由".repeat(1000)
+    "很长的案由".repeat(40)
 }
 
 fn csv_field(value: &str) -> String {

@@ -30,6 +30,8 @@
 //! - `verify`: verifiable documents: byte-identical PDFs with a printed 核验码, `/verify`.
 //! - `fuzz_corpus`: the committed fuzz corpus and crash regressions replayed (no fuzzer).
 //! - `summary`: leadership summaries: figures against the stored sheets, unit isolation, XLSX.
+//! - `text_limits`: length and character limits of stored texts on pages, API, imports, rubric
+//!   files; NUL bytes on both backends; Excel's cell limit in exports.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap, as clippy.toml allows in #[test] fns
 
@@ -58,5 +60,6 @@ mod servers;
 mod sheets;
 mod summary;
 mod teams;
+mod text_limits;
 mod units;
 mod verify;

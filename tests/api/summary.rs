@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 /// the reviews agree and totals differ; on every seventh file from the sixth all reviewers
 /// find a 一票否决 (the file fails), and from the sixth every seventh file only its first
 /// reviewer does (the reviews disagree: no final result until 合议).
-fn agreed_round(app: &TestApp) -> String {
+pub fn agreed_round(app: &TestApp) -> String {
     scored_round_with(app, false)
 }
 

@@ -2,6 +2,7 @@
 //! each error names the file, the line and the item.
 
 use super::points::Points;
+use crate::domain::text_limits::{TextError, TextField};
 use std::fmt;
 
 /// One mistake in a rubric file.
@@ -76,6 +77,13 @@ pub enum RubricErrorKind {
     WrongType { detail: String },
     /// A required text is empty.
     EmptyText { key: String },
+    /// A text over its length limit or holding a control character; `section` is the
+    /// section an item belongs to.
+    Text {
+        key: String,
+        section: Option<String>,
+        error: TextError,
+    },
     /// A value outside the allowed list, e.g. `method = "points"`.
     UnknownValue {
         key: String,
@@ -147,6 +155,11 @@ impl RubricErrorKind {
     pub fn subject(&self) -> &'static str {
         match self {
             RubricErrorKind::EmptySection | RubricErrorKind::SectionItemsSum { .. } => "分区",
+            RubricErrorKind::Text { error, .. }
+                if error.field() == TextField::RubricSectionTitle =>
+            {
+                "分区"
+            }
             _ => "项目",
         }
     }
@@ -165,6 +178,16 @@ impl fmt::Display for RubricErrorKind {
             K::MissingKey { key } => write!(f, "缺少必填的键“{key}”"),
             K::WrongType { detail } => write!(f, "取值类型不正确（{detail}）"),
             K::EmptyText { key } => write!(f, "“{key}”不能为空"),
+            K::Text {
+                key,
+                section: Some(section),
+                error,
+            } => write!(f, "（分区 {section}，键“{key}”）{error}"),
+            K::Text {
+                key,
+                section: None,
+                error,
+            } => write!(f, "（键“{key}”）{error}"),
             K::UnknownValue {
                 key,
                 value,

@@ -9,6 +9,7 @@ use super::model::{
 };
 use super::points::Points;
 use crate::domain::CaseType;
+use crate::domain::text_limits::TextField;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -141,6 +142,7 @@ impl TryFrom<RubricSource<'_>> for Rubric {
             text: source.text,
             errors: Vec::new(),
             codes: HashMap::new(),
+            section: None,
         };
         let rubric = check.rubric(source.file);
         let mut errors = check.errors;
@@ -256,6 +258,8 @@ struct Checker<'a> {
     errors: Vec<RubricError>,
     /// Code -> line of first use, across sections, items, vetoes and indicators.
     codes: HashMap<String, usize>,
+    /// Code of the section being read, so a message about an item names its section too.
+    section: Option<String>,
 }
 
 const METHODS: &str = "deduction（百分制扣分）、indicator（单项指标等级制）";
@@ -278,12 +282,26 @@ impl Checker<'_> {
         });
     }
 
-    fn text(&mut self, key: &str, value: Spanned<String>, item: Option<&str>) -> String {
+    /// A required text, checked against its field's limit in [`TextField`].
+    fn text(
+        &mut self,
+        key: &str,
+        field: TextField,
+        value: Spanned<String>,
+        item: Option<&str>,
+    ) -> String {
         let span = value.span();
         let text = value.into_inner().trim().to_string();
         if text.is_empty() {
             let key = key.to_string();
             self.report(span, item, RubricErrorKind::EmptyText { key });
+        } else if let Err(error) = field.check(&text) {
+            let kind = RubricErrorKind::Text {
+                key: key.to_string(),
+                section: self.section.clone(),
+                error,
+            };
+            self.report(span, item, kind);
         }
         text
     }
@@ -292,7 +310,7 @@ impl Checker<'_> {
     fn code(&mut self, value: Spanned<String>) -> String {
         let span = value.span();
         let line = self.line(span.clone());
-        let code = self.text("code", value, None);
+        let code = self.text("code", TextField::RubricCode, value, None);
         if code.is_empty() {
             return code;
         }
@@ -352,15 +370,15 @@ impl Checker<'_> {
     }
 
     fn rubric(&mut self, file: RubricFile) -> Rubric {
-        let id = self.text("id", file.id, None);
-        let title = self.text("title", file.title, None);
-        let version = self.text("version", file.version, None);
+        let id = self.text("id", TextField::RubricId, file.id, None);
+        let title = self.text("title", TextField::RubricTitle, file.title, None);
+        let version = self.text("version", TextField::RubricVersion, file.version, None);
         let case_types = self.case_types(file.case_types);
         let sub_types = file
             .sub_types
             .unwrap_or_default()
             .into_iter()
-            .map(|sub_type| self.text("sub_types", sub_type, None))
+            .map(|sub_type| self.text("sub_types", TextField::SubType, sub_type, None))
             .collect();
         let default_policy = match file.not_applicable {
             Some(value) => self.policy(value, None),
@@ -420,8 +438,13 @@ impl Checker<'_> {
             .map(|veto| {
                 let veto = veto.into_inner();
                 let code = self.code(veto.code);
-                let text = self.text("text", veto.text, Some(&code));
-                let guidance = self.text("guidance", veto.guidance, Some(&code));
+                let text = self.text("text", TextField::RubricItemText, veto.text, Some(&code));
+                let guidance = self.text(
+                    "guidance",
+                    TextField::RubricGuidance,
+                    veto.guidance,
+                    Some(&code),
+                );
                 Veto {
                     code,
                     text,
@@ -516,7 +539,13 @@ impl Checker<'_> {
         let span = section.span();
         let section = section.into_inner();
         let code = self.code(section.code);
-        let title = self.text("title", section.title, Some(&code));
+        let title = self.text(
+            "title",
+            TextField::RubricSectionTitle,
+            section.title,
+            Some(&code),
+        );
+        self.section = Some(code.clone());
         let max = self.points("max", &section.max, Some(&code));
         let items: Vec<Item> = section
             .items
@@ -524,6 +553,7 @@ impl Checker<'_> {
             .into_iter()
             .map(|item| self.item(item, policy))
             .collect();
+        self.section = None;
         if items.is_empty() {
             self.report(span, Some(&code), RubricErrorKind::EmptySection);
         } else {
@@ -549,8 +579,8 @@ impl Checker<'_> {
         let item = item.into_inner();
         let code = self.code(item.code);
         let owner = Some(code.as_str());
-        let text = self.text("text", item.text, owner);
-        let guidance = self.text("guidance", item.guidance, owner);
+        let text = self.text("text", TextField::RubricItemText, item.text, owner);
+        let guidance = self.text("guidance", TextField::RubricGuidance, item.guidance, owner);
         let max = self.points("max", &item.max, owner);
         let not_applicable = match item.not_applicable {
             Some(value) => self.policy(value, owner),
@@ -685,7 +715,7 @@ impl Checker<'_> {
         for grade in grades {
             let span = grade.span();
             let entry = grade.get_ref();
-            let name = self.text("name", entry.name.clone(), None);
+            let name = self.text("name", TextField::RubricLabel, entry.name.clone(), None);
             if seen.contains(&name) {
                 let kind = RubricErrorKind::DuplicateGrade { name: name.clone() };
                 self.report(entry.name.span(), None, kind);
@@ -825,7 +855,7 @@ impl Checker<'_> {
                 let span = scale.span();
                 let mut names: Vec<String> = Vec::new();
                 for name in scale.into_inner() {
-                    let name = self.text("indicator_scale", name, None);
+                    let name = self.text("indicator_scale", TextField::RubricLabel, name, None);
                     if names.contains(&name) {
                         self.report(span.clone(), None, RubricErrorKind::DuplicateGrade { name });
                     } else {
@@ -853,8 +883,18 @@ impl Checker<'_> {
             .map(|indicator| {
                 let indicator = indicator.into_inner();
                 let code = self.code(indicator.code);
-                let title = self.text("title", indicator.title, Some(&code));
-                let guidance = self.text("guidance", indicator.guidance, Some(&code));
+                let title = self.text(
+                    "title",
+                    TextField::RubricIndicatorTitle,
+                    indicator.title,
+                    Some(&code),
+                );
+                let guidance = self.text(
+                    "guidance",
+                    TextField::RubricGuidance,
+                    indicator.guidance,
+                    Some(&code),
+                );
                 Indicator {
                     code,
                     title,
@@ -953,7 +993,7 @@ impl Checker<'_> {
     fn rule(&mut self, rule: Spanned<RuleFile>, scheme: &IndicatorScheme) -> Option<GradeRule> {
         let span = rule.span();
         let rule = rule.into_inner();
-        let text = self.text("text", rule.text, None);
+        let text = self.text("text", TextField::RubricRuleText, rule.text, None);
         let effect = match (&rule.at_most, &rule.at_least) {
             (Some(grade), None) => self.overall_grade(grade, scheme).map(RuleEffect::AtMost),
             (None, Some(grade)) => self.overall_grade(grade, scheme).map(RuleEffect::AtLeast),

@@ -2,6 +2,7 @@
 //! rubric cannot score, each naming the item so the form can show it next to the field.
 
 use crate::domain::rubric::{DeductionRule, Method, NotApplicablePolicy, Points, Rubric};
+use crate::domain::text_limits::{TextError, TextField};
 use std::collections::HashSet;
 use std::fmt;
 
@@ -144,6 +145,8 @@ pub enum ProblemKind {
         allowed: String,
         because: Vec<String>,
     },
+    /// A reason over its length limit or holding a control character.
+    Text(TextError),
 }
 
 impl fmt::Display for ProblemKind {
@@ -186,7 +189,53 @@ impl fmt::Display for ProblemKind {
                 }
                 Ok(())
             }
+            P::Text(error) => write!(f, "{error}"),
         }
+    }
+}
+
+/// Checks every reason on the sheet against [`TextField::DeductionReason`]. Drafts are checked
+/// too: whatever is saved must be storable and printable.
+pub fn check_texts(answers: &SheetAnswers) -> Result<(), ScoringError> {
+    let reasons = answers
+        .items
+        .iter()
+        .map(|answer| (&answer.code, &answer.reason))
+        .chain(answers.vetoes.iter().map(|veto| (&veto.code, &veto.reason)))
+        .chain(
+            answers
+                .indicators
+                .iter()
+                .map(|answer| (&answer.code, &answer.reason)),
+        );
+    let mut problems: Vec<AnswerProblem> = reasons
+        .filter_map(|(code, reason)| {
+            let error = TextField::DeductionReason.check(reason).err()?;
+            Some(problem(Some(code), ProblemKind::Text(error)))
+        })
+        .collect();
+    let codes = answers
+        .items
+        .iter()
+        .map(|answer| &answer.code)
+        .chain(answers.vetoes.iter().map(|veto| &veto.code))
+        .chain(answers.indicators.iter().map(|answer| &answer.code))
+        .map(|code| (TextField::RubricCode, code))
+        .chain(
+            answers
+                .overall_grade
+                .iter()
+                .map(|grade| (TextField::RubricLabel, grade)),
+        );
+    for (field, code) in codes {
+        if let Err(error) = field.check(code) {
+            problems.push(problem(None, ProblemKind::Text(error)));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ScoringError { problems })
     }
 }
 
@@ -202,7 +251,10 @@ pub(super) fn problem(item: Option<&str>, kind: ProblemKind) -> AnswerProblem {
 /// The indicator method's overall-grade bounds are checked by [`super::score`], which needs
 /// the rules evaluated; this function checks that each answer fits its item.
 pub fn validate_answers(rubric: &Rubric, answers: &SheetAnswers) -> Result<(), ScoringError> {
-    let mut problems = Vec::new();
+    let mut problems = match check_texts(answers) {
+        Ok(()) => Vec::new(),
+        Err(error) => error.problems,
+    };
     match rubric.method() {
         Method::Deduction(scheme) => {
             if !answers.indicators.is_empty() || answers.overall_grade.is_some() {

@@ -12,7 +12,7 @@ pub mod sheet;
 
 pub use answers::{
     AnswerProblem, IndicatorAnswer, IndicatorMark, ItemAnswer, Mark, ProblemKind, ScoringError,
-    SheetAnswers, VetoAnswer, validate_answers,
+    SheetAnswers, VetoAnswer, check_texts, validate_answers,
 };
 pub use combine::{
     CombineError, CombineOutcome, CombineRule, CombinedResult, Decision, ReconciliationReason,

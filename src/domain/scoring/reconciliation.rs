@@ -8,6 +8,7 @@ use super::combine::{
 use super::engine::ScoreResult;
 use crate::domain::ids::{CaseFileId, PersonId};
 use crate::domain::rubric::{Grade, Method, Points, Rubric};
+use crate::domain::text_limits::{TextError, TextField};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -162,6 +163,8 @@ pub struct Reconciliation {
 pub enum ReconciliationError {
     #[error("合议必须填写理由")]
     ReasonRequired,
+    #[error("{0}")]
+    Text(TextError),
     #[error("合议至少需要 2 人参加，现为 {count} 人")]
     TooFewParticipants { count: usize },
     #[error("合议必须有本组组长参加")]
@@ -200,6 +203,9 @@ impl Reconciliation {
         if reason.is_empty() {
             return Err(ReconciliationError::ReasonRequired);
         }
+        TextField::ReconciliationReason
+            .check(&reason)
+            .map_err(ReconciliationError::Text)?;
         let participants: Vec<PersonId> = input
             .participants
             .iter()

@@ -5,10 +5,11 @@
 //! A submitted sheet is locked: its answers change only after a team leader returns it or an
 //! administrator reopens it, and both leave their comment or reason on the sheet.
 
-use super::answers::{IndicatorMark, Mark, ScoringError, SheetAnswers};
+use super::answers::{IndicatorMark, Mark, ScoringError, SheetAnswers, check_texts};
 use super::engine::score;
 use crate::domain::people::Role;
 use crate::domain::rubric::Rubric;
+use crate::domain::text_limits::TextField;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -271,6 +272,9 @@ pub enum SheetError {
     ReasonRequired,
     #[error("评分表尚未填写完整，不能提交：\n{0}")]
     Incomplete(ScoringError),
+    /// A text on the sheet is over its limit or holds a control character.
+    #[error("{0}")]
+    Text(String),
     #[error(
         "保存未成功：您打开这份评分表后，有人（可能是您在另一个窗口）已保存了新的内容\
          （当前为第 {stored} 版，您的页面基于第 {presented} 版）。您填写的内容仍保留在本页，\
@@ -316,17 +320,27 @@ pub fn sheet_transition(
         });
     }
     match action {
-        SheetAction::SaveDraft { .. } => Ok(state.clone()),
+        SheetAction::SaveDraft { answers } => {
+            check_texts(answers).map_err(|error| SheetError::Text(error.to_string()))?;
+            Ok(state.clone())
+        }
         SheetAction::Submit { rubric, answers } => {
+            check_texts(answers).map_err(|error| SheetError::Text(error.to_string()))?;
             score(rubric, answers).map_err(SheetError::Incomplete)?;
             Ok(SheetState::Submitted)
         }
         SheetAction::Return { comment } => {
             let comment = required_text(comment).ok_or(SheetError::CommentRequired)?;
+            TextField::ReturnComment
+                .check(&comment)
+                .map_err(|error| SheetError::Text(error.to_string()))?;
             Ok(SheetState::Returned { comment })
         }
         SheetAction::Reopen { reason } => {
             let reason = required_text(reason).ok_or(SheetError::ReasonRequired)?;
+            TextField::ReopenReason
+                .check(&reason)
+                .map_err(|error| SheetError::Text(error.to_string()))?;
             Ok(SheetState::Reopened { reason })
         }
         SheetAction::Reconcile => Ok(SheetState::Reconciled),

@@ -137,6 +137,17 @@ pub async fn submit(
             actix_web::http::StatusCode::BAD_REQUEST,
         );
     }
+    // Never reaches the database: a NUL would make PostgreSQL fail the query.
+    if let Err(error) = crate::domain::text_limits::TextField::Login.check(&login) {
+        return login_page(
+            &request,
+            &state,
+            &next,
+            &login,
+            Some(&error.to_string()),
+            actix_web::http::StatusCode::BAD_REQUEST,
+        );
+    }
     let ip = client_ip(&request);
     let old_token_hash = request
         .cookie(SESSION_COOKIE)

@@ -758,6 +758,9 @@ pub async fn reassign(
     if reason.is_empty() {
         return Err(WebError::BadRequest("改派必须填写原因".into()));
     }
+    crate::domain::text_limits::TextField::AssignmentNote
+        .check(&reason)
+        .map_err(|error| WebError::BadRequest(error.to_string()))?;
     let from: PersonId = form
         .from
         .trim()

@@ -17,6 +17,7 @@ use crate::domain::rectification::{
 };
 use crate::domain::round::RoundStatus;
 use crate::domain::rubric::{GradeLevel, Points};
+use crate::domain::text_limits::{TextField, check_all};
 use crate::storage::rectification::{
     self, ActError, AddFindingError, BureauSettings, Caller, FindingFilter, ManualFinding, Notice,
     StoredFinding,
@@ -1573,6 +1574,12 @@ pub async fn save_settings(
         doc_prefix: format.prefix().to_string(),
         contact: form.contact.clone().unwrap_or_default().trim().to_string(),
     };
+    check_all([
+        (TextField::BureauName, settings.bureau_name.as_str()),
+        (TextField::DocPrefix, settings.doc_prefix.as_str()),
+        (TextField::BureauContact, settings.contact.as_str()),
+    ])
+    .map_err(|error| WebError::BadRequest(error.to_string()))?;
     let actor = user.actor(&request);
     state
         .db(move |conn| {

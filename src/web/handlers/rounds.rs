@@ -65,6 +65,7 @@ async fn list_page(
     user: &CurrentUser,
     error: Option<String>,
     notice: Option<&str>,
+    typed: Option<&RoundForm>,
 ) -> WebResult<HttpResponse> {
     let rounds = state.db(|conn| Ok(rounds::list(conn)?)).await?;
     let views: Vec<RoundView> = rounds.iter().map(RoundView::from).collect();
@@ -81,6 +82,7 @@ async fn list_page(
             "can_edit": user.account.role == Role::BureauAdmin,
             "error": error,
             "notice": notice,
+            "form": RoundForm::view(typed),
         }),
     )?;
     Ok(refused_if(failed, response))
@@ -91,7 +93,7 @@ pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
 ) -> WebResult<HttpResponse> {
-    list_page(&request, &state, &user, None, None).await
+    list_page(&request, &state, &user, None, None, None).await
 }
 
 pub async fn api_list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -129,6 +131,30 @@ fn date_field(label: &str, text: &str) -> Result<NaiveDate, String> {
 }
 
 impl RoundForm {
+    /// What the creation form shows: the values just typed when they were refused, so nothing
+    /// typed is lost, or the defaults.
+    fn view(typed: Option<&RoundForm>) -> Value {
+        let text = |value: &Option<String>, default: &str| {
+            value.clone().unwrap_or_else(|| default.to_string())
+        };
+        match typed {
+            Some(form) => json!({
+                "name": form.name,
+                "period_start": form.period_start,
+                "period_end": form.period_end,
+                "review_deadline": text(&form.review_deadline, ""),
+                "escalate_gap": text(&form.escalate_gap, "10"),
+                "rectification_days": text(&form.rectification_days, "30"),
+                "average": form.combine_rule == "average",
+                "blind": matches!(form.blind.as_deref(), Some("on" | "true" | "1")),
+            }),
+            None => json!({
+                "name": "", "period_start": "", "period_end": "", "review_deadline": "",
+                "escalate_gap": "10", "rectification_days": "30", "average": false, "blind": false,
+            }),
+        }
+    }
+
     fn settings(&self) -> Result<RoundSettings, String> {
         let mut rubrics = BTreeMap::new();
         for (case_type, hash) in [
@@ -213,7 +239,7 @@ pub async fn create(
 ) -> WebResult<HttpResponse> {
     match create_round(&request, &state, &user, &form).await? {
         Ok(round) => Ok(see_other(&format!("/rounds/{}", round.id))),
-        Err(message) => list_page(&request, &state, &user, Some(message), None).await,
+        Err(message) => list_page(&request, &state, &user, Some(message), None, Some(&form)).await,
     }
 }
 

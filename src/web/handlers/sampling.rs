@@ -7,6 +7,7 @@ use crate::domain::ids::{CaseFileId, UnitId};
 use crate::domain::masking::{mask_id_no, mask_name, mask_phone};
 use crate::domain::registry::normalize_case_no;
 use crate::domain::sampling::{CaseKey, Rounding, Sample, SamplingPlan, Strategy, StratumRule};
+use crate::domain::text_limits::{TextField, check_all};
 use crate::export::sample_list::{SampleListRow, sample_list_xlsx};
 use crate::storage::sampling::{self, SampleError};
 use crate::storage::{self, cases, units};
@@ -183,6 +184,8 @@ impl PlanForm {
                     index + 1
                 ));
             };
+            check_all([(TextField::UnitCode, unit), (TextField::CaseNo, case_no)])
+                .map_err(|error| format!("指定案号第{}行：{error}", index + 1))?;
             designated.insert(designated_key(unit, case_no));
         }
         let mut plan = current.clone();

@@ -131,7 +131,9 @@ async fn act(
                 .apply(form.version, action, sheet_actor)
                 .map_err(|error| match error {
                     SheetError::NotPermitted { .. } => WebError::Forbidden,
-                    SheetError::CommentRequired | SheetError::ReasonRequired => {
+                    SheetError::CommentRequired
+                    | SheetError::ReasonRequired
+                    | SheetError::Text(_) => {
                         WebError::BadRequest(error.to_string())
                     }
                     other => WebError::Conflict(other.to_string()),

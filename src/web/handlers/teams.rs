@@ -8,6 +8,7 @@ use crate::domain::assignment::{
 use crate::domain::ids::{CaseFileId, PersonId, RoundId, UnitId};
 use crate::domain::people::Role;
 use crate::domain::round::RoundStatus;
+use crate::domain::text_limits::TextField;
 use crate::storage::assignments::{self, Options, Version};
 use crate::storage::{self, rounds};
 use crate::web::AppState;
@@ -431,6 +432,9 @@ fn person(text: Option<&str>, label: &str) -> Result<PersonId, String> {
 
 impl ChangeForm {
     fn change(&self) -> Result<Change, String> {
+        TextField::AssignmentNote
+            .check_optional(self.reason.as_deref())
+            .map_err(|error| error.to_string())?;
         let first = person(self.first.as_deref(), "评查员")?;
         let second = person(self.second.as_deref(), "另一名评查员")?;
         match self.kind.as_str() {
