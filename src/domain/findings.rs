@@ -192,9 +192,15 @@ impl Finding {
             (TextField::RubricCode, self.item_code.as_str()),
             (TextField::RubricItemText, self.item_text.as_str()),
             (TextField::Handler, self.handler_name.as_str()),
-            (TextField::Firm, self.law_firm_name.as_deref().unwrap_or_default()),
+            (
+                TextField::Firm,
+                self.law_firm_name.as_deref().unwrap_or_default(),
+            ),
             (TextField::FindingReason, self.reason.as_str()),
-            (TextField::PageRef, self.page_ref.as_deref().unwrap_or_default()),
+            (
+                TextField::PageRef,
+                self.page_ref.as_deref().unwrap_or_default(),
+            ),
         ])
         .map_err(FindingError::Text)
     }

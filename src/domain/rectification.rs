@@ -412,7 +412,9 @@ pub fn transition(
 /// The texts an action carries, each against its limit.
 fn check_texts(action: &Action, ctx: &TransitionContext<'_>) -> Result<(), TextError> {
     match action {
-        Action::Verify { comment } => TextField::TransitionComment.check_optional(comment.as_deref())?,
+        Action::Verify { comment } => {
+            TextField::TransitionComment.check_optional(comment.as_deref())?
+        }
         Action::SendBack { reason } => TextField::TransitionComment.check(reason)?,
         _ => {}
     }

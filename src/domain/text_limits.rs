@@ -252,7 +252,10 @@ pub fn check_all<'a>(
 /// Why a text is refused. `Display` is the sentence the user reads, naming the field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TextError {
-    TooLong { field: TextField, length: usize },
+    TooLong {
+        field: TextField,
+        length: usize,
+    },
     ControlCharacter {
         field: TextField,
         /// 1-based character position in the trimmed text.
@@ -345,7 +348,11 @@ mod tests {
 
     #[test]
     fn line_breaks_only_in_multiline_fields() {
-        assert!(TextField::FindingReason.check("第一行\n第二行\r\n\t第三行").is_ok());
+        assert!(
+            TextField::FindingReason
+                .check("第一行\n第二行\r\n\t第三行")
+                .is_ok()
+        );
         let error = TextField::RoundName.check("第一\n季度").unwrap_err();
         assert!(error.to_string().contains("换行"));
         assert!(TextField::FindingReason.check("响\u{7}铃").is_err());

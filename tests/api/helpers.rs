@@ -309,7 +309,11 @@ impl Client {
 
     /// POSTs a form with this session's CSRF token in the `X-CSRF-Token` header, so the body
     /// is read only by the handler (as a script posting a large form would).
-    pub async fn post_form_token_in_header(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub async fn post_form_token_in_header(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Reply {
         let token = self.csrf_token().await;
         let request = self
             .http

@@ -86,7 +86,12 @@ async fn the_api_refuses_a_long_round_name_and_a_nul_byte_naming_the_field() {
     let reply = admin
         .post_json("/api/rounds", &body(&long), Some(&token))
         .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        &reply.body[..reply.body.len().min(500)]
+    );
     assert_eq!(
         reply.json()["message"],
         "「轮次名称」不能超过 100 个字（现有 1000000 个字）"
@@ -112,7 +117,13 @@ async fn a_nul_byte_on_a_page_is_refused_on_both_backends() {
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let reply = admin.post_form("/rounds", &fields).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
-    assert!(reply.body.contains("「轮次名称」第 6 个字是不可见的空字符（NUL）"), "{}", reply.body);
+    assert!(
+        reply
+            .body
+            .contains("「轮次名称」第 6 个字是不可见的空字符（NUL）"),
+        "{}",
+        reply.body
+    );
     assert!(reply.body.contains("第三季度"));
     assert_eq!(round_count(&app), 0);
 
@@ -165,15 +176,20 @@ async fn an_import_names_row_and_column_of_an_overlong_or_nul_cell_and_stores_no
 
 /// The shipped criminal rubric with item A1's text made 2,500 characters long.
 fn rubric_with_long_item() -> String {
-    let original = std::fs::read_to_string(crate::helpers::rubrics_dir().join("criminal.toml"))
-        .unwrap();
-    let start = original.find("code = \"A1\"\ntext = \"").unwrap() + "code = \"A1\"\ntext = \"".len();
+    let original =
+        std::fs::read_to_string(crate::helpers::rubrics_dir().join("criminal.toml")).unwrap();
+    let start =
+        original.find("code = \"A1\"\ntext = \"").unwrap() + "code = \"A1\"\ntext = \"".len();
     let end = start + original[start..].find('"').unwrap();
-    format!("{}{}{}", &original[..start], "字".repeat(2500), &original[end..])
+    format!(
+        "{}{}{}",
+        &original[..start],
+        "字".repeat(2500),
+        &original[end..]
+    )
 }
 
-const LONG_ITEM_MESSAGE: &str =
-    "long_item.toml 第23行 项目 A1：（分区 A，键“text”）「评查项目内容」不能超过 500 个字（现有 2500 个字）";
+const LONG_ITEM_MESSAGE: &str = "long_item.toml 第23行 项目 A1：（分区 A，键“text”）「评查项目内容」不能超过 500 个字（现有 2500 个字）";
 
 /// `pingcha rubric check` refuses an item text of 2,500 characters naming file, line, section
 /// and item.
@@ -195,7 +211,12 @@ async fn a_rubric_upload_with_an_overlong_item_is_refused_naming_the_item() {
     let mut admin = app.login_as("admin").await;
     let before = app.rubric_hash("criminal");
     let reply = admin
-        .post_file("/rubrics", "file", "long_item.toml", rubric_with_long_item().as_bytes())
+        .post_file(
+            "/rubrics",
+            "file",
+            "long_item.toml",
+            rubric_with_long_item().as_bytes(),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.body.contains(LONG_ITEM_MESSAGE), "{}", reply.body);
@@ -222,7 +243,12 @@ async fn summary_xlsx_cuts_a_text_beyond_the_excel_cell_limit_instead_of_failing
     let (status, bytes) = admin
         .get_bytes(&format!("/rounds/{round}/summary.xlsx"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
     let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
     let files = workbook.worksheet_range("案卷明细").unwrap();
     let cut: Vec<&Data> = files
@@ -233,7 +259,9 @@ async fn summary_xlsx_cuts_a_text_beyond_the_excel_cell_limit_instead_of_failing
         .collect();
     assert!(!cut.is_empty(), "no truncated cell in 案卷明细");
     for cell in cut {
-        let Data::String(text) = cell else { unreachable!() };
+        let Data::String(text) = cell else {
+            unreachable!()
+        };
         assert!(text.encode_utf16().count() <= MAX_CELL_CHARS);
         assert!(text.starts_with(&"承".repeat(1000)));
     }

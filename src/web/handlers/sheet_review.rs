@@ -133,9 +133,7 @@ async fn act(
                     SheetError::NotPermitted { .. } => WebError::Forbidden,
                     SheetError::CommentRequired
                     | SheetError::ReasonRequired
-                    | SheetError::Text(_) => {
-                        WebError::BadRequest(error.to_string())
-                    }
+                    | SheetError::Text(_) => WebError::BadRequest(error.to_string()),
                     other => WebError::Conflict(other.to_string()),
                 })?;
             match sheets::save(conn, &actor, &stored, &update, None, storage::now()) {
