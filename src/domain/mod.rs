@@ -19,6 +19,7 @@ pub mod rubric;
 pub mod sampling;
 pub mod scoring;
 pub mod summary;
+pub mod throttle;
 pub mod verification_code;
 
 pub use case_type::CaseType;

@@ -30,6 +30,11 @@
 //! - `verify`: verifiable documents: byte-identical PDFs with a printed 核验码, `/verify`.
 //! - `fuzz_corpus`: the committed fuzz corpus and crash regressions replayed (no fuzzer).
 //! - `summary`: leadership summaries: figures against the stored sheets, unit isolation, XLSX.
+//! - `throttling`: guesses never lock out another address; /verify apart from sign-in;
+//!   parallel guesses counted exactly; forwarded addresses from trusted proxies (and nginx).
+//! - `bodies`: per-route body limits (parts, total, streamed), long forms, CSRF never in the
+//!   query string.
+//! - `headers`: security headers on every kind of response, no inline script; readiness.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap, as clippy.toml allows in #[test] fns
 
@@ -38,11 +43,13 @@ mod accounts;
 mod audit_chain;
 mod auth;
 mod backup;
+mod bodies;
 mod cli;
 mod document_samples;
 mod documents;
 mod faults;
 mod fuzz_corpus;
+mod headers;
 mod helpers;
 mod hostile;
 mod migrations;
@@ -58,5 +65,6 @@ mod servers;
 mod sheets;
 mod summary;
 mod teams;
+mod throttling;
 mod units;
 mod verify;
