@@ -50,6 +50,14 @@ pub fn is_current(conn: &mut DbConn) -> Result<bool> {
         .load::<String>(conn)
     {
         Ok(versions) => versions.into_iter().collect(),
+        // The connection is gone: unreachable, not unmigrated.
+        Err(
+            error @ diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ClosedConnection
+                | diesel::result::DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ),
+        ) => return Err(error.into()),
         // No record at all: never migrated.
         Err(diesel::result::Error::DatabaseError(..)) => return Ok(false),
         Err(error) => return Err(error.into()),

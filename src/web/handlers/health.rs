@@ -4,11 +4,16 @@
 
 use crate::web::AppState;
 use actix_web::{HttpResponse, web};
+use diesel::connection::SimpleConnection;
 use serde_json::json;
 
 pub async fn check(state: web::Data<AppState>) -> HttpResponse {
     let database = state
-        .db(|conn| Ok(crate::storage::migrate::is_current(conn)?))
+        .db(|conn| {
+            conn.batch_execute("SELECT 1")
+                .map_err(crate::web::error::WebError::internal)?;
+            Ok(crate::storage::migrate::is_current(conn)?)
+        })
         .await;
     match database {
         Ok(true) => HttpResponse::Ok().json(json!({
