@@ -2,8 +2,8 @@
 //! at start by `serve` and by `pingcha migrate`.
 
 use crate::storage::{DbConn, Error, Result};
-use diesel::prelude::*;
 use diesel::migration::MigrationSource;
+use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::collections::BTreeSet;
 
@@ -64,9 +64,9 @@ pub fn is_current(conn: &mut DbConn) -> Result<bool> {
     };
     let known: BTreeSet<String> = match conn {
         DbConn::Pg(_) => versions(MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES))?,
-        DbConn::Sqlite(_) => {
-            versions(MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE))?
-        }
+        DbConn::Sqlite(_) => versions(MigrationSource::<diesel::sqlite::Sqlite>::migrations(
+            &SQLITE,
+        ))?,
     };
     Ok(applied == known)
 }

@@ -124,8 +124,8 @@ fn lock_key(kind: Kind, what: &str, value: &str) -> i64 {
 
 /// Forgets attempts older than `before`.
 pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> Result<usize> {
-    Ok(diesel::delete(
-        throttle_attempts::table.filter(throttle_attempts::attempted_at.lt(before)),
+    Ok(
+        diesel::delete(throttle_attempts::table.filter(throttle_attempts::attempted_at.lt(before)))
+            .execute(conn)?,
     )
-    .execute(conn)?)
 }

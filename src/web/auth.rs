@@ -8,8 +8,8 @@ use crate::security;
 use crate::storage::sessions::{self, Session};
 use crate::web::AppState;
 use crate::web::body::{self, BodyLimit};
-use crate::web::messages;
 use crate::web::error::WebError;
+use crate::web::messages;
 use actix_web::body::EitherBody;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
@@ -117,7 +117,10 @@ pub fn client_ip(request: &HttpRequest) -> String {
     let Some(peer) = request.peer_addr().map(|address| address.ip()) else {
         return "unknown".to_string();
     };
-    let forwarded = request.headers().get_all("x-forwarded-for").filter_map(|value| value.to_str().ok());
+    let forwarded = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|value| value.to_str().ok());
     match request.app_data::<web::Data<AppState>>() {
         Some(state) => state.config.trusted_proxies.client(peer, forwarded),
         None => peer,

@@ -15,8 +15,7 @@ use actix_web::web::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
 /// What a body stream is (actix's `BoxedPayloadStream`).
-type BoxedStream =
-    std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Bytes, PayloadError>>>>;
+type BoxedStream = std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Bytes, PayloadError>>>>;
 
 const KB: usize = 1024;
 const MB: usize = 1024 * 1024;
@@ -187,7 +186,11 @@ fn first_field(head: &[u8], boundary: &str, name: &str) -> Option<Option<String>
     if !is_field {
         return Some(None);
     }
-    Some(std::str::from_utf8(&head[value_start..value_end]).ok().map(str::to_string))
+    Some(
+        std::str::from_utf8(&head[value_start..value_end])
+            .ok()
+            .map(str::to_string),
+    )
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -208,8 +211,12 @@ mod tests {
 
     #[test]
     fn the_first_part_is_found_only_when_complete() {
-        let body = b"--b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n--b\r\nrest";
-        assert_eq!(first_field(body, "b", "csrf"), Some(Some("abc".to_string())));
+        let body =
+            b"--b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n--b\r\nrest";
+        assert_eq!(
+            first_field(body, "b", "csrf"),
+            Some(Some("abc".to_string()))
+        );
         assert_eq!(first_field(&body[..40], "b", "csrf"), None);
         let other = b"--b\r\nContent-Disposition: form-data; name=\"code\"\r\n\r\nabc\r\n--b--";
         assert_eq!(first_field(other, "b", "csrf"), Some(None));

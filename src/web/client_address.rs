@@ -44,9 +44,7 @@ fn masked(bits: u128, width: u8, prefix: u8) -> u128 {
 /// IPv4 addresses mapped into IPv6 (`::ffff:10.0.0.1`) compare as IPv4.
 fn canonical(address: IpAddr) -> IpAddr {
     match address {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(IpAddr::V6(v6), IpAddr::V4),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,
     }
 }
@@ -64,7 +62,11 @@ impl FromStr for IpRange {
         let network = canonical(address.parse::<IpAddr>().map_err(|_| bad())?);
         let width = if network.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
-            Some(prefix) => prefix.parse::<u8>().ok().filter(|p| *p <= width).ok_or_else(bad)?,
+            Some(prefix) => prefix
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= width)
+                .ok_or_else(bad)?,
             None => width,
         };
         Ok(IpRange { network, prefix })
@@ -88,7 +90,11 @@ impl TrustedProxies {
 
     /// The client's address for a request from `peer` carrying these `X-Forwarded-For`
     /// header values (in the order received).
-    pub fn client<'a>(&self, peer: IpAddr, forwarded_for: impl IntoIterator<Item = &'a str>) -> IpAddr {
+    pub fn client<'a>(
+        &self,
+        peer: IpAddr,
+        forwarded_for: impl IntoIterator<Item = &'a str>,
+    ) -> IpAddr {
         let peer = canonical(peer);
         if !self.trusts(peer) {
             return peer;
@@ -149,7 +155,12 @@ mod tests {
         let v6: IpRange = "fd00::/8".parse().unwrap();
         assert!(v6.contains(ip("fd12::1")));
         assert!(!v6.contains(ip("10.0.0.1")));
-        assert!("0.0.0.0/0".parse::<IpRange>().unwrap().contains(ip("8.8.8.8")));
+        assert!(
+            "0.0.0.0/0"
+                .parse::<IpRange>()
+                .unwrap()
+                .contains(ip("8.8.8.8"))
+        );
         for bad in ["", "10.0.0.0/33", "example.org", "10.0.0/8", "::1/129"] {
             let error = bad.parse::<IpRange>().unwrap_err();
             assert!(error.contains("不是 IP 地址或网段"), "{error}");

@@ -540,7 +540,8 @@ pub fn table() -> Vec<RouteSpec> {
             REVIEWER
         ),
         route!(POST, "/offline/results", offline::upload, REVIEWER).body(body::OFFLINE_RESULT),
-        route!(POST, "/api/offline/results", offline::api_upload, REVIEWER).body(body::OFFLINE_RESULT),
+        route!(POST, "/api/offline/results", offline::api_upload, REVIEWER)
+            .body(body::OFFLINE_RESULT),
         // In-app notifications of the signed-in account.
         // Objections (异议): the unit files (own unit only, checked in storage), the panel
         // decides (checked per objection), everyone else reads what their role allows.

@@ -33,7 +33,12 @@ async fn an_anonymous_upload_with_too_many_parts_is_refused() {
     let reply = visitor
         .post_multipart_as_is("/verify", &boundary, with_token)
         .await;
-    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        reply.body
+    );
     assert!(reply.body.contains("提交的表单项过多"), "{}", reply.body);
 }
 
@@ -58,8 +63,7 @@ fn send_raw(address: &str, head: String, chunk: Vec<u8>, body_chunks: usize) -> 
             return sent;
         }
         for _ in 0..body_chunks {
-            if stop.load(std::sync::atomic::Ordering::SeqCst) || writer.write_all(&chunk).is_err()
-            {
+            if stop.load(std::sync::atomic::Ordering::SeqCst) || writer.write_all(&chunk).is_err() {
                 break;
             }
             sent += chunk.len();
@@ -178,7 +182,12 @@ async fn a_long_form_is_not_taken_for_a_forged_one() {
             ],
         )
         .await;
-    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        reply.body
+    );
     assert!(reply.body.contains("提交的内容过大"), "{}", reply.body);
     assert!(!reply.body.contains("无权访问"));
     let saved = admin.get("/admin/bureau").await;
@@ -220,5 +229,8 @@ async fn the_csrf_token_is_refused_in_the_query_string() {
         crate::verify::verify(&mut visitor, &[("code", None, b"ZZZZ-ZZZZ-ZZZZ")]).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     let page = app.client().get("/verify").await;
-    assert!(!page.body.contains("csrf="), "no token in any address of the page");
+    assert!(
+        !page.body.contains("csrf="),
+        "no token in any address of the page"
+    );
 }

@@ -21,7 +21,10 @@ fn assert_security_headers(what: &str, reply: &Reply) {
     assert!(policy.contains("default-src 'self'"), "{what}: {policy}");
     assert!(policy.contains("script-src 'self'"), "{what}: {policy}");
     assert!(!policy.contains("unsafe-inline"), "{what}: {policy}");
-    assert!(policy.contains("frame-ancestors 'none'"), "{what}: {policy}");
+    assert!(
+        policy.contains("frame-ancestors 'none'"),
+        "{what}: {policy}"
+    );
     assert_eq!(header("x-frame-options"), "DENY", "{what}");
     assert_eq!(header("referrer-policy"), "same-origin", "{what}");
     assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
@@ -70,9 +73,18 @@ fn templates_hold_no_inline_script_or_style() {
             let inline_script = text
                 .match_indices("<script")
                 .any(|(at, _)| !text[at..].split('>').next().unwrap().contains("src="));
-            let handler = [" onclick=", " onchange=", " onsubmit=", " oninput=", " onload=", " onkeydown=", " onfocus=", " onblur="]
-                .iter()
-                .any(|attribute| text.contains(attribute));
+            let handler = [
+                " onclick=",
+                " onchange=",
+                " onsubmit=",
+                " oninput=",
+                " onload=",
+                " onkeydown=",
+                " onfocus=",
+                " onblur=",
+            ]
+            .iter()
+            .any(|attribute| text.contains(attribute));
             let style = text.contains(" style=") || text.contains("<style");
             let script_url = text.contains("javascript:");
             if inline_script || handler || style || script_url {
@@ -80,14 +92,22 @@ fn templates_hold_no_inline_script_or_style() {
             }
         }
     }
-    assert!(offenders.is_empty(), "inline script or style in {offenders:?}");
+    assert!(
+        offenders.is_empty(),
+        "inline script or style in {offenders:?}"
+    );
 }
 
 #[actix_rt::test]
 async fn health_fails_on_an_unmigrated_database() {
     let app = spawn_app_with(WebConfig::default(), false).await;
     let reply = app.client().get("/healthz").await;
-    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        reply.body
+    );
     assert_eq!(reply.json()["migrations"], "not current");
     // Migrated: ready.
     pingcha::storage::migrate::run_pending(&mut app.conn()).unwrap();
@@ -96,12 +116,15 @@ async fn health_fails_on_an_unmigrated_database() {
     assert_eq!(reply.json()["migrations"], "current");
     // A migration this binary does not know (a newer version migrated it): not ready.
     app.conn()
-        .batch_execute(
-            "INSERT INTO __diesel_schema_migrations (version) VALUES ('29991231000000')",
-        )
+        .batch_execute("INSERT INTO __diesel_schema_migrations (version) VALUES ('29991231000000')")
         .unwrap();
     let reply = app.client().get("/healthz").await;
-    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        reply.body
+    );
 }
 
 /// PostgreSQL only: a SQLite file cannot become unreachable under a running server (its open
@@ -114,9 +137,10 @@ async fn health_fails_when_the_database_is_unreachable() {
     let app = spawn_app().await;
     assert_eq!(app.client().get("/healthz").await.status, StatusCode::OK);
     let name = crate::helpers::database_name(app.database_url());
-    let mut pg =
-        <diesel::PgConnection as diesel::Connection>::establish(&crate::helpers::postgres_admin_url())
-            .unwrap();
+    let mut pg = <diesel::PgConnection as diesel::Connection>::establish(
+        &crate::helpers::postgres_admin_url(),
+    )
+    .unwrap();
     // No new connections, the existing ones cut.
     pg.batch_execute(&format!(
         "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
@@ -127,6 +151,11 @@ async fn health_fails_when_the_database_is_unreachable() {
     let reply = app.client().get("/healthz").await;
     pg.batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
         .unwrap();
-    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        reply.body
+    );
     assert_eq!(reply.json()["database"], "unreachable");
 }

@@ -219,7 +219,9 @@ impl Nginx {
         let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
             .into_iter()
             .find(|path| std::path::Path::new(path).exists())
-            .expect("nginx is needed for this test: install the Debian package `nginx` (.ci/run does)");
+            .expect(
+                "nginx is needed for this test: install the Debian package `nginx` (.ci/run does)",
+            );
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()

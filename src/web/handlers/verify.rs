@@ -23,7 +23,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::TimeZone;
 use serde_json::{Value, json};
 
-
 /// Issues `document` for the signed-in `user` (see `issuing::issue`) and returns the bytes.
 pub fn issue_pdf(
     conn: &mut DbConn,
@@ -119,8 +118,7 @@ pub async fn check(
         .db(move |conn| {
             // Counted as a failure before the look-up (parallel guesses cannot outrun the
             // count), cleared when the code is found.
-            let Some(attempt) =
-                throttle::reserve(conn, Kind::Verify, "", &ip, storage::now())?
+            let Some(attempt) = throttle::reserve(conn, Kind::Verify, "", &ip, storage::now())?
             else {
                 return Ok(Err(StatusCode::TOO_MANY_REQUESTS));
             };
