@@ -31,6 +31,11 @@ pub struct ServeArgs {
     #[arg(long, env = "PINGCHA_OFFLINE_PACKET_DAYS", default_value_t = crate::domain::offline::DEFAULT_VALID_DAYS)]
     pub offline_packet_days: i64,
 
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For
+    /// header names the client; by default none, and the TCP peer is the client.
+    #[arg(long, env = "PINGCHA_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<crate::web::client_address::IpRange>,
+
     /// Worker threads (default: one per CPU core).
     #[arg(long, env = "PINGCHA_WORKERS")]
     pub workers: Option<usize>,
@@ -64,6 +69,7 @@ pub fn run(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
     let config = WebConfig {
         secure_cookies: args.secure_cookies,
         session_hours: args.session_hours.clamp(1, 24 * 30),
+        trusted_proxies: crate::web::client_address::TrustedProxies(args.trusted_proxies),
         workers: args.workers,
         fonts: args.fonts.font_set()?,
         offline_packet_days: args.offline_packet_days.clamp(1, 90),

@@ -20,6 +20,7 @@ pub mod sampling;
 pub mod scoring;
 pub mod summary;
 pub mod text_limits;
+pub mod throttle;
 pub mod verification_code;
 
 pub use case_type::CaseType;

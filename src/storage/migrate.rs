@@ -2,7 +2,10 @@
 //! at start by `serve` and by `pingcha migrate`.
 
 use crate::storage::{DbConn, Error, Result};
+use diesel::migration::MigrationSource;
+use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::collections::BTreeSet;
 
 pub const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -30,4 +33,50 @@ pub fn run_pending(conn: &mut DbConn) -> Result<Vec<String>> {
         tracing::info!(sealed, "sealed audit entries into the chain");
     }
     Ok(applied)
+}
+
+diesel::table! {
+    /// Diesel's record of applied migrations (read only here; diesel writes it).
+    __diesel_schema_migrations (version) {
+        version -> Text,
+    }
+}
+
+/// Is the database at exactly this binary's migrations: every one applied, none unknown?
+/// Reads the record only (an unmigrated database answers `false`, and nothing is created).
+pub fn is_current(conn: &mut DbConn) -> Result<bool> {
+    let applied: BTreeSet<String> = match __diesel_schema_migrations::table
+        .select(__diesel_schema_migrations::version)
+        .load::<String>(conn)
+    {
+        Ok(versions) => versions.into_iter().collect(),
+        // The connection is gone: unreachable, not unmigrated.
+        Err(
+            error @ diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ClosedConnection
+                | diesel::result::DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ),
+        ) => return Err(error.into()),
+        // No record at all: never migrated.
+        Err(diesel::result::Error::DatabaseError(..)) => return Ok(false),
+        Err(error) => return Err(error.into()),
+    };
+    let known: BTreeSet<String> = match conn {
+        DbConn::Pg(_) => versions(MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES))?,
+        DbConn::Sqlite(_) => versions(MigrationSource::<diesel::sqlite::Sqlite>::migrations(
+            &SQLITE,
+        ))?,
+    };
+    Ok(applied == known)
+}
+
+fn versions<DB: diesel::backend::Backend>(
+    migrations: diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<DB>>>>,
+) -> Result<BTreeSet<String>> {
+    Ok(migrations
+        .map_err(|error| Error::Migration(error.to_string()))?
+        .iter()
+        .map(|migration| migration.name().version().to_string())
+        .collect())
 }

@@ -75,11 +75,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_attempts (id) {
+    throttle_attempts (id) {
         id -> Text,
+        kind -> Text,
         login -> Text,
         client_ip -> Text,
-        succeeded -> Bool,
+        failed -> Bool,
         attempted_at -> Timestamp,
     }
 }
@@ -118,7 +119,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     person_expertise,
     users,
     sessions,
-    login_attempts,
+    throttle_attempts,
     audit_log,
     rubric_snapshots,
     review_rounds,

@@ -1,13 +1,15 @@
-//! Who is calling, and may they: the session cookie, the access rule of every route (applied
-//! by `AccessControl`, which `routes.rs` wraps around each resource), CSRF checks on every
-//! state-changing request, and the `CurrentUser` extractor handlers take.
+//! Who is calling, and may they: the session cookie, the access rule and body limit of every
+//! route (applied by `AccessControl`, which `routes.rs` wraps around each resource), CSRF
+//! checks on every state-changing request, and the `CurrentUser` extractor handlers take.
 
 use crate::domain::UnitScope;
 use crate::domain::people::{Account, Role};
 use crate::security;
 use crate::storage::sessions::{self, Session};
 use crate::web::AppState;
+use crate::web::body::{self, BodyLimit};
 use crate::web::error::WebError;
+use crate::web::messages;
 use actix_web::body::EitherBody;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
@@ -108,13 +110,22 @@ impl FromRequest for MaybeUser {
     }
 }
 
-/// The peer address. Forwarded headers are not trusted: they are set by the client unless a
-/// proxy overwrites them, and throttling must not be bypassable by a header.
+/// The client's address: the TCP peer, or behind a trusted proxy the address it forwarded
+/// (see `client_address`). Headers from anyone else are ignored, so throttling cannot be
+/// escaped by writing one.
 pub fn client_ip(request: &HttpRequest) -> String {
-    request
-        .peer_addr()
-        .map(|address| address.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_string())
+    let Some(peer) = request.peer_addr().map(|address| address.ip()) else {
+        return "unknown".to_string();
+    };
+    let forwarded = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|value| value.to_str().ok());
+    match request.app_data::<web::Data<AppState>>() {
+        Some(state) => state.config.trusted_proxies.client(peer, forwarded),
+        None => peer,
+    }
+    .to_string()
 }
 
 pub fn is_api(path: &str) -> bool {
@@ -154,13 +165,16 @@ pub fn pre_session_cookie(token: &str, secure: bool) -> Cookie<'static> {
         .finish()
 }
 
-/// Applies one resource's access rules (per method) and the CSRF check.
+/// One method's rules on a resource: who may call it, and how much it may send.
+pub type Rule = (Method, Access, BodyLimit);
+
+/// Applies one resource's rules (per method): the body limit, access, and the CSRF check.
 pub struct AccessControl {
-    rules: Rc<Vec<(Method, Access)>>,
+    rules: Rc<Vec<Rule>>,
 }
 
 impl AccessControl {
-    pub fn new(rules: Vec<(Method, Access)>) -> Self {
+    pub fn new(rules: Vec<Rule>) -> Self {
         AccessControl {
             rules: Rc::new(rules),
         }
@@ -188,7 +202,7 @@ where
 
 pub struct AccessControlService<S> {
     service: Rc<S>,
-    rules: Rc<Vec<(Method, Access)>>,
+    rules: Rc<Vec<Rule>>,
 }
 
 type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
@@ -206,15 +220,15 @@ where
 
     fn call(&self, mut request: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
-        let access = self
+        let rule = self
             .rules
             .iter()
-            .find(|(method, _)| method == request.method())
-            .map(|(_, access)| *access);
+            .find(|(method, _, _)| method == request.method())
+            .map(|(_, access, limit)| (*access, *limit));
         Box::pin(async move {
             // No rule for this method: actix answers 405 without running any handler.
-            if let Some(access) = access
-                && let Err(rejection) = authorize(&mut request, access).await
+            if let Some((access, limit)) = rule
+                && let Err(rejection) = authorize(&mut request, access, limit).await
             {
                 return Ok(request.into_response(rejection).map_into_right_body());
             }
@@ -226,8 +240,13 @@ where
     }
 }
 
-/// Looks up the session, checks the route's access rule, then the CSRF token.
-async fn authorize(request: &mut ServiceRequest, access: Access) -> Result<(), HttpResponse> {
+/// Bounds the body, looks up the session, checks the route's access rule, then the CSRF
+/// token.
+async fn authorize(
+    request: &mut ServiceRequest,
+    access: Access,
+    limit: BodyLimit,
+) -> Result<(), HttpResponse> {
     let api = is_api(request.path());
     let reject = |error: WebError| {
         if api {
@@ -236,6 +255,17 @@ async fn authorize(request: &mut ServiceRequest, access: Access) -> Result<(), H
             error.error_response()
         }
     };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit.total as u64) {
+        return Err(reject(WebError::PayloadTooLarge(body::too_large(limit))));
+    }
+    let payload = request.take_payload();
+    request.set_payload(body::limited(payload, limit.total));
+    request.extensions_mut().insert(limit);
     let session = load_session(request).await.map_err(reject)?;
     request.extensions_mut().insert(Viewer(session.clone()));
     let role = session.as_ref().map(|session| session.account.role);
@@ -257,7 +287,12 @@ async fn authorize(request: &mut ServiceRequest, access: Access) -> Result<(), H
                 .cookie(PRE_SESSION_CSRF_COOKIE)
                 .map(|cookie| cookie.value().to_string()),
         };
-        let presented = presented_csrf(request).await;
+        let presented = presented_csrf(request).await.map_err(|error| match error {
+            body::ReadError::TooLarge => reject(WebError::PayloadTooLarge(body::too_large(limit))),
+            body::ReadError::Broken => {
+                reject(WebError::BadRequest(messages::BODY_UNREADABLE.to_string()))
+            }
+        })?;
         let valid = matches!((&expected, &presented),
             (Some(expected), Some(presented)) if !expected.is_empty() && security::constant_time_eq(expected, presented));
         if !valid {
@@ -323,31 +358,39 @@ fn redirect_to_login(request: &ServiceRequest) -> HttpResponse {
         .finish()
 }
 
-/// The token from the `X-CSRF-Token` header, the `csrf` query parameter (multipart forms),
-/// or the `csrf` field of a URL-encoded body (which is read and put back for the handler).
-async fn presented_csrf(request: &mut ServiceRequest) -> Option<String> {
+/// The token from the `X-CSRF-Token` header, or the `csrf` field of the body: of a
+/// URL-encoded form, or the first part of a multipart form. The body is read (within the
+/// route's limit) and put back for the handler. Never from the query string: an address ends
+/// up in proxy logs and browser history.
+async fn presented_csrf(request: &mut ServiceRequest) -> Result<Option<String>, body::ReadError> {
     if let Some(value) = request
         .headers()
         .get(CSRF_HEADER)
         .and_then(|value| value.to_str().ok())
     {
-        return Some(value.to_string());
+        return Ok(Some(value.to_string()));
     }
-    if let Some(token) = field_of(request.query_string().as_bytes(), CSRF_FIELD) {
-        return Some(token);
+    let Ok(Some(mime)) = request.mime_type() else {
+        return Ok(None);
+    };
+    if mime.essence_str() == "application/x-www-form-urlencoded" {
+        let mut payload = request.take_payload();
+        let body = body::read_all(&mut payload).await?;
+        let token = field_of(&body, CSRF_FIELD);
+        request.set_payload(Payload::from(body));
+        return Ok(token);
     }
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return None;
+    if mime.essence_str() == "multipart/form-data"
+        && let Some(boundary) = mime.get_param(actix_web::mime::BOUNDARY)
+    {
+        let boundary = boundary.as_str().to_string();
+        let mut payload = request.take_payload();
+        let (token, head) =
+            body::first_multipart_field(&mut payload, &boundary, CSRF_FIELD).await?;
+        request.set_payload(body::prepend(head, payload));
+        return Ok(token);
     }
-    let body = request.extract::<web::Bytes>().await.ok()?;
-    let token = field_of(&body, CSRF_FIELD);
-    request.set_payload(Payload::from(body));
-    token
+    Ok(None)
 }
 
 fn field_of(encoded: &[u8], name: &str) -> Option<String> {

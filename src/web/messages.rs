@@ -9,6 +9,7 @@ pub const THROTTLED: &str = "登录失败次数过多，请15分钟后再试。"
 pub const UNAVAILABLE: &str = "数据库暂时无法连接，请稍后重试。如持续出现，请联系本局管理员。";
 pub const INTERNAL: &str = "系统内部错误，已记录。请将下方的请求编号告知管理员。";
 pub const BAD_INPUT: &str = "提交的内容不完整或格式有误：";
+pub const BODY_UNREADABLE: &str = "提交的内容未能完整收到，请重新提交。";
 pub const BAD_LOGIN: &str = "用户名或密码错误。";
 pub const LOGIN_REQUIRED_FIELDS: &str = "请输入用户名和密码。";
 pub const PASSWORD_CHANGED: &str = "密码已修改，请使用新密码重新登录。";
@@ -124,7 +125,7 @@ pub const VERIFY_FILE_MATCHES: &str = "上传的文件与签发的文书完全�
 pub const VERIFY_FILE_DIFFERS: &str =
     "上传的文件与签发的文书不一致（SHA-256 不同）：文件已被改动，或并非此核验码对应的文书。";
 pub const VERIFY_BAD_HASH: &str = "SHA-256 格式不正确：应为64位十六进制字符。";
-pub const VERIFY_TOO_LARGE: &str = "上传的文件过大（上限 64 MB）。";
+pub const VERIFY_TOO_LARGE: &str = "上传的文件过大（上限 16 MB）：较大的文书请改为填写其 SHA-256。";
 
 /// The Chinese name of an issued document's kind.
 pub fn document_kind(kind: &str) -> &'static str {
@@ -135,4 +136,14 @@ pub fn document_kind(kind: &str) -> &'static str {
         "leadership_report" => "评查情况通报",
         _ => "文书",
     }
+}
+
+/// A request body over its route's limit (`web::body`); nothing was saved.
+pub fn body_too_large(limit: &str) -> String {
+    format!("提交的内容过大（此处上限 {limit}），未作任何更改。请缩短内容或减小文件后重新提交。")
+}
+
+/// A multipart form with more parts than its route allows; nothing was saved.
+pub fn body_too_many_parts(limit: usize) -> String {
+    format!("提交的表单项过多（此处最多 {limit} 项），未作任何更改。")
 }

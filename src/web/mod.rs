@@ -2,8 +2,11 @@
 //! route table and says who may call every route.
 
 pub mod auth;
+pub mod body;
+pub mod client_address;
 pub mod error;
 pub mod handlers;
+pub mod headers;
 pub mod messages;
 pub mod render;
 pub mod routes;
@@ -12,7 +15,7 @@ pub mod upload;
 use crate::documents::{FontSet, Fonts};
 use crate::storage::{DbConn, Pool};
 use actix_web::dev::Server;
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpServer, web};
 use error::WebError;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -24,6 +27,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// How long a session lasts after sign-in.
     pub session_hours: i64,
+    /// Proxies whose `X-Forwarded-For` names the client (none: the TCP peer is the client).
+    pub trusted_proxies: client_address::TrustedProxies,
     /// Worker threads; None lets actix use one per core.
     pub workers: Option<usize>,
     /// The fonts documents are printed with (the shipped Noto Serif SC unless configured).
@@ -52,6 +57,7 @@ impl Default for WebConfig {
         WebConfig {
             secure_cookies: false,
             session_hours: 12,
+            trusted_proxies: client_address::TrustedProxies::default(),
             workers: None,
             fonts: FontSet::default(),
             offline_packet_days: crate::domain::offline::DEFAULT_VALID_DAYS,
@@ -129,9 +135,23 @@ impl AppState {
     }
 }
 
-/// Malformed forms, JSON or query strings: a 400 in the caller's format, saying what was wrong.
-fn bad_input(error: &dyn std::fmt::Display, request: &actix_web::HttpRequest) -> actix_web::Error {
-    let error = WebError::BadRequest(format!("{}{error}", messages::BAD_INPUT));
+/// Malformed forms, JSON or query strings: a 400 in the caller's format, saying what was wrong
+/// (a 413 for a body over the route's limit, which `body` counts as it streams in).
+fn bad_input(
+    error: &dyn std::fmt::Display,
+    too_large: bool,
+    request: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let error = if too_large {
+        let limit = request
+            .extensions()
+            .get::<body::BodyLimit>()
+            .copied()
+            .unwrap_or(body::FORM);
+        WebError::PayloadTooLarge(body::too_large(limit))
+    } else {
+        WebError::BadRequest(format!("{}{error}", messages::BAD_INPUT))
+    };
     if auth::is_api(request.path()) {
         error::ApiError(error).into()
     } else {
@@ -222,18 +242,40 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(headers::security_headers())
+                // The route's own limit (`body`) is applied before these read anything.
                 .app_data(
                     web::FormConfig::default()
-                        .limit(1024 * 1024)
-                        .error_handler(|error, request| bad_input(&error, request)),
+                        .limit(body::FORM.total)
+                        .error_handler(|error, request| {
+                            let too_large = matches!(
+                                error,
+                                actix_web::error::UrlencodedError::Overflow { .. }
+                                    | actix_web::error::UrlencodedError::Payload(
+                                        actix_web::error::PayloadError::Overflow
+                                    )
+                            );
+                            bad_input(&error, too_large, request)
+                        }),
                 )
                 .app_data(
                     web::JsonConfig::default()
-                        .error_handler(|error, request| bad_input(&error, request)),
+                        .limit(body::FORM.total)
+                        .error_handler(|error, request| {
+                            let too_large = matches!(
+                                error,
+                                actix_web::error::JsonPayloadError::Overflow { .. }
+                                    | actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
+                                    | actix_web::error::JsonPayloadError::Payload(
+                                        actix_web::error::PayloadError::Overflow
+                                    )
+                            );
+                            bad_input(&error, too_large, request)
+                        }),
                 )
                 .app_data(
                     web::QueryConfig::default()
-                        .error_handler(|error, request| bad_input(&error, request)),
+                        .error_handler(|error, request| bad_input(&error, false, request)),
                 )
                 .configure(move |services| {
                     let table = if offline {

@@ -1,9 +1,12 @@
-//! THE route table: every route with its method, path, handler and who may call it. The
-//! access rule is applied by `auth::AccessControl` around each resource, so a route cannot be
-//! registered without one, and the route × role tests walk this same table.
+//! THE route table: every route with its method, path, handler, who may call it and how much
+//! it may send (`web::body`: reading routes nothing, anonymous posts the least, uploads what
+//! `.body(..)` names). The access rule and the body limit are applied by
+//! `auth::AccessControl` around each resource, so a route cannot be registered without them,
+//! and the route × role tests walk this same table.
 
 use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
+use crate::web::body::{self, BodyLimit};
 use crate::web::handlers::{
     account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
     objections, offline, people, reconcile, rectification, rounds, rubrics, sampling, sheet_review,
@@ -17,7 +20,16 @@ pub struct RouteSpec {
     pub method: Method,
     pub path: &'static str,
     pub access: Access,
+    /// How much a request may send (`body::default_for` unless set with [`RouteSpec::body`]).
+    pub body: BodyLimit,
     pub build: fn() -> actix_web::Route,
+}
+
+impl RouteSpec {
+    /// This route's body limit, for routes that take uploads.
+    pub fn body(self, body: BodyLimit) -> Self {
+        RouteSpec { body, ..self }
+    }
 }
 
 macro_rules! route {
@@ -26,6 +38,7 @@ macro_rules! route {
             method: Method::$method,
             path: $path,
             access: $access,
+            body: body::default_for(&Method::$method, $access),
             build: || web::method(Method::$method).to($handler),
         }
     };
@@ -86,7 +99,7 @@ pub fn table() -> Vec<RouteSpec> {
         route!(GET, "/assets/{name}", assets::file, Access::Public),
         // Anyone holding a document checks its 核验码 (rate-limited like sign-in).
         route!(GET, "/verify", verify::form, Access::Public),
-        route!(POST, "/verify", verify::check, Access::Public),
+        route!(POST, "/verify", verify::check, Access::Public).body(body::VERIFY),
         // Every signed-in account.
         route!(GET, "/", home::dashboard, Access::AnyUser),
         route!(POST, "/logout", login::logout, Access::AnyUser),
@@ -112,7 +125,7 @@ pub fn table() -> Vec<RouteSpec> {
         route!(GET, "/api/people", people::api_list, ADMIN_LEADER),
         // Rubrics (评分标准): everyone reads them; the administrator uploads new versions.
         route!(GET, "/rubrics", rubrics::list, Access::AnyUser),
-        route!(POST, "/rubrics", rubrics::upload, ADMIN),
+        route!(POST, "/rubrics", rubrics::upload, ADMIN).body(body::RUBRIC),
         route!(GET, "/rubrics/{hash}", rubrics::show, Access::AnyUser),
         route!(GET, "/api/rubrics", rubrics::api_list, Access::AnyUser),
         route!(
@@ -316,11 +329,11 @@ pub fn table() -> Vec<RouteSpec> {
             ADMIN_LEADER
         ),
         // Imports of registries, reviewer pools and unit lists: upload, preview, commit.
-        route!(POST, "/imports", imports::upload, ADMIN),
+        route!(POST, "/imports", imports::upload, ADMIN).body(body::IMPORT),
         route!(GET, "/imports/{id}", imports::preview, ADMIN),
         route!(POST, "/imports/{id}/commit", imports::commit, ADMIN),
         route!(POST, "/imports/{id}/discard", imports::discard, ADMIN),
-        route!(POST, "/api/imports", imports::api_upload, ADMIN),
+        route!(POST, "/api/imports", imports::api_upload, ADMIN).body(body::IMPORT),
         route!(POST, "/api/imports/{id}/commit", imports::api_commit, ADMIN),
         // The bureau administrator's pages.
         route!(GET, "/admin/users", admin_users::list, ADMIN),
@@ -475,13 +488,15 @@ pub fn table() -> Vec<RouteSpec> {
             "/findings/{finding}/evidence",
             rectification::upload_evidence,
             MANAGER
-        ),
+        )
+        .body(body::EVIDENCE),
         route!(
             POST,
             "/api/findings/{finding}/evidence",
             rectification::api_upload_evidence,
             MANAGER
-        ),
+        )
+        .body(body::EVIDENCE),
         route!(
             POST,
             "/findings/{finding}/submit",
@@ -524,13 +539,14 @@ pub fn table() -> Vec<RouteSpec> {
             offline::api_download,
             REVIEWER
         ),
-        route!(POST, "/offline/results", offline::upload, REVIEWER),
-        route!(POST, "/api/offline/results", offline::api_upload, REVIEWER),
+        route!(POST, "/offline/results", offline::upload, REVIEWER).body(body::OFFLINE_RESULT),
+        route!(POST, "/api/offline/results", offline::api_upload, REVIEWER)
+            .body(body::OFFLINE_RESULT),
         // In-app notifications of the signed-in account.
         // Objections (异议): the unit files (own unit only, checked in storage), the panel
         // decides (checked per objection), everyone else reads what their role allows.
         route!(GET, "/objections", objections::list, Access::AnyUser),
-        route!(POST, "/objections", objections::create, MANAGER),
+        route!(POST, "/objections", objections::create, MANAGER).body(body::EVIDENCE),
         route!(
             GET,
             "/api/objections",
@@ -688,7 +704,7 @@ fn resource(
     let specs: Vec<&RouteSpec> = table.iter().filter(|spec| spec.path == path).collect();
     let rules = specs
         .iter()
-        .map(|spec| (spec.method.clone(), spec.access))
+        .map(|spec| (spec.method.clone(), spec.access, spec.body))
         .collect();
     let mut resource = web::resource(pattern);
     for spec in &specs {

@@ -82,7 +82,7 @@ async fn unknown_login_and_wrong_password_get_the_same_answer() {
 async fn throttling_engages_after_repeated_failures() {
     let app = spawn_app().await;
     let mut client = app.client();
-    for _ in 0..pingcha::web::handlers::login::MAX_FAILURES_PER_LOGIN {
+    for _ in 0..pingcha::domain::throttle::PER_LOGIN_AND_ADDRESS {
         let reply = client.login("manager", "wrong-password").await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     }

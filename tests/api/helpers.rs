@@ -183,18 +183,26 @@ pub fn rubrics_dir() -> std::path::PathBuf {
 
 /// The app on port 0 with migrations applied, the shipped rubrics installed and no other data.
 pub async fn spawn_empty_app() -> TestApp {
+    spawn_app_with(WebConfig::default(), true).await
+}
+
+/// The app on port 0 with `config` (two workers), on a migrated database with the shipped
+/// rubrics, or on an empty database never migrated (`migrated` false).
+pub async fn spawn_app_with(config: WebConfig, migrated: bool) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         pingcha::telemetry::init("debug");
     }
     let db = TestDb::new();
     let pool = db.pool();
-    storage::migrate::run_pending(&mut pool.get().unwrap()).expect("migrations");
-    pingcha::rubric_files::install_dir(&mut pool.get().unwrap(), &rubrics_dir())
-        .expect("shipped rubrics");
+    if migrated {
+        storage::migrate::run_pending(&mut pool.get().unwrap()).expect("migrations");
+        pingcha::rubric_files::install_dir(&mut pool.get().unwrap(), &rubrics_dir())
+            .expect("shipped rubrics");
+    }
     let listener = pingcha::web::bind("127.0.0.1:0").unwrap();
     let config = WebConfig {
         workers: Some(2),
-        ..WebConfig::default()
+        ..config
     };
     let application = Application::build(listener, pool.clone(), config).expect("build app");
     let address = format!("http://127.0.0.1:{}", application.port());
@@ -241,6 +249,31 @@ impl Client {
         Client {
             base: base.to_string(),
             http: awc::Client::builder().disable_redirects().finish(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    /// A client that sends `header: value` with every request (as a proxy in front would).
+    pub fn with_header(base: &str, header: &'static str, value: &str) -> Client {
+        Client {
+            base: base.to_string(),
+            http: awc::Client::builder()
+                .disable_redirects()
+                .add_default_header((header, value.to_string()))
+                .finish(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    /// A client whose connections leave from `local` (any of 127.0.0.0/8 on Linux), so the
+    /// server sees another address.
+    pub fn from_address(base: &str, local: std::net::IpAddr) -> Client {
+        Client {
+            base: base.to_string(),
+            http: awc::Client::builder()
+                .disable_redirects()
+                .local_address(local)
+                .finish(),
             cookies: BTreeMap::new(),
         }
     }
@@ -323,7 +356,8 @@ impl Client {
         self.finish(request.send_form(&fields)).await
     }
 
-    /// POSTs one file as multipart/form-data, with this session's CSRF token in the query.
+    /// POSTs one file as multipart/form-data, this session's CSRF token as the first part
+    /// (as the pages' forms send it).
     pub async fn post_file(
         &mut self,
         path: &str,
@@ -331,7 +365,6 @@ impl Client {
         file_name: &str,
         bytes: &[u8],
     ) -> Reply {
-        let token = self.csrf_token().await;
         let boundary = "pingcha-test-boundary";
         let mut body = format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
@@ -339,20 +372,11 @@ impl Client {
         .into_bytes();
         body.extend_from_slice(bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let separator = if path.contains('?') { '&' } else { '?' };
-        let request = self
-            .http
-            .post(format!("{}{path}{separator}csrf={token}", self.base))
-            .insert_header(("cookie", self.cookie_header()))
-            .insert_header((
-                "content-type",
-                format!("multipart/form-data; boundary={boundary}"),
-            ));
-        self.finish(request.send_body(body)).await
+        self.post_multipart(path, boundary, body).await
     }
 
     /// POSTs a prepared multipart body to `path` as given (a public form carries its own
-    /// CSRF token in the query), with this client's cookies.
+    /// CSRF token as its first part), with this client's cookies.
     pub async fn post_multipart_as_is(
         &mut self,
         path: &str,
@@ -370,11 +394,13 @@ impl Client {
         self.finish(request.send_body(body)).await
     }
 
-    /// POSTs a prepared multipart body, with this session's CSRF token in the query.
+    /// POSTs a prepared multipart body with this session's CSRF token put in front as its
+    /// first part (as the pages' forms send it).
     pub async fn post_multipart(&mut self, path: &str, boundary: &str, body: Vec<u8>) -> Reply {
         let token = self.csrf_token().await;
-        self.post_multipart_as_is(&format!("{path}?csrf={token}"), boundary, body)
-            .await
+        let mut with_token = csrf_part(boundary, &token);
+        with_token.extend_from_slice(&body);
+        self.post_multipart_as_is(path, boundary, with_token).await
     }
 
     /// POSTs a form and gives the status, or `None` when the connection broke (the server
@@ -448,6 +474,12 @@ impl Client {
         )
         .await
     }
+}
+
+/// The multipart part carrying a CSRF token, to put first in a body with `boundary`.
+pub fn csrf_part(boundary: &str, token: &str) -> Vec<u8> {
+    format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n")
+        .into_bytes()
 }
 
 /// The value of `<input type="hidden" name="NAME" value="...">` in a page.

@@ -32,6 +32,11 @@
 //! - `summary`: leadership summaries: figures against the stored sheets, unit isolation, XLSX.
 //! - `text_limits`: length and character limits of stored texts on pages, API, imports, rubric
 //!   files; NUL bytes on both backends; Excel's cell limit in exports.
+//! - `throttling`: guesses never lock out another address; /verify apart from sign-in;
+//!   parallel guesses counted exactly; forwarded addresses from trusted proxies (and nginx).
+//! - `bodies`: per-route body limits (parts, total, streamed), long forms, CSRF never in the
+//!   query string.
+//! - `headers`: security headers on every kind of response, no inline script; readiness.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap, as clippy.toml allows in #[test] fns
 
@@ -40,11 +45,13 @@ mod accounts;
 mod audit_chain;
 mod auth;
 mod backup;
+mod bodies;
 mod cli;
 mod document_samples;
 mod documents;
 mod faults;
 mod fuzz_corpus;
+mod headers;
 mod helpers;
 mod hostile;
 mod migrations;
@@ -61,5 +68,6 @@ mod sheets;
 mod summary;
 mod teams;
 mod text_limits;
+mod throttling;
 mod units;
 mod verify;

@@ -4,7 +4,7 @@
 //! content, checks an uploaded file or SHA-256, refuses a made-up code, and throttles guessing.
 
 use crate::documents::compact_text;
-use crate::helpers::{Client, TestApp, spawn_app};
+use crate::helpers::{Client, TestApp, csrf_part, hidden_value, spawn_app};
 use awc::http::StatusCode;
 use diesel::prelude::*;
 use pingcha::storage::schema::issued_documents;
@@ -17,7 +17,7 @@ fn printed_code(pdf: &[u8]) -> String {
     text[start..].chars().take(14).collect()
 }
 
-fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "verify-test-boundary".to_string();
     let mut body = Vec::new();
     for (name, file_name, bytes) in fields {
@@ -37,20 +37,18 @@ fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
 }
 
 /// Opens /verify as a visitor would and submits the form.
-async fn verify(
+pub(crate) async fn verify(
     client: &mut Client,
     fields: &[(&str, Option<&str>, &[u8])],
 ) -> (StatusCode, String) {
     let page = client.get("/verify").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let start = page.body.find("/verify?csrf=").expect("form action") + "/verify?csrf=".len();
-    let token: String = page.body[start..]
-        .chars()
-        .take_while(|c| *c != '"')
-        .collect();
+    let token = hidden_value(&page.body, "csrf").expect("the form's token");
     let (boundary, body) = multipart(fields);
+    let mut with_token = csrf_part(&boundary, &token);
+    with_token.extend_from_slice(&body);
     let reply = client
-        .post_multipart_as_is(&format!("/verify?csrf={token}"), &boundary, body)
+        .post_multipart_as_is("/verify", &boundary, with_token)
         .await;
     (reply.status, reply.body)
 }
@@ -200,7 +198,7 @@ async fn made_up_codes_are_refused_and_guessing_is_throttled() {
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     // Guessing: after as many failures as a sign-in allows from one address, refused.
-    let allowed = pingcha::web::handlers::login::MAX_FAILURES_PER_IP;
+    let allowed = pingcha::domain::throttle::VERIFY_PER_ADDRESS;
     for _ in 2..allowed {
         let (status, _) = verify(&mut visitor, &[("code", None, b"ZZZZ-ZZZZ-ZZZZ")]).await;
         assert_eq!(status, StatusCode::NOT_FOUND);

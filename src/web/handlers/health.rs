@@ -1,4 +1,6 @@
-//! GET /healthz: is the database reachable? For load balancers and monitoring.
+//! GET /healthz: readiness, for load balancers and monitoring. Ready means the database
+//! answers and is at exactly this binary's migrations; otherwise 503 (an empty, unmigrated
+//! database, or one migrated by another version, would fail every page).
 
 use crate::web::AppState;
 use actix_web::{HttpResponse, web};
@@ -9,11 +11,17 @@ pub async fn check(state: web::Data<AppState>) -> HttpResponse {
     let database = state
         .db(|conn| {
             conn.batch_execute("SELECT 1")
-                .map_err(crate::web::error::WebError::internal)
+                .map_err(crate::web::error::WebError::internal)?;
+            Ok(crate::storage::migrate::is_current(conn)?)
         })
         .await;
     match database {
-        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ok", "database": "reachable" })),
+        Ok(true) => HttpResponse::Ok().json(json!({
+            "status": "ok", "database": "reachable", "migrations": "current",
+        })),
+        Ok(false) => HttpResponse::ServiceUnavailable().json(json!({
+            "status": "unavailable", "database": "reachable", "migrations": "not current",
+        })),
         Err(_) => HttpResponse::ServiceUnavailable()
             .json(json!({ "status": "unavailable", "database": "unreachable" })),
     }

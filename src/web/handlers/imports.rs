@@ -12,7 +12,6 @@ use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::{page, see_other};
 use crate::web::{messages, upload};
-use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Datelike;
 use serde_json::{Value, json};
@@ -162,7 +161,7 @@ fn failure(error: Failure) -> Result<(String, Vec<String>), WebError> {
 async fn receive(
     state: &AppState,
     user: &CurrentUser,
-    payload: Multipart,
+    payload: crate::web::upload::Parts,
 ) -> WebResult<Result<(ImportId, Target), (String, Vec<String>, Target)>> {
     let too_large = format!("导入文件不能超过 {} MB。", MAX_IMPORT_BYTES / 1024 / 1024);
     let form = upload::read(payload, MAX_IMPORT_BYTES, &too_large).await?;
@@ -225,12 +224,12 @@ fn back_link(target_round: Option<RoundId>, kind: Kind) -> String {
     }
 }
 
-/// POST /imports (multipart; CSRF token in the query).
+/// POST /imports (multipart; the CSRF token first).
 pub async fn upload(
     request: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
-    payload: Multipart,
+    payload: crate::web::upload::Parts,
 ) -> WebResult<HttpResponse> {
     match receive(&state, &user, payload).await? {
         Ok((id, _)) => Ok(see_other(&format!("/imports/{id}"))),
@@ -391,7 +390,7 @@ pub async fn discard(state: web::Data<AppState>, id: web::Path<String>) -> WebRe
 pub async fn api_upload(
     state: web::Data<AppState>,
     user: CurrentUser,
-    payload: Multipart,
+    payload: crate::web::upload::Parts,
 ) -> Result<HttpResponse, ApiError> {
     match receive(&state, &user, payload).await? {
         Ok((id, _)) => {

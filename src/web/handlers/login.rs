@@ -1,7 +1,9 @@
 //! Sign-in and sign-out. An unknown login and a wrong password get the same answer and take
-//! the same time; repeated failures throttle the login and the client address; a new session
-//! id is issued at every sign-in (no fixation).
+//! the same time; repeated failures are throttled by `domain::throttle` (never stopping the
+//! right password from an address that did not fail); a new session id is issued at every
+//! sign-in (no fixation).
 
+use crate::domain::throttle::Kind;
 use crate::security;
 use crate::storage::audit::{self, Actor, Change};
 use crate::storage::{self, sessions, throttle, transaction};
@@ -17,12 +19,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
 use serde::Deserialize;
 use serde_json::json;
-
-/// Failures within the window after which a login is refused without checking the password.
-pub const MAX_FAILURES_PER_LOGIN: i64 = 5;
-/// Failures from one address (across logins) within the window.
-pub const MAX_FAILURES_PER_IP: i64 = 30;
-pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 
 #[derive(Deserialize)]
 pub struct NextQuery {
@@ -205,18 +201,18 @@ fn sign_in(
     session_hours: i64,
 ) -> WebResult<Outcome> {
     let now = storage::now();
-    let window_start = now - Duration::minutes(THROTTLE_WINDOW_MINUTES);
-    let (by_login, by_ip) = throttle::recent_failures(conn, login, ip, window_start)?;
     let attempted_login: String = login.chars().take(64).collect();
     let actor = Actor {
         user_id: None,
         login: attempted_login.clone(),
         client_ip: Some(ip.to_string()),
     };
-    if by_login >= MAX_FAILURES_PER_LOGIN || by_ip >= MAX_FAILURES_PER_IP {
+    // Counted as a failure before the password is checked, so parallel guesses cannot
+    // outrun the count; cleared below when the password is right.
+    let Some(attempt) = throttle::reserve(conn, Kind::SignIn, &attempted_login, ip, now)? else {
         audit::record(conn, &actor, change("login.throttled", None), now)?;
         return Ok(Outcome::Throttled);
-    }
+    };
     let found = storage::users::find_by_login(conn, login)?;
     let (account, hash) = match &found {
         Some((account, hash)) if account.active => (Some(account), hash.as_str()),
@@ -224,10 +220,7 @@ fn sign_in(
     };
     let password_ok = security::verify_password(password, hash);
     let Some(account) = account.filter(|_| password_ok) else {
-        transaction(conn, |conn| {
-            throttle::record(conn, &attempted_login, ip, false, now)?;
-            audit::record(conn, &actor, change("login.failed", None), now)
-        })?;
+        audit::record(conn, &actor, change("login.failed", None), now)?;
         return Ok(Outcome::Refused);
     };
     let token = security::random_token()?;
@@ -243,7 +236,7 @@ fn sign_in(
             sessions::delete(conn, old)?;
         }
         sessions::purge_expired(conn, now)?;
-        throttle::purge(conn, now - Duration::days(30))?;
+        throttle::purge(conn, now - Duration::days(1))?;
         sessions::create(
             conn,
             &token_hash,
@@ -252,7 +245,7 @@ fn sign_in(
             now,
             now + Duration::hours(session_hours),
         )?;
-        throttle::record(conn, &account.login, ip, true, now)?;
+        throttle::clear(conn, &attempt)?;
         audit::record(
             conn,
             &actor,

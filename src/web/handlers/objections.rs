@@ -25,7 +25,6 @@ use crate::web::handlers::rounds::parse_round_id;
 use crate::web::handlers::{page, see_other};
 use crate::web::messages;
 use crate::web::upload;
-use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -255,7 +254,7 @@ pub async fn create(
     request: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
-    payload: Multipart,
+    payload: crate::web::upload::Parts,
 ) -> WebResult<HttpResponse> {
     let too_large = format!(
         "文件超过大小限制（最大 {} MB），未保存",

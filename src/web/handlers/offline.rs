@@ -283,7 +283,7 @@ pub async fn upload(
     request: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
-    payload: actix_multipart::Multipart,
+    payload: crate::web::upload::Parts,
 ) -> WebResult<HttpResponse> {
     let form =
         crate::web::upload::read(payload, MAX_RESULT_BYTES, messages::OFFLINE_TOO_LARGE).await?;
@@ -313,7 +313,12 @@ pub async fn api_upload(
 ) -> Result<HttpResponse, ApiError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|error| WebError::BadRequest(error.to_string()))?;
+        let chunk = chunk.map_err(|error| match error {
+            actix_web::error::PayloadError::Overflow => {
+                WebError::PayloadTooLarge(messages::OFFLINE_TOO_LARGE.into())
+            }
+            error => WebError::BadRequest(error.to_string()),
+        })?;
         if bytes.len() + chunk.len() > MAX_RESULT_BYTES {
             return Err(WebError::PayloadTooLarge(messages::OFFLINE_TOO_LARGE.into()).into());
         }

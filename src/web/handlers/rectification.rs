@@ -29,7 +29,6 @@ use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::rounds::{load_round, parse_round_id};
 use crate::web::handlers::{page, see_other};
 use crate::web::upload;
-use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -1171,7 +1170,7 @@ async fn store_evidence(
     request: &HttpRequest,
     user: &CurrentUser,
     id: FindingId,
-    payload: Multipart,
+    payload: crate::web::upload::Parts,
 ) -> WebResult<String> {
     let too_large = format!(
         "文件超过大小限制（最大 {} MB），未保存",
@@ -1206,7 +1205,7 @@ pub async fn upload_evidence(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<String>,
-    payload: Multipart,
+    payload: crate::web::upload::Parts,
 ) -> WebResult<HttpResponse> {
     let id = parse_finding(&id)?;
     store_evidence(&state, &request, &user, id, payload).await?;
@@ -1218,7 +1217,7 @@ pub async fn api_upload_evidence(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<String>,
-    payload: Multipart,
+    payload: crate::web::upload::Parts,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_finding(&id)?;
     let evidence = store_evidence(&state, &request, &user, id, payload).await?;

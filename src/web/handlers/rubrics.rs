@@ -8,7 +8,6 @@ use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::{page, refused_if, see_other};
 use crate::web::{messages, upload};
-use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
@@ -200,12 +199,12 @@ pub async fn api_show(
     Ok(HttpResponse::Ok().json(rubric_view(&rubric)))
 }
 
-/// POST /rubrics (multipart, CSRF token in the query): validate and store a new version.
+/// POST /rubrics (multipart, the CSRF token first): validate and store a new version.
 pub async fn upload(
     request: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
-    payload: Multipart,
+    payload: crate::web::upload::Parts,
 ) -> WebResult<HttpResponse> {
     let too_large = format!("评分标准文件不能超过 {} KB。", MAX_RUBRIC_BYTES / 1024);
     let form = upload::read(payload, MAX_RUBRIC_BYTES, &too_large).await?;

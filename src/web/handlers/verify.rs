@@ -2,10 +2,12 @@
 //! issue recorded); the public page `/verify` takes a 核验码 (case, spaces and dashes
 //! forgiven) and optionally the PDF or its SHA-256, and says whether a document with that
 //! code was issued, its kind, when and by whom, and whether the file matches — never its
-//! content. Failed look-ups count against the client address like failed sign-ins.
+//! content. Failed look-ups count against the client address, apart from sign-ins
+//! (`domain::throttle`); an uploaded file is hashed as it arrives, never kept.
 
 use crate::document_data::bureau_name;
 use crate::documents::{Document, Fonts};
+use crate::domain::throttle::Kind;
 use crate::domain::verification_code;
 use crate::issuing::{self, IssueError};
 use crate::storage::audit::Actor;
@@ -13,20 +15,13 @@ use crate::storage::{self, DbConn, issued, throttle};
 use crate::web::AppState;
 use crate::web::auth::{CurrentUser, MaybeUser, client_ip};
 use crate::web::error::{WebError, WebResult};
-use crate::web::handlers::login::{
-    MAX_FAILURES_PER_IP, THROTTLE_WINDOW_MINUTES, pre_session_token, with_pre_session_cookie,
-};
+use crate::web::handlers::login::{pre_session_token, with_pre_session_cookie};
 use crate::web::handlers::page;
 use crate::web::messages;
-use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::TimeZone;
 use serde_json::{Value, json};
-
-/// Failed look-ups are stored as sign-in attempts under this name, which no login can have.
-const THROTTLE_KEY: &str = "/verify";
-const MAX_UPLOAD: usize = 64 * 1024 * 1024;
 
 /// Issues `document` for the signed-in `user` (see `issuing::issue`) and returns the bytes.
 pub fn issue_pdf(
@@ -80,14 +75,19 @@ pub async fn form(request: HttpRequest, user: MaybeUser) -> WebResult<HttpRespon
     verify_page(&request, &user, StatusCode::OK, json!({ "code": "" }))
 }
 
-/// POST /verify (multipart: code, optional file or sha256; CSRF in the query string)
+/// POST /verify (multipart: the CSRF token first, code, optional file or sha256)
 pub async fn check(
     request: HttpRequest,
     state: web::Data<AppState>,
     user: MaybeUser,
-    payload: Multipart,
+    payload: crate::web::upload::Parts,
 ) -> WebResult<HttpResponse> {
-    let form = crate::web::upload::read(payload, MAX_UPLOAD, messages::VERIFY_TOO_LARGE).await?;
+    let form = crate::web::upload::read_digests(
+        payload,
+        crate::web::body::VERIFY_FILE_BYTES,
+        messages::VERIFY_TOO_LARGE,
+    )
+    .await?;
     let typed = form.text("code").unwrap_or_default().trim().to_string();
     let refuse = |status: StatusCode, error: &str| {
         verify_page(
@@ -109,25 +109,25 @@ pub async fn check(
     }
     let file_hash = form
         .file("file")
-        .map(|upload| crate::security::sha256_hex(&upload.bytes))
+        .and_then(|upload| upload.sha256.clone())
         .or(given_hash);
     let ip = client_ip(&request);
     let code = verification_code::normalise(&typed);
     let well_formed = code.is_some();
     let found = state
         .db(move |conn| {
-            let now = storage::now();
-            let since = now - chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES);
-            let (_, by_ip) = throttle::recent_failures(conn, THROTTLE_KEY, &ip, since)?;
-            if by_ip >= MAX_FAILURES_PER_IP {
+            // Counted as a failure before the look-up (parallel guesses cannot outrun the
+            // count), cleared when the code is found.
+            let Some(attempt) = throttle::reserve(conn, Kind::Verify, "", &ip, storage::now())?
+            else {
                 return Ok(Err(StatusCode::TOO_MANY_REQUESTS));
-            }
+            };
             let found = match &code {
                 Some(code) => issued::find(conn, code)?,
                 None => None,
             };
-            if found.is_none() {
-                throttle::record(conn, THROTTLE_KEY, &ip, false, now)?;
+            if found.is_some() {
+                throttle::clear(conn, &attempt)?;
             }
             Ok(Ok(found))
         })
