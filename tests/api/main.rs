@@ -45,6 +45,7 @@ mod faults;
 mod fuzz_corpus;
 mod helpers;
 mod hostile;
+mod issuing;
 mod migrations;
 mod objections;
 mod offline;
