@@ -6,10 +6,10 @@ use crate::documents::{
     Deduction, FeedbackCase, FeedbackFindingGroup, FeedbackReportView, NoticeFinding,
     RectificationNoticeView, RubricItemRow, RubricSection, ScoreSheetView, VetoRow, chinese_date,
 };
-use crate::domain::notice_text;
 use crate::domain::UnitScope;
 use crate::domain::findings::{self, FindingSource};
 use crate::domain::ids::{CaseFileId, PersonId, UnitId};
+use crate::domain::notice_text;
 use crate::domain::people::UnitKind;
 use crate::domain::registry::CaseRecord;
 use crate::domain::rubric::{GradeLevel, Method, Points};
@@ -565,8 +565,7 @@ pub fn leadership_report(
     })
 }
 
-const NOTICE_BODY: &str =
-    include_str!("../templates/documents/rectification_notice_body.txt");
+const NOTICE_BODY: &str = include_str!("../templates/documents/rectification_notice_body.txt");
 const NOTICE_CLOSING: &str =
     include_str!("../templates/documents/rectification_notice_closing.txt");
 
@@ -579,7 +578,6 @@ pub fn check_notice_templates() -> Result<(), String> {
     }
     Ok(())
 }
-
 
 /// What the notice's wording is filled from.
 struct NoticeFacts<'a> {
@@ -637,9 +635,10 @@ fn notice_view(
     ]
     .into_iter()
     .collect();
-    let body = notice_text::fill(NOTICE_BODY.trim_end(), &values).map_err(|error| DataError::Template(error.to_string()))?;
-    let closing =
-        notice_text::fill(NOTICE_CLOSING.trim_end(), &values).map_err(|error| DataError::Template(error.to_string()))?;
+    let body = notice_text::fill(NOTICE_BODY.trim_end(), &values)
+        .map_err(|error| DataError::Template(error.to_string()))?;
+    let closing = notice_text::fill(NOTICE_CLOSING.trim_end(), &values)
+        .map_err(|error| DataError::Template(error.to_string()))?;
     Ok(RectificationNoticeView {
         organ_mark: format!("{}文件", bureau.bureau_name),
         doc_number: number,
@@ -696,7 +695,6 @@ fn notice_view(
         printed_by: None,
     })
 }
-
 
 /// The issued notice as the unit receives it, from what is stored now: read when the notice
 /// is issued (its PDF is made and kept then), never again afterwards.

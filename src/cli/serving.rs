@@ -108,14 +108,14 @@ pub fn holders(database: &Path) -> anyhow::Result<Vec<Holder>> {
                         .map(str::to_string)
                 };
                 holders.push(Holder {
-                    pid: field("pid=")
-                        .unwrap_or_else(|| name[prefix.len()..].to_string()),
+                    pid: field("pid=").unwrap_or_else(|| name[prefix.len()..].to_string()),
                     host: field("host=").unwrap_or_else(host),
                     marker: path,
                 });
             }
             Err(TryLockError::Error(error)) => {
-                return Err(error).with_context(|| format!("无法检查服务锁文件 {}", path.display()));
+                return Err(error)
+                    .with_context(|| format!("无法检查服务锁文件 {}", path.display()));
             }
         }
     }

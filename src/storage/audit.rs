@@ -831,7 +831,11 @@ pub fn verify_all(
     }
     for document in &documents {
         if let (Some(seq), Some(hash)) = (document.chain_seq, &document.chain_hash) {
-            anchors.push((AnchorSource::Document(document.code.clone()), seq, hash.clone()));
+            anchors.push((
+                AnchorSource::Document(document.code.clone()),
+                seq,
+                hash.clone(),
+            ));
         }
         if document
             .content_sha256

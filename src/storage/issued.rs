@@ -150,13 +150,12 @@ pub fn anchors(conn: &mut DbConn) -> Result<Vec<Anchor>> {
     let mut anchors = Vec::with_capacity(heads.len());
     for chunk in heads.chunks(64) {
         let codes: Vec<&str> = chunk.iter().map(|head| head.0.as_str()).collect();
-        let contents: std::collections::BTreeMap<String, Option<Vec<u8>>> =
-            issued_documents::table
-                .filter(issued_documents::code.eq_any(codes))
-                .select((issued_documents::code, issued_documents::content))
-                .load::<(String, Option<Vec<u8>>)>(conn)?
-                .into_iter()
-                .collect();
+        let contents: std::collections::BTreeMap<String, Option<Vec<u8>>> = issued_documents::table
+            .filter(issued_documents::code.eq_any(codes))
+            .select((issued_documents::code, issued_documents::content))
+            .load::<(String, Option<Vec<u8>>)>(conn)?
+            .into_iter()
+            .collect();
         for (code, sha256, chain_seq, chain_hash) in chunk {
             let content_sha256 = contents
                 .get(code)

@@ -57,7 +57,10 @@ fn baseline_row_digests(conn: &mut DbConn) -> Result<()> {
                 entity_type: "database",
                 entity_id: None,
                 before: None,
-                after: Some(attest::with_rows(serde_json::json!({ "rows": count }), &rows)),
+                after: Some(attest::with_rows(
+                    serde_json::json!({ "rows": count }),
+                    &rows,
+                )),
             },
             crate::storage::now(),
         )

@@ -371,7 +371,10 @@ async fn entries_written_through_the_server_are_sealed_without_being_asked() {
 /// issued and worked on, all through the application.
 fn history_db() -> (TestDb, pingcha::storage::Pool) {
     let (db, pool) = demo_db();
-    let history = pingcha::demo::history::load(&mut pool.get().unwrap()).unwrap();
+    let mut conn = pool.get().unwrap();
+    pingcha::rubric_files::install_dir(&mut conn, &crate::helpers::rubrics_dir()).unwrap();
+    let history = pingcha::demo::history::load(&mut conn).unwrap();
+    drop(conn);
     assert!(history.sheets > 0 && history.notices > 0, "{history:?}");
     (db, pool)
 }
@@ -438,7 +441,14 @@ fn a_cut_off_tail_with_a_forged_head_record_is_caught_by_a_head_noted_elsewhere(
     ))
     .unwrap();
     let (ok, stdout, stderr) = pingcha(
-        &["audit", "verify", "--head", &noted, "--database-url", &db.url],
+        &[
+            "audit",
+            "verify",
+            "--head",
+            &noted,
+            "--database-url",
+            &db.url,
+        ],
         None,
     );
     assert!(!ok, "{stdout}");
@@ -499,7 +509,9 @@ fn a_finding_and_a_notice_changed_in_the_database_are_named() {
     let (ok, stdout, stderr) = verify_cli(&db);
     assert!(!ok, "{stdout}");
     assert!(
-        stderr.contains(&format!("问题 {finding} 的内容与其最后一条审计记录所记的摘要不符")),
+        stderr.contains(&format!(
+            "问题 {finding} 的内容与其最后一条审计记录所记的摘要不符"
+        )),
         "{stderr}"
     );
     assert!(

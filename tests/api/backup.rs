@@ -251,9 +251,15 @@ fn restore_refuses_while_a_server_has_the_database_open() {
         None,
     );
     assert!(!ok, "refused while serving: {stdout}");
-    assert!(stderr.contains("正被运行中的 pingcha serve 使用"), "{stderr}");
+    assert!(
+        stderr.contains("正被运行中的 pingcha serve 使用"),
+        "{stderr}"
+    );
     assert!(stderr.contains(&format!("进程 {pid}")), "{stderr}");
-    assert!(stderr.contains(".serving-"), "names the lock file: {stderr}");
+    assert!(
+        stderr.contains(".serving-"),
+        "names the lock file: {stderr}"
+    );
     // The server was left alone and still answers.
     let reply = reqwest_like_get(&format!("{}/login", server.address));
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
