@@ -3,12 +3,13 @@
 //! document looks the same whichever way it was asked for.
 
 use crate::documents::{
-    Deduction, FeedbackCase, FeedbackFindingGroup, FeedbackReportView, RubricItemRow,
-    RubricSection, ScoreSheetView, VetoRow, chinese_date,
+    Deduction, FeedbackCase, FeedbackFindingGroup, FeedbackReportView, NoticeFinding,
+    RectificationNoticeView, RubricItemRow, RubricSection, ScoreSheetView, VetoRow, chinese_date,
 };
 use crate::domain::UnitScope;
 use crate::domain::findings::{self, FindingSource};
 use crate::domain::ids::{CaseFileId, PersonId, UnitId};
+use crate::domain::notice_text;
 use crate::domain::people::UnitKind;
 use crate::domain::registry::CaseRecord;
 use crate::domain::rubric::{GradeLevel, Method, Points};
@@ -27,6 +28,10 @@ pub enum DataError {
     IndicatorMethod { case_no: String },
     #[error("没有可以打印的评分表：所选案卷尚无已提交的评分表")]
     Nothing,
+    #[error("整改通知书尚未下发，没有正式文本")]
+    NotIssued,
+    #[error("整改通知书模板有误：{0}")]
+    Template(String),
 }
 
 /// The bureau that runs the rounds: the top-level 司法局 of the unit list.
@@ -558,4 +563,166 @@ pub fn leadership_report(
             .collect(),
         issued_on: today,
     })
+}
+
+const NOTICE_BODY: &str = include_str!("../templates/documents/rectification_notice_body.txt");
+const NOTICE_CLOSING: &str =
+    include_str!("../templates/documents/rectification_notice_closing.txt");
+
+/// Checks the notice wording built into the binary, so a bad placeholder stops the server at
+/// start instead of a notice at issue time.
+pub fn check_notice_templates() -> Result<(), String> {
+    for (name, template) in [("正文", NOTICE_BODY), ("结尾", NOTICE_CLOSING)] {
+        notice_text::check_template(template)
+            .map_err(|error| format!("整改通知书{name}模板：{error}"))?;
+    }
+    Ok(())
+}
+
+/// What the notice's wording is filled from.
+struct NoticeFacts<'a> {
+    notice: &'a rectification::Notice,
+    round: &'a crate::storage::rounds::Round,
+    bureau: &'a rectification::BureauSettings,
+    results: &'a rectification::UnitResults,
+}
+
+fn notice_view(
+    facts: &NoticeFacts<'_>,
+    findings: &[rectification::StoredFinding],
+    number: String,
+    issued_on: chrono::NaiveDate,
+    deadline: chrono::NaiveDate,
+) -> Result<RectificationNoticeView, DataError> {
+    let NoticeFacts {
+        notice,
+        round,
+        bureau,
+        results,
+    } = *facts;
+    let period = format!(
+        "{}至{}",
+        notice_text::chinese_date(round.settings.period_start),
+        notice_text::chinese_date(round.settings.period_end)
+    );
+    let count = |level: GradeLevel| {
+        results
+            .by_level
+            .get(&level)
+            .copied()
+            .unwrap_or(0)
+            .to_string()
+    };
+    let values: BTreeMap<&str, String> = [
+        ("评查方案", format!("{}工作方案", round.settings.name)),
+        ("评查组", format!("{}交叉检查组", bureau.bureau_name)),
+        ("评查日期", "本轮评查期间".to_string()),
+        ("案卷期间", period),
+        ("案卷数", results.files.to_string()),
+        (
+            "平均分",
+            results.average.map_or_else(
+                || "（按等次评定）".to_string(),
+                |average| average.to_string(),
+            ),
+        ),
+        ("优秀数", count(GradeLevel::Excellent)),
+        ("良好数", count(GradeLevel::Good)),
+        ("合格数", count(GradeLevel::Pass)),
+        ("不合格数", count(GradeLevel::Fail)),
+        ("问题数", findings.len().to_string()),
+        ("报送单位", bureau.bureau_name.clone()),
+    ]
+    .into_iter()
+    .collect();
+    let body = notice_text::fill(NOTICE_BODY.trim_end(), &values)
+        .map_err(|error| DataError::Template(error.to_string()))?;
+    let closing = notice_text::fill(NOTICE_CLOSING.trim_end(), &values)
+        .map_err(|error| DataError::Template(error.to_string()))?;
+    Ok(RectificationNoticeView {
+        organ_mark: format!("{}文件", bureau.bureau_name),
+        doc_number: number,
+        title: format!(
+            "关于{}法律援助案卷交叉评查发现问题整改的通知",
+            round.settings.name
+        ),
+        addressee: notice.unit_name.clone(),
+        body,
+        findings: findings
+            .iter()
+            .map(|stored| {
+                let objection = stored.objection.as_ref();
+                let withdrawn = objection.is_some_and(|objection| objection.withdrawn);
+                NoticeFinding {
+                    case_number: stored.case_no.clone(),
+                    handler: stored.finding.handler_name.clone(),
+                    item: match objection {
+                        Some(objection) if objection.open || withdrawn => format!(
+                            "{} {}（{}）",
+                            stored.finding.item_code,
+                            stored.finding.item_text,
+                            if withdrawn {
+                                "已撤销"
+                            } else {
+                                "异议处理中"
+                            }
+                        ),
+                        _ => format!("{} {}", stored.finding.item_code, stored.finding.item_text),
+                    },
+                    deduction: if withdrawn {
+                        0.0
+                    } else {
+                        f64::from(stored.finding.points_deducted.tenths()) / 10.0
+                    },
+                    problem: stored.finding.reason.clone(),
+                    requirement: match objection {
+                        Some(objection) if objection.open => {
+                            "异议处理中，待裁决后按裁决整改".to_string()
+                        }
+                        _ if withdrawn => "经异议复核撤销，无需整改".to_string(),
+                        _ => "逐项整改，补正相关材料并说明原因".to_string(),
+                    },
+                }
+            })
+            .collect(),
+        closing,
+        deadline,
+        issuer: bureau.bureau_name.clone(),
+        issued_on,
+        contact: (!bureau.contact.trim().is_empty())
+            .then(|| format!("联系人及电话：{}", bureau.contact.trim())),
+        copy_to: Vec::new(),
+        printed_by: None,
+    })
+}
+
+/// The issued notice as the unit receives it, from what is stored now: read when the notice
+/// is issued (its PDF is made and kept then), never again afterwards.
+pub fn notice(
+    conn: &mut DbConn,
+    notice: &rectification::Notice,
+) -> Result<RectificationNoticeView, DataError> {
+    let (Some(number), Some(issued_on), Some(deadline)) =
+        (notice.doc_number.clone(), notice.issued_on, notice.deadline)
+    else {
+        return Err(DataError::NotIssued);
+    };
+    let findings = rectification::list_findings(
+        conn,
+        UnitScope::All,
+        rectification::FindingFilter {
+            notice: Some(notice.id),
+            ..Default::default()
+        },
+    )?;
+    let round = crate::storage::rounds::find(conn, notice.round_id)?;
+    let bureau = rectification::settings(conn)?;
+    let results = rectification::unit_results(conn, &round, notice.unit_id)?;
+    let facts = NoticeFacts {
+        notice,
+        round: &round,
+        bureau: &bureau,
+        results: &results,
+    };
+    notice_view(&facts, &findings, number, issued_on, deadline)
 }

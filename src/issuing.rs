@@ -1,17 +1,24 @@
 //! Issuing a document: derive its verification code (核验码) from its data with the server's
 //! `DocumentCodes` key, print the code in the PDF's footer, and record the issue (code, kind,
-//! subject, SHA-256 of the bytes, size, pages, when and by whom) in `issued_documents`.
-//! Every PDF download and `pingcha pdf` goes through [`issue`]; the public page `/verify`
-//! reads the record back.
+//! subject, SHA-256 of the bytes, the bytes themselves, size, pages, when and by whom) in
+//! `issued_documents`. Every PDF download and `pingcha pdf` goes through [`issue`]; the public
+//! page `/verify` reads the record back.
+//!
+//! What was issued is never made again: a document whose code is already recorded is served
+//! from its stored bytes, so a later change of fonts or layout cannot make an issued PDF
+//! differ from its record. A rectification notice is issued by [`issue_notice`]: numbered,
+//! made and stored in one transaction, or not at all.
 
-use crate::document_data::SheetSelection;
+use crate::document_data::{DataError, SheetSelection};
 use crate::documents::{self, Document, Fonts};
-use crate::domain::ids::{RoundId, UnitId};
+use crate::domain::ids::{NoticeId, RoundId, UnitId};
 use crate::domain::verification_code;
 use crate::storage::audit::Actor;
 use crate::storage::issued::{self, IssuedDocument};
+use crate::storage::rectification::{self, ActError, Caller, Notice};
 use crate::storage::server_keys::{self, Purpose};
 use crate::storage::{self, DbConn};
+use chrono::{NaiveDate, NaiveDateTime};
 
 /// What a batch of score sheets is about.
 pub fn sheets_subject(round: RoundId, selection: SheetSelection) -> String {
@@ -77,7 +84,8 @@ pub fn code_for(
     ))
 }
 
-/// Makes the PDF with its code in the footer and records the issue (idempotent per code).
+/// Makes the PDF with its code in the footer and records the issue, or, when a document with
+/// the same code was issued before, returns the bytes stored then (nothing is made again).
 /// `issuer` is what `/verify` will say issued it, e.g. 银川市司法局（管理员）.
 pub fn issue(
     conn: &mut DbConn,
@@ -89,6 +97,11 @@ pub fn issue(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Issued, IssueError> {
     let code = code_for(conn, &document, subject)?;
+    if let Some(record) = issued::find(conn, &code)?
+        && let Some(bytes) = issued::content(conn, &code)?
+    {
+        return Ok(Issued { bytes, record });
+    }
     let bytes = document.render(fonts, Some(&code), progress)?;
     let pages = lopdf::Document::load_mem(&bytes)
         .map(|pdf| pdf.get_pages().len())
@@ -107,6 +120,81 @@ pub fn issue(
             issued_by: actor.user_id.map(|id| id.to_string()),
             issuer: issuer.to_string(),
         },
+        &bytes,
     )?;
+    // The first issue wins: bytes stored by a concurrent issue of the same document are the
+    // ones its record describes. A record from before bytes were kept keeps these bytes when
+    // they are exactly the ones first issued.
+    let bytes = match issued::content(conn, &record.code)? {
+        Some(stored) => stored,
+        None => {
+            issued::keep_content(conn, &record.code, &bytes)?;
+            bytes
+        }
+    };
     Ok(Issued { bytes, record })
+}
+
+/// Why a notice was not issued.
+#[derive(Debug, thiserror::Error)]
+pub enum NoticeIssueError {
+    /// Refused by the notice's rules (state, role, number format, dates).
+    #[error(transparent)]
+    Act(#[from] ActError),
+    /// The notice's data could not be read into the document.
+    #[error("整改通知书无法生成，未下发、未编号：{0}")]
+    Data(#[from] DataError),
+    /// The PDF could not be made (e.g. a character no font has): nothing was numbered.
+    #[error("整改通知书无法生成，未下发、未编号：{0}")]
+    Document(#[from] documents::Error),
+    #[error(transparent)]
+    Storage(#[from] storage::Error),
+}
+
+impl From<diesel::result::Error> for NoticeIssueError {
+    fn from(error: diesel::result::Error) -> Self {
+        NoticeIssueError::Storage(error.into())
+    }
+}
+
+impl From<IssueError> for NoticeIssueError {
+    fn from(error: IssueError) -> Self {
+        match error {
+            IssueError::Storage(error) => NoticeIssueError::Storage(error),
+            IssueError::Document(error) => NoticeIssueError::Document(error),
+        }
+    }
+}
+
+/// 下发: in one transaction, numbers the notice (`storage::rectification::issue`: state
+/// checks, the number from the bureau's sequence, deadline, findings issued, the unit told),
+/// makes its PDF from the data as it is at that moment, stores the exact bytes and ties them
+/// to the notice. If the PDF cannot be made, nothing is kept: the notice stays a draft and
+/// the number is not used.
+#[allow(clippy::too_many_arguments)]
+pub fn issue_notice(
+    conn: &mut DbConn,
+    caller: &Caller,
+    notice_id: NoticeId,
+    days: u32,
+    today: NaiveDate,
+    now: NaiveDateTime,
+    fonts: &Fonts,
+    issuer: &str,
+) -> Result<(Notice, Issued), NoticeIssueError> {
+    storage::transaction(conn, |conn| {
+        let numbered = rectification::issue(conn, caller, notice_id, days, today, now)?;
+        let view = crate::document_data::notice(conn, &numbered)?;
+        let issued = issue(
+            conn,
+            Document::Notice(&view),
+            &notice_subject(notice_id),
+            fonts,
+            &caller.actor,
+            issuer,
+            &mut |_, _| {},
+        )?;
+        rectification::set_issued_code(conn, &caller.actor, notice_id, &issued.record.code, now)?;
+        Ok((numbered, issued))
+    })
 }

@@ -88,6 +88,25 @@ pub fn restore(url: &DatabaseUrl, args: RestoreArgs) -> anyhow::Result<()> {
     }
     let contents = check(&args.file)?;
     let target = PathBuf::from(url.sqlite_path());
+    let serving = super::serving::holders(&target)?;
+    if !serving.is_empty() {
+        let who: Vec<String> = serving
+            .iter()
+            .map(|holder| {
+                format!(
+                    "进程 {}（主机 {}，锁文件 {}）",
+                    holder.pid,
+                    holder.host,
+                    holder.marker.display()
+                )
+            })
+            .collect();
+        anyhow::bail!(
+            "目标数据库 {} 正被运行中的 pingcha serve 使用：{}。恢复会替换它正在写入的文件，此后它写入的数据都会丢失；请先停止该服务再恢复。",
+            target.display(),
+            who.join("；")
+        );
+    }
     if !args.force && holds_data(&target) {
         anyhow::bail!(
             "目标数据库 {} 中已有数据；确认要用备份覆盖它时请加 --force（先停止使用它的 pingcha serve）",

@@ -13,6 +13,7 @@ mod pdf;
 mod rubric;
 mod sample;
 mod serve;
+mod serving;
 mod user;
 
 use crate::storage::{self, DatabaseUrl, Pool};

@@ -15,11 +15,13 @@
 //! elsewhere and notice that too.
 
 use crate::domain::ids::UserId;
+use crate::storage::attest;
 use crate::storage::schema::audit_log;
 use crate::storage::{DbConn, Result, transaction};
 use chrono::{NaiveDateTime, SubsecRound};
 use diesel::prelude::*;
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Who performed an action: a signed-in user, or the command line.
 #[derive(Debug, Clone)]
@@ -199,6 +201,13 @@ fn seal_locked(conn: &mut DbConn) -> Result<usize> {
             });
         }
         store_links(conn, &links)?;
+        if let Some(last) = links.last() {
+            statements::MoveHead {
+                seq: last.seq,
+                entry_hash: &last.entry_hash,
+            }
+            .execute(conn)?;
+        }
         sealed += links.len();
         if (batch.len() as i64) < SEAL_BATCH {
             return Ok(sealed);
@@ -448,6 +457,11 @@ pub fn append(conn: &mut DbConn, entry: &Prepared) -> Result<()> {
                 entry_hash: Some(&entry_hash),
             }
             .get_result::<i64>(conn)?;
+            statements::MoveHead {
+                seq,
+                entry_hash: &entry_hash,
+            }
+            .execute(conn)?;
             Ok(())
         }),
         DbConn::Pg(_) => {
@@ -579,6 +593,44 @@ mod statements {
     }
 
     impl<Conn> RunQueryDsl<Conn> for SealEntry<'_> {}
+
+    /// Moves the recorded head of the chain (`audit_head`) forward to a newly sealed entry;
+    /// never back.
+    pub(super) struct MoveHead<'a> {
+        pub seq: i64,
+        pub entry_hash: &'a str,
+    }
+
+    impl QueryId for MoveHead<'_> {
+        type QueryId = MoveHead<'static>;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl QueryFragment<MultiBackend> for MoveHead<'_> {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+            out.push_sql("UPDATE audit_head SET seq = ");
+            out.push_bind_param::<BigInt, _>(&self.seq)?;
+            out.push_sql(", entry_hash = ");
+            out.push_bind_param::<Text, _>(self.entry_hash)?;
+            out.push_sql(" WHERE id = 1 AND seq < ");
+            out.push_bind_param::<BigInt, _>(&self.seq)?;
+            Ok(())
+        }
+    }
+
+    impl<Conn> RunQueryDsl<Conn> for MoveHead<'_> {}
+}
+
+/// The head of the chain as last recorded in `audit_head` (seq, hash): the anchor an issued
+/// document keeps. (0, GENESIS) before anything was sealed.
+pub fn recorded_head(conn: &mut DbConn) -> Result<(i64, String)> {
+    use crate::storage::schema::audit_head;
+    Ok(audit_head::table
+        .find(1)
+        .select((audit_head::seq, audit_head::entry_hash))
+        .first::<(i64, String)>(conn)
+        .optional()?
+        .unwrap_or((0, GENESIS.to_string())))
 }
 
 /// Why an entry breaks the chain.
@@ -622,6 +674,23 @@ pub fn verify(
     conn: &mut DbConn,
     progress: &mut dyn FnMut(u64),
 ) -> Result<std::result::Result<Intact, Broken>> {
+    Ok(walk(conn, progress, &BTreeSet::new())?.map(|walked| walked.intact))
+}
+
+/// What a walk of an intact chain gathered besides the count: the hashes of the entries at
+/// the sequence numbers asked for, and the digest each row's last entry recorded.
+struct Walked {
+    intact: Intact,
+    last_seq: i64,
+    hashes: BTreeMap<i64, String>,
+    recorded: BTreeMap<(attest::Kind, String), String>,
+}
+
+fn walk(
+    conn: &mut DbConn,
+    progress: &mut dyn FnMut(u64),
+    wanted: &BTreeSet<i64>,
+) -> Result<std::result::Result<Walked, Broken>> {
     let broken = |entry: &Entry, fault: Fault, expected_seq: Option<i64>| Broken {
         id: entry.id,
         seq: entry.seq,
@@ -635,6 +704,8 @@ pub fn verify(
     seal_existing(conn)?;
     let (mut expected_seq, mut expected_prev) = (1_i64, GENESIS.to_string());
     let mut checked = 0_u64;
+    let mut hashes = BTreeMap::new();
+    let mut recorded = BTreeMap::new();
     loop {
         let batch: Vec<Entry> = audit_log::table
             .filter(audit_log::seq.ge(expected_seq))
@@ -642,9 +713,14 @@ pub fn verify(
             .limit(1000)
             .load(conn)?;
         if batch.is_empty() {
-            return Ok(Ok(Intact {
-                entries: checked,
-                head_hash: expected_prev,
+            return Ok(Ok(Walked {
+                intact: Intact {
+                    entries: checked,
+                    head_hash: expected_prev,
+                },
+                last_seq: expected_seq - 1,
+                hashes,
+                recorded,
             }));
         }
         for entry in &batch {
@@ -664,12 +740,160 @@ pub fn verify(
             if prev != expected_prev {
                 return Ok(Err(broken(entry, Fault::BrokenLink, None)));
             }
+            for (kind, id, digest) in attest::recorded(
+                &entry.entity_type,
+                entry.entity_id.as_deref(),
+                entry.after_json.as_deref(),
+            ) {
+                recorded.insert((kind, id), digest);
+            }
+            if wanted.contains(&seq) {
+                hashes.insert(seq, recomputed.clone());
+            }
             expected_seq = seq + 1;
             expected_prev = recomputed;
             checked += 1;
             progress(checked);
         }
     }
+}
+
+/// Something `verify_all` found besides a broken link.
+#[derive(Debug, Clone, Serialize)]
+pub enum Problem {
+    /// A recorded head of the chain lies beyond the chain's last entry: entries at its end
+    /// were deleted. `source`: the head record, or the issued document that kept it.
+    TailCut {
+        source: AnchorSource,
+        recorded_seq: i64,
+        last_seq: i64,
+    },
+    /// A recorded head names an entry whose hash is not the one recorded: the log was
+    /// rewritten from there on.
+    AnchorDiffers { source: AnchorSource, seq: i64 },
+    /// The head record (`audit_head`) is gone.
+    HeadMissing,
+    /// A stored row whose content is not what its last audit entry recorded.
+    Row(attest::Mismatch),
+    /// An issued document whose stored bytes no longer give the SHA-256 it was issued with.
+    DocumentBytes { code: String },
+}
+
+/// Where a recorded head of the chain is kept.
+#[derive(Debug, Clone, Serialize)]
+pub enum AnchorSource {
+    /// `audit_head`, moved forward by every sealing.
+    Head,
+    /// The issued document with this code (the head when it was issued).
+    Document(String),
+    /// The head the operator noted elsewhere and gave to `pingcha audit verify --head`.
+    Given,
+}
+
+/// The outcome of [`verify_all`]: the chain walk, then (on an intact chain) everything
+/// compared against it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub chain: std::result::Result<Intact, Broken>,
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    pub fn is_clean(&self) -> bool {
+        self.chain.is_ok() && self.problems.is_empty()
+    }
+}
+
+/// Walks the chain ([`verify`]) and, when it is intact, also checks that it was not cut
+/// short (its end is at or beyond every recorded head: the `audit_head` row, each issued
+/// document's anchor, and `given`, a head noted outside the database), that every stored
+/// score sheet, finding and notice still has the content its last audit entry recorded, and
+/// that every issued document's stored bytes still give its SHA-256.
+pub fn verify_all(
+    conn: &mut DbConn,
+    progress: &mut dyn FnMut(u64),
+    given: Option<(i64, String)>,
+) -> Result<Report> {
+    let mut anchors: Vec<(AnchorSource, i64, String)> = Vec::new();
+    let head_row: Option<(i64, String)> = {
+        use crate::storage::schema::audit_head;
+        audit_head::table
+            .find(1)
+            .select((audit_head::seq, audit_head::entry_hash))
+            .first(conn)
+            .optional()?
+    };
+    let documents = crate::storage::issued::anchors(conn)?;
+    let mut problems = Vec::new();
+    match head_row {
+        Some((seq, hash)) => anchors.push((AnchorSource::Head, seq, hash)),
+        None => problems.push(Problem::HeadMissing),
+    }
+    for document in &documents {
+        if let (Some(seq), Some(hash)) = (document.chain_seq, &document.chain_hash) {
+            anchors.push((
+                AnchorSource::Document(document.code.clone()),
+                seq,
+                hash.clone(),
+            ));
+        }
+        if document
+            .content_sha256
+            .as_ref()
+            .is_some_and(|actual| *actual != document.sha256)
+        {
+            problems.push(Problem::DocumentBytes {
+                code: document.code.clone(),
+            });
+        }
+    }
+    if let Some((seq, hash)) = given {
+        anchors.push((AnchorSource::Given, seq, hash));
+    }
+    let wanted: BTreeSet<i64> = anchors.iter().map(|(_, seq, _)| *seq).collect();
+    let walked = match walk(conn, progress, &wanted)? {
+        Ok(walked) => walked,
+        Err(broken) => {
+            return Ok(Report {
+                chain: Err(broken),
+                problems,
+            });
+        }
+    };
+    // The furthest anchor beyond the end names the cut; anchors inside the chain must match.
+    let mut cut: Option<&(AnchorSource, i64, String)> = None;
+    for anchor in &anchors {
+        let (source, seq, hash) = anchor;
+        if *seq > walked.last_seq {
+            if cut.is_none_or(|furthest| furthest.1 < *seq) {
+                cut = Some(anchor);
+            }
+        } else if *seq > 0 && walked.hashes.get(seq) != Some(hash) {
+            problems.push(Problem::AnchorDiffers {
+                source: source.clone(),
+                seq: *seq,
+            });
+        }
+    }
+    if let Some((source, seq, _)) = cut {
+        problems.insert(
+            0,
+            Problem::TailCut {
+                source: source.clone(),
+                recorded_seq: *seq,
+                last_seq: walked.last_seq,
+            },
+        );
+    }
+    problems.extend(
+        attest::compare(conn, &walked.recorded)?
+            .into_iter()
+            .map(Problem::Row),
+    );
+    Ok(Report {
+        chain: Ok(walked.intact),
+        problems,
+    })
 }
 
 /// Filters for the audit page.

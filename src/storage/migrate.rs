@@ -32,6 +32,9 @@ pub fn run_pending(conn: &mut DbConn) -> Result<Vec<String>> {
     if sealed > 0 {
         tracing::info!(sealed, "sealed audit entries into the chain");
     }
+    if applied.iter().any(|name| name.starts_with(ROW_DIGESTS)) {
+        baseline_row_digests(conn)?;
+    }
     Ok(applied)
 }
 
@@ -79,4 +82,34 @@ fn versions<DB: diesel::backend::Backend>(
         .iter()
         .map(|migration| migration.name().version().to_string())
         .collect())
+/// The migration from which audit entries record the digests of the rows they write.
+const ROW_DIGESTS: &str = "2026-12-07-000003";
+
+/// Once, when a database from before row digests is migrated: one audit entry records the
+/// digest of every score sheet, finding and notice as they are, so that from then on
+/// `audit verify` compares every row (what was changed before cannot be told any more).
+fn baseline_row_digests(conn: &mut DbConn) -> Result<()> {
+    use crate::storage::{attest, audit, transaction};
+    transaction(conn, |conn| {
+        let rows = attest::everything(conn)?;
+        let count: usize = rows.values().map(std::collections::BTreeMap::len).sum();
+        if count == 0 {
+            return Ok(());
+        }
+        audit::record(
+            conn,
+            &audit::Actor::cli(),
+            audit::Change {
+                action: "audit.baseline",
+                entity_type: "database",
+                entity_id: None,
+                before: None,
+                after: Some(attest::with_rows(
+                    serde_json::json!({ "rows": count }),
+                    &rows,
+                )),
+            },
+            crate::storage::now(),
+        )
+    })
 }

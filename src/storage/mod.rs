@@ -3,6 +3,7 @@
 //! backend appears only where the SQL really differs, and says why.
 
 pub mod assignments;
+pub mod attest;
 pub mod audit;
 pub mod borderline;
 pub mod cases;

@@ -591,6 +591,15 @@ pub fn decide(
             ))
             .execute(conn)?;
         }
+        // The finding's content as it now is (changed or not), recorded with the decision.
+        let finding_digest = std::collections::BTreeMap::from([(
+            crate::storage::attest::Kind::Finding,
+            crate::storage::attest::digests(
+                conn,
+                crate::storage::attest::Kind::Finding,
+                &[before.finding_id.to_string()],
+            )?,
+        )]);
         audit::record(
             conn,
             caller.actor,
@@ -602,11 +611,14 @@ pub fn decide(
                     "state": before.state.code(),
                     "points": before.old_points.to_string(),
                 })),
-                after: Some(serde_json::json!({
-                    "state": state.code(),
-                    "points": new_points.map(|points| points.to_string()),
-                    "reason": reason.trim(),
-                })),
+                after: Some(crate::storage::attest::with_rows(
+                    serde_json::json!({
+                        "state": state.code(),
+                        "points": new_points.map(|points| points.to_string()),
+                        "reason": reason.trim(),
+                    }),
+                    &finding_digest,
+                )),
             },
             now,
         )?;

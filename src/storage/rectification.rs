@@ -16,6 +16,7 @@ use crate::domain::rectification::{
 use crate::domain::rubric::{GradeLevel, Points};
 use crate::domain::scoring::ScoreResult;
 use crate::domain::text_limits::{TextError, TextField};
+use crate::storage::attest;
 use crate::storage::audit::{self, Actor, Change};
 use crate::storage::notifications::{self, Audience, Kind};
 use crate::storage::rounds::Round;
@@ -320,6 +321,56 @@ pub fn finding(conn: &mut DbConn, scope: UnitScope, id: FindingId) -> Result<Sto
     Ok(found)
 }
 
+/// The digest of a finding row as it is now, for the audit entry of a write to it.
+fn finding_digest(conn: &mut DbConn, id: FindingId) -> Result<Option<String>> {
+    attest::digest_of(conn, attest::Kind::Finding, &id.to_string())
+}
+
+/// The digest of a notice row as it is now, for the audit entry of a write to it.
+fn notice_digest(conn: &mut DbConn, id: NoticeId) -> Result<Option<String>> {
+    attest::digest_of(conn, attest::Kind::Notice, &id.to_string())
+}
+
+/// The verification code of the PDF stored when the notice was issued (`None` for a draft,
+/// or a notice numbered by a version that did not keep the PDF).
+pub fn issued_code(conn: &mut DbConn, id: NoticeId) -> Result<Option<String>> {
+    Ok(rectification_notices::table
+        .find(id.to_string())
+        .select(rectification_notices::issued_code)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
+/// Ties the notice to the PDF issued for it (its exact bytes are in `issued_documents`),
+/// audited with the notice's digest.
+pub fn set_issued_code(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: NoticeId,
+    code: &str,
+    now: NaiveDateTime,
+) -> Result<()> {
+    transaction(conn, |conn| {
+        diesel::update(rectification_notices::table.find(id.to_string()))
+            .set(rectification_notices::issued_code.eq(code))
+            .execute(conn)?;
+        let digest = notice_digest(conn, id)?;
+        audit::record(
+            conn,
+            actor,
+            Change {
+                action: "notice.document",
+                entity_type: "rectification_notice",
+                entity_id: Some(id.to_string()),
+                before: None,
+                after: attest::with_row(Some(serde_json::json!({ "code": code })), digest),
+            },
+            now,
+        )
+    })
+}
+
 fn insert_finding(
     conn: &mut DbConn,
     finding: &Finding,
@@ -457,6 +508,7 @@ pub fn generate_findings(
             .into_iter()
             .collect();
         let mut added = 0;
+        let mut inserted: Vec<String> = Vec::new();
         for file_result in loaded.files.iter().filter(|file| !file.sheets.is_empty()) {
             let file = &file_result.file;
             let facts = file_facts(conn, *file)?;
@@ -486,9 +538,14 @@ pub fn generate_findings(
                     severity: Severity::default_for(derived.source),
                 };
                 insert_finding(conn, &finding, Some(&origin_key), &actor.login, now)?;
+                inserted.push(finding.id.to_string());
                 added += 1;
             }
         }
+        let digests = BTreeMap::from([(
+            attest::Kind::Finding,
+            attest::digests(conn, attest::Kind::Finding, &inserted)?,
+        )]);
         audit::record(
             conn,
             actor,
@@ -497,7 +554,10 @@ pub fn generate_findings(
                 entity_type: "round",
                 entity_id: Some(round.to_string()),
                 before: None,
-                after: Some(serde_json::json!({ "added": added })),
+                after: Some(attest::with_rows(
+                    serde_json::json!({ "added": added }),
+                    &digests,
+                )),
             },
             now,
         )?;
@@ -570,6 +630,7 @@ pub fn add_finding(
         };
         finding.check()?;
         insert_finding(conn, &finding, None, &actor.login, now)?;
+        let digest = finding_digest(conn, finding.id)?;
         audit::record(
             conn,
             actor,
@@ -578,7 +639,7 @@ pub fn add_finding(
                 entity_type: "finding",
                 entity_id: Some(finding.id.to_string()),
                 before: None,
-                after: serde_json::to_value(&finding).ok(),
+                after: attest::with_row(serde_json::to_value(&finding).ok(), digest),
             },
             now,
         )?;
@@ -818,6 +879,7 @@ pub fn draft_notices(
                             rectification_notices::updated_at.eq(now),
                         ))
                         .execute(conn)?;
+                    let digest = attest::digest_of(conn, attest::Kind::Notice, &id)?;
                     audit::record(
                         conn,
                         actor,
@@ -826,9 +888,12 @@ pub fn draft_notices(
                             entity_type: "rectification_notice",
                             entity_id: Some(id.clone()),
                             before: None,
-                            after: Some(serde_json::json!({
-                                "round": round.id, "unit": unit,
-                            })),
+                            after: attest::with_row(
+                                Some(serde_json::json!({
+                                    "round": round.id, "unit": unit,
+                                })),
+                                digest,
+                            ),
                         },
                         now,
                     )?;
@@ -1020,6 +1085,7 @@ fn move_finding(
         ));
     }
     record_transition(conn, notice, Some(stored.finding.id), &line)?;
+    let digest = finding_digest(conn, stored.finding.id)?;
     audit::record(
         conn,
         &caller.actor,
@@ -1028,9 +1094,12 @@ fn move_finding(
             entity_type: "finding",
             entity_id: Some(stored.finding.id.to_string()),
             before: Some(serde_json::json!({ "state": stored.state.code() })),
-            after: Some(serde_json::json!({
-                "state": line.to.code(), "action": line.action.code(), "comment": line.reason,
-            })),
+            after: attest::with_row(
+                Some(serde_json::json!({
+                    "state": line.to.code(), "action": line.action.code(), "comment": line.reason,
+                })),
+                digest,
+            ),
         },
         now,
     )?;
@@ -1082,6 +1151,7 @@ fn move_notice(
         ));
     }
     record_transition(conn, notice.id, None, &line)?;
+    let digest = notice_digest(conn, notice.id)?;
     audit::record(
         conn,
         &caller.actor,
@@ -1090,9 +1160,12 @@ fn move_notice(
             entity_type: "rectification_notice",
             entity_id: Some(notice.id.to_string()),
             before: Some(serde_json::json!({ "state": notice.state.code() })),
-            after: Some(serde_json::json!({
-                "state": line.to.code(), "action": line.action.code(), "comment": line.reason,
-            })),
+            after: attest::with_row(
+                Some(serde_json::json!({
+                    "state": line.to.code(), "action": line.action.code(), "comment": line.reason,
+                })),
+                digest,
+            ),
         },
         now,
     )?;
@@ -1161,6 +1234,24 @@ pub fn issue(
             rectification_notices::days.eq(i32::try_from(days).map_err(corrupt)?),
         ))
         .execute(conn)?;
+        let digest = notice_digest(conn, notice_id)?;
+        audit::record(
+            conn,
+            &caller.actor,
+            Change {
+                action: "notice.number",
+                entity_type: "rectification_notice",
+                entity_id: Some(notice_id.to_string()),
+                before: None,
+                after: attest::with_row(
+                    Some(serde_json::json!({
+                        "doc_number": number.to_string(), "issued_on": today, "deadline": deadline,
+                    })),
+                    digest,
+                ),
+            },
+            now,
+        )?;
         for stored in list_findings(
             conn,
             UnitScope::All,
@@ -1212,6 +1303,7 @@ pub fn save_measures(
                 findings_table::updated_at.eq(now),
             ))
             .execute(conn)?;
+        let digest = finding_digest(conn, finding_id)?;
         audit::record(
             conn,
             &caller.actor,
@@ -1220,7 +1312,10 @@ pub fn save_measures(
                 entity_type: "finding",
                 entity_id: Some(finding_id.to_string()),
                 before: Some(serde_json::json!({ "measures": stored.measures })),
-                after: Some(serde_json::json!({ "measures": measures.trim() })),
+                after: attest::with_row(
+                    Some(serde_json::json!({ "measures": measures.trim() })),
+                    digest,
+                ),
             },
             now,
         )?;
@@ -1395,6 +1490,7 @@ pub fn schedule_follow_up(
             rectification_notices::updated_at.eq(now),
         ))
         .execute(conn)?;
+        let digest = notice_digest(conn, notice_id)?;
         audit::record(
             conn,
             actor,
@@ -1403,8 +1499,9 @@ pub fn schedule_follow_up(
                 entity_type: "rectification_notice",
                 entity_id: Some(notice_id.to_string()),
                 before: Some(serde_json::json!({ "follow_up_round": current.follow_up_round_id })),
-                after: Some(
-                    serde_json::json!({ "follow_up_round": follow_up, "note": note.trim() }),
+                after: attest::with_row(
+                    Some(serde_json::json!({ "follow_up_round": follow_up, "note": note.trim() })),
+                    digest,
                 ),
             },
             now,

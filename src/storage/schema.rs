@@ -149,6 +149,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     objections,
     borderline_reviews,
     issued_documents,
+    audit_head,
 );
 
 diesel::table! {
@@ -389,6 +390,7 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        issued_code -> Nullable<Text>,
     }
 }
 
@@ -558,5 +560,16 @@ diesel::table! {
         issued_at -> Timestamp,
         issued_by -> Nullable<Text>,
         issuer -> Text,
+        content -> Nullable<Binary>,
+        chain_seq -> Nullable<BigInt>,
+        chain_hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        entry_hash -> Text,
     }
 }

@@ -5,6 +5,7 @@
 use crate::domain::ids::{CaseFileId, PersonId, RoundId};
 use crate::domain::scoring::sheet::{ScoreSheet, SheetState, SheetStatus, SheetUpdate};
 use crate::domain::scoring::{ScoreResult, SheetAnswers};
+use crate::storage::attest;
 use crate::storage::audit::{self, Actor, Change};
 use crate::storage::schema::score_sheets;
 use crate::storage::{DbConn, Error, Result, new_id, parse_id, transaction};
@@ -322,6 +323,26 @@ pub fn prepare_save(
         },
         updated_at: now,
     };
+    // What the row holds once written, recorded in its audit entry (computed here, without
+    // reading the row back, so the save path gains no query).
+    let round_id = stored.round_id.to_string();
+    let case_file_id = stored.case_file_id.to_string();
+    let reviewer_id = stored.reviewer_id.to_string();
+    let digest = attest::SheetContent {
+        id: &row.id,
+        round_id: &round_id,
+        case_file_id: &case_file_id,
+        reviewer_id: &reviewer_id,
+        rubric_hash: &stored.rubric_hash,
+        state: row.state,
+        version: row.version,
+        answers_json: &row.answers_json,
+        total_tenths: row.total_tenths,
+        grade: row.grade.as_deref(),
+        leader_comment: row.leader_comment.as_deref(),
+        reopen_reason: row.reopen_reason.as_deref(),
+    }
+    .digest();
     let entry = audit::Prepared::new(
         actor,
         Change {
@@ -334,6 +355,7 @@ pub fn prepare_save(
             after: Some(serde_json::json!({
                 "state": update.sheet.state, "version": update.sheet.version,
                 "total_tenths": total, "grade": grade, "changes": update.changes,
+                attest::ROW_KEY: digest,
             })),
         },
         now,

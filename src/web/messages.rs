@@ -117,6 +117,64 @@ pub fn audit_chain(
     }
 }
 
+/// The whole audit check (`pingcha audit verify`, the audit page): the chain, then what was
+/// compared against it, one line per problem.
+pub fn audit_report(report: &crate::storage::audit::Report) -> String {
+    use crate::storage::attest::Kind;
+    use crate::storage::audit::{AnchorSource, Problem};
+    let mut lines = vec![audit_chain(&report.chain)];
+    let source = |source: &AnchorSource| match source {
+        AnchorSource::Head => "链头记录（audit_head）".to_string(),
+        AnchorSource::Document(code) => format!("核验码为 {code} 的文书签发时"),
+        AnchorSource::Given => "您提供的链头（--head）".to_string(),
+    };
+    for problem in &report.problems {
+        lines.push(match problem {
+            Problem::TailCut {
+                source: from,
+                recorded_seq,
+                last_seq,
+            } => format!(
+                "审计日志末尾被截断：{}记录的链头为第 {recorded_seq} 条，而日志现存最后一条为第 {last_seq} 条，第 {} 条起的记录已被删除。",
+                source(from),
+                last_seq + 1
+            ),
+            Problem::AnchorDiffers { source: from, seq } => format!(
+                "审计日志已被改写：{}记录的第 {seq} 条记录的哈希与日志中该条不符。",
+                source(from)
+            ),
+            Problem::HeadMissing => {
+                "链头记录（audit_head）缺失：无法确认日志末尾是否被截断。".to_string()
+            }
+            Problem::Row(row) => {
+                let what = match row.kind {
+                    Kind::ScoreSheet => "评分表",
+                    Kind::Finding => "问题",
+                    Kind::Notice => "整改通知书",
+                };
+                if row.recorded {
+                    format!(
+                        "{what} {} 的内容与其最后一条审计记录所记的摘要不符：已在系统之外被改动。",
+                        row.id
+                    )
+                } else {
+                    format!(
+                        "{what} {} 没有任何审计记录记载其内容：是在系统之外写入的。",
+                        row.id
+                    )
+                }
+            }
+            Problem::DocumentBytes { code } => format!(
+                "核验码为 {code} 的文书所存文件与签发时的 SHA-256 不符：已被改动。"
+            ),
+        });
+    }
+    if report.chain.is_ok() && !report.problems.is_empty() {
+        lines.push(format!("共发现 {} 处问题。", report.problems.len()));
+    }
+    lines.join("\n")
+}
+
 pub const VERIFY_BAD_CODE: &str =
     "核验码格式不正确：核验码为12位字母和数字，形如 ABCD-EFGH-JKMN，请核对后重新输入。";
 pub const VERIFY_UNKNOWN: &str = "未找到此核验码：本系统没有签发过带有该核验码的文书。该文书可能不是本系统出具，或核验码有误，请谨慎对待。";

@@ -366,3 +366,174 @@ async fn entries_written_through_the_server_are_sealed_without_being_asked() {
         actix_rt::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// The demo with its two past quarters: score sheets saved, findings generated, notices
+/// issued and worked on, all through the application.
+fn history_db() -> (TestDb, pingcha::storage::Pool) {
+    let (db, pool) = demo_db();
+    let mut conn = pool.get().unwrap();
+    pingcha::rubric_files::install_dir(&mut conn, &crate::helpers::rubrics_dir()).unwrap();
+    let history = pingcha::demo::history::load(&mut conn).unwrap();
+    drop(conn);
+    assert!(history.sheets > 0 && history.notices > 0, "{history:?}");
+    (db, pool)
+}
+
+fn first_id(conn: &mut DbConn, sql: &str) -> String {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+    }
+    diesel::sql_query(sql).get_result::<Id>(conn).unwrap().id
+}
+
+#[test]
+fn a_database_written_through_the_application_verifies_clean() {
+    let (db, _pool) = history_db();
+    let (ok, stdout, stderr) = verify_cli(&db);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("审计日志完整"), "{stdout}");
+    assert!(stdout.contains("链头："), "{stdout}");
+}
+
+#[test]
+fn a_cut_off_tail_is_detected() {
+    let (db, pool) = history_db();
+    let mut conn = pool.get().unwrap();
+    let last = ids(&mut conn).len() as i64;
+    drop_guards(&mut conn);
+    conn.batch_execute(&format!("DELETE FROM audit_log WHERE seq > {}", last - 3))
+        .unwrap();
+    let (ok, stdout, stderr) = verify_cli(&db);
+    assert!(!ok, "{stdout}");
+    assert!(
+        stderr.contains(&format!(
+            "审计日志末尾被截断：链头记录（audit_head）记录的链头为第 {last} 条，而日志现存最后一条为第 {} 条",
+            last - 3
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_cut_off_tail_with_a_forged_head_record_is_caught_by_a_head_noted_elsewhere() {
+    let (db, pool) = history_db();
+    let (ok, stdout, stderr) = verify_cli(&db);
+    assert!(ok, "{stderr}");
+    let noted = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("链头："))
+        .unwrap()
+        .split('（')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut conn = pool.get().unwrap();
+    let last = ids(&mut conn).len() as i64;
+    drop_guards(&mut conn);
+    // The attacker cuts the tail and moves the head record back to match.
+    conn.batch_execute(&format!(
+        "DELETE FROM audit_log WHERE seq > {cut}; \
+         UPDATE audit_head SET seq = {cut}, entry_hash = \
+           (SELECT entry_hash FROM audit_log WHERE seq = {cut})",
+        cut = last - 2
+    ))
+    .unwrap();
+    let (ok, stdout, stderr) = pingcha(
+        &[
+            "audit",
+            "verify",
+            "--head",
+            &noted,
+            "--database-url",
+            &db.url,
+        ],
+        None,
+    );
+    assert!(!ok, "{stdout}");
+    assert!(
+        stderr.contains(&format!(
+            "您提供的链头（--head）记录的链头为第 {last} 条，而日志现存最后一条为第 {} 条",
+            last - 2
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_score_sheet_changed_in_the_database_is_named() {
+    let (db, pool) = history_db();
+    let mut conn = pool.get().unwrap();
+    let total = first_id(
+        &mut conn,
+        "SELECT id FROM score_sheets WHERE state = 'submitted' ORDER BY id LIMIT 1",
+    );
+    let answers = first_id(
+        &mut conn,
+        "SELECT id FROM score_sheets WHERE state = 'submitted' ORDER BY id DESC LIMIT 1",
+    );
+    assert_ne!(total, answers);
+    conn.batch_execute(&format!(
+        "UPDATE score_sheets SET total_tenths = total_tenths + 50 WHERE id = '{total}'; \
+         UPDATE score_sheets SET answers_json = '{{\"items\":[],\"vetoes\":[]}}' WHERE id = '{answers}'"
+    ))
+    .unwrap();
+    let (ok, stdout, stderr) = verify_cli(&db);
+    assert!(!ok, "{stdout}");
+    for id in [&total, &answers] {
+        assert!(
+            stderr.contains(&format!(
+                "评分表 {id} 的内容与其最后一条审计记录所记的摘要不符"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(stderr.contains("共发现 2 处问题"), "{stderr}");
+}
+
+#[test]
+fn a_finding_and_a_notice_changed_in_the_database_are_named() {
+    let (db, pool) = history_db();
+    let mut conn = pool.get().unwrap();
+    let finding = first_id(&mut conn, "SELECT id FROM findings ORDER BY id LIMIT 1");
+    let notice = first_id(
+        &mut conn,
+        "SELECT id FROM rectification_notices WHERE doc_number IS NOT NULL ORDER BY id LIMIT 1",
+    );
+    conn.batch_execute(&format!(
+        "UPDATE findings SET points_tenths = 0 WHERE id = '{finding}'; \
+         UPDATE rectification_notices SET deadline = NULL WHERE id = '{notice}'"
+    ))
+    .unwrap();
+    let (ok, stdout, stderr) = verify_cli(&db);
+    assert!(!ok, "{stdout}");
+    assert!(
+        stderr.contains(&format!(
+            "问题 {finding} 的内容与其最后一条审计记录所记的摘要不符"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "整改通知书 {notice} 的内容与其最后一条审计记录所记的摘要不符"
+        )),
+        "{stderr}"
+    );
+    // A finding slipped in around the application is named as unrecorded.
+    conn.batch_execute(&format!(
+        "INSERT INTO findings (id, round_id, case_file_id, unit_id, item_code, item_text, \
+         handler_name, law_firm_name, points_tenths, reason, page_ref, source, severity, \
+         origin_key, state, measures, created_by, created_at, updated_at) \
+         SELECT 'forged-finding', round_id, case_file_id, unit_id, item_code, item_text, \
+         handler_name, law_firm_name, points_tenths, reason, page_ref, source, severity, NULL, \
+         state, measures, created_by, created_at, updated_at FROM findings WHERE id = '{finding}'"
+    ))
+    .unwrap();
+    let (ok, _, stderr) = verify_cli(&db);
+    assert!(!ok);
+    assert!(
+        stderr.contains("问题 forged-finding 没有任何审计记录记载其内容"),
+        "{stderr}"
+    );
+}

@@ -228,3 +228,64 @@ fn restore_refuses_files_that_are_not_complete_pingcha_databases() {
         );
     }
 }
+
+#[test]
+fn restore_refuses_while_a_server_has_the_database_open() {
+    if backend() == Backend::Postgres {
+        // `pingcha restore` is for SQLite only; PostgreSQL is restored with pg_restore (the
+        // refusal is tested in a_demo_database_backed_up_while_serving_restores_identically).
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live.sqlite3").display().to_string();
+    let backup = dir.path().join("backup.sqlite3").display().to_string();
+    let (ok, _, stderr) = pingcha(&["--database-url", &live, "migrate"], None);
+    assert!(ok, "{stderr}");
+    let (ok, _, stderr) = pingcha(&["--database-url", &live, "backup", &backup], None);
+    assert!(ok, "{stderr}");
+
+    let mut server = crate::servers::serve(&live);
+    let pid = server.pid();
+    let (ok, stdout, stderr) = pingcha(
+        &["--database-url", &live, "restore", "--force", &backup],
+        None,
+    );
+    assert!(!ok, "refused while serving: {stdout}");
+    assert!(
+        stderr.contains("正被运行中的 pingcha serve 使用"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("进程 {pid}")), "{stderr}");
+    assert!(
+        stderr.contains(".serving-"),
+        "names the lock file: {stderr}"
+    );
+    // The server was left alone and still answers.
+    let reply = reqwest_like_get(&format!("{}/login", server.address));
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+
+    // Once the server has stopped (even killed outright), the restore goes ahead.
+    server.kill_now();
+    let (ok, stdout, stderr) = pingcha(
+        &["--database-url", &live, "restore", "--force", &backup],
+        None,
+    );
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("已从"), "{stdout}");
+}
+
+/// A plain HTTP GET over a socket: the status line and headers.
+fn reqwest_like_get(url: &str) -> String {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    let _ = stream.read_to_string(&mut reply);
+    reply
+}

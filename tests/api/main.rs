@@ -54,6 +54,7 @@ mod fuzz_corpus;
 mod headers;
 mod helpers;
 mod hostile;
+mod issuing;
 mod migrations;
 mod objections;
 mod offline;

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 /// A round in 反馈整改 whose sampled files (every file: census) each carry one submitted
 /// sheet with one fixed deduction; every third file also a veto, so it fails. Entering
 /// 反馈整改 generated the findings.
-fn round_with_findings(app: &TestApp) -> RoundId {
+pub fn round_with_findings(app: &TestApp) -> RoundId {
     use diesel::prelude::*;
     let round: RoundId = crate::teams::round_in_teaming(app).parse().unwrap();
     let mut conn = app.conn();
@@ -92,7 +92,7 @@ fn round_with_findings(app: &TestApp) -> RoundId {
 }
 
 /// Drafts the notices through the page and returns (unit name → notice id) from the API.
-async fn draft(admin: &mut Client, round: RoundId) -> Vec<(String, String)> {
+pub async fn draft(admin: &mut Client, round: RoundId) -> Vec<(String, String)> {
     let reply = admin
         .post_form(&format!("/rounds/{round}/notices/draft"), &[])
         .await;
@@ -111,7 +111,7 @@ async fn draft(admin: &mut Client, round: RoundId) -> Vec<(String, String)> {
         .collect()
 }
 
-fn notice_of(notices: &[(String, String)], unit: &str) -> String {
+pub fn notice_of(notices: &[(String, String)], unit: &str) -> String {
     notices
         .iter()
         .find(|(name, _)| name.contains(unit))

@@ -14,6 +14,11 @@ pub struct Server {
 }
 
 impl Server {
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the process at once (SIGKILL): no shutdown, no flush.
     pub fn kill_now(&mut self) {
         let _ = self.child.kill();

@@ -11,7 +11,7 @@ use pingcha::storage::schema::issued_documents;
 use pingcha::web::messages;
 
 /// The code printed after 核验码： on the document.
-fn printed_code(pdf: &[u8]) -> String {
+pub fn printed_code(pdf: &[u8]) -> String {
     let text = compact_text(pdf);
     let start = text.find("核验码：").expect("核验码 printed") + "核验码：".len();
     text[start..].chars().take(14).collect()

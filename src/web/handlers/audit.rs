@@ -43,10 +43,10 @@ pub async fn list(
     let (entries, chain) = state
         .db(move |conn| {
             let chain = if verify {
-                let outcome = audit::verify(conn, &mut |_| {})?;
+                let report = audit::verify_all(conn, &mut |_| {}, None)?;
                 Some(json!({
-                    "ok": outcome.is_ok(),
-                    "message": crate::web::messages::audit_chain(&outcome),
+                    "ok": report.is_clean(),
+                    "message": crate::web::messages::audit_report(&report),
                 }))
             } else {
                 None

@@ -55,7 +55,7 @@ async fn load(state: &AppState, round: RoundId) -> WebResult<RoundResults> {
         .await
 }
 
-fn data_error(error: DataError) -> WebError {
+pub(crate) fn data_error(error: DataError) -> WebError {
     match error {
         DataError::Storage(error) => error.into(),
         other => WebError::BadRequest(other.to_string()),

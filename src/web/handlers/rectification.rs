@@ -4,13 +4,12 @@
 //! report; evidence and notice PDF downloads. A center manager reaches only their own unit:
 //! every per-object check goes through the storage scope and answers 403 otherwise.
 
-use crate::documents::{self, NoticeFinding, RectificationNoticeView};
+use crate::documents;
 use crate::domain::UnitScope;
 use crate::domain::doc_number::DocNumberFormat;
 use crate::domain::evidence::{self, EvidenceKind};
 use crate::domain::findings::{FindingSource, Severity, typical_problems};
 use crate::domain::ids::{FindingId, NoticeId, RoundId};
-use crate::domain::notice_text::{self, chinese_date};
 use crate::domain::people::Role;
 use crate::domain::rectification::{
     Action, DEFAULT_RECTIFICATION_DAYS, RectificationState, deadline_alert,
@@ -35,20 +34,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-const NOTICE_BODY: &str =
-    include_str!("../../../templates/documents/rectification_notice_body.txt");
-const NOTICE_CLOSING: &str =
-    include_str!("../../../templates/documents/rectification_notice_closing.txt");
-
-/// Checks the notice wording built into the binary, so a bad placeholder stops the server at
-/// start instead of a notice at issue time.
-pub fn check_notice_templates() -> Result<(), String> {
-    for (name, template) in [("正文", NOTICE_BODY), ("结尾", NOTICE_CLOSING)] {
-        notice_text::check_template(template)
-            .map_err(|error| format!("整改通知书{name}模板：{error}"))?;
-    }
-    Ok(())
-}
+pub use crate::document_data::check_notice_templates;
 
 fn parse_notice(raw: &str) -> WebResult<NoticeId> {
     raw.parse().map_err(|_| WebError::NotFound)
@@ -820,16 +806,27 @@ async fn issue_notice(
     days: u32,
 ) -> WebResult<Notice> {
     let caller = caller(request, user)?;
+    let fonts = state.fonts()?;
+    let user = user.clone();
     state
         .db(move |conn| {
-            Ok(rectification::issue(
+            let issuer = crate::web::handlers::verify::issuer(conn, &user)?;
+            crate::issuing::issue_notice(
                 conn,
                 &caller,
                 id,
                 days,
                 storage::today(),
                 storage::now(),
-            )?)
+                &fonts,
+                &issuer,
+            )
+            .map(|(notice, _)| notice)
+            .map_err(|error| match error {
+                crate::issuing::NoticeIssueError::Act(error) => error.into(),
+                crate::issuing::NoticeIssueError::Storage(error) => error.into(),
+                refused => WebError::BadRequest(refused.to_string()),
+            })
         })
         .await
 }
@@ -1273,7 +1270,8 @@ pub(crate) fn attachment(file_name: &str) -> String {
 // ---------------------------------------------------------------------------------------
 // Notice PDF
 
-/// The notice as the unit receives it, laid out by `documents::rectification_notice`.
+/// The notice as the unit received it: the exact PDF stored when it was issued (never laid
+/// out again from data that may have changed since).
 pub async fn notice_pdf(
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -1287,40 +1285,35 @@ pub async fn notice_pdf(
     let (bytes, number) = state
         .db(move |conn| {
             let notice = rectification::notice(conn, scope, id)?;
-            let (Some(number), Some(issued_on), Some(deadline)) =
-                (notice.doc_number.clone(), notice.issued_on, notice.deadline)
-            else {
+            let Some(number) = notice.doc_number.clone() else {
                 return Err(WebError::Conflict(
                     "整改通知书尚未下发，没有正式文本".to_string(),
                 ));
             };
-            let findings = rectification::list_findings(
-                conn,
-                scope,
-                FindingFilter {
-                    notice: Some(id),
-                    ..Default::default()
-                },
-            )?;
-            let round = rounds::find(conn, notice.round_id)?;
-            let bureau = rectification::settings(conn)?;
-            let results = rectification::unit_results(conn, &round, notice.unit_id)?;
-            let facts = NoticeFacts {
-                notice: &notice,
-                round: &round,
-                bureau: &bureau,
-                results: &results,
+            let stored = match rectification::issued_code(conn, id)? {
+                Some(code) => storage::issued::content(conn, &code)?,
+                None => None,
             };
-            let view = notice_document(&facts, &findings, number.clone(), issued_on, deadline)?;
-            let bytes = crate::web::handlers::verify::issue_pdf(
+            if let Some(bytes) = stored {
+                return Ok((bytes, number));
+            }
+            // Numbered by a version that did not keep the PDF (or the demo's history): made
+            // once now, stored, and served as stored from then on.
+            let view = crate::document_data::notice(conn, &notice)
+                .map_err(crate::web::handlers::documents::data_error)?;
+            let issuer = crate::web::handlers::verify::issuer(conn, &user)?;
+            let issued = crate::issuing::issue(
                 conn,
-                &user,
-                &actor,
                 documents::Document::Notice(&view),
                 &crate::issuing::notice_subject(id),
                 &fonts,
-            )?;
-            Ok((bytes, number))
+                &actor,
+                &issuer,
+                &mut |_, _| {},
+            )
+            .map_err(crate::web::handlers::verify::issue_error)?;
+            rectification::set_issued_code(conn, &actor, id, &issued.record.code, storage::now())?;
+            Ok((issued.bytes, number))
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -1331,122 +1324,6 @@ pub async fn notice_pdf(
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(bytes))
-}
-
-/// What the notice's wording is filled from.
-struct NoticeFacts<'a> {
-    notice: &'a Notice,
-    round: &'a rounds::Round,
-    bureau: &'a BureauSettings,
-    results: &'a rectification::UnitResults,
-}
-
-fn notice_document(
-    facts: &NoticeFacts<'_>,
-    findings: &[StoredFinding],
-    number: String,
-    issued_on: chrono::NaiveDate,
-    deadline: chrono::NaiveDate,
-) -> WebResult<RectificationNoticeView> {
-    let NoticeFacts {
-        notice,
-        round,
-        bureau,
-        results,
-    } = *facts;
-    let period = format!(
-        "{}至{}",
-        chinese_date(round.settings.period_start),
-        chinese_date(round.settings.period_end)
-    );
-    let count = |level: GradeLevel| {
-        results
-            .by_level
-            .get(&level)
-            .copied()
-            .unwrap_or(0)
-            .to_string()
-    };
-    let values: BTreeMap<&str, String> = [
-        ("评查方案", format!("{}工作方案", round.settings.name)),
-        ("评查组", format!("{}交叉检查组", bureau.bureau_name)),
-        ("评查日期", "本轮评查期间".to_string()),
-        ("案卷期间", period),
-        ("案卷数", results.files.to_string()),
-        (
-            "平均分",
-            results.average.map_or_else(
-                || "（按等次评定）".to_string(),
-                |average| average.to_string(),
-            ),
-        ),
-        ("优秀数", count(GradeLevel::Excellent)),
-        ("良好数", count(GradeLevel::Good)),
-        ("合格数", count(GradeLevel::Pass)),
-        ("不合格数", count(GradeLevel::Fail)),
-        ("问题数", findings.len().to_string()),
-        ("报送单位", bureau.bureau_name.clone()),
-    ]
-    .into_iter()
-    .collect();
-    let body = notice_text::fill(NOTICE_BODY.trim_end(), &values).map_err(WebError::internal)?;
-    let closing =
-        notice_text::fill(NOTICE_CLOSING.trim_end(), &values).map_err(WebError::internal)?;
-    Ok(RectificationNoticeView {
-        organ_mark: format!("{}文件", bureau.bureau_name),
-        doc_number: number,
-        title: format!(
-            "关于{}法律援助案卷交叉评查发现问题整改的通知",
-            round.settings.name
-        ),
-        addressee: notice.unit_name.clone(),
-        body,
-        findings: findings
-            .iter()
-            .map(|stored| {
-                let objection = stored.objection.as_ref();
-                let withdrawn = objection.is_some_and(|objection| objection.withdrawn);
-                NoticeFinding {
-                    case_number: stored.case_no.clone(),
-                    handler: stored.finding.handler_name.clone(),
-                    item: match objection {
-                        Some(objection) if objection.open || withdrawn => format!(
-                            "{} {}（{}）",
-                            stored.finding.item_code,
-                            stored.finding.item_text,
-                            if withdrawn {
-                                "已撤销"
-                            } else {
-                                "异议处理中"
-                            }
-                        ),
-                        _ => format!("{} {}", stored.finding.item_code, stored.finding.item_text),
-                    },
-                    deduction: if withdrawn {
-                        0.0
-                    } else {
-                        f64::from(stored.finding.points_deducted.tenths()) / 10.0
-                    },
-                    problem: stored.finding.reason.clone(),
-                    requirement: match objection {
-                        Some(objection) if objection.open => {
-                            "异议处理中，待裁决后按裁决整改".to_string()
-                        }
-                        _ if withdrawn => "经异议复核撤销，无需整改".to_string(),
-                        _ => "逐项整改，补正相关材料并说明原因".to_string(),
-                    },
-                }
-            })
-            .collect(),
-        closing,
-        deadline,
-        issuer: bureau.bureau_name.clone(),
-        issued_on,
-        contact: (!bureau.contact.trim().is_empty())
-            .then(|| format!("联系人及电话：{}", bureau.contact.trim())),
-        copy_to: Vec::new(),
-        printed_by: None,
-    })
 }
 
 // ---------------------------------------------------------------------------------------

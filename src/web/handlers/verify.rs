@@ -32,7 +32,7 @@ pub fn issue_pdf(
     subject: &str,
     fonts: &Fonts,
 ) -> WebResult<Vec<u8>> {
-    let issuer = format!("{}（{}）", bureau_name(conn)?, user.account.role.label());
+    let issuer = issuer(conn, user)?;
     issuing::issue(
         conn,
         document,
@@ -43,10 +43,24 @@ pub fn issue_pdf(
         &mut |_, _| {},
     )
     .map(|issued| issued.bytes)
-    .map_err(|error| match error {
+    .map_err(issue_error)
+}
+
+/// Who issues a document the signed-in `user` asks for, as `/verify` says it.
+pub fn issuer(conn: &mut DbConn, user: &CurrentUser) -> WebResult<String> {
+    Ok(format!(
+        "{}（{}）",
+        bureau_name(conn)?,
+        user.account.role.label()
+    ))
+}
+
+/// A failed issue as the user sees it.
+pub fn issue_error(error: IssueError) -> WebError {
+    match error {
         IssueError::Storage(error) => error.into(),
         IssueError::Document(error) => WebError::BadRequest(format!("文书无法生成：{error}")),
-    })
+    }
 }
 
 fn verify_page(

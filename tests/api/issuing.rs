@@ -1,0 +1,150 @@
+//! Issuing keeps what was issued: a rectification notice is numbered, made and stored in one
+//! step, so a notice whose PDF cannot be made is refused with the reason and uses no number;
+//! an issued notice is served as issued (the stored bytes), whatever changes afterwards in
+//! the data it was made from, and its printed 核验码 still verifies the file.
+
+use crate::helpers::{TestApp, spawn_app};
+use crate::rectification::{draft, finding_ids, notice_of, pdf_text, round_with_findings};
+use awc::http::StatusCode;
+use chrono::Datelike;
+use diesel::prelude::*;
+use pingcha::storage::schema::{findings, units};
+use pingcha::web::messages;
+
+/// A code point no shipped font can have (a private-use plane-16 character).
+const NO_GLYPH: char = '\u{10FFFD}';
+
+fn bureau_settings(app: &TestApp) -> pingcha::storage::rectification::BureauSettings {
+    pingcha::storage::rectification::settings(&mut app.conn()).unwrap()
+}
+
+#[actix_rt::test]
+async fn an_issued_notice_is_served_as_issued_after_its_data_changes() {
+    let app = spawn_app().await;
+    let round = round_with_findings(&app);
+    let mut admin = app.login_as("admin").await;
+    let notices = draft(&mut admin, round).await;
+    let notice = notice_of(&notices, "兴庆");
+    let reply = admin
+        .post_form(&format!("/notices/{notice}/issue"), &[("days", "30")])
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let (status, issued) = admin.get_bytes(&format!("/notices/{notice}/pdf")).await;
+    assert_eq!(status, StatusCode::OK);
+    let before = bureau_settings(&app);
+    assert!(pdf_text(&issued).contains(&before.bureau_name));
+
+    // The bureau renames itself on its settings page; the unit and a finding change too.
+    let reply = admin
+        .post_form(
+            "/admin/bureau",
+            &[
+                ("bureau_name", "改名后的司法局"),
+                ("doc_prefix", &before.doc_prefix),
+                ("contact", "新的联系人 0951-0000000"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(bureau_settings(&app).bureau_name, "改名后的司法局");
+    let finding = finding_ids(&mut admin, &notice).await[0].clone();
+    {
+        let mut conn = app.conn();
+        diesel::update(units::table.filter(units::name.like("%兴庆%")))
+            .set(units::name.eq("改名后的法律援助中心"))
+            .execute(&mut conn)
+            .unwrap();
+        diesel::update(findings::table.filter(findings::id.eq(&finding)))
+            .set(findings::reason.eq("事后改写的问题描述"))
+            .execute(&mut conn)
+            .unwrap();
+    }
+
+    // The bureau and the unit both get the notice exactly as it was issued.
+    let (status, again) = admin.get_bytes(&format!("/notices/{notice}/pdf")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(issued == again, "the issued notice changed with the data");
+    let mut manager = app.login_as("manager").await;
+    let (status, for_unit) = manager.get_bytes(&format!("/notices/{notice}/pdf")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(issued == for_unit, "the unit got another notice");
+    let text = pdf_text(&again);
+    assert!(!text.contains("改名后的"), "{text}");
+
+    // Its printed code still verifies the file.
+    let code = crate::verify::printed_code(&again);
+    let mut visitor = crate::helpers::Client::new(&app.address);
+    let (status, body) = crate::verify::verify(
+        &mut visitor,
+        &[
+            ("code", None, code.as_bytes()),
+            ("file", Some("notice.pdf"), &again),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains(messages::VERIFY_FILE_MATCHES), "{body}");
+}
+
+#[actix_rt::test]
+async fn a_notice_whose_pdf_cannot_be_made_is_refused_and_uses_no_number() {
+    let app = spawn_app().await;
+    let round = round_with_findings(&app);
+    let mut admin = app.login_as("admin").await;
+    let notices = draft(&mut admin, round).await;
+    let broken = notice_of(&notices, "兴庆");
+    let other = notices
+        .iter()
+        .find(|(_, id)| *id != broken)
+        .unwrap()
+        .1
+        .clone();
+    let finding = finding_ids(&mut admin, &broken).await[0].clone();
+    diesel::update(findings::table.filter(findings::id.eq(&finding)))
+        .set(findings::reason.eq(format!("会见笔录缺页{NO_GLYPH}")))
+        .execute(&mut *app.conn())
+        .unwrap();
+
+    let reply = admin
+        .post_form(&format!("/notices/{broken}/issue"), &[("days", "30")])
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert!(
+        reply.body.contains("整改通知书无法生成，未下发、未编号"),
+        "{}",
+        reply.body
+    );
+    // Through the API too, with the same reason.
+    let token = admin.csrf_token().await;
+    let reply = admin
+        .post_json(
+            &format!("/api/notices/{broken}/transition"),
+            &serde_json::json!({ "action": "issue", "days": 30 }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert!(reply.body.contains("未下发、未编号"), "{}", reply.body);
+
+    // Nothing was kept: still a draft, no number, no PDF, the unit not told.
+    let shown = admin.get(&format!("/api/notices/{broken}")).await.json();
+    assert_eq!(shown["notice"]["state"], "draft", "{shown}");
+    assert!(shown["notice"]["doc_number"].is_null(), "{shown}");
+    let (status, _) = admin.get_bytes(&format!("/notices/{broken}/pdf")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // The next notice issued gets the number the refused one would have had.
+    let reply = admin
+        .post_json(
+            &format!("/api/notices/{other}/transition"),
+            &serde_json::json!({ "action": "issue", "days": 30 }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let year = chrono::Local::now().year();
+    assert_eq!(
+        reply.json()["notice"]["doc_number"],
+        format!("银司法评〔{year}〕1号")
+    );
+}
