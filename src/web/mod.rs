@@ -6,6 +6,7 @@ pub mod error;
 pub mod handlers;
 pub mod messages;
 pub mod render;
+pub mod round_guard;
 pub mod routes;
 pub mod upload;
 

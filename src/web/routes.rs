@@ -4,6 +4,7 @@
 
 use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
+use crate::web::round_guard::RoundGuard;
 use crate::web::handlers::{
     account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
     objections, offline, people, reconcile, rectification, rounds, rubrics, sampling, sheet_review,
@@ -690,9 +691,13 @@ fn resource(
         .iter()
         .map(|spec| (spec.method.clone(), spec.access))
         .collect();
+    let methods: Vec<Method> = specs.iter().map(|spec| spec.method.clone()).collect();
     let mut resource = web::resource(pattern);
     for spec in &specs {
         resource = resource.route((spec.build)());
     }
-    resource.wrap(AccessControl::new(rules))
+    // The access rules run first (outermost), then the round-state rule.
+    resource
+        .wrap(RoundGuard::for_path(&methods, path))
+        .wrap(AccessControl::new(rules))
 }

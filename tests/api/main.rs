@@ -30,6 +30,11 @@
 //! - `verify`: verifiable documents: byte-identical PDFs with a printed 核验码, `/verify`.
 //! - `fuzz_corpus`: the committed fuzz corpus and crash regressions replayed (no fuzzer).
 //! - `summary`: leadership summaries: figures against the stored sheets, unit isolation, XLSX.
+//! - `round_state`: the round's status governs every write: a closed round cannot be changed
+//!   (pages, API, storage); the route table × round status matrix.
+//! - `blind`: the unit of a blind round sees roles, never people, in everything it fetches.
+//! - `races`: the same record created at once by several requests: one stored, 409 or the
+//!   winner's record for the others, never 500.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap, as clippy.toml allows in #[test] fns
 
@@ -38,6 +43,7 @@ mod accounts;
 mod audit_chain;
 mod auth;
 mod backup;
+mod blind;
 mod cli;
 mod document_samples;
 mod documents;
@@ -48,9 +54,11 @@ mod hostile;
 mod migrations;
 mod objections;
 mod offline;
+mod races;
 mod reconciliation;
 mod rectification;
 mod round_documents;
+mod round_state;
 mod rounds;
 mod rubric_pages;
 mod rubrics;
