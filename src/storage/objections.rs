@@ -72,6 +72,9 @@ pub struct StoredObjection {
     pub evidence_name: Option<String>,
     pub evidence_size: Option<i64>,
     pub evidence_sha256: Option<String>,
+    /// The round is blind: the inspected unit reads roles, never people ([`as_seen_by_unit`]).
+    #[serde(skip)]
+    pub blind: bool,
 }
 
 type Row = (
@@ -156,27 +159,27 @@ fn load(conn: &mut DbConn, filter: Filter, today: NaiveDate) -> Result<Vec<Store
     let rows: Vec<Row> = query
         .order((objections::filed_at.desc(), objections::id.asc()))
         .load(conn)?;
-    let blind: BTreeSet<String> = rows
-        .iter()
-        .filter(|row| row.2.3)
-        .map(|row| row.0.0.clone())
-        .collect();
     let mut stored = rows
         .into_iter()
         .map(|row| to_stored(row, today))
         .collect::<Result<Vec<_>>>()?;
-    // The inspected unit (read with its own scope) sees roles, never people, in a blind
-    // round: who decided is named by role.
     if let UnitScope::Unit(_) = filter.scope {
         for objection in &mut stored {
-            if blind.contains(&objection.id.to_string())
-                && let Some(login) = objection.decided_by.take()
-            {
-                objection.decided_by = Some(decider_role(conn, objection.round_id, &login)?.into());
-            }
+            as_seen_by_unit(conn, objection)?;
         }
     }
     Ok(stored)
+}
+
+/// The objection as the inspected unit reads it: in a blind round it sees roles, never
+/// people, so who decided is named by role. Every read with a unit's scope goes through it.
+fn as_seen_by_unit(conn: &mut DbConn, objection: &mut StoredObjection) -> Result<()> {
+    if objection.blind
+        && let Some(login) = objection.decided_by.take()
+    {
+        objection.decided_by = Some(decider_role(conn, objection.round_id, &login)?.into());
+    }
+    Ok(())
 }
 
 /// The role in which an account decided an objection, as the inspected unit of a blind round
@@ -219,7 +222,7 @@ fn to_stored(row: Row, today: NaiveDate) -> Result<StoredObjection> {
             evidence_size,
             evidence_sha256,
         ),
-        (case_no, unit_name, round_name, _blind),
+        (case_no, unit_name, round_name, blind),
     ) = row;
     let state: ObjectionState = state.parse().map_err(corrupt)?;
     let target: TargetKind = target.parse().map_err(corrupt)?;
@@ -254,6 +257,7 @@ fn to_stored(row: Row, today: NaiveDate) -> Result<StoredObjection> {
         evidence_name,
         evidence_size,
         evidence_sha256,
+        blind,
     })
 }
 
@@ -305,6 +309,10 @@ pub fn get(
     .ok_or(Error::NotFound)?;
     if !scope.allows(found.unit_id) {
         return Err(Error::OutOfScope);
+    }
+    let mut found = found;
+    if let UnitScope::Unit(_) = scope {
+        as_seen_by_unit(conn, &mut found)?;
     }
     Ok(found)
 }

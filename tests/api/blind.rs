@@ -62,7 +62,7 @@ async fn the_unit_of_a_blind_round_sees_roles_never_people() {
         .await;
     assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
 
-    // Everyone who reviewed in the round: names, and the logins of their accounts.
+    // Everyone who inspected the unit: names, and the logins of their accounts.
     let (names, logins) = {
         use diesel::prelude::*;
         use pingcha::storage::schema::users;
@@ -71,12 +71,10 @@ async fn the_unit_of_a_blind_round_sees_roles_never_people() {
             pingcha::storage::assignments::published(&mut conn, fixtures.round.parse().unwrap())
                 .unwrap()
                 .unwrap();
-        let people: Vec<_> = version
-            .assignment
-            .teams
-            .iter()
-            .flat_map(|team| team.members.iter().chain([&team.leader]))
-            .collect();
+        // The team that inspected the manager's unit (XQ): its members and leader.
+        let unit = app.unit_id("XQ").parse().unwrap();
+        let team = version.assignment.team_of_unit(unit).unwrap();
+        let people: Vec<_> = team.members.iter().chain([&team.leader]).collect();
         let names: Vec<String> = people
             .iter()
             .map(|person| version.problem.reviewer(**person).unwrap().name.clone())
