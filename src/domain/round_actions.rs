@@ -10,7 +10,8 @@
 //! | freeze the sample | | ✓ | | | | |
 //! | teams: generate, publish, change, reassign a file | | | ✓ | ✓ | | |
 //! | score sheets: save, submit, return, reopen; offline packets; 合议, approval | | | ✓ | ✓ | | |
-//! | findings: generate, add | | | | ✓ | ✓ | |
+//! | findings: add by hand (team leader, administrator) | | | ✓ | ✓ | ✓ | |
+//! | findings: generate from the submitted sheets | | | | ✓ | ✓ | |
 //! | notices: draft, select, issue; rectification steps; objections | | | | | ✓ | |
 //!
 //! Scoring starts as soon as teams are published (分组), as the offline packets and the team
@@ -44,8 +45,10 @@ pub enum RoundAction {
     ReopenSheet,
     /// The team leader's 合议 of two reviews, or approval of the team's results.
     Reconcile,
-    /// Generating findings from deductions or adding one by hand.
-    ChangeFindings,
+    /// Adding a finding by hand (a team leader, as soon as scoring starts; the bureau).
+    AddFinding,
+    /// Generating findings from the submitted sheets' deductions.
+    GenerateFindings,
     /// Drafting notices and choosing the findings they carry.
     DraftNotices,
     /// Issuing (numbering) a notice.
@@ -60,7 +63,7 @@ pub enum RoundAction {
 }
 
 impl RoundAction {
-    pub const ALL: [RoundAction; 17] = [
+    pub const ALL: [RoundAction; 18] = [
         RoundAction::EditSettings,
         RoundAction::Advance,
         RoundAction::ImportRegistry,
@@ -72,7 +75,8 @@ impl RoundAction {
         RoundAction::ReturnSheet,
         RoundAction::ReopenSheet,
         RoundAction::Reconcile,
-        RoundAction::ChangeFindings,
+        RoundAction::AddFinding,
+        RoundAction::GenerateFindings,
         RoundAction::DraftNotices,
         RoundAction::IssueNotice,
         RoundAction::Rectify,
@@ -94,7 +98,8 @@ impl RoundAction {
             RoundAction::ReturnSheet => "退回评分表",
             RoundAction::ReopenSheet => "重新开放评分表",
             RoundAction::Reconcile => "合议或确认本组结果",
-            RoundAction::ChangeFindings => "生成或添加问题",
+            RoundAction::AddFinding => "补充问题",
+            RoundAction::GenerateFindings => "由评分表生成问题",
             RoundAction::DraftNotices => "起草整改通知书",
             RoundAction::IssueNotice => "下发整改通知书",
             RoundAction::Rectify => "办理整改",
@@ -118,7 +123,8 @@ impl RoundAction {
             | RoundAction::ReturnSheet
             | RoundAction::ReopenSheet
             | RoundAction::Reconcile => &[Teaming, Reviewing],
-            RoundAction::ChangeFindings => &[Reviewing, Feedback],
+            RoundAction::AddFinding => &[Teaming, Reviewing, Feedback],
+            RoundAction::GenerateFindings => &[Reviewing, Feedback],
             RoundAction::DraftNotices
             | RoundAction::IssueNotice
             | RoundAction::Rectify
@@ -236,13 +242,15 @@ mod tests {
             (Reviewing, ReturnSheet, true),
             (Reviewing, ReopenSheet, true),
             (Reviewing, Reconcile, true),
-            (Reviewing, ChangeFindings, true),
+            (Reviewing, GenerateFindings, true),
+            (Teaming, AddFinding, true),
+            (Teaming, GenerateFindings, false),
             (Reviewing, IssueNotice, false),
             (Reviewing, FileObjection, false),
             (Feedback, ScoreSheet, false),
             (Feedback, ReturnSheet, false),
             (Feedback, ReopenSheet, false),
-            (Feedback, ChangeFindings, true),
+            (Feedback, AddFinding, true),
             (Feedback, DraftNotices, true),
             (Feedback, IssueNotice, true),
             (Feedback, Rectify, true),
@@ -257,10 +265,10 @@ mod tests {
 
     #[test]
     fn a_wrong_stage_names_the_stage_and_where_the_action_belongs() {
-        let refusal = check(RoundStatus::Draft, RoundAction::ChangeFindings).unwrap_err();
+        let refusal = check(RoundStatus::Draft, RoundAction::GenerateFindings).unwrap_err();
         assert_eq!(
             refusal.to_string(),
-            "本轮评查处于“草稿”阶段，不能生成或添加问题；此操作只能在“评查”或“反馈整改”阶段进行。"
+            "本轮评查处于“草稿”阶段，不能由评分表生成问题；此操作只能在“评查”或“反馈整改”阶段进行。"
         );
     }
 

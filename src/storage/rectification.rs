@@ -446,7 +446,7 @@ pub fn generate_findings(
     now: NaiveDateTime,
 ) -> Result<usize> {
     transaction(conn, |conn| {
-        crate::storage::rounds::require(conn, round, RoundAction::ChangeFindings)?;
+        crate::storage::rounds::require(conn, round, RoundAction::GenerateFindings)?;
         let Some(loaded) = results::load(conn, round)? else {
             return Ok(0);
         };
@@ -545,7 +545,7 @@ pub fn add_finding(
 ) -> std::result::Result<FindingId, AddFindingError> {
     use crate::storage::schema::sample_picks;
     transaction(conn, |conn| {
-        crate::storage::rounds::require(conn, input.round, RoundAction::ChangeFindings)?;
+        crate::storage::rounds::require(conn, input.round, RoundAction::AddFinding)?;
         let sampled: i64 = sample_picks::table
             .filter(sample_picks::round_id.eq(input.round.to_string()))
             .filter(sample_picks::case_file_id.eq(input.case_file.to_string()))

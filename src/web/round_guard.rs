@@ -92,9 +92,10 @@ pub fn classify(method: &Method, path: &str) -> Option<RouteWrite> {
         "/rounds/{id}/files/{file}/reconcile" | "/rounds/{id}/team/approve" => {
             Path(Reconcile, Round)
         }
-        "/rounds/{id}/findings/generate"
-        | "/api/rounds/{id}/findings/generate"
-        | "/rounds/{id}/findings" => Path(ChangeFindings, Round),
+        "/rounds/{id}/findings/generate" | "/api/rounds/{id}/findings/generate" => {
+            Path(GenerateFindings, Round)
+        }
+        "/rounds/{id}/findings" => Path(AddFinding, Round),
         "/rounds/{id}/notices/draft" | "/api/rounds/{id}/notices/draft" => {
             Path(DraftNotices, Round)
         }
