@@ -64,9 +64,10 @@ pub fn run(url: &DatabaseUrl, command: ImportCommand) -> anyhow::Result<()> {
         ImportCommand::Cases { file, round, unit } => {
             let round = rounds::find_by_id_or_name(&mut conn, &round)
                 .with_context(|| format!("评查轮次“{round}”不存在"))?;
-            if !round.status.allows_registry_changes() {
-                anyhow::bail!("{}", crate::web::messages::REGISTRY_CLOSED);
-            }
+            crate::domain::round_actions::check(
+                round.status,
+                crate::domain::round_actions::RoundAction::ImportRegistry,
+            )?;
             let default_unit = match unit {
                 Some(code) => Some(
                     units::find_by_code(&mut conn, &code)?

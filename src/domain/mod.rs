@@ -15,6 +15,7 @@ pub mod people;
 pub mod rectification;
 pub mod registry;
 pub mod round;
+pub mod round_actions;
 pub mod rubric;
 pub mod sampling;
 pub mod scoring;

@@ -67,8 +67,13 @@ impl RoundStatus {
     }
 
     /// Registries may be imported and the sampling plan edited until the sample is frozen.
+    /// (The round-state rule, `round_actions`, says so.)
     pub fn allows_registry_changes(self) -> bool {
-        matches!(self, RoundStatus::Draft | RoundStatus::Sampling)
+        crate::domain::round_actions::check(
+            self,
+            crate::domain::round_actions::RoundAction::ImportRegistry,
+        )
+        .is_ok()
     }
 }
 

@@ -407,6 +407,11 @@ pub fn store_draft(
 ) -> Result<i32> {
     let figures = quality(problem, assignment);
     transaction(conn, |conn| {
+        crate::storage::rounds::require(
+            conn,
+            round,
+            crate::domain::round_actions::RoundAction::ChangeTeams,
+        )?;
         let latest: Option<i32> = assignment_versions::table
             .filter(assignment_versions::round_id.eq(round.to_string()))
             .select(diesel::dsl::max(assignment_versions::version))
@@ -459,6 +464,11 @@ pub fn publish(
     now: NaiveDateTime,
 ) -> Result<()> {
     transaction(conn, |conn| {
+        crate::storage::rounds::require(
+            conn,
+            round,
+            crate::domain::round_actions::RoundAction::ChangeTeams,
+        )?;
         let target = version(conn, round, number)?;
         let previous = published(conn, round)?;
         diesel::update(

@@ -72,6 +72,9 @@ pub enum Error {
     Duplicate(String),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// The round's status does not allow the write (checked inside the write's transaction).
+    #[error("refused by the round's status: {0}")]
+    RoundState(#[from] crate::domain::round_actions::RoundStateError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

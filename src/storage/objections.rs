@@ -15,6 +15,7 @@ use crate::domain::objection::{
 use crate::domain::people::{Account, Role};
 use crate::domain::rectification::RectificationState;
 use crate::domain::round::RoundStatus;
+use crate::domain::round_actions::RoundAction;
 use crate::domain::rubric::Points;
 use crate::security::sha256_hex;
 use crate::storage::audit::{self, Actor, Change};
@@ -71,6 +72,9 @@ pub struct StoredObjection {
     pub evidence_name: Option<String>,
     pub evidence_size: Option<i64>,
     pub evidence_sha256: Option<String>,
+    /// The round is blind: the inspected unit reads roles, never people ([`as_seen_by_unit`]).
+    #[serde(skip)]
+    pub blind: bool,
 }
 
 type Row = (
@@ -98,7 +102,7 @@ type Row = (
         Option<i64>,
         Option<String>,
     ),
-    (String, String, String),
+    (String, String, String, bool),
 );
 
 fn load(conn: &mut DbConn, filter: Filter, today: NaiveDate) -> Result<Vec<StoredObjection>> {
@@ -132,7 +136,12 @@ fn load(conn: &mut DbConn, filter: Filter, today: NaiveDate) -> Result<Vec<Store
                 objections::evidence_size,
                 objections::evidence_sha256,
             ),
-            (case_files::case_no, units::name, review_rounds::name),
+            (
+                case_files::case_no,
+                units::name,
+                review_rounds::name,
+                review_rounds::blind,
+            ),
         ))
         .into_boxed();
     if let UnitScope::Unit(unit) = filter.scope {
@@ -150,7 +159,54 @@ fn load(conn: &mut DbConn, filter: Filter, today: NaiveDate) -> Result<Vec<Store
     let rows: Vec<Row> = query
         .order((objections::filed_at.desc(), objections::id.asc()))
         .load(conn)?;
-    rows.into_iter().map(|row| to_stored(row, today)).collect()
+    let mut stored = rows
+        .into_iter()
+        .map(|row| to_stored(row, today))
+        .collect::<Result<Vec<_>>>()?;
+    if let UnitScope::Unit(_) = filter.scope {
+        for objection in &mut stored {
+            as_seen_by_unit(conn, objection)?;
+        }
+    }
+    Ok(stored)
+}
+
+/// The objection as the inspected unit reads it: in a blind round it sees roles, never
+/// people, so who decided is named by role. Every read with a unit's scope goes through it.
+fn as_seen_by_unit(conn: &mut DbConn, objection: &mut StoredObjection) -> Result<()> {
+    if objection.blind
+        && let Some(login) = objection.decided_by.take()
+    {
+        objection.decided_by = Some(decider_role(conn, objection.round_id, &login)?.into());
+    }
+    Ok(())
+}
+
+/// The role in which an account decided an objection, as the inspected unit of a blind round
+/// reads it: the bureau's administrator, a member of the round's named panel, or the leader
+/// of the team that inspected the unit.
+fn decider_role(conn: &mut DbConn, round: RoundId, login: &str) -> Result<&'static str> {
+    let account: Option<(String, String)> = users::table
+        .filter(users::login.eq(login))
+        .select((users::id, users::role))
+        .first(conn)
+        .optional()?;
+    let Some((id, role)) = account else {
+        return Ok("异议裁决人");
+    };
+    if role == Role::BureauAdmin.code() {
+        return Ok("司法局管理员");
+    }
+    let on_panel: i64 = round_panel_members::table
+        .filter(round_panel_members::round_id.eq(round.to_string()))
+        .filter(round_panel_members::user_id.eq(&id))
+        .count()
+        .get_result(conn)?;
+    Ok(if on_panel > 0 {
+        "异议复核小组成员"
+    } else {
+        "评查组组长"
+    })
 }
 
 fn to_stored(row: Row, today: NaiveDate) -> Result<StoredObjection> {
@@ -166,7 +222,7 @@ fn to_stored(row: Row, today: NaiveDate) -> Result<StoredObjection> {
             evidence_size,
             evidence_sha256,
         ),
-        (case_no, unit_name, round_name),
+        (case_no, unit_name, round_name, blind),
     ) = row;
     let state: ObjectionState = state.parse().map_err(corrupt)?;
     let target: TargetKind = target.parse().map_err(corrupt)?;
@@ -201,6 +257,7 @@ fn to_stored(row: Row, today: NaiveDate) -> Result<StoredObjection> {
         evidence_name,
         evidence_size,
         evidence_sha256,
+        blind,
     })
 }
 
@@ -252,6 +309,10 @@ pub fn get(
     .ok_or(Error::NotFound)?;
     if !scope.allows(found.unit_id) {
         return Err(Error::OutOfScope);
+    }
+    let mut found = found;
+    if let UnitScope::Unit(_) = scope {
+        as_seen_by_unit(conn, &mut found)?;
     }
     Ok(found)
 }
@@ -367,6 +428,7 @@ pub fn file(
             None => UnitScope::All,
         };
         let found = rectification::finding(conn, scope, finding)?;
+        rounds::require(conn, found.finding.round_id, RoundAction::FileObjection)?;
         let round = rounds::find(conn, found.finding.round_id)?;
         let due = window_due(conn, round.id)?;
         let existing = by_finding(conn, &[finding], today)?
@@ -425,7 +487,16 @@ pub fn file(
                 objections::evidence_sha256.eq(&sha),
                 objections::evidence_content.eq(content),
             ))
-            .execute(conn)?;
+            .execute(conn)
+            // The same objection filed at the same moment by another request (another
+            // server): the unique finding index decides, and this one is the second.
+            .map_err(|error| match error {
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                ) => FileError::Refused(FilingError::AlreadyOpen),
+                other => other.into(),
+            })?;
         audit::record(
             conn,
             caller.actor,
@@ -554,6 +625,7 @@ pub fn decide(
         if !may_decide(conn, caller.account, before.round_id, before.unit_id)? {
             return Err(DecisionError::NotOnPanel.into());
         }
+        rounds::require(conn, before.round_id, RoundAction::DecideObjection)?;
         let state = objection::check_decision(
             before.state,
             before.target,

@@ -99,6 +99,11 @@ pub fn issue(
         .ok_or(Error::NotFound)?
         .clone();
     transaction(conn, |conn| {
+        rounds::require(
+            conn,
+            round.id,
+            crate::domain::round_actions::RoundAction::OfflinePacket,
+        )?;
         let mut files = Vec::new();
         let mut rubric_texts: BTreeMap<String, PacketRubric> = BTreeMap::new();
         for placement in &version.assignment.placements {
@@ -332,6 +337,11 @@ pub fn apply_result(
     let round: RoundId = parse_id(&payload.round.id)?;
     let reviewer: PersonId = parse_id(&payload.reviewer.person_id)?;
     transaction(conn, |conn| {
+        crate::storage::rounds::require(
+            conn,
+            round,
+            crate::domain::round_actions::RoundAction::ScoreSheet,
+        )?;
         let row: Option<(String, Option<NaiveDateTime>)> = offline_packets::table
             .find(&payload.packet_id)
             .select((offline_packets::packet_sha256, offline_packets::applied_at))
@@ -376,6 +386,7 @@ pub fn apply_result(
                         },
                     }]));
                 }
+                Err(SaveError::Refused(refusal)) => return Err(Error::RoundState(refusal).into()),
                 Err(SaveError::Storage(error)) => return Err(error.into()),
             }
             let submitted = update.sheet.state.status() == SheetStatus::Submitted;

@@ -136,6 +136,11 @@ pub fn record(
         .map(ToString::to_string)
         .collect();
     transaction(conn, |conn| {
+        crate::storage::rounds::require(
+            conn,
+            round,
+            crate::domain::round_actions::RoundAction::Reconcile,
+        )?;
         diesel::insert_into(reconciliations::table)
             .values((
                 reconciliations::id.eq(&id),
@@ -163,6 +168,7 @@ pub fn record(
                         stored: current,
                     });
                 }
+                Err(SaveError::Refused(refusal)) => return Err(Error::RoundState(refusal).into()),
                 Err(SaveError::Storage(error)) => return Err(error.into()),
             }
         }
@@ -234,6 +240,11 @@ pub fn approve(
     let team = i32::try_from(team_number).map_err(corrupt)?;
     let count = i32::try_from(files).map_err(corrupt)?;
     transaction(conn, |conn| {
+        crate::storage::rounds::require(
+            conn,
+            round,
+            crate::domain::round_actions::RoundAction::Reconcile,
+        )?;
         diesel::insert_into(team_approvals::table)
             .values((
                 team_approvals::id.eq(new_id().to_string()),

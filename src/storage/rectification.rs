@@ -4,6 +4,7 @@
 //! history line, the unit's measures and evidence. Every query serving a center manager
 //! takes a `UnitScope`; a record of another unit is `OutOfScope`.
 
+use crate::domain::round_actions::RoundAction;
 use crate::domain::UnitScope;
 use crate::domain::doc_number::{DocNumberError, DocNumberFormat};
 use crate::domain::evidence::EvidenceKind;
@@ -497,6 +498,7 @@ pub fn generate_findings(
     now: NaiveDateTime,
 ) -> Result<usize> {
     transaction(conn, |conn| {
+        crate::storage::rounds::require(conn, round, RoundAction::GenerateFindings)?;
         let Some(loaded) = results::load(conn, round)? else {
             return Ok(0);
         };
@@ -604,6 +606,7 @@ pub fn add_finding(
 ) -> std::result::Result<FindingId, AddFindingError> {
     use crate::storage::schema::sample_picks;
     transaction(conn, |conn| {
+        crate::storage::rounds::require(conn, input.round, RoundAction::AddFinding)?;
         let sampled: i64 = sample_picks::table
             .filter(sample_picks::round_id.eq(input.round.to_string()))
             .filter(sample_picks::case_file_id.eq(input.case_file.to_string()))
@@ -840,6 +843,7 @@ pub fn draft_notices(
     now: NaiveDateTime,
 ) -> Result<usize> {
     transaction(conn, |conn| {
+        crate::storage::rounds::require(conn, round.id, RoundAction::DraftNotices)?;
         let grades = file_grades(conn, round)?;
         let all = list_findings(
             conn,
@@ -976,6 +980,7 @@ pub fn set_selected(
 ) -> std::result::Result<(), ActError> {
     transaction(conn, |conn| {
         let notice = notice(conn, UnitScope::All, notice_id)?;
+        crate::storage::rounds::require(conn, notice.round_id, RoundAction::DraftNotices)?;
         if notice.state != RectificationState::Draft {
             return Err(ActError::Refused(
                 "整改通知书已下发，问题清单不能再修改".to_string(),
@@ -1212,6 +1217,7 @@ pub fn issue(
 ) -> std::result::Result<Notice, ActError> {
     transaction(conn, |conn| {
         let current = notice(conn, UnitScope::All, notice_id)?;
+        crate::storage::rounds::require(conn, current.round_id, RoundAction::IssueNotice)?;
         let deadline = crate::domain::rectification::deadline(today, days)
             .ok_or_else(|| ActError::Refused("整改期限超出日期范围".to_string()))?;
         move_notice(conn, caller, &current, &Action::Issue, now)?;
@@ -1296,6 +1302,7 @@ pub fn save_measures(
             .notice_id
             .ok_or_else(|| ActError::Refused("该问题不在任何整改通知书中".to_string()))?;
         let notice = notice(conn, caller.scope, notice_id)?;
+        crate::storage::rounds::require(conn, notice.round_id, RoundAction::Rectify)?;
         start_work(conn, caller, &notice, &stored, now)?;
         diesel::update(findings_table::table.filter(findings_table::id.eq(finding_id.to_string())))
             .set((
@@ -1362,6 +1369,7 @@ pub fn act_on_finding(
             .notice_id
             .ok_or_else(|| ActError::Refused("该问题不在任何整改通知书中".to_string()))?;
         let notice = notice(conn, caller.scope, notice_id)?;
+        crate::storage::rounds::require(conn, notice.round_id, RoundAction::Rectify)?;
         // The unit's first move on any finding puts the whole notice in progress.
         let unit_move = matches!(action, Action::StartWork | Action::Submit);
         let waiting = [RectificationState::Issued, RectificationState::Returned];
@@ -1410,6 +1418,7 @@ pub fn act_on_notice(
         .map_err(text_refused)?;
     transaction(conn, |conn| {
         let current = notice(conn, caller.scope, notice_id)?;
+        crate::storage::rounds::require(conn, current.round_id, RoundAction::Rectify)?;
         if let Some(report) = report {
             diesel::update(
                 rectification_notices::table
@@ -1465,6 +1474,7 @@ pub fn schedule_follow_up(
     TextField::FollowUpNote.check(note).map_err(text_refused)?;
     transaction(conn, |conn| {
         let current = notice(conn, UnitScope::All, notice_id)?;
+        crate::storage::rounds::require(conn, current.round_id, RoundAction::Rectify)?;
         let this_round = crate::storage::rounds::find(conn, current.round_id)?;
         let later = crate::storage::rounds::find(conn, follow_up)?;
         if later.id == this_round.id
@@ -1672,6 +1682,7 @@ pub fn add_evidence(
             .notice_id
             .ok_or_else(|| ActError::Refused("该问题不在任何整改通知书中".to_string()))?;
         let notice = notice(conn, caller.scope, notice_id)?;
+        crate::storage::rounds::require(conn, notice.round_id, RoundAction::Rectify)?;
         start_work(conn, caller, &notice, &stored, now)?;
         let id = new_id().to_string();
         let sha256 = crate::security::sha256_hex(bytes);

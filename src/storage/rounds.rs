@@ -7,6 +7,7 @@ use crate::domain::objection::ObjectionSettings;
 use crate::domain::round::{
     CombineSetting, Progress, RoundSettings, RoundStatus, check_transition,
 };
+use crate::domain::round_actions::RoundAction;
 use crate::domain::rubric::Points;
 use crate::storage::audit::{self, Actor, Change};
 use crate::storage::schema::{
@@ -302,6 +303,89 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<Round>> {
     Ok(rounds)
 }
 
+/// The round's status read for a write, inside the write's transaction, checked against
+/// the round-state rule (`domain::round_actions`): `Error::RoundState` when the status does
+/// not allow `action`. On PostgreSQL the row is read `FOR SHARE`, so a status change
+/// (`advance`, which updates the row) waits for the write to commit, and a write that
+/// started after a status change committed sees the new status; SQLite's one writer at a
+/// time gives the same order. Call it inside the transaction that writes.
+pub fn require(conn: &mut DbConn, id: RoundId, action: RoundAction) -> Result<RoundStatus> {
+    let status = locked_status(conn, id)?;
+    crate::domain::round_actions::check(status, action)?;
+    Ok(status)
+}
+
+/// The round's status, read `FOR SHARE` on PostgreSQL (see [`require`]).
+pub fn locked_status(conn: &mut DbConn, id: RoundId) -> Result<RoundStatus> {
+    let query = review_rounds::table
+        .filter(review_rounds::id.eq(id.to_string()))
+        .select(review_rounds::status);
+    let code: Option<String> = match conn {
+        DbConn::Pg(pg) => query.for_share().first(pg).optional()?,
+        DbConn::Sqlite(sqlite) => query.first(sqlite).optional()?,
+    };
+    let code = code.ok_or(Error::NotFound)?;
+    code.parse()
+        .map_err(|_| Error::Corrupt(format!("round status {code}")))
+}
+
+/// A record that belongs to a round, named by its id as it appears in a request's path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundOf<'a> {
+    Round(&'a str),
+    Notice(&'a str),
+    Finding(&'a str),
+    Objection(&'a str),
+    /// A pending import: its round, if it names one.
+    Import(&'a str),
+}
+
+/// The round a record belongs to and the round's status; `None` when there is no such
+/// record (or, for an import, when it names no round): the handler answers that.
+pub fn status_of(conn: &mut DbConn, of: RoundOf<'_>) -> Result<Option<(RoundId, RoundStatus)>> {
+    use crate::storage::schema::{findings, objections, pending_imports, rectification_notices};
+    let round: Option<String> = match of {
+        RoundOf::Round(id) => Some(id.to_string()),
+        RoundOf::Notice(id) => rectification_notices::table
+            .filter(rectification_notices::id.eq(id))
+            .select(rectification_notices::round_id)
+            .first(conn)
+            .optional()?,
+        RoundOf::Finding(id) => findings::table
+            .filter(findings::id.eq(id))
+            .select(findings::round_id)
+            .first(conn)
+            .optional()?,
+        RoundOf::Objection(id) => objections::table
+            .filter(objections::id.eq(id))
+            .select(objections::round_id)
+            .first(conn)
+            .optional()?,
+        RoundOf::Import(id) => pending_imports::table
+            .filter(pending_imports::id.eq(id))
+            .select(pending_imports::round_id)
+            .first::<Option<String>>(conn)
+            .optional()?
+            .flatten(),
+    };
+    let Some(round) = round else {
+        return Ok(None);
+    };
+    let status: Option<String> = review_rounds::table
+        .filter(review_rounds::id.eq(&round))
+        .select(review_rounds::status)
+        .first(conn)
+        .optional()?;
+    match status {
+        Some(code) => Ok(Some((
+            parse_id(&round)?,
+            code.parse()
+                .map_err(|_| Error::Corrupt(format!("round status {code}")))?,
+        ))),
+        None => Ok(None),
+    }
+}
+
 /// Why a status change was refused: the domain's reason, or storage trouble.
 #[derive(Debug, thiserror::Error)]
 pub enum AdvanceError {
@@ -517,6 +601,7 @@ pub fn save_objection_settings(
     now: NaiveDateTime,
 ) -> Result<()> {
     transaction(conn, |conn| {
+        require(conn, round, RoundAction::EditSettings)?;
         let before = objection_settings(conn, round)?;
         let feedback = feedback_on(conn, round)?;
         let mut panel_ids = Vec::new();

@@ -66,6 +66,11 @@ pub fn save_plan(
 ) -> Result<()> {
     let json = serde_json::to_string(plan).map_err(corrupt)?;
     transaction(conn, |conn| {
+        crate::storage::rounds::require(
+            conn,
+            round,
+            crate::domain::round_actions::RoundAction::EditSamplingPlan,
+        )?;
         let before = self::plan(conn, round)?;
         diesel::delete(
             sampling_plans::table.filter(sampling_plans::round_id.eq(round.to_string())),
@@ -178,6 +183,11 @@ pub fn freeze(
         return Err(SampleError::WrongStatus(round.status.label()));
     }
     transaction(conn, |conn| {
+        crate::storage::rounds::require(
+            conn,
+            round.id,
+            crate::domain::round_actions::RoundAction::FreezeSample,
+        )?;
         if is_frozen(conn, round.id)? {
             return Err(SampleError::AlreadyFrozen);
         }

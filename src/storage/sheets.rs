@@ -3,7 +3,10 @@
 //! than overwriting newer answers; every accepted change is audited with its answer diff.
 
 use crate::domain::ids::{CaseFileId, PersonId, RoundId};
-use crate::domain::scoring::sheet::{ScoreSheet, SheetState, SheetStatus, SheetUpdate};
+use crate::domain::round_actions::RoundAction;
+use crate::domain::scoring::sheet::{
+    ScoreSheet, SheetActionKind, SheetState, SheetStatus, SheetUpdate,
+};
 use crate::domain::scoring::{ScoreResult, SheetAnswers};
 use crate::storage::attest;
 use crate::storage::audit::{self, Actor, Change};
@@ -207,7 +210,7 @@ pub fn find_or_create(
     if let Some(sheet) = find(conn, round, file, reviewer)? {
         return Ok(sheet);
     }
-    transaction(conn, |conn| {
+    let created = transaction(conn, |conn| {
         if let Some(sheet) = find(conn, round, file, reviewer)? {
             return Ok(sheet);
         }
@@ -228,7 +231,16 @@ pub fn find_or_create(
             ))
             .execute(conn)?;
         find(conn, round, file, reviewer)?.ok_or(Error::NotFound)
-    })
+    });
+    match created {
+        // The form opened at the same moment elsewhere (another tab, another server) created
+        // the sheet first: it is the one to use.
+        Err(Error::Query(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ))) => find(conn, round, file, reviewer)?.ok_or(Error::NotFound),
+        other => other,
+    }
 }
 
 /// Why a save was refused by storage itself.
@@ -237,8 +249,40 @@ pub enum SaveError {
     /// Someone saved the sheet since the form was loaded: nothing was written.
     #[error("stale version")]
     Stale { stored: i64 },
+    /// The round's status does not allow this change of a sheet: nothing was written.
+    #[error(transparent)]
+    Refused(crate::domain::round_actions::RoundStateError),
     #[error(transparent)]
     Storage(#[from] Error),
+}
+
+/// The round-state action a change of a sheet is.
+pub fn round_action(kind: SheetActionKind) -> RoundAction {
+    match kind {
+        SheetActionKind::SaveDraft | SheetActionKind::Submit => RoundAction::ScoreSheet,
+        SheetActionKind::Return => RoundAction::ReturnSheet,
+        SheetActionKind::Reopen => RoundAction::ReopenSheet,
+        SheetActionKind::Reconcile => RoundAction::Reconcile,
+    }
+}
+
+/// Checks, inside the writing transaction, that the round's status allows `action`;
+/// `statuses` remembers what a batch has read already.
+fn require_round(
+    conn: &mut DbConn,
+    round: RoundId,
+    action: RoundAction,
+    statuses: &mut std::collections::BTreeMap<RoundId, crate::domain::round::RoundStatus>,
+) -> std::result::Result<(), SaveError> {
+    let status = match statuses.get(&round) {
+        Some(status) => *status,
+        None => {
+            let status = crate::storage::rounds::locked_status(conn, round)?;
+            statuses.insert(round, status);
+            status
+        }
+    };
+    crate::domain::round_actions::check(status, action).map_err(SaveError::Refused)
 }
 
 impl From<diesel::result::Error> for SaveError {
@@ -269,6 +313,7 @@ pub struct PreparedSave {
     row: SaveRow,
     entry: audit::Prepared,
     candidate: Option<crate::storage::borderline::Candidate>,
+    action: RoundAction,
     round_id: RoundId,
     case_file_id: CaseFileId,
     actor: Actor,
@@ -375,6 +420,7 @@ pub fn prepare_save(
         row,
         entry,
         candidate,
+        action: round_action(update.action),
         round_id: stored.round_id,
         case_file_id: stored.case_file_id,
         actor: actor.clone(),
@@ -384,7 +430,9 @@ pub fn prepare_save(
 
 /// Writes one prepared save in its own transaction.
 pub fn write(conn: &mut DbConn, save: &PreparedSave) -> std::result::Result<(), SaveError> {
-    transaction(conn, |conn| write_within(conn, save))
+    transaction(conn, |conn| {
+        write_within(conn, save, &mut std::collections::BTreeMap::new())
+    })
 }
 
 /// Writes prepared saves together, in one transaction and so with one commit (one flush to
@@ -407,8 +455,9 @@ pub fn write_together(
     let together = transaction(conn, |conn| {
         let mut outcomes: Vec<Option<std::result::Result<(), SaveError>>> =
             saves.iter().map(|_| None).collect();
+        let mut statuses = std::collections::BTreeMap::new();
         for &index in &order {
-            match write_within(conn, &saves[index]) {
+            match write_within(conn, &saves[index], &mut statuses) {
                 Err(SaveError::Storage(error)) => return Err(error),
                 outcome => outcomes[index] = Some(outcome),
             }
@@ -424,8 +473,14 @@ pub fn write_together(
     }
 }
 
-/// The writes of one save, inside the caller's transaction. A stale save writes nothing.
-fn write_within(conn: &mut DbConn, save: &PreparedSave) -> std::result::Result<(), SaveError> {
+/// The writes of one save, inside the caller's transaction. A stale save, or one the round's
+/// status does not allow (read in this transaction), writes nothing.
+fn write_within(
+    conn: &mut DbConn,
+    save: &PreparedSave,
+    statuses: &mut std::collections::BTreeMap<RoundId, crate::domain::round::RoundStatus>,
+) -> std::result::Result<(), SaveError> {
+    require_round(conn, save.round_id, save.action, statuses)?;
     let changed = (&save.row).execute(conn)?;
     if changed == 0 {
         let current: i64 = score_sheets::table

@@ -162,6 +162,18 @@ impl From<storage::Error> for WebError {
             storage::Error::NotFound => WebError::NotFound,
             storage::Error::OutOfScope => WebError::Forbidden,
             storage::Error::Duplicate(what) => WebError::Conflict(format!("记录已存在：{what}")),
+            storage::Error::RoundState(refusal) => WebError::Conflict(refusal.to_string()),
+            // A write that lost a race with another request (or another server): the same
+            // record created at the same moment, or a transaction the database could not
+            // order. Nothing of it was written; it is a conflict, not a failure.
+            storage::Error::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => WebError::Conflict(messages::CONCURRENT_DUPLICATE.to_string()),
+            storage::Error::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::SerializationFailure,
+                _,
+            )) => WebError::Conflict(messages::CONCURRENT_CHANGE.to_string()),
             storage::Error::Pool(_) | storage::Error::Connect { .. } => WebError::Unavailable,
             storage::Error::Query(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::ClosedConnection

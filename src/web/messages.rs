@@ -21,6 +21,9 @@ pub const LOGIN_TAKEN: &str = "该用户名已被使用，请换一个。";
 pub const UNKNOWN_UNIT: &str = "所选单位不存在。";
 pub const UNKNOWN_ROLE: &str = "所选角色不存在。";
 pub const NOTICE_CLOSED: &str = "整改通知书已办结。";
+pub const CONCURRENT_DUPLICATE: &str =
+    "同一记录刚刚已由其他操作保存，本次提交未保存。请刷新页面查看已保存的内容。";
+pub const CONCURRENT_CHANGE: &str = "数据刚刚被其他操作修改，本次提交未保存。请刷新页面后重试。";
 pub const UNKNOWN_PERSON: &str = "所选评查员不在评查员库中。";
 pub const PERSON_NOT_REVIEWER: &str = "只有评查员账户可以关联评查员库中的人员。";
 
@@ -60,7 +63,6 @@ pub const IMPORT_DONE: &str = "导入完成。";
 pub const PLAN_SAVED: &str = "抽样方案已保存。";
 pub const SAMPLE_FROZEN: &str = "抽查清单已确定，随机种子与候选清单已保存，可随时复核。";
 pub const IMPORT_FILE_MISSING: &str = "请选择要导入的文件（XLSX 或 CSV）。";
-pub const REGISTRY_CLOSED: &str = "本轮已确定抽查清单或已进入后续阶段，不能再导入台账。";
 
 // Offline review packets (离线评查包).
 pub const OFFLINE_NO_ASSIGNMENT: &str = "本轮次尚未发布分组，不能下载离线包。";

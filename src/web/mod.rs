@@ -9,6 +9,7 @@ pub mod handlers;
 pub mod headers;
 pub mod messages;
 pub mod render;
+pub mod round_guard;
 pub mod routes;
 pub mod upload;
 

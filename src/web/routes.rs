@@ -7,6 +7,7 @@
 use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::body::{self, BodyLimit};
+use crate::web::round_guard::RoundGuard;
 use crate::web::handlers::{
     account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
     objections, offline, people, reconcile, rectification, rounds, rubrics, sampling, sheet_review,
@@ -706,9 +707,13 @@ fn resource(
         .iter()
         .map(|spec| (spec.method.clone(), spec.access, spec.body))
         .collect();
+    let methods: Vec<Method> = specs.iter().map(|spec| spec.method.clone()).collect();
     let mut resource = web::resource(pattern);
     for spec in &specs {
         resource = resource.route((spec.build)());
     }
-    resource.wrap(AccessControl::new(rules))
+    // The access rules run first (outermost), then the round-state rule.
+    resource
+        .wrap(RoundGuard::for_path(&methods, path))
+        .wrap(AccessControl::new(rules))
 }

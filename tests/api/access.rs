@@ -9,7 +9,7 @@ use pingcha::web::auth::Access;
 use pingcha::web::routes;
 
 /// Demo login per role.
-fn login_for(role: Role) -> &'static str {
+pub(crate) fn login_for(role: Role) -> &'static str {
     match role {
         Role::BureauAdmin => "admin",
         Role::Reviewer => "reviewer",
@@ -20,18 +20,18 @@ fn login_for(role: Role) -> &'static str {
 
 /// Real records for every kind of id in the route table: a round with a frozen sample and a
 /// pending import.
-struct Fixtures {
-    round: String,
-    import: String,
-    file: String,
-    reviewer: String,
-    notice: String,
-    finding: String,
-    evidence: String,
-    objection: String,
+pub(crate) struct Fixtures {
+    pub(crate) round: String,
+    pub(crate) import: String,
+    pub(crate) file: String,
+    pub(crate) reviewer: String,
+    pub(crate) notice: String,
+    pub(crate) finding: String,
+    pub(crate) evidence: String,
+    pub(crate) objection: String,
 }
 
-fn fixtures(app: &TestApp) -> Fixtures {
+pub(crate) fn fixtures(app: &TestApp) -> Fixtures {
     use pingcha::storage::{self, audit::Actor};
     let mut conn = app.conn();
     let actor = Actor::cli();
@@ -284,7 +284,7 @@ fn objection_fixture(
 
 /// A concrete path for a route pattern: ids the caller may see, so that a refusal can only
 /// come from the role rule.
-fn concrete_path(app: &TestApp, fixtures: &Fixtures, pattern: &str) -> String {
+pub(crate) fn concrete_path(app: &TestApp, fixtures: &Fixtures, pattern: &str) -> String {
     let own_unit = app.unit_id("XQ");
     let mut conn = app.conn();
     let leader = pingcha::storage::users::find_by_login(&mut conn, "leader")

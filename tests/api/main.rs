@@ -37,6 +37,11 @@
 //! - `bodies`: per-route body limits (parts, total, streamed), long forms, CSRF never in the
 //!   query string.
 //! - `headers`: security headers on every kind of response, no inline script; readiness.
+//! - `round_state`: the round's status governs every write: a closed round cannot be changed
+//!   (pages, API, storage); the route table × round status matrix.
+//! - `blind`: the unit of a blind round sees roles, never people, in everything it fetches.
+//! - `races`: the same record created at once by several requests: one stored, 409 or the
+//!   winner's record for the others, never 500.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap, as clippy.toml allows in #[test] fns
 
@@ -46,6 +51,7 @@ mod audit_chain;
 mod auth;
 mod backup;
 mod bodies;
+mod blind;
 mod cli;
 mod document_samples;
 mod documents;
@@ -58,9 +64,11 @@ mod issuing;
 mod migrations;
 mod objections;
 mod offline;
+mod races;
 mod reconciliation;
 mod rectification;
 mod round_documents;
+mod round_state;
 mod rounds;
 mod rubric_pages;
 mod rubrics;

@@ -175,9 +175,11 @@ async fn receive(
     };
     if let Some(round) = target.round_id {
         let round = state.db(move |conn| Ok(rounds::find(conn, round)?)).await?;
-        if !round.status.allows_registry_changes() {
-            return Err(WebError::Conflict(messages::REGISTRY_CLOSED.to_string()));
-        }
+        crate::domain::round_actions::check(
+            round.status,
+            crate::domain::round_actions::RoundAction::ImportRegistry,
+        )
+        .map_err(|refusal| WebError::Conflict(refusal.to_string()))?;
     }
     let file_name = file.file_name.clone();
     let bytes = file.bytes.clone();

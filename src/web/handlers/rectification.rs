@@ -4,6 +4,7 @@
 //! report; evidence and notice PDF downloads. A center manager reaches only their own unit:
 //! every per-object check goes through the storage scope and answers 403 otherwise.
 
+use crate::domain::round_actions::{self, RoundAction};
 use crate::documents;
 use crate::domain::UnitScope;
 use crate::domain::doc_number::DocNumberFormat;
@@ -348,11 +349,8 @@ async fn generate(
     round_id: RoundId,
 ) -> WebResult<usize> {
     let round = load_round(state, round_id).await?;
-    if round.status < RoundStatus::Reviewing {
-        return Err(WebError::Conflict(
-            "本轮尚未进入评查阶段，没有可生成问题的评分表".to_string(),
-        ));
-    }
+    round_actions::check(round.status, RoundAction::GenerateFindings)
+        .map_err(|refusal| WebError::Conflict(refusal.to_string()))?;
     state
         .db(move |conn| {
             Ok(rectification::generate_findings(
@@ -395,12 +393,8 @@ async fn draft(
     round_id: RoundId,
 ) -> WebResult<usize> {
     let round = load_round(state, round_id).await?;
-    if round.status != RoundStatus::Feedback {
-        return Err(WebError::Conflict(format!(
-            "只有处于“反馈整改”阶段的轮次才能起草整改通知书（当前：{}）",
-            round.status.label()
-        )));
-    }
+    round_actions::check(round.status, RoundAction::DraftNotices)
+        .map_err(|refusal| WebError::Conflict(refusal.to_string()))?;
     state
         .db(move |conn| {
             Ok(rectification::draft_notices(

@@ -229,11 +229,11 @@ pub async fn save_plan(
 ) -> WebResult<HttpResponse> {
     let id = parse_round_id(&id)?;
     let round = load_round(&state, id).await?;
-    if !round.status.allows_registry_changes() {
-        return Err(WebError::Conflict(
-            crate::web::messages::REGISTRY_CLOSED.to_string(),
-        ));
-    }
+    crate::domain::round_actions::check(
+        round.status,
+        crate::domain::round_actions::RoundAction::EditSamplingPlan,
+    )
+    .map_err(|refusal| WebError::Conflict(refusal.to_string()))?;
     let (current, reviewed, previous) = state
         .db(move |conn| {
             Ok((
@@ -505,9 +505,11 @@ pub async fn api_save_plan(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_round_id(&id)?;
     let round = load_round(&state, id).await?;
-    if !round.status.allows_registry_changes() {
-        return Err(WebError::Conflict(crate::web::messages::REGISTRY_CLOSED.to_string()).into());
-    }
+    crate::domain::round_actions::check(
+        round.status,
+        crate::domain::round_actions::RoundAction::EditSamplingPlan,
+    )
+    .map_err(|refusal| WebError::Conflict(refusal.to_string()))?;
     let plan = plan.into_inner();
     let actor = user.actor(&request);
     let saved = plan.clone();

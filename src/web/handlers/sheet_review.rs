@@ -145,6 +145,7 @@ async fn act(
                     }
                     .to_string(),
                 )),
+                Err(SaveError::Refused(refusal)) => Err(WebError::Conflict(refusal.to_string())),
                 Err(SaveError::Storage(error)) => Err(error.into()),
             }
         })

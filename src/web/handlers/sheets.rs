@@ -25,6 +25,8 @@ use std::collections::BTreeMap;
 /// Everything the form needs, checked: the caller is the assigned reviewer of this file.
 pub(crate) struct Context {
     round_id: RoundId,
+    /// The round's status when the form was read.
+    round_status: crate::domain::round::RoundStatus,
     file: CaseFileId,
     rubric: std::sync::Arc<Rubric>,
     header: Value,
@@ -127,6 +129,7 @@ fn context_from(
     });
     Ok(Context {
         round_id,
+        round_status: round.status,
         file,
         rubric,
         header,
@@ -455,6 +458,20 @@ fn apply(
         .and_then(|text| text.parse().ok())
         .unwrap_or(0);
     let submit = field(fields, "action") == Some("submit");
+    // The round's status as read with the form (checked again inside the write).
+    if let Err(refusal) = crate::domain::round_actions::check(
+        context.round_status,
+        crate::domain::round_actions::RoundAction::ScoreSheet,
+    ) {
+        let answers = answers_from(&context.rubric, fields)
+            .unwrap_or_else(|_| context.sheet.sheet.answers.clone());
+        return Ok(Checked::Done(Outcome::Refused {
+            status: actix_web::http::StatusCode::CONFLICT,
+            message: refusal.to_string(),
+            answers,
+            version,
+        }));
+    }
     let answers = match answers_from(&context.rubric, fields) {
         Ok(answers) => answers,
         Err(message) => {
@@ -513,6 +530,7 @@ fn apply(
     )
     .map_err(|error| match error {
         SaveError::Storage(error) => WebError::from(error),
+        SaveError::Refused(refusal) => WebError::Conflict(refusal.to_string()),
         SaveError::Stale { .. } => WebError::internal("a save was found stale before writing"),
     })?;
     Ok(Checked::Ready {
@@ -593,6 +611,15 @@ pub(crate) fn do_forms(conn: &mut storage::DbConn, jobs: Vec<FormJob>) -> (Vec<F
                 Outcome::Refused {
                     status: actix_web::http::StatusCode::CONFLICT,
                     message: SheetError::StaleVersion { stored, presented }.to_string(),
+                    answers,
+                    version: presented,
+                },
+            )),
+            Err(SaveError::Refused(refusal)) => Ok((
+                context,
+                Outcome::Refused {
+                    status: actix_web::http::StatusCode::CONFLICT,
+                    message: refusal.to_string(),
                     answers,
                     version: presented,
                 },
