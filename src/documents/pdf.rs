@@ -1407,14 +1407,27 @@ impl<'f> Layout<'f> {
         let lines = to.saturating_sub(from).max(1);
         let height = lines as f32 * leading + 2.0 * CELL_PAD_Y;
         let top = self.cursor;
-        for cell in &row.cells {
+        let continued = "（续）".to_owned();
+        for (index, cell) in row.cells.iter().enumerate() {
             let (x0, x1) = (cell.x0, cell.x1);
             if row.header {
                 self.fill(x0, top, x1 - x0, height, Colour::HEADER_FILL);
             } else if row.kind == RowKind::Group {
                 self.fill(x0, top, x1 - x0, height, Colour::GROUP_FILL);
             }
-            let shown: Vec<&String> = cell.lines.iter().skip(from).take(to - from).collect();
+            let mut shown: Vec<&String> = cell.lines.iter().skip(from).take(to - from).collect();
+            // A row continued from the previous page names what it continues (e.g. its case
+            // number) when its first cell was short and is already used up.
+            if index == 0
+                && from > 0
+                && !row.header
+                && shown.is_empty()
+                && !cell.lines.is_empty()
+                && cell.lines.len() < lines
+                && cell.lines.len() <= 3
+            {
+                shown = cell.lines.iter().chain([&continued]).collect();
+            }
             // Short cells sit in the vertical middle of the row.
             let offset = (lines - shown.len().min(lines)) as f32 * leading / 2.0;
             for (line_index, text) in shown.into_iter().enumerate() {

@@ -97,13 +97,15 @@ fn write_seeds() {
     let units = "单位编码,单位名称,单位类型,上级单位编码,年度任务\n\
                  YC,银川市司法局,司法局,,\nXQ,兴庆区法律援助中心,法律援助中心,YC,270\n";
     std::fs::write(registry.join("seed-units.csv"), units).unwrap();
-    write_layout_seeds(root);
 }
 
-/// Layout seeds: each document kind with a long text (up to 100,000 characters) in a table
+/// Writes the layout seeds: each document kind with a long text (up to 100,000 characters) in a table
 /// cell, a title, a name; Chinese, Latin, mixed punctuation, an empty text and a character
-/// no font has.
-fn write_layout_seeds(root: &Path) {
+/// no font has. Run with `--ignored` after changing them.
+#[test]
+#[ignore]
+fn write_layout_seeds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let layout = root.join("fuzz/corpus/layout");
     std::fs::create_dir_all(&layout).unwrap();
     let seeds: [(&str, u8, u8, u32, &str); 10] = [

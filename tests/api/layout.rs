@@ -84,12 +84,16 @@ fn a_100000_character_finding_prints_whole_in_the_feedback_report() {
     let took = started.elapsed();
     keep("feedback-100000.pdf", &pdf);
     assert!(took < Duration::from_secs(60), "took {took:?}");
-    // Page furniture (page numbers, the repeated header) comes between the parts of the
-    // split row; strip it, then the whole finding must be there in order.
+    // Page furniture (page numbers, the repeated header, the case number the continued row
+    // repeats) comes between the parts of the split row; strip it, then the whole finding
+    // must be there in order.
+    let continued = format!("{}（续）", view.finding_groups[0].findings[0].0);
     let body: String = page_texts(&pdf)
         .iter()
         .map(|page| {
-            page.replace("案号存在问题扣分", "")
+            assert!(!page.contains("【") || page.contains("【0】") || page.contains(&continued));
+            page.replace(&continued, "")
+                .replace("案号存在问题扣分", "")
                 .replace("0.5", "")
                 .split("—")
                 .next()
@@ -221,6 +225,7 @@ fn rare_name_characters_print_in_every_document() {
         ("notice", rectification_notice(&notice, fonts()).unwrap()),
         ("leadership", leadership_report(&report, fonts()).unwrap()),
     ] {
+        keep(&format!("rare-{}.pdf", name.replace(' ', "-")), &pdf);
         let text = compact_text(&pdf);
         for expected in ["王䶮", "李𠀾", "𪚥城县法律援助中心"] {
             assert!(text.contains(expected), "{name}: {expected}");
@@ -476,6 +481,24 @@ async fn rare_names_print_in_every_document_through_the_app() {
         .as_str()
         .unwrap()
         .to_owned();
+    let findings = admin
+        .get(&format!("/api/rounds/{round}/findings"))
+        .await
+        .json();
+    let ours = findings["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|unit| unit["findings"].as_array().unwrap().clone())
+        .find(|finding| finding["reason"] == "未告知受援人权利义务")
+        .unwrap();
+    let reply = admin
+        .post_form(
+            &format!("/notices/{notice}/select"),
+            &[("finding", ours["id"].as_str().unwrap()), ("selected", "1")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     let reply = admin
         .post_form(&format!("/notices/{notice}/issue"), &[("days", "30")])
         .await;
