@@ -138,6 +138,7 @@ pub(crate) fn feedback_report_with_code(
                 score(case.total),
                 case.grade.clone(),
             ])
+            .record(format!("第{}行", index + 1))
         })
         .collect();
     let columns = [
@@ -165,7 +166,7 @@ pub(crate) fn feedback_report_with_code(
         ])),
         rows,
         style: cell,
-        context: format!("案卷得分（{}）", view.unit),
+        context: format!("评查情况反馈（{}）案卷得分表", view.unit),
     })?;
     layout.skip(official::body_style().leading / 2.0);
 
@@ -191,11 +192,10 @@ pub(crate) fn feedback_report_with_code(
         );
         rows.push(Row::new(vec![Cell::spanning(label, 3, Align::Left)]).kind(RowKind::Group));
         for (case_number, problem, points) in &group.findings {
-            rows.push(Row::texts([
-                case_number.clone(),
-                problem.clone(),
-                score(*points),
-            ]));
+            rows.push(
+                Row::texts([case_number.clone(), problem.clone(), score(*points)])
+                    .record(format!("案号{case_number}（{}）", group.item)),
+            );
         }
     }
     layout.table(&Table {
@@ -216,7 +216,7 @@ pub(crate) fn feedback_report_with_code(
         header: Some(Row::texts(["案号", "存在问题", "扣分"])),
         rows,
         style: cell,
-        context: format!("问题（{}）", view.unit),
+        context: format!("评查情况反馈（{}）问题表", view.unit),
     })?;
     layout.skip(official::body_style().leading / 2.0);
 

@@ -417,14 +417,17 @@ pub(crate) fn leadership_report_with_code(
                         .kind(RowKind::Group),
                 );
             }
-            rows.push(Row::texts([
-                (index + 1).to_string(),
-                file.case_number.clone(),
-                file.case_type.clone(),
-                file.handler.clone(),
-                score(file.total),
-                file.grade.clone(),
-            ]));
+            rows.push(
+                Row::texts([
+                    (index + 1).to_string(),
+                    file.case_number.clone(),
+                    file.case_type.clone(),
+                    file.handler.clone(),
+                    score(file.total),
+                    file.grade.clone(),
+                ])
+                .record(format!("第{}行", index + 1)),
+            );
         }
         layout.table(&Table {
             columns: columns(&[

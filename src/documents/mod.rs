@@ -22,7 +22,7 @@ pub use leadership_report::{
     CaseTypeRow, FileScoreRow, GradeCount, LeadershipReportView, RectificationProgressRow,
     TrendPoint, TypicalProblem, UnitRow, leadership_report,
 };
-pub use pdf::{FontSet, FontSource, Fonts};
+pub use pdf::{FontSet, FontSource, Fonts, MissingGlyph, MissingGlyphs};
 pub use rectification_notice::{NoticeFinding, RectificationNoticeView, rectification_notice};
 pub use score_sheet::{
     Deduction, RubricItemRow, RubricSection, ScoreSheetView, VetoRow, score_sheet,
@@ -90,23 +90,28 @@ impl Document<'_> {
     }
 }
 
-/// What can go wrong while making a document. Carries facts; the web layer words them.
+/// What can go wrong while making a document. Carries facts; the messages are the ones a
+/// clerk reads (the web layer shows them after 文书无法生成：).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A character the font cannot draw. Refused rather than drawn as an empty box, so a
-    /// rare name character never silently disappears from a signed document.
-    #[error("the font has no glyph for {character:?} (U+{code:04X}) in {context}", code = u32::from(*character))]
-    MissingGlyph { character: char, context: String },
+    /// Characters no configured font can draw, every one with where it is. Refused rather
+    /// than drawn as empty boxes, so a rare name character never silently disappears from a
+    /// signed document.
+    #[error("{0}")]
+    MissingGlyphs(MissingGlyphs),
     /// A configured font file that is not a usable OpenType/TrueType font.
-    #[error("cannot read the {role} font (face {face_index})")]
+    #[error("无法读取{role}字体（字体集合中的第{face_index}个字形）")]
     FontUnreadable {
         role: &'static str,
         face_index: usize,
     },
     /// A view that cannot be laid out, e.g. a table with no columns.
-    #[error("cannot lay out {what}")]
+    #[error("无法排版：{what}")]
     Layout { what: String },
+    /// The document would run past [`pdf::MAX_PAGES`] pages.
+    #[error("《{title}》超过{pages}页，未生成。请缩短其中过长的文字")]
+    TooLong { pages: usize, title: String },
     /// Writing the PDF failed.
-    #[error("cannot write the PDF")]
+    #[error("无法写出PDF文件")]
     Write(#[from] std::io::Error),
 }

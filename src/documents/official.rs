@@ -23,9 +23,7 @@ pub(crate) fn red_header(
     let block_top = layout.cursor();
     let mut size: f32 = 42.0;
     let probe = TextStyle::new(FontRole::Title, size, size * 1.2);
-    layout
-        .fonts()
-        .check(FontRole::Title, organ_mark, "发文机关标志")?;
+    layout.check(FontRole::Title, organ_mark, "发文机关标志");
     let width = layout
         .fonts()
         .width(&probe.with_tracking(size * 0.08), organ_mark);
@@ -176,7 +174,7 @@ pub(crate) fn signature(
     let date_left = layout.right() - right_inset - date_width;
     let issuer_left =
         (date_left + date_width / 2.0 - issuer_width / 2.0).min(layout.right() - issuer_width);
-    layout.fonts().check(style.role, issuer, "发文机关署名")?;
+    layout.check(style.role, issuer, "发文机关署名");
     let top = layout.cursor();
     layout.text_at(issuer_left, top, &style, issuer, style.tracking);
     layout.text_at(
@@ -218,7 +216,7 @@ pub(crate) fn imprint(
     let inset = style.size;
     if !copy_to.is_empty() {
         let text = format!("抄送：{}。", copy_to.join("，"));
-        layout.fonts().check(style.role, &text, "抄送机关")?;
+        layout.check(style.role, &text, "抄送机关");
         let paragraph = Paragraph {
             inset,
             right_inset: inset,
@@ -227,7 +225,7 @@ pub(crate) fn imprint(
         layout.paragraph(&text, &paragraph, "抄送机关")?;
         layout.rule(0.7, Colour::BLACK);
     }
-    layout.fonts().check(style.role, printed_by, "印发机关")?;
+    layout.check(style.role, printed_by, "印发机关");
     let printed_on = format!("{}印发", chinese_date(date));
     let top = layout.cursor();
     let right_width = layout.fonts().width(&style, &printed_on);

@@ -8,6 +8,7 @@
 //! PDF `/ID`, and serialises: the same content always gives the same bytes.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::ops::Range;
 
@@ -34,8 +35,17 @@ const NO_LINE_START: &str = "，。、；：？！）」』》〉〕】］｝’
 /// Characters that must not end a line (避尾).
 const NO_LINE_END: &str = "（「『《〈〔【［｛‘“([{·";
 
-const REGULAR_GBK: &[u8] = include_bytes!("../../fonts/NotoSerifSC-Regular-GBK.otf");
-const BOLD_GBK: &[u8] = include_bytes!("../../fonts/NotoSerifSC-Bold-GBK.otf");
+const REGULAR: &[u8] = include_bytes!("../../fonts/NotoSerifSC-Regular-GB18030.otf");
+const BOLD: &[u8] = include_bytes!("../../fonts/NotoSerifSC-Bold-GB18030.otf");
+/// HanaMinA (GlyphWiki) cut to the GB 18030 characters Noto lacks.
+const FALLBACK_SYMBOLS: &[u8] = include_bytes!("../../fonts/GlyphWikiMin-Symbols.ttf");
+/// HanaMinB (GlyphWiki) cut to CJK Extensions B–F less what Noto has: rare name characters.
+const FALLBACK_EXTENSIONS: &[u8] = include_bytes!("../../fonts/GlyphWikiMin-ExtB-F.ttf");
+
+/// Most pages a document may have. A document that would run longer is refused with
+/// [`Error::TooLong`] instead of growing without bound (a 100,000-character finding in a
+/// feedback report takes about 150 pages).
+pub(crate) const MAX_PAGES: usize = 3000;
 
 /// One font file: its bytes and the face to use when it is a collection (`.ttc`).
 #[derive(Clone)]
@@ -66,29 +76,46 @@ impl FontSource {
 
 /// The fonts documents are set in. `body` stands for 仿宋 (body text and tables), `title` for
 /// 小标宋 (titles, the issuing-organ mark); `heading` (黑体, for 一、 headings) falls back to
-/// `title` and `kai` (楷体, for （一） headings) to `body`.
+/// `title` and `kai` (楷体, for （一） headings) to `body`. A character the role's font lacks
+/// is set in the first of `fallback` that has it (per glyph, measured with that face).
 #[derive(Debug, Clone)]
 pub struct FontSet {
     pub body: FontSource,
     pub title: FontSource,
     pub heading: Option<FontSource>,
     pub kai: Option<FontSource>,
+    pub fallback: Vec<FontSource>,
+}
+
+impl FontSet {
+    /// The shipped fallback faces (HanaMin cuts, see `fonts/README.md`).
+    pub fn shipped_fallback() -> Vec<FontSource> {
+        [FALLBACK_SYMBOLS, FALLBACK_EXTENSIONS]
+            .into_iter()
+            .map(|bytes| FontSource {
+                bytes: Cow::Borrowed(bytes),
+                face_index: 0,
+            })
+            .collect()
+    }
 }
 
 impl Default for FontSet {
-    /// The shipped Noto Serif CJK SC subsets (GBK), see `fonts/README.md`.
+    /// The shipped Noto Serif CJK SC subsets (GB 18030 level 2) with the HanaMin fallback
+    /// faces for rare characters of Extensions B–F, see `fonts/README.md`.
     fn default() -> Self {
         Self {
             body: FontSource {
-                bytes: Cow::Borrowed(REGULAR_GBK),
+                bytes: Cow::Borrowed(REGULAR),
                 face_index: 0,
             },
             title: FontSource {
-                bytes: Cow::Borrowed(BOLD_GBK),
+                bytes: Cow::Borrowed(BOLD),
                 face_index: 0,
             },
             heading: None,
             kai: None,
+            fallback: Self::shipped_fallback(),
         }
     }
 }
@@ -100,16 +127,117 @@ pub(crate) enum FontRole {
     Title,
     Heading,
     Kai,
+    /// Only for naming a fallback face that cannot be read.
+    Fallback,
 }
 
 impl FontRole {
     fn name(self) -> &'static str {
         match self {
-            Self::Body => "body",
-            Self::Title => "title",
-            Self::Heading => "heading",
-            Self::Kai => "kai",
+            Self::Body => "正文",
+            Self::Title => "标题",
+            Self::Heading => "小标题",
+            Self::Kai => "楷体",
+            Self::Fallback => "后备",
         }
+    }
+}
+
+/// A character no configured face can draw, and where it is: the document and field
+/// (e.g. 评查评分表（A-1）受援人).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MissingGlyph {
+    pub character: char,
+    pub context: String,
+}
+
+/// Every character of a document no face can draw, each with its places, in the order met.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MissingGlyphs {
+    /// The document's title, e.g. 关于……情况的反馈.
+    pub document: String,
+    /// Distinct (character, place) pairs, at most [`MissingGlyphs::LISTED`].
+    pub listed: Vec<MissingGlyph>,
+    /// Further occurrences not listed (the same pair again, or past the limit).
+    pub more: usize,
+}
+
+impl MissingGlyphs {
+    /// Distinct pairs kept; a 100,000-character text of emoji still gives a short message.
+    pub const LISTED: usize = 200;
+
+    fn add(&mut self, character: char, context: &str) {
+        if self
+            .listed
+            .iter()
+            .any(|seen| seen.character == character && seen.context == context)
+            || self.listed.len() >= Self::LISTED
+        {
+            self.more += 1;
+            return;
+        }
+        self.listed.push(MissingGlyph {
+            character,
+            context: context.to_owned(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.listed.is_empty()
+    }
+
+    /// The distinct characters, in the order met.
+    pub fn characters(&self) -> Vec<char> {
+        let mut characters: Vec<char> = Vec::new();
+        for missing in &self.listed {
+            if !characters.contains(&missing.character) {
+                characters.push(missing.character);
+            }
+        }
+        characters
+    }
+}
+
+/// A character as the message names it: itself when printable, and its code point.
+fn describe(character: char) -> String {
+    if character.is_control() {
+        format!("U+{:04X}（控制字符）", u32::from(character))
+    } else {
+        format!("“{character}”（U+{:04X}）", u32::from(character))
+    }
+}
+
+impl std::fmt::Display for MissingGlyphs {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let characters = self.characters();
+        write!(
+            formatter,
+            "《{}》中有{}个字符所有字体都无法显示，未生成文书：",
+            self.document,
+            characters.len()
+        )?;
+        for (index, character) in characters.iter().enumerate() {
+            let places: Vec<&str> = self
+                .listed
+                .iter()
+                .filter(|missing| missing.character == *character)
+                .map(|missing| missing.context.as_str())
+                .collect();
+            let separator = if index == 0 { "" } else { "；" };
+            write!(
+                formatter,
+                "{separator}{}，见于{}",
+                describe(*character),
+                places.join("、")
+            )?;
+        }
+        if self.more > 0 {
+            write!(formatter, "（另有{}处未列出）", self.more)?;
+        }
+        write!(
+            formatter,
+            "。请改正这些文字（如误输入的符号），或由管理员配置含这些字的字体（--font-fallback）。"
+        )
     }
 }
 
@@ -123,6 +251,8 @@ pub struct Fonts {
     faces: Vec<Face>,
     /// Index into `faces` for Body, Title, Heading, Kai.
     roles: [usize; 4],
+    /// Indices into `faces` tried, in order, for a character the role's face lacks.
+    fallback: Vec<usize>,
 }
 
 impl std::fmt::Debug for Fonts {
@@ -155,9 +285,15 @@ impl Fonts {
             }
             None => 0,
         };
+        let mut fallback = Vec::with_capacity(set.fallback.len());
+        for source in &set.fallback {
+            faces.push(parse_face(source, FontRole::Fallback)?);
+            fallback.push(faces.len() - 1);
+        }
         Ok(Self {
             faces,
             roles: [0, 1, heading, kai],
+            fallback,
         })
     }
 
@@ -172,40 +308,58 @@ impl Fonts {
             FontRole::Title => 1,
             FontRole::Heading => 2,
             FontRole::Kai => 3,
+            FontRole::Fallback => return self.fallback.first().copied().unwrap_or(0),
         };
         self.roles.get(slot).copied().unwrap_or(0)
     }
 
-    fn face(&self, role: FontRole) -> Option<&Face> {
-        self.faces.get(self.face_index(role))
+    /// The face `character` is set in for `role` (the role's own face, else the first
+    /// fallback face that has it) and its advance in em; `None` when no face has it.
+    fn glyph(&self, role: FontRole, character: char) -> Option<(usize, f32)> {
+        if character.is_control() {
+            return None;
+        }
+        let own = self.face_index(role);
+        std::iter::once(own)
+            .chain(self.fallback.iter().copied())
+            .find_map(|index| {
+                let face = self.faces.get(index)?;
+                match face.parsed.lookup_glyph_index(u32::from(character)) {
+                    Some(0) | None => None,
+                    Some(glyph) => Some((
+                        index,
+                        f32::from(face.parsed.get_horizontal_advance(glyph)) / face.units_per_em,
+                    )),
+                }
+            })
     }
 
-    /// Advance of `character` in em, or `None` when the font has no glyph for it.
+    /// Advance of `character` in em, or `None` when no face has a glyph for it.
     fn advance(&self, role: FontRole, character: char) -> Option<f32> {
-        let face = self.face(role)?;
-        match face.parsed.lookup_glyph_index(u32::from(character)) {
-            Some(0) | None => None,
-            Some(glyph) => {
-                Some(f32::from(face.parsed.get_horizontal_advance(glyph)) / face.units_per_em)
-            }
-        }
+        self.glyph(role, character).map(|(_, advance)| advance)
     }
 
-    /// Fails with [`Error::MissingGlyph`] naming the first character of `text` that `role`'s
-    /// font cannot draw; `context` says where the text came from.
-    pub(crate) fn check(&self, role: FontRole, text: &str, context: &str) -> Result<(), Error> {
-        for character in text.chars() {
-            if character == '\n' {
-                continue;
-            }
-            if character.is_control() || self.advance(role, character).is_none() {
-                return Err(Error::MissingGlyph {
-                    character,
-                    context: context.to_owned(),
-                });
-            }
+    /// Every character of `text` (line breaks aside) that no face can draw for `role`.
+    pub(crate) fn missing(&self, role: FontRole, text: &str) -> impl Iterator<Item = char> {
+        text.chars()
+            .filter(move |character| *character != '\n' && self.glyph(role, *character).is_none())
+    }
+
+    /// Fails with [`Error::MissingGlyphs`] naming every character of `text` that no face
+    /// can draw for `role`; `context` says where the text came from.
+    pub fn check_text(&self, text: &str, context: &str) -> Result<(), Error> {
+        let mut missing = MissingGlyphs {
+            document: context.to_owned(),
+            ..MissingGlyphs::default()
+        };
+        for character in self.missing(FontRole::Body, text) {
+            missing.add(character, context);
         }
-        Ok(())
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::MissingGlyphs(missing))
+        }
     }
 
     /// Width in points of `text` set in `style`, including its tracking between characters.
@@ -481,8 +635,9 @@ pub(crate) fn official_body(role: FontRole) -> TextStyle {
 
 #[derive(Debug, Clone)]
 enum Item {
+    /// A run of text set in one face (a line switches faces where a glyph falls back).
     Text {
-        role: FontRole,
+        face: usize,
         size: f32,
         colour: Colour,
         spacing: f32,
@@ -570,6 +725,9 @@ pub(crate) struct Cell {
     pub align: Option<Align>,
     /// Set in the heading font (labels in a form).
     pub strong: bool,
+    /// What the cell holds, for naming a missing character's place when the column's
+    /// header does not say (e.g. 承办人 in a form of label–value pairs).
+    pub field: Option<String>,
 }
 
 impl Cell {
@@ -579,6 +737,7 @@ impl Cell {
             span: 1,
             align: None,
             strong: false,
+            field: None,
         }
     }
 
@@ -588,6 +747,7 @@ impl Cell {
             span: 1,
             align: Some(Align::Centre),
             strong: true,
+            field: None,
         }
     }
 
@@ -597,6 +757,14 @@ impl Cell {
             span,
             align: Some(align),
             strong: false,
+            field: None,
+        }
+    }
+
+    pub(crate) fn field(self, field: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.into()),
+            ..self
         }
     }
 }
@@ -605,6 +773,9 @@ impl Cell {
 pub(crate) struct Row {
     pub cells: Vec<Cell>,
     pub kind: RowKind,
+    /// Which record the row shows (e.g. 案号（2025）…第3号), named with the table's
+    /// context when a character is missing.
+    pub record: Option<String>,
 }
 
 impl Row {
@@ -612,6 +783,14 @@ impl Row {
         Self {
             cells,
             kind: RowKind::Normal,
+            record: None,
+        }
+    }
+
+    pub(crate) fn record(self, record: impl Into<String>) -> Self {
+        Self {
+            record: Some(record.into()),
+            ..self
         }
     }
 
@@ -713,6 +892,11 @@ pub(crate) struct Layout<'f> {
     header: Option<String>,
     /// 核验码 printed at the foot of every page, when the document is issued.
     verification_code: Option<String>,
+    /// Characters no face can draw, gathered over the whole document and reported by
+    /// [`Layout::finish`], so one message names them all.
+    missing: RefCell<MissingGlyphs>,
+    /// Set when the document ran past [`MAX_PAGES`]; layout stops adding pages.
+    overflow: bool,
 }
 
 impl<'f> Layout<'f> {
@@ -729,6 +913,18 @@ impl<'f> Layout<'f> {
             group: 0,
             header: None,
             verification_code: None,
+            missing: RefCell::new(MissingGlyphs::default()),
+            overflow: false,
+        }
+    }
+
+    /// Notes every character of `text` that no face can draw for `role`; `context` says
+    /// where the text is (document and field). [`Layout::finish`] refuses the document
+    /// naming them all.
+    pub(crate) fn check(&self, role: FontRole, text: &str, context: &str) {
+        let mut missing = self.missing.borrow_mut();
+        for character in self.fonts.missing(role, text) {
+            missing.add(character, context);
         }
     }
 
@@ -779,6 +975,15 @@ impl<'f> Layout<'f> {
     }
 
     pub(crate) fn new_page(&mut self) {
+        if self.pages.len() >= MAX_PAGES {
+            // Past the cap the last page is reused: layout still ends, `finish` refuses.
+            self.overflow = true;
+            if let Some(page) = self.pages.last_mut() {
+                page.items.clear();
+            }
+            self.cursor = self.setup.top;
+            return;
+        }
         let page = Page {
             items: Vec::new(),
             group: self.group,
@@ -828,16 +1033,9 @@ impl<'f> Layout<'f> {
             return;
         }
         let baseline = top + style.baseline_in_line();
-        let item = Item::Text {
-            role: style.role,
-            size: style.size,
-            colour: style.colour,
-            spacing,
-            x,
-            baseline,
-            text: text.to_owned(),
-        };
-        self.page().items.push(item);
+        let fonts = self.fonts;
+        let items = text_runs(fonts, style, spacing, x, baseline, text);
+        self.page().items.extend(items);
     }
 
     /// A single line, aligned within [left, right]; checked for glyphs. Returns its width.
@@ -848,7 +1046,7 @@ impl<'f> Layout<'f> {
         align: Align,
         context: &str,
     ) -> Result<f32, Error> {
-        self.fonts.check(style.role, text, context)?;
+        self.check(style.role, text, context);
         self.ensure(style.leading);
         let width = self.fonts.width(style, text);
         let x = match align {
@@ -872,7 +1070,7 @@ impl<'f> Layout<'f> {
         width: f32,
         context: &str,
     ) -> Result<Vec<(String, f32)>, Error> {
-        self.fonts.check(style.role, text, context)?;
+        self.check(style.role, text, context);
         let mut out = Vec::new();
         for source_line in text.split('\n') {
             let measure = |character: char| {
@@ -1010,6 +1208,11 @@ impl<'f> Layout<'f> {
             .as_ref()
             .map_or(0.0, |header| row_height(header.line_count()));
 
+        // The header repeats on every page unless it would leave no room for a line.
+        let page_room = self.bottom() - self.setup.top;
+        let repeat_header = header_height + row_height(1) <= page_room / 2.0;
+        let top_after_header = self.setup.top + if repeat_header { header_height } else { 0.0 };
+
         let first_needed = header_height
             + rows
                 .first()
@@ -1018,49 +1221,48 @@ impl<'f> Layout<'f> {
         if let Some(header) = &header {
             self.draw_row(header, 0, header.line_count());
         }
+        // Every pass draws at least one line of a row or starts a page below a page that is
+        // not empty, so the loop ends after at most (lines + pages) passes, whatever the text.
         let mut index = 0;
-        while index < rows.len() {
-            let row = &rows[index];
+        let mut from = 0; // lines of rows[index] already drawn on earlier pages
+        while let Some(row) = rows.get(index) {
             let lines = row.line_count();
-            let mut needed = row_height(lines);
-            if row.kind == RowKind::Group {
+            let left = lines.saturating_sub(from).max(1);
+            let mut needed = row_height(left);
+            if row.kind == RowKind::Group && from == 0 {
+                // A section line stays with the first lines of its first row.
                 needed += rows
                     .get(index + 1)
                     .map_or(0.0, |next| row_height(next.line_count().min(2)));
             }
             if needed <= self.remaining() + 0.01 {
-                self.draw_row(row, 0, lines);
+                self.draw_row(row, from, lines);
                 index += 1;
+                from = 0;
                 continue;
             }
             let fit = ((self.remaining() - 2.0 * CELL_PAD_Y) / line_height)
                 .floor()
                 .max(0.0) as usize;
-            let at_page_top = (self.cursor - (self.setup.top + header_height)).abs() < 0.5;
-            // Only long rows are split (at least three lines on each side); a row that cannot fit
-            // even on a fresh page is split wherever the page ends.
-            if row.kind != RowKind::Group
-                && (fit >= 3 && lines >= fit + 3 || at_page_top && fit >= 1)
-            {
-                // Split the row: the first `fit` lines here, the rest after the header repeats.
-                let taken = fit.min(lines - 1).max(1);
-                self.draw_row(row, 0, taken);
-                let rest = RowLines {
-                    cells: row
-                        .cells
-                        .iter()
-                        .map(|cell| CellLines {
-                            lines: cell.lines.iter().skip(taken).cloned().collect(),
-                            ..*cell
-                        })
-                        .collect(),
-                    kind: row.kind,
-                    header: false,
-                };
-                rows[index] = rest;
+            let at_page_top = self.cursor <= top_after_header + 0.5;
+            if at_page_top {
+                // Nothing better will come on a fresh page: draw what fits (at least a line).
+                let taken = fit.clamp(1, left);
+                self.draw_row(row, from, from + taken);
+                if taken == left {
+                    index += 1;
+                    from = 0;
+                    continue;
+                }
+                from += taken;
+            } else if fit >= 3 && left >= fit + 3 {
+                // A long row is split, at least three lines on each side; the rest continues
+                // on the next page under the repeated header.
+                self.draw_row(row, from, from + fit);
+                from += fit;
             }
             self.new_page();
-            if let Some(header) = &header {
+            if repeat_header && let Some(header) = &header {
                 self.draw_row(header, 0, header.line_count());
             }
         }
@@ -1158,8 +1360,20 @@ impl<'f> Layout<'f> {
                 table.style
             };
             let width = x1 - x0 - 2.0 * CELL_PAD_X;
+            let label = cell.field.as_deref().or_else(|| {
+                let header = table.header.as_ref().filter(|_| row.record.is_some())?;
+                header.cells.get(column).map(|label| label.text.as_str())
+            });
+            let context = match label {
+                Some(label) => format!(
+                    "{}{}的“{label}”",
+                    table.context,
+                    row.record.as_deref().unwrap_or("")
+                ),
+                None => table.context.clone(),
+            };
             let lines = self
-                .wrap(&style, &cell.text, width, width, &table.context)?
+                .wrap(&style, &cell.text, width, width, &context)?
                 .into_iter()
                 .map(|(text, _)| text)
                 .collect();
@@ -1193,14 +1407,27 @@ impl<'f> Layout<'f> {
         let lines = to.saturating_sub(from).max(1);
         let height = lines as f32 * leading + 2.0 * CELL_PAD_Y;
         let top = self.cursor;
-        for cell in &row.cells {
+        let continued = "（续）".to_owned();
+        for (index, cell) in row.cells.iter().enumerate() {
             let (x0, x1) = (cell.x0, cell.x1);
             if row.header {
                 self.fill(x0, top, x1 - x0, height, Colour::HEADER_FILL);
             } else if row.kind == RowKind::Group {
                 self.fill(x0, top, x1 - x0, height, Colour::GROUP_FILL);
             }
-            let shown: Vec<&String> = cell.lines.iter().skip(from).take(to - from).collect();
+            let mut shown: Vec<&String> = cell.lines.iter().skip(from).take(to - from).collect();
+            // A row continued from the previous page names what it continues (e.g. its case
+            // number) when its first cell was short and is already used up.
+            if index == 0
+                && from > 0
+                && !row.header
+                && shown.is_empty()
+                && !cell.lines.is_empty()
+                && cell.lines.len() < lines
+                && cell.lines.len() <= 3
+            {
+                shown = cell.lines.iter().chain([&continued]).collect();
+            }
             // Short cells sit in the vertical middle of the row.
             let offset = (lines - shown.len().min(lines)) as f32 * leading / 2.0;
             for (line_index, text) in shown.into_iter().enumerate() {
@@ -1231,10 +1458,10 @@ impl<'f> Layout<'f> {
             ..*label_style
         };
         for (label, _) in &chart.bars {
-            self.fonts.check(label_style.role, label, &chart.title)?;
+            self.check(label_style.role, label, &chart.title);
         }
         for label in &chart.value_labels {
-            self.fonts.check(label_style.role, label, &chart.title)?;
+            self.check(label_style.role, label, &chart.title);
         }
         self.ensure(chart.height + title_style.leading);
         self.line(&title_style, &chart.title, Align::Centre, "图表标题")?;
@@ -1374,7 +1601,7 @@ impl<'f> Layout<'f> {
             .iter()
             .chain(chart.series.iter().map(|(name, _)| name))
         {
-            self.fonts.check(label_style.role, label, &chart.title)?;
+            self.check(label_style.role, label, &chart.title);
         }
         self.ensure(chart.height + title_style.leading);
         self.line(&title_style, &chart.title, Align::Centre, "图表标题")?;
@@ -1494,7 +1721,7 @@ impl<'f> Layout<'f> {
             .as_ref()
             .map(|code| format!("核验码：{code}（可在本系统“文书核验”页面核验）"));
         if let Some(line) = &code_line {
-            self.fonts.check(code_style.role, line, "核验码")?;
+            self.check(code_style.role, line, "核验码");
         }
         let (left, right) = (self.left(), self.right());
         let text_bottom = self.bottom();
@@ -1526,45 +1753,40 @@ impl<'f> Layout<'f> {
                     (text, x)
                 }
             };
-            fonts.check(style.role, &text, "页码")?;
             let top = match numbers {
                 PageNumbers::OfTotal => text_bottom + 8.0,
                 PageNumbers::Official => text_bottom + mm(7.0),
             };
-            page.items.push(Item::Text {
-                role: style.role,
-                size: style.size,
-                colour: style.colour,
-                spacing: 0.0,
+            page.items.extend(text_runs(
+                fonts,
+                &style,
+                0.0,
                 x,
-                baseline: top + style.baseline_in_line(),
-                text,
-            });
+                top + style.baseline_in_line(),
+                &text,
+            ));
             if let Some(line) = &code_line {
                 let width = fonts.width(&code_style, line);
-                page.items.push(Item::Text {
-                    role: code_style.role,
-                    size: code_style.size,
-                    colour: code_style.colour,
-                    spacing: 0.0,
-                    x: (left + right - width) / 2.0,
-                    baseline: PAGE_HEIGHT - mm(9.0),
-                    text: line.clone(),
-                });
+                page.items.extend(text_runs(
+                    fonts,
+                    &code_style,
+                    0.0,
+                    (left + right - width) / 2.0,
+                    PAGE_HEIGHT - mm(9.0),
+                    line,
+                ));
             }
             if let Some(header) = &page.header {
-                fonts.check(header_style.role, header, "页眉")?;
                 let width = fonts.width(&header_style, header);
                 let top = self.setup.top - 22.0;
-                page.items.push(Item::Text {
-                    role: header_style.role,
-                    size: header_style.size,
-                    colour: header_style.colour,
-                    spacing: 0.0,
-                    x: right - width,
-                    baseline: top + header_style.baseline_in_line(),
-                    text: header.clone(),
-                });
+                page.items.extend(text_runs(
+                    fonts,
+                    &header_style,
+                    0.0,
+                    right - width,
+                    top + header_style.baseline_in_line(),
+                    header,
+                ));
                 page.items.push(Item::Stroke {
                     points: vec![(left, top + 14.0), (right, top + 14.0)],
                     closed: false,
@@ -1578,7 +1800,28 @@ impl<'f> Layout<'f> {
 
     /// Adds page numbers and running headers and writes the PDF.
     pub(crate) fn finish(mut self) -> Result<Vec<u8>, Error> {
+        if self.overflow {
+            return Err(Error::TooLong {
+                pages: MAX_PAGES,
+                title: self.title.clone(),
+            });
+        }
+        let mut previous: Option<&String> = None;
+        for page in &self.pages {
+            if let Some(header) = page.header.as_ref().filter(|header| previous != Some(*header)) {
+                let mut missing = self.missing.borrow_mut();
+                for character in self.fonts.missing(FontRole::Body, header) {
+                    missing.add(character, "页眉");
+                }
+                previous = Some(header);
+            }
+        }
         self.page_number_items()?;
+        let mut missing = self.missing.take();
+        if !missing.is_empty() {
+            missing.document = self.title.clone();
+            return Err(Error::MissingGlyphs(missing));
+        }
         let mut hasher = Sha256::new();
         let mut scratch = String::new();
         for (index, page) in self.pages.iter().enumerate() {
@@ -1617,7 +1860,7 @@ impl<'f> Layout<'f> {
                 .collect();
             let id = FontId(format!("{tag}F{index}"));
             let used = self.pages.iter().any(|page| {
-                page.items.iter().any(|item| matches!(item, Item::Text { role, .. } if self.fonts.face_index(*role) == index))
+                page.items.iter().any(|item| matches!(item, Item::Text { face, .. } if *face == index))
             });
             if used {
                 document
@@ -1636,7 +1879,7 @@ impl<'f> Layout<'f> {
                 PdfPage::new(
                     printpdf::Mm(210.0),
                     printpdf::Mm(297.0),
-                    page_ops(page, self.fonts, &font_ids),
+                    page_ops(page, &font_ids),
                 )
             })
             .collect();
@@ -1658,6 +1901,58 @@ impl<'f> Layout<'f> {
             .map_err(|error| Error::Write(std::io::Error::other(error.to_string())))?;
         Ok(bytes)
     }
+}
+
+/// `text` from `x` on one baseline as runs of one face each: a character the style's face
+/// lacks is set in the first fallback face that has it, and the runs after it start where
+/// that face's advance (plus the spacing written as `Tc` after every glyph) ends.
+fn text_runs(
+    fonts: &Fonts,
+    style: &TextStyle,
+    spacing: f32,
+    x: f32,
+    baseline: f32,
+    text: &str,
+) -> Vec<Item> {
+    let own = fonts.face_index(style.role);
+    let mut items = Vec::new();
+    let mut run = String::new();
+    let mut run_face = own;
+    let mut run_x = x;
+    let mut pen_x = x;
+    for character in text.chars() {
+        let (face, advance) = fonts.glyph(style.role, character).unwrap_or((own, 1.0));
+        if face != run_face && !run.is_empty() {
+            items.push(Item::Text {
+                face: run_face,
+                size: style.size,
+                colour: style.colour,
+                spacing,
+                x: run_x,
+                baseline,
+                text: std::mem::take(&mut run),
+            });
+            run_x = pen_x;
+        }
+        if run.is_empty() {
+            run_face = face;
+            run_x = pen_x;
+        }
+        run.push(character);
+        pen_x += advance * style.size + spacing;
+    }
+    if !run.is_empty() {
+        items.push(Item::Text {
+            face: run_face,
+            size: style.size,
+            colour: style.colour,
+            spacing,
+            x: run_x,
+            baseline,
+            text: run,
+        });
+    }
+    items
 }
 
 fn format_tick(value: f32) -> String {
@@ -1731,13 +2026,13 @@ fn rectangle(x: f32, y: f32, width: f32, height: f32, mode: PaintMode) -> Op {
     }
 }
 
-fn page_ops(page: &Page, fonts: &Fonts, font_ids: &[FontId]) -> Vec<Op> {
+fn page_ops(page: &Page, font_ids: &[FontId]) -> Vec<Op> {
     let mut ops = Vec::with_capacity(page.items.len() * 3);
     let mut pen = PenState::default();
     for item in &page.items {
         match item {
             Item::Text {
-                role,
+                face,
                 size,
                 colour,
                 spacing,
@@ -1751,7 +2046,7 @@ fn page_ops(page: &Page, fonts: &Fonts, font_ids: &[FontId]) -> Vec<Op> {
                     pen.font = None;
                     pen.spacing = 0.0;
                 }
-                let face = fonts.face_index(*role);
+                let face = *face;
                 if pen.font != Some((face, *size)) {
                     let id = font_ids
                         .get(face)

@@ -93,7 +93,8 @@ pub(crate) fn rectification_notice_with_code(
             Cell::new(score(finding.deduction)),
             Cell::new(finding.problem.clone()),
             Cell::new(finding.requirement.clone()),
-        ]));
+        ])
+        .record(format!("第{}项（案号{}）", index + 1, finding.case_number)));
     }
     let columns = [
         (0.6, Align::Centre),
@@ -120,7 +121,7 @@ pub(crate) fn rectification_notice_with_code(
         ])),
         rows,
         style: cell,
-        context: format!("问题清单（{}）", view.addressee),
+        context: format!("整改通知书（{}）问题清单", view.addressee),
     })?;
     layout.skip(body.leading / 2.0);
 

@@ -189,17 +189,11 @@ fn draw(layout: &mut Layout<'_>, view: &ScoreSheetView) -> Result<(), Error> {
     ];
     let mut rows = Vec::new();
     for (label, value, label2, value2) in info {
-        layout
-            .fonts()
-            .check(FontRole::Body, &value, &context(label))?;
-        layout
-            .fonts()
-            .check(FontRole::Body, &value2, &context(label2))?;
         rows.push(Row::new(vec![
             Cell::strong(label),
-            Cell::new(value),
+            Cell::new(value).field(label),
             Cell::strong(label2),
-            Cell::new(value2),
+            Cell::new(value2).field(label2),
         ]));
     }
     let columns = [
@@ -300,8 +294,10 @@ fn rubric_table(view: &ScoreSheetView, style: TextStyle, context: &str) -> Resul
                 ),
                 5,
                 Align::Left,
-            )])
-            .kind(RowKind::Group),
+            )
+            .field("部分名称")])
+            .kind(RowKind::Group)
+            .record(format!("第{}部分", chinese_numeral(index + 1))),
         );
         let mut section_deducted = 0.0;
         for item in &section.items {
@@ -349,7 +345,8 @@ fn rubric_table(view: &ScoreSheetView, style: TextStyle, context: &str) -> Resul
                 Cell::new(points),
                 Cell::new(reasons),
                 Cell::new(pages),
-            ]));
+            ])
+            .record(format!("{}项", item.code)));
         }
         deducted_total += section_deducted;
         rows.push(

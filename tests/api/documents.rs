@@ -15,7 +15,7 @@ fn fonts() -> &'static Fonts {
 }
 
 /// Runs a poppler tool on the PDF, written to a temporary file.
-fn poppler(tool: &str, pdf: &[u8], extra: &[&str]) -> String {
+pub(crate) fn poppler(tool: &str, pdf: &[u8], extra: &[&str]) -> String {
     let dir = std::env::temp_dir().join(format!("pingcha-pdf-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!(
@@ -283,25 +283,23 @@ fn a_batch_numbers_each_sheet_on_its_own() {
 #[test]
 fn a_character_missing_from_the_font_is_refused_with_its_place() {
     let mut view = samples::score_sheet(2, 3);
-    view.handler = "王\u{2252}".to_owned(); // ≒ is not in the GBK subset
+    view.handler = "王\u{30001}".to_owned(); // CJK Extension G: in none of the shipped faces
     match score_sheet(&view, fonts()) {
-        Err(Error::MissingGlyph { character, context }) => {
-            assert_eq!(character, '\u{2252}');
+        Err(Error::MissingGlyphs(missing)) => {
+            assert_eq!(missing.characters(), ['\u{30001}']);
+            let context = &missing.listed[0].context;
             assert!(
                 context.contains("承办人") && context.contains(&view.case_number),
                 "{context}"
             );
         }
-        other => panic!("expected MissingGlyph, got {other:?}"),
+        other => panic!("expected MissingGlyphs, got {other:?}"),
     }
     let mut notice = samples::notice(2);
     notice.findings[1].problem = "会见笔录🙂".to_owned();
     assert!(matches!(
         rectification_notice(&notice, fonts()),
-        Err(Error::MissingGlyph {
-            character: '🙂',
-            ..
-        })
+        Err(Error::MissingGlyphs(missing)) if missing.characters() == ['🙂']
     ));
 }
 

@@ -53,6 +53,11 @@ fn the_registry_corpus_replays_without_a_panic() {
     replay("registry", pingcha::fuzzing::registry);
 }
 
+#[test]
+fn the_layout_corpus_replays_without_a_panic() {
+    replay("layout", pingcha::fuzzing::layout);
+}
+
 /// Writes the seed inputs: the shipped rubrics and the broken-rubric fixtures, small
 /// generated registries (XLSX, UTF-8 and GBK CSV). Run with `--ignored` after changing them.
 #[test]
@@ -92,4 +97,36 @@ fn write_seeds() {
     let units = "单位编码,单位名称,单位类型,上级单位编码,年度任务\n\
                  YC,银川市司法局,司法局,,\nXQ,兴庆区法律援助中心,法律援助中心,YC,270\n";
     std::fs::write(registry.join("seed-units.csv"), units).unwrap();
+}
+
+/// Writes the layout seeds: each document kind with a long text (up to 100,000 characters) in a table
+/// cell, a title, a name; Chinese, Latin, mixed punctuation, an empty text and a character
+/// no font has. Run with `--ignored` after changing them.
+#[test]
+#[ignore]
+fn write_layout_seeds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let layout = root.join("fuzz/corpus/layout");
+    std::fs::create_dir_all(&layout).unwrap();
+    let seeds: [(&str, u8, u8, u32, &str); 10] = [
+        ("feedback-finding-2000-zh", 1, 19, 2_000, "会见笔录未记录会见的时间、地点及在场人员，"),
+        ("feedback-finding-100000-latin", 1, 19, 100_000, "abcdefghij "),
+        ("feedback-group-title-3000", 1, 15, 3_000, "会见笔录要素齐全"),
+        ("sheet-section-title-2500", 0, 10, 2_500, "受理指派与委托"),
+        ("sheet-reason-20000", 0, 12, 20_000, "卷内文书未按规定顺序装订，"),
+        ("sheet-pages-5000-digits", 0, 13, 5_000, "1234567890"),
+        ("notice-problem-30000", 2, 13, 30_000, "辩护意见过于简单（第12页）。"),
+        ("notice-organ-mark-800", 2, 0, 800, "银川市司法局"),
+        ("leadership-unit-4000", 3, 4, 4_000, "兴庆区法律援助中心"),
+        ("leadership-empty", 3, 3, 0, ""),
+    ];
+    for (name, kind, field, length, pattern) in seeds {
+        let mut bytes = vec![kind, field];
+        bytes.extend_from_slice(&length.to_be_bytes()[1..]);
+        bytes.extend_from_slice(pattern.as_bytes());
+        std::fs::write(layout.join(format!("seed-{name}")), bytes).unwrap();
+    }
+    let mut missing = vec![0, 5, 0, 0, 20];
+    missing.extend_from_slice("王䶮🙂\u{1}".as_bytes());
+    std::fs::write(layout.join("seed-sheet-missing-glyph"), missing).unwrap();
 }

@@ -20,6 +20,8 @@
 //! - `rubrics`: every shipped rubric validates, each broken fixture gives its precise error,
 //!   worked examples per rubric.
 //! - `documents`: every PDF read back with poppler (text, fonts, pages, A4, 禁则).
+//! - `layout`: long texts split across pages and read back whole; rare name characters
+//!   (Extensions A and B) in every document; missing characters named in Chinese; `.ttc` faces.
 //! - `hostile`: hostile text in imports and answers, formula injection, zip bombs, traversal.
 //! - `servers`: two `pingcha serve` processes on one database act as one system.
 //! - `faults`: SIGKILL during a large import; PostgreSQL refusing connections (503, recovery).
@@ -59,6 +61,7 @@ mod faults;
 mod fuzz_corpus;
 mod headers;
 mod helpers;
+mod layout;
 mod hostile;
 mod issuing;
 mod migrations;
