@@ -82,6 +82,8 @@ fn versions<DB: diesel::backend::Backend>(
         .iter()
         .map(|migration| migration.name().version().to_string())
         .collect())
+}
+
 /// The migration from which audit entries record the digests of the rows they write.
 const ROW_DIGESTS: &str = "2026-12-07-000003";
 

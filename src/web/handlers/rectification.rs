@@ -16,7 +16,7 @@ use crate::domain::rectification::{
     Action, DEFAULT_RECTIFICATION_DAYS, RectificationState, deadline_alert,
 };
 use crate::domain::round::RoundStatus;
-use crate::domain::rubric::{GradeLevel, Points};
+use crate::domain::rubric::Points;
 use crate::domain::text_limits::{TextField, check_all};
 use crate::storage::rectification::{
     self, ActError, AddFindingError, BureauSettings, Caller, FindingFilter, ManualFinding, Notice,
