@@ -45,6 +45,7 @@ pub struct ServeArgs {
 }
 
 pub fn run(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
+    let pool = super::open_database(url)?;
     // Held until the server stops: `pingcha restore` refuses while it is (see `serving`).
     let _serving = match url.backend() {
         crate::storage::Backend::Sqlite => Some(super::serving::hold(std::path::Path::new(
@@ -52,7 +53,6 @@ pub fn run(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         ))?),
         crate::storage::Backend::Postgres => None,
     };
-    let pool = super::open_database(url)?;
     install_rubrics(&pool, &args.rubrics)?;
     if args.demo {
         let mut conn = pool.get()?;

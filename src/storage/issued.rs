@@ -101,14 +101,25 @@ pub fn find(conn: &mut DbConn, code: &str) -> Result<Option<IssuedDocument>> {
 }
 
 /// The exact bytes issued under `code`; `None` for an unknown code or a document recorded
-/// before the bytes were kept.
+/// before the bytes were kept. Bytes that no longer give the recorded SHA-256 (changed in the
+/// database) are refused, never handed out.
 pub fn content(conn: &mut DbConn, code: &str) -> Result<Option<Vec<u8>>> {
-    Ok(issued_documents::table
+    let stored: Option<(String, Option<Vec<u8>>)> = issued_documents::table
         .find(code)
-        .select(issued_documents::content)
-        .first::<Option<Vec<u8>>>(conn)
-        .optional()?
-        .flatten())
+        .select((issued_documents::sha256, issued_documents::content))
+        .first(conn)
+        .optional()?;
+    match stored {
+        Some((sha256, Some(bytes))) => {
+            if crate::security::sha256_hex(&bytes) != sha256 {
+                return Err(crate::storage::Error::Corrupt(format!(
+                    "the stored bytes of issued document {code} do not match its SHA-256"
+                )));
+            }
+            Ok(Some(bytes))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Keeps the bytes of a document recorded before bytes were kept, once they are made again

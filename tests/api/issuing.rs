@@ -148,3 +148,35 @@ async fn a_notice_whose_pdf_cannot_be_made_is_refused_and_uses_no_number() {
         format!("银司法评〔{year}〕1号")
     );
 }
+
+#[actix_rt::test]
+async fn stored_bytes_changed_in_the_database_are_never_handed_out_and_audit_verify_names_them() {
+    let app = spawn_app().await;
+    let (_, notice, mut admin) = crate::rectification::issued_notice_for_xq(&app).await;
+    let (status, issued) = admin.get_bytes(&format!("/notices/{notice}/pdf")).await;
+    assert_eq!(status, StatusCode::OK);
+    let code = crate::verify::printed_code(&issued).replace('-', "");
+    let code = format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..]);
+    let mut forged = issued.clone();
+    forged.extend_from_slice(b"\n% forged\n");
+    diesel::update(
+        pingcha::storage::schema::issued_documents::table
+            .filter(pingcha::storage::schema::issued_documents::code.eq(&code)),
+    )
+    .set(pingcha::storage::schema::issued_documents::content.eq(Some(forged)))
+    .execute(&mut *app.conn())
+    .unwrap();
+    let (status, _) = admin.get_bytes(&format!("/notices/{notice}/pdf")).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let (ok, stdout, stderr) = crate::cli::pingcha(
+        &["audit", "verify", "--database-url", app.database_url()],
+        None,
+    );
+    assert!(!ok, "{stdout}");
+    assert!(
+        stderr.contains(&format!(
+            "核验码为 {code} 的文书所存文件与签发时的 SHA-256 不符"
+        )),
+        "{stderr}"
+    );
+}

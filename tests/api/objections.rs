@@ -277,10 +277,12 @@ async fn a_unit_objects_and_the_panel_changes_upholds_and_withdraws() {
         .get_bytes(&format!("/rounds/{round}/report.pdf"))
         .await;
     assert!(!report.is_empty());
+    // The notice stays as it was issued (an issued document is never made again from changed
+    // data): it still says the objections were open; the decisions are on its page.
     let (_, notice_pdf) = manager.get_bytes(&format!("/notices/{notice}/pdf")).await;
     let notice_text = compact_text(&notice_pdf);
-    assert!(notice_text.contains("已撤销"), "{notice_text}");
-    assert!(notice_text.contains("无需整改"));
+    assert!(notice_text.contains("异议处理中"), "{notice_text}");
+    assert!(!notice_text.contains("已撤销"), "{notice_text}");
     let page = manager.get(&format!("/notices/{notice}")).await;
     assert!(page.body.contains("异议已裁决：变更"));
     assert!(page.body.contains("异议已裁决：撤销"));
