@@ -404,23 +404,21 @@ pub fn transition(
             expected: StateList(kind.allowed_from()),
         });
     }
-    check_texts(action, ctx).map_err(TransitionError::Text)?;
+    check_texts(action).map_err(TransitionError::Text)?;
     check_condition(action, ctx, state, role)?;
     Ok(kind.target())
 }
 
-/// The texts an action carries, each against its limit.
-fn check_texts(action: &Action, ctx: &TransitionContext<'_>) -> Result<(), TextError> {
+/// The texts an action carries, each against its limit. Stored texts (a finding's measures)
+/// were checked when saved and are not checked again, so data older than the limits can still
+/// move.
+fn check_texts(action: &Action) -> Result<(), TextError> {
     match action {
         Action::Verify { comment } => {
-            TextField::TransitionComment.check_optional(comment.as_deref())?
+            TextField::TransitionComment.check_optional(comment.as_deref())
         }
-        Action::SendBack { reason } => TextField::TransitionComment.check(reason)?,
-        _ => {}
-    }
-    match ctx {
-        TransitionContext::Finding { measures } => TextField::Measures.check(measures),
-        TransitionContext::Notice { .. } => Ok(()),
+        Action::SendBack { reason } => TextField::TransitionComment.check(reason),
+        _ => Ok(()),
     }
 }
 
@@ -833,6 +831,22 @@ mod tests {
                     role: Admin
                 })
             );
+        }
+    }
+
+    #[test]
+    fn a_send_back_reason_over_its_limit_or_with_a_nul_is_refused() {
+        for reason in ["退".repeat(2001), "证据\u{0}不足".to_string()] {
+            let refused = transition(
+                Submitted,
+                &Action::SendBack { reason },
+                Admin,
+                &satisfied(Finding),
+            );
+            let Err(TransitionError::Text(error)) = refused else {
+                panic!("expected a text refusal, got {refused:?}");
+            };
+            assert_eq!(error.field(), TextField::TransitionComment);
         }
     }
 

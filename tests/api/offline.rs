@@ -535,3 +535,52 @@ async fn refused_results_name_their_reason_and_apply_nothing() {
     assert!(!ok);
     assert!(stderr.contains("被改动"), "{stderr}");
 }
+
+/// A result whose reason holds a NUL byte or is over its limit is refused naming the file and
+/// the field (`domain::text_limits`), on either backend, and nothing of it is applied.
+#[actix_rt::test]
+async fn a_result_with_a_nul_or_overlong_reason_is_refused_naming_the_file() {
+    let app = spawn_app().await;
+    let setup = setup(&app);
+    let mut member = login_for_person(&app, "offline-member", setup.member).await;
+    let packet_text = download(&mut member, &setup.round, None).await;
+    let packet = offline::decode(&packet_text).unwrap();
+    let long = "未".repeat(1001);
+    for (reason, expected) in [
+        (
+            "卷内\u{0}未见",
+            "「扣分理由」第 3 个字是不可见的空字符（NUL）",
+        ),
+        (
+            long.as_str(),
+            "「扣分理由」不能超过 1000 个字（现有 1001 个字）",
+        ),
+    ] {
+        let sheets = packet
+            .payload
+            .files
+            .iter()
+            .map(|file| {
+                let (_, code) = fixed_item(&app, &file.rubric_hash);
+                ResultSheet {
+                    sheet_id: file.sheet_id.clone(),
+                    case_no: file.case_no.clone(),
+                    base_version: file.version,
+                    submitted: false,
+                    answers: answers_with(&code, reason),
+                }
+            })
+            .collect();
+        let result = offline::encode_result(&packet_text, storage::now(), sheets);
+        let reply = upload(&mut member, &result).await;
+        assert!(reply.status.is_client_error(), "{}", reply.body);
+        let refusals = reply.json()["refusals"].as_array().unwrap().clone();
+        assert_eq!(refusals.len(), packet.payload.files.len(), "{}", reply.body);
+        for (refusal, file) in refusals.iter().zip(&packet.payload.files) {
+            assert_eq!(refusal["case_no"], file.case_no.as_str());
+            let text = refusal["reason"].as_str().unwrap();
+            assert!(text.contains(expected), "{text}");
+        }
+        nothing_applied(&app, &setup.round, setup.member, &packet_text);
+    }
+}

@@ -1140,6 +1140,26 @@ key = true
     }
 
     #[test]
+    fn texts_over_their_limit_or_with_control_characters_are_refused_naming_the_key() {
+        let long_title = INDICATOR_HEAD.replace(
+            "title = \"会见\"",
+            &format!("title = \"{}\"", "会".repeat(101)),
+        );
+        let errors = parse_rubric("t.toml", &long_title).unwrap_err();
+        assert_eq!(
+            errors.to_string(),
+            "t.toml 第10行 项目 Z1：（键“title”）「指标名称」不能超过 100 个字（现有 101 个字）"
+        );
+        let bell = INDICATOR_HEAD.replace("看笔录", "看\\u0007笔录");
+        let found = kinds(&bell);
+        assert!(
+            matches!(found.as_slice(), [RubricErrorKind::Text { key, section: None, error }]
+                if key == "guidance" && error.field() == TextField::RubricGuidance),
+            "{found:?}"
+        );
+    }
+
+    #[test]
     fn lines_count_from_one() {
         assert_eq!(line_of("a\nb\nc", 0), 1);
         assert_eq!(line_of("a\nb\nc", 2), 2);

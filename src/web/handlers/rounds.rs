@@ -137,8 +137,10 @@ impl RoundForm {
         let text = |value: &Option<String>, default: &str| {
             value.clone().unwrap_or_else(|| default.to_string())
         };
+        let name_max = crate::domain::text_limits::TextField::RoundName.max_chars();
         match typed {
             Some(form) => json!({
+                "name_max": name_max,
                 "name": form.name,
                 "period_start": form.period_start,
                 "period_end": form.period_end,
@@ -149,7 +151,7 @@ impl RoundForm {
                 "blind": matches!(form.blind.as_deref(), Some("on" | "true" | "1")),
             }),
             None => json!({
-                "name": "", "period_start": "", "period_end": "", "review_deadline": "",
+                "name_max": name_max, "name": "", "period_start": "", "period_end": "", "review_deadline": "",
                 "escalate_gap": "10", "rectification_days": "30", "average": false, "blind": false,
             }),
         }
