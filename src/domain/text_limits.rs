@@ -181,10 +181,10 @@ impl TextField {
             F::Firm => line("承办机构", 100),
             F::SubType => line("案件子类", 50),
             F::Cause => line("案由", 200),
-            F::DeductionReason => lines("扣分理由", 1000),
+            F::DeductionReason => lines("扣分理由", 2000),
             F::ReturnComment => lines("退回意见", 1000),
             F::ReopenReason => lines("重新开放原因", 1000),
-            F::FindingReason => lines("问题描述", 1000),
+            F::FindingReason => lines("问题描述", 2000),
             F::PageRef => line("卷宗页码", 50),
             F::Measures => lines("整改措施", 2000),
             F::RectificationReport => lines("整改报告", 10000),
@@ -312,13 +312,13 @@ mod tests {
 
     #[test]
     fn message_names_the_field_and_both_lengths() {
-        let text = "字".repeat(1001);
+        let text = "字".repeat(2001);
         let error = TextField::FindingReason.check(&text).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "「问题描述」不能超过 1000 个字（现有 1001 个字）"
+            "「问题描述」不能超过 2000 个字（现有 2001 个字）"
         );
-        assert!(TextField::FindingReason.check(&"字".repeat(1000)).is_ok());
+        assert!(TextField::FindingReason.check(&"字".repeat(2000)).is_ok());
     }
 
     #[test]

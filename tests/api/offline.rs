@@ -545,7 +545,7 @@ async fn a_result_with_a_nul_or_overlong_reason_is_refused_naming_the_file() {
     let mut member = login_for_person(&app, "offline-member", setup.member).await;
     let packet_text = download(&mut member, &setup.round, None).await;
     let packet = offline::decode(&packet_text).unwrap();
-    let long = "未".repeat(1001);
+    let long = "未".repeat(2001);
     for (reason, expected) in [
         (
             "卷内\u{0}未见",
@@ -553,7 +553,7 @@ async fn a_result_with_a_nul_or_overlong_reason_is_refused_naming_the_file() {
         ),
         (
             long.as_str(),
-            "「扣分理由」不能超过 1000 个字（现有 1001 个字）",
+            "「扣分理由」不能超过 2000 个字（现有 2001 个字）",
         ),
     ] {
         let sheets = packet
