@@ -146,6 +146,9 @@ pub fn error_page(status: u16, message: &str, request_id: Option<&str>) -> Strin
         "status": status,
         "message": message,
         "request_id": request_id,
+        // A form the server refused (bad input, a state that changed, too large): the page
+        // says the typed text is kept, and assets/forms.js puts it back.
+        "refused_form": matches!(status, 400 | 409 | 413),
     });
     render("errors/error", &data).unwrap_or_else(|_| format!("{status} {title}: {message}"))
 }
