@@ -85,8 +85,11 @@
       var restored = 0;
       keptFields(form).forEach(function (el) {
         var value = kept.values[el.name];
-        if (value === undefined || el.value === value) return;
-        if (el.value === "" || el.value === el.defaultValue) {
+        if (value === undefined || value === el.defaultValue) return;
+        if (el.value === value) {
+          // The browser put it back itself (history navigation).
+          restored++;
+        } else if (el.value === "" || el.value === el.defaultValue) {
           el.value = value;
           restored++;
         }
