@@ -78,7 +78,10 @@ fn member_sheet(app: &TestApp, fixtures: &Fixtures) -> (String, PersonId, i64) {
         .assignment
         .placements
         .iter()
-        .filter(|placement| team.units.contains(&version.problem.file(placement.file).unwrap().unit))
+        .filter(|placement| {
+            team.units
+                .contains(&version.problem.file(placement.file).unwrap().unit)
+        })
         .flat_map(|placement| {
             placement
                 .reviewers
@@ -113,11 +116,18 @@ async fn a_team_leader_cannot_change_a_closed_round() {
     let returned = leader
         .post_form(
             &format!("/rounds/{round}/files/{file}/sheets/{member}/return"),
-            &[("version", &version.to_string()), ("text", "请补充扣分理由")],
+            &[
+                ("version", &version.to_string()),
+                ("text", "请补充扣分理由"),
+            ],
         )
         .await;
     assert_eq!(returned.status, StatusCode::CONFLICT, "{}", returned.body);
-    assert!(returned.body.contains("本轮评查已结束，不能再修改"), "{}", returned.body);
+    assert!(
+        returned.body.contains("本轮评查已结束，不能再修改"),
+        "{}",
+        returned.body
+    );
     let added = leader
         .post_form(
             &format!("/rounds/{round}/findings"),
@@ -132,7 +142,11 @@ async fn a_team_leader_cannot_change_a_closed_round() {
         )
         .await;
     assert_eq!(added.status, StatusCode::CONFLICT, "{}", added.body);
-    assert!(added.body.contains("本轮评查已结束，不能再修改"), "{}", added.body);
+    assert!(
+        added.body.contains("本轮评查已结束，不能再修改"),
+        "{}",
+        added.body
+    );
 
     // The round's figures and records are as they were.
     assert_eq!(figures(&app, &mut admin, &round).await, before);
@@ -162,16 +176,12 @@ async fn the_administrator_cannot_change_a_closed_round_and_neither_can_storage(
     // Issue a notice still in draft (another unit's), through the page and the API.
     let draft = {
         let mut conn = app.conn();
-        storage::rectification::notices(
-            &mut conn,
-            pingcha::domain::UnitScope::All,
-            Some(round_id),
-        )
-        .unwrap()
-        .into_iter()
-        .find(|notice| notice.doc_number.is_none())
-        .expect("a draft notice")
-        .id
+        storage::rectification::notices(&mut conn, pingcha::domain::UnitScope::All, Some(round_id))
+            .unwrap()
+            .into_iter()
+            .find(|notice| notice.doc_number.is_none())
+            .expect("a draft notice")
+            .id
     };
     let issued = admin
         .post_form(&format!("/notices/{draft}/issue"), &[("days", "30")])
@@ -284,8 +294,10 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> (Str
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
         );
     }
     if let Some((name, file_name, bytes)) = file {
@@ -318,7 +330,9 @@ async fn offline_result(app: &TestApp, fixtures: &Fixtures) -> String {
             .sheet
             .apply(
                 stored.sheet.version,
-                pingcha::domain::scoring::sheet::SheetAction::Reopen { reason: "离线补充" },
+                pingcha::domain::scoring::sheet::SheetAction::Reopen {
+                    reason: "离线补充"
+                },
                 pingcha::domain::scoring::sheet::SheetActor {
                     role: Role::BureauAdmin,
                     is_assigned_reviewer: false,
@@ -326,8 +340,15 @@ async fn offline_result(app: &TestApp, fixtures: &Fixtures) -> String {
                 },
             )
             .unwrap();
-        storage::sheets::save(&mut conn, &Actor::cli(), &stored, &update, None, storage::now())
-            .unwrap();
+        storage::sheets::save(
+            &mut conn,
+            &Actor::cli(),
+            &stored,
+            &update,
+            None,
+            storage::now(),
+        )
+        .unwrap();
     }
     let mut reviewer = app.login_as("reviewer").await;
     let token = reviewer.csrf_token().await;
@@ -369,20 +390,21 @@ async fn send(
     match path {
         "/objections" => {
             let (boundary, body) = multipart(
-                &[("finding", &fixtures.finding), ("reason", "卷内第9页有记录")],
+                &[
+                    ("finding", &fixtures.finding),
+                    ("reason", "卷内第9页有记录"),
+                ],
                 None,
             );
             client.post_multipart(path, &boundary, body).await
         }
-        "/api/objections" => {
-            client
-                .post_json(
-                    path,
-                    &serde_json::json!({ "finding": fixtures.finding, "reason": "卷内第9页有记录" }),
-                    Some(&token),
-                )
-                .await
-        }
+        "/api/objections" => client
+            .post_json(
+                path,
+                &serde_json::json!({ "finding": fixtures.finding, "reason": "卷内第9页有记录" }),
+                Some(&token),
+            )
+            .await,
         "/offline/packets" => {
             client
                 .post_raw_form(path, &[("csrf", &token), ("round", &fixtures.round)])
@@ -440,9 +462,9 @@ async fn every_writing_route_obeys_the_round_state_rule_in_every_status() {
     let round_writes: Vec<_> = writes
         .iter()
         .filter_map(|(spec, write)| match write {
-            RouteWrite::Path(action, _) | RouteWrite::Body(action) | RouteWrite::ScoreForm(action) => {
-                Some((*spec, *action))
-            }
+            RouteWrite::Path(action, _)
+            | RouteWrite::Body(action)
+            | RouteWrite::ScoreForm(action) => Some((*spec, *action)),
             RouteWrite::NotRoundData | RouteWrite::NoWrite => None,
         })
         .collect();
@@ -497,11 +519,7 @@ async fn every_writing_route_obeys_the_round_state_rule_in_every_status() {
                 reply.status,
                 reply.body.chars().take(300).collect::<String>()
             );
-            assert_ne!(
-                reply.status,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "{context}"
-            );
+            assert_ne!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{context}");
             if round_actions::check(status, *action).is_ok() {
                 assert!(!is_round_refusal(&reply), "allowed but refused: {context}");
             } else {

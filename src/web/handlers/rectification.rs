@@ -4,7 +4,6 @@
 //! report; evidence and notice PDF downloads. A center manager reaches only their own unit:
 //! every per-object check goes through the storage scope and answers 403 otherwise.
 
-use crate::domain::round_actions::{self, RoundAction};
 use crate::documents::{self, NoticeFinding, RectificationNoticeView};
 use crate::domain::UnitScope;
 use crate::domain::doc_number::DocNumberFormat;
@@ -17,6 +16,7 @@ use crate::domain::rectification::{
     Action, DEFAULT_RECTIFICATION_DAYS, RectificationState, deadline_alert,
 };
 use crate::domain::round::RoundStatus;
+use crate::domain::round_actions::{self, RoundAction};
 use crate::domain::rubric::{GradeLevel, Points};
 use crate::storage::rectification::{
     self, ActError, AddFindingError, BureauSettings, Caller, FindingFilter, ManualFinding, Notice,
