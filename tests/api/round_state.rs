@@ -539,3 +539,60 @@ async fn every_writing_route_obeys_the_round_state_rule_in_every_status() {
     }
     assert_eq!(checked, round_writes.len() * RoundStatus::ALL.len());
 }
+
+/// A write checks the status inside its transaction, and a status change waits for it: the
+/// round cannot be closed between a write's check and its commit (on PostgreSQL the check
+/// reads the round `FOR SHARE`; SQLite has one writer at a time). A write that starts after
+/// the change sees the new status.
+#[actix_rt::test]
+async fn a_status_change_waits_for_a_write_that_has_checked_the_status() {
+    let app = spawn_app().await;
+    let round = crate::round_documents::scored_round(&app, false);
+    let round_id: RoundId = round.parse().unwrap();
+    let (checked_tx, checked_rx) = std::sync::mpsc::channel();
+    let mut writer = app.conn();
+    let mut closer = app.conn();
+    let (write_done, advanced) = std::thread::scope(|scope| {
+        let write = scope.spawn(move || {
+            storage::transaction(&mut writer, |conn| {
+                storage::rounds::require(conn, round_id, RoundAction::ScoreSheet)?;
+                checked_tx.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(600));
+                Ok::<_, storage::Error>(std::time::Instant::now())
+            })
+            .unwrap()
+        });
+        checked_rx.recv().unwrap();
+        let advance = scope.spawn(move || {
+            storage::rounds::advance(
+                &mut closer,
+                &Actor::cli(),
+                round_id,
+                RoundStatus::Feedback,
+                storage::now(),
+            )
+            .unwrap();
+            std::time::Instant::now()
+        });
+        (write.join().unwrap(), advance.join().unwrap())
+    });
+    assert!(
+        advanced >= write_done,
+        "the status changed while a write that had checked it was still open"
+    );
+    let mut conn = app.conn();
+    let refused = storage::transaction(&mut conn, |conn| {
+        storage::rounds::require(conn, round_id, RoundAction::ScoreSheet)
+    })
+    .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            storage::Error::RoundState(round_actions::RoundStateError::WrongStage {
+                status: RoundStatus::Feedback,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+}
