@@ -596,3 +596,34 @@ async fn a_status_change_waits_for_a_write_that_has_checked_the_status() {
         "{refused:?}"
     );
 }
+
+/// The command line writes through the same storage: `pingcha assign` on a closed round is
+/// refused with the rule's words and stores no team version.
+#[actix_rt::test]
+async fn the_command_line_cannot_change_a_closed_round() {
+    let app = spawn_app().await;
+    let fixtures = fixtures(&app);
+    crate::round_documents::advance(&app, &fixtures.round, RoundStatus::Closed);
+    let versions = |app: &TestApp| {
+        let mut conn = app.conn();
+        storage::assignments::versions(&mut conn, fixtures.round.parse().unwrap())
+            .unwrap()
+            .len()
+    };
+    let before = versions(&app);
+    let (ok, _, stderr) = crate::cli::pingcha(
+        &[
+            "--database-url",
+            app.database_url(),
+            "assign",
+            &fixtures.round,
+        ],
+        None,
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("本轮评查已结束，不能再修改（调整评查分组）"),
+        "{stderr}"
+    );
+    assert_eq!(versions(&app), before);
+}
