@@ -211,7 +211,9 @@ mod tests {
             let refusal = check(RoundStatus::Closed, action).unwrap_err();
             assert_eq!(refusal, RoundStateError::Closed { action });
             assert!(
-                refusal.to_string().starts_with("本轮评查已结束，不能再修改"),
+                refusal
+                    .to_string()
+                    .starts_with("本轮评查已结束，不能再修改"),
                 "{refusal}"
             );
         }
@@ -259,7 +261,11 @@ mod tests {
             (Draft, ScoreSheet, false),
         ];
         for (status, action, allowed) in cases {
-            assert_eq!(check(status, action).is_ok(), allowed, "{status:?} {action:?}");
+            assert_eq!(
+                check(status, action).is_ok(),
+                allowed,
+                "{status:?} {action:?}"
+            );
         }
     }
 

@@ -73,7 +73,7 @@ pub enum Error {
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
     /// The round's status does not allow the write (checked inside the write's transaction).
-    #[error("refused by the round's status: {0}")]
+    #[error(transparent)]
     RoundState(#[from] crate::domain::round_actions::RoundStateError),
 }
 

@@ -4,7 +4,6 @@
 //! history line, the unit's measures and evidence. Every query serving a center manager
 //! takes a `UnitScope`; a record of another unit is `OutOfScope`.
 
-use crate::domain::round_actions::RoundAction;
 use crate::domain::UnitScope;
 use crate::domain::doc_number::{DocNumberError, DocNumberFormat};
 use crate::domain::evidence::EvidenceKind;
@@ -14,6 +13,7 @@ use crate::domain::people::{Account, Role};
 use crate::domain::rectification::{
     Action, ActionKind, RectificationState, Subject, Transition, TransitionContext, TransitionError,
 };
+use crate::domain::round_actions::RoundAction;
 use crate::domain::rubric::{GradeLevel, Points};
 use crate::domain::scoring::ScoreResult;
 use crate::domain::text_limits::{TextError, TextField};

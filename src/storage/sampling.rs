@@ -145,8 +145,6 @@ pub enum SampleError {
     Plan(#[from] crate::domain::sampling::SamplingError),
     #[error("本轮抽查清单已确定，不能重新抽取")]
     AlreadyFrozen,
-    #[error("本轮处于“{0}”阶段，只能在“抽样”阶段确定抽查清单")]
-    WrongStatus(&'static str),
     #[error("本轮期间内没有可抽查的案件，请先导入案件台账")]
     NoCandidates,
     #[error(transparent)]
@@ -179,9 +177,6 @@ pub fn freeze(
     seed: u64,
     now: NaiveDateTime,
 ) -> std::result::Result<Sample<CaseFileId>, SampleError> {
-    if round.status != crate::domain::round::RoundStatus::Sampling {
-        return Err(SampleError::WrongStatus(round.status.label()));
-    }
     transaction(conn, |conn| {
         crate::storage::rounds::require(
             conn,

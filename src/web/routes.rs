@@ -7,12 +7,12 @@
 use crate::domain::people::Role;
 use crate::web::auth::{Access, AccessControl};
 use crate::web::body::{self, BodyLimit};
-use crate::web::round_guard::RoundGuard;
 use crate::web::handlers::{
     account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
     objections, offline, people, reconcile, rectification, rounds, rubrics, sampling, sheet_review,
     sheets, summary, teams, units, verify,
 };
+use crate::web::round_guard::RoundGuard;
 use actix_web::http::Method;
 use actix_web::web;
 

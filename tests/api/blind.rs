@@ -90,10 +90,7 @@ async fn the_unit_of_a_blind_round_sees_roles_never_people() {
             .select(users::display_name)
             .load(&mut *conn)
             .unwrap();
-        (
-            names.into_iter().chain(display).collect::<Vec<_>>(),
-            logins,
-        )
+        (names.into_iter().chain(display).collect::<Vec<_>>(), logins)
     };
     assert!(logins.contains(&"reviewer".to_string()));
     assert!(!names.is_empty());
@@ -104,11 +101,20 @@ async fn the_unit_of_a_blind_round_sees_roles_never_people() {
         .get(&format!("/api/objections/{}", fixtures.objection))
         .await;
     assert_eq!(api.status, StatusCode::OK, "{}", api.body);
-    assert_eq!(api.json()["objection"]["decided_by"], "评查组组长", "{}", api.body);
+    assert_eq!(
+        api.json()["objection"]["decided_by"],
+        "评查组组长",
+        "{}",
+        api.body
+    );
     let page = manager
         .get(&format!("/objections/{}", fixtures.objection))
         .await;
-    assert!(page.body.contains("<dt>裁决人</dt><dd>评查组组长"), "{}", page.body);
+    assert!(
+        page.body.contains("<dt>裁决人</dt><dd>评查组组长"),
+        "{}",
+        page.body
+    );
 
     // Everything the manager may fetch.
     let mut fetched = 0;

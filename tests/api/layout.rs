@@ -23,15 +23,19 @@ fn fonts() -> &'static Fonts {
 /// `count` characters cycling through a sentence with punctuation, numbered every 50
 /// characters so an order error or a lost line shows.
 fn long_text(count: usize) -> String {
-    let sentence: Vec<char> = "会见笔录未记录会见的时间、地点及在场人员，阅卷笔录内容不完整（第12-13页）；"
-        .chars()
-        .collect();
+    let sentence: Vec<char> =
+        "会见笔录未记录会见的时间、地点及在场人员，阅卷笔录内容不完整（第12-13页）；"
+            .chars()
+            .collect();
     let mut text = String::with_capacity(count * 3);
     let mut written = 0;
     let mut block = 0;
     while written < count {
         let marker = format!("【{block}】");
-        for character in marker.chars().chain(sentence.iter().copied().cycle().take(44)) {
+        for character in marker
+            .chars()
+            .chain(sentence.iter().copied().cycle().take(44))
+        {
             if written == count {
                 break;
             }
@@ -396,10 +400,7 @@ async fn rare_names_print_in_every_document_through_the_app() {
     {
         // Reviewers are named in the published assignment: rename them before it.
         let mut conn = app.conn();
-        let ids: Vec<String> = people::table
-            .select(people::id)
-            .load(&mut *conn)
-            .unwrap();
+        let ids: Vec<String> = people::table.select(people::id).load(&mut *conn).unwrap();
         for (index, id) in ids.iter().enumerate() {
             diesel::update(people::table.filter(people::id.eq(id)))
                 .set(people::name.eq(format!("李𠀾{index}")))
@@ -425,7 +426,12 @@ async fn rare_names_print_in_every_document_through_the_app() {
     let (status, sheets) = admin
         .get_bytes(&format!("/rounds/{round}/units/{unit}/sheets.pdf"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&sheets));
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&sheets)
+    );
     let text = compact_text(&sheets);
     for expected in ["王䶮", "李𠀾", "𪚥城县法律援助中心"] {
         assert!(text.contains(expected), "score sheets: {expected}");
@@ -433,7 +439,12 @@ async fn rare_names_print_in_every_document_through_the_app() {
     let (status, feedback) = admin
         .get_bytes(&format!("/rounds/{round}/units/{unit}/feedback.pdf"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&feedback));
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&feedback)
+    );
     let text = compact_text(&feedback);
     for expected in ["王䶮", "李𠀾", "𪚥城县法律援助中心："] {
         assert!(text.contains(expected), "feedback: {expected}");
@@ -513,7 +524,12 @@ async fn rare_names_print_in_every_document_through_the_app() {
     let (status, report) = admin
         .get_bytes(&format!("/rounds/{round}/report.pdf"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&report));
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&report)
+    );
     let text = compact_text(&report);
     for expected in ["𪚥城县法律援助中心", "王䶮"] {
         assert!(text.contains(expected), "leadership report: {expected}");

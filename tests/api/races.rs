@@ -62,7 +62,8 @@ async fn the_same_objection_filed_at_once_is_stored_once_and_the_others_get_409(
             StatusCode::CONFLICT => {
                 assert_eq!(reply.json()["error"], "conflict", "{}", reply.body);
                 assert_eq!(
-                    reply.json()["message"], "该项目已有待处理的异议",
+                    reply.json()["message"],
+                    "该项目已有待处理的异议",
                     "{}",
                     reply.body
                 );

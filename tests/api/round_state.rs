@@ -78,7 +78,10 @@ fn member_sheet(app: &TestApp, fixtures: &Fixtures) -> (String, PersonId, i64) {
         .assignment
         .placements
         .iter()
-        .filter(|placement| team.units.contains(&version.problem.file(placement.file).unwrap().unit))
+        .filter(|placement| {
+            team.units
+                .contains(&version.problem.file(placement.file).unwrap().unit)
+        })
         .flat_map(|placement| {
             placement
                 .reviewers
@@ -113,11 +116,18 @@ async fn a_team_leader_cannot_change_a_closed_round() {
     let returned = leader
         .post_form(
             &format!("/rounds/{round}/files/{file}/sheets/{member}/return"),
-            &[("version", &version.to_string()), ("text", "请补充扣分理由")],
+            &[
+                ("version", &version.to_string()),
+                ("text", "请补充扣分理由"),
+            ],
         )
         .await;
     assert_eq!(returned.status, StatusCode::CONFLICT, "{}", returned.body);
-    assert!(returned.body.contains("本轮评查已结束，不能再修改"), "{}", returned.body);
+    assert!(
+        returned.body.contains("本轮评查已结束，不能再修改"),
+        "{}",
+        returned.body
+    );
     let added = leader
         .post_form(
             &format!("/rounds/{round}/findings"),
@@ -132,7 +142,11 @@ async fn a_team_leader_cannot_change_a_closed_round() {
         )
         .await;
     assert_eq!(added.status, StatusCode::CONFLICT, "{}", added.body);
-    assert!(added.body.contains("本轮评查已结束，不能再修改"), "{}", added.body);
+    assert!(
+        added.body.contains("本轮评查已结束，不能再修改"),
+        "{}",
+        added.body
+    );
 
     // The round's figures and records are as they were.
     assert_eq!(figures(&app, &mut admin, &round).await, before);
@@ -162,16 +176,12 @@ async fn the_administrator_cannot_change_a_closed_round_and_neither_can_storage(
     // Issue a notice still in draft (another unit's), through the page and the API.
     let draft = {
         let mut conn = app.conn();
-        storage::rectification::notices(
-            &mut conn,
-            pingcha::domain::UnitScope::All,
-            Some(round_id),
-        )
-        .unwrap()
-        .into_iter()
-        .find(|notice| notice.doc_number.is_none())
-        .expect("a draft notice")
-        .id
+        storage::rectification::notices(&mut conn, pingcha::domain::UnitScope::All, Some(round_id))
+            .unwrap()
+            .into_iter()
+            .find(|notice| notice.doc_number.is_none())
+            .expect("a draft notice")
+            .id
     };
     let issued = admin
         .post_form(&format!("/notices/{draft}/issue"), &[("days", "30")])
@@ -284,8 +294,10 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> (Str
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
         );
     }
     if let Some((name, file_name, bytes)) = file {
@@ -318,7 +330,9 @@ async fn offline_result(app: &TestApp, fixtures: &Fixtures) -> String {
             .sheet
             .apply(
                 stored.sheet.version,
-                pingcha::domain::scoring::sheet::SheetAction::Reopen { reason: "离线补充" },
+                pingcha::domain::scoring::sheet::SheetAction::Reopen {
+                    reason: "离线补充"
+                },
                 pingcha::domain::scoring::sheet::SheetActor {
                     role: Role::BureauAdmin,
                     is_assigned_reviewer: false,
@@ -326,8 +340,15 @@ async fn offline_result(app: &TestApp, fixtures: &Fixtures) -> String {
                 },
             )
             .unwrap();
-        storage::sheets::save(&mut conn, &Actor::cli(), &stored, &update, None, storage::now())
-            .unwrap();
+        storage::sheets::save(
+            &mut conn,
+            &Actor::cli(),
+            &stored,
+            &update,
+            None,
+            storage::now(),
+        )
+        .unwrap();
     }
     let mut reviewer = app.login_as("reviewer").await;
     let token = reviewer.csrf_token().await;
@@ -369,20 +390,21 @@ async fn send(
     match path {
         "/objections" => {
             let (boundary, body) = multipart(
-                &[("finding", &fixtures.finding), ("reason", "卷内第9页有记录")],
+                &[
+                    ("finding", &fixtures.finding),
+                    ("reason", "卷内第9页有记录"),
+                ],
                 None,
             );
             client.post_multipart(path, &boundary, body).await
         }
-        "/api/objections" => {
-            client
-                .post_json(
-                    path,
-                    &serde_json::json!({ "finding": fixtures.finding, "reason": "卷内第9页有记录" }),
-                    Some(&token),
-                )
-                .await
-        }
+        "/api/objections" => client
+            .post_json(
+                path,
+                &serde_json::json!({ "finding": fixtures.finding, "reason": "卷内第9页有记录" }),
+                Some(&token),
+            )
+            .await,
         "/offline/packets" => {
             client
                 .post_raw_form(path, &[("csrf", &token), ("round", &fixtures.round)])
@@ -440,9 +462,9 @@ async fn every_writing_route_obeys_the_round_state_rule_in_every_status() {
     let round_writes: Vec<_> = writes
         .iter()
         .filter_map(|(spec, write)| match write {
-            RouteWrite::Path(action, _) | RouteWrite::Body(action) | RouteWrite::ScoreForm(action) => {
-                Some((*spec, *action))
-            }
+            RouteWrite::Path(action, _)
+            | RouteWrite::Body(action)
+            | RouteWrite::ScoreForm(action) => Some((*spec, *action)),
             RouteWrite::NotRoundData | RouteWrite::NoWrite => None,
         })
         .collect();
@@ -497,11 +519,7 @@ async fn every_writing_route_obeys_the_round_state_rule_in_every_status() {
                 reply.status,
                 reply.body.chars().take(300).collect::<String>()
             );
-            assert_ne!(
-                reply.status,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "{context}"
-            );
+            assert_ne!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{context}");
             if round_actions::check(status, *action).is_ok() {
                 assert!(!is_round_refusal(&reply), "allowed but refused: {context}");
             } else {
@@ -520,4 +538,92 @@ async fn every_writing_route_obeys_the_round_state_rule_in_every_status() {
         }
     }
     assert_eq!(checked, round_writes.len() * RoundStatus::ALL.len());
+}
+
+/// A write checks the status inside its transaction, and a status change waits for it: the
+/// round cannot be closed between a write's check and its commit (on PostgreSQL the check
+/// reads the round `FOR SHARE`; SQLite has one writer at a time). A write that starts after
+/// the change sees the new status.
+#[actix_rt::test]
+async fn a_status_change_waits_for_a_write_that_has_checked_the_status() {
+    let app = spawn_app().await;
+    let round = crate::round_documents::scored_round(&app, false);
+    let round_id: RoundId = round.parse().unwrap();
+    let (checked_tx, checked_rx) = std::sync::mpsc::channel();
+    let mut writer = app.conn();
+    let mut closer = app.conn();
+    let (write_done, advanced) = std::thread::scope(|scope| {
+        let write = scope.spawn(move || {
+            storage::transaction(&mut writer, |conn| {
+                storage::rounds::require(conn, round_id, RoundAction::ScoreSheet)?;
+                checked_tx.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(600));
+                Ok::<_, storage::Error>(std::time::Instant::now())
+            })
+            .unwrap()
+        });
+        checked_rx.recv().unwrap();
+        let advance = scope.spawn(move || {
+            storage::rounds::advance(
+                &mut closer,
+                &Actor::cli(),
+                round_id,
+                RoundStatus::Feedback,
+                storage::now(),
+            )
+            .unwrap();
+            std::time::Instant::now()
+        });
+        (write.join().unwrap(), advance.join().unwrap())
+    });
+    assert!(
+        advanced >= write_done,
+        "the status changed while a write that had checked it was still open"
+    );
+    let mut conn = app.conn();
+    let refused = storage::transaction(&mut conn, |conn| {
+        storage::rounds::require(conn, round_id, RoundAction::ScoreSheet)
+    })
+    .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            storage::Error::RoundState(round_actions::RoundStateError::WrongStage {
+                status: RoundStatus::Feedback,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+}
+
+/// The command line writes through the same storage: `pingcha assign` on a closed round is
+/// refused with the rule's words and stores no team version.
+#[actix_rt::test]
+async fn the_command_line_cannot_change_a_closed_round() {
+    let app = spawn_app().await;
+    let fixtures = fixtures(&app);
+    crate::round_documents::advance(&app, &fixtures.round, RoundStatus::Closed);
+    let versions = |app: &TestApp| {
+        let mut conn = app.conn();
+        storage::assignments::versions(&mut conn, fixtures.round.parse().unwrap())
+            .unwrap()
+            .len()
+    };
+    let before = versions(&app);
+    let (ok, _, stderr) = crate::cli::pingcha(
+        &[
+            "--database-url",
+            app.database_url(),
+            "assign",
+            &fixtures.round,
+        ],
+        None,
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("本轮评查已结束，不能再修改（调整评查分组）"),
+        "{stderr}"
+    );
+    assert_eq!(versions(&app), before);
 }

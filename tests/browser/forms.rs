@@ -23,7 +23,9 @@ async fn a_refused_form_gives_back_what_was_typed() -> Result<()> {
 
     // Back to the form, as the error page leads: the typed name is in the field again.
     browser.click(By::Css("a[data-back]")).await?;
-    browser.wait_for_page_text("已恢复您上次提交时填写的内容").await?;
+    browser
+        .wait_for_page_text("已恢复您上次提交时填写的内容")
+        .await?;
     let field = browser.element(By::Name("bureau_name")).await?;
     assert_eq!(field.prop("value").await?.as_deref(), Some(typed.as_str()));
     browser.screenshot("form-refused-2-typed-text-back").await?;

@@ -4,7 +4,6 @@
 //! report; evidence and notice PDF downloads. A center manager reaches only their own unit:
 //! every per-object check goes through the storage scope and answers 403 otherwise.
 
-use crate::domain::round_actions::{self, RoundAction};
 use crate::documents;
 use crate::domain::UnitScope;
 use crate::domain::doc_number::DocNumberFormat;
@@ -16,6 +15,7 @@ use crate::domain::rectification::{
     Action, DEFAULT_RECTIFICATION_DAYS, RectificationState, deadline_alert,
 };
 use crate::domain::round::RoundStatus;
+use crate::domain::round_actions::{self, RoundAction};
 use crate::domain::rubric::Points;
 use crate::domain::text_limits::{TextField, check_all};
 use crate::storage::rectification::{

@@ -7,7 +7,7 @@ use crate::domain::assignment::{
 };
 use crate::domain::ids::{CaseFileId, PersonId, RoundId, UnitId};
 use crate::domain::people::Role;
-use crate::domain::round::RoundStatus;
+use crate::domain::round_actions::{self, RoundAction};
 use crate::domain::text_limits::TextField;
 use crate::storage::assignments::{self, Options, Version};
 use crate::storage::{self, rounds};
@@ -197,7 +197,7 @@ async fn teams_page(
         })
         .unwrap_or_default();
     let is_admin = user.account.role == Role::BureauAdmin;
-    let editable = matches!(round.status, RoundStatus::Teaming | RoundStatus::Reviewing);
+    let editable = round_actions::check(round.status, RoundAction::ChangeTeams).is_ok();
     let failed = errors.is_some();
     let response = page(
         request,
@@ -296,12 +296,8 @@ pub async fn generate_version(
     options: Options,
 ) -> WebResult<Result<i32, Vec<String>>> {
     let round = load_round(state, id).await?;
-    if !matches!(round.status, RoundStatus::Teaming | RoundStatus::Reviewing) {
-        return Err(WebError::Conflict(format!(
-            "本轮处于“{}”阶段，只能在“分组”或“评查”阶段生成分组",
-            round.status.label()
-        )));
-    }
+    round_actions::check(round.status, RoundAction::ChangeTeams)
+        .map_err(|refusal| WebError::Conflict(refusal.to_string()))?;
     let problem = state
         .db(
             move |conn| match assignments::build_problem(conn, &round, options) {
@@ -385,12 +381,8 @@ pub async fn publish(
     let id = parse_round_id(&round_raw)?;
     let number = parse_version(&version_raw)?;
     let round = load_round(&state, id).await?;
-    if !matches!(round.status, RoundStatus::Teaming | RoundStatus::Reviewing) {
-        return Err(WebError::Conflict(format!(
-            "本轮处于“{}”阶段，不能发布分组",
-            round.status.label()
-        )));
-    }
+    round_actions::check(round.status, RoundAction::ChangeTeams)
+        .map_err(|refusal| WebError::Conflict(refusal.to_string()))?;
     let actor = user.actor(&request);
     state
         .db(move |conn| {
