@@ -3,8 +3,8 @@
 //! kept without needing a fuzzer. Each takes arbitrary bytes and must return (never panic,
 //! hang or allocate without bound), whatever the outcome.
 
-use crate::domain::rubric::parse_rubric;
 use crate::documents;
+use crate::domain::rubric::parse_rubric;
 use crate::import;
 
 /// The rubric parser: bytes as a TOML rubric file (invalid UTF-8 is decoded lossily, as a
@@ -82,8 +82,8 @@ pub fn layout(data: &[u8]) {
     let [kind, field, a, b, c, rest @ ..] = data else {
         return;
     };
-    let length = (usize::from(*a) << 16 | usize::from(*b) << 8 | usize::from(*c))
-        .min(LAYOUT_MAX_CHARS);
+    let length =
+        (usize::from(*a) << 16 | usize::from(*b) << 8 | usize::from(*c)).min(LAYOUT_MAX_CHARS);
     let pattern: Vec<char> = String::from_utf8_lossy(rest).chars().collect();
     let long: String = if pattern.is_empty() {
         String::new()

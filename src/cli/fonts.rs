@@ -124,7 +124,10 @@ pub fn choose_face(bytes: &[u8], wanted: Option<&str>, file: &str) -> anyhow::Re
     if let Some(wanted) = wanted {
         let found = faces.iter().find(|face| {
             wanted.parse::<usize>().ok() == Some(face.index)
-                || face.names.iter().any(|name| name.eq_ignore_ascii_case(wanted))
+                || face
+                    .names
+                    .iter()
+                    .any(|name| name.eq_ignore_ascii_case(wanted))
         });
         return match found {
             Some(face) => Ok(face.index),

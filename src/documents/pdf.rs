@@ -1808,7 +1808,11 @@ impl<'f> Layout<'f> {
         }
         let mut previous: Option<&String> = None;
         for page in &self.pages {
-            if let Some(header) = page.header.as_ref().filter(|header| previous != Some(*header)) {
+            if let Some(header) = page
+                .header
+                .as_ref()
+                .filter(|header| previous != Some(*header))
+            {
                 let mut missing = self.missing.borrow_mut();
                 for character in self.fonts.missing(FontRole::Body, header) {
                     missing.add(character, "页眉");
@@ -1860,7 +1864,9 @@ impl<'f> Layout<'f> {
                 .collect();
             let id = FontId(format!("{tag}F{index}"));
             let used = self.pages.iter().any(|page| {
-                page.items.iter().any(|item| matches!(item, Item::Text { face, .. } if *face == index))
+                page.items
+                    .iter()
+                    .any(|item| matches!(item, Item::Text { face, .. } if *face == index))
             });
             if used {
                 document

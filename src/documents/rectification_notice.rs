@@ -85,16 +85,18 @@ pub(crate) fn rectification_notice_with_code(
     let cell = TextStyle::new(FontRole::Body, 10.5, 15.0);
     let mut rows = Vec::with_capacity(view.findings.len());
     for (index, finding) in view.findings.iter().enumerate() {
-        rows.push(Row::new(vec![
-            Cell::new((index + 1).to_string()),
-            Cell::new(finding.case_number.clone()),
-            Cell::new(finding.handler.clone()),
-            Cell::new(finding.item.clone()),
-            Cell::new(score(finding.deduction)),
-            Cell::new(finding.problem.clone()),
-            Cell::new(finding.requirement.clone()),
-        ])
-        .record(format!("第{}项（案号{}）", index + 1, finding.case_number)));
+        rows.push(
+            Row::new(vec![
+                Cell::new((index + 1).to_string()),
+                Cell::new(finding.case_number.clone()),
+                Cell::new(finding.handler.clone()),
+                Cell::new(finding.item.clone()),
+                Cell::new(score(finding.deduction)),
+                Cell::new(finding.problem.clone()),
+                Cell::new(finding.requirement.clone()),
+            ])
+            .record(format!("第{}项（案号{}）", index + 1, finding.case_number)),
+        );
     }
     let columns = [
         (0.6, Align::Centre),

@@ -285,17 +285,19 @@ fn rubric_table(view: &ScoreSheetView, style: TextStyle, context: &str) -> Resul
     let mut deducted_total = 0.0;
     for (index, section) in view.sections.iter().enumerate() {
         rows.push(
-            Row::new(vec![Cell::spanning(
-                format!(
-                    "{}、{}（{}分）",
-                    chinese_numeral(index + 1),
-                    section.title,
-                    score(section.max_points)
-                ),
-                5,
-                Align::Left,
-            )
-            .field("部分名称")])
+            Row::new(vec![
+                Cell::spanning(
+                    format!(
+                        "{}、{}（{}分）",
+                        chinese_numeral(index + 1),
+                        section.title,
+                        score(section.max_points)
+                    ),
+                    5,
+                    Align::Left,
+                )
+                .field("部分名称"),
+            ])
             .kind(RowKind::Group)
             .record(format!("第{}部分", chinese_numeral(index + 1))),
         );
@@ -339,14 +341,16 @@ fn rubric_table(view: &ScoreSheetView, style: TextStyle, context: &str) -> Resul
                     .collect();
                 (score(deducted), reasons.join("\n"), pages.join("\n"))
             };
-            rows.push(Row::new(vec![
-                Cell::new(format!("{} {}", item.code, item.title)),
-                Cell::new(score(item.max_points)),
-                Cell::new(points),
-                Cell::new(reasons),
-                Cell::new(pages),
-            ])
-            .record(format!("{}项", item.code)));
+            rows.push(
+                Row::new(vec![
+                    Cell::new(format!("{} {}", item.code, item.title)),
+                    Cell::new(score(item.max_points)),
+                    Cell::new(points),
+                    Cell::new(reasons),
+                    Cell::new(pages),
+                ])
+                .record(format!("{}项", item.code)),
+            );
         }
         deducted_total += section_deducted;
         rows.push(

@@ -109,13 +109,43 @@ fn write_layout_seeds() {
     let layout = root.join("fuzz/corpus/layout");
     std::fs::create_dir_all(&layout).unwrap();
     let seeds: [(&str, u8, u8, u32, &str); 10] = [
-        ("feedback-finding-2000-zh", 1, 19, 2_000, "会见笔录未记录会见的时间、地点及在场人员，"),
-        ("feedback-finding-100000-latin", 1, 19, 100_000, "abcdefghij "),
-        ("feedback-group-title-3000", 1, 15, 3_000, "会见笔录要素齐全"),
+        (
+            "feedback-finding-2000-zh",
+            1,
+            19,
+            2_000,
+            "会见笔录未记录会见的时间、地点及在场人员，",
+        ),
+        (
+            "feedback-finding-100000-latin",
+            1,
+            19,
+            100_000,
+            "abcdefghij ",
+        ),
+        (
+            "feedback-group-title-3000",
+            1,
+            15,
+            3_000,
+            "会见笔录要素齐全",
+        ),
         ("sheet-section-title-2500", 0, 10, 2_500, "受理指派与委托"),
-        ("sheet-reason-20000", 0, 12, 20_000, "卷内文书未按规定顺序装订，"),
+        (
+            "sheet-reason-20000",
+            0,
+            12,
+            20_000,
+            "卷内文书未按规定顺序装订，",
+        ),
         ("sheet-pages-5000-digits", 0, 13, 5_000, "1234567890"),
-        ("notice-problem-30000", 2, 13, 30_000, "辩护意见过于简单（第12页）。"),
+        (
+            "notice-problem-30000",
+            2,
+            13,
+            30_000,
+            "辩护意见过于简单（第12页）。",
+        ),
         ("notice-organ-mark-800", 2, 0, 800, "银川市司法局"),
         ("leadership-unit-4000", 3, 4, 4_000, "兴庆区法律援助中心"),
         ("leadership-empty", 3, 3, 0, ""),
