@@ -2178,7 +2178,57 @@ mod tests {
         assert_eq!(pieces, ["一二", "三——四", "五六……", "七", "2025", "年"]);
     }
 
+    fn fonts() -> &'static Fonts {
+        static FONTS: std::sync::OnceLock<Fonts> = std::sync::OnceLock::new();
+        FONTS.get_or_init(|| Fonts::embedded().unwrap())
+    }
+
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        /// Any row — a group row too, in a narrow or wide column, small or large type — is laid
+        /// out whole, in order, on a number of pages bounded by its length.
+        #[test]
+        fn any_row_is_laid_out_whole_on_boundedly_many_pages(
+            text in "[会见笔录未记录时间abc 1，。（）䶮𪚥\n]{0,2500}",
+            group in any::<bool>(),
+            weight in 0.05f32..4.0,
+            size in 6.0f32..40.0,
+        ) {
+            let mut layout = Layout::new(fonts(), PageSetup::official(), "t", NaiveDate::default());
+            layout.skip(300.0);
+            let kind = if group { RowKind::Group } else { RowKind::Normal };
+            let table = Table {
+                columns: vec![
+                    Column { weight, align: Align::Left },
+                    Column { weight: 1.0, align: Align::Left },
+                ],
+                header: Some(Row::texts(["Ｘ", "Ｙ"])),
+                rows: vec![
+                    Row::new(vec![Cell::new(text.clone()), Cell::new("Ｚ")]).kind(kind),
+                    Row::texts(["Ｚ", "Ｚ"]),
+                ],
+                style: TextStyle::new(FontRole::Body, size, size * 1.4),
+                context: "t".to_owned(),
+            };
+            layout.table(&table).unwrap();
+            prop_assert!(layout.pages.len() <= text.chars().count() + 3);
+            let drawn: String = layout
+                .pages
+                .iter()
+                .flat_map(|page| page.items.iter())
+                .filter_map(|item| match item {
+                    Item::Text { text, .. } => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect::<String>()
+                .replace("（续）", "")
+                .chars()
+                .filter(|c| !matches!(c, 'Ｘ' | 'Ｙ' | 'Ｚ' | ' '))
+                .collect();
+            let expected: String = text.chars().filter(|c| !matches!(c, ' ' | '\n')).collect();
+            prop_assert_eq!(drawn, expected);
+        }
+
         #[test]
         fn no_line_breaks_a_kinsoku_rule(
             text in "[一二三四五六七八九十玥喆堃昇，。、；：？！）」》〕（「《〔——……·ab1 ]{0,120}",
