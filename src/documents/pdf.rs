@@ -895,8 +895,10 @@ pub(crate) struct Layout<'f> {
     /// Characters no face can draw, gathered over the whole document and reported by
     /// [`Layout::finish`], so one message names them all.
     missing: RefCell<MissingGlyphs>,
-    /// Set when the document ran past [`MAX_PAGES`]; layout stops adding pages.
+    /// Set when the document ran past `max_pages`; layout stops adding pages.
     overflow: bool,
+    /// [`MAX_PAGES`], lower in tests.
+    max_pages: usize,
 }
 
 impl<'f> Layout<'f> {
@@ -915,6 +917,7 @@ impl<'f> Layout<'f> {
             verification_code: None,
             missing: RefCell::new(MissingGlyphs::default()),
             overflow: false,
+            max_pages: MAX_PAGES,
         }
     }
 
@@ -975,7 +978,7 @@ impl<'f> Layout<'f> {
     }
 
     pub(crate) fn new_page(&mut self) {
-        if self.pages.len() >= MAX_PAGES {
+        if self.pages.len() >= self.max_pages {
             // Past the cap the last page is reused: layout still ends, `finish` refuses.
             self.overflow = true;
             if let Some(page) = self.pages.last_mut() {
@@ -1802,7 +1805,7 @@ impl<'f> Layout<'f> {
     pub(crate) fn finish(mut self) -> Result<Vec<u8>, Error> {
         if self.overflow {
             return Err(Error::TooLong {
-                pages: MAX_PAGES,
+                pages: self.max_pages,
                 title: self.title.clone(),
             });
         }
@@ -2181,6 +2184,24 @@ mod tests {
     fn fonts() -> &'static Fonts {
         static FONTS: std::sync::OnceLock<Fonts> = std::sync::OnceLock::new();
         FONTS.get_or_init(|| Fonts::embedded().unwrap())
+    }
+
+    #[test]
+    fn a_document_past_the_page_cap_is_refused_in_chinese() {
+        let mut layout = Layout::new(fonts(), PageSetup::form(), "长文书", NaiveDate::default());
+        layout.max_pages = 4;
+        let style = TextStyle::new(FontRole::Body, 11.0, 18.0);
+        let text = "会见笔录未记录会见时间，".repeat(2_000);
+        layout
+            .paragraph(&text, &Paragraph::plain(style, Align::Left), "正文")
+            .unwrap();
+        assert_eq!(layout.pages.len(), 4, "no page is added past the cap");
+        let error = layout.finish().unwrap_err();
+        assert!(matches!(error, Error::TooLong { pages: 4, .. }));
+        assert_eq!(
+            error.to_string(),
+            "《长文书》超过4页，未生成。请缩短其中过长的文字"
+        );
     }
 
     proptest! {
