@@ -65,6 +65,12 @@ impl std::fmt::Debug for FontSource {
 }
 
 impl FontSource {
+    /// Fails unless the bytes are a usable font (for a fallback file, which is otherwise
+    /// read only when a character needs it).
+    pub fn check(&self) -> Result<(), Error> {
+        parse_face(self, FontRole::Fallback).map(|_| ())
+    }
+
     /// A font read by the caller (e.g. a bureau's licensed 仿宋_GB2312).
     pub fn from_bytes(bytes: Vec<u8>, face_index: usize) -> Self {
         Self {
@@ -246,13 +252,21 @@ struct Face {
     units_per_em: f32,
 }
 
+/// A fallback face, parsed the first time a character needs it: the shipped Extension B–F
+/// face is 30 MB, and most documents never use it.
+struct LazyFace {
+    source: FontSource,
+    face: std::sync::OnceLock<Option<Face>>,
+}
+
 /// Parsed fonts, ready to measure and embed. Parse once (about 30 ms per face) and share.
+/// Faces are numbered: the role faces first, then the fallback faces in order.
 pub struct Fonts {
     faces: Vec<Face>,
     /// Index into `faces` for Body, Title, Heading, Kai.
     roles: [usize; 4],
-    /// Indices into `faces` tried, in order, for a character the role's face lacks.
-    fallback: Vec<usize>,
+    /// Tried, in order, for a character the role's face lacks.
+    fallback: Vec<LazyFace>,
 }
 
 impl std::fmt::Debug for Fonts {
@@ -285,11 +299,14 @@ impl Fonts {
             }
             None => 0,
         };
-        let mut fallback = Vec::with_capacity(set.fallback.len());
-        for source in &set.fallback {
-            faces.push(parse_face(source, FontRole::Fallback)?);
-            fallback.push(faces.len() - 1);
-        }
+        let fallback = set
+            .fallback
+            .iter()
+            .map(|source| LazyFace {
+                source: source.clone(),
+                face: std::sync::OnceLock::new(),
+            })
+            .collect();
         Ok(Self {
             faces,
             roles: [0, 1, heading, kai],
@@ -308,7 +325,7 @@ impl Fonts {
             FontRole::Title => 1,
             FontRole::Heading => 2,
             FontRole::Kai => 3,
-            FontRole::Fallback => return self.fallback.first().copied().unwrap_or(0),
+            FontRole::Fallback => return 0,
         };
         self.roles.get(slot).copied().unwrap_or(0)
     }
@@ -321,9 +338,9 @@ impl Fonts {
         }
         let own = self.face_index(role);
         std::iter::once(own)
-            .chain(self.fallback.iter().copied())
+            .chain(self.faces.len()..self.face_count())
             .find_map(|index| {
-                let face = self.faces.get(index)?;
+                let face = self.face_at(index)?;
                 match face.parsed.lookup_glyph_index(u32::from(character)) {
                     Some(0) | None => None,
                     Some(glyph) => Some((
@@ -332,6 +349,23 @@ impl Fonts {
                     )),
                 }
             })
+    }
+
+    /// How many faces there are, fallback faces included.
+    fn face_count(&self) -> usize {
+        self.faces.len() + self.fallback.len()
+    }
+
+    /// Face `index` (role faces, then fallback faces, parsed on first use); `None` for a
+    /// fallback face that cannot be read, which then draws nothing.
+    fn face_at(&self, index: usize) -> Option<&Face> {
+        if let Some(face) = self.faces.get(index) {
+            return Some(face);
+        }
+        let lazy = self.fallback.get(index.checked_sub(self.faces.len())?)?;
+        lazy.face
+            .get_or_init(|| parse_face(&lazy.source, FontRole::Fallback).ok())
+            .as_ref()
     }
 
     /// Advance of `character` in em, or `None` when no face has a glyph for it.
@@ -1858,10 +1892,13 @@ impl<'f> Layout<'f> {
 
         // Resource names double as subset tags: six capitals derived from the content.
         let mut font_ids = Vec::new();
-        for (index, face) in self.fonts.faces.iter().enumerate() {
-            let tag: String = digest
+        for index in 0..self.fonts.face_count() {
+            let mut face_digest = Sha256::new();
+            face_digest.update(digest);
+            face_digest.update(index.to_le_bytes());
+            let tag: String = face_digest
+                .finalize()
                 .iter()
-                .skip(16 + index * 6)
                 .take(6)
                 .map(|byte| char::from(b'A' + byte % 26))
                 .collect();
@@ -1871,7 +1908,7 @@ impl<'f> Layout<'f> {
                     .iter()
                     .any(|item| matches!(item, Item::Text { face, .. } if *face == index))
             });
-            if used {
+            if used && let Some(face) = self.fonts.face_at(index) {
                 document
                     .resources
                     .fonts

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use crate::document_samples as samples;
-use crate::documents::{compact_text, pages, poppler};
+use crate::documents::{assert_a4_and_fonts, compact_text, pages, poppler};
 use crate::helpers::spawn_app;
 use crate::round_documents::{advance, scored_round};
 use awc::http::StatusCode;
@@ -230,6 +230,8 @@ fn rare_name_characters_print_in_every_document() {
         ("leadership", leadership_report(&report, fonts()).unwrap()),
     ] {
         keep(&format!("rare-{}.pdf", name.replace(' ', "-")), &pdf);
+        // The fallback face is embedded as a subset too, with a tag (pdffonts: sub yes).
+        assert_a4_and_fonts(&pdf);
         let text = compact_text(&pdf);
         for expected in ["王䶮", "李𠀾", "𪚥城县法律援助中心"] {
             assert!(text.contains(expected), "{name}: {expected}");
