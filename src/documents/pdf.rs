@@ -379,23 +379,6 @@ impl Fonts {
             .filter(move |character| *character != '\n' && self.glyph(role, *character).is_none())
     }
 
-    /// Fails with [`Error::MissingGlyphs`] naming every character of `text` that no face
-    /// can draw for `role`; `context` says where the text came from.
-    pub fn check_text(&self, text: &str, context: &str) -> Result<(), Error> {
-        let mut missing = MissingGlyphs {
-            document: context.to_owned(),
-            ..MissingGlyphs::default()
-        };
-        for character in self.missing(FontRole::Body, text) {
-            missing.add(character, context);
-        }
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::MissingGlyphs(missing))
-        }
-    }
-
     /// Width in points of `text` set in `style`, including its tracking between characters.
     pub(crate) fn width(&self, style: &TextStyle, text: &str) -> f32 {
         let mut total = 0.0;
