@@ -102,6 +102,7 @@ def cut(font, points, out_name, cff):
     subsetter.populate(unicodes=sorted(points))
     subsetter.subset(font)
     out = Path(__file__).with_name(out_name)
+    font.recalcTimestamp = False  # keep the source's date: the same input, the same bytes
     font.save(out)
     cmap = font.getBestCmap()
     print(f"  {len(cmap)} code points, {len(font.getGlyphOrder())} glyphs, "

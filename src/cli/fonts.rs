@@ -175,7 +175,11 @@ impl FontArgs {
         }
         let mut fallback = Vec::with_capacity(self.font_fallback.len() + set.fallback.len());
         for path in &self.font_fallback {
-            fallback.push(read(path)?);
+            let source = read(path)?;
+            source
+                .check()
+                .with_context(|| format!("字体文件 {} 无法使用", path.display()))?;
+            fallback.push(source);
         }
         fallback.append(&mut set.fallback);
         set.fallback = fallback;

@@ -65,6 +65,12 @@ impl std::fmt::Debug for FontSource {
 }
 
 impl FontSource {
+    /// Fails unless the bytes are a usable font (for a fallback file, which is otherwise
+    /// read only when a character needs it).
+    pub fn check(&self) -> Result<(), Error> {
+        parse_face(self, FontRole::Fallback).map(|_| ())
+    }
+
     /// A font read by the caller (e.g. a bureau's licensed 仿宋_GB2312).
     pub fn from_bytes(bytes: Vec<u8>, face_index: usize) -> Self {
         Self {
@@ -246,13 +252,21 @@ struct Face {
     units_per_em: f32,
 }
 
+/// A fallback face, parsed the first time a character needs it: the shipped Extension B–F
+/// face is 30 MB, and most documents never use it.
+struct LazyFace {
+    source: FontSource,
+    face: std::sync::OnceLock<Option<Face>>,
+}
+
 /// Parsed fonts, ready to measure and embed. Parse once (about 30 ms per face) and share.
+/// Faces are numbered: the role faces first, then the fallback faces in order.
 pub struct Fonts {
     faces: Vec<Face>,
     /// Index into `faces` for Body, Title, Heading, Kai.
     roles: [usize; 4],
-    /// Indices into `faces` tried, in order, for a character the role's face lacks.
-    fallback: Vec<usize>,
+    /// Tried, in order, for a character the role's face lacks.
+    fallback: Vec<LazyFace>,
 }
 
 impl std::fmt::Debug for Fonts {
@@ -285,11 +299,14 @@ impl Fonts {
             }
             None => 0,
         };
-        let mut fallback = Vec::with_capacity(set.fallback.len());
-        for source in &set.fallback {
-            faces.push(parse_face(source, FontRole::Fallback)?);
-            fallback.push(faces.len() - 1);
-        }
+        let fallback = set
+            .fallback
+            .iter()
+            .map(|source| LazyFace {
+                source: source.clone(),
+                face: std::sync::OnceLock::new(),
+            })
+            .collect();
         Ok(Self {
             faces,
             roles: [0, 1, heading, kai],
@@ -308,7 +325,7 @@ impl Fonts {
             FontRole::Title => 1,
             FontRole::Heading => 2,
             FontRole::Kai => 3,
-            FontRole::Fallback => return self.fallback.first().copied().unwrap_or(0),
+            FontRole::Fallback => return 0,
         };
         self.roles.get(slot).copied().unwrap_or(0)
     }
@@ -321,9 +338,9 @@ impl Fonts {
         }
         let own = self.face_index(role);
         std::iter::once(own)
-            .chain(self.fallback.iter().copied())
+            .chain(self.faces.len()..self.face_count())
             .find_map(|index| {
-                let face = self.faces.get(index)?;
+                let face = self.face_at(index)?;
                 match face.parsed.lookup_glyph_index(u32::from(character)) {
                     Some(0) | None => None,
                     Some(glyph) => Some((
@@ -332,6 +349,23 @@ impl Fonts {
                     )),
                 }
             })
+    }
+
+    /// How many faces there are, fallback faces included.
+    fn face_count(&self) -> usize {
+        self.faces.len() + self.fallback.len()
+    }
+
+    /// Face `index` (role faces, then fallback faces, parsed on first use); `None` for a
+    /// fallback face that cannot be read, which then draws nothing.
+    fn face_at(&self, index: usize) -> Option<&Face> {
+        if let Some(face) = self.faces.get(index) {
+            return Some(face);
+        }
+        let lazy = self.fallback.get(index.checked_sub(self.faces.len())?)?;
+        lazy.face
+            .get_or_init(|| parse_face(&lazy.source, FontRole::Fallback).ok())
+            .as_ref()
     }
 
     /// Advance of `character` in em, or `None` when no face has a glyph for it.
@@ -343,23 +377,6 @@ impl Fonts {
     pub(crate) fn missing(&self, role: FontRole, text: &str) -> impl Iterator<Item = char> {
         text.chars()
             .filter(move |character| *character != '\n' && self.glyph(role, *character).is_none())
-    }
-
-    /// Fails with [`Error::MissingGlyphs`] naming every character of `text` that no face
-    /// can draw for `role`; `context` says where the text came from.
-    pub fn check_text(&self, text: &str, context: &str) -> Result<(), Error> {
-        let mut missing = MissingGlyphs {
-            document: context.to_owned(),
-            ..MissingGlyphs::default()
-        };
-        for character in self.missing(FontRole::Body, text) {
-            missing.add(character, context);
-        }
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::MissingGlyphs(missing))
-        }
     }
 
     /// Width in points of `text` set in `style`, including its tracking between characters.
@@ -895,8 +912,10 @@ pub(crate) struct Layout<'f> {
     /// Characters no face can draw, gathered over the whole document and reported by
     /// [`Layout::finish`], so one message names them all.
     missing: RefCell<MissingGlyphs>,
-    /// Set when the document ran past [`MAX_PAGES`]; layout stops adding pages.
+    /// Set when the document ran past `max_pages`; layout stops adding pages.
     overflow: bool,
+    /// [`MAX_PAGES`], lower in tests.
+    max_pages: usize,
 }
 
 impl<'f> Layout<'f> {
@@ -915,6 +934,7 @@ impl<'f> Layout<'f> {
             verification_code: None,
             missing: RefCell::new(MissingGlyphs::default()),
             overflow: false,
+            max_pages: MAX_PAGES,
         }
     }
 
@@ -975,7 +995,7 @@ impl<'f> Layout<'f> {
     }
 
     pub(crate) fn new_page(&mut self) {
-        if self.pages.len() >= MAX_PAGES {
+        if self.pages.len() >= self.max_pages {
             // Past the cap the last page is reused: layout still ends, `finish` refuses.
             self.overflow = true;
             if let Some(page) = self.pages.last_mut() {
@@ -1802,7 +1822,7 @@ impl<'f> Layout<'f> {
     pub(crate) fn finish(mut self) -> Result<Vec<u8>, Error> {
         if self.overflow {
             return Err(Error::TooLong {
-                pages: MAX_PAGES,
+                pages: self.max_pages,
                 title: self.title.clone(),
             });
         }
@@ -1855,10 +1875,13 @@ impl<'f> Layout<'f> {
 
         // Resource names double as subset tags: six capitals derived from the content.
         let mut font_ids = Vec::new();
-        for (index, face) in self.fonts.faces.iter().enumerate() {
-            let tag: String = digest
+        for index in 0..self.fonts.face_count() {
+            let mut face_digest = Sha256::new();
+            face_digest.update(digest);
+            face_digest.update(index.to_le_bytes());
+            let tag: String = face_digest
+                .finalize()
                 .iter()
-                .skip(16 + index * 6)
                 .take(6)
                 .map(|byte| char::from(b'A' + byte % 26))
                 .collect();
@@ -1868,7 +1891,7 @@ impl<'f> Layout<'f> {
                     .iter()
                     .any(|item| matches!(item, Item::Text { face, .. } if *face == index))
             });
-            if used {
+            if used && let Some(face) = self.fonts.face_at(index) {
                 document
                     .resources
                     .fonts
@@ -2178,7 +2201,75 @@ mod tests {
         assert_eq!(pieces, ["一二", "三——四", "五六……", "七", "2025", "年"]);
     }
 
+    fn fonts() -> &'static Fonts {
+        static FONTS: std::sync::OnceLock<Fonts> = std::sync::OnceLock::new();
+        FONTS.get_or_init(|| Fonts::embedded().unwrap())
+    }
+
+    #[test]
+    fn a_document_past_the_page_cap_is_refused_in_chinese() {
+        let mut layout = Layout::new(fonts(), PageSetup::form(), "长文书", NaiveDate::default());
+        layout.max_pages = 4;
+        let style = TextStyle::new(FontRole::Body, 11.0, 18.0);
+        let text = "会见笔录未记录会见时间，".repeat(2_000);
+        layout
+            .paragraph(&text, &Paragraph::plain(style, Align::Left), "正文")
+            .unwrap();
+        assert_eq!(layout.pages.len(), 4, "no page is added past the cap");
+        let error = layout.finish().unwrap_err();
+        assert!(matches!(error, Error::TooLong { pages: 4, .. }));
+        assert_eq!(
+            error.to_string(),
+            "《长文书》超过4页，未生成。请缩短其中过长的文字"
+        );
+    }
+
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        /// Any row — a group row too, in a narrow or wide column, small or large type — is laid
+        /// out whole, in order, on a number of pages bounded by its length.
+        #[test]
+        fn any_row_is_laid_out_whole_on_boundedly_many_pages(
+            text in "[会见笔录未记录时间abc 1，。（）䶮𪚥\n]{0,2500}",
+            group in any::<bool>(),
+            weight in 0.05f32..4.0,
+            size in 6.0f32..40.0,
+        ) {
+            let mut layout = Layout::new(fonts(), PageSetup::official(), "t", NaiveDate::default());
+            layout.skip(300.0);
+            let kind = if group { RowKind::Group } else { RowKind::Normal };
+            let table = Table {
+                columns: vec![
+                    Column { weight, align: Align::Left },
+                    Column { weight: 1.0, align: Align::Left },
+                ],
+                header: Some(Row::texts(["Ｘ", "Ｙ"])),
+                rows: vec![
+                    Row::new(vec![Cell::new(text.clone()), Cell::new("Ｚ")]).kind(kind),
+                    Row::texts(["Ｚ", "Ｚ"]),
+                ],
+                style: TextStyle::new(FontRole::Body, size, size * 1.4),
+                context: "t".to_owned(),
+            };
+            layout.table(&table).unwrap();
+            prop_assert!(layout.pages.len() <= text.chars().count() + 3);
+            let drawn: String = layout
+                .pages
+                .iter()
+                .flat_map(|page| page.items.iter())
+                .filter_map(|item| match item {
+                    Item::Text { text, .. } => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect::<String>()
+                .replace("（续）", "")
+                .chars()
+                .filter(|c| !matches!(c, 'Ｘ' | 'Ｙ' | 'Ｚ' | ' '))
+                .collect();
+            let expected: String = text.chars().filter(|c| !matches!(c, ' ' | '\n')).collect();
+            prop_assert_eq!(drawn, expected);
+        }
+
         #[test]
         fn no_line_breaks_a_kinsoku_rule(
             text in "[一二三四五六七八九十玥喆堃昇，。、；：？！）」》〕（「《〔——……·ab1 ]{0,120}",

@@ -66,7 +66,7 @@ pub(crate) fn pages(pdf: &[u8]) -> usize {
     line.trim_start_matches("Pages:").trim().parse().unwrap()
 }
 
-fn assert_a4_and_fonts(pdf: &[u8]) {
+pub(crate) fn assert_a4_and_fonts(pdf: &[u8]) {
     let info = poppler("pdfinfo", pdf, &[]);
     assert!(info.contains("595.276 x 841.89 pts (A4)"), "{info}");
     let fonts = poppler("pdffonts", pdf, &[]);
