@@ -7,10 +7,15 @@
 #      once the route's limit is passed,
 # and reports the server's resident memory (VmRSS) before, and its peak (VmHWM, from
 # /proc/PID/status) after each step. Needs curl. Usage: benches/upload_memory.sh
+# (PINGCHA_BENCH_BIN=path runs that binary instead of building the release one.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --bin pingcha
-bin=${CARGO_TARGET_DIR:-target}/release/pingcha
+if [ -n "${PINGCHA_BENCH_BIN:-}" ]; then
+  bin=$PINGCHA_BENCH_BIN
+else
+  cargo build --release --bin pingcha
+  bin=${CARGO_TARGET_DIR:-target}/release/pingcha
+fi
 work=$(mktemp -d)
 server=
 cleanup() {

@@ -206,7 +206,7 @@ async fn import_through_page(
 ) -> Result<String> {
     browser.attach("file", file).await?;
     browser
-        .click(By::Css("form[action^='/imports?'] button[type=submit]"))
+        .click(By::Css("form[action='/imports'] button[type=submit]"))
         .await?;
     let preview = browser.wait_for_page_text("全部通过校验").await?;
     shots.take(browser, shot).await?;
