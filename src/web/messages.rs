@@ -93,7 +93,7 @@ pub fn audit_chain(
     use crate::storage::audit::Fault;
     match outcome {
         Ok(intact) => format!(
-            "审计日志完整：共 {} 条记录，逐条核对无误。链尾哈希 {}",
+            "审计日志完整：共 {} 条记录，逐条核对无误。最新一条（链头）的哈希 {}",
             intact.entries, intact.head_hash
         ),
         Err(broken) => {
