@@ -275,7 +275,7 @@ async fn run(backend: &str, database: &Database, count: usize, workers: Option<u
         let mut conn = pool.get().unwrap();
         storage::migrate::run_pending(&mut conn).unwrap();
         let rubrics = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scoring-rubrics");
-        pingcha::rubric_files::install_dir(&mut conn, &rubrics).unwrap();
+        pingcha::app::rubrics::install_dir(&mut conn, &rubrics).unwrap();
         pingcha::demo::load(&mut conn).unwrap();
         let mut plan = storage::sampling::default_plan();
         plan.strategy = pingcha::domain::sampling::Strategy::Census;

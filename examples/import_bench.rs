@@ -110,7 +110,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let cpu = cpu_seconds();
             let start = Instant::now();
             let mut first_write = None;
-            let counts = pingcha::imports::commit_cases(
+            let counts = pingcha::app::imports::commit_cases(
                 &mut conn,
                 &actor,
                 "registry.xlsx",

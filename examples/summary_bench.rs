@@ -132,7 +132,7 @@ fn generate(url: &str, files: usize, rounds: usize, items: usize) -> Result<(), 
     let mut conn = pool.get()?;
     storage::migrate::run_pending(&mut conn)?;
     pingcha::demo::load_without_round(&mut conn)?;
-    pingcha::rubric_files::install_dir(&mut conn, std::path::Path::new("scoring-rubrics"))
+    pingcha::app::rubrics::install_dir(&mut conn, std::path::Path::new("scoring-rubrics"))
         .map_err(|error| format!("{error:?}"))?;
     let actor = Actor::cli();
     let now = storage::now();

@@ -10,18 +10,14 @@
 //! - [`demo`]: the demo data set (`pingcha demo`, `serve --demo`).
 //! - [`cli`]: the clap command line; the only place besides `main.rs` that uses anyhow.
 
-pub mod accounts;
+pub mod app;
 pub mod cli;
 pub mod demo;
-pub mod document_data;
 pub mod documents;
 pub mod domain;
 pub mod export;
 pub mod fuzzing;
 pub mod import;
-pub mod imports;
-pub mod issuing;
-pub mod rubric_files;
 pub mod security;
 pub mod storage;
 pub mod telemetry;

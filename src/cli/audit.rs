@@ -62,7 +62,7 @@ fn verify(url: &DatabaseUrl, args: VerifyArgs) -> anyhow::Result<()> {
         given,
     )?;
     bar.finish_and_clear();
-    let message = crate::web::messages::audit_report(&report);
+    let message = crate::app::messages::audit_report(&report);
     if report.is_clean() {
         if let Ok(intact) = &report.chain {
             println!("{message}");

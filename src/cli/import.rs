@@ -1,8 +1,8 @@
 //! `pingcha import cases|people|units FILE`: the same validation as the pages, with a
 //! progress bar and a summary. A file with any problem changes nothing.
 
+use crate::app::imports::{self, Failure};
 use crate::domain::UnitScope;
-use crate::imports::{self, Failure};
 use crate::storage::audit::Actor;
 use crate::storage::{DatabaseUrl, rounds, units};
 use anyhow::Context;

@@ -1,11 +1,11 @@
 //! `pingcha pdf`: a round's documents from the command line — all score sheets of a round or
 //! of one unit as one PDF (with a progress bar), one file's sheets, or a unit's feedback report.
 
-use crate::document_data::{self, SheetSelection};
+use crate::app::document_data::{self, SheetSelection};
+use crate::app::issuing;
 use crate::documents::{self, Fonts};
 use crate::domain::UnitScope;
 use crate::domain::ids::UnitId;
-use crate::issuing;
 use crate::storage::audit::Actor;
 use crate::storage::{self, DatabaseUrl, DbConn, cases, results, rounds, units};
 use anyhow::Context;

@@ -1,7 +1,7 @@
 //! `pingcha rubric check FILE...`: validate rubric files as the server would, printing every
 //! error with its file, line and item.
 
-use crate::rubric_files::check_files;
+use crate::app::rubrics::check_files;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Subcommand)]

@@ -105,7 +105,7 @@ pub(super) fn install_rubrics(
         return Ok(());
     }
     let mut conn = pool.get()?;
-    match crate::rubric_files::install_dir(&mut conn, dir) {
+    match crate::app::rubrics::install_dir(&mut conn, dir) {
         Ok(installed) => {
             tracing::info!(
                 loaded = installed.loaded,
@@ -114,7 +114,7 @@ pub(super) fn install_rubrics(
             );
             Ok(())
         }
-        Err(crate::rubric_files::InstallError::Invalid(errors)) => {
+        Err(crate::app::rubrics::InstallError::Invalid(errors)) => {
             for error in &errors {
                 eprintln!("{error}");
             }

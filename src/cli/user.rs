@@ -1,7 +1,7 @@
 //! `pingcha user add|passwd`: accounts from the command line. Passwords are read from a
 //! prompt (or standard input when piped), never from argv, where other users could see them.
 
-use crate::accounts::{self, NewAccount, UnitRef};
+use crate::app::accounts::{self, NewAccount, UnitRef};
 use crate::domain::ids::PersonId;
 use crate::domain::people::Role;
 use crate::storage::audit::Actor;
@@ -59,14 +59,14 @@ fn read_password() -> anyhow::Result<String> {
 fn explain(error: accounts::Error) -> anyhow::Error {
     match error {
         accounts::Error::Invalid(error) => {
-            anyhow::anyhow!(crate::web::messages::account_error(&error))
+            anyhow::anyhow!(crate::app::messages::account_error(&error))
         }
         accounts::Error::UnknownUnit(code) => anyhow::anyhow!("单位代码 {code} 不存在"),
         accounts::Error::UnknownPerson(_) => {
-            anyhow::anyhow!(crate::web::messages::UNKNOWN_PERSON)
+            anyhow::anyhow!(crate::app::messages::UNKNOWN_PERSON)
         }
         accounts::Error::PersonNotReviewer => {
-            anyhow::anyhow!(crate::web::messages::PERSON_NOT_REVIEWER)
+            anyhow::anyhow!(crate::app::messages::PERSON_NOT_REVIEWER)
         }
         accounts::Error::LoginTaken(_) => anyhow::anyhow!("该用户名已被使用"),
         other => anyhow::Error::new(other),

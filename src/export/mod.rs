@@ -8,6 +8,9 @@ pub mod teams;
 use rust_xlsxwriter::{Format, Worksheet, XlsxError};
 use std::borrow::Cow;
 
+/// The media type of the workbooks made here.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 /// A workbook could not be produced.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {

@@ -2,6 +2,7 @@
 //! route (applied by `AccessControl`, which `routes.rs` wraps around each resource), CSRF
 //! checks on every state-changing request, and the `CurrentUser` extractor handlers take.
 
+use crate::app::messages;
 use crate::domain::UnitScope;
 use crate::domain::people::{Account, Role};
 use crate::security;
@@ -9,7 +10,6 @@ use crate::storage::sessions::{self, Session};
 use crate::web::AppState;
 use crate::web::body::{self, BodyLimit};
 use crate::web::error::WebError;
-use crate::web::messages;
 use actix_web::body::EitherBody;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};

@@ -6,8 +6,8 @@
 //! multipart reader) ever takes in more than the route allows. Over the limit: 413 with a
 //! Chinese message, never 403.
 
+use crate::app::messages;
 use crate::web::auth::Access;
-use crate::web::messages;
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use actix_web::http::Method;

@@ -2,8 +2,9 @@
 //! JSON under /api). A 500 shows a request id and logs the cause chain; users never see
 //! internals.
 
+use crate::app::messages;
 use crate::storage;
-use crate::web::{messages, render};
+use crate::web::render;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;

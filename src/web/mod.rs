@@ -4,10 +4,10 @@
 pub mod auth;
 pub mod body;
 pub mod client_address;
+pub mod download;
 pub mod error;
 pub mod handlers;
 pub mod headers;
-pub mod messages;
 pub mod render;
 pub mod round_guard;
 pub mod routes;
@@ -151,7 +151,7 @@ fn bad_input(
             .unwrap_or(body::FORM);
         WebError::PayloadTooLarge(body::too_large(limit))
     } else {
-        WebError::BadRequest(format!("{}{error}", messages::BAD_INPUT))
+        WebError::BadRequest(format!("{}{error}", crate::app::messages::BAD_INPUT))
     };
     if auth::is_api(request.path()) {
         error::ApiError(error).into()

@@ -2,8 +2,8 @@
 //! object (title, the signed-in user, navigation for their role, CSRF token); `{{ }}` escapes
 //! everything, and templates never use `{{{ }}}` for user data.
 
+use crate::app::messages;
 use crate::domain::people::{Account, Role};
-use crate::web::messages;
 use handlebars::Handlebars;
 use rust_embed::RustEmbed;
 use serde::Serialize;

@@ -40,7 +40,7 @@ pub(crate) fn fixtures(app: &TestApp) -> Fixtures {
         crate::helpers::round_settings("矩阵测试轮次", [(pingcha::domain::CaseType::Civil, hash)]);
     let round = storage::rounds::create(&mut conn, &actor, &settings, storage::now()).unwrap();
     let registry = crate::rounds::registry_xlsx(4);
-    pingcha::imports::commit_cases(
+    pingcha::app::imports::commit_cases(
         &mut conn,
         &actor,
         "台账.xlsx",

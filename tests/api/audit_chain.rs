@@ -372,7 +372,7 @@ async fn entries_written_through_the_server_are_sealed_without_being_asked() {
 fn history_db() -> (TestDb, pingcha::storage::Pool) {
     let (db, pool) = demo_db();
     let mut conn = pool.get().unwrap();
-    pingcha::rubric_files::install_dir(&mut conn, &crate::helpers::rubrics_dir()).unwrap();
+    pingcha::app::rubrics::install_dir(&mut conn, &crate::helpers::rubrics_dir()).unwrap();
     let history = pingcha::demo::history::load(&mut conn).unwrap();
     drop(conn);
     assert!(history.sheets > 0 && history.notices > 0, "{history:?}");

@@ -389,7 +389,7 @@ fn registries_import_from_the_command_line_and_samples_verify() {
     assert!(pingcha(&["--database-url", url, "demo"], None).0);
     let pool = db.pool();
     let mut conn = pool.get().unwrap();
-    pingcha::rubric_files::install_dir(&mut conn, &crate::helpers::rubrics_dir()).unwrap();
+    pingcha::app::rubrics::install_dir(&mut conn, &crate::helpers::rubrics_dir()).unwrap();
     let hash = pingcha::storage::rubrics::list(&mut conn)
         .unwrap()
         .into_iter()

@@ -196,7 +196,7 @@ pub async fn spawn_app_with(config: WebConfig, migrated: bool) -> TestApp {
     let pool = db.pool();
     if migrated {
         storage::migrate::run_pending(&mut pool.get().unwrap()).expect("migrations");
-        pingcha::rubric_files::install_dir(&mut pool.get().unwrap(), &rubrics_dir())
+        pingcha::app::rubrics::install_dir(&mut pool.get().unwrap(), &rubrics_dir())
             .expect("shipped rubrics");
     }
     let listener = pingcha::web::bind("127.0.0.1:0").unwrap();

@@ -8,8 +8,8 @@ use crate::rectification::{draft, finding_ids, notice_of, pdf_text, round_with_f
 use awc::http::StatusCode;
 use chrono::Datelike;
 use diesel::prelude::*;
+use pingcha::app::messages;
 use pingcha::storage::schema::{findings, units};
-use pingcha::web::messages;
 
 /// A code point no shipped font can have (a private-use plane-16 character).
 const NO_GLYPH: char = '\u{10FFFD}';

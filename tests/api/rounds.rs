@@ -379,7 +379,7 @@ async fn a_registry_whose_last_row_is_bad_changes_nothing_though_earlier_rows_we
     let app = spawn_app().await;
     let actor = storage::audit::Actor::cli();
     let mut conn = app.conn();
-    let stored = pingcha::imports::commit_cases(
+    let stored = pingcha::app::imports::commit_cases(
         &mut conn,
         &actor,
         "台账.xlsx",
@@ -412,7 +412,7 @@ async fn a_registry_whose_last_row_is_bad_changes_nothing_though_earlier_rows_we
         ));
     }
     let mut written = 0;
-    let failure = pingcha::imports::commit_cases(
+    let failure = pingcha::app::imports::commit_cases(
         &mut conn,
         &actor,
         "大台账.csv",
@@ -421,7 +421,7 @@ async fn a_registry_whose_last_row_is_bad_changes_nothing_though_earlier_rows_we
         &mut |done, _| written = written.max(done),
     )
     .unwrap_err();
-    let pingcha::imports::Failure::Invalid { problems, .. } = failure else {
+    let pingcha::app::imports::Failure::Invalid { problems, .. } = failure else {
         panic!("expected the problems, got {failure}");
     };
     assert_eq!(
@@ -441,7 +441,7 @@ async fn a_registry_whose_last_row_is_bad_changes_nothing_though_earlier_rows_we
     // Without the bad row the same file imports whole: 12 changed, the rest new.
     let fixed = csv.replace("2025-13-45", "2025-08-02");
     let mut conn = app.conn();
-    let counts = pingcha::imports::commit_cases(
+    let counts = pingcha::app::imports::commit_cases(
         &mut conn,
         &actor,
         "大台账.csv",

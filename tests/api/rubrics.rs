@@ -1,6 +1,7 @@
 //! Every rubric in scoring-rubrics/ loads and validates; each broken fixture gives its precise
 //! error; and one worked example per shipped rubric, computed by hand in the comments.
 
+use pingcha::app::rubrics::{check_files, load_dir};
 use pingcha::domain::CaseType;
 use pingcha::domain::rubric::{
     GradeLevel, Points, Rubric, RubricError, RubricErrorKind, parse_rubric,
@@ -9,7 +10,6 @@ use pingcha::domain::scoring::{
     CombineOutcome, CombineRule, IndicatorAnswer, IndicatorMark, ItemAnswer, Mark, SheetAnswers,
     VetoAnswer, combine, score,
 };
-use pingcha::rubric_files::{check_files, load_dir};
 use std::path::PathBuf;
 
 fn root() -> PathBuf {

@@ -42,7 +42,7 @@ pub fn round_in_teaming_with(
     );
     adjust(&mut settings);
     let round = storage::rounds::create(&mut conn, &actor, &settings, storage::now()).unwrap();
-    pingcha::imports::commit_cases(
+    pingcha::app::imports::commit_cases(
         &mut conn,
         &actor,
         "台账.xlsx",

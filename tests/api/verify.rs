@@ -7,8 +7,8 @@ use crate::documents::compact_text;
 use crate::helpers::{Client, TestApp, csrf_part, hidden_value, spawn_app};
 use awc::http::StatusCode;
 use diesel::prelude::*;
+use pingcha::app::messages;
 use pingcha::storage::schema::issued_documents;
-use pingcha::web::messages;
 
 /// The code printed after 核验码： on the document.
 pub fn printed_code(pdf: &[u8]) -> String {

@@ -37,7 +37,7 @@ impl Site {
         let mut conn = pool.get()?;
         storage::migrate::run_pending(&mut conn)?;
         let rubrics = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scoring-rubrics");
-        pingcha::rubric_files::install_dir(&mut conn, &rubrics)?;
+        pingcha::app::rubrics::install_dir(&mut conn, &rubrics)?;
         seed(&mut conn)?;
         drop(conn);
         let listener = pingcha::web::bind("127.0.0.1:0")?;
@@ -63,10 +63,10 @@ impl Site {
     /// done through the pages.
     pub async fn bare(admin_login: &str, password: &str) -> Result<Site> {
         Site::start(|conn| {
-            pingcha::accounts::create(
+            pingcha::app::accounts::create(
                 conn,
                 &pingcha::storage::audit::Actor::cli(),
-                &pingcha::accounts::NewAccount {
+                &pingcha::app::accounts::NewAccount {
                     login: admin_login.to_string(),
                     display_name: "赵管理".to_string(),
                     role: pingcha::domain::people::Role::BureauAdmin,

@@ -297,6 +297,35 @@ impl Assignment {
         self.placements.iter().find(|p| p.file == file)
     }
 
+    /// The team that reviews `file`: the one definition of "this file's team", used for its
+    /// leader everywhere (合议, returning a sheet, findings, objections, offline packets).
+    ///
+    /// It follows the file's placement, not the unit's coverage: the team that holds every
+    /// reviewer placed on the file, or, where an administrator's override placed reviewers
+    /// of several teams, the team of the first reviewer. A file nobody reviews has no team.
+    pub fn team_of_file(&self, file: CaseFileId) -> Option<&Team> {
+        let placement = self.placement(file)?;
+        self.teams
+            .iter()
+            .find(|team| {
+                placement
+                    .reviewers
+                    .iter()
+                    .all(|reviewer| team.members.contains(reviewer))
+            })
+            .or_else(|| self.team_of_member(*placement.reviewers.first()?))
+    }
+
+    /// The leader (组长) of the team that reviews `file`.
+    pub fn leader_of_file(&self, file: CaseFileId) -> Option<PersonId> {
+        self.team_of_file(file).map(|team| team.leader)
+    }
+
+    /// Whether `person` leads the team that reviews `file`.
+    pub fn leads_file(&self, person: PersonId, file: CaseFileId) -> bool {
+        self.leader_of_file(file) == Some(person)
+    }
+
     /// Files (reviews) per reviewer.
     pub fn load_of(&self, reviewer: PersonId) -> u32 {
         let count = self

@@ -487,3 +487,42 @@ fn names_match_across_blanks() {
     assert!(same_person_name("张 三", " 张三"));
     assert!(!same_person_name("张三", "张三丰"));
 }
+
+#[test]
+fn a_files_leader_follows_its_placement_not_the_units_coverage() {
+    let person = |i: u64| PersonId(Uuid::from_u64_pair(3, i));
+    let file = |i: u64| CaseFileId(Uuid::from_u64_pair(4, i));
+    let unit = UnitId(Uuid::from_u64_pair(1, 0));
+    let team = |number: u32, members: [u64; 3], units: Vec<UnitId>| Team {
+        number,
+        leader: person(members[0]),
+        members: members.iter().map(|&i| person(i)).collect(),
+        units,
+    };
+    let assignment = Assignment {
+        seed: 1,
+        // Team 1 covers the unit, but an administrator placed file 2 with team 2's people.
+        teams: vec![team(1, [1, 2, 3], vec![unit]), team(2, [4, 5, 6], vec![])],
+        placements: vec![
+            Placement {
+                file: file(1),
+                reviewers: vec![person(2), person(3)],
+            },
+            Placement {
+                file: file(2),
+                reviewers: vec![person(5), person(6)],
+            },
+            Placement {
+                file: file(3),
+                reviewers: vec![person(6), person(2)],
+            },
+        ],
+    };
+    assert_eq!(assignment.leader_of_file(file(1)), Some(person(1)));
+    assert_eq!(assignment.leader_of_file(file(2)), Some(person(4)));
+    // Reviewers of two teams: the first reviewer's team.
+    assert_eq!(assignment.leader_of_file(file(3)), Some(person(4)));
+    assert!(assignment.leads_file(person(4), file(2)));
+    assert!(!assignment.leads_file(person(1), file(2)));
+    assert_eq!(assignment.leader_of_file(file(9)), None);
+}

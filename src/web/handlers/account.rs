@@ -1,5 +1,6 @@
 //! The signed-in user's own account: who am I (JSON), and changing one's password.
 
+use crate::app::messages;
 use crate::domain::people::check_password;
 use crate::security;
 use crate::storage::{self, users};
@@ -7,7 +8,6 @@ use crate::web::AppState;
 use crate::web::auth::{CurrentUser, SESSION_COOKIE, removal_cookie};
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::{page, see_other};
-use crate::web::messages;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;

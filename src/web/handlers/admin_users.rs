@@ -1,6 +1,7 @@
 //! The administrator's account pages: list, create, enable/disable, reset a password.
 
-use crate::accounts::{self, NewAccount, UnitRef};
+use crate::app::accounts::{self, NewAccount, UnitRef};
+use crate::app::messages;
 use crate::domain::UnitScope;
 use crate::domain::ids::UserId;
 use crate::domain::people::Role;
@@ -9,7 +10,6 @@ use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::{page, refused_if, see_other};
-use crate::web::messages;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;

@@ -46,7 +46,7 @@ pub async fn list(
                 let report = audit::verify_all(conn, &mut |_| {}, None)?;
                 Some(json!({
                     "ok": report.is_clean(),
-                    "message": crate::web::messages::audit_report(&report),
+                    "message": crate::app::messages::audit_report(&report),
                 }))
             } else {
                 None

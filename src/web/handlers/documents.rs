@@ -3,21 +3,22 @@
 //! manager only their own unit's, and only once the round has reached 反馈整改. In a blind
 //! round the sheets a center manager downloads name no reviewer.
 
-use crate::document_data::{self, DataError, SheetSelection};
+use crate::app::document_data::{self, DataError, SheetSelection};
+use crate::app::issuing;
 use crate::documents;
 use crate::domain::UnitScope;
 use crate::domain::ids::{CaseFileId, RoundId, UnitId};
 use crate::domain::people::Role;
 use crate::domain::round::RoundStatus;
-use crate::issuing;
 use crate::storage::results::{self, RoundResults};
 use crate::storage::units;
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
+use crate::web::download::attachment;
 use crate::web::error::{WebError, WebResult};
+use crate::web::handlers::page;
 use crate::web::handlers::rounds::parse_round_id;
 use crate::web::handlers::verify::issue_pdf;
-use crate::web::handlers::{attachment, page};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
@@ -88,7 +89,7 @@ async fn sheets_pdf(
             )
         })
         .await?;
-    Ok(attachment(PDF, "score-sheets.pdf", &name, bytes))
+    Ok(attachment(PDF, Some("score-sheets.pdf"), &name, bytes))
 }
 
 /// GET /rounds/{id}/documents: the round's documents, per unit the caller may see.
@@ -266,5 +267,5 @@ pub async fn unit_feedback(
             ))
         })
         .await?;
-    Ok(attachment(PDF, "feedback.pdf", &name, bytes))
+    Ok(attachment(PDF, Some("feedback.pdf"), &name, bytes))
 }

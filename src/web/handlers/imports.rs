@@ -2,16 +2,17 @@
 //! preview → commit. Nothing is written until the administrator confirms, and then all rows
 //! or none.
 
+use crate::app::imports::{self, Failure, Kind};
+use crate::app::messages;
 use crate::domain::UnitScope;
 use crate::domain::ids::{ImportId, RoundId, UnitId};
-use crate::imports::{self, Failure, Kind};
 use crate::storage::cases::{self as case_store, ImportCounts};
 use crate::storage::{self, pending, rounds, units};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::{page, see_other};
-use crate::web::{messages, upload};
+use crate::web::upload;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Datelike;
 use serde_json::{Value, json};

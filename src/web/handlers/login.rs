@@ -3,6 +3,7 @@
 //! right password from an address that did not fail); a new session id is issued at every
 //! sign-in (no fixation).
 
+use crate::app::messages;
 use crate::domain::throttle::Kind;
 use crate::security;
 use crate::storage::audit::{self, Actor, Change};
@@ -14,7 +15,6 @@ use crate::web::auth::{
 };
 use crate::web::error::{WebError, WebResult};
 use crate::web::handlers::{page, see_other};
-use crate::web::messages;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
 use serde::Deserialize;

@@ -91,28 +91,3 @@ pub async fn not_found(request: HttpRequest, _user: MaybeUser) -> HttpResponse {
         actix_web::ResponseError::error_response(&WebError::NotFound)
     }
 }
-
-/// A file download: `ascii_name` for old clients, `name` (Chinese) as RFC 5987 UTF-8.
-pub fn attachment(
-    content_type: &str,
-    ascii_name: &str,
-    name: &str,
-    bytes: Vec<u8>,
-) -> HttpResponse {
-    let mut encoded = String::new();
-    for byte in name.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    HttpResponse::Ok()
-        .content_type(content_type.to_string())
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"),
-        ))
-        .body(bytes)
-}

@@ -5,6 +5,7 @@
 //! with its state and age. The round page sets the window, the panel and the borderline
 //! second review.
 
+use crate::app::messages;
 use crate::domain::UnitScope;
 use crate::domain::evidence::{self, EvidenceKind};
 use crate::domain::findings::FindingSource;
@@ -23,9 +24,7 @@ use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::rounds::parse_round_id;
 use crate::web::handlers::{page, see_other};
-use crate::web::messages;
 use crate::web::upload;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -455,15 +454,12 @@ pub async fn evidence_file(
         .await?;
     let kind = EvidenceKind::from_content_type(&kind)
         .ok_or_else(|| WebError::internal("stored evidence of unknown type"))?;
-    Ok(HttpResponse::Ok()
-        .content_type(kind.content_type())
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            super::rectification::attachment(&name),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .body(bytes))
+    Ok(crate::web::download::attachment(
+        kind.content_type(),
+        None,
+        &name,
+        bytes,
+    ))
 }
 
 #[derive(Debug, Deserialize)]

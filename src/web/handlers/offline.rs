@@ -3,6 +3,7 @@
 //! one-time address, the work list built from the packet, and the result export; the score
 //! form itself is the server's own (`handlers::sheets`).
 
+use crate::app::messages;
 use crate::domain::CaseType;
 use crate::domain::offline::PacketError;
 use crate::security;
@@ -11,11 +12,12 @@ use crate::storage::offline::{
 };
 use crate::storage::{self, assignments, audit, rounds, sessions, sheets, users};
 use crate::web::auth::{CurrentUser, session_cookie};
+use crate::web::download::attachment;
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::rounds::parse_round_id;
-use crate::web::handlers::{attachment, page, see_other};
+use crate::web::handlers::{page, see_other};
 use crate::web::render::NavLink;
-use crate::web::{AppState, OfflineMode, messages};
+use crate::web::{AppState, OfflineMode};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
@@ -102,7 +104,7 @@ fn packet_download(issued: Issued) -> HttpResponse {
     let short: String = issued.packet_id.chars().rev().take(8).collect();
     attachment(
         "application/json",
-        &format!("pingcha-{short}.pcpkt"),
+        Some(&format!("pingcha-{short}.pcpkt")),
         &format!("离线评查包-{short}.pcpkt"),
         issued.text.into_bytes(),
     )
@@ -488,7 +490,7 @@ pub async fn export(state: web::Data<AppState>, _user: CurrentUser) -> WebResult
     let short: String = mode.packet_id.chars().rev().take(8).collect();
     Ok(attachment(
         "application/json",
-        &format!("pingcha-{short}.pcres"),
+        Some(&format!("pingcha-{short}.pcres")),
         &format!("离线评查结果-{short}.pcres"),
         text.into_bytes(),
     ))

@@ -33,7 +33,7 @@ pub async fn list(
         json!({
             "people": members, "count": members.len(), "leaders": leaders,
             "can_import": user.account.role == crate::domain::people::Role::BureauAdmin,
-            "notice": (query.notice.as_deref() == Some("imported")).then_some(crate::web::messages::IMPORT_DONE),
+            "notice": (query.notice.as_deref() == Some("imported")).then_some(crate::app::messages::IMPORT_DONE),
         }),
     )
 }

@@ -29,13 +29,12 @@ use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::rounds::{load_round, parse_round_id};
 use crate::web::handlers::{page, see_other};
 use crate::web::upload;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-pub use crate::document_data::check_notice_templates;
+pub use crate::app::document_data::check_notice_templates;
 
 fn parse_notice(raw: &str) -> WebResult<NoticeId> {
     raw.parse().map_err(|_| WebError::NotFound)
@@ -336,7 +335,7 @@ fn query_notice(request: &HttpRequest) -> Option<&'static str> {
         ("saved", "已保存。"),
         ("uploaded", "佐证材料已上传。"),
         ("done", "操作已完成。"),
-        ("closed", crate::web::messages::NOTICE_CLOSED),
+        ("closed", crate::app::messages::NOTICE_CLOSED),
     ]
     .into_iter()
     .find(|(key, _)| query == format!("notice={key}"))
@@ -805,7 +804,7 @@ async fn issue_notice(
     state
         .db(move |conn| {
             let issuer = crate::web::handlers::verify::issuer(conn, &user)?;
-            crate::issuing::issue_notice(
+            crate::app::issuing::issue_notice(
                 conn,
                 &caller,
                 id,
@@ -817,8 +816,8 @@ async fn issue_notice(
             )
             .map(|(notice, _)| notice)
             .map_err(|error| match error {
-                crate::issuing::NoticeIssueError::Act(error) => error.into(),
-                crate::issuing::NoticeIssueError::Storage(error) => error.into(),
+                crate::app::issuing::NoticeIssueError::Act(error) => error.into(),
+                crate::app::issuing::NoticeIssueError::Storage(error) => error.into(),
                 refused => WebError::BadRequest(refused.to_string()),
             })
         })
@@ -1228,37 +1227,12 @@ pub async fn download_evidence(
         .await?;
     let kind = EvidenceKind::from_content_type(&meta.content_type)
         .ok_or_else(|| WebError::internal("stored evidence of unknown type"))?;
-    Ok(HttpResponse::Ok()
-        .content_type(kind.content_type())
-        .insert_header((header::CONTENT_DISPOSITION, attachment(&meta.file_name)))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .body(bytes))
-}
-
-/// `attachment` with the UTF-8 name (RFC 5987) and an ASCII fallback.
-pub(crate) fn attachment(file_name: &str) -> String {
-    let ascii: String = file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = file_name
-        .bytes()
-        .map(|byte| {
-            if byte.is_ascii_alphanumeric() || b".-_".contains(&byte) {
-                (byte as char).to_string()
-            } else {
-                format!("%{byte:02X}")
-            }
-        })
-        .collect();
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+    Ok(crate::web::download::attachment(
+        kind.content_type(),
+        None,
+        &meta.file_name,
+        bytes,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1293,13 +1267,13 @@ pub async fn notice_pdf(
             }
             // Numbered by a version that did not keep the PDF (or the demo's history): made
             // once now, stored, and served as stored from then on.
-            let view = crate::document_data::notice(conn, &notice)
+            let view = crate::app::document_data::notice(conn, &notice)
                 .map_err(crate::web::handlers::documents::data_error)?;
             let issuer = crate::web::handlers::verify::issuer(conn, &user)?;
-            let issued = crate::issuing::issue(
+            let issued = crate::app::issuing::issue(
                 conn,
                 documents::Document::Notice(&view),
-                &crate::issuing::notice_subject(id),
+                &crate::app::issuing::notice_subject(id),
                 &fonts,
                 &actor,
                 &issuer,
@@ -1310,14 +1284,12 @@ pub async fn notice_pdf(
             Ok((issued.bytes, number))
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            attachment(&format!("{number}.pdf")),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(bytes))
+    Ok(crate::web::download::attachment(
+        "application/pdf",
+        None,
+        &format!("{number}.pdf"),
+        bytes,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 //! Review rounds: list, create, the round's overview page and its forward-only status.
 
+use crate::app::messages;
 use crate::domain::CaseType;
 use crate::domain::UnitScope;
 use crate::domain::ids::RoundId;
@@ -12,7 +13,6 @@ use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::{page, refused_if, see_other};
-use crate::web::messages;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use serde::Deserialize;

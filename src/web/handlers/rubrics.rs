@@ -1,13 +1,14 @@
 //! Rubric pages for every role (sections, items, points, veto items, bands, version), and the
 //! administrator's upload of a new version, validated exactly as `pingcha rubric check` does.
 
+use crate::app::messages;
 use crate::domain::rubric::{DeductionRule, Method, Rubric, parse_rubric};
 use crate::storage::{self, rubrics};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::{page, refused_if, see_other};
-use crate::web::{messages, upload};
+use crate::web::upload;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 

@@ -16,7 +16,6 @@ use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::rounds::{load_round, parse_round_id, round_page};
 use crate::web::handlers::{page, see_other};
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -572,17 +571,12 @@ pub async fn unit_list(
     let bytes =
         sample_list_xlsx(&unit.name, &round.settings.name, &rows).map_err(WebError::internal)?;
     let file_name = format!("{}-{}-抽查案卷清单.xlsx", round.settings.name, unit.name);
-    let encoded: String = serde_urlencoded::to_string([("", file_name.as_str())])
-        .unwrap_or_default()
-        .trim_start_matches('=')
-        .to_string();
-    Ok(HttpResponse::Ok()
-        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"sample-list.xlsx\"; filename*=UTF-8''{encoded}"),
-        ))
-        .body(bytes))
+    Ok(crate::web::download::attachment(
+        crate::export::XLSX,
+        Some("sample-list.xlsx"),
+        &file_name,
+        bytes,
+    ))
 }
 
 /// A designated case number (指定案号) as sampling matches it: unit code and normalised number.

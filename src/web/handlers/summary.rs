@@ -11,14 +11,15 @@ use crate::storage::summary::{self, Filter, RoundSummary, TrendSummary};
 use crate::storage::{self, units};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
+use crate::web::download::attachment;
 use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::page;
 use crate::web::handlers::rounds::parse_round_id;
-use crate::web::handlers::{attachment, page};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+use crate::export::XLSX;
 /// Rounds on the trend view.
 const TREND_ROUNDS: usize = 8;
 
@@ -370,7 +371,7 @@ pub async fn round_xlsx(
     let bytes = tables::workbook(&tables::round_tables(&data)).map_err(WebError::internal)?;
     Ok(attachment(
         XLSX,
-        "round-summary.xlsx",
+        Some("round-summary.xlsx"),
         &format!("{} 汇总分析.xlsx", data.round_name),
         bytes,
     ))
@@ -422,7 +423,7 @@ pub async fn trend_xlsx(state: web::Data<AppState>, user: CurrentUser) -> WebRes
     let bytes = tables::workbook(&tables::trend_tables(&data)).map_err(WebError::internal)?;
     Ok(attachment(
         XLSX,
-        "summary-trend.xlsx",
+        Some("summary-trend.xlsx"),
         "汇总分析 各轮走势.xlsx",
         bytes,
     ))
@@ -450,17 +451,20 @@ pub async fn report_pdf(
     let actor = user.actor(&request);
     let (name, bytes) = state
         .db(move |conn| {
-            let view = crate::document_data::leadership_report(conn, round_id, storage::today())
-                .map_err(|error| match error {
-                    crate::document_data::DataError::Storage(error) => WebError::from(error),
-                    other => WebError::BadRequest(other.to_string()),
-                })?;
+            let view =
+                crate::app::document_data::leadership_report(conn, round_id, storage::today())
+                    .map_err(|error| match error {
+                        crate::app::document_data::DataError::Storage(error) => {
+                            WebError::from(error)
+                        }
+                        other => WebError::BadRequest(other.to_string()),
+                    })?;
             let bytes = crate::web::handlers::verify::issue_pdf(
                 conn,
                 &user,
                 &actor,
                 crate::documents::Document::LeadershipReport(&view),
-                &crate::issuing::report_subject(round_id),
+                &crate::app::issuing::report_subject(round_id),
                 &fonts,
             )?;
             Ok((view.round_name, bytes))
@@ -468,7 +472,7 @@ pub async fn report_pdf(
         .await?;
     Ok(attachment(
         "application/pdf",
-        "leadership-report.pdf",
+        Some("leadership-report.pdf"),
         &format!("{name} 评查情况通报.pdf"),
         bytes,
     ))

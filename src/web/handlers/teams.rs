@@ -17,7 +17,6 @@ use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::rounds::{load_round, parse_round_id};
 use crate::web::handlers::sampling::fresh_seed;
 use crate::web::handlers::{page, see_other};
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -570,10 +569,12 @@ pub async fn export(state: web::Data<AppState>, id: web::Path<String>) -> WebRes
         &names,
     )
     .map_err(WebError::internal)?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"teams.xlsx\"; filename*=UTF-8''%E4%BA%A4%E5%8F%89%E6%A3%80%E6%9F%A5%E7%BB%84.xlsx"))
-        .body(bytes))
+    Ok(crate::web::download::attachment(
+        crate::export::XLSX,
+        Some("teams.xlsx"),
+        "交叉检查组.xlsx",
+        bytes,
+    ))
 }
 
 /// GET /api/rounds/{id}/teams: the published version (or 404) with explanations.

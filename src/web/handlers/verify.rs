@@ -5,11 +5,12 @@
 //! content. Failed look-ups count against the client address, apart from sign-ins
 //! (`domain::throttle`); an uploaded file is hashed as it arrives, never kept.
 
-use crate::document_data::bureau_name;
+use crate::app::document_data::bureau_name;
+use crate::app::issuing::{self, IssueError};
+use crate::app::messages;
 use crate::documents::{Document, Fonts};
 use crate::domain::throttle::Kind;
 use crate::domain::verification_code;
-use crate::issuing::{self, IssueError};
 use crate::storage::audit::Actor;
 use crate::storage::{self, DbConn, issued, throttle};
 use crate::web::AppState;
@@ -17,7 +18,6 @@ use crate::web::auth::{CurrentUser, MaybeUser, client_ip};
 use crate::web::error::{WebError, WebResult};
 use crate::web::handlers::login::{pre_session_token, with_pre_session_cookie};
 use crate::web::handlers::page;
-use crate::web::messages;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::TimeZone;

@@ -9,7 +9,7 @@
 //! differ from its record. A rectification notice is issued by [`issue_notice`]: numbered,
 //! made and stored in one transaction, or not at all.
 
-use crate::document_data::{DataError, SheetSelection};
+use crate::app::document_data::{DataError, SheetSelection};
 use crate::documents::{self, Document, Fonts};
 use crate::domain::ids::{NoticeId, RoundId, UnitId};
 use crate::domain::verification_code;
@@ -48,7 +48,7 @@ pub fn notice_subject(notice: impl std::fmt::Display) -> String {
 pub fn cli_issuer(conn: &mut DbConn) -> Result<String, IssueError> {
     Ok(format!(
         "{}（命令行）",
-        crate::document_data::bureau_name(conn)?
+        crate::app::document_data::bureau_name(conn)?
     ))
 }
 
@@ -184,7 +184,7 @@ pub fn issue_notice(
 ) -> Result<(Notice, Issued), NoticeIssueError> {
     storage::transaction(conn, |conn| {
         let numbered = rectification::issue(conn, caller, notice_id, days, today, now)?;
-        let view = crate::document_data::notice(conn, &numbered)?;
+        let view = crate::app::document_data::notice(conn, &numbered)?;
         let issued = issue(
             conn,
             Document::Notice(&view),

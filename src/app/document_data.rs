@@ -565,9 +565,9 @@ pub fn leadership_report(
     })
 }
 
-const NOTICE_BODY: &str = include_str!("../templates/documents/rectification_notice_body.txt");
+const NOTICE_BODY: &str = include_str!("../../templates/documents/rectification_notice_body.txt");
 const NOTICE_CLOSING: &str =
-    include_str!("../templates/documents/rectification_notice_closing.txt");
+    include_str!("../../templates/documents/rectification_notice_closing.txt");
 
 /// Checks the notice wording built into the binary, so a bad placeholder stops the server at
 /// start instead of a notice at issue time.

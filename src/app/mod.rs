@@ -1,0 +1,15 @@
+//! The application layer: one module per family of use cases. A use case takes the
+//! connection, the caller and the clock; it loads through [`crate::storage`], decides through
+//! [`crate::domain`], and writes in one transaction, re-checking inside it what it decided on.
+//! The pages ([`crate::web`]) and the command line ([`crate::cli`]) call these and otherwise
+//! only parse, authorise and render, so the command line can do what the pages do.
+//!
+//! [`messages`] is the one catalogue of what a user reads, shared by the pages and the
+//! command line.
+
+pub mod accounts;
+pub mod document_data;
+pub mod imports;
+pub mod issuing;
+pub mod messages;
+pub mod rubrics;
