@@ -10,7 +10,7 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
-            eprintln!("错误：{}", chain.join("："));
+            eprintln!("{}", pingcha::app::messages::cli::failed(&chain));
             std::process::ExitCode::FAILURE
         }
     }

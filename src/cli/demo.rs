@@ -1,5 +1,6 @@
 //! `pingcha demo`: load the demo data set into an empty database.
 
+use crate::app::messages::cli as messages;
 use crate::demo;
 use crate::storage::DatabaseUrl;
 
@@ -17,15 +18,21 @@ pub fn run(url: &DatabaseUrl, args: DemoArgs) -> anyhow::Result<()> {
     if !demo::is_empty(&mut conn)? {
         anyhow::bail!("数据库 {url} 中已有数据；演示数据只能装入空数据库");
     }
-    let summary = demo::load(&mut conn)?;
+    load_and_report(&mut conn)
+}
+
+/// Loads the demo data set and its earlier quarters, saying what was loaded and how to sign
+/// in (`demo`, and `serve --demo` on an empty database).
+pub fn load_and_report(conn: &mut crate::storage::DbConn) -> anyhow::Result<()> {
+    let summary = demo::load(conn)?;
     println!(
-        "已装入演示数据：{} 个单位，{} 名评查员，{} 家律师事务所。",
-        summary.units, summary.people, summary.law_firms
+        "{}",
+        messages::demo_loaded(summary.units, summary.people, summary.law_firms)
     );
-    let history = demo::history::load(&mut conn)?;
+    let history = demo::history::load(conn)?;
     println!(
-        "已装入此前两个季度的评查：{} 轮，{} 份评分表，{} 份整改通知书。",
-        history.rounds, history.sheets, history.notices
+        "{}",
+        messages::demo_history_loaded(history.rounds, history.sheets, history.notices)
     );
     print_logins();
     Ok(())

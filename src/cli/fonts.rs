@@ -4,6 +4,7 @@
 //! Simplified Chinese face, found by name, never silently at its first face (the Japanese
 //! one in Noto CJK); `file.ttc#Face name` or `file.ttc#3` names the face explicitly.
 
+use crate::app::messages::cli as messages;
 use crate::documents::{FontSet, FontSource, Fonts};
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
@@ -131,10 +132,7 @@ pub fn choose_face(bytes: &[u8], wanted: Option<&str>, file: &str) -> anyhow::Re
         });
         return match found {
             Some(face) => Ok(face.index),
-            None => bail!(
-                "字体文件 {file} 中没有名为“{wanted}”的字形（该文件的字形：{}）",
-                listing()
-            ),
+            None => bail!(messages::no_such_face(file, wanted, &listing())),
         };
     }
     if faces.len() <= 1 {
@@ -142,10 +140,7 @@ pub fn choose_face(bytes: &[u8], wanted: Option<&str>, file: &str) -> anyhow::Re
     }
     match faces.iter().find(|face| face.is_simplified_chinese()) {
         Some(face) => Ok(face.index),
-        None => bail!(
-            "字体文件 {file} 是字体集合，其中找不到简体中文字形；请在文件名后用 #字形名 或 #序号 指明（该文件的字形：{}）",
-            listing()
-        ),
+        None => bail!(messages::no_simplified_chinese_face(file, &listing())),
     }
 }
 
@@ -156,8 +151,7 @@ fn read(path: &Path) -> anyhow::Result<FontSource> {
         Some((file, face)) if !path.exists() => (PathBuf::from(file), Some(face.to_owned())),
         _ => (path.to_path_buf(), None),
     };
-    let bytes =
-        std::fs::read(&file).with_context(|| format!("无法读取字体文件 {}", file.display()))?;
+    let bytes = std::fs::read(&file).with_context(|| messages::font_unreadable(file.display()))?;
     let face = choose_face(&bytes, wanted.as_deref(), &file.display().to_string())?;
     Ok(FontSource::from_bytes(bytes, face))
 }
@@ -178,12 +172,12 @@ impl FontArgs {
             let source = read(path)?;
             source
                 .check()
-                .with_context(|| format!("字体文件 {} 无法使用", path.display()))?;
+                .with_context(|| messages::font_unusable(path.display()))?;
             fallback.push(source);
         }
         fallback.append(&mut set.fallback);
         set.fallback = fallback;
-        Fonts::load(&set).context("字体文件无法使用")?;
+        Fonts::load(&set).context(messages::FONTS_UNUSABLE)?;
         Ok(set)
     }
 }

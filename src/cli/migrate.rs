@@ -1,5 +1,6 @@
 //! `pingcha migrate`: apply pending migrations and say what was applied.
 
+use crate::app::messages::cli as messages;
 use crate::storage::{self, DatabaseUrl};
 
 pub fn run(url: &DatabaseUrl) -> anyhow::Result<()> {
@@ -8,9 +9,9 @@ pub fn run(url: &DatabaseUrl) -> anyhow::Result<()> {
     let applied =
         storage::migrate::run_pending(&mut conn).map_err(super::describe_storage_error)?;
     if applied.is_empty() {
-        println!("数据库 {url} 已是最新，无需迁移。");
+        println!("{}", messages::up_to_date(url));
     } else {
-        println!("已在 {url} 应用 {} 个迁移：", applied.len());
+        println!("{}", messages::migrations_applied(url, applied.len()));
         for name in applied {
             println!("  {name}");
         }

@@ -16,6 +16,7 @@ mod serve;
 mod serving;
 mod user;
 
+use crate::app::messages::cli as messages;
 use crate::storage::{self, DatabaseUrl, Pool};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -24,10 +25,8 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "pingcha",
     version,
-    about = "评查 Pingcha：法律援助案卷交叉评查系统",
-    long_about = "评查 Pingcha：法律援助案卷交叉评查系统。\n\
-                  数据库默认为当前目录下的 SQLite 文件 pingcha.sqlite3；\
-                  以 postgres:// 开头的地址使用 PostgreSQL。"
+    about = messages::ABOUT,
+    long_about = messages::LONG_ABOUT
 )]
 pub struct Cli {
     /// Database: a SQLite file path (default) or a postgres:// URL.
@@ -107,7 +106,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 /// Connects and applies pending migrations, reporting a bad URL in one line.
 fn open_database(url: &DatabaseUrl) -> anyhow::Result<Pool> {
     let pool = storage::connect(url).map_err(describe_storage_error)?;
-    let mut conn = pool.get().context("无法从连接池获取数据库连接")?;
+    let mut conn = pool.get().context(messages::NO_POOLED_CONNECTION)?;
     let applied = storage::migrate::run_pending(&mut conn).map_err(describe_storage_error)?;
     for name in applied {
         tracing::info!(migration = %name, "applied migration");
@@ -120,11 +119,9 @@ fn describe_storage_error(error: storage::Error) -> anyhow::Error {
     match error {
         storage::Error::Connect { url, cause } => {
             let cause = cause.split_whitespace().collect::<Vec<_>>().join(" ");
-            anyhow::anyhow!("无法连接数据库 {url}（{cause}）")
+            anyhow::anyhow!(messages::cannot_connect(url, &cause))
         }
-        storage::Error::UnsupportedUrl { url } => anyhow::anyhow!(
-            "不支持的数据库地址 {url}：请使用 SQLite 文件路径或 postgres:// 开头的地址"
-        ),
+        storage::Error::UnsupportedUrl { url } => anyhow::anyhow!(messages::unsupported_url(url)),
         other => anyhow::Error::new(other),
     }
 }

@@ -1,5 +1,6 @@
 //! `pingcha serve`: migrate, optionally load the demo data, then serve until stopped.
 
+use crate::app::messages::cli as messages;
 use crate::demo;
 use crate::storage::DatabaseUrl;
 use crate::web::{Application, WebConfig};
@@ -57,21 +58,13 @@ pub fn run(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
     if args.demo {
         let mut conn = pool.get()?;
         if demo::is_empty(&mut conn)? {
-            let summary = demo::load(&mut conn)?;
-            println!(
-                "已装入演示数据：{} 个单位，{} 名评查员，{} 家律师事务所。",
-                summary.units, summary.people, summary.law_firms
-            );
-            let history = demo::history::load(&mut conn)?;
-            println!(
-                "已装入此前两个季度的评查：{} 轮，{} 份评分表，{} 份整改通知书。",
-                history.rounds, history.sheets, history.notices
-            );
+            super::demo::load_and_report(&mut conn)?;
+        } else {
+            super::demo::print_logins();
         }
-        super::demo::print_logins();
     }
     let listener =
-        crate::web::bind(&args.bind).with_context(|| format!("无法监听地址 {}", args.bind))?;
+        crate::web::bind(&args.bind).with_context(|| messages::cannot_listen(&args.bind))?;
     let address = listener.local_addr()?;
     let config = WebConfig {
         secure_cookies: args.secure_cookies,
@@ -84,7 +77,7 @@ pub fn run(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
     };
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(listener, pool, config)?;
-        println!("评查 Pingcha 已启动：http://{address}/  （数据库 {url}）");
+        println!("{}", messages::started(address, url));
         tracing::info!(%address, "listening");
         application.run_until_stopped().await
     })?;
@@ -98,10 +91,7 @@ pub(super) fn install_rubrics(
     dir: &std::path::Path,
 ) -> anyhow::Result<()> {
     if !dir.is_dir() {
-        eprintln!(
-            "提示：评分标准目录 {} 不存在，仅使用数据库中已保存的评分标准。",
-            dir.display()
-        );
+        eprintln!("{}", messages::rubric_folder_missing(dir.display()));
         return Ok(());
     }
     let mut conn = pool.get()?;
@@ -118,11 +108,7 @@ pub(super) fn install_rubrics(
             for error in &errors {
                 eprintln!("{error}");
             }
-            anyhow::bail!(
-                "评分标准目录 {} 中有 {} 处错误，服务未启动",
-                dir.display(),
-                errors.len()
-            )
+            anyhow::bail!(messages::rubric_folder_invalid(dir.display(), errors.len()))
         }
         Err(other) => Err(other.into()),
     }

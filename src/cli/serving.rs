@@ -6,6 +6,7 @@
 //! is locked, naming the process: replacing the file under a running server loses every
 //! write the server makes afterwards.
 
+use crate::app::messages::cli::{self as messages, LockStep};
 use anyhow::Context;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Write;
@@ -33,7 +34,7 @@ fn host() -> String {
         .or_else(|| std::env::var("HOSTNAME").ok())
         .map(|name| name.trim().to_string())
         .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| "本机".to_string())
+        .unwrap_or_else(|| messages::THIS_HOST.to_string())
 }
 
 /// The lock a running server holds; dropping it (the server stopping) removes the marker.
@@ -58,11 +59,11 @@ pub fn hold(database: &Path) -> anyhow::Result<ServingLock> {
         .truncate(true)
         .write(true)
         .open(&path)
-        .with_context(|| format!("无法创建服务锁文件 {}", path.display()))?;
+        .with_context(|| messages::lock_file(LockStep::Create, path.display()))?;
     file.try_lock()
-        .map_err(|error| anyhow::anyhow!("无法锁定服务锁文件 {}：{error}", path.display()))?;
+        .with_context(|| messages::lock_file(LockStep::Lock, path.display()))?;
     writeln!(file, "pid={}\nhost={}", std::process::id(), host())
-        .with_context(|| format!("无法写入服务锁文件 {}", path.display()))?;
+        .with_context(|| messages::lock_file(LockStep::Write, path.display()))?;
     Ok(ServingLock {
         file: Some(file),
         path,
@@ -115,7 +116,7 @@ pub fn holders(database: &Path) -> anyhow::Result<Vec<Holder>> {
             }
             Err(TryLockError::Error(error)) => {
                 return Err(error)
-                    .with_context(|| format!("无法检查服务锁文件 {}", path.display()));
+                    .with_context(|| messages::lock_file(LockStep::Check, path.display()));
             }
         }
     }

@@ -1,5 +1,5 @@
 //! Who is calling, and may they: the session cookie, the access rule and body limit of every
-//! route (applied by `AccessControl`, which `routes.rs` wraps around each resource), CSRF
+//! route (applied by [`access_control`], which `routes.rs` wraps around each resource), CSRF
 //! checks on every state-changing request, and the `CurrentUser` extractor handlers take.
 
 use crate::app::messages;
@@ -10,13 +10,13 @@ use crate::storage::sessions::{self, Session};
 use crate::web::AppState;
 use crate::web::body::{self, BodyLimit};
 use crate::web::error::WebError;
-use actix_web::body::EitherBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
-use std::future::{Future, Ready, ready};
-use std::pin::Pin;
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use std::future::{Ready, ready};
 use std::rc::Rc;
 
 pub const SESSION_COOKIE: &str = "pc_session";
@@ -48,7 +48,7 @@ impl Access {
 }
 
 /// The session found for this request, if any; put in the request extensions by
-/// `AccessControl` before any handler runs.
+/// [`access_control`] before any handler runs.
 #[derive(Debug, Clone)]
 pub struct Viewer(pub Option<Session>);
 
@@ -168,76 +168,23 @@ pub fn pre_session_cookie(token: &str, secure: bool) -> Cookie<'static> {
 /// One method's rules on a resource: who may call it, and how much it may send.
 pub type Rule = (Method, Access, BodyLimit);
 
-/// Applies one resource's rules (per method): the body limit, access, and the CSRF check.
-pub struct AccessControl {
-    rules: Rc<Vec<Rule>>,
-}
-
-impl AccessControl {
-    pub fn new(rules: Vec<Rule>) -> Self {
-        AccessControl {
-            rules: Rc::new(rules),
-        }
-    }
-}
-
-impl<S, B> Transform<S, ServiceRequest> for AccessControl
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = actix_web::Error;
-    type Transform = AccessControlService<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, Self::InitError>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(AccessControlService {
-            service: Rc::new(service),
-            rules: Rc::clone(&self.rules),
-        }))
-    }
-}
-
-pub struct AccessControlService<S> {
-    service: Rc<S>,
-    rules: Rc<Vec<Rule>>,
-}
-
-type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
-
-impl<S, B> Service<ServiceRequest> for AccessControlService<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = actix_web::Error;
-    type Future = LocalFuture<Result<Self::Response, Self::Error>>;
-
-    forward_ready!(service);
-
-    fn call(&self, mut request: ServiceRequest) -> Self::Future {
-        let service = Rc::clone(&self.service);
-        let rule = self
-            .rules
-            .iter()
-            .find(|(method, _, _)| method == request.method())
-            .map(|(_, access, limit)| (*access, *limit));
-        Box::pin(async move {
-            // No rule for this method: actix answers 405 without running any handler.
-            if let Some((access, limit)) = rule
-                && let Err(rejection) = authorize(&mut request, access, limit).await
-            {
-                return Ok(request.into_response(rejection).map_into_right_body());
-            }
-            service
-                .call(request)
-                .await
-                .map(ServiceResponse::map_into_left_body)
-        })
-    }
+/// The middleware (`actix_web::middleware::from_fn`) that `routes.rs` wraps around each
+/// resource: per method, the body limit, access, and the CSRF check. A method without a rule
+/// passes: actix answers 405 without running any handler.
+pub async fn access_control<B: MessageBody>(
+    rules: Rc<[Rule]>,
+    mut request: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let rule = rules
+        .iter()
+        .find(|(method, _, _)| method == request.method())
+        .map(|(_, access, limit)| (*access, *limit));
+    let refusal = match rule {
+        Some((access, limit)) => authorize(&mut request, access, limit).await.err(),
+        None => None,
+    };
+    crate::web::pass_unless(refusal, request, next).await
 }
 
 /// Bounds the body, looks up the session, checks the route's access rule, then the CSRF
@@ -248,13 +195,8 @@ async fn authorize(
     limit: BodyLimit,
 ) -> Result<(), HttpResponse> {
     let api = is_api(request.path());
-    let reject = |error: WebError| {
-        if api {
-            error.json_response()
-        } else {
-            error.error_response()
-        }
-    };
+    let path = request.path().to_string();
+    let reject = |error: WebError| error.response_for(&path);
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -296,7 +238,8 @@ async fn authorize(
         let valid = matches!((&expected, &presented),
             (Some(expected), Some(presented)) if !expected.is_empty() && security::constant_time_eq(expected, presented));
         if !valid {
-            tracing::warn!(path = %request.path(), "csrf token missing or wrong");
+            // The request's span names the route (never the raw path, which may hold a token).
+            tracing::warn!("csrf token missing or wrong");
             return Err(reject(WebError::Csrf));
         }
     } else if !api && let Some(session) = &session {

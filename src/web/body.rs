@@ -1,6 +1,6 @@
 //! How much a request may send: every route has a [`BodyLimit`] (the whole body, and the parts
 //! of a multipart body), given in the route table (`routes.rs`: [`default_for`] unless the
-//! route names one of the limits below). `auth::AccessControl` applies it before anything
+//! route names one of the limits below). `auth::access_control` applies it before anything
 //! reads the body: a declared length over the limit is refused at once, and the body is
 //! counted as it streams in, so no reader (the CSRF check, the form and JSON extractors, the
 //! multipart reader) ever takes in more than the route allows. Over the limit: 413 with a
@@ -29,47 +29,33 @@ pub struct BodyLimit {
     pub parts: usize,
 }
 
+impl BodyLimit {
+    /// `total` bytes in all, in at most `parts` multipart parts.
+    pub const fn new(total: usize, parts: usize) -> Self {
+        BodyLimit { total, parts }
+    }
+}
+
 /// Reading routes take no body.
-pub const NONE: BodyLimit = BodyLimit { total: 0, parts: 0 };
+pub const NONE: BodyLimit = BodyLimit::new(0, 0);
 /// The anonymous sign-in form.
-pub const SIGN_IN: BodyLimit = BodyLimit {
-    total: 16 * KB,
-    parts: 0,
-};
+pub const SIGN_IN: BodyLimit = BodyLimit::new(16 * KB, 0);
 /// The largest document `/verify` checks by upload (larger ones by their SHA-256).
 pub const VERIFY_FILE_BYTES: usize = 16 * MB;
 /// The anonymous `/verify` form: token, code, SHA-256 and one document, which is hashed as
 /// it arrives and never kept.
-pub const VERIFY: BodyLimit = BodyLimit {
-    total: VERIFY_FILE_BYTES + 16 * KB,
-    parts: 4,
-};
+pub const VERIFY: BodyLimit = BodyLimit::new(VERIFY_FILE_BYTES + 16 * KB, 4);
 /// Signed-in forms and JSON requests.
-pub const FORM: BodyLimit = BodyLimit {
-    total: 2 * MB,
-    parts: 0,
-};
+pub const FORM: BodyLimit = BodyLimit::new(2 * MB, 0);
 /// A rubric file upload (`handlers::rubrics::MAX_RUBRIC_BYTES`).
-pub const RUBRIC: BodyLimit = BodyLimit {
-    total: 512 * KB + 16 * KB,
-    parts: 4,
-};
+pub const RUBRIC: BodyLimit = BodyLimit::new(512 * KB + 16 * KB, 4);
 /// A registry, pool or unit list (`handlers::imports::MAX_IMPORT_BYTES`) and its target.
-pub const IMPORT: BodyLimit = BodyLimit {
-    total: 64 * MB + 64 * KB,
-    parts: 8,
-};
+pub const IMPORT: BodyLimit = BodyLimit::new(64 * MB + 64 * KB, 8);
 /// One evidence file (`domain::evidence::MAX_EVIDENCE_BYTES`), or an objection: finding,
 /// reason and one evidence file.
-pub const EVIDENCE: BodyLimit = BodyLimit {
-    total: 20 * MB + 2 * MB,
-    parts: 6,
-};
+pub const EVIDENCE: BodyLimit = BodyLimit::new(20 * MB + 2 * MB, 6);
 /// An offline result package (`handlers::offline::MAX_RESULT_BYTES`).
-pub const OFFLINE_RESULT: BodyLimit = BodyLimit {
-    total: 16 * MB + 16 * KB,
-    parts: 4,
-};
+pub const OFFLINE_RESULT: BodyLimit = BodyLimit::new(16 * MB + 16 * KB, 4);
 
 /// The limit of a route that names none: nothing for reading methods, the sign-in form's for
 /// anonymous posts, a signed-in form's otherwise.
@@ -90,7 +76,7 @@ pub fn size_text(bytes: usize) -> String {
     } else if bytes >= KB {
         format!("{} KB", (bytes + KB / 2) / KB)
     } else {
-        format!("{bytes} 字节")
+        messages::frame::bytes(bytes)
     }
 }
 

@@ -54,7 +54,7 @@ impl FromStr for IpRange {
 
     fn from_str(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let bad = || format!("“{text}”不是 IP 地址或网段（例如 10.0.0.5 或 10.0.0.0/8）");
+        let bad = || crate::app::messages::cli::not_an_address_range(text);
         let (address, prefix) = match text.split_once('/') {
             Some((address, prefix)) => (address, Some(prefix)),
             None => (text, None),

@@ -31,9 +31,12 @@ pub enum WebError {
 }
 
 impl WebError {
-    /// An unexpected failure: logs the cause under a fresh request id.
+    /// An unexpected failure: logs the cause under the request's id (`web::trace`; a fresh
+    /// one outside a request), which the error page shows.
     pub fn internal(cause: impl fmt::Display) -> WebError {
-        let request_id = uuid::Uuid::new_v4().simple().to_string();
+        let request_id = crate::web::trace::RequestId::current()
+            .unwrap_or_else(crate::web::trace::RequestId::fresh)
+            .to_string();
         tracing::error!(%request_id, cause = %cause, "request failed");
         WebError::Internal {
             request_id,
@@ -76,6 +79,15 @@ impl WebError {
             WebError::PayloadTooLarge(_) => "payload_too_large",
             WebError::Unavailable => "unavailable",
             WebError::Internal { .. } => "internal",
+        }
+    }
+
+    /// The answer in the caller's format: JSON under /api, the page elsewhere.
+    pub fn response_for(&self, path: &str) -> HttpResponse {
+        if crate::web::auth::is_api(path) {
+            self.json_response()
+        } else {
+            self.error_response()
         }
     }
 
@@ -162,7 +174,9 @@ impl From<storage::Error> for WebError {
         match error {
             storage::Error::NotFound => WebError::NotFound,
             storage::Error::OutOfScope => WebError::Forbidden,
-            storage::Error::Duplicate(what) => WebError::Conflict(format!("记录已存在：{what}")),
+            storage::Error::Duplicate(what) => {
+                WebError::Conflict(messages::frame::duplicate(&what))
+            }
             storage::Error::RoundState(refusal) => WebError::Conflict(refusal.to_string()),
             // A write that lost a race with another request (or another server): the same
             // record created at the same moment, or a transaction the database could not

@@ -11,11 +11,14 @@ pub mod headers;
 pub mod render;
 pub mod round_guard;
 pub mod routes;
+pub mod trace;
 pub mod upload;
 
 use crate::documents::{FontSet, Fonts};
 use crate::storage::{DbConn, Pool};
-use actix_web::dev::Server;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
 use actix_web::{App, HttpMessage, HttpServer, web};
 use error::WebError;
 use std::net::TcpListener;
@@ -106,20 +109,26 @@ impl AppState {
             .sealer
             .as_ref()
             .map(crate::storage::audit::Sealer::waker);
+        // The work is part of the request: its log lines and errors carry the request's id.
+        let span = tracing::Span::current();
+        let request_id = trace::RequestId::current();
         web::block(move || {
-            let mut conn = crate::storage::checkout(&pool).map_err(|error| {
-                tracing::warn!(%error, "no database connection");
-                WebError::Unavailable
-            })?;
-            let (outcome, owed) = crate::storage::deferring_seals(|| work(&mut conn));
-            if outcome.is_ok() {
-                crate::storage::record_good_use(&mut conn);
-            }
-            drop(conn);
-            if owed && let Some(sealer) = &sealer {
-                sealer.wake();
-            }
-            outcome
+            let _span = span.enter();
+            trace::RequestId::scope(request_id, || {
+                let mut conn = crate::storage::checkout(&pool).map_err(|error| {
+                    tracing::warn!(%error, "no database connection");
+                    WebError::Unavailable
+                })?;
+                let (outcome, owed) = crate::storage::deferring_seals(|| work(&mut conn));
+                if outcome.is_ok() {
+                    crate::storage::record_good_use(&mut conn);
+                }
+                drop(conn);
+                if owed && let Some(sealer) = &sealer {
+                    sealer.wake();
+                }
+                outcome
+            })
         })
         .await?
     }
@@ -136,14 +145,59 @@ impl AppState {
     }
 }
 
+/// The end of the middlewares at each route's door (`auth::access_control`,
+/// `round_guard::guard`): the refusal is the answer if there is one, else the request goes on.
+pub(crate) async fn pass_unless<B: MessageBody>(
+    refusal: Option<actix_web::HttpResponse>,
+    request: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    match refusal {
+        Some(response) => Ok(request.into_response(response).map_into_right_body()),
+        None => next
+            .call(request)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+    }
+}
+
+/// An extractor's error: whether it is a body over the route's limit.
+trait InputError: std::fmt::Display {
+    fn too_large(&self) -> bool;
+}
+
+impl InputError for actix_web::error::UrlencodedError {
+    fn too_large(&self) -> bool {
+        use actix_web::error::{PayloadError, UrlencodedError};
+        matches!(
+            self,
+            UrlencodedError::Overflow { .. } | UrlencodedError::Payload(PayloadError::Overflow)
+        )
+    }
+}
+
+impl InputError for actix_web::error::JsonPayloadError {
+    fn too_large(&self) -> bool {
+        use actix_web::error::{JsonPayloadError, PayloadError};
+        matches!(
+            self,
+            JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. }
+                | JsonPayloadError::Payload(PayloadError::Overflow)
+        )
+    }
+}
+
+impl InputError for actix_web::error::QueryPayloadError {
+    fn too_large(&self) -> bool {
+        false
+    }
+}
+
 /// Malformed forms, JSON or query strings: a 400 in the caller's format, saying what was wrong
 /// (a 413 for a body over the route's limit, which `body` counts as it streams in).
-fn bad_input(
-    error: &dyn std::fmt::Display,
-    too_large: bool,
-    request: &actix_web::HttpRequest,
-) -> actix_web::Error {
-    let error = if too_large {
+fn bad_input(error: &impl InputError, request: &actix_web::HttpRequest) -> actix_web::Error {
+    let error = if error.too_large() {
         let limit = request
             .extensions()
             .get::<body::BodyLimit>()
@@ -244,39 +298,22 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .wrap(headers::security_headers())
+                // Outermost: the span covers everything the request does.
+                .wrap(actix_web::middleware::from_fn(trace::trace_request))
                 // The route's own limit (`body`) is applied before these read anything.
                 .app_data(
                     web::FormConfig::default()
                         .limit(body::FORM.total)
-                        .error_handler(|error, request| {
-                            let too_large = matches!(
-                                error,
-                                actix_web::error::UrlencodedError::Overflow { .. }
-                                    | actix_web::error::UrlencodedError::Payload(
-                                        actix_web::error::PayloadError::Overflow
-                                    )
-                            );
-                            bad_input(&error, too_large, request)
-                        }),
+                        .error_handler(|error, request| bad_input(&error, request)),
                 )
                 .app_data(
                     web::JsonConfig::default()
                         .limit(body::FORM.total)
-                        .error_handler(|error, request| {
-                            let too_large = matches!(
-                                error,
-                                actix_web::error::JsonPayloadError::Overflow { .. }
-                                    | actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
-                                    | actix_web::error::JsonPayloadError::Payload(
-                                        actix_web::error::PayloadError::Overflow
-                                    )
-                            );
-                            bad_input(&error, too_large, request)
-                        }),
+                        .error_handler(|error, request| bad_input(&error, request)),
                 )
                 .app_data(
                     web::QueryConfig::default()
-                        .error_handler(|error, request| bad_input(&error, false, request)),
+                        .error_handler(|error, request| bad_input(&error, request)),
                 )
                 .configure(move |services| {
                     let table = if offline {

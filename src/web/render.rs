@@ -57,42 +57,46 @@ pub struct NavLink {
 /// The navigation a role sees; later capabilities add their entries here. `notifications`
 /// is the number shown on the 消息 link.
 pub fn navigation(account: &Account, current_path: &str, notifications: i64) -> Vec<NavLink> {
-    let mut links: Vec<(String, &'static str)> = vec![("/".into(), "首页")];
+    use messages::frame::nav::*;
+    let mut links: Vec<(String, &'static str)> = vec![("/".into(), HOME)];
+    let mut add = |entries: &[(&str, &'static str)]| {
+        links.extend(
+            entries
+                .iter()
+                .map(|(href, label)| (href.to_string(), *label)),
+        );
+    };
     match account.role {
-        Role::BureauAdmin => {
-            links.push(("/rounds".into(), "评查轮次"));
-            links.push(("/units".into(), "单位"));
-            links.push(("/people".into(), "评查员库"));
-            links.push(("/admin/users".into(), "账户管理"));
-            links.push(("/admin/audit".into(), "审计日志"));
-            links.push(("/notices".into(), "整改"));
-            links.push(("/objections".into(), "异议"));
-            links.push(("/summary".into(), "汇总分析"));
-        }
-        Role::Leader => {
-            links.push(("/rounds".into(), "评查轮次"));
-            links.push(("/units".into(), "单位"));
-            links.push(("/people".into(), "评查员库"));
-            links.push(("/notices".into(), "整改"));
-            links.push(("/objections".into(), "异议"));
-            links.push(("/summary".into(), "汇总分析"));
+        Role::BureauAdmin | Role::Leader => {
+            add(&[("/rounds", ROUNDS), ("/units", UNITS), ("/people", PEOPLE)]);
+            if account.role == Role::BureauAdmin {
+                add(&[("/admin/users", USERS), ("/admin/audit", AUDIT)]);
+            }
+            add(&[
+                ("/notices", NOTICES),
+                ("/objections", OBJECTIONS),
+                ("/summary", SUMMARY),
+            ]);
         }
         Role::CenterManager => {
             if let Some(unit) = account.unit_id {
-                links.push((format!("/units/{unit}"), "本单位"));
+                add(&[(&format!("/units/{unit}"), OWN_UNIT)]);
             }
-            links.push(("/notices".into(), "整改通知"));
-            links.push(("/objections".into(), "异议申辩"));
-            links.push(("/summary".into(), "汇总分析"));
+            add(&[
+                ("/notices", OWN_NOTICES),
+                ("/objections", OWN_OBJECTIONS),
+                ("/summary", SUMMARY),
+            ]);
         }
         Role::Reviewer => {
-            links.push(("/my/work".into(), "我的评查工作"));
-            links.push(("/offline".into(), "离线评查"));
-            links.push(("/objections".into(), "异议处理"));
+            add(&[
+                ("/my/work", MY_WORK),
+                ("/offline", OFFLINE),
+                ("/objections", OBJECTION_PANEL),
+            ]);
         }
     }
-    links.push(("/rubrics".into(), "评分标准"));
-    links.push(("/notifications".into(), "消息"));
+    add(&[("/rubrics", RUBRICS), ("/notifications", NOTIFICATIONS)]);
     links
         .into_iter()
         .map(|(href, label)| NavLink {

@@ -117,7 +117,7 @@ async fn read_form(
         MultipartError::Payload(PayloadError::Overflow) => {
             WebError::PayloadTooLarge(body::too_large(limit))
         }
-        error => WebError::BadRequest(format!("上传内容无法读取：{error}")),
+        error => WebError::BadRequest(crate::app::messages::frame::upload_unreadable(error)),
     };
     let mut form = Form::default();
     let mut count = 0usize;

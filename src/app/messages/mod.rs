@@ -1,5 +1,11 @@
-//! Every Chinese sentence the server writes, in one place, so wording stays consistent and
-//! reviewable by the bureau.
+//! The one catalogue of what a user reads: every Chinese sentence the pages, the API and the
+//! command line write, in one place, so wording stays consistent and reviewable by the
+//! bureau. Code elsewhere names a message here; it does not spell it out. A family of use
+//! cases keeps its messages in a submodule of its own (`messages::<family>`); `frame` holds
+//! what the web frame says whatever the page, `cli` what the command line tells the operator.
+
+pub mod cli;
+pub mod frame;
 
 pub const NOT_FOUND: &str = "您要找的页面或记录不存在，可能已被删除或地址有误。";
 pub const FORBIDDEN: &str = "您的账户无权访问此页面或记录。如需权限，请联系本局管理员。";
