@@ -133,20 +133,20 @@ fn code_of(source: &str) -> String {
     let mut code = String::with_capacity(source.len());
     let mut at = 0;
     while at < chars.len() {
-        let rest = |offset: usize| chars.get(at + offset).copied();
+        let peek = |at: usize| chars.get(at).copied();
         match chars[at] {
-            '/' if rest(1) == Some('/') => {
+            '/' if peek(at + 1) == Some('/') => {
                 while at < chars.len() && chars[at] != '\n' {
                     at += 1;
                 }
             }
-            '/' if rest(1) == Some('*') => {
+            '/' if peek(at + 1) == Some('*') => {
                 let mut depth = 0;
                 while at < chars.len() {
-                    if chars[at] == '/' && rest(1) == Some('*') {
+                    if chars[at] == '/' && peek(at + 1) == Some('*') {
                         depth += 1;
                         at += 2;
-                    } else if chars[at] == '*' && rest(1) == Some('/') {
+                    } else if chars[at] == '*' && peek(at + 1) == Some('/') {
                         depth -= 1;
                         at += 2;
                         if depth == 0 {
@@ -158,7 +158,7 @@ fn code_of(source: &str) -> String {
                 }
                 code.push(' ');
             }
-            'r' if matches!(rest(1), Some('"' | '#'))
+            'r' if matches!(peek(at + 1), Some('"' | '#'))
                 && !chars
                     .get(at.wrapping_sub(1))
                     .is_some_and(|c| c.is_alphanumeric() || *c == '_') =>
@@ -202,7 +202,7 @@ fn code_of(source: &str) -> String {
                 code.push('"');
                 at += 1;
             }
-            '\'' if rest(2) == Some('\'') || (rest(1) == Some('\\')) => {
+            '\'' if peek(at + 2) == Some('\'') || (peek(at + 1) == Some('\\')) => {
                 // A character literal ('"', '\'', '\u{..}'); lifetimes pass through below.
                 code.push('\'');
                 at += 1;

@@ -92,7 +92,10 @@ pub async fn trace_request<B: MessageBody>(
         Ok(response) => (response.status(), response.request().match_pattern()),
         Err(error) => (error.as_response_error().status_code(), None),
     };
-    span.record("route", route.as_deref().unwrap_or("-"));
+    span.record(
+        "route",
+        tracing::field::display(route.as_deref().unwrap_or("-")),
+    );
     span.record("status", status.as_u16());
     span.record(
         "elapsed_ms",
@@ -112,7 +115,8 @@ mod tests {
     use super::*;
     use crate::web::error::WebError;
     use actix_web::middleware::from_fn;
-    use actix_web::{App, HttpResponse, test, web};
+    use actix_web::test as actix_test;
+    use actix_web::{App, HttpResponse, web};
     use std::sync::Mutex;
 
     /// What the subscriber wrote.
@@ -159,7 +163,7 @@ mod tests {
             .with_max_level(tracing::Level::INFO)
             .finish();
         let _default = tracing::subscriber::set_default(subscriber);
-        let app = test::init_service(
+        let app = actix_test::init_service(
             App::new()
                 .wrap(from_fn(trace_request))
                 .service(
@@ -170,11 +174,11 @@ mod tests {
         )
         .await;
 
-        let request = test::TestRequest::get()
+        let request = actix_test::TestRequest::get()
             .uri("/rounds/7/files/9/sheet?reviewer=%E5%BC%A0%E4%B8%89&token=s3cret")
             .to_request();
         assert!(
-            test::call_service(&app, request)
+            actix_test::call_service(&app, request)
                 .await
                 .status()
                 .is_success()
@@ -203,10 +207,10 @@ mod tests {
         }
 
         // A failure: warn, and the id the error page shows is the request's.
-        let request = test::TestRequest::get().uri("/fails").to_request();
-        let response = test::call_service(&app, request).await;
+        let request = actix_test::TestRequest::get().uri("/fails").to_request();
+        let response = actix_test::call_service(&app, request).await;
         assert_eq!(response.status().as_u16(), 500);
-        let page = String::from_utf8_lossy(&test::read_body(response).await).into_owned();
+        let page = String::from_utf8_lossy(&actix_test::read_body(response).await).into_owned();
         let text = captured.text();
         let line = text.lines().last().unwrap_or_default();
         assert!(line.contains(" WARN "), "{text}");
