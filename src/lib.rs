@@ -3,9 +3,9 @@
 //! Map of the crate, in layers; an arrow reads "calls", and nothing calls against them:
 //!
 //! ```text
-//! web, cli  ──>  app  ──>  storage ──> domain
-//!                 │  └──────────────────> domain
-//!                 └──> documents, export, import (adapters) ──> domain
+//! web ─┐            ┌─> storage ──────────────────────┐
+//!      ├─> app ─────┼─> documents, export, import ────┼─> domain
+//! cli ─┘            └─────────────────────────────────┘
 //! ```
 //!
 //! - [`domain`]: the rules as pure code: roles and scopes, the round's state machine and the
