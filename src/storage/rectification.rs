@@ -68,6 +68,19 @@ pub fn settings(conn: &mut DbConn) -> Result<BureauSettings> {
     })
 }
 
+/// Who the migration names as the author of the seeded settings row: settings still by this
+/// author were never saved by the bureau.
+const SEEDED_BY: &str = "migration";
+
+/// The bureau name as saved on the settings page, `None` while the seeded row is untouched.
+pub fn saved_bureau_name(conn: &mut DbConn) -> Result<Option<String>> {
+    Ok(bureau_settings::table
+        .filter(bureau_settings::updated_by.ne(SEEDED_BY))
+        .select(bureau_settings::bureau_name)
+        .first::<String>(conn)
+        .optional()?)
+}
+
 /// Saves the settings; the prefix is checked by the caller with `DocNumberFormat::new`.
 pub fn save_settings(
     conn: &mut DbConn,
@@ -816,6 +829,17 @@ fn pause_for_objections(conn: &mut DbConn, notices: &mut [Notice]) -> Result<()>
         };
     }
     Ok(())
+}
+
+/// The notice carrying this document number, if any.
+pub fn notice_by_number(conn: &mut DbConn, number: &str) -> Result<Option<NoticeId>> {
+    rectification_notices::table
+        .filter(rectification_notices::doc_number.eq(number))
+        .select(rectification_notices::id)
+        .first::<String>(conn)
+        .optional()?
+        .map(|id| parse_id(&id))
+        .transpose()
 }
 
 /// One notice; `OutOfScope` for another unit's notice (or a draft, for a center manager).

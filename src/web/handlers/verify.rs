@@ -5,7 +5,6 @@
 //! content. Failed look-ups count against the client address, apart from sign-ins
 //! (`domain::throttle`); an uploaded file is hashed as it arrives, never kept.
 
-use crate::app::document_data::bureau_name;
 use crate::app::issuing::{self, IssueError};
 use crate::app::messages;
 use crate::documents::{Document, Fonts};
@@ -48,11 +47,10 @@ pub fn issue_pdf(
 
 /// Who issues a document the signed-in `user` asks for, as `/verify` says it.
 pub fn issuer(conn: &mut DbConn, user: &CurrentUser) -> WebResult<String> {
-    Ok(format!(
-        "{}（{}）",
-        bureau_name(conn)?,
-        user.account.role.label()
-    ))
+    Ok(issuing::issuer_name(
+        conn,
+        issuing::Issuer::Role(user.account.role),
+    )?)
 }
 
 /// A failed issue as the user sees it.
