@@ -80,7 +80,12 @@ pub struct Overview {
     pub rounds: Vec<Round>,
 }
 
-pub fn overview(conn: &mut DbConn, scope: UnitScope, role: Role, today: NaiveDate) -> Result<Overview> {
+pub fn overview(
+    conn: &mut DbConn,
+    scope: UnitScope,
+    role: Role,
+    today: NaiveDate,
+) -> Result<Overview> {
     let mut notices = rectification::notices(conn, scope, None)?;
     notices.sort_by_key(|notice| {
         let overdue = notice
@@ -142,7 +147,12 @@ pub struct NoticePage {
     pub later_rounds: Vec<Round>,
 }
 
-pub fn notice_page(conn: &mut DbConn, scope: UnitScope, role: Role, id: NoticeId) -> Result<NoticePage> {
+pub fn notice_page(
+    conn: &mut DbConn,
+    scope: UnitScope,
+    role: Role,
+    id: NoticeId,
+) -> Result<NoticePage> {
     let admin = role == Role::BureauAdmin;
     let notice = rectification::notice(conn, scope, id)?;
     let by_notice = FindingFilter {
@@ -230,7 +240,11 @@ pub fn finding_page(conn: &mut DbConn, scope: UnitScope, id: FindingId) -> Resul
 /// The files the caller may add findings to: every sampled file for an administrator; for a
 /// reviewer, the files whose team they lead in the published assignment
 /// (`Assignment::leads_file`), and `Forbidden` when they lead no team of the round.
-pub fn files_for_findings(conn: &mut DbConn, account: &Account, round: RoundId) -> Result<Vec<SampledFile>> {
+pub fn files_for_findings(
+    conn: &mut DbConn,
+    account: &Account,
+    round: RoundId,
+) -> Result<Vec<SampledFile>> {
     let sampled = rectification::sampled_files(conn, round)?;
     if account.role == Role::BureauAdmin {
         return Ok(sampled);
@@ -250,6 +264,11 @@ pub fn files_for_findings(conn: &mut DbConn, account: &Account, round: RoundId) 
 /// The bureau's settings as saved (the seeded ones until saved).
 pub fn settings(conn: &mut DbConn) -> Result<BureauSettings> {
     Ok(rectification::settings(conn)?)
+}
+
+/// One notice, if the scope reaches it.
+pub fn notice(conn: &mut DbConn, scope: UnitScope, id: NoticeId) -> Result<Notice> {
+    Ok(rectification::notice(conn, scope, id)?)
 }
 
 /// A notice by its id or its document number (e.g. 银司法评〔2025〕3号), for the command line.
@@ -273,7 +292,12 @@ fn round_allows(conn: &mut DbConn, round: RoundId, action: RoundAction) -> Resul
 }
 
 /// Turns the round's submitted sheets into findings (again: only what is new).
-pub fn generate_findings(conn: &mut DbConn, actor: &Actor, round: RoundId, now: NaiveDateTime) -> Result<usize> {
+pub fn generate_findings(
+    conn: &mut DbConn,
+    actor: &Actor,
+    round: RoundId,
+    now: NaiveDateTime,
+) -> Result<usize> {
     storage::transaction(conn, |conn| {
         round_allows(conn, round, RoundAction::GenerateFindings)?;
         Ok(rectification::generate_findings(conn, actor, round, now)?)
@@ -281,7 +305,12 @@ pub fn generate_findings(conn: &mut DbConn, actor: &Actor, round: RoundId, now: 
 }
 
 /// Drafts a notice for every unit with findings; returns how many were created.
-pub fn draft_notices(conn: &mut DbConn, actor: &Actor, round: RoundId, now: NaiveDateTime) -> Result<usize> {
+pub fn draft_notices(
+    conn: &mut DbConn,
+    actor: &Actor,
+    round: RoundId,
+    now: NaiveDateTime,
+) -> Result<usize> {
     storage::transaction(conn, |conn| {
         let round = round_allows(conn, round, RoundAction::DraftNotices)?;
         Ok(rectification::draft_notices(conn, actor, &round, now)?)
@@ -314,7 +343,9 @@ pub fn set_selected(
     selected: bool,
     now: NaiveDateTime,
 ) -> Result<()> {
-    Ok(rectification::set_selected(conn, actor, notice, finding, selected, now)?)
+    Ok(rectification::set_selected(
+        conn, actor, notice, finding, selected, now,
+    )?)
 }
 
 /// 下发 with `days` to rectify: numbered, made and stored in one transaction
@@ -349,7 +380,9 @@ pub fn save_measures(
     if measures.trim().is_empty() {
         return Err(Error::Invalid(text::MEASURES_EMPTY.to_string()));
     }
-    Ok(rectification::save_measures(conn, caller, id, measures, now)?)
+    Ok(rectification::save_measures(
+        conn, caller, id, measures, now,
+    )?)
 }
 
 /// An action on one finding; returns its new state and its notice.
@@ -376,7 +409,9 @@ pub fn act_on_notice(
     report: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<RectificationState> {
-    Ok(rectification::act_on_notice(conn, caller, id, action, report, now)?)
+    Ok(rectification::act_on_notice(
+        conn, caller, id, action, report, now,
+    )?)
 }
 
 /// 回头看 in a later round.
@@ -388,7 +423,9 @@ pub fn schedule_follow_up(
     note: &str,
     now: NaiveDateTime,
 ) -> Result<()> {
-    Ok(rectification::schedule_follow_up(conn, actor, id, round, note, now)?)
+    Ok(rectification::schedule_follow_up(
+        conn, actor, id, round, note, now,
+    )?)
 }
 
 /// Stores a checked evidence file for a finding the unit works on; returns its id.
@@ -401,11 +438,17 @@ pub fn add_evidence(
     bytes: &[u8],
     now: NaiveDateTime,
 ) -> Result<String> {
-    Ok(rectification::add_evidence(conn, caller, id, file_name, kind, bytes, now)?)
+    Ok(rectification::add_evidence(
+        conn, caller, id, file_name, kind, bytes, now,
+    )?)
 }
 
 /// An evidence file with its bytes and kind, if the scope reaches it.
-pub fn evidence(conn: &mut DbConn, scope: UnitScope, id: &str) -> Result<(EvidenceMeta, EvidenceKind, Vec<u8>)> {
+pub fn evidence(
+    conn: &mut DbConn,
+    scope: UnitScope,
+    id: &str,
+) -> Result<(EvidenceMeta, EvidenceKind, Vec<u8>)> {
     let (meta, bytes) = rectification::evidence(conn, scope, id)?;
     let kind = EvidenceKind::from_content_type(&meta.content_type).ok_or_else(|| {
         Error::Storage(storage::Error::Corrupt(
@@ -465,12 +508,18 @@ pub struct SettingsInput<'a> {
 }
 
 /// Saves the bureau's settings: a name, a valid document-number prefix, texts within limits.
-pub fn save_settings(conn: &mut DbConn, actor: &Actor, input: &SettingsInput<'_>, now: NaiveDateTime) -> Result<()> {
+pub fn save_settings(
+    conn: &mut DbConn,
+    actor: &Actor,
+    input: &SettingsInput<'_>,
+    now: NaiveDateTime,
+) -> Result<()> {
     let bureau_name = input.bureau_name.trim().to_string();
     if bureau_name.is_empty() {
         return Err(Error::Invalid(text::BUREAU_NAME_EMPTY.to_string()));
     }
-    let format = DocNumberFormat::new(input.doc_prefix).map_err(|error| Error::Invalid(error.to_string()))?;
+    let format = DocNumberFormat::new(input.doc_prefix)
+        .map_err(|error| Error::Invalid(error.to_string()))?;
     let settings = BureauSettings {
         bureau_name,
         doc_prefix: format.prefix().to_string(),

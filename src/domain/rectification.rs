@@ -612,14 +612,32 @@ pub fn deadline_alert(
     }
 }
 
+/// A list as notices and pages write it: 甲、乙、丙.
+pub fn list_text<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    items.into_iter().collect::<Vec<_>>().join("、")
+}
+
+/// How a notice names the objection (异议) to one of its findings.
+pub fn objection_label(
+    state: crate::domain::objection::ObjectionState,
+    old_points: crate::domain::rubric::Points,
+    new_points: Option<crate::domain::rubric::Points>,
+) -> String {
+    use crate::domain::objection::ObjectionState as O;
+    match (state, new_points) {
+        (O::Pending, _) => "异议处理中".to_string(),
+        (O::Changed, Some(points)) => {
+            format!("异议已裁决：变更（扣分由 {old_points} 分改为 {points} 分）")
+        }
+        (O::Withdrawn, _) => "异议已裁决：撤销（不再扣分，无需整改）".to_string(),
+        (state, _) => format!("异议已裁决：{}", state.label()),
+    }
+}
+
 /// The actions `role` may take on `subject` in `state`, by the state machine: the action fits
 /// the subject, the role is the one allowed, and the state is one it may start from. Each
 /// action's own condition (measures written, findings submitted, …) is checked when taken.
-pub fn allowed_actions(
-    subject: Subject,
-    state: RectificationState,
-    role: Role,
-) -> Vec<ActionKind> {
+pub fn allowed_actions(subject: Subject, state: RectificationState, role: Role) -> Vec<ActionKind> {
     ActionKind::ALL
         .into_iter()
         .filter(|kind| {
@@ -698,9 +716,10 @@ mod tests {
             AllowedActions::default()
         );
         for state in RectificationState::ALL {
-            for kind in allowed_actions(Subject::Finding, state, Role::Leader) {
-                panic!("leadership may not {kind:?} in {state:?}");
-            }
+            assert!(
+                allowed_actions(Subject::Finding, state, Role::Leader).is_empty(),
+                "leadership moves nothing in {state:?}"
+            );
         }
     }
 

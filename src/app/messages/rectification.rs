@@ -78,3 +78,73 @@ pub fn notice_written(number: &str, path: &str, bytes: usize) -> String {
         bytes as f64 / 1024.0
     )
 }
+
+impl std::fmt::Display for crate::storage::rectification::Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::storage::rectification::Refusal as R;
+        match self {
+            R::Text(error) => write!(f, "{error}"),
+            R::DocNumber(error) => write!(f, "发文字号设置有误：{error}"),
+            R::NoticeAlreadyIssued => f.write_str("整改通知书已下发，问题清单不能再修改"),
+            R::FindingOfOtherUnitOrRound => f.write_str("只能选择本轮、本单位的问题"),
+            R::FindingChanged => f.write_str("该问题的状态刚被他人更改，请刷新页面后重试"),
+            R::NoticeChanged => f.write_str("该整改通知书的状态刚被他人更改，请刷新页面后重试"),
+            R::DeadlineOutOfRange => f.write_str("整改期限超出日期范围"),
+            R::FindingOnNoNotice => f.write_str("该问题不在任何整改通知书中"),
+            R::FindingNotWorkable(state) => write!(
+                f,
+                "该问题当前状态为“{}”，不能再修改整改措施或佐证材料",
+                state.label()
+            ),
+            R::ReportMissing => f.write_str("提交前须填写整改报告"),
+            R::FollowUpNotLater(round) => write!(
+                f,
+                "“回头看”须安排在本轮之后的评查轮次（所选轮次“{round}”的期间不晚于本轮）"
+            ),
+            R::FollowUpOfDraft => f.write_str("整改通知书尚未下发，不能安排“回头看”"),
+        }
+    }
+}
+
+impl std::fmt::Display for crate::storage::rectification::Told {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::storage::rectification::Told as T;
+        match self {
+            T::NoticeIssued {
+                bureau,
+                number,
+                deadline,
+            } => write!(
+                f,
+                "{bureau}下发整改通知书 {number}，请于{}前完成整改",
+                crate::domain::notice_text::chinese_date(*deadline)
+            ),
+            T::FindingSentBack {
+                number,
+                case_no,
+                item_text,
+                reason,
+            } => write!(
+                f,
+                "整改通知书 {number} 中的问题（{case_no} {item_text}）被退回：{reason}"
+            ),
+            T::ReportSubmitted { unit, number } => {
+                write!(f, "{unit}已提交整改通知书 {number} 的整改报告")
+            }
+            T::ReportSentBack { number, reason } => {
+                write!(f, "整改通知书 {number} 的整改报告被退回：{reason}")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for crate::storage::rectification::AddFindingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::storage::rectification::AddFindingError as E;
+        match self {
+            E::Invalid(error) => write!(f, "{error}"),
+            E::NotSampled => f.write_str("该案卷不在本轮抽查范围内"),
+            E::Storage(error) => write!(f, "{error}"),
+        }
+    }
+}

@@ -41,7 +41,11 @@ struct FindingPageView<'a> {
     max_mb: usize,
 }
 
-async fn finding_data(state: &AppState, user: &CurrentUser, id: FindingId) -> WebResult<FindingPage> {
+async fn finding_data(
+    state: &AppState,
+    user: &CurrentUser,
+    id: FindingId,
+) -> WebResult<FindingPage> {
     let scope = user.scope()?;
     state
         .db(move |conn| Ok(use_case::finding_page(conn, scope, id)?))

@@ -94,7 +94,7 @@ impl From<ActError> for WebError {
                 | T::NotForSubject { .. }),
             ) => WebError::BadRequest(error.to_string()),
             ActError::Transition(error) => WebError::Conflict(error.to_string()),
-            ActError::Refused(message) => WebError::Conflict(message),
+            ActError::Refused(refusal) => WebError::Conflict(refusal.to_string()),
             ActError::Storage(error) => error.into(),
         }
     }

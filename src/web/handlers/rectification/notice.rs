@@ -332,7 +332,7 @@ pub async fn api_notice_transition(
     };
     let scope = user.scope()?;
     let notice = state
-        .db(move |conn| Ok(crate::storage::rectification::notice(conn, scope, id)?))
+        .db(move |conn| Ok(use_case::notice(conn, scope, id)?))
         .await?;
     json_ok(&Moved {
         state: to.code(),

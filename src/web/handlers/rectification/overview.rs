@@ -302,7 +302,14 @@ async fn generate(state: &AppState, actor: Actor, round: RoundId) -> WebResult<u
 
 async fn draft(state: &AppState, actor: Actor, round: RoundId) -> WebResult<usize> {
     state
-        .db(move |conn| Ok(use_case::draft_notices(conn, &actor, round, storage::now())?))
+        .db(move |conn| {
+            Ok(use_case::draft_notices(
+                conn,
+                &actor,
+                round,
+                storage::now(),
+            )?)
+        })
         .await
 }
 
@@ -511,9 +518,7 @@ pub async fn settings_form(
     state: web::Data<AppState>,
     user: CurrentUser,
 ) -> WebResult<HttpResponse> {
-    let settings = state
-        .db(|conn| Ok(use_case::settings(conn)?))
-        .await?;
+    let settings = state.db(|conn| Ok(use_case::settings(conn)?)).await?;
     let view = SettingsPage {
         settings,
         error: None,
