@@ -7,15 +7,18 @@
 //! The use cases are in [`crate::app::rectification`]; these handlers parse, authorise and
 //! render. The buttons come from the domain's allowed actions
 //! ([`crate::domain::rectification::AllowedActions`]) within what the round's status allows.
-//! `overview` has the lists, the round's findings and the settings; `notice` one notice;
-//! `finding` one finding and its evidence; `views` the typed views all of them render.
+//! `overview` has the lists and the round's findings; `added` findings added by hand and the
+//! settings; `notice` one notice; `finding` one finding and its evidence; `views` the typed
+//! views all of them render.
 
+mod added;
 mod finding;
 mod notice;
 mod overview;
 mod views;
 
 pub use crate::app::document_data::check_notice_templates;
+pub use added::{add_finding, new_finding, save_settings, settings_form};
 pub use finding::{
     api_finding_transition, api_show_finding, api_upload_evidence, download_evidence,
     save_measures, send_back_finding, show_finding, submit_finding, upload_evidence,
@@ -26,9 +29,8 @@ pub use notice::{
     send_back_notice, show_notice, submit_report,
 };
 pub use overview::{
-    add_finding, api_draft_notices, api_generate_findings, api_overview, api_round_findings,
-    draft_notices, generate_findings, new_finding, overview, round_findings, save_settings,
-    settings_form,
+    api_draft_notices, api_generate_findings, api_overview, api_round_findings, draft_notices,
+    generate_findings, overview, round_findings,
 };
 
 use crate::app::issuing::NoticeIssueError;
