@@ -10,7 +10,6 @@ use crate::domain::UnitScope;
 use crate::domain::findings::{self, FindingSource};
 use crate::domain::ids::{CaseFileId, PersonId, UnitId};
 use crate::domain::notice_text;
-use crate::domain::people::UnitKind;
 use crate::domain::registry::CaseRecord;
 use crate::domain::rubric::{GradeLevel, Method, Points};
 use crate::domain::scoring::{Mark, ScoreResult, item_deduction};
@@ -32,16 +31,6 @@ pub enum DataError {
     NotIssued,
     #[error("整改通知书模板有误：{0}")]
     Template(String),
-}
-
-/// The bureau that runs the rounds: the top-level 司法局 of the unit list.
-pub fn bureau_name(conn: &mut DbConn) -> Result<String, crate::storage::Error> {
-    let all = units::list(conn, UnitScope::All)?;
-    Ok(all
-        .iter()
-        .find(|unit| unit.kind == UnitKind::JusticeBureau && unit.parent_id.is_none())
-        .or_else(|| all.iter().find(|unit| unit.kind == UnitKind::JusticeBureau))
-        .map_or_else(|| "司法局".to_string(), |unit| unit.name.clone()))
 }
 
 /// Which score sheets to print.
@@ -102,7 +91,7 @@ pub fn score_sheets(
         return Err(DataError::Nothing);
     }
     let records = records(conn, &selected)?;
-    let bureau = bureau_name(conn)?;
+    let bureau = crate::app::bureau::name(conn)?;
     let unit_names: BTreeMap<UnitId, String> = units::list(conn, UnitScope::All)?
         .into_iter()
         .map(|unit| (unit.id, unit.name))
@@ -389,7 +378,7 @@ pub fn feedback(
         _ => results.round.settings.name.clone(),
     };
     Ok(FeedbackReportView {
-        bureau: bureau_name(conn)?,
+        bureau: crate::app::bureau::name(conn)?,
         round_name: results.round.settings.name.clone(),
         unit: unit_record.name,
         review_period,
@@ -465,7 +454,7 @@ pub fn leadership_report(
             .unwrap_or_default();
     let stats = &figures.overall;
     Ok(report::LeadershipReportView {
-        bureau: bureau_name(conn)?,
+        bureau: crate::app::bureau::name(conn)?,
         round_name: figures.round_name.clone(),
         doc_number: None,
         introduction: format!(
@@ -716,7 +705,9 @@ pub fn notice(
         },
     )?;
     let round = crate::storage::rounds::find(conn, notice.round_id)?;
-    let bureau = rectification::settings(conn)?;
+    // The name from the one source (`app::bureau`); the contact from the settings page.
+    let mut bureau = rectification::settings(conn)?;
+    bureau.bureau_name = crate::app::bureau::name(conn)?;
     let results = rectification::unit_results(conn, &round, notice.unit_id)?;
     let facts = NoticeFacts {
         notice,

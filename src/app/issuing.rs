@@ -44,12 +44,28 @@ pub fn notice_subject(notice: impl std::fmt::Display) -> String {
     format!("notice:{notice}")
 }
 
+/// Who asks for a document, as `/verify` will name its issuer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Issuer {
+    /// A signed-in account of this role: 银川市司法局（管理员）.
+    Role(crate::domain::people::Role),
+    /// The command line: 银川市司法局（命令行）.
+    CommandLine,
+}
+
+/// The issuer's name as `/verify` shows it: the bureau's name ([`crate::app::bureau::name`])
+/// and who asked.
+pub fn issuer_name(conn: &mut DbConn, issuer: Issuer) -> Result<String, storage::Error> {
+    let bureau = crate::app::bureau::name(conn)?;
+    Ok(match issuer {
+        Issuer::Role(role) => format!("{bureau}（{}）", role.label()),
+        Issuer::CommandLine => format!("{bureau}（命令行）"),
+    })
+}
+
 /// Who issued a document from the command line, as `/verify` shows it.
 pub fn cli_issuer(conn: &mut DbConn) -> Result<String, IssueError> {
-    Ok(format!(
-        "{}（命令行）",
-        crate::app::document_data::bureau_name(conn)?
-    ))
+    Ok(issuer_name(conn, Issuer::CommandLine)?)
 }
 
 /// What can go wrong while issuing.

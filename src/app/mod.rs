@@ -10,8 +10,10 @@
 //! command line.
 
 pub mod accounts;
+pub mod bureau;
 pub mod document_data;
 pub mod imports;
 pub mod issuing;
 pub mod messages;
+pub mod rectification;
 pub mod rubrics;

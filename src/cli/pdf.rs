@@ -1,8 +1,11 @@
 //! `pingcha pdf`: a round's documents from the command line — all score sheets of a round or
-//! of one unit as one PDF (with a progress bar), one file's sheets, or a unit's feedback report.
+//! of one unit as one PDF (with a progress bar), one file's sheets, a unit's feedback report,
+//! the leadership report, or an issued rectification notice exactly as its page serves it.
 
 use crate::app::document_data::{self, SheetSelection};
 use crate::app::issuing;
+use crate::app::messages::rectification as messages;
+use crate::app::rectification;
 use crate::documents::{self, Fonts};
 use crate::domain::UnitScope;
 use crate::domain::ids::UnitId;
@@ -53,6 +56,16 @@ pub enum PdfCommand {
         round: String,
         /// Where to write the PDF.
         #[arg(long, short)]
+        output: PathBuf,
+        #[command(flatten)]
+        fonts: super::fonts::FontArgs,
+    },
+    /// An issued rectification notice (整改通知书), byte for byte as its page's download.
+    Notice {
+        /// The notice, by id or document number (e.g. 银司法评〔2025〕3号).
+        notice: String,
+        /// Where to write the PDF.
+        #[arg(long, short, alias = "out")]
         output: PathBuf,
         #[command(flatten)]
         fonts: super::fonts::FontArgs,
@@ -202,6 +215,29 @@ pub fn run(url: &DatabaseUrl, command: PdfCommand) -> anyhow::Result<()> {
                 view.round_name,
                 output.display(),
                 view.files.len()
+            );
+            Ok(())
+        }
+        PdfCommand::Notice {
+            notice,
+            output,
+            fonts,
+        } => {
+            let fonts = Fonts::load(&fonts.font_set()?)?;
+            let found = rectification::find_notice(&mut conn, &notice)?;
+            let (bytes, number) = rectification::notice_pdf(
+                &mut conn,
+                UnitScope::All,
+                found.id,
+                &Actor::cli(),
+                issuing::Issuer::CommandLine,
+                &fonts,
+                storage::now(),
+            )?;
+            write(&output, &bytes)?;
+            println!(
+                "{}",
+                messages::notice_written(&number, &output.display().to_string(), bytes.len())
             );
             Ok(())
         }

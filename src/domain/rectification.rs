@@ -10,6 +10,8 @@
 
 use crate::domain::ids::UserId;
 use crate::domain::people::Role;
+use crate::domain::round::RoundStatus;
+use crate::domain::round_actions::{self, RoundAction};
 use crate::domain::text_limits::{TextError, TextField};
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -522,6 +524,14 @@ impl Transition {
 /// another value).
 pub const DEFAULT_RECTIFICATION_DAYS: u32 = 30;
 
+/// The time a notice may give, in calendar days: at least a day, at most a year.
+pub const RECTIFICATION_DAYS: std::ops::RangeInclusive<u32> = 1..=365;
+
+/// Whether `days` is a time a notice may give (see [`RECTIFICATION_DAYS`]).
+pub fn days_allowed(days: u32) -> bool {
+    RECTIFICATION_DAYS.contains(&days)
+}
+
 /// The last day of rectification: `days` calendar days after the issue date.
 ///
 /// The issue day itself is not counted and the count starts the next day (as 民法典
@@ -602,8 +612,125 @@ pub fn deadline_alert(
     }
 }
 
+/// A list as notices and pages write it: 甲、乙、丙.
+pub fn list_text<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    items.into_iter().collect::<Vec<_>>().join("、")
+}
+
+/// How a notice names the objection (异议) to one of its findings.
+pub fn objection_label(
+    state: crate::domain::objection::ObjectionState,
+    old_points: crate::domain::rubric::Points,
+    new_points: Option<crate::domain::rubric::Points>,
+) -> String {
+    use crate::domain::objection::ObjectionState as O;
+    match (state, new_points) {
+        (O::Pending, _) => "异议处理中".to_string(),
+        (O::Changed, Some(points)) => {
+            format!("异议已裁决：变更（扣分由 {old_points} 分改为 {points} 分）")
+        }
+        (O::Withdrawn, _) => "异议已裁决：撤销（不再扣分，无需整改）".to_string(),
+        (state, _) => format!("异议已裁决：{}", state.label()),
+    }
+}
+
+/// The actions `role` may take on `subject` in `state`, by the state machine: the action fits
+/// the subject, the role is the one allowed, and the state is one it may start from. Each
+/// action's own condition (measures written, findings submitted, …) is checked when taken.
+pub fn allowed_actions(subject: Subject, state: RectificationState, role: Role) -> Vec<ActionKind> {
+    ActionKind::ALL
+        .into_iter()
+        .filter(|kind| {
+            kind.applies_to(subject)
+                && kind.allowed_role() == role
+                && kind.allowed_from().contains(&state)
+        })
+        .collect()
+}
+
+/// What a page offers `role` for a notice or a finding in `state`: one flag per action of
+/// [`allowed_actions`], plus `work`, recording measures and evidence (整改措施、佐证材料),
+/// which the unit may do while the work is in its hands (saving starts it when waiting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct AllowedActions {
+    pub issue: bool,
+    pub start_work: bool,
+    pub submit: bool,
+    pub verify: bool,
+    pub send_back: bool,
+    pub close: bool,
+    pub work: bool,
+}
+
+impl AllowedActions {
+    pub fn of(subject: Subject, state: RectificationState, role: Role) -> AllowedActions {
+        let kinds = allowed_actions(subject, state, role);
+        let has = |kind: ActionKind| kinds.contains(&kind);
+        AllowedActions {
+            issue: has(ActionKind::Issue),
+            start_work: has(ActionKind::StartWork),
+            submit: has(ActionKind::Submit),
+            verify: has(ActionKind::Verify),
+            send_back: has(ActionKind::SendBack),
+            close: has(ActionKind::Close),
+            work: role == ActionKind::StartWork.allowed_role() && state.deadline_runs(),
+        }
+    }
+
+    /// Only what the round's status allows too (`round_actions`): issuing needs
+    /// [`RoundAction::IssueNotice`], every other move [`RoundAction::Rectify`].
+    pub fn in_round(self, status: RoundStatus) -> AllowedActions {
+        let allows = |action| round_actions::check(status, action).is_ok();
+        let rectify = allows(RoundAction::Rectify);
+        AllowedActions {
+            issue: self.issue && allows(RoundAction::IssueNotice),
+            start_work: self.start_work && rectify,
+            submit: self.submit && rectify,
+            verify: self.verify && rectify,
+            send_back: self.send_back && rectify,
+            close: self.close && rectify,
+            work: self.work && rectify,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn allowed_actions_follow_the_state_machine() {
+        use RectificationState::*;
+        let notice = |state, role| AllowedActions::of(Subject::Notice, state, role);
+        assert!(notice(Draft, Role::BureauAdmin).issue);
+        assert!(!notice(Draft, Role::CenterManager).issue);
+        // A report is not submitted while the notice merely waits in the unit's hands.
+        assert!(!notice(Issued, Role::CenterManager).submit);
+        assert!(notice(Issued, Role::CenterManager).work);
+        assert!(notice(InProgress, Role::CenterManager).submit);
+        assert!(notice(Returned, Role::CenterManager).submit);
+        let review = notice(Submitted, Role::BureauAdmin);
+        assert!(review.close && review.send_back && !review.verify);
+        let finding = AllowedActions::of(Subject::Finding, Submitted, Role::BureauAdmin);
+        assert!(finding.verify && finding.send_back && !finding.close);
+        assert_eq!(
+            AllowedActions::of(Subject::Finding, Verified, Role::CenterManager),
+            AllowedActions::default()
+        );
+        for state in RectificationState::ALL {
+            assert!(
+                allowed_actions(Subject::Finding, state, Role::Leader).is_empty(),
+                "leadership moves nothing in {state:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_notice_gives_a_day_to_a_year() {
+        assert!(!days_allowed(0));
+        assert!(days_allowed(1));
+        assert!(days_allowed(365));
+        assert!(!days_allowed(366));
+    }
+
     use super::*;
     use proptest::prelude::*;
     use uuid::Uuid;

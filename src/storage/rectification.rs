@@ -68,6 +68,19 @@ pub fn settings(conn: &mut DbConn) -> Result<BureauSettings> {
     })
 }
 
+/// Who the migration names as the author of the seeded settings row: settings still by this
+/// author were never saved by the bureau.
+const SEEDED_BY: &str = "migration";
+
+/// The bureau name as saved on the settings page, `None` while the seeded row is untouched.
+pub fn saved_bureau_name(conn: &mut DbConn) -> Result<Option<String>> {
+    Ok(bureau_settings::table
+        .filter(bureau_settings::updated_by.ne(SEEDED_BY))
+        .select(bureau_settings::bureau_name)
+        .first::<String>(conn)
+        .optional()?)
+}
+
 /// Saves the settings; the prefix is checked by the caller with `DocNumberFormat::new`.
 pub fn save_settings(
     conn: &mut DbConn,
@@ -282,15 +295,11 @@ pub fn list_findings(
 
 fn finding_objection(objection: &crate::storage::objections::StoredObjection) -> FindingObjection {
     use crate::domain::objection::ObjectionState as O;
-    let label = match (objection.state, objection.new_points) {
-        (O::Pending, _) => "异议处理中".to_string(),
-        (O::Changed, Some(points)) => format!(
-            "异议已裁决：变更（扣分由 {} 分改为 {points} 分）",
-            objection.old_points
-        ),
-        (O::Withdrawn, _) => "异议已裁决：撤销（不再扣分，无需整改）".to_string(),
-        (state, _) => format!("异议已裁决：{}", state.label()),
-    };
+    let label = crate::domain::rectification::objection_label(
+        objection.state,
+        objection.old_points,
+        objection.new_points,
+    );
     FindingObjection {
         id: objection.id,
         state: objection.state,
@@ -582,14 +591,26 @@ pub struct ManualFinding {
 }
 
 /// Why a hand-added finding was refused.
-#[derive(Debug, thiserror::Error)]
+/// The sentence of each is in `app::messages::rectification`.
+#[derive(Debug)]
 pub enum AddFindingError {
-    #[error(transparent)]
-    Invalid(#[from] findings::FindingError),
-    #[error("该案卷不在本轮抽查范围内")]
+    Invalid(findings::FindingError),
     NotSampled,
-    #[error(transparent)]
-    Storage(#[from] Error),
+    Storage(Error),
+}
+
+impl std::error::Error for AddFindingError {}
+
+impl From<findings::FindingError> for AddFindingError {
+    fn from(error: findings::FindingError) -> Self {
+        AddFindingError::Invalid(error)
+    }
+}
+
+impl From<Error> for AddFindingError {
+    fn from(error: Error) -> Self {
+        AddFindingError::Storage(error)
+    }
 }
 
 impl From<diesel::result::Error> for AddFindingError {
@@ -818,6 +839,17 @@ fn pause_for_objections(conn: &mut DbConn, notices: &mut [Notice]) -> Result<()>
     Ok(())
 }
 
+/// The notice carrying this document number, if any.
+pub fn notice_by_number(conn: &mut DbConn, number: &str) -> Result<Option<NoticeId>> {
+    rectification_notices::table
+        .filter(rectification_notices::doc_number.eq(number))
+        .select(rectification_notices::id)
+        .first::<String>(conn)
+        .optional()?
+        .map(|id| parse_id(&id))
+        .transpose()
+}
+
 /// One notice; `OutOfScope` for another unit's notice (or a draft, for a center manager).
 pub fn notice(conn: &mut DbConn, scope: UnitScope, id: NoticeId) -> Result<Notice> {
     let found = load_notices(conn, UnitScope::All, None, Some(id))?
@@ -913,16 +945,14 @@ pub fn draft_notices(
                 if on_a_notice {
                     continue;
                 }
-                let reasons: Vec<&str> = selected
-                    .reasons
-                    .iter()
-                    .map(|reason| reason.label())
-                    .collect();
+                let reasons = crate::domain::rectification::list_text(
+                    selected.reasons.iter().map(|reason| reason.label()),
+                );
                 diesel::insert_into(notice_findings::table)
                     .values((
                         notice_findings::notice_id.eq(&notice_id),
                         notice_findings::finding_id.eq(selected.finding.id.to_string()),
-                        notice_findings::reasons.eq(reasons.join("、")),
+                        notice_findings::reasons.eq(reasons),
                     ))
                     .execute(conn)?;
             }
@@ -945,9 +975,9 @@ pub struct Caller {
 pub enum ActError {
     #[error(transparent)]
     Transition(#[from] TransitionError),
-    /// A refusal in the caller's words (Chinese), e.g. a report left empty.
+    /// A refusal by the notice's rules; its sentence is in `app::messages::rectification`.
     #[error("{0}")]
-    Refused(String),
+    Refused(Refusal),
     #[error(transparent)]
     Storage(#[from] Error),
 }
@@ -958,14 +988,67 @@ impl From<diesel::result::Error> for ActError {
     }
 }
 
-/// A text refused by its limit, in the words of [`TextField::check`].
+/// What a notice's move tells its readers through a notification (the sentence for each is
+/// in `app::messages::rectification`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Told {
+    /// The unit: a notice was issued to it, with its deadline.
+    NoticeIssued {
+        bureau: String,
+        number: String,
+        deadline: NaiveDate,
+    },
+    /// The unit: a finding was sent back, with the reason.
+    FindingSentBack {
+        number: String,
+        case_no: String,
+        item_text: String,
+        reason: String,
+    },
+    /// The bureau: the unit submitted its report.
+    ReportSubmitted { unit: String, number: String },
+    /// The unit: its report was sent back, with the reason.
+    ReportSentBack { number: String, reason: String },
+}
+
+/// Why the notice's rules refused a change (the user's sentence for each is in
+/// `app::messages::rectification`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A text over its limit or holding a control character.
+    Text(TextError),
+    /// The bureau's document-number prefix is not valid.
+    DocNumber(DocNumberError),
+    /// The findings of an issued notice are fixed.
+    NoticeAlreadyIssued,
+    /// Only findings of the notice's round and unit may be put on it.
+    FindingOfOtherUnitOrRound,
+    /// The finding's stored state changed under the caller (compare-and-set failed).
+    FindingChanged,
+    /// The notice's stored state changed under the caller (compare-and-set failed).
+    NoticeChanged,
+    /// The deadline falls past the last representable date.
+    DeadlineOutOfRange,
+    /// The finding is on no notice.
+    FindingOnNoNotice,
+    /// The finding is not in the unit's hands, so its measures and evidence are fixed.
+    FindingNotWorkable(RectificationState),
+    /// A report is submitted with its text.
+    ReportMissing,
+    /// 回头看 belongs in a later round; the chosen round's name.
+    FollowUpNotLater(String),
+    /// 回头看 is scheduled for an issued notice only.
+    FollowUpOfDraft,
+}
+
+/// A text refused by its limit.
 fn text_refused(error: TextError) -> ActError {
-    ActError::Refused(error.to_string())
+    ActError::Refused(Refusal::Text(error))
 }
 
 impl From<DocNumberError> for ActError {
     fn from(error: DocNumberError) -> Self {
-        ActError::Refused(format!("发文字号设置有误：{error}"))
+        ActError::Refused(Refusal::DocNumber(error))
     }
 }
 
@@ -982,13 +1065,11 @@ pub fn set_selected(
         let notice = notice(conn, UnitScope::All, notice_id)?;
         crate::storage::rounds::require(conn, notice.round_id, RoundAction::DraftNotices)?;
         if notice.state != RectificationState::Draft {
-            return Err(ActError::Refused(
-                "整改通知书已下发，问题清单不能再修改".to_string(),
-            ));
+            return Err(ActError::Refused(Refusal::NoticeAlreadyIssued));
         }
         let found = finding(conn, UnitScope::All, finding_id)?;
         if found.finding.unit_id != notice.unit_id || found.finding.round_id != notice.round_id {
-            return Err(ActError::Refused("只能选择本轮、本单位的问题".to_string()));
+            return Err(ActError::Refused(Refusal::FindingOfOtherUnitOrRound));
         }
         match (selected, found.notice_id) {
             (true, None) => {
@@ -1085,9 +1166,7 @@ fn move_finding(
     ))
     .execute(conn)?;
     if changed == 0 {
-        return Err(ActError::Refused(
-            "该问题的状态刚被他人更改，请刷新页面后重试".to_string(),
-        ));
+        return Err(ActError::Refused(Refusal::FindingChanged));
     }
     record_transition(conn, notice, Some(stored.finding.id), &line)?;
     let digest = finding_digest(conn, stored.finding.id)?;
@@ -1151,9 +1230,7 @@ fn move_notice(
     ))
     .execute(conn)?;
     if changed == 0 {
-        return Err(ActError::Refused(
-            "该整改通知书的状态刚被他人更改，请刷新页面后重试".to_string(),
-        ));
+        return Err(ActError::Refused(Refusal::NoticeChanged));
     }
     record_transition(conn, notice.id, None, &line)?;
     let digest = notice_digest(conn, notice.id)?;
@@ -1219,7 +1296,7 @@ pub fn issue(
         let current = notice(conn, UnitScope::All, notice_id)?;
         crate::storage::rounds::require(conn, current.round_id, RoundAction::IssueNotice)?;
         let deadline = crate::domain::rectification::deadline(today, days)
-            .ok_or_else(|| ActError::Refused("整改期限超出日期范围".to_string()))?;
+            .ok_or(ActError::Refused(Refusal::DeadlineOutOfRange))?;
         move_notice(conn, caller, &current, &Action::Issue, now)?;
         let bureau = settings(conn)?;
         let format = DocNumberFormat::new(&bureau.doc_prefix)?;
@@ -1268,12 +1345,12 @@ pub fn issue(
         )? {
             move_finding(conn, caller, &stored, notice_id, &Action::Issue, now)?;
         }
-        let message = format!(
-            "{}下发整改通知书 {}，请于{}前完成整改",
-            bureau.bureau_name,
-            number,
-            crate::domain::notice_text::chinese_date(deadline)
-        );
+        let message = Told::NoticeIssued {
+            bureau: bureau.bureau_name.clone(),
+            number: number.to_string(),
+            deadline,
+        }
+        .to_string();
         notifications::notify(
             conn,
             Audience::Unit(current.unit_id),
@@ -1300,7 +1377,7 @@ pub fn save_measures(
         let stored = finding(conn, caller.scope, finding_id)?;
         let notice_id = stored
             .notice_id
-            .ok_or_else(|| ActError::Refused("该问题不在任何整改通知书中".to_string()))?;
+            .ok_or(ActError::Refused(Refusal::FindingOnNoNotice))?;
         let notice = notice(conn, caller.scope, notice_id)?;
         crate::storage::rounds::require(conn, notice.round_id, RoundAction::Rectify)?;
         start_work(conn, caller, &notice, &stored, now)?;
@@ -1346,10 +1423,7 @@ fn start_work(
     if waiting.contains(&stored.state) {
         move_finding(conn, caller, stored, notice.id, &Action::StartWork, now)?;
     } else if stored.state != RectificationState::InProgress {
-        return Err(ActError::Refused(format!(
-            "该问题当前状态为“{}”，不能再修改整改措施或佐证材料",
-            stored.state.label()
-        )));
+        return Err(ActError::Refused(Refusal::FindingNotWorkable(stored.state)));
     }
     Ok(())
 }
@@ -1367,7 +1441,7 @@ pub fn act_on_finding(
         let stored = finding(conn, caller.scope, finding_id)?;
         let notice_id = stored
             .notice_id
-            .ok_or_else(|| ActError::Refused("该问题不在任何整改通知书中".to_string()))?;
+            .ok_or(ActError::Refused(Refusal::FindingOnNoNotice))?;
         let notice = notice(conn, caller.scope, notice_id)?;
         crate::storage::rounds::require(conn, notice.round_id, RoundAction::Rectify)?;
         // The unit's first move on any finding puts the whole notice in progress.
@@ -1384,13 +1458,13 @@ pub fn act_on_finding(
             if notice.state == RectificationState::Submitted {
                 move_notice(conn, caller, &notice, action, now)?;
             }
-            let message = format!(
-                "整改通知书 {} 中的问题（{} {}）被退回：{}",
-                notice.doc_number.clone().unwrap_or_default(),
-                stored.case_no,
-                stored.finding.item_text,
-                reason.trim()
-            );
+            let message = Told::FindingSentBack {
+                number: notice.doc_number.clone().unwrap_or_default(),
+                case_no: stored.case_no.clone(),
+                item_text: stored.finding.item_text.clone(),
+                reason: reason.trim().to_string(),
+            }
+            .to_string();
             notifications::notify(
                 conn,
                 Audience::Unit(notice.unit_id),
@@ -1432,7 +1506,7 @@ pub fn act_on_notice(
             && caller.account.role == Role::CenterManager
             && report_text.is_empty()
         {
-            return Err(ActError::Refused("提交前须填写整改报告".to_string()));
+            return Err(ActError::Refused(Refusal::ReportMissing));
         }
         let to = move_notice(conn, caller, &current, action, now)?;
         let number = current.doc_number.clone().unwrap_or_default();
@@ -1442,10 +1516,11 @@ pub fn act_on_notice(
                 Audience::Admins,
                 Kind::ReportSubmitted,
                 notice_id,
-                &format!(
-                    "{}已提交整改通知书 {} 的整改报告",
-                    current.unit_name, number
-                ),
+                &Told::ReportSubmitted {
+                    unit: current.unit_name.clone(),
+                    number: number.clone(),
+                }
+                .to_string(),
                 now,
             )?,
             Action::SendBack { reason } => notifications::notify(
@@ -1453,7 +1528,11 @@ pub fn act_on_notice(
                 Audience::Unit(current.unit_id),
                 Kind::SentBack,
                 notice_id,
-                &format!("整改通知书 {} 的整改报告被退回：{}", number, reason.trim()),
+                &Told::ReportSentBack {
+                    number: number.clone(),
+                    reason: reason.trim().to_string(),
+                }
+                .to_string(),
                 now,
             )?,
             _ => {}
@@ -1480,15 +1559,12 @@ pub fn schedule_follow_up(
         if later.id == this_round.id
             || later.settings.period_start <= this_round.settings.period_end
         {
-            return Err(ActError::Refused(format!(
-                "“回头看”须安排在本轮之后的评查轮次（所选轮次“{}”的期间不晚于本轮）",
-                later.settings.name
+            return Err(ActError::Refused(Refusal::FollowUpNotLater(
+                later.settings.name.clone(),
             )));
         }
         if current.state == RectificationState::Draft {
-            return Err(ActError::Refused(
-                "整改通知书尚未下发，不能安排“回头看”".to_string(),
-            ));
+            return Err(ActError::Refused(Refusal::FollowUpOfDraft));
         }
         diesel::update(
             rectification_notices::table
@@ -1680,7 +1756,7 @@ pub fn add_evidence(
         let stored = finding(conn, caller.scope, finding_id)?;
         let notice_id = stored
             .notice_id
-            .ok_or_else(|| ActError::Refused("该问题不在任何整改通知书中".to_string()))?;
+            .ok_or(ActError::Refused(Refusal::FindingOnNoNotice))?;
         let notice = notice(conn, caller.scope, notice_id)?;
         crate::storage::rounds::require(conn, notice.round_id, RoundAction::Rectify)?;
         start_work(conn, caller, &notice, &stored, now)?;

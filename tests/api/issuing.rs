@@ -180,3 +180,55 @@ async fn stored_bytes_changed_in_the_database_are_never_handed_out_and_audit_ver
         "{stderr}"
     );
 }
+
+#[actix_rt::test]
+async fn pingcha_pdf_notice_writes_the_bytes_the_page_serves() {
+    let app = spawn_app().await;
+    let (_, notice, mut admin) = crate::rectification::issued_notice_for_xq(&app).await;
+    let (status, page) = admin.get_bytes(&format!("/notices/{notice}/pdf")).await;
+    assert_eq!(status, StatusCode::OK);
+    let number = admin.get(&format!("/api/notices/{notice}")).await.json()["notice"]["doc_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    // By id with --out, and by document number with -o.
+    for (name, which, flag) in [
+        ("by-id.pdf", notice.as_str(), "--out"),
+        ("by-number.pdf", number.as_str(), "-o"),
+    ] {
+        let out = dir.path().join(name);
+        let (ok, stdout, stderr) = crate::cli::pingcha(
+            &[
+                "--database-url",
+                app.database_url(),
+                "pdf",
+                "notice",
+                which,
+                flag,
+                out.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert!(ok, "{stderr}");
+        assert!(stdout.contains(&number), "{stdout}");
+        assert!(
+            std::fs::read(&out).unwrap() == page,
+            "{which}: other bytes than the page's"
+        );
+    }
+    let (ok, _, stderr) = crate::cli::pingcha(
+        &[
+            "--database-url",
+            app.database_url(),
+            "pdf",
+            "notice",
+            "不存在的文号",
+            "-o",
+            dir.path().join("none.pdf").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!ok);
+    assert!(stderr.contains("不存在的文号"), "{stderr}");
+}

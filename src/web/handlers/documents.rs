@@ -20,7 +20,6 @@ use crate::web::handlers::page;
 use crate::web::handlers::rounds::parse_round_id;
 use crate::web::handlers::verify::issue_pdf;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
 
 const PDF: &str = "application/pdf";
 
@@ -120,27 +119,31 @@ pub async fn index(
                 .filter(|file| file.final_result().is_some())
                 .count();
             let sheets: usize = files.iter().map(|file| file.sheets.len()).sum();
-            Some(json!({
-                "id": unit.id.to_string(),
-                "name": unit.name,
-                "files": files.len(),
-                "finished": finished,
-                "sheets": sheets,
-            }))
+            Some(UnitDocuments {
+                id: unit.id,
+                name: &unit.name,
+                files: files.len(),
+                finished,
+                sheets,
+            })
         })
         .collect();
     let is_manager = user.account.role == Role::CenterManager;
+    let view = DocumentsPage {
+        round: RoundName {
+            id: round_id,
+            name: &results.round.settings.name,
+        },
+        units: rows,
+        whole_round: !is_manager,
+        blind: access.blind,
+    };
     page(
         &request,
         "rounds/documents",
         &format!("{} 文书", results.round.settings.name),
         Some(&user),
-        json!({
-            "round": { "id": round_id.to_string(), "name": results.round.settings.name },
-            "units": rows,
-            "whole_round": !is_manager,
-            "blind": access.blind,
-        }),
+        serde_json::to_value(&view).map_err(WebError::internal)?,
     )
 }
 
@@ -268,4 +271,29 @@ pub async fn unit_feedback(
         })
         .await?;
     Ok(attachment(PDF, Some("feedback.pdf"), &name, bytes))
+}
+
+/// A unit's row on the documents page.
+#[derive(serde::Serialize)]
+struct UnitDocuments<'a> {
+    id: crate::domain::ids::UnitId,
+    name: &'a str,
+    files: usize,
+    finished: usize,
+    sheets: usize,
+}
+
+#[derive(serde::Serialize)]
+struct RoundName<'a> {
+    id: crate::domain::ids::RoundId,
+    name: &'a str,
+}
+
+/// The round's documents page.
+#[derive(serde::Serialize)]
+struct DocumentsPage<'a> {
+    round: RoundName<'a>,
+    units: Vec<UnitDocuments<'a>>,
+    whole_round: bool,
+    blind: bool,
 }

@@ -5,7 +5,6 @@
 //! content. Failed look-ups count against the client address, apart from sign-ins
 //! (`domain::throttle`); an uploaded file is hashed as it arrives, never kept.
 
-use crate::app::document_data::bureau_name;
 use crate::app::issuing::{self, IssueError};
 use crate::app::messages;
 use crate::documents::{Document, Fonts};
@@ -21,7 +20,7 @@ use crate::web::handlers::page;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::TimeZone;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 /// Issues `document` for the signed-in `user` (see `issuing::issue`) and returns the bytes.
 pub fn issue_pdf(
@@ -48,11 +47,10 @@ pub fn issue_pdf(
 
 /// Who issues a document the signed-in `user` asks for, as `/verify` says it.
 pub fn issuer(conn: &mut DbConn, user: &CurrentUser) -> WebResult<String> {
-    Ok(format!(
-        "{}（{}）",
-        bureau_name(conn)?,
-        user.account.role.label()
-    ))
+    Ok(issuing::issuer_name(
+        conn,
+        issuing::Issuer::Role(user.account.role),
+    )?)
 }
 
 /// A failed issue as the user sees it.
@@ -63,19 +61,48 @@ pub fn issue_error(error: IssueError) -> WebError {
     }
 }
 
+/// An issued document as `/verify` describes it: never its content.
+#[derive(Serialize)]
+struct Found {
+    code: String,
+    kind: &'static str,
+    issued_at: String,
+    issuer: String,
+    pages: i32,
+    size_kb: i64,
+    sha256: String,
+}
+
+/// Whether the file given matches the record.
+#[derive(Serialize)]
+struct FileCheck {
+    matches: bool,
+    message: &'static str,
+    sha256: String,
+}
+
+/// The `/verify` page: the code typed, and a refusal or what was found.
+#[derive(Serialize, Default)]
+struct VerifyView<'a> {
+    code: &'a str,
+    error: Option<&'static str>,
+    found: Option<Found>,
+    file: Option<FileCheck>,
+    csrf: String,
+}
+
 fn verify_page(
     request: &HttpRequest,
     user: &MaybeUser,
     status: StatusCode,
-    mut data: Value,
+    mut view: VerifyView<'_>,
 ) -> WebResult<HttpResponse> {
     let token = match &user.0 {
         Some(user) => user.csrf_token.clone(),
         None => pre_session_token(request)?,
     };
-    if let Value::Object(map) = &mut data {
-        map.insert("csrf".into(), json!(token));
-    }
+    view.csrf = token.clone();
+    let data = serde_json::to_value(&view).map_err(WebError::internal)?;
     let mut response = page(request, "verify", "文书核验", user.0.as_ref(), data)?;
     *response.status_mut() = status;
     if user.0.is_none() {
@@ -86,7 +113,7 @@ fn verify_page(
 
 /// GET /verify
 pub async fn form(request: HttpRequest, user: MaybeUser) -> WebResult<HttpResponse> {
-    verify_page(&request, &user, StatusCode::OK, json!({ "code": "" }))
+    verify_page(&request, &user, StatusCode::OK, VerifyView::default())
 }
 
 /// POST /verify (multipart: the CSRF token first, code, optional file or sha256)
@@ -103,13 +130,13 @@ pub async fn check(
     )
     .await?;
     let typed = form.text("code").unwrap_or_default().trim().to_string();
-    let refuse = |status: StatusCode, error: &str| {
-        verify_page(
-            &request,
-            &user,
-            status,
-            json!({ "code": typed, "error": error }),
-        )
+    let refuse = |status: StatusCode, error: &'static str| {
+        let view = VerifyView {
+            code: &typed,
+            error: Some(error),
+            ..VerifyView::default()
+        };
+        verify_page(&request, &user, status, view)
     };
     let given_hash = form
         .text("sha256")
@@ -156,31 +183,36 @@ pub async fn check(
     };
     let file = file_hash.map(|hash| {
         let matches = hash == document.sha256;
-        json!({
-            "matches": matches,
-            "message": if matches { messages::VERIFY_FILE_MATCHES } else { messages::VERIFY_FILE_DIFFERS },
-            "sha256": hash,
-        })
+        FileCheck {
+            matches,
+            message: if matches {
+                messages::VERIFY_FILE_MATCHES
+            } else {
+                messages::VERIFY_FILE_DIFFERS
+            },
+            sha256: hash,
+        }
     });
     verify_page(
         &request,
         &user,
         StatusCode::OK,
-        json!({
-            "code": document.code,
-            "found": {
-                "code": document.code,
-                "kind": messages::document_kind(&document.kind),
-                "issued_at": chrono::Local
+        VerifyView {
+            code: &document.code,
+            found: Some(Found {
+                code: document.code.clone(),
+                kind: messages::document_kind(&document.kind),
+                issued_at: chrono::Local
                     .from_utc_datetime(&document.issued_at)
                     .format("%Y-%m-%d %H:%M")
                     .to_string(),
-                "issuer": document.issuer,
-                "pages": document.pages,
-                "size_kb": (document.size_bytes + 1023) / 1024,
-                "sha256": document.sha256,
-            },
-            "file": file,
-        }),
+                issuer: document.issuer.clone(),
+                pages: document.pages,
+                size_kb: (document.size_bytes + 1023) / 1024,
+                sha256: document.sha256.clone(),
+            }),
+            file,
+            ..VerifyView::default()
+        },
     )
 }
