@@ -14,3 +14,4 @@ pub mod issuing;
 pub mod messages;
 pub mod reconciliation;
 pub mod rubrics;
+pub mod score_forms;

@@ -122,7 +122,10 @@ fn decided_by_file(
         .filter(reconciliations::round_id.eq(round_id.to_string()))
         .select(DecisionRow::as_select())
         .load(conn)?;
-    Ok(rows.into_iter().map(|row| (row.case_file_id.0, row)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.case_file_id.0, row))
+        .collect())
 }
 
 fn corrupt(error: impl std::fmt::Display) -> Error {
@@ -343,9 +346,7 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
             .map(Vec::as_slice)
             .unwrap_or_default();
         let result = match decided.remove(&placement.file) {
-            Some(row) => {
-                Some(adjust_reconciled(rubric, row.result(rubric)?, adjusting).into())
-            }
+            Some(row) => Some(adjust_reconciled(rubric, row.result(rubric)?, adjusting).into()),
             None => {
                 let sheets = by_file
                     .remove(&placement.file)
@@ -376,14 +377,15 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
                         });
                     }
                     match objected_outcome(
-                    rubric,
-                    rule,
-                    placement.file,
-                    placement.reviewers.len(),
-                    reviews,
-                    adjusting,
-                )
-                .map_err(corrupt)? {
+                        rubric,
+                        rule,
+                        placement.file,
+                        placement.reviewers.len(),
+                        reviews,
+                        adjusting,
+                    )
+                    .map_err(corrupt)?
+                    {
                         Outcome::Final(result) => Some(result.into()),
                         _ => None,
                     }

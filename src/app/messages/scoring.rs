@@ -58,3 +58,37 @@ pub fn reconciliation_error(error: &Error) -> String {
         Error::NotFound | Error::Forbidden | Error::Storage(_) => String::new(),
     }
 }
+
+/// A page number of an item (or indicator) that is not a page number.
+pub fn bad_page(code: &str, text: &str, indicator: bool) -> String {
+    let what = if indicator { "指标" } else { "项目" };
+    format!("{what} {code}：卷宗页码“{text}”不是页码")
+}
+
+/// A count of occurrences that is not a whole number.
+pub fn bad_count(code: &str, text: &str) -> String {
+    format!("项目 {code}：处数“{text}”不是整数")
+}
+
+/// A deduction that is not a number of points.
+pub fn bad_points(code: &str, text: &str) -> String {
+    format!("项目 {code}：扣分“{text}”不是分数")
+}
+
+/// The round has no rubric for the file's case type.
+pub fn no_rubric(case_type: crate::domain::CaseType) -> String {
+    format!(
+        "本轮没有为{}案卷选择评分标准，请联系管理员。",
+        case_type.label()
+    )
+}
+
+/// The note shown on a returned or reopened sheet.
+pub fn sheet_note(state: &crate::domain::scoring::sheet::SheetState) -> Option<String> {
+    use crate::domain::scoring::sheet::SheetState;
+    match state {
+        SheetState::Returned { comment } => Some(format!("组长退回意见：{comment}")),
+        SheetState::Reopened { reason } => Some(format!("管理员重新开放的理由：{reason}")),
+        _ => None,
+    }
+}

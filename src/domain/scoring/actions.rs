@@ -47,7 +47,12 @@ pub struct TeamActions {
     pub approve: bool,
 }
 
-pub fn team_actions(round: RoundStatus, files: usize, finals: usize, approved: bool) -> TeamActions {
+pub fn team_actions(
+    round: RoundStatus,
+    files: usize,
+    finals: usize,
+    approved: bool,
+) -> TeamActions {
     TeamActions {
         approve: files > 0
             && finals == files

@@ -2,20 +2,20 @@
 //! reviewer with a comment, and the administrator's reopening of a locked sheet with a
 //! recorded reason. Both go through the sheet's state machine and version check.
 
+use crate::app::messages::scoring as messages;
+use crate::app::reconciliation::ReviewData;
 use crate::domain::ids::{CaseFileId, PersonId, RoundId};
 use crate::domain::people::Role;
 use crate::domain::scoring::actions::review_actions;
 use crate::domain::scoring::sheet::{SheetAction, SheetActor, SheetError};
-use crate::storage::sheets::{self, SaveError};
-use crate::app::messages::scoring as messages;
-use crate::app::reconciliation::ReviewData;
 use crate::storage::rounds::RoundView;
+use crate::storage::sheets::{self, SaveError};
 use crate::storage::{self, assignments};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{WebError, WebResult};
-use crate::web::handlers::rounds::{load_round, parse_round_id};
 use crate::web::handlers::reconcile::{page_of, sheet_state, sheet_total};
+use crate::web::handlers::rounds::{load_round, parse_round_id};
 use crate::web::handlers::see_other;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -73,7 +73,8 @@ pub async fn team(
                 .iter()
                 .filter(|placement| assignment.leads_file(person, placement.file))
                 .collect();
-            let files: Vec<CaseFileId> = placements.iter().map(|placement| placement.file).collect();
+            let files: Vec<CaseFileId> =
+                placements.iter().map(|placement| placement.file).collect();
             let stored = sheets::for_files(conn, round_id, &files)?;
             let mut rows = Vec::new();
             for placement in placements {

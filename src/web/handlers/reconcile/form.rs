@@ -58,24 +58,32 @@ fn item_table(data: &ReviewData, placement: &Placement) -> Vec<ItemRow> {
                     reason,
                     page,
                     ..
-                } => (item, text, Cell {
-                    points: points.to_string(),
-                    reason: reason.clone(),
-                    veto: false,
-                    page: page.map(|page| page.to_string()),
-                }),
+                } => (
+                    item,
+                    text,
+                    Cell {
+                        points: points.to_string(),
+                        reason: reason.clone(),
+                        veto: false,
+                        page: page.map(|page| page.to_string()),
+                    },
+                ),
                 // A veto is what a 合议 most often turns on: show it beside the deductions.
                 ExplanationLine::Veto {
                     code,
                     text,
                     reason,
                     page,
-                } => (code, text, Cell {
-                    points: String::new(),
-                    reason: reason.clone(),
-                    veto: true,
-                    page: page.map(|page| page.to_string()),
-                }),
+                } => (
+                    code,
+                    text,
+                    Cell {
+                        points: String::new(),
+                        reason: reason.clone(),
+                        veto: true,
+                        page: page.map(|page| page.to_string()),
+                    },
+                ),
                 _ => continue,
             };
             let entry = items
@@ -277,8 +285,7 @@ fn reconcile_page(
     message: Option<String>,
     entered: Option<&[(String, String)]>,
 ) -> WebResult<HttpResponse> {
-    let (team, placement) =
-        data.led_placement(user.account.person_id, user.account.role, file)?;
+    let (team, placement) = data.led_placement(user.account.person_id, user.account.role, file)?;
     let view = reconcile_view(data, team, placement, message, entered);
     let mut response = page_of(request, "sheets/reconcile", "合议", user, &view)?;
     if entered.is_some() {
@@ -303,7 +310,10 @@ pub async fn form(
 struct Posted {
     decision: Reconciliation,
     triggers: Vec<String>,
-    closing: Vec<(crate::storage::sheets::StoredSheet, crate::domain::scoring::sheet::SheetUpdate)>,
+    closing: Vec<(
+        crate::storage::sheets::StoredSheet,
+        crate::domain::scoring::sheet::SheetUpdate,
+    )>,
 }
 
 /// Checks the posted form against the file's reviews. `Ok(Err(message))`: refused, the page
@@ -314,8 +324,7 @@ fn check_posted(
     file: CaseFileId,
     fields: &[(String, String)],
 ) -> WebResult<Result<Posted, String>> {
-    let (team, placement) =
-        data.led_placement(user.account.person_id, user.account.role, file)?;
+    let (team, placement) = data.led_placement(user.account.person_id, user.account.role, file)?;
     let entry = match data.standing(placement) {
         Standing::Disagreement(entry) => entry,
         Standing::Final { how, .. } => return Err(AppError::AlreadyFinal(how).into()),

@@ -192,7 +192,12 @@ pub async fn queue(
         .collect();
     let finals = rows.iter().filter(|row| row.is_final).count();
     let approval = data.approval(team);
-    let actions = team_actions(data.round.status, placements.len(), finals, approval.is_some());
+    let actions = team_actions(
+        data.round.status,
+        placements.len(),
+        finals,
+        approval.is_some(),
+    );
     let view = QueueView {
         round: RoundView::from(&data.round),
         team,
@@ -208,7 +213,13 @@ pub async fn queue(
             at: approval.approved_at.format("%Y-%m-%d %H:%M").to_string(),
         }),
     };
-    page_of(&request, "sheets/reconciliations", "合议与审核", &user, &view)
+    page_of(
+        &request,
+        "sheets/reconciliations",
+        "合议与审核",
+        &user,
+        &view,
+    )
 }
 
 /// POST /rounds/{id}/team/approve: the leader approves the team's results once every file

@@ -104,7 +104,16 @@ pub async fn unit_results(
         unit: problem.unit_name(unit).to_string(),
         blind: hide_names,
         rows,
-        documents: matches!(data.round.status, RoundStatus::Feedback | RoundStatus::Closed),
+        documents: matches!(
+            data.round.status,
+            RoundStatus::Feedback | RoundStatus::Closed
+        ),
     };
-    page_of(&request, "sheets/unit_results", "本单位评查结果", &user, &view)
+    page_of(
+        &request,
+        "sheets/unit_results",
+        "本单位评查结果",
+        &user,
+        &view,
+    )
 }
