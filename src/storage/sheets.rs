@@ -30,29 +30,32 @@ pub struct StoredSheet {
     pub updated_at: NaiveDateTime,
 }
 
-type SheetRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    Option<i32>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<NaiveDateTime>,
-    NaiveDateTime,
-);
+/// A score sheet's row as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = score_sheets)]
+struct SheetRow {
+    id: String,
+    round_id: String,
+    case_file_id: String,
+    reviewer_id: String,
+    rubric_hash: String,
+    state: String,
+    version: i64,
+    answers_json: String,
+    total_tenths: Option<i32>,
+    grade: Option<String>,
+    leader_comment: Option<String>,
+    reopen_reason: Option<String>,
+    submitted_at: Option<NaiveDateTime>,
+    updated_at: NaiveDateTime,
+}
 
 fn corrupt(error: impl std::fmt::Display) -> Error {
     Error::Corrupt(error.to_string())
 }
 
 fn to_sheet(row: SheetRow) -> Result<StoredSheet> {
-    let (
+    let SheetRow {
         id,
         round_id,
         case_file_id,
@@ -60,14 +63,14 @@ fn to_sheet(row: SheetRow) -> Result<StoredSheet> {
         rubric_hash,
         state,
         version,
-        answers,
+        answers_json: answers,
         total_tenths,
         grade,
-        comment,
+        leader_comment: comment,
         reopen_reason,
         submitted_at,
         updated_at,
-    ) = row;
+    } = row;
     let status =
         SheetStatus::from_code(&state).ok_or_else(|| corrupt(format!("sheet state {state}")))?;
     let state = match status {
@@ -99,6 +102,8 @@ fn to_sheet(row: SheetRow) -> Result<StoredSheet> {
     })
 }
 
+/// [`SheetRow`]'s columns in its field order, for the left join that reads a file with its
+/// sheets (a nullable `as_select` does not nest in a tuple there).
 type SheetColumns = (
     score_sheets::id,
     score_sheets::round_id,
@@ -142,7 +147,7 @@ pub fn find(
         .filter(score_sheets::round_id.eq(round.to_string()))
         .filter(score_sheets::case_file_id.eq(file.to_string()))
         .filter(score_sheets::reviewer_id.eq(reviewer.to_string()))
-        .select(SHEET_COLUMNS)
+        .select(SheetRow::as_select())
         .first(conn)
         .optional()?;
     row.map(to_sheet).transpose()
@@ -571,7 +576,7 @@ pub fn for_reviewer(
     let rows: Vec<SheetRow> = score_sheets::table
         .filter(score_sheets::round_id.eq(round.to_string()))
         .filter(score_sheets::reviewer_id.eq(reviewer.to_string()))
-        .select(SHEET_COLUMNS)
+        .select(SheetRow::as_select())
         .load(conn)?;
     rows.into_iter().map(to_sheet).collect()
 }
@@ -586,7 +591,7 @@ pub fn for_files(
     let rows: Vec<SheetRow> = score_sheets::table
         .filter(score_sheets::round_id.eq(round.to_string()))
         .filter(score_sheets::case_file_id.eq_any(ids))
-        .select(SHEET_COLUMNS)
+        .select(SheetRow::as_select())
         .load(conn)?;
     rows.into_iter().map(to_sheet).collect()
 }
@@ -595,7 +600,7 @@ pub fn for_files(
 pub fn for_round(conn: &mut DbConn, round: RoundId) -> Result<Vec<StoredSheet>> {
     let rows: Vec<SheetRow> = score_sheets::table
         .filter(score_sheets::round_id.eq(round.to_string()))
-        .select(SHEET_COLUMNS)
+        .select(SheetRow::as_select())
         .load(conn)?;
     rows.into_iter().map(to_sheet).collect()
 }

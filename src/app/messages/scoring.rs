@@ -92,3 +92,14 @@ pub fn sheet_note(state: &crate::domain::scoring::sheet::SheetState) -> Option<S
         _ => None,
     }
 }
+
+/// A record stored twice (`storage::Error::Duplicate` of the 合议 tables), as the pages say it.
+pub fn duplicate(what: &str) -> String {
+    use crate::storage::reconciliations::{DUPLICATE_APPROVAL, DUPLICATE_RECONCILIATION};
+    let label = match what {
+        DUPLICATE_RECONCILIATION => "合议记录",
+        DUPLICATE_APPROVAL => "本组评查结果的审核确认",
+        other => other,
+    };
+    format!("记录已存在：{label}")
+}

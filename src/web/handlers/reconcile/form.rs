@@ -448,7 +448,7 @@ pub async fn decide(
                     "{}的评分表已有更新（第 {stored} 版），合议未保存，请刷新后重试",
                     names.get(&reviewer).cloned().unwrap_or_default()
                 ))),
-                Err(RecordError::Storage(error)) => Err(error.into()),
+                Err(RecordError::Storage(error)) => Err(super::storage_error(error)),
             }
         })
         .await?;

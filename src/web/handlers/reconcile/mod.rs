@@ -36,9 +36,17 @@ impl From<app::Error> for WebError {
         match error {
             app::Error::NotFound => WebError::NotFound,
             app::Error::Forbidden => WebError::Forbidden,
-            app::Error::Storage(error) => error.into(),
+            app::Error::Storage(error) => storage_error(error),
             other => WebError::Conflict(messages::reconciliation_error(&other)),
         }
+    }
+}
+
+/// A storage error of the 合议 tables; a record stored twice is named as the pages name it.
+pub(crate) fn storage_error(error: crate::storage::Error) -> WebError {
+    match error {
+        crate::storage::Error::Duplicate(what) => WebError::Conflict(messages::duplicate(&what)),
+        other => other.into(),
     }
 }
 

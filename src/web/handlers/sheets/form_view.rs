@@ -237,4 +237,3 @@ fn veto_view(rubric: &Rubric, answers: &SheetAnswers) -> Vec<VetoRow> {
         })
         .collect()
 }
-

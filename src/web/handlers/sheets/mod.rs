@@ -6,7 +6,6 @@
 mod form_view;
 
 use crate::app::messages::scoring as messages;
-use form_view::{FormView, form_view};
 use crate::app::score_forms::{self, Context, Error, FormJob, Outcome, Refusal, answers_from};
 use crate::domain::ids::{CaseFileId, RoundId};
 use crate::domain::rubric::Points;
@@ -21,6 +20,7 @@ use crate::web::handlers::rounds::parse_round_id;
 use crate::web::handlers::see_other;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use form_view::{FormView, form_view};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
