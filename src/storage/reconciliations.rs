@@ -99,6 +99,16 @@ pub fn for_round(conn: &mut DbConn, round: RoundId) -> Result<Vec<StoredReconcil
     rows.into_iter().map(to_stored).collect()
 }
 
+/// The round's status allows 合议 and approvals (checked inside the writing transaction).
+fn require_reconcile(conn: &mut DbConn, round: RoundId) -> Result<()> {
+    crate::storage::rounds::require(
+        conn,
+        round,
+        crate::domain::round_actions::RoundAction::Reconcile,
+    )?;
+    Ok(())
+}
+
 /// Why a 合议 could not be stored.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
@@ -132,11 +142,7 @@ pub fn record(
         .map(ToString::to_string)
         .collect();
     transaction(conn, |conn| {
-        crate::storage::rounds::require(
-            conn,
-            round,
-            crate::domain::round_actions::RoundAction::Reconcile,
-        )?;
+        require_reconcile(conn, round)?;
         diesel::insert_into(reconciliations::table)
             .values((
                 reconciliations::id.eq(&id),
@@ -236,11 +242,7 @@ pub fn approve(
     let team = i32::try_from(team_number).map_err(corrupt)?;
     let count = i32::try_from(files).map_err(corrupt)?;
     transaction(conn, |conn| {
-        crate::storage::rounds::require(
-            conn,
-            round,
-            crate::domain::round_actions::RoundAction::Reconcile,
-        )?;
+        require_reconcile(conn, round)?;
         diesel::insert_into(team_approvals::table)
             .values((
                 team_approvals::id.eq(new_id().to_string()),

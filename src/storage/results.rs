@@ -132,16 +132,35 @@ fn corrupt(error: impl std::fmt::Display) -> Error {
     Error::Corrupt(error.to_string())
 }
 
+/// The sampled files by id, once: a quarter's round has thousands of files, and looking each
+/// up in the problem's list is quadratic.
+fn sampled_by_id(
+    version: &Version,
+) -> std::collections::HashMap<CaseFileId, &crate::domain::assignment::SampledFile> {
+    version
+        .problem
+        .files
+        .iter()
+        .map(|file| (file.id, file))
+        .collect()
+}
+
+/// The round's rubrics by case type.
+fn rubrics_by_type(conn: &mut DbConn, round: &Round) -> Result<BTreeMap<CaseType, Rubric>> {
+    let mut rubrics_by_type = BTreeMap::new();
+    for (case_type, hash) in &round.settings.rubrics {
+        rubrics_by_type.insert(*case_type, rubrics::load(conn, hash)?);
+    }
+    Ok(rubrics_by_type)
+}
+
 /// The results of a round; `None` while it has no published assignment.
 pub fn load(conn: &mut DbConn, round_id: RoundId) -> Result<Option<RoundResults>> {
     let round = rounds::find(conn, round_id)?;
     let Some(version) = assignments::published(conn, round_id)? else {
         return Ok(None);
     };
-    let mut rubrics_by_type = BTreeMap::new();
-    for (case_type, hash) in &round.settings.rubrics {
-        rubrics_by_type.insert(*case_type, rubrics::load(conn, hash)?);
-    }
+    let rubrics_by_type = rubrics_by_type(conn, &round)?;
     let mut sheets_by_file: BTreeMap<CaseFileId, Vec<StoredSheet>> = BTreeMap::new();
     for sheet in sheets::for_round(conn, round_id)? {
         if matches!(
@@ -158,16 +177,7 @@ pub fn load(conn: &mut DbConn, round_id: RoundId) -> Result<Option<RoundResults>
     let rule = combine_rule(round.settings.combine);
     let adjustments = objections::adjustments(conn, round_id)?;
     let mut files = Vec::with_capacity(version.assignment.placements.len());
-    // By id: a quarter's round has thousands of files.
-    let sampled_by_id: std::collections::HashMap<
-        CaseFileId,
-        &crate::domain::assignment::SampledFile,
-    > = version
-        .problem
-        .files
-        .iter()
-        .map(|file| (file.id, file))
-        .collect();
+    let sampled_by_id = sampled_by_id(&version);
     for placement in &version.assignment.placements {
         let sampled = sampled_by_id
             .get(&placement.file)
@@ -269,10 +279,7 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
     let Some(version) = assignments::published(conn, round_id)? else {
         return Ok(None);
     };
-    let mut rubrics_by_type = BTreeMap::new();
-    for (case_type, hash) in &round.settings.rubrics {
-        rubrics_by_type.insert(*case_type, rubrics::load(conn, hash)?);
-    }
+    let rubrics_by_type = rubrics_by_type(conn, &round)?;
     let rows: Vec<LightSheet> = score_sheets::table
         .filter(score_sheets::round_id.eq(round_id.to_string()))
         .filter(score_sheets::state.eq_any([
@@ -286,16 +293,7 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
             score_sheets::grade,
         ))
         .load(conn)?;
-    // By id once: looking each file up in the problem's list is quadratic on large rounds.
-    let sampled_files: std::collections::HashMap<
-        CaseFileId,
-        &crate::domain::assignment::SampledFile,
-    > = version
-        .problem
-        .files
-        .iter()
-        .map(|file| (file.id, file))
-        .collect();
+    let sampled_files = sampled_by_id(&version);
     let rubric_of = |file: &CaseFileId| {
         sampled_files
             .get(file)

@@ -102,41 +102,6 @@ fn to_sheet(row: SheetRow) -> Result<StoredSheet> {
     })
 }
 
-/// [`SheetRow`]'s columns in its field order, for the left join that reads a file with its
-/// sheets (a nullable `as_select` does not nest in a tuple there).
-type SheetColumns = (
-    score_sheets::id,
-    score_sheets::round_id,
-    score_sheets::case_file_id,
-    score_sheets::reviewer_id,
-    score_sheets::rubric_hash,
-    score_sheets::state,
-    score_sheets::version,
-    score_sheets::answers_json,
-    score_sheets::total_tenths,
-    score_sheets::grade,
-    score_sheets::leader_comment,
-    score_sheets::reopen_reason,
-    score_sheets::submitted_at,
-    score_sheets::updated_at,
-);
-const SHEET_COLUMNS: SheetColumns = (
-    score_sheets::id,
-    score_sheets::round_id,
-    score_sheets::case_file_id,
-    score_sheets::reviewer_id,
-    score_sheets::rubric_hash,
-    score_sheets::state,
-    score_sheets::version,
-    score_sheets::answers_json,
-    score_sheets::total_tenths,
-    score_sheets::grade,
-    score_sheets::leader_comment,
-    score_sheets::reopen_reason,
-    score_sheets::submitted_at,
-    score_sheets::updated_at,
-);
-
 pub fn find(
     conn: &mut DbConn,
     round: RoundId,
@@ -178,7 +143,29 @@ pub fn with_records(
                 .and(score_sheets::round_id.eq(round.to_string()))),
         )
         .filter(case_files::id.eq_any(files))
-        .select((units::code, STORED_COLUMNS, SHEET_COLUMNS.nullable()))
+        // The sheet's columns in [`SheetRow`]'s field order (a nullable `as_select` does not
+        // nest in a tuple here).
+        .select((
+            units::code,
+            STORED_COLUMNS,
+            (
+                score_sheets::id,
+                score_sheets::round_id,
+                score_sheets::case_file_id,
+                score_sheets::reviewer_id,
+                score_sheets::rubric_hash,
+                score_sheets::state,
+                score_sheets::version,
+                score_sheets::answers_json,
+                score_sheets::total_tenths,
+                score_sheets::grade,
+                score_sheets::leader_comment,
+                score_sheets::reopen_reason,
+                score_sheets::submitted_at,
+                score_sheets::updated_at,
+            )
+                .nullable(),
+        ))
         .load(conn)?;
     let mut records = std::collections::BTreeMap::new();
     let mut sheets = std::collections::BTreeMap::new();
