@@ -525,13 +525,16 @@ pub fn do_forms(conn: &mut storage::DbConn, jobs: Vec<FormJob>) -> (Vec<FormRepl
     )
 }
 
+/// One posted form's context and what the checks made of it, or why it was refused.
+type CheckedForm = Result<(Context, Checked), Error>;
+
 /// Reads what the posted forms need and checks each: per form its context and what the
 /// checks made of it, or why it was refused. Fails only on a database error in the reads
 /// shared by the batch.
 fn check_forms(
     conn: &mut storage::DbConn,
     jobs: &[FormJob],
-) -> Result<Vec<Result<(Context, Checked), Error>>, storage::Error> {
+) -> Result<Vec<CheckedForm>, storage::Error> {
     let mut rounds = std::collections::BTreeMap::new();
     let mut found = std::collections::BTreeMap::new();
     for job in jobs {
