@@ -16,4 +16,6 @@ pub mod imports;
 pub mod issuing;
 pub mod messages;
 pub mod rectification;
+pub mod reconciliation;
 pub mod rubrics;
+pub mod score_forms;

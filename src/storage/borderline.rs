@@ -115,7 +115,8 @@ pub fn send(conn: &mut DbConn, actor: &Actor, needed: Needed, now: NaiveDateTime
     } = needed;
     let (reviewer, problem_text) = match add_reviewer(&version.problem, &version.assignment, file) {
         Ok((problem, assignment, reviewer)) => {
-            let note = format!("临界复评：案卷{case_number}，{reason}");
+            let note =
+                crate::domain::scoring::reconciliation::second_review_note(&case_number, &reason);
             let number = assignments::store_draft(
                 conn,
                 actor,

@@ -56,34 +56,37 @@ pub fn create(
     Ok(id)
 }
 
-type PendingRow = (
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    Vec<u8>,
-    String,
-);
+/// A pending import's row as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = pending_imports)]
+struct PendingRow {
+    id: String,
+    kind: String,
+    round_id: Option<String>,
+    default_unit_id: Option<String>,
+    file_name: String,
+    file_sha256: String,
+    content: Vec<u8>,
+    created_by: String,
+}
 
 pub fn find(conn: &mut DbConn, id: ImportId) -> Result<Pending> {
     let row: PendingRow = pending_imports::table
         .filter(pending_imports::id.eq(id.to_string()))
-        .select((
-            pending_imports::id,
-            pending_imports::kind,
-            pending_imports::round_id,
-            pending_imports::default_unit_id,
-            pending_imports::file_name,
-            pending_imports::file_sha256,
-            pending_imports::content,
-            pending_imports::created_by,
-        ))
+        .select(PendingRow::as_select())
         .first(conn)
         .optional()?
         .ok_or(Error::NotFound)?;
-    let (id, kind, round_id, default_unit_id, file_name, file_sha256, content, created_by) = row;
+    let PendingRow {
+        id,
+        kind,
+        round_id,
+        default_unit_id,
+        file_name,
+        file_sha256,
+        content,
+        created_by,
+    } = row;
     Ok(Pending {
         id: parse_id(&id)?,
         kind,

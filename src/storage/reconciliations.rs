@@ -13,6 +13,11 @@ use crate::storage::{DbConn, Error, Result, duplicate_as, new_id, parse_id, tran
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+/// What [`Error::Duplicate`] names when a file's 合议 is recorded twice.
+pub const DUPLICATE_RECONCILIATION: &str = "reconciliation";
+/// What [`Error::Duplicate`] names when a team's results are approved twice.
+pub const DUPLICATE_APPROVAL: &str = "team_approval";
+
 /// A stored 合议 decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredReconciliation {
@@ -30,38 +35,41 @@ pub struct StoredReconciliation {
     pub decided_at: NaiveDateTime,
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    Option<i32>,
-    String,
-    bool,
-    String,
-    String,
-    String,
-    String,
-    NaiveDateTime,
-);
+/// A 合议 decision's row as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = reconciliations)]
+struct Row {
+    id: String,
+    round_id: String,
+    case_file_id: String,
+    final_total_tenths: Option<i32>,
+    final_grade: String,
+    vetoed: bool,
+    reason: String,
+    participants_json: String,
+    trigger_reasons_json: String,
+    decided_by: String,
+    decided_at: NaiveDateTime,
+}
 
 fn corrupt(error: impl std::fmt::Display) -> Error {
     Error::Corrupt(error.to_string())
 }
 
 fn to_stored(row: Row) -> Result<StoredReconciliation> {
-    let (
+    let Row {
         id,
         round_id,
         case_file_id,
-        total,
+        final_total_tenths: total,
         final_grade,
         vetoed,
         reason,
-        participants,
-        triggers,
+        participants_json: participants,
+        trigger_reasons_json: triggers,
         decided_by,
         decided_at,
-    ) = row;
+    } = row;
     let participants: Vec<String> = serde_json::from_str(&participants).map_err(corrupt)?;
     Ok(StoredReconciliation {
         id,
@@ -85,22 +93,20 @@ fn to_stored(row: Row) -> Result<StoredReconciliation> {
 pub fn for_round(conn: &mut DbConn, round: RoundId) -> Result<Vec<StoredReconciliation>> {
     let rows: Vec<Row> = reconciliations::table
         .filter(reconciliations::round_id.eq(round.to_string()))
-        .select((
-            reconciliations::id,
-            reconciliations::round_id,
-            reconciliations::case_file_id,
-            reconciliations::final_total_tenths,
-            reconciliations::final_grade,
-            reconciliations::vetoed,
-            reconciliations::reason,
-            reconciliations::participants_json,
-            reconciliations::trigger_reasons_json,
-            reconciliations::decided_by,
-            reconciliations::decided_at,
-        ))
+        .select(Row::as_select())
         .order(reconciliations::decided_at)
         .load(conn)?;
     rows.into_iter().map(to_stored).collect()
+}
+
+/// The round's status allows 合议 and approvals (checked inside the writing transaction).
+fn require_reconcile(conn: &mut DbConn, round: RoundId) -> Result<()> {
+    crate::storage::rounds::require(
+        conn,
+        round,
+        crate::domain::round_actions::RoundAction::Reconcile,
+    )?;
+    Ok(())
 }
 
 /// Why a 合议 could not be stored.
@@ -136,11 +142,7 @@ pub fn record(
         .map(ToString::to_string)
         .collect();
     transaction(conn, |conn| {
-        crate::storage::rounds::require(
-            conn,
-            round,
-            crate::domain::round_actions::RoundAction::Reconcile,
-        )?;
+        require_reconcile(conn, round)?;
         diesel::insert_into(reconciliations::table)
             .values((
                 reconciliations::id.eq(&id),
@@ -158,7 +160,7 @@ pub fn record(
                 reconciliations::decided_at.eq(decision.decided_at),
             ))
             .execute(conn)
-            .map_err(duplicate_as("合议记录"))?;
+            .map_err(duplicate_as(DUPLICATE_RECONCILIATION))?;
         for (stored, update) in closing {
             match sheets::save(conn, actor, stored, update, None, now) {
                 Ok(()) => {}
@@ -240,11 +242,7 @@ pub fn approve(
     let team = i32::try_from(team_number).map_err(corrupt)?;
     let count = i32::try_from(files).map_err(corrupt)?;
     transaction(conn, |conn| {
-        crate::storage::rounds::require(
-            conn,
-            round,
-            crate::domain::round_actions::RoundAction::Reconcile,
-        )?;
+        require_reconcile(conn, round)?;
         diesel::insert_into(team_approvals::table)
             .values((
                 team_approvals::id.eq(new_id().to_string()),
@@ -255,7 +253,7 @@ pub fn approve(
                 team_approvals::approved_at.eq(now),
             ))
             .execute(conn)
-            .map_err(duplicate_as("本组评查结果的审核确认"))?;
+            .map_err(duplicate_as(DUPLICATE_APPROVAL))?;
         audit::record(
             conn,
             actor,

@@ -5,22 +5,24 @@
 
 use crate::domain::CaseType;
 use crate::domain::ids::{CaseFileId, PersonId, RoundId, UnitId};
-use crate::domain::objection::{self, Adjustment, TargetKind};
-use crate::domain::round::CombineSetting;
-use crate::domain::rubric::Method;
-use crate::domain::rubric::{Grade, Points, Rubric};
+use crate::domain::objection;
+use crate::domain::rubric::{Points, Rubric};
 use crate::domain::scoring::SheetAnswers;
-use crate::domain::scoring::combine::{CombineRule, ReviewMark, decide};
-use crate::domain::scoring::reconciliation::{
-    DisagreementEntry, FileVerdict, SubmittedReview, assess_file,
+use crate::domain::scoring::combine::ReviewMark;
+pub use crate::domain::scoring::final_result::{
+    FinalFigure, FinalResult, Outcome, ReconciliationRecord, combine_rule,
 };
+use crate::domain::scoring::final_result::{
+    adjust_reconciled, light_mark, objected_outcome, reconciled, settle,
+};
+use crate::domain::scoring::reconciliation::SubmittedReview;
 use crate::domain::scoring::sheet::SheetStatus;
 use crate::domain::scoring::{ScoreResult, score};
 use crate::storage::assignments::{self, Version};
 use crate::storage::rounds::{self, Round};
 use crate::storage::schema::{reconciliations, score_sheets};
 use crate::storage::sheets::{self, StoredSheet};
-use crate::storage::{DbConn, Error, Result, objections, parse_id, rubrics};
+use crate::storage::{DbConn, Error, Result, TextId, objections, parse_id, rubrics};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -53,40 +55,6 @@ pub struct ScoredSheet {
     pub result: ScoreResult,
 }
 
-/// Where a file stands.
-pub enum Outcome {
-    /// Not every assigned reviewer has submitted yet.
-    InProgress { submitted: usize, expected: usize },
-    /// The reviews disagree beyond the round's rule: waiting for 合议.
-    Disagreement(DisagreementEntry),
-    /// The file's final result.
-    Final(FinalResult),
-}
-
-/// A file's final total and grade.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FinalResult {
-    /// `None` for indicator grading.
-    pub total: Option<Points>,
-    pub grade: Grade,
-    pub vetoed: bool,
-    /// One sentence on how the result came about (combined, single review, or 合议).
-    pub explanation: String,
-    /// Set when 合议 decided the result.
-    pub reconciliation: Option<ReconciliationRecord>,
-    /// The total and grade before decided objections (变更/撤销) changed them.
-    pub before_objections: Option<(Option<Points>, Grade)>,
-}
-
-/// The stored 合议 decision of a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReconciliationRecord {
-    pub reason: String,
-    pub participants: Vec<String>,
-    pub decided_by: String,
-    pub decided_at: NaiveDateTime,
-}
-
 impl FileResult {
     pub fn final_result(&self) -> Option<&FinalResult> {
         match &self.outcome {
@@ -109,51 +77,82 @@ impl RoundResults {
     }
 }
 
+/// A stored 合议 decision, as the results read it.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = reconciliations)]
+struct DecisionRow {
+    case_file_id: TextId<CaseFileId>,
+    final_total_tenths: Option<i32>,
+    final_grade: String,
+    vetoed: bool,
+    reason: String,
+    participants_json: String,
+    decided_by: String,
+    decided_at: NaiveDateTime,
+}
+
+impl DecisionRow {
+    /// The decision's result under the file's rubric.
+    fn result(self, rubric: &Rubric) -> Result<FinalResult> {
+        let participants: Vec<String> =
+            serde_json::from_str(&self.participants_json).map_err(corrupt)?;
+        let record = ReconciliationRecord {
+            reason: self.reason,
+            participants,
+            decided_by: self.decided_by,
+            decided_at: self.decided_at,
+        };
+        reconciled(
+            rubric,
+            self.final_total_tenths.map(Points::from_tenths),
+            &self.final_grade,
+            self.vetoed,
+            record,
+        )
+        .map_err(corrupt)
+    }
+}
+
 /// The round's stored 合议 decisions by file.
 fn decided_by_file(
     conn: &mut DbConn,
     round_id: RoundId,
-) -> Result<BTreeMap<CaseFileId, ReconciliationRow>> {
-    let rows: Vec<ReconciliationRow> = reconciliations::table
+) -> Result<BTreeMap<CaseFileId, DecisionRow>> {
+    let rows: Vec<DecisionRow> = reconciliations::table
         .filter(reconciliations::round_id.eq(round_id.to_string()))
-        .select((
-            reconciliations::case_file_id,
-            reconciliations::final_total_tenths,
-            reconciliations::final_grade,
-            reconciliations::vetoed,
-            reconciliations::reason,
-            reconciliations::participants_json,
-            reconciliations::decided_by,
-            reconciliations::decided_at,
-        ))
+        .select(DecisionRow::as_select())
         .load(conn)?;
-    rows.into_iter()
-        .map(|row| Ok((parse_id(&row.0)?, row)))
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.case_file_id.0, row))
+        .collect())
 }
 
 fn corrupt(error: impl std::fmt::Display) -> Error {
     Error::Corrupt(error.to_string())
 }
 
-/// The rule the combining engine applies for a round's setting.
-pub fn combine_rule(setting: CombineSetting) -> CombineRule {
-    match setting {
-        CombineSetting::Average => CombineRule::Average,
-        CombineSetting::Escalate { max_gap } => CombineRule::Escalate { max_gap },
-    }
+/// The sampled files by id, once: a quarter's round has thousands of files, and looking each
+/// up in the problem's list is quadratic.
+fn sampled_by_id(
+    version: &Version,
+) -> std::collections::HashMap<CaseFileId, &crate::domain::assignment::SampledFile> {
+    version
+        .problem
+        .files
+        .iter()
+        .map(|file| (file.id, file))
+        .collect()
 }
 
-type ReconciliationRow = (
-    String,
-    Option<i32>,
-    String,
-    bool,
-    String,
-    String,
-    String,
-    NaiveDateTime,
-);
+/// The round's rubrics by case type.
+fn rubrics_by_type(conn: &mut DbConn, round: &Round) -> Result<BTreeMap<CaseType, Rubric>> {
+    let mut rubrics_by_type = BTreeMap::new();
+    for (case_type, hash) in &round.settings.rubrics {
+        rubrics_by_type.insert(*case_type, rubrics::load(conn, hash)?);
+    }
+    Ok(rubrics_by_type)
+}
 
 /// The results of a round; `None` while it has no published assignment.
 pub fn load(conn: &mut DbConn, round_id: RoundId) -> Result<Option<RoundResults>> {
@@ -161,10 +160,7 @@ pub fn load(conn: &mut DbConn, round_id: RoundId) -> Result<Option<RoundResults>
     let Some(version) = assignments::published(conn, round_id)? else {
         return Ok(None);
     };
-    let mut rubrics_by_type = BTreeMap::new();
-    for (case_type, hash) in &round.settings.rubrics {
-        rubrics_by_type.insert(*case_type, rubrics::load(conn, hash)?);
-    }
+    let rubrics_by_type = rubrics_by_type(conn, &round)?;
     let mut sheets_by_file: BTreeMap<CaseFileId, Vec<StoredSheet>> = BTreeMap::new();
     for sheet in sheets::for_round(conn, round_id)? {
         if matches!(
@@ -181,16 +177,7 @@ pub fn load(conn: &mut DbConn, round_id: RoundId) -> Result<Option<RoundResults>
     let rule = combine_rule(round.settings.combine);
     let adjustments = objections::adjustments(conn, round_id)?;
     let mut files = Vec::with_capacity(version.assignment.placements.len());
-    // By id: a quarter's round has thousands of files.
-    let sampled_by_id: std::collections::HashMap<
-        CaseFileId,
-        &crate::domain::assignment::SampledFile,
-    > = version
-        .problem
-        .files
-        .iter()
-        .map(|file| (file.id, file))
-        .collect();
+    let sampled_by_id = sampled_by_id(&version);
     for placement in &version.assignment.placements {
         let sampled = sampled_by_id
             .get(&placement.file)
@@ -219,11 +206,7 @@ pub fn load(conn: &mut DbConn, round_id: RoundId) -> Result<Option<RoundResults>
             .map(Vec::as_slice)
             .unwrap_or_default();
         let outcome = match decided.remove(&placement.file) {
-            Some(row) => Outcome::Final(adjust_reconciled(
-                rubric,
-                reconciled(rubric, row)?,
-                adjusting,
-            )),
+            Some(row) => Outcome::Final(adjust_reconciled(rubric, row.result(rubric)?, adjusting)),
             None => {
                 let reviews: Vec<SubmittedReview> = scored
                     .iter()
@@ -232,7 +215,15 @@ pub fn load(conn: &mut DbConn, round_id: RoundId) -> Result<Option<RoundResults>
                         result: sheet.result.clone(),
                     })
                     .collect();
-                objected_outcome(rubric, rule, placement, reviews, adjusting)?
+                objected_outcome(
+                    rubric,
+                    rule,
+                    placement.file,
+                    placement.reviewers.len(),
+                    reviews,
+                    adjusting,
+                )
+                .map_err(corrupt)?
             }
         };
         // The sheets as the panel's decisions leave them, so documents show the new figures.
@@ -258,143 +249,6 @@ pub fn load(conn: &mut DbConn, round_id: RoundId) -> Result<Option<RoundResults>
     }))
 }
 
-fn reconciled(rubric: &Rubric, row: ReconciliationRow) -> Result<FinalResult> {
-    let (_, total, grade_name, vetoed, reason, participants, decided_by, decided_at) = row;
-    let grade = rubric
-        .grades()
-        .into_iter()
-        .find(|grade| grade.name == grade_name)
-        .cloned()
-        .ok_or_else(|| corrupt(format!("合议 grade {grade_name} not in the rubric")))?;
-    let participants: Vec<String> = serde_json::from_str(&participants).map_err(corrupt)?;
-    Ok(FinalResult {
-        total: total.map(Points::from_tenths),
-        grade,
-        vetoed,
-        explanation: format!("经合议确定：{reason}"),
-        reconciliation: Some(ReconciliationRecord {
-            reason,
-            participants,
-            decided_by,
-            decided_at,
-        }),
-        before_objections: None,
-    })
-}
-
-fn outcome(
-    rubric: &Rubric,
-    rule: CombineRule,
-    file: CaseFileId,
-    expected: usize,
-    reviews: &[SubmittedReview],
-) -> Result<Outcome> {
-    if reviews.len() < expected.max(1) {
-        return Ok(Outcome::InProgress {
-            submitted: reviews.len(),
-            expected,
-        });
-    }
-    if let [only] = reviews {
-        return Ok(Outcome::Final(FinalResult {
-            total: only.result.total,
-            grade: only.result.grade.clone(),
-            vetoed: !only.result.vetoes.is_empty(),
-            explanation: "一人评查，以其评分为准".to_string(),
-            reconciliation: None,
-            before_objections: None,
-        }));
-    }
-    match assess_file(rubric, rule, file, reviews).map_err(corrupt)? {
-        FileVerdict::Agreed(combined) => Ok(Outcome::Final(FinalResult {
-            total: combined.total,
-            grade: combined.grade,
-            vetoed: reviews
-                .iter()
-                .all(|review| !review.result.vetoes.is_empty()),
-            explanation: combined.explanation,
-            reconciliation: None,
-            before_objections: None,
-        })),
-        FileVerdict::Disagreement(entry) => Ok(Outcome::Disagreement(entry)),
-    }
-}
-
-/// The outcome of a file's reviews with its decided objections applied to every sheet; the
-/// result before them is kept in [`FinalResult::before_objections`].
-fn objected_outcome(
-    rubric: &Rubric,
-    rule: CombineRule,
-    placement: &crate::domain::assignment::Placement,
-    reviews: Vec<SubmittedReview>,
-    adjusting: &[Adjustment],
-) -> Result<Outcome> {
-    let expected = placement.reviewers.len();
-    let plain = outcome(rubric, rule, placement.file, expected, &reviews)?;
-    if adjusting.is_empty() {
-        return Ok(plain);
-    }
-    let adjusted: Vec<SubmittedReview> = reviews
-        .into_iter()
-        .map(|review| SubmittedReview {
-            reviewer_id: review.reviewer_id,
-            result: objection::adjust(rubric, &review.result, adjusting),
-        })
-        .collect();
-    let mut after = outcome(rubric, rule, placement.file, expected, &adjusted)?;
-    if let (Outcome::Final(before), Outcome::Final(after)) = (&plain, &mut after) {
-        mark_adjusted(after, before.total, before.grade.clone());
-    }
-    Ok(after)
-}
-
-fn mark_adjusted(result: &mut FinalResult, total: Option<Points>, grade: Grade) {
-    if result.total == total && result.grade == grade {
-        return;
-    }
-    let was = match total {
-        Some(total) => format!("原总分 {total} 分、{}", grade.name),
-        None => format!("原等次{}", grade.name),
-    };
-    result.explanation = format!("{}；经异议裁决调整（{was}）", result.explanation);
-    result.before_objections = Some((total, grade));
-}
-
-/// A 合议 result with decided objections applied: each lowered deduction gives its points
-/// back to the decided total, a withdrawn veto lets the bands grade it.
-fn adjust_reconciled(
-    rubric: &Rubric,
-    result: FinalResult,
-    adjusting: &[Adjustment],
-) -> FinalResult {
-    if adjusting.is_empty() {
-        return result;
-    }
-    let Method::Deduction(scheme) = rubric.method() else {
-        return result;
-    };
-    let mut after = result.clone();
-    let mut given_back = Points::ZERO;
-    for adjustment in adjusting {
-        match adjustment.target {
-            TargetKind::Deduction if adjustment.old_points > adjustment.new_points => {
-                given_back = given_back + (adjustment.old_points - adjustment.new_points);
-            }
-            TargetKind::Veto => after.vetoed = false,
-            TargetKind::Deduction => {}
-        }
-    }
-    if let Some(total) = after.total {
-        let total = (total + given_back).min(Points::HUNDRED);
-        after.total = Some(total);
-        if !after.vetoed {
-            after.grade = scheme.band_for(total).grade.clone();
-        }
-    }
-    mark_adjusted(&mut after, result.total, result.grade);
-    after
-}
-
 /// A sampled file's final result without its sheets: what summaries count.
 pub struct FileFinal {
     pub file: CaseFileId,
@@ -402,29 +256,6 @@ pub struct FileFinal {
     pub case_type: CaseType,
     /// `None` while reviews are missing or disagree.
     pub result: Option<FinalFigure>,
-}
-
-/// A file's final total and grade, without the sentence on how they came about (summaries
-/// count figures; the documents read [`FinalResult`] from [`load`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FinalFigure {
-    /// `None` for indicator grading.
-    pub total: Option<Points>,
-    pub grade: Grade,
-    pub vetoed: bool,
-    /// The total and grade before decided objections (变更/撤销) changed them.
-    pub before_objections: Option<(Option<Points>, Grade)>,
-}
-
-impl From<FinalResult> for FinalFigure {
-    fn from(result: FinalResult) -> Self {
-        FinalFigure {
-            total: result.total,
-            grade: result.grade,
-            vetoed: result.vetoed,
-            before_objections: result.before_objections,
-        }
-    }
 }
 
 /// A sheet's file, reviewer, total and grade; the ids decoded straight from the driver's bytes
@@ -448,10 +279,7 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
     let Some(version) = assignments::published(conn, round_id)? else {
         return Ok(None);
     };
-    let mut rubrics_by_type = BTreeMap::new();
-    for (case_type, hash) in &round.settings.rubrics {
-        rubrics_by_type.insert(*case_type, rubrics::load(conn, hash)?);
-    }
+    let rubrics_by_type = rubrics_by_type(conn, &round)?;
     let rows: Vec<LightSheet> = score_sheets::table
         .filter(score_sheets::round_id.eq(round_id.to_string()))
         .filter(score_sheets::state.eq_any([
@@ -465,16 +293,7 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
             score_sheets::grade,
         ))
         .load(conn)?;
-    // By id once: looking each file up in the problem's list is quadratic on large rounds.
-    let sampled_files: std::collections::HashMap<
-        CaseFileId,
-        &crate::domain::assignment::SampledFile,
-    > = version
-        .problem
-        .files
-        .iter()
-        .map(|file| (file.id, file))
-        .collect();
+    let sampled_files = sampled_by_id(&version);
     let rubric_of = |file: &CaseFileId| {
         sampled_files
             .get(file)
@@ -525,9 +344,7 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
             .map(Vec::as_slice)
             .unwrap_or_default();
         let result = match decided.remove(&placement.file) {
-            Some(row) => {
-                Some(adjust_reconciled(rubric, reconciled(rubric, row)?, adjusting).into())
-            }
+            Some(row) => Some(adjust_reconciled(rubric, row.result(rubric)?, adjusting).into()),
             None => {
                 let sheets = by_file
                     .remove(&placement.file)
@@ -548,7 +365,7 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
                             None => ReviewMark::from(scored_result(*reviewer_id)?),
                         });
                     }
-                    settle(rubric, rule, placement.reviewers.len(), &marks)?
+                    settle(rubric, rule, placement.reviewers.len(), &marks).map_err(corrupt)?
                 } else {
                     let mut reviews = Vec::with_capacity(sheets.len());
                     for (_, reviewer_id, _) in sheets {
@@ -557,7 +374,16 @@ pub fn finals(conn: &mut DbConn, round_id: RoundId) -> Result<Option<Vec<FileFin
                             result: scored_result(*reviewer_id)?.clone(),
                         });
                     }
-                    match objected_outcome(rubric, rule, placement, reviews, adjusting)? {
+                    match objected_outcome(
+                        rubric,
+                        rule,
+                        placement.file,
+                        placement.reviewers.len(),
+                        reviews,
+                        adjusting,
+                    )
+                    .map_err(corrupt)?
+                    {
                         Outcome::Final(result) => Some(result.into()),
                         _ => None,
                     }
@@ -617,64 +443,4 @@ fn score_from_answers<'r>(
         }
     }
     Ok(scored)
-}
-
-/// A file's figures from its reviews' marks, by the same rule as [`outcome`]: `None` while
-/// reviews are missing or disagree.
-fn settle(
-    rubric: &Rubric,
-    rule: CombineRule,
-    expected: usize,
-    marks: &[ReviewMark<'_>],
-) -> Result<Option<FinalFigure>> {
-    if marks.len() < expected.max(1) {
-        return Ok(None);
-    }
-    if let [only] = marks {
-        return Ok(Some(FinalFigure {
-            total: only.total,
-            grade: only.grade.clone(),
-            vetoed: only.vetoed,
-            before_objections: None,
-        }));
-    }
-    let decision = decide(rubric, rule, marks).map_err(corrupt)?;
-    Ok(decision.agreed().then(|| FinalFigure {
-        total: decision.total,
-        grade: decision.grade.clone(),
-        vetoed: marks.iter().all(|mark| mark.vetoed),
-        before_objections: None,
-    }))
-}
-
-/// What combining needs of a sheet, from its stored total and grade. Under a deduction rubric
-/// the engine grades by the total's band unless a 一票否决 was found, which always gives the
-/// failing grade: so a passing grade means no veto, and a failing grade on a total whose band
-/// passes means a veto. `None` when only the answers can tell: a failing grade on a failing
-/// total (a veto or not), indicator rubrics, a grade the rubric does not know.
-fn light_mark<'r>(
-    rubric: &'r Rubric,
-    total: Option<i32>,
-    grade: Option<&str>,
-) -> Option<ReviewMark<'r>> {
-    let Method::Deduction(scheme) = rubric.method() else {
-        return None;
-    };
-    let grade = rubric
-        .grades_iter()
-        .find(|known| Some(known.name.as_str()) == grade)?;
-    let total = Points::from_tenths(total?);
-    let band = &scheme.band_for(total).grade;
-    let vetoed = if grade == band && grade.passes() {
-        false
-    } else if !grade.passes() && band.passes() && grade == rubric.failing_grade() {
-        true
-    } else {
-        return None;
-    };
-    Some(ReviewMark {
-        total: Some(total),
-        grade,
-        vetoed,
-    })
 }

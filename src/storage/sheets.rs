@@ -30,29 +30,32 @@ pub struct StoredSheet {
     pub updated_at: NaiveDateTime,
 }
 
-type SheetRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    Option<i32>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<NaiveDateTime>,
-    NaiveDateTime,
-);
+/// A score sheet's row as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = score_sheets)]
+struct SheetRow {
+    id: String,
+    round_id: String,
+    case_file_id: String,
+    reviewer_id: String,
+    rubric_hash: String,
+    state: String,
+    version: i64,
+    answers_json: String,
+    total_tenths: Option<i32>,
+    grade: Option<String>,
+    leader_comment: Option<String>,
+    reopen_reason: Option<String>,
+    submitted_at: Option<NaiveDateTime>,
+    updated_at: NaiveDateTime,
+}
 
 fn corrupt(error: impl std::fmt::Display) -> Error {
     Error::Corrupt(error.to_string())
 }
 
 fn to_sheet(row: SheetRow) -> Result<StoredSheet> {
-    let (
+    let SheetRow {
         id,
         round_id,
         case_file_id,
@@ -60,14 +63,14 @@ fn to_sheet(row: SheetRow) -> Result<StoredSheet> {
         rubric_hash,
         state,
         version,
-        answers,
+        answers_json: answers,
         total_tenths,
         grade,
-        comment,
+        leader_comment: comment,
         reopen_reason,
         submitted_at,
         updated_at,
-    ) = row;
+    } = row;
     let status =
         SheetStatus::from_code(&state).ok_or_else(|| corrupt(format!("sheet state {state}")))?;
     let state = match status {
@@ -99,39 +102,6 @@ fn to_sheet(row: SheetRow) -> Result<StoredSheet> {
     })
 }
 
-type SheetColumns = (
-    score_sheets::id,
-    score_sheets::round_id,
-    score_sheets::case_file_id,
-    score_sheets::reviewer_id,
-    score_sheets::rubric_hash,
-    score_sheets::state,
-    score_sheets::version,
-    score_sheets::answers_json,
-    score_sheets::total_tenths,
-    score_sheets::grade,
-    score_sheets::leader_comment,
-    score_sheets::reopen_reason,
-    score_sheets::submitted_at,
-    score_sheets::updated_at,
-);
-const SHEET_COLUMNS: SheetColumns = (
-    score_sheets::id,
-    score_sheets::round_id,
-    score_sheets::case_file_id,
-    score_sheets::reviewer_id,
-    score_sheets::rubric_hash,
-    score_sheets::state,
-    score_sheets::version,
-    score_sheets::answers_json,
-    score_sheets::total_tenths,
-    score_sheets::grade,
-    score_sheets::leader_comment,
-    score_sheets::reopen_reason,
-    score_sheets::submitted_at,
-    score_sheets::updated_at,
-);
-
 pub fn find(
     conn: &mut DbConn,
     round: RoundId,
@@ -142,7 +112,7 @@ pub fn find(
         .filter(score_sheets::round_id.eq(round.to_string()))
         .filter(score_sheets::case_file_id.eq(file.to_string()))
         .filter(score_sheets::reviewer_id.eq(reviewer.to_string()))
-        .select(SHEET_COLUMNS)
+        .select(SheetRow::as_select())
         .first(conn)
         .optional()?;
     row.map(to_sheet).transpose()
@@ -173,7 +143,29 @@ pub fn with_records(
                 .and(score_sheets::round_id.eq(round.to_string()))),
         )
         .filter(case_files::id.eq_any(files))
-        .select((units::code, STORED_COLUMNS, SHEET_COLUMNS.nullable()))
+        // The sheet's columns in [`SheetRow`]'s field order (a nullable `as_select` does not
+        // nest in a tuple here).
+        .select((
+            units::code,
+            STORED_COLUMNS,
+            (
+                score_sheets::id,
+                score_sheets::round_id,
+                score_sheets::case_file_id,
+                score_sheets::reviewer_id,
+                score_sheets::rubric_hash,
+                score_sheets::state,
+                score_sheets::version,
+                score_sheets::answers_json,
+                score_sheets::total_tenths,
+                score_sheets::grade,
+                score_sheets::leader_comment,
+                score_sheets::reopen_reason,
+                score_sheets::submitted_at,
+                score_sheets::updated_at,
+            )
+                .nullable(),
+        ))
         .load(conn)?;
     let mut records = std::collections::BTreeMap::new();
     let mut sheets = std::collections::BTreeMap::new();
@@ -571,7 +563,7 @@ pub fn for_reviewer(
     let rows: Vec<SheetRow> = score_sheets::table
         .filter(score_sheets::round_id.eq(round.to_string()))
         .filter(score_sheets::reviewer_id.eq(reviewer.to_string()))
-        .select(SHEET_COLUMNS)
+        .select(SheetRow::as_select())
         .load(conn)?;
     rows.into_iter().map(to_sheet).collect()
 }
@@ -586,7 +578,7 @@ pub fn for_files(
     let rows: Vec<SheetRow> = score_sheets::table
         .filter(score_sheets::round_id.eq(round.to_string()))
         .filter(score_sheets::case_file_id.eq_any(ids))
-        .select(SHEET_COLUMNS)
+        .select(SheetRow::as_select())
         .load(conn)?;
     rows.into_iter().map(to_sheet).collect()
 }
@@ -595,7 +587,7 @@ pub fn for_files(
 pub fn for_round(conn: &mut DbConn, round: RoundId) -> Result<Vec<StoredSheet>> {
     let rows: Vec<SheetRow> = score_sheets::table
         .filter(score_sheets::round_id.eq(round.to_string()))
-        .select(SHEET_COLUMNS)
+        .select(SheetRow::as_select())
         .load(conn)?;
     rows.into_iter().map(to_sheet).collect()
 }

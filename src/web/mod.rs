@@ -85,8 +85,10 @@ pub struct AppState {
     /// Does the score forms posted by all requests, those arriving together as one piece
     /// of work: their reads in a few queries, their saves in one transaction (dropped
     /// before the sealer, which it wakes).
-    pub(crate) sheet_forms:
-        crate::storage::combiner::Combiner<handlers::sheets::FormJob, handlers::sheets::FormReply>,
+    pub(crate) sheet_forms: crate::storage::combiner::Combiner<
+        crate::app::score_forms::FormJob,
+        crate::app::score_forms::FormReply,
+    >,
     /// Seals the PostgreSQL audit entries that requests commit (none on SQLite, where
     /// entries are sealed inside their own transaction).
     sealer: Option<crate::storage::audit::Sealer>,
@@ -280,10 +282,10 @@ impl Application {
             "score-forms",
             pool.clone(),
             sealer.as_ref().map(crate::storage::audit::Sealer::waker),
-            handlers::sheets::do_forms,
+            crate::app::score_forms::do_forms,
             |error| {
                 tracing::warn!(%error, "score forms not done");
-                Err(WebError::Unavailable)
+                Err(crate::app::score_forms::Error::Unavailable)
             },
         )?;
         let state = web::Data::new(AppState {

@@ -1,11 +1,13 @@
 //! Scoring a case file against a rubric snapshot: answers in, an explained grade out; and
 //! combining two or three reviews of one file.
 
+pub mod actions;
 pub mod answers;
 pub mod calibration;
 pub mod combine;
 pub mod engine;
 pub mod explanation;
+pub mod final_result;
 pub mod findings_library;
 pub mod reconciliation;
 pub mod sheet;

@@ -268,6 +268,12 @@ impl Reconciliation {
     }
 }
 
+/// The note on the assignment version that sends a file near a grade boundary to a second
+/// reviewer (临界复评).
+pub fn second_review_note(case_number: &str, reason: &str) -> String {
+    format!("临界复评：案卷{case_number}，{reason}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

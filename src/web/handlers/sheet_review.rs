@@ -2,20 +2,50 @@
 //! reviewer with a comment, and the administrator's reopening of a locked sheet with a
 //! recorded reason. Both go through the sheet's state machine and version check.
 
+use crate::app::messages::scoring as messages;
+use crate::app::reconciliation::ReviewData;
 use crate::domain::ids::{CaseFileId, PersonId, RoundId};
 use crate::domain::people::Role;
-use crate::domain::rubric::Points;
+use crate::domain::scoring::actions::review_actions;
 use crate::domain::scoring::sheet::{SheetAction, SheetActor, SheetError};
+use crate::storage::rounds::RoundView;
 use crate::storage::sheets::{self, SaveError};
 use crate::storage::{self, assignments};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{WebError, WebResult};
+use crate::web::handlers::reconcile::{page_of, sheet_state, sheet_total};
 use crate::web::handlers::rounds::{load_round, parse_round_id};
-use crate::web::handlers::{page, see_other};
+use crate::web::handlers::see_other;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+
+/// One review of the team's files.
+#[derive(Serialize)]
+struct TeamRow {
+    file: String,
+    case_number: String,
+    reviewer: String,
+    reviewer_name: String,
+    state: &'static str,
+    /// The leader may return it (a button from the domain's actions).
+    submitted: bool,
+    version: i64,
+    total: Option<String>,
+    grade: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TeamTable {
+    team: u32,
+    rows: Vec<TeamRow>,
+}
+
+#[derive(Serialize)]
+struct TeamView {
+    round: RoundView,
+    team: TeamTable,
+}
 
 /// GET /rounds/{id}/team: every sheet of the files of the team the caller leads.
 pub async fn team(
@@ -27,46 +57,57 @@ pub async fn team(
     let round_id = parse_round_id(&id)?;
     let person = user.account.person_id.ok_or(WebError::Forbidden)?;
     let round = load_round(&state, round_id).await?;
-    let rows = state
+    let status = round.status;
+    let table = state
         .db(move |conn| {
             let version = assignments::published(conn, round_id)?.ok_or(WebError::NotFound)?;
-            let team = version.assignment.teams.iter().find(|team| team.leader == person).ok_or(WebError::Forbidden)?;
+            let assignment = &version.assignment;
+            let team = assignment
+                .teams
+                .iter()
+                .find(|team| team.leader == person)
+                .ok_or(WebError::Forbidden)?;
             let problem = &version.problem;
-            let placements: Vec<_> = version
-                .assignment
+            let placements: Vec<_> = assignment
                 .placements
                 .iter()
-                .filter(|placement| placement.reviewers.iter().any(|reviewer| team.members.contains(reviewer)))
+                .filter(|placement| assignment.leads_file(person, placement.file))
                 .collect();
-            let files: Vec<CaseFileId> = placements.iter().map(|placement| placement.file).collect();
+            let files: Vec<CaseFileId> =
+                placements.iter().map(|placement| placement.file).collect();
             let stored = sheets::for_files(conn, round_id, &files)?;
             let mut rows = Vec::new();
             for placement in placements {
                 for reviewer in &placement.reviewers {
-                    let sheet = stored.iter().find(|sheet| sheet.case_file_id == placement.file && sheet.reviewer_id == *reviewer);
-                    rows.push(json!({
-                        "file": placement.file.to_string(),
-                        "case_number": problem.case_number(placement.file),
-                        "reviewer": reviewer.to_string(),
-                        "reviewer_name": problem.reviewer_name(*reviewer),
-                        "state": sheet.map_or("未开始", |sheet| sheet.sheet.state.status().label()),
-                        "submitted": sheet.is_some_and(|sheet| sheet.sheet.state.status() == crate::domain::scoring::sheet::SheetStatus::Submitted),
-                        "version": sheet.map_or(0, |sheet| sheet.sheet.version),
-                        "total": sheet.and_then(|sheet| sheet.total_tenths).map(|tenths| Points::from_tenths(tenths).to_string()),
-                        "grade": sheet.and_then(|sheet| sheet.grade.clone()),
-                    }));
+                    let sheet = stored.iter().find(|sheet| {
+                        sheet.case_file_id == placement.file && sheet.reviewer_id == *reviewer
+                    });
+                    let actions =
+                        review_actions(status, sheet.map(|sheet| sheet.sheet.state.status()));
+                    rows.push(TeamRow {
+                        file: placement.file.to_string(),
+                        case_number: problem.case_number(placement.file).to_string(),
+                        reviewer: reviewer.to_string(),
+                        reviewer_name: problem.reviewer_name(*reviewer).to_string(),
+                        state: sheet_state(sheet),
+                        submitted: actions.send_back,
+                        version: sheet.map_or(0, |sheet| sheet.sheet.version),
+                        total: sheet_total(sheet),
+                        grade: sheet.and_then(|sheet| sheet.grade.clone()),
+                    });
                 }
             }
-            Ok(json!({ "team": team.number, "rows": rows }))
+            Ok(TeamTable {
+                team: team.number,
+                rows,
+            })
         })
         .await?;
-    page(
-        &request,
-        "sheets/team",
-        "本组评查进度",
-        Some(&user),
-        json!({ "round": storage::rounds::RoundView::from(&round), "team": rows }),
-    )
+    let view = TeamView {
+        round: RoundView::from(&round),
+        team: table,
+    };
+    page_of(&request, "sheets/team", "本组评查进度", &user, &view)
 }
 
 #[derive(Deserialize)]
@@ -100,17 +141,12 @@ async fn act(
     state
         .db(move |conn| {
             let stored = sheets::find(conn, round_id, file, reviewer)?.ok_or(WebError::NotFound)?;
-            let is_team_leader =
-                match (returning, caller) {
-                    (true, Some(caller)) => {
-                        assignments::published(conn, round_id)?.is_some_and(|version| {
-                            version.assignment.teams.iter().any(|team| {
-                                team.leader == caller && team.members.contains(&reviewer)
-                            })
-                        })
-                    }
-                    _ => false,
-                };
+            // The one definition of the file's leader: the published assignment's.
+            let is_team_leader = match (returning, caller) {
+                (true, Some(caller)) => assignments::published(conn, round_id)?
+                    .is_some_and(|version| version.assignment.leads_file(caller, file)),
+                _ => false,
+            };
             if returning && !is_team_leader {
                 return Err(WebError::Forbidden);
             }
@@ -183,7 +219,7 @@ pub async fn reopen(
 }
 
 /// Counts of one group's review work.
-#[derive(Default, serde::Serialize)]
+#[derive(Default, Serialize)]
 struct Tally {
     assigned: usize,
     not_started: usize,
@@ -245,12 +281,7 @@ pub async fn progress(
                     .to_string();
                 for reviewer in &placement.reviewers {
                     let status = status_of(placement.file, *reviewer);
-                    if let Some(team) = version
-                        .assignment
-                        .teams
-                        .iter()
-                        .find(|team| team.members.contains(reviewer))
-                    {
+                    if let Some(team) = version.assignment.team_of_member(*reviewer) {
                         by_team.entry(team.number).or_default().add(status);
                     }
                     by_unit.entry(unit.clone()).or_default().add(status);
@@ -260,18 +291,23 @@ pub async fn progress(
                         .add(status);
                 }
             }
-            let rows = |map: BTreeMap<String, Tally>| -> Vec<serde_json::Value> {
+            let rows = |map: BTreeMap<String, Tally>| -> Vec<TallyRow> {
                 map.into_iter()
-                    .map(|(name, tally)| json!({ "name": name, "tally": tally }))
+                    .map(|(name, tally)| TallyRow { name, tally })
                     .collect()
             };
-            let teams: Vec<serde_json::Value> = by_team
+            let teams = by_team
                 .into_iter()
-                .map(|(number, tally)| json!({ "name": format!("第{number}组"), "tally": tally }))
+                .map(|(number, tally)| TallyRow {
+                    name: messages::team_name(number),
+                    tally,
+                })
                 .collect();
-            Ok(Some(
-                json!({ "teams": teams, "units": rows(by_unit), "reviewers": rows(by_reviewer) }),
-            ))
+            Ok(Some(ProgressTables {
+                teams,
+                units: rows(by_unit),
+                reviewers: rows(by_reviewer),
+            }))
         })
         .await?;
     // The administrator also gets every review with the reassignment form.
@@ -280,7 +316,7 @@ pub async fn progress(
         Some(
             state
                 .db(move |conn| {
-                    let data = crate::web::handlers::reconcile::ReviewData::load(conn, round)?;
+                    let data = ReviewData::load(conn, round)?;
                     Ok(crate::web::handlers::reconcile::reassign_rows(&data))
                 })
                 .await?,
@@ -288,11 +324,30 @@ pub async fn progress(
     } else {
         None
     };
-    page(
-        &request,
-        "sheets/progress",
-        "评查进度",
-        Some(&user),
-        json!({ "round": storage::rounds::RoundView::from(&round), "tables": tables, "reassign": reassign }),
-    )
+    let view = ProgressView {
+        round: RoundView::from(&round),
+        tables,
+        reassign,
+    };
+    page_of(&request, "sheets/progress", "评查进度", &user, &view)
+}
+
+#[derive(Serialize)]
+struct TallyRow {
+    name: String,
+    tally: Tally,
+}
+
+#[derive(Serialize)]
+struct ProgressTables {
+    teams: Vec<TallyRow>,
+    units: Vec<TallyRow>,
+    reviewers: Vec<TallyRow>,
+}
+
+#[derive(Serialize)]
+struct ProgressView {
+    round: RoundView,
+    tables: Option<ProgressTables>,
+    reassign: Option<crate::web::handlers::reconcile::ReassignView>,
 }
