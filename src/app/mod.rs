@@ -12,4 +12,5 @@ pub mod document_data;
 pub mod imports;
 pub mod issuing;
 pub mod messages;
+pub mod objections;
 pub mod rubrics;

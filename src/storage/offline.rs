@@ -38,7 +38,8 @@ pub struct IssueRequest {
     pub round: RoundId,
     /// Whose sheets the packet carries.
     pub reviewer: PersonId,
-    /// Who downloads it: the reviewer, or the leader of the reviewer's team.
+    /// Who downloads it: the reviewer, or the leader of the team of every file the reviewer
+    /// is placed on (`domain::offline::may_handle_packet`).
     pub requester: PersonId,
     pub valid_for: chrono::Duration,
 }
@@ -47,7 +48,7 @@ pub struct IssueRequest {
 pub enum IssueError {
     #[error("no published assignment")]
     NoAssignment,
-    #[error("requester is neither the reviewer nor their team leader")]
+    #[error("requester is neither the reviewer nor the leader of their files")]
     NotPermitted,
     #[error("no open sheets")]
     NothingOpen,
@@ -89,7 +90,19 @@ pub fn issue(
         .team_of_member(request.reviewer)
         .ok_or(IssueError::NotPermitted)?
         .clone();
-    if request.requester != request.reviewer && team.leader != request.requester {
+    let placed: Vec<CaseFileId> = version
+        .assignment
+        .placements
+        .iter()
+        .filter(|placement| placement.reviewers.contains(&request.reviewer))
+        .map(|placement| placement.file)
+        .collect();
+    if !packets::may_handle_packet(
+        &version.assignment,
+        request.requester,
+        request.reviewer,
+        &placed,
+    ) {
         return Err(IssueError::NotPermitted);
     }
     let key = server_keys::key(conn, Purpose::OfflinePackets, now)?;
@@ -357,7 +370,7 @@ pub fn apply_result(
             return Err(ApplyError::Packet(PacketError::AlreadyApplied(shown(at))));
         }
         packets::check_not_expired(payload, now, shown).map_err(ApplyError::Packet)?;
-        if uploader != reviewer && !leads_team_of(conn, round, uploader, reviewer)? {
+        if uploader != reviewer && !may_apply(conn, round, uploader, reviewer, payload)? {
             return Err(ApplyError::Packet(PacketError::WrongReviewer(
                 payload.reviewer.name.clone(),
             )));
@@ -463,9 +476,7 @@ fn check_sheet(
         }))
     };
     if sheet.base_version != file.version {
-        return refuse_file(SheetRefusal::Rejected(
-            "结果包中的基础版本与离线包不一致".into(),
-        ));
+        return refuse_file(SheetRefusal::BaseVersionMismatch);
     }
     let file_id: CaseFileId = parse_id(&file.file_id)?;
     let Some(stored) = sheets::find(conn, round, file_id, reviewer)? else {
@@ -512,19 +523,29 @@ fn check_sheet(
     Ok(Ok((file.case_no.clone(), stored, update, scored)))
 }
 
-/// Whether `leader` leads the team `member` belongs to in the round's published assignment.
-pub fn leads_team_of(
+/// Whether `uploader` may apply the result of `reviewer`'s packet: they lead the team of
+/// every file it carries ([`packets::may_handle_packet`]).
+fn may_apply(
     conn: &mut DbConn,
     round: RoundId,
-    leader: PersonId,
-    member: PersonId,
+    uploader: PersonId,
+    reviewer: PersonId,
+    payload: &Payload,
 ) -> Result<bool> {
     let Some(assignment) = assignments::published_assignment(conn, round)? else {
         return Ok(false);
     };
-    Ok(assignment
-        .team_of_member(member)
-        .is_some_and(|team| team.leader == leader))
+    let files = payload
+        .files
+        .iter()
+        .map(|file| parse_id(&file.file_id))
+        .collect::<Result<Vec<CaseFileId>>>()?;
+    Ok(packets::may_handle_packet(
+        &assignment,
+        uploader,
+        reviewer,
+        &files,
+    ))
 }
 
 /// The packet a local (offline) database was made from, with its text.
