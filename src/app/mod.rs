@@ -13,4 +13,6 @@ pub mod imports;
 pub mod issuing;
 pub mod messages;
 pub mod objections;
+pub mod offline;
 pub mod rubrics;
+pub mod summaries;

@@ -1,10 +1,10 @@
 //! The server's 离线评查 page: download a packet, upload a result, and their API twins.
 
 use crate::app::messages;
-use crate::domain::offline::PacketError;
-use crate::storage::offline::{
+use crate::app::offline::{
     self as offline_store, Applied, ApplyError, IssueError, IssueRequest, Issued,
 };
+use crate::domain::offline::PacketError;
 use crate::storage::{self, assignments, rounds, sheets};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
