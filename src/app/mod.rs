@@ -8,6 +8,7 @@
 //! command line.
 
 pub mod accounts;
+pub mod audit;
 pub mod document_data;
 pub mod imports;
 pub mod issuing;

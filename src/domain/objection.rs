@@ -528,6 +528,26 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[test]
+    fn deciding_needs_a_pending_objection_a_decider_and_the_feedback_stage() {
+        use crate::domain::round::RoundStatus;
+        let decide = |state, may, round| {
+            allowed_actions(state, may, round) == ObjectionActions { decide: true }
+        };
+        assert!(decide(ObjectionState::Pending, true, RoundStatus::Feedback));
+        assert!(!decide(
+            ObjectionState::Pending,
+            false,
+            RoundStatus::Feedback
+        ));
+        assert!(!decide(
+            ObjectionState::Withdrawn,
+            true,
+            RoundStatus::Feedback
+        ));
+        assert!(!decide(ObjectionState::Pending, true, RoundStatus::Closed));
+    }
+
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()
     }
