@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod bureau;
+pub mod audit;
 pub mod document_data;
 pub mod imports;
 pub mod issuing;
@@ -19,3 +20,7 @@ pub mod rectification;
 pub mod reconciliation;
 pub mod rubrics;
 pub mod score_forms;
+pub mod objections;
+pub mod offline;
+pub mod rubrics;
+pub mod summaries;

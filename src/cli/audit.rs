@@ -3,7 +3,8 @@
 //! not match and why; then what was compared against the chain (its recorded heads, the
 //! stored score sheets, findings, notices and issued documents). Any problem exits non-zero.
 
-use crate::storage::{DatabaseUrl, audit};
+use crate::app::audit;
+use crate::storage::DatabaseUrl;
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Debug, clap::Subcommand)]
@@ -52,7 +53,7 @@ fn verify(url: &DatabaseUrl, args: VerifyArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_message("校验审计日志");
-    let report = audit::verify_all(
+    let report = audit::verify(
         &mut conn,
         &mut |done| {
             if done % 256 == 0 {

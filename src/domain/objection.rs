@@ -275,7 +275,7 @@ pub fn check_filing(filing: &Filing<'_>) -> Result<TargetKind, FilingError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decider {
     pub is_admin: bool,
-    /// Leads the team that inspected the file's unit.
+    /// Leads the file's team (`Assignment::leads_file`).
     pub is_team_leader: bool,
     /// Sits on the panel named for the round.
     pub on_named_panel: bool,
@@ -288,6 +288,49 @@ pub fn may_decide(decider: Decider, round_has_named_panel: bool) -> bool {
         decider.on_named_panel
     } else {
         decider.is_admin || decider.is_team_leader
+    }
+}
+
+/// The role in which an account decided an objection, as the inspected unit of a blind
+/// round reads it: roles, never people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeciderRole {
+    Admin,
+    NamedPanel,
+    TeamLeader,
+    /// The account no longer exists.
+    Unknown,
+}
+
+impl DeciderRole {
+    pub fn label(self) -> &'static str {
+        match self {
+            DeciderRole::Admin => "司法局管理员",
+            DeciderRole::NamedPanel => "异议复核小组成员",
+            DeciderRole::TeamLeader => "评查组组长",
+            DeciderRole::Unknown => "异议裁决人",
+        }
+    }
+}
+
+/// What the caller may do on an objection's page; the page's buttons are drawn from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct ObjectionActions {
+    /// Decide (维持 / 变更 / 撤销).
+    pub decide: bool,
+}
+
+/// The actions an objection in `state` allows a caller who `may_decide` it (see
+/// [`may_decide`]), in a round of `round` status: deciding needs a pending objection and a
+/// round that still takes decisions.
+pub fn allowed_actions(
+    state: ObjectionState,
+    may_decide: bool,
+    round: crate::domain::round::RoundStatus,
+) -> ObjectionActions {
+    use crate::domain::round_actions::{RoundAction, check};
+    ObjectionActions {
+        decide: may_decide && state.is_open() && check(round, RoundAction::DecideObjection).is_ok(),
     }
 }
 
@@ -484,6 +527,26 @@ pub fn borderline_reason(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn deciding_needs_a_pending_objection_a_decider_and_the_feedback_stage() {
+        use crate::domain::round::RoundStatus;
+        let decide = |state, may, round| {
+            allowed_actions(state, may, round) == ObjectionActions { decide: true }
+        };
+        assert!(decide(ObjectionState::Pending, true, RoundStatus::Feedback));
+        assert!(!decide(
+            ObjectionState::Pending,
+            false,
+            RoundStatus::Feedback
+        ));
+        assert!(!decide(
+            ObjectionState::Withdrawn,
+            true,
+            RoundStatus::Feedback
+        ));
+        assert!(!decide(ObjectionState::Pending, true, RoundStatus::Closed));
+    }
 
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()

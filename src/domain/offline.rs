@@ -169,6 +169,8 @@ pub enum PacketError {
 pub enum SheetRefusal {
     #[error("不在此离线包中")]
     NotInPacket,
+    #[error("结果包中的基础版本与离线包不一致")]
+    BaseVersionMismatch,
     #[error("评分表在服务器上已是“{0}”状态，不能再用离线结果修改")]
     NotOpen(&'static str),
     #[error(
@@ -177,6 +179,24 @@ pub enum SheetRefusal {
     Changed { packet: i64, server: i64 },
     #[error("{0}")]
     Rejected(String),
+}
+
+/// Whether `requester` may have `reviewer`'s packet, or apply its result: the reviewer
+/// themselves, or the leader of the team of every one of the packet's `files`
+/// ([`Assignment::leads_file`], the one definition of a file's leader). Every file, not any:
+/// a leader never receives a sheet of a file another team reviews (an administrator's
+/// override may place a member on such a file). Without files only the reviewer may.
+pub fn may_handle_packet(
+    assignment: &crate::domain::assignment::Assignment,
+    requester: crate::domain::ids::PersonId,
+    reviewer: crate::domain::ids::PersonId,
+    files: &[crate::domain::ids::CaseFileId],
+) -> bool {
+    requester == reviewer
+        || (!files.is_empty()
+            && files
+                .iter()
+                .all(|file| assignment.leads_file(requester, *file)))
 }
 
 /// One refused file, named by its case number (案号).

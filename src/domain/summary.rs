@@ -280,6 +280,15 @@ pub fn caseload(unit_name: String, cases: usize, target: Option<i32>) -> Caseloa
     }
 }
 
+/// A file's law firm as tables show it: a file the center handled itself has none.
+pub fn firm_label(firm: String) -> String {
+    if firm.trim().is_empty() {
+        "（中心自办）".to_string()
+    } else {
+        firm
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,189 +112,133 @@ fn fresh_sheet_digest(row: &SheetContent<'_>) -> Result<String> {
     .digest())
 }
 
-type SheetRow = (
-    (String, String, String, String, String, String),
-    (
-        i64,
-        String,
-        Option<i32>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    ),
-);
+/// A score sheet's content columns, as the digest covers them.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = score_sheets)]
+struct SheetRow {
+    id: String,
+    round_id: String,
+    case_file_id: String,
+    reviewer_id: String,
+    rubric_hash: String,
+    state: String,
+    version: i64,
+    answers_json: String,
+    total_tenths: Option<i32>,
+    grade: Option<String>,
+    leader_comment: Option<String>,
+    reopen_reason: Option<String>,
+}
 
-fn sheet_content(row: &SheetRow) -> SheetContent<'_> {
-    let (
-        (id, round_id, case_file_id, reviewer_id, rubric_hash, state),
-        (version, answers_json, total_tenths, grade, leader_comment, reopen_reason),
-    ) = row;
-    SheetContent {
-        id,
-        round_id,
-        case_file_id,
-        reviewer_id,
-        rubric_hash,
-        state,
-        version: *version,
-        answers_json,
-        total_tenths: *total_tenths,
-        grade: grade.as_deref(),
-        leader_comment: leader_comment.as_deref(),
-        reopen_reason: reopen_reason.as_deref(),
+impl SheetRow {
+    fn content(&self) -> SheetContent<'_> {
+        SheetContent {
+            id: &self.id,
+            round_id: &self.round_id,
+            case_file_id: &self.case_file_id,
+            reviewer_id: &self.reviewer_id,
+            rubric_hash: &self.rubric_hash,
+            state: &self.state,
+            version: self.version,
+            answers_json: &self.answers_json,
+            total_tenths: self.total_tenths,
+            grade: self.grade.as_deref(),
+            leader_comment: self.leader_comment.as_deref(),
+            reopen_reason: self.reopen_reason.as_deref(),
+        }
     }
 }
 
-type FindingRow = (
-    (
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-    ),
-    (
-        i32,
-        String,
-        Option<String>,
-        String,
-        String,
-        Option<String>,
-        String,
-        String,
-        String,
-    ),
-);
-
-fn finding_digest(row: &FindingRow) -> String {
-    let ((a, b, c, d, e, f, g, h), (i, j, k, l, m, n, o, p, q)) = row;
-    digest(&json!([a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q]))
+/// A finding's content columns, in the order the digest covers them.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = findings)]
+struct FindingRow {
+    id: String,
+    round_id: String,
+    case_file_id: String,
+    unit_id: String,
+    item_code: String,
+    item_text: String,
+    handler_name: String,
+    law_firm_name: Option<String>,
+    points_tenths: i32,
+    reason: String,
+    page_ref: Option<String>,
+    source: String,
+    severity: String,
+    origin_key: Option<String>,
+    state: String,
+    measures: String,
+    created_by: String,
 }
 
-type NoticeRow = (
-    (
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<i32>,
-        Option<i32>,
-    ),
-    (
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-        i32,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        Option<String>,
-    ),
-);
-
-fn notice_digest(row: &NoticeRow) -> String {
-    let ((a, b, c, d, e, f, g, h), (i, j, k, l, m, n, o, p)) = row;
-    digest(&json!([
-        a,
-        b,
-        c,
-        d,
-        e,
-        f,
-        g,
-        h,
-        date(*i),
-        date(*j),
-        k,
-        l,
-        m,
-        n,
-        o,
-        p
-    ]))
+impl FindingRow {
+    fn digest(&self) -> String {
+        digest(&json!([
+            self.id,
+            self.round_id,
+            self.case_file_id,
+            self.unit_id,
+            self.item_code,
+            self.item_text,
+            self.handler_name,
+            self.law_firm_name,
+            self.points_tenths,
+            self.reason,
+            self.page_ref,
+            self.source,
+            self.severity,
+            self.origin_key,
+            self.state,
+            self.measures,
+            self.created_by,
+        ]))
+    }
 }
 
-macro_rules! finding_columns {
-    () => {
-        (
-            (
-                findings::id,
-                findings::round_id,
-                findings::case_file_id,
-                findings::unit_id,
-                findings::item_code,
-                findings::item_text,
-                findings::handler_name,
-                findings::law_firm_name,
-            ),
-            (
-                findings::points_tenths,
-                findings::reason,
-                findings::page_ref,
-                findings::source,
-                findings::severity,
-                findings::origin_key,
-                findings::state,
-                findings::measures,
-                findings::created_by,
-            ),
-        )
-    };
+/// A rectification notice's content columns, in the order the digest covers them.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = rectification_notices)]
+struct NoticeRow {
+    id: String,
+    round_id: String,
+    unit_id: String,
+    state: String,
+    doc_number: Option<String>,
+    doc_prefix: Option<String>,
+    doc_year: Option<i32>,
+    doc_serial: Option<i32>,
+    issued_on: Option<NaiveDate>,
+    deadline: Option<NaiveDate>,
+    days: i32,
+    report: String,
+    follow_up_round_id: Option<String>,
+    follow_up_note: Option<String>,
+    created_by: String,
+    issued_code: Option<String>,
 }
 
-macro_rules! notice_columns {
-    () => {
-        (
-            (
-                rectification_notices::id,
-                rectification_notices::round_id,
-                rectification_notices::unit_id,
-                rectification_notices::state,
-                rectification_notices::doc_number,
-                rectification_notices::doc_prefix,
-                rectification_notices::doc_year,
-                rectification_notices::doc_serial,
-            ),
-            (
-                rectification_notices::issued_on,
-                rectification_notices::deadline,
-                rectification_notices::days,
-                rectification_notices::report,
-                rectification_notices::follow_up_round_id,
-                rectification_notices::follow_up_note,
-                rectification_notices::created_by,
-                rectification_notices::issued_code,
-            ),
-        )
-    };
-}
-
-macro_rules! sheet_columns {
-    () => {
-        (
-            (
-                score_sheets::id,
-                score_sheets::round_id,
-                score_sheets::case_file_id,
-                score_sheets::reviewer_id,
-                score_sheets::rubric_hash,
-                score_sheets::state,
-            ),
-            (
-                score_sheets::version,
-                score_sheets::answers_json,
-                score_sheets::total_tenths,
-                score_sheets::grade,
-                score_sheets::leader_comment,
-                score_sheets::reopen_reason,
-            ),
-        )
-    };
+impl NoticeRow {
+    fn digest(&self) -> String {
+        digest(&json!([
+            self.id,
+            self.round_id,
+            self.unit_id,
+            self.state,
+            self.doc_number,
+            self.doc_prefix,
+            self.doc_year,
+            self.doc_serial,
+            date(self.issued_on),
+            date(self.deadline),
+            self.days,
+            self.report,
+            self.follow_up_round_id,
+            self.follow_up_note,
+            self.created_by,
+            self.issued_code,
+        ]))
+    }
 }
 
 /// The digests of the given rows as they are now (inside the writer's transaction, after
@@ -306,28 +250,31 @@ pub fn digests(conn: &mut DbConn, kind: Kind, ids: &[String]) -> Result<BTreeMap
             Kind::ScoreSheet => {
                 for row in score_sheets::table
                     .filter(score_sheets::id.eq_any(chunk))
-                    .select(sheet_columns!())
-                    .load::<SheetRow>(conn)?
+                    .select(SheetRow::as_select())
+                    .load(conn)?
                 {
-                    out.insert(row.0.0.clone(), sheet_content(&row).digest());
+                    let digest = row.content().digest();
+                    out.insert(row.id, digest);
                 }
             }
             Kind::Finding => {
                 for row in findings::table
                     .filter(findings::id.eq_any(chunk))
-                    .select(finding_columns!())
-                    .load::<FindingRow>(conn)?
+                    .select(FindingRow::as_select())
+                    .load(conn)?
                 {
-                    out.insert(row.0.0.clone(), finding_digest(&row));
+                    let digest = row.digest();
+                    out.insert(row.id, digest);
                 }
             }
             Kind::Notice => {
                 for row in rectification_notices::table
                     .filter(rectification_notices::id.eq_any(chunk))
-                    .select(notice_columns!())
-                    .load::<NoticeRow>(conn)?
+                    .select(NoticeRow::as_select())
+                    .load(conn)?
                 {
-                    out.insert(row.0.0.clone(), notice_digest(&row));
+                    let digest = row.digest();
+                    out.insert(row.id, digest);
                 }
             }
         }
@@ -457,10 +404,10 @@ pub fn compare(
             .filter(score_sheets::id.gt(&after))
             .order(score_sheets::id.asc())
             .limit(PAGE)
-            .select(sheet_columns!())
+            .select(SheetRow::as_select())
             .load(conn)?;
         for row in &rows {
-            let content = sheet_content(row);
+            let content = row.content();
             let fresh = if recorded.contains_key(&(Kind::ScoreSheet, content.id.to_string())) {
                 None
             } else {
@@ -469,7 +416,7 @@ pub fn compare(
             check(Kind::ScoreSheet, content.id, &content.digest(), fresh);
         }
         match rows.last() {
-            Some(last) if rows.len() as i64 == PAGE => after = last.0.0.clone(),
+            Some(last) if rows.len() as i64 == PAGE => after = last.id.clone(),
             _ => break,
         }
     }
@@ -479,22 +426,22 @@ pub fn compare(
             .filter(findings::id.gt(&after))
             .order(findings::id.asc())
             .limit(PAGE)
-            .select(finding_columns!())
+            .select(FindingRow::as_select())
             .load(conn)?;
         for row in &rows {
-            check(Kind::Finding, &row.0.0, &finding_digest(row), None);
+            check(Kind::Finding, &row.id, &row.digest(), None);
         }
         match rows.last() {
-            Some(last) if rows.len() as i64 == PAGE => after = last.0.0.clone(),
+            Some(last) if rows.len() as i64 == PAGE => after = last.id.clone(),
             _ => break,
         }
     }
     let rows: Vec<NoticeRow> = rectification_notices::table
         .order(rectification_notices::id.asc())
-        .select(notice_columns!())
+        .select(NoticeRow::as_select())
         .load(conn)?;
     for row in &rows {
-        check(Kind::Notice, &row.0.0, &notice_digest(row), None);
+        check(Kind::Notice, &row.id, &row.digest(), None);
     }
     Ok(mismatches)
 }

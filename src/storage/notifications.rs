@@ -127,54 +127,48 @@ pub struct Stored {
 
 /// The user's notifications, newest first.
 pub fn for_user(conn: &mut DbConn, user: UserId, limit: i64) -> Result<Vec<Stored>> {
-    type Row = (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        NaiveDateTime,
-        Option<NaiveDateTime>,
-    );
-    let rows: Vec<Row> = notifications::table
+    let rows: Vec<NotificationRow> = notifications::table
         .filter(notifications::user_id.eq(user.to_string()))
         .order(notifications::created_at.desc())
-        .select((
-            notifications::id,
-            notifications::kind,
-            notifications::notice_id,
-            notifications::objection_id,
-            notifications::message,
-            notifications::created_at,
-            notifications::read_at,
-        ))
+        .select(NotificationRow::as_select())
         .limit(limit)
         .load(conn)?;
     rows.into_iter()
-        .map(
-            |(id, kind, notice, objection, message, created_at, read_at)| {
-                let notice_id: Option<NoticeId> = notice.as_deref().map(parse_id).transpose()?;
-                let objection_id: Option<ObjectionId> =
-                    objection.as_deref().map(parse_id).transpose()?;
-                let link = match (notice_id, objection_id) {
-                    (_, Some(objection)) => format!("/objections/{objection}"),
-                    (Some(notice), None) => format!("/notices/{notice}"),
-                    (None, None) => "/notifications".to_string(),
-                };
-                Ok(Stored {
-                    id,
-                    kind,
-                    notice_id,
-                    objection_id,
-                    link,
-                    message,
-                    created_text: created_at.format("%Y-%m-%d %H:%M").to_string(),
-                    created_at,
-                    read: read_at.is_some(),
-                })
-            },
-        )
+        .map(|row| {
+            let notice_id: Option<NoticeId> = row.notice_id.as_deref().map(parse_id).transpose()?;
+            let objection_id: Option<ObjectionId> =
+                row.objection_id.as_deref().map(parse_id).transpose()?;
+            let link = match (notice_id, objection_id) {
+                (_, Some(objection)) => format!("/objections/{objection}"),
+                (Some(notice), None) => format!("/notices/{notice}"),
+                (None, None) => "/notifications".to_string(),
+            };
+            Ok(Stored {
+                id: row.id,
+                kind: row.kind,
+                notice_id,
+                objection_id,
+                link,
+                message: row.message,
+                created_text: row.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                created_at: row.created_at,
+                read: row.read_at.is_some(),
+            })
+        })
         .collect()
+}
+
+/// A notification as read back.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = notifications)]
+struct NotificationRow {
+    id: String,
+    kind: String,
+    notice_id: Option<String>,
+    objection_id: Option<String>,
+    message: String,
+    created_at: NaiveDateTime,
+    read_at: Option<NaiveDateTime>,
 }
 
 pub fn unread_count(conn: &mut DbConn, user: UserId) -> Result<i64> {

@@ -5,23 +5,18 @@
 //! marked withdrawn), so every page and document that reads results shows the new figure.
 
 use crate::domain::UnitScope;
-use crate::domain::evidence::EvidenceKind;
-use crate::domain::findings::FindingSource;
-use crate::domain::ids::{CaseFileId, FindingId, ObjectionId, RoundId, UnitId, UserId};
+use crate::domain::ids::{CaseFileId, FindingId, ObjectionId, PersonId, RoundId, UnitId, UserId};
 use crate::domain::objection::{
-    self, Adjustment, Decider, Decision, DecisionError, Filing, FilingError, ObjectionSettings,
-    ObjectionState, TargetKind,
+    self, Adjustment, Decider, DeciderRole, ObjectionSettings, ObjectionState, TargetKind,
 };
 use crate::domain::people::{Account, Role};
 use crate::domain::rectification::RectificationState;
 use crate::domain::round::RoundStatus;
-use crate::domain::round_actions::RoundAction;
 use crate::domain::rubric::Points;
-use crate::security::sha256_hex;
-use crate::storage::audit::{self, Actor, Change};
-use crate::storage::notifications::{self, Audience, Kind, Target};
-use crate::storage::schema::{case_files, findings, objections, round_panel_members, units, users};
-use crate::storage::{DbConn, Error, Result, new_id, parse_id, rectification, rounds, transaction};
+use crate::storage::schema::{
+    case_files, findings, objections, review_rounds, round_panel_members, units, users,
+};
+use crate::storage::{DbConn, Error, Result, parse_id, rounds};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -29,12 +24,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 fn corrupt(error: impl std::fmt::Display) -> Error {
     Error::Corrupt(error.to_string())
-}
-
-/// Who acts, as storage needs it.
-pub struct Caller<'a> {
-    pub actor: &'a Actor,
-    pub account: &'a Account,
 }
 
 /// A stored objection as pages and the API show it.
@@ -56,9 +45,11 @@ pub struct StoredObjection {
     pub state_label: &'static str,
     pub open: bool,
     pub reason: String,
-    /// The deduction when the objection was filed (0 for a veto).
+    /// The deduction when the objection was filed (0 for a veto); shown as text ("2.5").
+    #[serde(serialize_with = "points_text")]
     pub old_points: Points,
     /// After the decision: the changed points, 0 when withdrawn; none while pending or upheld.
+    #[serde(serialize_with = "optional_points_text")]
     pub new_points: Option<Points>,
     pub decision_reason: Option<String>,
     pub filed_by: String,
@@ -75,35 +66,65 @@ pub struct StoredObjection {
     /// The round is blind: the inspected unit reads roles, never people ([`as_seen_by_unit`]).
     #[serde(skip)]
     pub blind: bool,
+    /// The round's status, for the actions the objection allows.
+    #[serde(skip)]
+    pub round_status: RoundStatus,
 }
 
-type Row = (
-    (
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        i32,
-        Option<i32>,
-    ),
-    (
-        Option<String>,
-        String,
-        NaiveDateTime,
-        Option<String>,
-        Option<NaiveDateTime>,
-        Option<String>,
-        Option<i64>,
-        Option<String>,
-    ),
-    (String, String, String, bool),
-);
+/// Points as pages and the API show them: "2.5", not tenths.
+fn points_text<S: serde::Serializer>(
+    points: &Points,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.collect_str(points)
+}
+
+fn optional_points_text<S: serde::Serializer>(
+    points: &Option<Points>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match points {
+        Some(points) => serializer.collect_str(points),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// The objection's own columns (all but the evidence's content and type).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = objections)]
+struct ObjectionRow {
+    id: String,
+    round_id: String,
+    case_file_id: String,
+    unit_id: String,
+    finding_id: String,
+    target_kind: String,
+    item_code: String,
+    item_text: String,
+    state: String,
+    reason: String,
+    old_points_tenths: i32,
+    new_points_tenths: Option<i32>,
+    decision_reason: Option<String>,
+    filed_by: String,
+    filed_at: NaiveDateTime,
+    decided_by: Option<String>,
+    decided_at: Option<NaiveDateTime>,
+    evidence_name: Option<String>,
+    evidence_size: Option<i64>,
+    evidence_sha256: Option<String>,
+}
+
+/// What an objection's page needs of its round.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = review_rounds)]
+struct RoundColumns {
+    name: String,
+    blind: bool,
+    status: String,
+}
+
+type Row = (ObjectionRow, String, String, RoundColumns);
 
 fn load(conn: &mut DbConn, filter: Filter, today: NaiveDate) -> Result<Vec<StoredObjection>> {
     use crate::storage::schema::review_rounds;
@@ -112,36 +133,10 @@ fn load(conn: &mut DbConn, filter: Filter, today: NaiveDate) -> Result<Vec<Store
         .inner_join(units::table)
         .inner_join(review_rounds::table.on(review_rounds::id.eq(objections::round_id)))
         .select((
-            (
-                objections::id,
-                objections::round_id,
-                objections::case_file_id,
-                objections::unit_id,
-                objections::finding_id,
-                objections::target_kind,
-                objections::item_code,
-                objections::item_text,
-                objections::state,
-                objections::reason,
-                objections::old_points_tenths,
-                objections::new_points_tenths,
-            ),
-            (
-                objections::decision_reason,
-                objections::filed_by,
-                objections::filed_at,
-                objections::decided_by,
-                objections::decided_at,
-                objections::evidence_name,
-                objections::evidence_size,
-                objections::evidence_sha256,
-            ),
-            (
-                case_files::case_no,
-                units::name,
-                review_rounds::name,
-                review_rounds::blind,
-            ),
+            ObjectionRow::as_select(),
+            case_files::case_no,
+            units::name,
+            RoundColumns::as_select(),
         ))
         .into_boxed();
     if let UnitScope::Unit(unit) = filter.scope {
@@ -177,25 +172,29 @@ fn as_seen_by_unit(conn: &mut DbConn, objection: &mut StoredObjection) -> Result
     if objection.blind
         && let Some(login) = objection.decided_by.take()
     {
-        objection.decided_by = Some(decider_role(conn, objection.round_id, &login)?.into());
+        objection.decided_by = Some(
+            decider_role(conn, objection.round_id, &login)?
+                .label()
+                .into(),
+        );
     }
     Ok(())
 }
 
 /// The role in which an account decided an objection, as the inspected unit of a blind round
 /// reads it: the bureau's administrator, a member of the round's named panel, or the leader
-/// of the team that inspected the unit.
-fn decider_role(conn: &mut DbConn, round: RoundId, login: &str) -> Result<&'static str> {
+/// of the file's team.
+fn decider_role(conn: &mut DbConn, round: RoundId, login: &str) -> Result<DeciderRole> {
     let account: Option<(String, String)> = users::table
         .filter(users::login.eq(login))
         .select((users::id, users::role))
         .first(conn)
         .optional()?;
     let Some((id, role)) = account else {
-        return Ok("异议裁决人");
+        return Ok(DeciderRole::Unknown);
     };
     if role == Role::BureauAdmin.code() {
-        return Ok("司法局管理员");
+        return Ok(DeciderRole::Admin);
     }
     let on_panel: i64 = round_panel_members::table
         .filter(round_panel_members::round_id.eq(round.to_string()))
@@ -203,61 +202,53 @@ fn decider_role(conn: &mut DbConn, round: RoundId, login: &str) -> Result<&'stat
         .count()
         .get_result(conn)?;
     Ok(if on_panel > 0 {
-        "异议复核小组成员"
+        DeciderRole::NamedPanel
     } else {
-        "评查组组长"
+        DeciderRole::TeamLeader
     })
 }
 
-fn to_stored(row: Row, today: NaiveDate) -> Result<StoredObjection> {
-    let (
-        (id, round, file, unit, finding, target, item_code, item_text, state, reason, old, new),
-        (
-            decision_reason,
-            filed_by,
-            filed_at,
-            decided_by,
-            decided_at,
-            evidence_name,
-            evidence_size,
-            evidence_sha256,
-        ),
-        (case_no, unit_name, round_name, blind),
-    ) = row;
-    let state: ObjectionState = state.parse().map_err(corrupt)?;
-    let target: TargetKind = target.parse().map_err(corrupt)?;
-    let end = decided_at.map_or(today, |at| at.date());
+fn to_stored((row, case_no, unit_name, round): Row, today: NaiveDate) -> Result<StoredObjection> {
+    let state: ObjectionState = row.state.parse().map_err(corrupt)?;
+    let target: TargetKind = row.target_kind.parse().map_err(corrupt)?;
+    let end = row.decided_at.map_or(today, |at| at.date());
     Ok(StoredObjection {
-        id: parse_id(&id)?,
-        round_id: parse_id(&round)?,
-        round_name,
-        case_file_id: parse_id(&file)?,
+        id: parse_id(&row.id)?,
+        round_id: parse_id(&row.round_id)?,
+        round_name: round.name,
+        case_file_id: parse_id(&row.case_file_id)?,
         case_no,
-        unit_id: parse_id(&unit)?,
+        unit_id: parse_id(&row.unit_id)?,
         unit_name,
-        finding_id: parse_id(&finding)?,
+        finding_id: parse_id(&row.finding_id)?,
         target,
         target_label: target.label(),
-        item_code,
-        item_text,
+        item_code: row.item_code,
+        item_text: row.item_text,
         state,
         state_label: state.label(),
         open: state.is_open(),
-        reason,
-        old_points: Points::from_tenths(old),
-        new_points: new.map(Points::from_tenths),
-        decision_reason,
-        filed_by,
-        filed_text: filed_at.format("%Y-%m-%d %H:%M").to_string(),
-        filed_at,
-        decided_by,
-        decided_text: decided_at.map(|at| at.format("%Y-%m-%d %H:%M").to_string()),
-        decided_at,
-        age_days: end.signed_duration_since(filed_at.date()).num_days().max(0),
-        evidence_name,
-        evidence_size,
-        evidence_sha256,
-        blind,
+        reason: row.reason,
+        old_points: Points::from_tenths(row.old_points_tenths),
+        new_points: row.new_points_tenths.map(Points::from_tenths),
+        decision_reason: row.decision_reason,
+        filed_by: row.filed_by,
+        filed_text: row.filed_at.format("%Y-%m-%d %H:%M").to_string(),
+        filed_at: row.filed_at,
+        decided_by: row.decided_by,
+        decided_text: row
+            .decided_at
+            .map(|at| at.format("%Y-%m-%d %H:%M").to_string()),
+        decided_at: row.decided_at,
+        age_days: end
+            .signed_duration_since(row.filed_at.date())
+            .num_days()
+            .max(0),
+        evidence_name: row.evidence_name,
+        evidence_size: row.evidence_size,
+        evidence_sha256: row.evidence_sha256,
+        blind: round.blind,
+        round_status: round.status.parse().map_err(corrupt)?,
     })
 }
 
@@ -348,34 +339,39 @@ pub fn adjustments(
     conn: &mut DbConn,
     round: RoundId,
 ) -> Result<BTreeMap<CaseFileId, Vec<Adjustment>>> {
-    let rows: Vec<(String, String, String, i32, Option<i32>)> = objections::table
+    let rows: Vec<AdjustmentRow> = objections::table
         .filter(objections::round_id.eq(round.to_string()))
         .filter(objections::state.eq_any([
             ObjectionState::Changed.code(),
             ObjectionState::Withdrawn.code(),
         ]))
         .order(objections::decided_at.asc())
-        .select((
-            objections::case_file_id,
-            objections::target_kind,
-            objections::item_code,
-            objections::old_points_tenths,
-            objections::new_points_tenths,
-        ))
+        .select(AdjustmentRow::as_select())
         .load(conn)?;
     let mut by_file: BTreeMap<CaseFileId, Vec<Adjustment>> = BTreeMap::new();
-    for (file, target, code, old, new) in rows {
+    for row in rows {
         by_file
-            .entry(parse_id(&file)?)
+            .entry(parse_id(&row.case_file_id)?)
             .or_default()
             .push(Adjustment {
-                target: target.parse().map_err(corrupt)?,
-                code,
-                old_points: Points::from_tenths(old),
-                new_points: Points::from_tenths(new.unwrap_or(0)),
+                target: row.target_kind.parse().map_err(corrupt)?,
+                code: row.item_code,
+                old_points: Points::from_tenths(row.old_points_tenths),
+                new_points: Points::from_tenths(row.new_points_tenths.unwrap_or(0)),
             });
     }
     Ok(by_file)
+}
+
+/// A decided objection as the file's result needs it.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = objections)]
+struct AdjustmentRow {
+    case_file_id: String,
+    target_kind: String,
+    item_code: String,
+    old_points_tenths: i32,
+    new_points_tenths: Option<i32>,
 }
 
 /// The due date of the round's objection window, once the round is in 反馈整改.
@@ -385,158 +381,101 @@ pub fn window_due(conn: &mut DbConn, round: RoundId) -> Result<Option<NaiveDate>
         .and_then(|day| objection::add_working_days(day, settings.objection_days)))
 }
 
-/// Why filing failed.
-#[derive(Debug, thiserror::Error)]
-pub enum FileError {
-    #[error(transparent)]
-    Refused(#[from] FilingError),
-    #[error(transparent)]
-    Storage(#[from] Error),
+/// A new objection as filed; the evidence is optional.
+#[derive(Insertable)]
+#[diesel(table_name = objections)]
+pub struct NewObjection<'a> {
+    pub id: String,
+    pub round_id: String,
+    pub case_file_id: String,
+    pub unit_id: String,
+    pub finding_id: String,
+    pub target_kind: &'static str,
+    pub item_code: &'a str,
+    pub item_text: &'a str,
+    pub state: &'static str,
+    pub reason: &'a str,
+    pub old_points_tenths: i32,
+    pub filed_by: &'a str,
+    pub filed_at: NaiveDateTime,
+    pub evidence_name: Option<&'a str>,
+    pub evidence_type: Option<&'static str>,
+    pub evidence_size: Option<i64>,
+    pub evidence_sha256: Option<&'a str>,
+    pub evidence_content: Option<&'a [u8]>,
 }
 
-impl From<diesel::result::Error> for FileError {
-    fn from(error: diesel::result::Error) -> Self {
-        FileError::Storage(error.into())
-    }
-}
-
-/// Optional evidence, already checked by `domain::evidence::check`.
-pub struct Evidence<'a> {
-    pub file_name: &'a str,
-    pub kind: EvidenceKind,
-    pub bytes: &'a [u8],
-}
-
-/// A center manager objects to the deduction or veto a finding records.
-pub fn file(
-    conn: &mut DbConn,
-    caller: &Caller<'_>,
-    finding: FindingId,
-    reason: &str,
-    evidence: Option<Evidence<'_>>,
-    today: NaiveDate,
-    now: NaiveDateTime,
-) -> std::result::Result<ObjectionId, FileError> {
-    transaction(conn, |conn| {
-        // Scope first: another unit's finding is 403, whatever else is wrong.
-        let caller_unit = match caller.account.role {
-            Role::CenterManager => caller.account.unit_id,
-            _ => None,
-        };
-        let scope = match caller_unit {
-            Some(unit) => UnitScope::Unit(unit),
-            None => UnitScope::All,
-        };
-        let found = rectification::finding(conn, scope, finding)?;
-        rounds::require(conn, found.finding.round_id, RoundAction::FileObjection)?;
-        let round = rounds::find(conn, found.finding.round_id)?;
-        let due = window_due(conn, round.id)?;
-        let existing = by_finding(conn, &[finding], today)?
-            .remove(&finding)
-            .map(|objection| objection.state);
-        let target = match found.finding.source {
-            FindingSource::Deduction => Some(TargetKind::Deduction),
-            FindingSource::Veto => Some(TargetKind::Veto),
-            _ => None,
-        };
-        let target = objection::check_filing(&Filing {
-            caller_unit,
-            file_unit: found.finding.unit_id,
-            in_feedback: round.status == RoundStatus::Feedback,
-            due,
-            today,
-            target,
-            // Derived findings come only from submitted (or reconciled) sheets.
-            on_submitted_sheet: target.is_some(),
-            existing,
-            reason,
+/// Stores a new objection. `Duplicate` when the finding already has one: the same objection
+/// filed at the same moment by another request (another server) loses on the unique index.
+pub fn insert(conn: &mut DbConn, objection: &NewObjection<'_>) -> Result<()> {
+    diesel::insert_into(objections::table)
+        .values(objection)
+        .execute(conn)
+        .map_err(|error| match error {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => Error::Duplicate(objection.finding_id.clone()),
+            other => other.into(),
         })?;
-        let id = ObjectionId(new_id());
-        let old_points = match target {
-            TargetKind::Deduction => found.finding.points_deducted,
-            TargetKind::Veto => Points::ZERO,
-        };
-        let (name, kind, size, sha, content) = match &evidence {
-            Some(evidence) => (
-                Some(evidence.file_name.to_string()),
-                Some(evidence.kind.content_type()),
-                Some(i64::try_from(evidence.bytes.len()).unwrap_or(i64::MAX)),
-                Some(sha256_hex(evidence.bytes)),
-                Some(evidence.bytes.to_vec()),
-            ),
-            None => (None, None, None, None, None),
-        };
-        diesel::insert_into(objections::table)
-            .values((
-                objections::id.eq(id.to_string()),
-                objections::round_id.eq(round.id.to_string()),
-                objections::case_file_id.eq(found.finding.case_file_id.to_string()),
-                objections::unit_id.eq(found.finding.unit_id.to_string()),
-                objections::finding_id.eq(finding.to_string()),
-                objections::target_kind.eq(target.code()),
-                objections::item_code.eq(&found.finding.item_code),
-                objections::item_text.eq(&found.finding.item_text),
-                objections::state.eq(ObjectionState::Pending.code()),
-                objections::reason.eq(reason.trim()),
-                objections::old_points_tenths.eq(old_points.tenths()),
-                objections::filed_by.eq(&caller.actor.login),
-                objections::filed_at.eq(now),
-                objections::evidence_name.eq(&name),
-                objections::evidence_type.eq(kind),
-                objections::evidence_size.eq(size),
-                objections::evidence_sha256.eq(&sha),
-                objections::evidence_content.eq(content),
-            ))
-            .execute(conn)
-            // The same objection filed at the same moment by another request (another
-            // server): the unique finding index decides, and this one is the second.
-            .map_err(|error| match error {
-                diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                ) => FileError::Refused(FilingError::AlreadyOpen),
-                other => other.into(),
-            })?;
-        audit::record(
-            conn,
-            caller.actor,
-            Change {
-                action: "objection.file",
-                entity_type: "objection",
-                entity_id: Some(id.to_string()),
-                before: None,
-                after: Some(serde_json::json!({
-                    "finding": finding.to_string(),
-                    "file": found.finding.case_file_id.to_string(),
-                    "target": target.code(),
-                    "item": found.finding.item_code,
-                    "old_points": old_points.to_string(),
-                    "reason": reason.trim(),
-                    "evidence_sha256": sha,
-                })),
-            },
-            now,
-        )?;
-        let panel = panel_users(conn, round.id, found.finding.unit_id)?;
-        let message = format!(
-            "{}对案卷{}的“{} {}”提出异议，请处理",
-            found.unit_name, found.case_no, found.finding.item_code, found.finding.item_text
-        );
-        notifications::notify_about(
-            conn,
-            Audience::Users(&panel),
-            Kind::ObjectionFiled,
-            Target::Objection(id),
-            &message,
-            now,
-        )?;
-        Ok(id)
-    })
+    Ok(())
 }
 
-/// The accounts that decide objections on a unit's files: the round's named panel, or the
-/// administrators and the account of the team leader of the team that inspected the unit.
-pub fn panel_users(conn: &mut DbConn, round: RoundId, unit: UnitId) -> Result<Vec<UserId>> {
+/// A decision as stored.
+pub struct DecisionRecord<'a> {
+    pub state: ObjectionState,
+    pub new_points: Option<Points>,
+    pub reason: &'a str,
+    pub decided_by: &'a str,
+    pub decided_at: NaiveDateTime,
+}
+
+/// Records the decision on a pending objection; false when it was no longer pending.
+pub fn record_decision(
+    conn: &mut DbConn,
+    id: ObjectionId,
+    record: &DecisionRecord<'_>,
+) -> Result<bool> {
+    let updated = diesel::update(
+        objections::table
+            .filter(objections::id.eq(id.to_string()))
+            .filter(objections::state.eq(ObjectionState::Pending.code())),
+    )
+    .set((
+        objections::state.eq(record.state.code()),
+        objections::new_points_tenths.eq(record.new_points.map(Points::tenths)),
+        objections::decision_reason.eq(record.reason),
+        objections::decided_by.eq(record.decided_by),
+        objections::decided_at.eq(record.decided_at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// The finding follows a decided deduction, unless the bureau already verified its
+/// rectification.
+pub fn set_finding_points(
+    conn: &mut DbConn,
+    finding: FindingId,
+    points: Points,
+    now: NaiveDateTime,
+) -> Result<()> {
+    diesel::update(
+        findings::table
+            .filter(findings::id.eq(finding.to_string()))
+            .filter(findings::state.ne(RectificationState::Verified.code())),
+    )
+    .set((
+        findings::points_tenths.eq(points.tenths()),
+        findings::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The accounts that decide objections on a file: the round's named panel, or the
+/// administrators and the account of the leader of the file's team.
+pub fn panel_users(conn: &mut DbConn, round: RoundId, file: CaseFileId) -> Result<Vec<UserId>> {
     let named = rounds::panel(conn, round)?;
     if !named.is_empty() {
         return Ok(named);
@@ -548,7 +487,7 @@ pub fn panel_users(conn: &mut DbConn, round: RoundId, unit: UnitId) -> Result<Ve
         .load::<String>(conn)?
         .into_iter()
         .collect();
-    if let Some(leader) = team_leader(conn, round, unit)? {
+    if let Some(leader) = file_leader(conn, round, file)? {
         ids.extend(
             users::table
                 .filter(users::person_id.eq(leader.to_string()))
@@ -560,27 +499,25 @@ pub fn panel_users(conn: &mut DbConn, round: RoundId, unit: UnitId) -> Result<Ve
     ids.iter().map(|id| parse_id(id)).collect()
 }
 
-fn team_leader(
-    conn: &mut DbConn,
-    round: RoundId,
-    unit: UnitId,
-) -> Result<Option<crate::domain::ids::PersonId>> {
+/// The leader of the file's team in the round's published assignment
+/// (`Assignment::leader_of_file`, the one definition).
+fn file_leader(conn: &mut DbConn, round: RoundId, file: CaseFileId) -> Result<Option<PersonId>> {
     Ok(
         crate::storage::assignments::published_assignment(conn, round)?
-            .and_then(|assignment| assignment.team_of_unit(unit).map(|team| team.leader)),
+            .and_then(|assignment| assignment.leader_of_file(file)),
     )
 }
 
-/// Whether the account may decide objections on the unit's files of the round.
+/// Whether the account may decide objections on the file of the round.
 pub fn may_decide(
     conn: &mut DbConn,
     account: &Account,
     round: RoundId,
-    unit: UnitId,
+    file: CaseFileId,
 ) -> Result<bool> {
     let named = rounds::panel(conn, round)?;
     let is_team_leader = match (account.role, account.person_id) {
-        (Role::Reviewer, Some(person)) => team_leader(conn, round, unit)? == Some(person),
+        (Role::Reviewer, Some(person)) => file_leader(conn, round, file)? == Some(person),
         _ => false,
     };
     Ok(objection::may_decide(
@@ -593,139 +530,21 @@ pub fn may_decide(
     ))
 }
 
-/// Why a decision failed.
-#[derive(Debug, thiserror::Error)]
-pub enum DecideError {
-    #[error(transparent)]
-    Refused(#[from] DecisionError),
-    #[error(transparent)]
-    Storage(#[from] Error),
+/// An objection's evidence file.
+pub struct EvidenceFile {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
-impl From<diesel::result::Error> for DecideError {
-    fn from(error: diesel::result::Error) -> Self {
-        DecideError::Storage(error.into())
-    }
-}
-
-/// The panel decides. A 变更 lowers the finding's points and a 撤销 removes the deduction, as
-/// long as the finding is not yet verified; the file's result follows through
-/// `storage::results`.
-pub fn decide(
-    conn: &mut DbConn,
-    caller: &Caller<'_>,
-    id: ObjectionId,
-    decision: &Decision,
-    reason: &str,
-    today: NaiveDate,
-    now: NaiveDateTime,
-) -> std::result::Result<StoredObjection, DecideError> {
-    transaction(conn, |conn| {
-        let before = get(conn, UnitScope::All, id, today)?;
-        if !may_decide(conn, caller.account, before.round_id, before.unit_id)? {
-            return Err(DecisionError::NotOnPanel.into());
-        }
-        rounds::require(conn, before.round_id, RoundAction::DecideObjection)?;
-        let state = objection::check_decision(
-            before.state,
-            before.target,
-            before.old_points,
-            decision,
-            reason,
-        )?;
-        let new_points = decision.new_points();
-        let updated = diesel::update(
-            objections::table
-                .filter(objections::id.eq(id.to_string()))
-                .filter(objections::state.eq(ObjectionState::Pending.code())),
-        )
-        .set((
-            objections::state.eq(state.code()),
-            objections::new_points_tenths.eq(new_points.map(Points::tenths)),
-            objections::decision_reason.eq(reason.trim()),
-            objections::decided_by.eq(&caller.actor.login),
-            objections::decided_at.eq(now),
-        ))
-        .execute(conn)?;
-        if updated != 1 {
-            return Err(DecisionError::AlreadyDecided(before.state).into());
-        }
-        // The finding follows unless the bureau already verified its rectification.
-        if let (TargetKind::Deduction, Some(points)) = (before.target, new_points) {
-            diesel::update(
-                findings::table
-                    .filter(findings::id.eq(before.finding_id.to_string()))
-                    .filter(findings::state.ne(RectificationState::Verified.code())),
-            )
-            .set((
-                findings::points_tenths.eq(points.tenths()),
-                findings::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        }
-        // The finding's content as it now is (changed or not), recorded with the decision.
-        let finding_digest = std::collections::BTreeMap::from([(
-            crate::storage::attest::Kind::Finding,
-            crate::storage::attest::digests(
-                conn,
-                crate::storage::attest::Kind::Finding,
-                &[before.finding_id.to_string()],
-            )?,
-        )]);
-        audit::record(
-            conn,
-            caller.actor,
-            Change {
-                action: "objection.decide",
-                entity_type: "objection",
-                entity_id: Some(id.to_string()),
-                before: Some(serde_json::json!({
-                    "state": before.state.code(),
-                    "points": before.old_points.to_string(),
-                })),
-                after: Some(crate::storage::attest::with_rows(
-                    serde_json::json!({
-                        "state": state.code(),
-                        "points": new_points.map(|points| points.to_string()),
-                        "reason": reason.trim(),
-                    }),
-                    &finding_digest,
-                )),
-            },
-            now,
-        )?;
-        let message = match new_points {
-            Some(points) if state == ObjectionState::Changed => format!(
-                "案卷{}“{} {}”的异议已裁决：变更，扣分由 {} 分改为 {} 分",
-                before.case_no, before.item_code, before.item_text, before.old_points, points
-            ),
-            _ => format!(
-                "案卷{}“{} {}”的异议已裁决：{}",
-                before.case_no,
-                before.item_code,
-                before.item_text,
-                state.label()
-            ),
-        };
-        notifications::notify_about(
-            conn,
-            Audience::Unit(before.unit_id),
-            Kind::ObjectionDecided,
-            Target::Objection(id),
-            &message,
-            now,
-        )?;
-        Ok(get(conn, UnitScope::All, id, today)?)
-    })
-}
-
-/// The evidence file of an objection: (name, content type, bytes).
-pub fn evidence(
-    conn: &mut DbConn,
-    scope: UnitScope,
-    id: ObjectionId,
-) -> Result<(String, String, Vec<u8>)> {
-    let row: (String, Option<String>, Option<String>, Option<Vec<u8>>) = objections::table
+/// The evidence file of an objection.
+pub fn evidence(conn: &mut DbConn, scope: UnitScope, id: ObjectionId) -> Result<EvidenceFile> {
+    let (unit, name, content_type, bytes): (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<Vec<u8>>,
+    ) = objections::table
         .filter(objections::id.eq(id.to_string()))
         .select((
             objections::unit_id,
@@ -736,11 +555,15 @@ pub fn evidence(
         .first(conn)
         .optional()?
         .ok_or(Error::NotFound)?;
-    if !scope.allows(parse_id(&row.0)?) {
+    if !scope.allows(parse_id(&unit)?) {
         return Err(Error::OutOfScope);
     }
-    match (row.1, row.2, row.3) {
-        (Some(name), Some(kind), Some(bytes)) => Ok((name, kind, bytes)),
+    match (name, content_type, bytes) {
+        (Some(name), Some(content_type), Some(bytes)) => Ok(EvidenceFile {
+            name,
+            content_type,
+            bytes,
+        }),
         _ => Err(Error::NotFound),
     }
 }

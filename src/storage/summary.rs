@@ -283,11 +283,7 @@ pub fn figures_of(conn: &mut DbConn, finals: &[FileFinal]) -> Result<Vec<FileFig
             unit: file.unit,
             unit_name: names.get(&file.unit).cloned().unwrap_or_default(),
             case_type: file.case_type.label().to_string(),
-            firm: if firm.trim().is_empty() {
-                "（中心自办）".to_string()
-            } else {
-                firm
-            },
+            firm: crate::domain::summary::firm_label(firm),
             handler,
             total_tenths: result.total.map(|points| points.tenths()),
             grade: result.grade.name.clone(),

@@ -242,7 +242,8 @@ fn objection_fixture(
     round: pingcha::domain::ids::RoundId,
     file: &str,
 ) -> String {
-    use pingcha::storage::{self, audit::Actor, objections, rectification};
+    use pingcha::app::objections;
+    use pingcha::storage::{self, audit::Actor, rectification};
     let finding = rectification::list_findings(
         conn,
         pingcha::domain::UnitScope::All,

@@ -492,10 +492,10 @@ async fn refused_results_name_their_reason_and_apply_nothing() {
     // An expired packet (issued eight days ago with the server's own key).
     let expired_text = {
         let mut conn = app.conn();
-        storage::offline::issue(
+        pingcha::app::offline::issue(
             &mut conn,
             &Actor::cli(),
-            &storage::offline::IssueRequest {
+            &pingcha::app::offline::IssueRequest {
                 round: setup.round.parse().unwrap(),
                 reviewer: setup.stranger,
                 requester: setup.stranger,

@@ -29,10 +29,10 @@ async fn a_reviewer_scores_offline_and_uploads_the_result() -> Result<()> {
             .0
             .person_id
             .ok_or("reviewer person")?;
-        storage::offline::issue(
+        pingcha::app::offline::issue(
             &mut conn,
             &Actor::cli(),
-            &storage::offline::IssueRequest {
+            &pingcha::app::offline::IssueRequest {
                 round: app.round,
                 reviewer,
                 requester: reviewer,

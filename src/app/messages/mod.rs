@@ -11,6 +11,8 @@ pub mod rectification;
 
 pub mod scoring;
 
+pub mod objections;
+
 pub const NOT_FOUND: &str = "您要找的页面或记录不存在，可能已被删除或地址有误。";
 pub const FORBIDDEN: &str = "您的账户无权访问此页面或记录。如需权限，请联系本局管理员。";
 pub const UNAUTHENTICATED: &str = "请先登录。";

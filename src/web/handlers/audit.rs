@@ -1,13 +1,13 @@
 //! The audit log for administrators: newest first, filterable by action, type and actor.
 
-use crate::storage::audit::{self, Filter};
+use crate::app::audit;
+use crate::storage::audit::{Entry, Filter};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::WebResult;
-use crate::web::handlers::page;
+use crate::web::handlers::{page, view_data};
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
 pub struct AuditQuery {
@@ -16,6 +16,28 @@ pub struct AuditQuery {
     actor: Option<String>,
     /// Walk the hash chain and show the outcome above the entries.
     verify: Option<String>,
+}
+
+/// The filter as the page shows it back.
+#[derive(Serialize)]
+struct ShownFilter {
+    action: Option<String>,
+    entity_type: Option<String>,
+    actor: Option<String>,
+}
+
+/// The outcome of walking the chain, above the entries.
+#[derive(Serialize)]
+struct ChainView {
+    ok: bool,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct AuditPage {
+    entries: Vec<Entry>,
+    filter: ShownFilter,
+    chain: Option<ChainView>,
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
@@ -36,18 +58,20 @@ pub async fn list(
         entity_type: non_empty(query.entity_type),
         actor_login: non_empty(query.actor),
     };
-    let shown = json!({
-        "action": filter.action, "entity_type": filter.entity_type, "actor": filter.actor_login,
-    });
+    let shown = ShownFilter {
+        action: filter.action.clone(),
+        entity_type: filter.entity_type.clone(),
+        actor: filter.actor_login.clone(),
+    };
     let verify = query.verify.is_some();
     let (entries, chain) = state
         .db(move |conn| {
             let chain = if verify {
-                let report = audit::verify_all(conn, &mut |_| {}, None)?;
-                Some(json!({
-                    "ok": report.is_clean(),
-                    "message": crate::app::messages::audit_report(&report),
-                }))
+                let report = audit::verify(conn, &mut |_| {}, None)?;
+                Some(ChainView {
+                    ok: report.is_clean(),
+                    message: crate::app::messages::audit_report(&report),
+                })
             } else {
                 None
             };
@@ -59,6 +83,10 @@ pub async fn list(
         "admin/audit",
         "审计日志",
         Some(&user),
-        json!({ "entries": entries, "filter": shown, "chain": chain }),
+        view_data(&AuditPage {
+            entries,
+            filter: shown,
+            chain,
+        })?,
     )
 }

@@ -5,7 +5,16 @@
 use crate::web::AppState;
 use actix_web::{HttpResponse, web};
 use diesel::connection::SimpleConnection;
-use serde_json::json;
+use serde::Serialize;
+
+/// The probe's answer.
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    database: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    migrations: Option<&'static str>,
+}
 
 pub async fn check(state: web::Data<AppState>) -> HttpResponse {
     let database = state
@@ -16,13 +25,20 @@ pub async fn check(state: web::Data<AppState>) -> HttpResponse {
         })
         .await;
     match database {
-        Ok(true) => HttpResponse::Ok().json(json!({
-            "status": "ok", "database": "reachable", "migrations": "current",
-        })),
-        Ok(false) => HttpResponse::ServiceUnavailable().json(json!({
-            "status": "unavailable", "database": "reachable", "migrations": "not current",
-        })),
-        Err(_) => HttpResponse::ServiceUnavailable()
-            .json(json!({ "status": "unavailable", "database": "unreachable" })),
+        Ok(true) => HttpResponse::Ok().json(Health {
+            status: "ok",
+            database: "reachable",
+            migrations: Some("current"),
+        }),
+        Ok(false) => HttpResponse::ServiceUnavailable().json(Health {
+            status: "unavailable",
+            database: "reachable",
+            migrations: Some("not current"),
+        }),
+        Err(_) => HttpResponse::ServiceUnavailable().json(Health {
+            status: "unavailable",
+            database: "unreachable",
+            migrations: None,
+        }),
     }
 }

@@ -14,11 +14,10 @@ use crate::web::auth::{
     removal_cookie, session_cookie,
 };
 use crate::web::error::{WebError, WebResult};
-use crate::web::handlers::{page, see_other};
+use crate::web::handlers::{page, see_other, view_data};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
 use serde::Deserialize;
-use serde_json::json;
 
 #[derive(Deserialize)]
 pub struct NextQuery {
@@ -35,6 +34,15 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The sign-in form.
+#[derive(serde::Serialize)]
+struct LoginView<'a> {
+    csrf: &'a str,
+    next: &'a str,
+    login: &'a str,
+    error: Option<&'a str>,
+}
+
 fn login_page(
     request: &HttpRequest,
     state: &AppState,
@@ -49,7 +57,12 @@ fn login_page(
         "login",
         "登录",
         None,
-        json!({ "csrf": token, "next": next, "login": login, "error": error }),
+        view_data(&LoginView {
+            csrf: &token,
+            next,
+            login,
+            error,
+        })?,
     )?;
     *response.status_mut() = status;
     response

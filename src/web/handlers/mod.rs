@@ -68,6 +68,11 @@ pub fn page(
         .body(body))
 }
 
+/// A typed view struct as a page's data (templates read the same field names).
+pub fn view_data(view: &impl serde::Serialize) -> WebResult<Value> {
+    serde_json::to_value(view).map_err(WebError::internal)
+}
+
 /// The page of a refused form: the same page, answered with 400 so scripts and tests see it.
 pub fn refused_if(failed: bool, mut response: HttpResponse) -> HttpResponse {
     if failed {

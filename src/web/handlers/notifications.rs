@@ -1,36 +1,58 @@
 //! In-app notifications (消息): stored events and the deadline reminders computed when the
 //! list is read, for the signed-in account only.
 
+use crate::domain::rectification::DeadlineAlert;
 use crate::storage::{self, notifications};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebResult};
-use crate::web::handlers::{page, see_other};
+use crate::web::handlers::{page, see_other, view_data};
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Value, json};
+use serde::Serialize;
 
-async fn data(state: &AppState, user: &CurrentUser) -> WebResult<Value> {
+/// A deadline reminder, computed when the list is read.
+#[derive(Serialize)]
+struct Reminder {
+    notice_id: crate::domain::ids::NoticeId,
+    doc_number: Option<String>,
+    unit_name: String,
+    deadline: Option<chrono::NaiveDate>,
+    overdue: bool,
+    alert: DeadlineAlert,
+    text: String,
+}
+
+/// The notifications page and its API twin.
+#[derive(Serialize)]
+struct NotificationsView {
+    reminders: Vec<Reminder>,
+    events: Vec<notifications::Stored>,
+    unread: usize,
+}
+
+async fn data(state: &AppState, user: &CurrentUser) -> WebResult<NotificationsView> {
     let account = user.account.clone();
     state
         .db(move |conn| {
-            let reminders: Vec<Value> =
-                notifications::deadline_reminders(conn, &account, storage::today())?
-                    .into_iter()
-                    .map(|(notice, alert)| {
-                        json!({
-                            "notice_id": notice.id,
-                            "doc_number": notice.doc_number,
-                            "unit_name": notice.unit_name,
-                            "deadline": notice.deadline,
-                            "overdue": matches!(alert, crate::domain::rectification::DeadlineAlert::Overdue(_)),
-                            "alert": alert,
-                            "text": alert.describe(),
-                        })
-                    })
-                    .collect();
+            let reminders = notifications::deadline_reminders(conn, &account, storage::today())?
+                .into_iter()
+                .map(|(notice, alert)| Reminder {
+                    notice_id: notice.id,
+                    doc_number: notice.doc_number,
+                    unit_name: notice.unit_name,
+                    deadline: notice.deadline,
+                    overdue: matches!(alert, DeadlineAlert::Overdue(_)),
+                    text: alert.describe(),
+                    alert,
+                })
+                .collect();
             let events = notifications::for_user(conn, account.id, 200)?;
             let unread = events.iter().filter(|event| !event.read).count();
-            Ok(json!({ "reminders": reminders, "events": events, "unread": unread }))
+            Ok(NotificationsView {
+                reminders,
+                events,
+                unread,
+            })
         })
         .await
 }
@@ -41,7 +63,13 @@ pub async fn list(
     user: CurrentUser,
 ) -> WebResult<HttpResponse> {
     let data = data(&state, &user).await?;
-    page(&request, "notifications/list", "消息", Some(&user), data)
+    page(
+        &request,
+        "notifications/list",
+        "消息",
+        Some(&user),
+        view_data(&data)?,
+    )
 }
 
 pub async fn api_list(

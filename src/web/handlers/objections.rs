@@ -6,28 +6,28 @@
 //! second review.
 
 use crate::app::messages;
-use crate::domain::UnitScope;
+use crate::app::objections::{
+    self as app, Caller, DecideError, FileError, ObjectableRound, ShowError,
+};
 use crate::domain::evidence::{self, EvidenceKind};
-use crate::domain::findings::FindingSource;
 use crate::domain::ids::{FindingId, ObjectionId, RoundId};
 use crate::domain::objection::{
-    self, Decision, DecisionError, FilingError, ObjectionSettings, ObjectionSettingsError,
+    self, Decision, DecisionError, FilingError, ObjectionActions, ObjectionSettings,
+    ObjectionSettingsError,
 };
 use crate::domain::people::Role;
-use crate::domain::round::RoundStatus;
 use crate::domain::rubric::Points;
-use crate::storage::objections::{self as store, Caller, DecideError, FileError, StoredObjection};
-use crate::storage::rectification::{self, FindingFilter};
-use crate::storage::{self, rounds};
+use crate::storage;
+use crate::storage::objections::{self as store, StoredObjection};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::rounds::parse_round_id;
-use crate::web::handlers::{page, see_other};
+use crate::web::handlers::{page, see_other, view_data};
 use crate::web::upload;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 fn parse_objection(raw: &str) -> WebResult<ObjectionId> {
     raw.parse().map_err(|_| WebError::NotFound)
@@ -48,6 +48,15 @@ impl From<FileError> for WebError {
     }
 }
 
+impl From<ShowError> for WebError {
+    fn from(error: ShowError) -> Self {
+        match error {
+            ShowError::NotOnPanel => WebError::Forbidden,
+            ShowError::Storage(error) => error.into(),
+        }
+    }
+}
+
 impl From<DecideError> for WebError {
     fn from(error: DecideError) -> Self {
         match error {
@@ -61,103 +70,47 @@ impl From<DecideError> for WebError {
     }
 }
 
-fn objection_view(objection: &StoredObjection) -> Value {
-    let mut view = json!(objection);
-    if let Value::Object(map) = &mut view {
-        map.insert("old_points".into(), json!(objection.old_points.to_string()));
-        map.insert(
-            "new_points".into(),
-            json!(objection.new_points.map(|points| points.to_string())),
-        );
-    }
-    view
+/// The objections list, as the page and the API show it.
+#[derive(Serialize)]
+struct ListView {
+    objections: Vec<StoredObjection>,
+    objectable: Vec<ObjectableRound>,
 }
 
-/// The objections the account may see: a manager their unit's, a reviewer those they may
-/// decide, administrators and leadership all.
-fn visible(conn: &mut storage::DbConn, user: &CurrentUser) -> WebResult<Vec<StoredObjection>> {
+async fn list_view(state: &AppState, user: &CurrentUser) -> WebResult<ListView> {
     let scope = user.scope()?;
-    let all = store::list(conn, store::Filter::scope(scope), storage::today())?;
-    if user.account.role != Role::Reviewer {
-        return Ok(all);
-    }
-    let mut mine = Vec::new();
-    for objection in all {
-        if store::may_decide(conn, &user.account, objection.round_id, objection.unit_id)? {
-            mine.push(objection);
-        }
-    }
-    Ok(mine)
-}
-
-/// For a center manager: each round in 反馈整改 with the window and the unit's deductions and
-/// vetoes that may be objected to.
-fn objectable(conn: &mut storage::DbConn, user: &CurrentUser) -> WebResult<Vec<Value>> {
-    let Some(unit) = user
-        .account
-        .unit_id
-        .filter(|_| user.account.role == Role::CenterManager)
-    else {
-        return Ok(Vec::new());
-    };
-    let today = storage::today();
-    let mut rounds_view = Vec::new();
-    for round in rounds::list(conn)?
-        .into_iter()
-        .filter(|round| round.status == RoundStatus::Feedback)
-    {
-        let due = store::window_due(conn, round.id)?;
-        let findings = rectification::list_findings(
-            conn,
-            UnitScope::Unit(unit),
-            FindingFilter {
-                round: Some(round.id),
-                ..Default::default()
-            },
-        )?;
-        let rows: Vec<Value> = findings
-            .iter()
-            .filter(|stored| {
-                matches!(
-                    stored.finding.source,
-                    FindingSource::Deduction | FindingSource::Veto
-                )
+    let account = user.account.clone();
+    state
+        .db(move |conn| {
+            let today = storage::today();
+            Ok(ListView {
+                objections: app::visible(conn, &account, scope, today)?,
+                objectable: app::objectable(conn, &account, today)?,
             })
-            .map(|stored| {
-                json!({
-                    "id": stored.finding.id,
-                    "case_no": stored.case_no,
-                    "item_code": stored.finding.item_code,
-                    "item_text": stored.finding.item_text,
-                    "points": stored.finding.points_deducted.to_string(),
-                    "is_veto": stored.finding.source == FindingSource::Veto,
-                    "reason": stored.finding.reason,
-                    "objection": stored.objection,
-                })
-            })
-            .collect();
-        let left = due.map(|due| objection::working_days_left(due, today));
-        rounds_view.push(json!({
-            "id": round.id,
-            "name": round.settings.name,
-            "due": due,
-            "open": left.is_some_and(|left| left >= 0),
-            "days_left": left,
-            "rows": rows,
-        }));
-    }
-    Ok(rounds_view)
+        })
+        .await
 }
 
 fn query_notice(request: &HttpRequest) -> Option<&'static str> {
     let query = request.query_string();
     if query.contains("notice=filed") {
-        Some("异议已提交，等待处理。")
+        Some(messages::objections::FILED)
     } else if query.contains("notice=decided") {
-        Some("裁决已保存，已通知被检查单位。")
+        Some(messages::objections::DECIDED)
     } else {
         None
     }
+}
+
+#[derive(Serialize)]
+struct ListPage {
+    #[serde(flatten)]
+    list: ListView,
+    is_manager: bool,
+    is_admin: bool,
+    is_reviewer: bool,
+    max_mb: usize,
+    notice_message: Option<&'static str>,
 }
 
 pub async fn list(
@@ -166,27 +119,20 @@ pub async fn list(
     user: CurrentUser,
 ) -> WebResult<HttpResponse> {
     let role = user.account.role;
-    let (objections, objectable, user) = state
-        .db(move |conn| {
-            let objections: Vec<Value> = visible(conn, &user)?.iter().map(objection_view).collect();
-            let objectable = objectable(conn, &user)?;
-            Ok((objections, objectable, user))
-        })
-        .await?;
+    let view = ListPage {
+        list: list_view(&state, &user).await?,
+        is_manager: role == Role::CenterManager,
+        is_admin: role == Role::BureauAdmin,
+        is_reviewer: role == Role::Reviewer,
+        max_mb: evidence::MAX_EVIDENCE_BYTES / 1024 / 1024,
+        notice_message: query_notice(&request),
+    };
     page(
         &request,
         "objections/list",
         "异议处理",
         Some(&user),
-        json!({
-            "objections": objections,
-            "objectable": objectable,
-            "is_manager": role == Role::CenterManager,
-            "is_admin": role == Role::BureauAdmin,
-            "is_reviewer": role == Role::Reviewer,
-            "max_mb": evidence::MAX_EVIDENCE_BYTES / 1024 / 1024,
-            "notice_message": query_notice(&request),
-        }),
+        view_data(&view)?,
     )
 }
 
@@ -194,13 +140,7 @@ pub async fn api_list(
     state: web::Data<AppState>,
     user: CurrentUser,
 ) -> Result<HttpResponse, ApiError> {
-    let (objections, objectable) = state
-        .db(move |conn| {
-            let objections: Vec<Value> = visible(conn, &user)?.iter().map(objection_view).collect();
-            Ok((objections, objectable(conn, &user)?))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(json!({ "objections": objections, "objectable": objectable })))
+    Ok(HttpResponse::Ok().json(list_view(&state, &user).await?))
 }
 
 struct FilingInput {
@@ -222,12 +162,12 @@ async fn file_objection(
             let evidence = input
                 .evidence
                 .as_ref()
-                .map(|(name, kind, bytes)| store::Evidence {
+                .map(|(name, kind, bytes)| app::Evidence {
                     file_name: name,
                     kind: *kind,
                     bytes,
                 });
-            Ok(store::file(
+            Ok(app::file(
                 conn,
                 &Caller {
                     actor: &actor,
@@ -255,10 +195,8 @@ pub async fn create(
     user: CurrentUser,
     payload: crate::web::upload::Parts,
 ) -> WebResult<HttpResponse> {
-    let too_large = format!(
-        "文件超过大小限制（最大 {} MB），未保存",
-        evidence::MAX_EVIDENCE_BYTES / 1024 / 1024
-    );
+    let too_large =
+        messages::objections::evidence_too_large(evidence::MAX_EVIDENCE_BYTES / 1024 / 1024);
     let form = upload::read(payload, evidence::MAX_EVIDENCE_BYTES, &too_large).await?;
     let finding = finding_of(form.text("finding"))?;
     let evidence = match form.file("file") {
@@ -297,29 +235,41 @@ pub async fn api_create(
         evidence: None,
     };
     let id = file_objection(&state, &request, &user, input).await?;
-    Ok(HttpResponse::Created().json(json!({ "id": id })))
+    #[derive(Serialize)]
+    struct Created {
+        id: ObjectionId,
+    }
+    Ok(HttpResponse::Created().json(Created { id }))
 }
 
-/// One objection for the account, with whether it may decide; 403 for a manager of another
-/// unit and a reviewer who is not on its panel.
+/// One objection for the account, with the actions it allows them; 403 for a manager of
+/// another unit and a reviewer who is not on its panel.
 async fn one(
     state: &AppState,
     user: &CurrentUser,
     id: ObjectionId,
-) -> WebResult<(StoredObjection, bool)> {
+) -> WebResult<(StoredObjection, ObjectionActions)> {
     let scope = user.scope()?;
     let account = user.account.clone();
     state
-        .db(move |conn| {
-            let objection = store::get(conn, scope, id, storage::today())?;
-            let may_decide =
-                store::may_decide(conn, &account, objection.round_id, objection.unit_id)?;
-            if account.role == Role::Reviewer && !may_decide {
-                return Err(WebError::Forbidden);
-            }
-            Ok((objection, may_decide))
-        })
+        .db(move |conn| Ok(app::one(conn, &account, scope, id, storage::today())?))
         .await
+}
+
+/// One objection as the page and the API show it; the decision form is drawn from the
+/// domain's allowed actions.
+#[derive(Serialize)]
+struct ShowView {
+    objection: StoredObjection,
+    can_decide: bool,
+}
+
+#[derive(Serialize)]
+struct ShowPage {
+    #[serde(flatten)]
+    show: ShowView,
+    is_veto: bool,
+    notice_message: Option<&'static str>,
 }
 
 pub async fn show(
@@ -329,18 +279,21 @@ pub async fn show(
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let id = parse_objection(&id)?;
-    let (objection, may_decide) = one(&state, &user, id).await?;
+    let (objection, actions) = one(&state, &user, id).await?;
+    let view = ShowPage {
+        is_veto: objection.target == objection::TargetKind::Veto,
+        show: ShowView {
+            objection,
+            can_decide: actions.decide,
+        },
+        notice_message: query_notice(&request),
+    };
     page(
         &request,
         "objections/show",
         "异议",
         Some(&user),
-        json!({
-            "objection": objection_view(&objection),
-            "can_decide": may_decide && objection.open,
-            "is_veto": objection.target == objection::TargetKind::Veto,
-            "notice_message": query_notice(&request),
-        }),
+        view_data(&view)?,
     )
 }
 
@@ -350,11 +303,11 @@ pub async fn api_show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_objection(&id)?;
-    let (objection, may_decide) = one(&state, &user, id).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "objection": objection_view(&objection),
-        "can_decide": may_decide && objection.open,
-    })))
+    let (objection, actions) = one(&state, &user, id).await?;
+    Ok(HttpResponse::Ok().json(ShowView {
+        objection,
+        can_decide: actions.decide,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -400,7 +353,7 @@ async fn decide_for(
     let account = user.account.clone();
     state
         .db(move |conn| {
-            Ok(store::decide(
+            Ok(app::decide(
                 conn,
                 &Caller {
                     actor: &actor,
@@ -437,7 +390,11 @@ pub async fn api_decide(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_objection(&id)?;
     let decided = decide_for(&state, &request, &user, id, &body).await?;
-    Ok(HttpResponse::Ok().json(json!({ "objection": objection_view(&decided) })))
+    #[derive(Serialize)]
+    struct Decided {
+        objection: StoredObjection,
+    }
+    Ok(HttpResponse::Ok().json(Decided { objection: decided }))
 }
 
 /// The evidence attached to an objection: the unit, the panel, administrators, leadership.
@@ -449,16 +406,16 @@ pub async fn evidence_file(
     let id = parse_objection(&id)?;
     one(&state, &user, id).await?;
     let scope = user.scope()?;
-    let (name, kind, bytes) = state
+    let file = state
         .db(move |conn| Ok(store::evidence(conn, scope, id)?))
         .await?;
-    let kind = EvidenceKind::from_content_type(&kind)
+    let kind = EvidenceKind::from_content_type(&file.content_type)
         .ok_or_else(|| WebError::internal("stored evidence of unknown type"))?;
     Ok(crate::web::download::attachment(
         kind.content_type(),
         None,
-        &name,
-        bytes,
+        &file.name,
+        file.bytes,
     ))
 }
 
@@ -510,23 +467,15 @@ pub async fn save_settings(
     let actor = user.actor(&request);
     state
         .db(move |conn| {
-            for login in &panel {
-                if storage::users::find_by_login(conn, login)?.is_none() {
-                    return Err(WebError::BadRequest(format!(
+            app::save_settings(conn, &actor, round, &settings, &panel, storage::now()).map_err(
+                |error| match error {
+                    app::SettingsError::UnknownLogin(login) => WebError::BadRequest(format!(
                         "{}“{login}”",
                         messages::OBJECTION_UNKNOWN_PANEL_LOGIN
-                    )));
-                }
-            }
-            rounds::save_objection_settings(
-                conn,
-                &actor,
-                round,
-                &settings,
-                &panel,
-                storage::now(),
-            )?;
-            Ok(())
+                    )),
+                    app::SettingsError::Storage(error) => error.into(),
+                },
+            )
         })
         .await?;
     Ok(see_other(&format!(
@@ -536,15 +485,5 @@ pub async fn save_settings(
 
 /// The round page's view of the settings.
 pub fn settings_json(conn: &mut storage::DbConn, round: RoundId) -> WebResult<Value> {
-    let (settings, panel) = store::settings_view(conn, round)?;
-    let due = store::window_due(conn, round)?;
-    let borderline = crate::storage::borderline::for_round(conn, round)?;
-    Ok(json!({
-        "objection_days": settings.objection_days,
-        "borderline_review": settings.borderline_review,
-        "borderline_points": settings.borderline_points.to_string(),
-        "panel": panel.join("、"),
-        "due": due,
-        "borderline_files": borderline,
-    }))
+    view_data(&app::settings(conn, round)?)
 }
