@@ -10,17 +10,16 @@
 //! command line.
 
 pub mod accounts;
-pub mod bureau;
 pub mod audit;
+pub mod bureau;
 pub mod document_data;
 pub mod imports;
 pub mod issuing;
 pub mod messages;
-pub mod rectification;
-pub mod reconciliation;
-pub mod rubrics;
-pub mod score_forms;
 pub mod objections;
 pub mod offline;
+pub mod reconciliation;
+pub mod rectification;
 pub mod rubrics;
+pub mod score_forms;
 pub mod summaries;
