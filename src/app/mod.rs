@@ -12,4 +12,7 @@ pub mod document_data;
 pub mod imports;
 pub mod issuing;
 pub mod messages;
+pub mod rounds;
 pub mod rubrics;
+pub mod sampling;
+pub mod teams;

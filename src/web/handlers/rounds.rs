@@ -1,23 +1,38 @@
-//! Review rounds: list, create, the round's overview page and its forward-only status.
+//! Review rounds: list, create, the round's overview page and its forward-only status. The
+//! work itself is [`crate::app::rounds`]; this module parses, authorises and renders.
 
-use crate::app::messages;
+use crate::app::messages::{self, rounds as text};
+use crate::app::rounds::{self as use_case, CreateError, RegistrySummary};
 use crate::domain::CaseType;
-use crate::domain::UnitScope;
 use crate::domain::ids::RoundId;
-use crate::domain::people::Role;
+use crate::domain::people::Unit;
 use crate::domain::round::{CombineSetting, RoundSettings, RoundStatus};
+use crate::domain::round_pages::{OverviewActions, may_create_round, overview_actions};
 use crate::domain::rubric::Points;
 use crate::storage::rounds::{self, AdvanceError, Round, RoundView};
-use crate::storage::{self, rubrics, sampling, units};
+use crate::storage::{self, rubrics};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::sampling::PlanFormView;
 use crate::web::handlers::{page, refused_if, see_other};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::BTreeMap;
+
+/// Renders a page from a typed view: the same context `page` builds, with the view's fields.
+pub fn typed_page<T: Serialize>(
+    request: &HttpRequest,
+    template: &str,
+    title: &str,
+    user: Option<&CurrentUser>,
+    view: &T,
+) -> WebResult<HttpResponse> {
+    let data = serde_json::to_value(view).map_err(WebError::internal)?;
+    page(request, template, title, user, data)
+}
 
 pub fn parse_round_id(raw: &str) -> WebResult<RoundId> {
     raw.parse().map_err(|_| WebError::NotFound)
@@ -27,18 +42,35 @@ pub async fn load_round(state: &AppState, id: RoundId) -> WebResult<Round> {
     state.db(move |conn| Ok(rounds::find(conn, id)?)).await
 }
 
+/// A rubric snapshot the creation form offers.
+#[derive(Serialize)]
+struct RubricOption {
+    hash: String,
+    label: String,
+}
+
+/// The rubrics that apply to one case type.
+#[derive(Serialize)]
+struct RubricChoice {
+    case_type: &'static str,
+    label: &'static str,
+    options: Vec<RubricOption>,
+}
+
 /// The current rubric snapshots that apply to each case type, for the creation form.
-async fn rubric_choices(state: &AppState) -> WebResult<Value> {
+async fn rubric_choices(state: &AppState) -> WebResult<Vec<RubricChoice>> {
     let snapshots = state.db(|conn| Ok(rubrics::list(conn)?)).await?;
     let mut seen = std::collections::BTreeSet::new();
     let current: Vec<_> = snapshots
         .into_iter()
         .filter(|snapshot| seen.insert(snapshot.rubric_id.clone()))
         .collect();
-    let choices: Vec<Value> = CaseType::ALL
+    Ok(CaseType::ALL
         .iter()
-        .map(|case_type| {
-            let options: Vec<Value> = current
+        .map(|case_type| RubricChoice {
+            case_type: case_type.code(),
+            label: case_type.label(),
+            options: current
                 .iter()
                 .filter(|snapshot| {
                     snapshot
@@ -46,17 +78,36 @@ async fn rubric_choices(state: &AppState) -> WebResult<Value> {
                         .split(',')
                         .any(|code| code == case_type.code())
                 })
-                .map(|snapshot| {
-                    json!({
-                        "hash": snapshot.content_hash,
-                        "label": format!("{}（{}）", snapshot.title, snapshot.version),
-                    })
+                .map(|snapshot| RubricOption {
+                    hash: snapshot.content_hash.clone(),
+                    label: text::rubric_choice(&snapshot.title, &snapshot.version),
                 })
-                .collect();
-            json!({ "case_type": case_type.code(), "label": case_type.label(), "options": options })
+                .collect(),
         })
-        .collect();
-    Ok(Value::Array(choices))
+        .collect())
+}
+
+/// The round list with the creation form.
+#[derive(Serialize)]
+struct ListPage<'a> {
+    rounds: Vec<RoundView>,
+    rubric_choices: Vec<RubricChoice>,
+    can_edit: bool,
+    error: Option<String>,
+    notice: Option<&'a str>,
+    form: RoundFormView,
+}
+
+/// An answer carrying the rounds.
+#[derive(Serialize)]
+struct RoundsReply {
+    rounds: Vec<RoundView>,
+}
+
+/// An answer carrying one round.
+#[derive(Serialize)]
+struct RoundReply {
+    round: RoundView,
 }
 
 async fn list_page(
@@ -69,22 +120,16 @@ async fn list_page(
 ) -> WebResult<HttpResponse> {
     let rounds = state.db(|conn| Ok(rounds::list(conn)?)).await?;
     let views: Vec<RoundView> = rounds.iter().map(RoundView::from).collect();
-    let choices = rubric_choices(state).await?;
     let failed = error.is_some();
-    let response = page(
-        request,
-        "rounds/list",
-        "评查轮次",
-        Some(user),
-        json!({
-            "rounds": views,
-            "rubric_choices": choices,
-            "can_edit": user.account.role == Role::BureauAdmin,
-            "error": error,
-            "notice": notice,
-            "form": RoundForm::view(typed),
-        }),
-    )?;
+    let data = ListPage {
+        rounds: views,
+        rubric_choices: rubric_choices(state).await?,
+        can_edit: may_create_round(user.account.role),
+        error,
+        notice,
+        form: RoundForm::view(typed),
+    };
+    let response = typed_page(request, "rounds/list", text::LIST_TITLE, Some(user), &data)?;
     Ok(refused_if(failed, response))
 }
 
@@ -99,7 +144,7 @@ pub async fn list(
 pub async fn api_list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let rounds = state.db(|conn| Ok(rounds::list(conn)?)).await?;
     let views: Vec<RoundView> = rounds.iter().map(RoundView::from).collect();
-    Ok(HttpResponse::Ok().json(json!({ "rounds": views })))
+    Ok(HttpResponse::Ok().json(RoundsReply { rounds: views }))
 }
 
 /// The creation form and its JSON twin.
@@ -125,35 +170,60 @@ pub struct RoundForm {
     blind: Option<String>,
 }
 
-fn date_field(label: &str, text: &str) -> Result<NaiveDate, String> {
-    crate::import::dates::parse_date_text(text.trim())
-        .map_err(|_| format!("“{label}”不是有效日期：{text}"))
+fn date_field(label: &str, typed: &str) -> Result<NaiveDate, String> {
+    crate::import::dates::parse_date_text(typed.trim()).map_err(|_| text::bad_date(label, typed))
+}
+
+/// The creation form's values: those just typed when they were refused, or the defaults.
+#[derive(Serialize)]
+struct RoundFormView {
+    name_max: usize,
+    name: String,
+    period_start: String,
+    period_end: String,
+    review_deadline: String,
+    escalate_gap: String,
+    rectification_days: String,
+    average: bool,
+    blind: bool,
+}
+
+/// A ticked checkbox (absent when unticked).
+fn ticked(value: Option<&str>) -> bool {
+    matches!(value, Some("on" | "true" | "1"))
 }
 
 impl RoundForm {
     /// What the creation form shows: the values just typed when they were refused, so nothing
     /// typed is lost, or the defaults.
-    fn view(typed: Option<&RoundForm>) -> Value {
-        let text = |value: &Option<String>, default: &str| {
+    fn view(typed: Option<&RoundForm>) -> RoundFormView {
+        let or = |value: &Option<String>, default: &str| {
             value.clone().unwrap_or_else(|| default.to_string())
         };
         let name_max = crate::domain::text_limits::TextField::RoundName.max_chars();
         match typed {
-            Some(form) => json!({
-                "name_max": name_max,
-                "name": form.name,
-                "period_start": form.period_start,
-                "period_end": form.period_end,
-                "review_deadline": text(&form.review_deadline, ""),
-                "escalate_gap": text(&form.escalate_gap, "10"),
-                "rectification_days": text(&form.rectification_days, "30"),
-                "average": form.combine_rule == "average",
-                "blind": matches!(form.blind.as_deref(), Some("on" | "true" | "1")),
-            }),
-            None => json!({
-                "name_max": name_max, "name": "", "period_start": "", "period_end": "", "review_deadline": "",
-                "escalate_gap": "10", "rectification_days": "30", "average": false, "blind": false,
-            }),
+            Some(form) => RoundFormView {
+                name_max,
+                name: form.name.clone(),
+                period_start: form.period_start.clone(),
+                period_end: form.period_end.clone(),
+                review_deadline: or(&form.review_deadline, ""),
+                escalate_gap: or(&form.escalate_gap, "10"),
+                rectification_days: or(&form.rectification_days, "30"),
+                average: form.combine_rule == "average",
+                blind: ticked(form.blind.as_deref()),
+            },
+            None => RoundFormView {
+                name_max,
+                name: String::new(),
+                period_start: String::new(),
+                period_end: String::new(),
+                review_deadline: String::new(),
+                escalate_gap: "10".into(),
+                rectification_days: "30".into(),
+                average: false,
+                blind: false,
+            },
         }
     }
 
@@ -176,30 +246,26 @@ impl RoundForm {
             "average" => CombineSetting::Average,
             "escalate" => {
                 let gap_text = self.escalate_gap.as_deref().unwrap_or("10").trim();
-                let gap: Points = gap_text
-                    .parse()
-                    .map_err(|_| format!("“合议分差”不是有效分数：{gap_text}"))?;
+                let gap: Points = gap_text.parse().map_err(|_| text::bad_gap(gap_text))?;
                 CombineSetting::Escalate { max_gap: gap }
             }
-            other => return Err(format!("未知的合并规则：{other}")),
+            other => return Err(text::unknown_combine_rule(other)),
         };
         let review_deadline = match self.review_deadline.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(text) => Some(date_field("评查截止日期", text)?),
+            Some(typed) => Some(date_field(text::REVIEW_DEADLINE, typed)?),
         };
         let days_text = self.rectification_days.as_deref().unwrap_or("30").trim();
-        let rectification_days = days_text
-            .parse()
-            .map_err(|_| format!("“整改期限”须为天数：{days_text}"))?;
+        let rectification_days = days_text.parse().map_err(|_| text::bad_days(days_text))?;
         let settings = RoundSettings {
             name: self.name.trim().to_string(),
-            period_start: date_field("期间开始", &self.period_start)?,
-            period_end: date_field("期间结束", &self.period_end)?,
+            period_start: date_field(text::PERIOD_START, &self.period_start)?,
+            period_end: date_field(text::PERIOD_END, &self.period_end)?,
             rubrics,
             combine,
             review_deadline,
             rectification_days,
-            blind: matches!(self.blind.as_deref(), Some("on" | "true" | "1")),
+            blind: ticked(self.blind.as_deref()),
         };
         settings.check().map_err(|error| error.to_string())?;
         Ok(settings)
@@ -219,15 +285,13 @@ async fn create_round(
     let actor = user.actor(request);
     state
         .db(
-            move |conn| match rounds::create(conn, &actor, &settings, storage::now()) {
+            move |conn| match use_case::create(conn, &actor, &settings, storage::now()) {
                 Ok(round) => Ok(Ok(round)),
-                Err(storage::Error::Duplicate(_)) => {
-                    Ok(Err(messages::ROUND_NAME_TAKEN.to_string()))
-                }
-                Err(storage::Error::NotFound | storage::Error::Corrupt(_)) => {
+                Err(CreateError::NameTaken) => Ok(Err(messages::ROUND_NAME_TAKEN.to_string())),
+                Err(CreateError::RubricMismatch) => {
                     Ok(Err(messages::ROUND_RUBRIC_MISMATCH.to_string()))
                 }
-                Err(other) => Err(other.into()),
+                Err(CreateError::Storage(other)) => Err(other.into()),
             },
         )
         .await
@@ -252,48 +316,67 @@ pub async fn api_create(
     form: web::Json<RoundForm>,
 ) -> Result<HttpResponse, ApiError> {
     match create_round(&request, &state, &user, &form).await? {
-        Ok(round) => Ok(HttpResponse::Created().json(json!({ "round": RoundView::from(&round) }))),
+        Ok(round) => Ok(HttpResponse::Created().json(RoundReply {
+            round: RoundView::from(&round),
+        })),
         Err(message) => Err(WebError::BadRequest(message).into()),
     }
 }
 
 /// Cases of the round's period by unit and case type, for the overview.
-async fn registry_summary(state: &AppState, round: &Round) -> WebResult<Value> {
-    let period = (round.settings.period_start, round.settings.period_end);
+async fn registry_summary(state: &AppState, round: &Round) -> WebResult<RegistrySummary> {
+    let round = round.clone();
     state
-        .db(move |conn| {
-            let cases = storage::cases::list(
-                conn,
-                UnitScope::All,
-                &storage::cases::CaseFilter {
-                    period: Some(period),
-                    ..Default::default()
-                },
-                None,
-            )?;
-            let mut by_unit: BTreeMap<(String, String), [usize; 3]> = BTreeMap::new();
-            for case in &cases {
-                let counts = by_unit
-                    .entry((case.unit_code.clone(), case.unit_name.clone()))
-                    .or_insert([0; 3]);
-                let index = CaseType::ALL
-                    .iter()
-                    .position(|case_type| case_type.code() == case.case_type)
-                    .unwrap_or(0);
-                if let Some(slot) = counts.get_mut(index) {
-                    *slot += 1;
-                }
-            }
-            let rows: Vec<Value> = by_unit
-                .into_iter()
-                .map(|((code, name), counts)| {
-                    json!({ "code": code, "name": name, "criminal": counts[0], "civil": counts[1],
-                            "administrative": counts[2], "total": counts.iter().sum::<usize>() })
-                })
-                .collect();
-            Ok(json!({ "total": cases.len(), "units": rows }))
-        })
+        .db(move |conn| Ok(use_case::registry_summary(conn, &round)?))
         .await
+}
+
+/// Last round's fail rate of a unit, which risk weighting would use.
+#[derive(Serialize)]
+struct PreviousUnit<'a> {
+    unit: &'a str,
+    failed: u32,
+    reviewed: u32,
+    multiplier: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PreviousView<'a> {
+    round_name: &'a str,
+    units: Vec<PreviousUnit<'a>>,
+}
+
+/// The frozen sample's facts.
+#[derive(Serialize)]
+struct FrozenView<'a> {
+    seed: String,
+    count: usize,
+    frozen_at: String,
+    frozen_by: &'a str,
+    proof: &'a crate::domain::sampling::SampleProof,
+}
+
+/// The round's overview page.
+#[derive(Serialize)]
+struct RoundPage<'a> {
+    round: RoundView,
+    registry: &'a RegistrySummary,
+    plan: PlanFormView,
+    previous: Option<PreviousView<'a>>,
+    sample: Option<FrozenView<'a>>,
+    units: &'a [Unit],
+    #[serde(flatten)]
+    actions: OverviewActions,
+    notice: Option<&'a str>,
+    error: Option<String>,
+    objection_settings: Value,
+}
+
+/// A round with its registry figures, as the API answers it.
+#[derive(Serialize)]
+struct RoundWithRegistry {
+    round: RoundView,
+    registry: RegistrySummary,
 }
 
 #[derive(Deserialize)]
@@ -341,71 +424,60 @@ pub async fn round_page(
     error: Option<String>,
 ) -> WebResult<HttpResponse> {
     let round = load_round(state, id).await?;
-    let registry = registry_summary(state, &round).await?;
-    let (plan, frozen, all_units, previous) = state
-        .db(move |conn| {
-            Ok((
-                sampling::plan(conn, id)?,
-                sampling::frozen(conn, id)?,
-                units::list(conn, UnitScope::All)?,
-                sampling::previous_results(conn, id)?,
-            ))
-        })
+    let loaded = round.clone();
+    let overview = state
+        .db(move |conn| Ok(use_case::overview(conn, &loaded)?))
         .await?;
     let objection_settings = state
         .db(move |conn| super::objections::settings_json(conn, id))
         .await?;
-    // Last round's fail rates per unit, which risk weighting would use.
-    let previous = previous.map(|previous| {
-        let rows: Vec<Value> = previous
+    let plan = &overview.plan;
+    let previous = overview.previous.as_ref().map(|previous| PreviousView {
+        round_name: &previous.round_name,
+        units: previous
             .by_unit
             .iter()
-            .map(|(code, (failed, reviewed))| {
-                let name = all_units
+            .map(|(code, (failed, reviewed))| PreviousUnit {
+                unit: overview
+                    .units
                     .iter()
                     .find(|unit| &unit.code == code)
-                    .map_or(code.as_str(), |unit| unit.name.as_str());
-                json!({
-                    "unit": name,
-                    "failed": failed,
-                    "reviewed": reviewed,
-                    "multiplier": plan.risk_multipliers.get(code).map(|pct| format!("×{:.2}", f64::from(*pct) / 100.0)),
-                })
+                    .map_or(code.as_str(), |unit| unit.name.as_str()),
+                failed: *failed,
+                reviewed: *reviewed,
+                multiplier: plan
+                    .risk_multipliers
+                    .get(code)
+                    .map(|pct| text::multiplier(*pct)),
             })
-            .collect();
-        json!({ "round_name": previous.round_name, "units": rows })
+            .collect(),
     });
-    let sample = frozen.as_ref().map(|frozen| {
-        json!({
-            "seed": frozen.seed.to_string(),
-            "count": frozen.picks.len(),
-            "frozen_at": frozen.frozen_at.format("%Y-%m-%d %H:%M").to_string(),
-            "frozen_by": frozen.frozen_by,
-            "proof": frozen.proof,
-        })
+    let sample = overview.frozen.as_ref().map(|frozen| FrozenView {
+        seed: frozen.seed.to_string(),
+        count: frozen.picks.len(),
+        frozen_at: frozen.frozen_at.format("%Y-%m-%d %H:%M").to_string(),
+        frozen_by: &frozen.frozen_by,
+        proof: &frozen.proof,
     });
-    let is_admin = user.account.role == Role::BureauAdmin;
     let failed = error.is_some();
-    let response = page(
+    let data = RoundPage {
+        round: RoundView::from(&round),
+        registry: &overview.registry,
+        plan: PlanFormView::from(plan),
+        previous,
+        sample,
+        units: &overview.units,
+        actions: overview_actions(round.status, user.account.role, overview.frozen.is_some()),
+        notice,
+        error,
+        objection_settings,
+    };
+    let response = typed_page(
         request,
         "rounds/show",
         &round.settings.name,
         Some(user),
-        json!({
-            "round": RoundView::from(&round),
-            "registry": registry,
-            "plan": super::sampling::plan_form_view(&plan),
-            "previous": previous,
-            "sample": sample,
-            "units": all_units,
-            "can_edit": is_admin,
-            "can_import": is_admin && round.status.allows_registry_changes(),
-            "can_plan": is_admin && round.status.allows_registry_changes() && frozen.is_none(),
-            "can_freeze": is_admin && round.status == RoundStatus::Sampling && frozen.is_none(),
-            "notice": notice,
-            "error": error,
-            "objection_settings": objection_settings,
-        }),
+        &data,
     )?;
     Ok(refused_if(failed, response))
 }
@@ -416,7 +488,10 @@ pub async fn api_show(
 ) -> Result<HttpResponse, ApiError> {
     let round = load_round(&state, parse_round_id(&id)?).await?;
     let registry = registry_summary(&state, &round).await?;
-    Ok(HttpResponse::Ok().json(json!({ "round": RoundView::from(&round), "registry": registry })))
+    Ok(HttpResponse::Ok().json(RoundWithRegistry {
+        round: RoundView::from(&round),
+        registry,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -433,11 +508,11 @@ async fn advance(
 ) -> WebResult<Result<Round, String>> {
     let requested: RoundStatus = status
         .parse()
-        .map_err(|_| WebError::BadRequest(format!("未知的状态：{status}")))?;
+        .map_err(|_| WebError::BadRequest(text::unknown_status(status)))?;
     let actor = user.actor(request);
     state
         .db(
-            move |conn| match rounds::advance(conn, &actor, id, requested, storage::now()) {
+            move |conn| match use_case::advance(conn, &actor, id, requested, storage::now()) {
                 Ok(round) => Ok(Ok(round)),
                 Err(AdvanceError::Refused(reason)) => Ok(Err(reason.to_string())),
                 Err(AdvanceError::Storage(error)) => Err(error.into()),
@@ -469,7 +544,9 @@ pub async fn api_set_status(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_round_id(&id)?;
     match advance(&request, &state, &user, id, &form.status).await? {
-        Ok(round) => Ok(HttpResponse::Ok().json(json!({ "round": RoundView::from(&round) }))),
+        Ok(round) => Ok(HttpResponse::Ok().json(RoundReply {
+            round: RoundView::from(&round),
+        })),
         Err(message) => Err(WebError::Conflict(message).into()),
     }
 }
