@@ -23,3 +23,7 @@ pub mod rectification;
 pub mod rubrics;
 pub mod score_forms;
 pub mod summaries;
+pub mod rounds;
+pub mod rubrics;
+pub mod sampling;
+pub mod teams;

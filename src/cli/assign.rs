@@ -2,8 +2,8 @@
 //! sample and the reviewer pool, print the summary and quality figures, and store the result
 //! as a draft version (unless --dry-run) for the administrator to review and publish.
 
-use crate::domain::assignment::{DoubleReview, diagnose, quality, solve};
-use crate::storage::assignments::{self, Options};
+use crate::app::teams;
+use crate::domain::assignment::quality;
 use crate::storage::audit::Actor;
 use crate::storage::{self, DatabaseUrl, rounds};
 use anyhow::Context;
@@ -48,27 +48,19 @@ pub fn run(url: &DatabaseUrl, args: AssignArgs) -> anyhow::Result<()> {
             u64::from_le_bytes(bytes)
         }
     };
-    let percent = args.double_percent.min(100);
-    let options = Options {
-        team_min: args.team_min,
-        team_max: args.team_max,
-        capacity: args.capacity.max(1),
-        double_review: if percent == 0 {
-            DoubleReview::None
-        } else {
-            DoubleReview::Share {
-                per_mille: percent * 10,
-            }
-        },
+    let options = crate::app::teams::options(
         seed,
-    };
-    let problem =
-        assignments::build_problem(&mut conn, &round, options).map_err(|error| match error {
-            storage::Error::NotFound => {
-                anyhow::anyhow!("评查轮次“{}”尚未确定抽查清单", round.settings.name)
-            }
-            other => anyhow::Error::new(other),
-        })?;
+        args.team_min,
+        args.team_max,
+        args.capacity,
+        args.double_percent,
+    );
+    let problem = teams::problem(&mut conn, &round, options).map_err(|error| match error {
+        teams::Error::NoSample => {
+            anyhow::anyhow!("评查轮次“{}”尚未确定抽查清单", round.settings.name)
+        }
+        other => anyhow::Error::new(other),
+    })?;
     println!(
         "评查轮次“{}”：{} 个被查单位，{} 份案卷，评查员 {} 人，随机种子 {seed}",
         round.settings.name,
@@ -76,26 +68,20 @@ pub fn run(url: &DatabaseUrl, args: AssignArgs) -> anyhow::Result<()> {
         problem.files.len(),
         problem.reviewers.len()
     );
-    let reasons = diagnose(&problem);
-    if !reasons.is_empty() {
-        for reason in &reasons {
-            eprintln!("  {}", reason.message);
-        }
-        anyhow::bail!("规则无法全部满足，未分组");
-    }
     let spinner = ProgressBar::new_spinner().with_message("正在分组……");
     spinner.enable_steady_tick(Duration::from_millis(120));
     let started = std::time::Instant::now();
-    let solved = solve(&problem);
+    let solved = teams::solve_problem(&problem);
     spinner.finish_and_clear();
     let assignment = match solved {
         Ok(assignment) => assignment,
-        Err(infeasible) => {
-            for reason in &infeasible.reasons {
-                eprintln!("  {}", reason.message);
+        Err(teams::Error::Unsolvable(reasons)) => {
+            for reason in &reasons {
+                eprintln!("  {reason}");
             }
             anyhow::bail!("规则无法全部满足，未分组");
         }
+        Err(other) => return Err(other.into()),
     };
     let figures = quality(&problem, &assignment);
     println!(
@@ -135,13 +121,12 @@ pub fn run(url: &DatabaseUrl, args: AssignArgs) -> anyhow::Result<()> {
         println!("（试运行，未保存）");
         return Ok(());
     }
-    let number = assignments::store_draft(
+    let number = teams::store_draft(
         &mut conn,
         &Actor::cli(),
         round.id,
         &problem,
         &assignment,
-        None,
         storage::now(),
     )?;
     println!("已保存为第 {number} 版草案，请在“交叉检查组”页面检查后发布。");

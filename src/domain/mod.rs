@@ -16,6 +16,7 @@ pub mod rectification;
 pub mod registry;
 pub mod round;
 pub mod round_actions;
+pub mod round_pages;
 pub mod rubric;
 pub mod sampling;
 pub mod scoring;

@@ -143,9 +143,9 @@ pub fn is_frozen(conn: &mut DbConn, round: RoundId) -> Result<bool> {
 pub enum SampleError {
     #[error(transparent)]
     Plan(#[from] crate::domain::sampling::SamplingError),
-    #[error("本轮抽查清单已确定，不能重新抽取")]
+    #[error("the round's sample is frozen already")]
     AlreadyFrozen,
-    #[error("本轮期间内没有可抽查的案件，请先导入案件台账")]
+    #[error("no case of the round's period can be sampled")]
     NoCandidates,
     #[error(transparent)]
     Storage(#[from] Error),

@@ -13,6 +13,10 @@ pub mod scoring;
 
 pub mod objections;
 
+pub mod rounds;
+pub mod sampling;
+pub mod teams;
+
 pub const NOT_FOUND: &str = "您要找的页面或记录不存在，可能已被删除或地址有误。";
 pub const FORBIDDEN: &str = "您的账户无权访问此页面或记录。如需权限，请联系本局管理员。";
 pub const UNAUTHENTICATED: &str = "请先登录。";
