@@ -289,6 +289,11 @@ pub fn firm_label(firm: String) -> String {
     }
 }
 
+/// A handling lawyer as tables show them: the name with the firm in brackets.
+pub fn handler_label(handler: &str, firm: &str) -> String {
+    format!("{handler}（{firm}）")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -460,7 +460,7 @@ pub fn round_summary(
         by_handler: summary::group_by(&files, |file| {
             (
                 format!("{}|{}", file.handler, file.firm),
-                format!("{}（{}）", file.handler, file.firm),
+                crate::domain::summary::handler_label(&file.handler, &file.firm),
             )
         }),
         ranking,

@@ -10,14 +10,27 @@ use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::{page, see_other};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
+
+/// GET /api/me: who is signed in, and the token their posts must carry.
+#[derive(serde::Serialize)]
+struct Me<'a> {
+    account: &'a crate::domain::people::Account,
+    role_label: &'static str,
+    csrf_token: &'a str,
+}
+
+/// The password form, with the refusal of the last attempt if there was one.
+#[derive(serde::Serialize)]
+struct PasswordView<'a> {
+    error: Option<&'a str>,
+}
 
 pub async fn me(user: CurrentUser) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(json!({
-        "account": user.account,
-        "role_label": user.account.role.label(),
-        "csrf_token": user.csrf_token,
-    })))
+    Ok(HttpResponse::Ok().json(Me {
+        account: &user.account,
+        role_label: user.account.role.label(),
+        csrf_token: &user.csrf_token,
+    }))
 }
 
 fn password_page(
@@ -30,7 +43,7 @@ fn password_page(
         "account/password",
         "修改密码",
         Some(user),
-        json!({ "error": error }),
+        crate::web::handlers::view_data(&PasswordView { error })?,
     )?;
     if error.is_some() {
         *response.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;

@@ -7,9 +7,36 @@ use crate::storage::{people, rounds, units, users};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::WebResult;
-use crate::web::handlers::page;
+use crate::web::handlers::{page, view_data};
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
+use serde::Serialize;
+
+/// The bureau's figures on the administrator's and leadership's home.
+#[derive(Serialize)]
+struct Counts {
+    units: i64,
+    people: i64,
+    law_firms: i64,
+    users: i64,
+}
+
+/// A round whose results have been fed back to the unit.
+#[derive(Serialize)]
+struct FedBack {
+    id: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct HomeView {
+    counts: Option<Counts>,
+    own_unit: Option<crate::domain::people::Unit>,
+    fed_back: Vec<FedBack>,
+    is_admin: bool,
+    is_leader: bool,
+    is_reviewer: bool,
+    is_manager: bool,
+}
 
 pub async fn dashboard(
     request: HttpRequest,
@@ -18,7 +45,7 @@ pub async fn dashboard(
 ) -> WebResult<HttpResponse> {
     let scope = user.scope()?;
     let role = user.account.role;
-    let data = state
+    let view = state
         .db(move |conn| {
             let visible_units = units::list(conn, scope)?;
             let own_unit = match scope {
@@ -26,12 +53,12 @@ pub async fn dashboard(
                 UnitScope::All => None,
             };
             let counts = match role {
-                Role::BureauAdmin | Role::Leader => Some(json!({
-                    "units": units::count(conn)?,
-                    "people": people::count(conn)?,
-                    "law_firms": people::count_law_firms(conn)?,
-                    "users": users::count(conn)?,
-                })),
+                Role::BureauAdmin | Role::Leader => Some(Counts {
+                    units: units::count(conn)?,
+                    people: people::count(conn)?,
+                    law_firms: people::count_law_firms(conn)?,
+                    users: users::count(conn)?,
+                }),
                 Role::Reviewer | Role::CenterManager => None,
             };
             // Rounds whose results have been fed back: a center manager's documents are there.
@@ -41,17 +68,23 @@ pub async fn dashboard(
                     .filter(|round| {
                         matches!(round.status, RoundStatus::Feedback | RoundStatus::Closed)
                     })
-                    .map(|round| json!({ "id": round.id.to_string(), "name": round.settings.name }))
+                    .map(|round| FedBack {
+                        id: round.id.to_string(),
+                        name: round.settings.name,
+                    })
                     .collect(),
                 _ => Vec::new(),
             };
-            Ok(json!({ "counts": counts, "own_unit": own_unit, "fed_back": fed_back }))
+            Ok(HomeView {
+                counts,
+                own_unit,
+                fed_back,
+                is_admin: role == Role::BureauAdmin,
+                is_leader: role == Role::Leader,
+                is_reviewer: role == Role::Reviewer,
+                is_manager: role == Role::CenterManager,
+            })
         })
         .await?;
-    let mut data = data;
-    data["is_admin"] = json!(role == Role::BureauAdmin);
-    data["is_leader"] = json!(role == Role::Leader);
-    data["is_reviewer"] = json!(role == Role::Reviewer);
-    data["is_manager"] = json!(role == Role::CenterManager);
-    page(&request, "home", "首页", Some(&user), data)
+    page(&request, "home", "首页", Some(&user), view_data(&view)?)
 }

@@ -1,12 +1,29 @@
 //! The reviewer pool (评查员库): who may be placed on cross-check teams.
 
 use crate::storage::people;
+use crate::storage::people::PersonView;
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebResult};
 use crate::web::handlers::page;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
+use serde::Serialize;
+
+/// The pool page.
+#[derive(Serialize)]
+struct PoolView<'a> {
+    people: &'a [PersonView],
+    count: usize,
+    leaders: usize,
+    can_import: bool,
+    notice: Option<&'static str>,
+}
+
+/// GET /api/people.
+#[derive(Serialize)]
+struct PoolAnswer {
+    people: Vec<PersonView>,
+}
 
 #[derive(serde::Deserialize)]
 pub struct NoticeQuery {
@@ -30,11 +47,14 @@ pub async fn list(
         "people/list",
         "评查员库",
         Some(&user),
-        json!({
-            "people": members, "count": members.len(), "leaders": leaders,
-            "can_import": user.account.role == crate::domain::people::Role::BureauAdmin,
-            "notice": (query.notice.as_deref() == Some("imported")).then_some(crate::app::messages::IMPORT_DONE),
-        }),
+        crate::web::handlers::view_data(&PoolView {
+            people: &members,
+            count: members.len(),
+            leaders,
+            can_import: user.account.role == crate::domain::people::Role::BureauAdmin,
+            notice: (query.notice.as_deref() == Some("imported"))
+                .then_some(crate::app::messages::IMPORT_DONE),
+        })?,
     )
 }
 
@@ -44,5 +64,5 @@ pub async fn api_list(
 ) -> Result<HttpResponse, ApiError> {
     let scope = user.scope()?;
     let members = state.db(move |conn| Ok(people::list(conn, scope)?)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "people": members })))
+    Ok(HttpResponse::Ok().json(PoolAnswer { people: members }))
 }
