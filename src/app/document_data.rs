@@ -206,8 +206,8 @@ fn sheet_view(
     let team_leader = results
         .version
         .assignment
-        .team_of_unit(file.unit)
-        .map(|team| reviewer_name(results, team.leader));
+        .leader_of_file(file.file)
+        .map(|leader| reviewer_name(results, leader));
     Ok(ScoreSheetView {
         round_name: results.round.settings.name.clone(),
         bureau: bureau.to_string(),

@@ -63,12 +63,11 @@ pub async fn unit_results(
                 .is_some_and(|file| file.unit == unit)
         })
         .map(|placement| {
-            let team = placement.reviewers.iter().find_map(|reviewer| {
-                data.version
-                    .assignment
-                    .team_of_member(*reviewer)
-                    .map(|team| team.number)
-            });
+            let team = data
+                .version
+                .assignment
+                .team_of_file(placement.file)
+                .map(|team| team.number);
             let approved = team.is_some_and(|team| data.is_approved(team));
             let (total, grade) = match (data.standing(placement), approved) {
                 (Standing::Final { total, grade, .. }, true) => (points_text(total), Some(grade)),
