@@ -176,40 +176,50 @@ pub struct BorderlineFile {
     pub problem: Option<String>,
 }
 
-type BorderlineRow = (String, String, String, Option<String>, Option<String>);
+/// A borderline review's columns, as [`BorderlineFile`] shows them.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = crate::storage::schema::borderline_reviews)]
+struct BorderlineRow {
+    case_file_id: String,
+    reason: String,
+    reviewer_id: Option<String>,
+    problem: Option<String>,
+}
+
+impl BorderlineRow {
+    /// The file as the round shows it, the reviewer named after the published assignment.
+    fn into_file(
+        self,
+        case_no: String,
+        version: Option<&assignments::Version>,
+    ) -> Result<BorderlineFile> {
+        let reviewer_id: Option<PersonId> = self
+            .reviewer_id
+            .as_deref()
+            .map(crate::storage::parse_id)
+            .transpose()?;
+        Ok(BorderlineFile {
+            case_file_id: crate::storage::parse_id(&self.case_file_id)?,
+            case_no,
+            reason: self.reason,
+            reviewer_name: reviewer_id.and_then(|id| {
+                version.map(|version| version.problem.reviewer_name(id).to_string())
+            }),
+            reviewer_id,
+            problem: self.problem,
+        })
+    }
+}
 
 pub fn for_round(conn: &mut DbConn, round: RoundId) -> Result<Vec<BorderlineFile>> {
-    let rows: Vec<BorderlineRow> = borderline_reviews::table
+    let rows: Vec<(BorderlineRow, String)> = borderline_reviews::table
         .inner_join(case_files::table.on(case_files::id.eq(borderline_reviews::case_file_id)))
         .filter(borderline_reviews::round_id.eq(round.to_string()))
         .order(case_files::case_no.asc())
-        .select((
-            borderline_reviews::case_file_id,
-            case_files::case_no,
-            borderline_reviews::reason,
-            borderline_reviews::reviewer_id,
-            borderline_reviews::problem,
-        ))
+        .select((BorderlineRow::as_select(), case_files::case_no))
         .load(conn)?;
     let version = assignments::published(conn, round)?;
     rows.into_iter()
-        .map(|(file, case_no, reason, reviewer, problem)| {
-            let reviewer_id: Option<PersonId> = reviewer
-                .as_deref()
-                .map(crate::storage::parse_id)
-                .transpose()?;
-            Ok(BorderlineFile {
-                case_file_id: crate::storage::parse_id(&file)?,
-                case_no,
-                reason,
-                reviewer_name: reviewer_id.and_then(|id| {
-                    version
-                        .as_ref()
-                        .map(|version| version.problem.reviewer_name(id).to_string())
-                }),
-                reviewer_id,
-                problem,
-            })
-        })
+        .map(|(row, case_no)| row.into_file(case_no, version.as_ref()))
         .collect()
 }

@@ -147,62 +147,51 @@ pub struct FindingObjection {
     pub label: String,
 }
 
-type FindingRow = (
-    (
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        i32,
-        String,
-        Option<String>,
-        String,
-    ),
-    (String, String, String, String, String),
-    (Option<String>, Option<String>),
-);
+/// A finding's own columns, as a stored finding shows them.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = crate::storage::schema::findings)]
+struct FindingRow {
+    id: String,
+    round_id: String,
+    case_file_id: String,
+    unit_id: String,
+    item_code: String,
+    item_text: String,
+    handler_name: String,
+    law_firm_name: Option<String>,
+    points_tenths: i32,
+    reason: String,
+    page_ref: Option<String>,
+    source: String,
+    severity: String,
+    state: String,
+    measures: String,
+}
 
-fn to_finding(row: FindingRow) -> Result<StoredFinding> {
-    let (
-        (
-            id,
-            round_id,
-            case_file_id,
-            unit_id,
-            item_code,
-            item_text,
-            handler_name,
-            law_firm_name,
-            points_tenths,
-            reason,
-            page_ref,
-            source,
-        ),
-        (severity, state, measures, case_no, unit_name),
-        (notice_id, reasons),
-    ) = row;
+/// A finding with its file's case number, its unit's name and, when it is on a notice, the
+/// notice and the reasons it carries it.
+type FindingJoin = (FindingRow, String, String, (Option<String>, Option<String>));
+
+fn to_finding(join: FindingJoin) -> Result<StoredFinding> {
+    let (row, case_no, unit_name, (notice_id, reasons)) = join;
     Ok(StoredFinding {
         finding: Finding {
-            id: parse_id(&id)?,
-            round_id: parse_id(&round_id)?,
-            case_file_id: parse_id(&case_file_id)?,
-            unit_id: parse_id(&unit_id)?,
-            item_code,
-            item_text,
-            handler_name,
-            law_firm_name,
-            points_deducted: Points::from_tenths(points_tenths),
-            reason,
-            page_ref,
-            source: source.parse().map_err(corrupt)?,
-            severity: severity.parse().map_err(corrupt)?,
+            id: parse_id(&row.id)?,
+            round_id: parse_id(&row.round_id)?,
+            case_file_id: parse_id(&row.case_file_id)?,
+            unit_id: parse_id(&row.unit_id)?,
+            item_code: row.item_code,
+            item_text: row.item_text,
+            handler_name: row.handler_name,
+            law_firm_name: row.law_firm_name,
+            points_deducted: Points::from_tenths(row.points_tenths),
+            reason: row.reason,
+            page_ref: row.page_ref,
+            source: row.source.parse().map_err(corrupt)?,
+            severity: row.severity.parse().map_err(corrupt)?,
         },
-        state: state_of(&state)?,
-        measures,
+        state: state_of(&row.state)?,
+        measures: row.measures,
         case_no,
         unit_name,
         notice_id: notice_id.map(|id| parse_id(&id)).transpose()?,
@@ -231,27 +220,9 @@ pub fn list_findings(
         .inner_join(units::table)
         .left_join(notice_findings::table)
         .select((
-            (
-                findings_table::id,
-                findings_table::round_id,
-                findings_table::case_file_id,
-                findings_table::unit_id,
-                findings_table::item_code,
-                findings_table::item_text,
-                findings_table::handler_name,
-                findings_table::law_firm_name,
-                findings_table::points_tenths,
-                findings_table::reason,
-                findings_table::page_ref,
-                findings_table::source,
-            ),
-            (
-                findings_table::severity,
-                findings_table::state,
-                findings_table::measures,
-                case_files::case_no,
-                units::name,
-            ),
+            FindingRow::as_select(),
+            case_files::case_no,
+            units::name,
             (
                 notice_findings::notice_id.nullable(),
                 notice_findings::reasons.nullable(),
@@ -273,7 +244,7 @@ pub fn list_findings(
     if let Some(id) = filter.id {
         query = query.filter(findings_table::id.eq(id.to_string()));
     }
-    let rows: Vec<FindingRow> = query
+    let rows: Vec<FindingJoin> = query
         .order((
             units::code.asc(),
             case_files::case_no.asc(),
@@ -698,41 +669,45 @@ pub struct Notice {
     pub counted_deadline: Option<NaiveDate>,
 }
 
-type NoticeRow = (
-    (String, String, String, String, String, String),
-    (
-        Option<String>,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-        i32,
-        String,
-        Option<String>,
-        Option<String>,
-        NaiveDateTime,
-    ),
-);
+/// A notice's own columns, as [`Notice`] shows them.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = crate::storage::schema::rectification_notices)]
+struct NoticeRow {
+    id: String,
+    round_id: String,
+    unit_id: String,
+    state: String,
+    doc_number: Option<String>,
+    issued_on: Option<NaiveDate>,
+    deadline: Option<NaiveDate>,
+    days: i32,
+    report: String,
+    follow_up_round_id: Option<String>,
+    follow_up_note: Option<String>,
+    created_at: NaiveDateTime,
+}
 
-fn to_notice(row: NoticeRow) -> Result<Notice> {
-    let (
-        (id, round_id, round_name, unit_id, unit_name, state),
-        (doc_number, issued_on, deadline, days, report, follow_up, follow_up_note, created_at),
-    ) = row;
+/// A notice with its round's name and its unit's name.
+type NoticeJoin = (NoticeRow, String, String);
+
+fn to_notice(join: NoticeJoin) -> Result<Notice> {
+    let (row, round_name, unit_name) = join;
     Ok(Notice {
-        id: parse_id(&id)?,
-        round_id: parse_id(&round_id)?,
+        id: parse_id(&row.id)?,
+        round_id: parse_id(&row.round_id)?,
         round_name,
-        unit_id: parse_id(&unit_id)?,
+        unit_id: parse_id(&row.unit_id)?,
         unit_name,
-        state: state_of(&state)?,
-        doc_number,
-        issued_on,
-        deadline,
-        days,
-        report,
-        follow_up_round_id: follow_up.map(|id| parse_id(&id)).transpose()?,
-        follow_up_note,
-        created_at,
-        counted_deadline: deadline,
+        state: state_of(&row.state)?,
+        doc_number: row.doc_number,
+        issued_on: row.issued_on,
+        deadline: row.deadline,
+        days: row.days,
+        report: row.report,
+        follow_up_round_id: row.follow_up_round_id.map(|id| parse_id(&id)).transpose()?,
+        follow_up_note: row.follow_up_note,
+        created_at: row.created_at,
+        counted_deadline: row.deadline,
     })
 }
 
@@ -750,26 +725,7 @@ fn load_notices(
     let mut query = rectification_notices::table
         .inner_join(units::table)
         .inner_join(review_rounds::table.on(review_rounds::id.eq(rectification_notices::round_id)))
-        .select((
-            (
-                rectification_notices::id,
-                rectification_notices::round_id,
-                review_rounds::name,
-                rectification_notices::unit_id,
-                units::name,
-                rectification_notices::state,
-            ),
-            (
-                rectification_notices::doc_number,
-                rectification_notices::issued_on,
-                rectification_notices::deadline,
-                rectification_notices::days,
-                rectification_notices::report,
-                rectification_notices::follow_up_round_id,
-                rectification_notices::follow_up_note,
-                rectification_notices::created_at,
-            ),
-        ))
+        .select((NoticeRow::as_select(), review_rounds::name, units::name))
         .into_boxed();
     if let UnitScope::Unit(own) = scope {
         query = query
@@ -782,7 +738,7 @@ fn load_notices(
     if let Some(id) = id {
         query = query.filter(rectification_notices::id.eq(id.to_string()));
     }
-    let rows: Vec<NoticeRow> = query
+    let rows: Vec<NoticeJoin> = query
         .order((units::code.asc(), rectification_notices::created_at.desc()))
         .load(conn)?;
     let mut notices = rows
@@ -1612,67 +1568,75 @@ pub struct HistoryLine {
     pub at_text: String,
 }
 
+/// A transition's columns, as a history line shows them.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = crate::storage::schema::rectification_transitions)]
+struct TransitionRow {
+    finding_id: Option<String>,
+    subject: String,
+    action: String,
+    from_state: String,
+    to_state: String,
+    actor_role: String,
+    comment: Option<String>,
+    at: NaiveDateTime,
+}
+
+impl TransitionRow {
+    /// The history line, with the actor's display name (`None` for a deleted account).
+    fn into_line(self, actor: Option<String>) -> HistoryLine {
+        let label = |code: &str| {
+            code.parse::<RectificationState>()
+                .map_or_else(|_| code.to_string(), |state| state.label().to_string())
+        };
+        let Self {
+            finding_id,
+            subject,
+            action,
+            from_state,
+            to_state,
+            actor_role: role,
+            comment,
+            at,
+        } = self;
+        HistoryLine {
+            finding_id,
+            subject: if subject == Subject::Notice.code() {
+                Subject::Notice.label().to_string()
+            } else {
+                Subject::Finding.label().to_string()
+            },
+            action: ActionKind::ALL
+                .into_iter()
+                .find(|kind| kind.code() == action)
+                .map_or(action.clone(), |kind| kind.label().to_string()),
+            from_state: label(&from_state),
+            to_state: label(&to_state),
+            actor: actor.unwrap_or_default(),
+            role: role
+                .parse::<Role>()
+                .map_or(role.clone(), |role| role.label().to_string()),
+            comment,
+            at,
+            at_text: at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        }
+    }
+}
+
 pub fn history(conn: &mut DbConn, notice_id: NoticeId) -> Result<Vec<HistoryLine>> {
     use crate::storage::schema::users;
-    type Row = (
-        Option<String>,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        String,
-        Option<String>,
-        NaiveDateTime,
-    );
-    let rows: Vec<Row> = rectification_transitions::table
+    let rows: Vec<(TransitionRow, Option<String>)> = rectification_transitions::table
         .left_join(users::table.on(users::id.eq(rectification_transitions::actor_user_id)))
         .filter(rectification_transitions::notice_id.eq(notice_id.to_string()))
         .order((
             rectification_transitions::at.asc(),
             rectification_transitions::id.asc(),
         ))
-        .select((
-            rectification_transitions::finding_id,
-            rectification_transitions::subject,
-            rectification_transitions::action,
-            rectification_transitions::from_state,
-            rectification_transitions::to_state,
-            users::display_name.nullable(),
-            rectification_transitions::actor_role,
-            rectification_transitions::comment,
-            rectification_transitions::at,
-        ))
+        .select((TransitionRow::as_select(), users::display_name.nullable()))
         .load(conn)?;
-    let label = |code: &str| {
-        code.parse::<RectificationState>()
-            .map_or_else(|_| code.to_string(), |state| state.label().to_string())
-    };
     Ok(rows
         .into_iter()
-        .map(
-            |(finding_id, subject, action, from, to, actor, role, comment, at)| HistoryLine {
-                finding_id,
-                subject: if subject == Subject::Notice.code() {
-                    Subject::Notice.label().to_string()
-                } else {
-                    Subject::Finding.label().to_string()
-                },
-                action: ActionKind::ALL
-                    .into_iter()
-                    .find(|kind| kind.code() == action)
-                    .map_or(action.clone(), |kind| kind.label().to_string()),
-                from_state: label(&from),
-                to_state: label(&to),
-                actor: actor.unwrap_or_default(),
-                role: role
-                    .parse::<Role>()
-                    .map_or(role.clone(), |role| role.label().to_string()),
-                comment,
-                at,
-                at_text: at.format("%Y-%m-%d %H:%M:%S").to_string(),
-            },
-        )
+        .map(|(row, actor)| row.into_line(actor))
         .collect())
 }
 
@@ -1694,51 +1658,33 @@ pub struct EvidenceMeta {
     pub uploaded_text: String,
 }
 
-type EvidenceRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    NaiveDateTime,
-);
-
-fn to_meta(row: EvidenceRow) -> Result<EvidenceMeta> {
-    let (id, finding_id, unit_id, file_name, content_type, size_bytes, sha256, uploaded_at) = row;
-    Ok(EvidenceMeta {
-        id,
-        finding_id: parse_id(&finding_id)?,
-        unit_id: parse_id(&unit_id)?,
-        file_name,
-        content_type,
-        size_bytes,
-        sha256,
-        uploaded_text: uploaded_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-        uploaded_at,
-    })
+/// An evidence file's columns but its bytes.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = crate::storage::schema::evidence_files)]
+struct EvidenceRow {
+    id: String,
+    finding_id: String,
+    unit_id: String,
+    file_name: String,
+    content_type: String,
+    size_bytes: i64,
+    sha256: String,
+    uploaded_at: NaiveDateTime,
 }
 
-const EVIDENCE_COLUMNS: (
-    evidence_files::id,
-    evidence_files::finding_id,
-    evidence_files::unit_id,
-    evidence_files::file_name,
-    evidence_files::content_type,
-    evidence_files::size_bytes,
-    evidence_files::sha256,
-    evidence_files::uploaded_at,
-) = (
-    evidence_files::id,
-    evidence_files::finding_id,
-    evidence_files::unit_id,
-    evidence_files::file_name,
-    evidence_files::content_type,
-    evidence_files::size_bytes,
-    evidence_files::sha256,
-    evidence_files::uploaded_at,
-);
+fn to_meta(row: EvidenceRow) -> Result<EvidenceMeta> {
+    Ok(EvidenceMeta {
+        id: row.id,
+        finding_id: parse_id(&row.finding_id)?,
+        unit_id: parse_id(&row.unit_id)?,
+        file_name: row.file_name,
+        content_type: row.content_type,
+        size_bytes: row.size_bytes,
+        sha256: row.sha256,
+        uploaded_text: row.uploaded_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        uploaded_at: row.uploaded_at,
+    })
+}
 
 /// Stores a checked upload for a finding the unit is working on (starting the work if it
 /// had not started).
@@ -1801,7 +1747,7 @@ pub fn evidence_for_notice(conn: &mut DbConn, notice_id: NoticeId) -> Result<Vec
     let rows: Vec<EvidenceRow> = evidence_files::table
         .filter(evidence_files::notice_id.eq(notice_id.to_string()))
         .order(evidence_files::uploaded_at.asc())
-        .select(EVIDENCE_COLUMNS)
+        .select(EvidenceRow::as_select())
         .load(conn)?;
     rows.into_iter().map(to_meta).collect()
 }
@@ -1810,7 +1756,7 @@ pub fn evidence_for_notice(conn: &mut DbConn, notice_id: NoticeId) -> Result<Vec
 pub fn evidence(conn: &mut DbConn, scope: UnitScope, id: &str) -> Result<(EvidenceMeta, Vec<u8>)> {
     let row: Option<(EvidenceRow, Vec<u8>)> = evidence_files::table
         .filter(evidence_files::id.eq(id))
-        .select((EVIDENCE_COLUMNS, evidence_files::content))
+        .select((EvidenceRow::as_select(), evidence_files::content))
         .first(conn)
         .optional()?;
     let (row, bytes) = row.ok_or(Error::NotFound)?;
