@@ -175,19 +175,15 @@ pub struct Version {
     pub published_at: Option<NaiveDateTime>,
 }
 
-type VersionRow = (
-    String,
-    String,
-    i32,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    NaiveDateTime,
-    String,
-    Option<NaiveDateTime>,
-);
+/// A stored version with its problem and assignment.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = assignment_versions)]
+struct VersionRow {
+    #[diesel(embed)]
+    head: Head,
+    problem_json: String,
+    assignment_json: String,
+}
 
 /// How many versions' parsed content [`parsed`] keeps: the published version of every round
 /// a summary or a busy review day reads, with room for drafts being compared.
@@ -223,108 +219,64 @@ fn parsed(id: &str, json: impl FnOnce() -> Result<(String, String)>) -> Result<P
 }
 
 fn to_version(row: VersionRow) -> Result<Version> {
-    let (
-        id,
-        round_id,
-        version,
-        status,
-        problem,
-        assignment,
-        quality,
-        note,
-        created_at,
-        created_by,
-        published_at,
-    ) = row;
-    let content = parsed(&id, || Ok((problem, assignment)))?;
-    assemble(
-        (
-            id,
-            round_id,
-            version,
-            status,
-            quality,
-            note,
-            created_at,
-            created_by,
-            published_at,
-        ),
-        content,
-    )
+    let VersionRow {
+        head,
+        problem_json,
+        assignment_json,
+    } = row;
+    let content = parsed(&head.id, || Ok((problem_json, assignment_json)))?;
+    head.into_version(content)
 }
 
 /// A version's small columns: everything but its problem and assignment.
-type Head = (
-    String,
-    String,
-    i32,
-    String,
-    String,
-    Option<String>,
-    NaiveDateTime,
-    String,
-    Option<NaiveDateTime>,
-);
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = assignment_versions)]
+struct Head {
+    id: String,
+    round_id: String,
+    version: i32,
+    status: String,
+    quality_json: String,
+    note: Option<String>,
+    created_at: NaiveDateTime,
+    created_by: String,
+    published_at: Option<NaiveDateTime>,
+}
 
-fn assemble(head: Head, (problem, assignment): ParsedVersion) -> Result<Version> {
-    let (id, round_id, version, status, quality, note, created_at, created_by, published_at) = head;
-    Ok(Version {
-        id,
-        round_id: crate::storage::parse_id(&round_id)?,
-        version,
-        status,
-        problem,
-        assignment,
-        quality: serde_json::from_str(&quality).map_err(corrupt)?,
-        note,
-        created_at,
-        created_by,
-        published_at,
-    })
+impl Head {
+    /// The version, with its parsed problem and assignment.
+    fn into_version(self, (problem, assignment): ParsedVersion) -> Result<Version> {
+        Ok(Version {
+            id: self.id,
+            round_id: crate::storage::parse_id(&self.round_id)?,
+            version: self.version,
+            status: self.status,
+            problem,
+            assignment,
+            quality: serde_json::from_str(&self.quality_json).map_err(corrupt)?,
+            note: self.note,
+            created_at: self.created_at,
+            created_by: self.created_by,
+            published_at: self.published_at,
+        })
+    }
 }
 
 /// All versions of a round, newest first.
 pub fn versions(conn: &mut DbConn, round: RoundId) -> Result<Vec<Version>> {
     let rows: Vec<VersionRow> = assignment_versions::table
         .filter(assignment_versions::round_id.eq(round.to_string()))
-        .select(VERSION_COLUMNS)
+        .select(VersionRow::as_select())
         .order(assignment_versions::version.desc())
         .load(conn)?;
     rows.into_iter().map(to_version).collect()
 }
 
-type VersionColumns = (
-    assignment_versions::id,
-    assignment_versions::round_id,
-    assignment_versions::version,
-    assignment_versions::status,
-    assignment_versions::problem_json,
-    assignment_versions::assignment_json,
-    assignment_versions::quality_json,
-    assignment_versions::note,
-    assignment_versions::created_at,
-    assignment_versions::created_by,
-    assignment_versions::published_at,
-);
-const VERSION_COLUMNS: VersionColumns = (
-    assignment_versions::id,
-    assignment_versions::round_id,
-    assignment_versions::version,
-    assignment_versions::status,
-    assignment_versions::problem_json,
-    assignment_versions::assignment_json,
-    assignment_versions::quality_json,
-    assignment_versions::note,
-    assignment_versions::created_at,
-    assignment_versions::created_by,
-    assignment_versions::published_at,
-);
-
 pub fn version(conn: &mut DbConn, round: RoundId, number: i32) -> Result<Version> {
     let row: VersionRow = assignment_versions::table
         .filter(assignment_versions::round_id.eq(round.to_string()))
         .filter(assignment_versions::version.eq(number))
-        .select(VERSION_COLUMNS)
+        .select(VersionRow::as_select())
         .first(conn)
         .optional()?
         .ok_or(Error::NotFound)?;
@@ -337,24 +289,14 @@ pub fn published(conn: &mut DbConn, round: RoundId) -> Result<Option<Version>> {
     let head: Option<Head> = assignment_versions::table
         .filter(assignment_versions::round_id.eq(round.to_string()))
         .filter(assignment_versions::status.eq("published"))
-        .select((
-            assignment_versions::id,
-            assignment_versions::round_id,
-            assignment_versions::version,
-            assignment_versions::status,
-            assignment_versions::quality_json,
-            assignment_versions::note,
-            assignment_versions::created_at,
-            assignment_versions::created_by,
-            assignment_versions::published_at,
-        ))
+        .select(Head::as_select())
         .first(conn)
         .optional()?;
     let Some(head) = head else {
         return Ok(None);
     };
-    let content = stored_content(conn, &head.0)?;
-    assemble(head, content).map(Some)
+    let content = stored_content(conn, &head.id)?;
+    head.into_version(content).map(Some)
 }
 
 /// The parsed problem and assignment of the stored version `id` (see [`parsed`]).

@@ -103,8 +103,9 @@ impl ToSql<diesel::sql_types::Timestamp, Pg> for BoundTimestamp<'_> {
     }
 }
 
-/// The stored fields that an import compares, in a fixed order.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+/// A case file's stored fields: what an import compares, what lists and records read.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = case_files)]
 pub(crate) struct StoredFields {
     pub(crate) id: String,
     case_no: String,
@@ -145,46 +146,6 @@ impl StoredFields {
     }
 }
 
-/// The columns `StoredFields` is loaded from, in its field order.
-pub(crate) type StoredColumns = (
-    case_files::id,
-    case_files::case_no,
-    case_files::recipient,
-    case_files::recipient_id_no,
-    case_files::recipient_phone,
-    case_files::handler,
-    case_files::firm,
-    case_files::case_type,
-    case_files::sub_type,
-    case_files::cause,
-    case_files::applied_at,
-    case_files::assigned_at,
-    case_files::closed_at,
-    case_files::archived_at,
-    case_files::terminated,
-    case_files::guilty_plea,
-    case_files::notified_defense,
-);
-pub(crate) const STORED_COLUMNS: StoredColumns = (
-    case_files::id,
-    case_files::case_no,
-    case_files::recipient,
-    case_files::recipient_id_no,
-    case_files::recipient_phone,
-    case_files::handler,
-    case_files::firm,
-    case_files::case_type,
-    case_files::sub_type,
-    case_files::cause,
-    case_files::applied_at,
-    case_files::assigned_at,
-    case_files::closed_at,
-    case_files::archived_at,
-    case_files::terminated,
-    case_files::guilty_plea,
-    case_files::notified_defense,
-);
-
 /// What an import would do (preview) or did (commit).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ImportCounts {
@@ -217,7 +178,7 @@ fn existing_for_keys<'c>(
         let rows: Vec<StoredFields> = case_files::table
             .filter(case_files::unit_id.eq(unit.to_string()))
             .filter(case_files::case_no.eq_any(&numbers))
-            .select(STORED_COLUMNS)
+            .select(StoredFields::as_select())
             .load(conn)?;
         for fields in rows {
             if let Some(number) = numbers.iter().find(|number| **number == fields.case_no) {
@@ -530,69 +491,43 @@ pub struct CaseView {
     pub guilty_plea: bool,
 }
 
-type CaseRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<NaiveDate>,
-    NaiveDate,
-    Option<NaiveDate>,
-    (bool, bool),
-);
-
-fn to_view(row: CaseRow) -> Result<CaseView> {
-    let (
-        id,
-        unit_id,
-        unit_code,
-        unit_name,
-        case_no,
-        recipient,
-        id_no,
-        phone,
-        handler,
-        firm,
-        case_type,
-        sub_type,
-        cause,
-        assigned_at,
-        closed_at,
-        archived_at,
-        (terminated, guilty_plea),
-    ) = row;
-    let case_type: CaseType = case_type
+/// The masked list view of a stored case.
+fn to_view(
+    fields: StoredFields,
+    unit_id: String,
+    unit_code: String,
+    unit_name: String,
+) -> Result<CaseView> {
+    let case_type: CaseType = fields
+        .case_type
         .parse()
-        .map_err(|_| Error::Corrupt(format!("case type {case_type}")))?;
+        .map_err(|_| Error::Corrupt(format!("case type {}", fields.case_type)))?;
     Ok(CaseView {
-        id,
+        id: fields.id,
         unit_id,
         unit_code,
         unit_name,
-        case_no,
-        recipient: mask_name(&recipient, false).to_string(),
-        recipient_id_no: id_no.as_deref().map(|id_no| mask_id_no(id_no).to_string()),
-        recipient_phone: phone.as_deref().map(|phone| mask_phone(phone).to_string()),
-        handler,
-        firm,
+        case_no: fields.case_no,
+        recipient: mask_name(&fields.recipient, false).to_string(),
+        recipient_id_no: fields
+            .recipient_id_no
+            .as_deref()
+            .map(|id_no| mask_id_no(id_no).to_string()),
+        recipient_phone: fields
+            .recipient_phone
+            .as_deref()
+            .map(|phone| mask_phone(phone).to_string()),
+        handler: fields.handler,
+        firm: fields.firm,
         case_type: case_type.code(),
         case_type_label: case_type.label(),
-        sub_type,
-        cause,
-        assigned_at,
-        closed_at,
-        archived_at,
-        terminated,
-        guilty_plea,
+        sub_type: fields.sub_type,
+        cause: fields.cause,
+        assigned_at: fields.assigned_at,
+        closed_at: fields.closed_at,
+        archived_at: fields.archived_at,
+        terminated: fields.terminated,
+        guilty_plea: fields.guilty_plea,
     })
 }
 
@@ -614,23 +549,10 @@ pub fn list(
     let mut query = case_files::table
         .inner_join(units::table)
         .select((
-            case_files::id,
+            StoredFields::as_select(),
             case_files::unit_id,
             units::code,
             units::name,
-            case_files::case_no,
-            case_files::recipient,
-            case_files::recipient_id_no,
-            case_files::recipient_phone,
-            case_files::handler,
-            case_files::firm,
-            case_files::case_type,
-            case_files::sub_type,
-            case_files::cause,
-            case_files::assigned_at,
-            case_files::closed_at,
-            case_files::archived_at,
-            (case_files::terminated, case_files::guilty_plea),
         ))
         .into_boxed();
     if let UnitScope::Unit(own) = scope {
@@ -651,9 +573,11 @@ pub fn list(
         query = query.limit(limit);
     }
     query
-        .load::<CaseRow>(conn)?
+        .load::<(StoredFields, String, String, String)>(conn)?
         .into_iter()
-        .map(to_view)
+        .map(|(fields, unit_id, unit_code, unit_name)| {
+            to_view(fields, unit_id, unit_code, unit_name)
+        })
         .collect()
 }
 
@@ -669,54 +593,36 @@ pub struct CandidateRow {
     pub guilty_plea: bool,
 }
 
-type CandidateTuple = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<NaiveDate>,
-    bool,
-    bool,
-);
-
-fn candidate(row: CandidateTuple) -> Result<CandidateRow> {
-    let (id, unit_code, case_no, case_type, sub_type, archived_at, terminated, guilty_plea) = row;
-    Ok(CandidateRow {
-        id: parse_id(&id)?,
-        unit_code,
-        case_no,
-        case_type: case_type
-            .parse()
-            .map_err(|_| Error::Corrupt(format!("case type {case_type}")))?,
-        sub_type,
-        archived_at,
-        terminated,
-        guilty_plea,
-    })
+/// The case file columns sampling reads (the unit code comes from the join).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = case_files)]
+struct CandidateColumns {
+    id: String,
+    case_no: String,
+    case_type: String,
+    sub_type: Option<String>,
+    archived_at: Option<NaiveDate>,
+    terminated: bool,
+    guilty_plea: bool,
 }
 
-/// The columns `CandidateTuple` is loaded from.
-type CandidateColumns = (
-    case_files::id,
-    units::code,
-    case_files::case_no,
-    case_files::case_type,
-    case_files::sub_type,
-    case_files::archived_at,
-    case_files::terminated,
-    case_files::guilty_plea,
-);
-const CANDIDATE_COLUMNS: CandidateColumns = (
-    case_files::id,
-    units::code,
-    case_files::case_no,
-    case_files::case_type,
-    case_files::sub_type,
-    case_files::archived_at,
-    case_files::terminated,
-    case_files::guilty_plea,
-);
+impl CandidateColumns {
+    fn into_candidate(self, unit_code: String) -> Result<CandidateRow> {
+        let case_type = self.case_type;
+        Ok(CandidateRow {
+            id: parse_id(&self.id)?,
+            unit_code,
+            case_no: self.case_no,
+            case_type: case_type
+                .parse()
+                .map_err(|_| Error::Corrupt(format!("case type {case_type}")))?,
+            sub_type: self.sub_type,
+            archived_at: self.archived_at,
+            terminated: self.terminated,
+            guilty_plea: self.guilty_plea,
+        })
+    }
+}
 
 /// Candidate facts for cases closed in a period, or for the given ids (a frozen list, read in
 /// chunks to stay under the backends' parameter limits).
@@ -725,31 +631,33 @@ pub fn candidates(
     period: Option<(NaiveDate, NaiveDate)>,
     ids: Option<&[String]>,
 ) -> Result<Vec<CandidateRow>> {
-    let rows: Vec<CandidateTuple> = match (ids, period) {
+    let rows: Vec<(CandidateColumns, String)> = match (ids, period) {
         (Some(ids), _) => {
             let mut rows = Vec::with_capacity(ids.len());
             for chunk in ids.chunks(BATCH) {
                 rows.extend(
                     case_files::table
                         .inner_join(units::table)
-                        .select(CANDIDATE_COLUMNS)
+                        .select((CandidateColumns::as_select(), units::code))
                         .filter(case_files::id.eq_any(chunk))
-                        .load::<CandidateTuple>(conn)?,
+                        .load::<(CandidateColumns, String)>(conn)?,
                 );
             }
             rows
         }
         (None, Some((start, end))) => case_files::table
             .inner_join(units::table)
-            .select(CANDIDATE_COLUMNS)
+            .select((CandidateColumns::as_select(), units::code))
             .filter(case_files::closed_at.between(start, end))
             .load(conn)?,
         (None, None) => case_files::table
             .inner_join(units::table)
-            .select(CANDIDATE_COLUMNS)
+            .select((CandidateColumns::as_select(), units::code))
             .load(conn)?,
     };
-    rows.into_iter().map(candidate).collect()
+    rows.into_iter()
+        .map(|(columns, unit_code)| columns.into_candidate(unit_code))
+        .collect()
 }
 
 /// Unmasked records with their ids, for exports that mask on their own terms.
@@ -760,7 +668,7 @@ pub fn records(
 ) -> Result<Vec<(CaseFileId, CaseRecord)>> {
     let mut query = case_files::table
         .inner_join(units::table)
-        .select((case_files::id, units::code, STORED_COLUMNS))
+        .select((case_files::id, units::code, StoredFields::as_select()))
         .into_boxed();
     if let UnitScope::Unit(own) = scope {
         query = query.filter(case_files::unit_id.eq(own.to_string()));
@@ -789,7 +697,7 @@ pub fn record(conn: &mut DbConn, id: CaseFileId) -> Result<Option<CaseRecord>> {
     let row: Option<(String, StoredFields)> = case_files::table
         .inner_join(units::table)
         .filter(case_files::id.eq(id.to_string()))
-        .select((units::code, STORED_COLUMNS))
+        .select((units::code, StoredFields::as_select()))
         .first(conn)
         .optional()?;
     row.map(|(unit_code, fields)| to_record(unit_code, fields))

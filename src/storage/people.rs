@@ -112,17 +112,34 @@ pub struct PersonView {
     pub expertise_labels: Vec<&'static str>,
 }
 
-type PersonRow = (
-    String,
-    String,
-    String,
-    Option<String>,
-    i32,
-    bool,
-    bool,
-    String,
-    Option<String>,
-);
+/// A pool member's own columns, as lists read them.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = people)]
+struct PersonRow {
+    id: String,
+    name: String,
+    unit_id: String,
+    law_firm_id: Option<String>,
+    years_of_practice: i32,
+    may_lead: bool,
+    active: bool,
+}
+
+impl PersonRow {
+    /// The domain person, with the expertise read separately.
+    fn into_person(self, expertise: BTreeSet<CaseType>) -> Result<Person> {
+        Ok(Person {
+            id: parse_id(&self.id)?,
+            name: self.name,
+            unit_id: parse_id(&self.unit_id)?,
+            law_firm_id: self.law_firm_id.as_deref().map(parse_id).transpose()?,
+            expertise,
+            years_of_practice: u32::try_from(self.years_of_practice).unwrap_or(0),
+            may_lead: self.may_lead,
+            active: self.active,
+        })
+    }
+}
 
 /// The pool members of the units the scope allows, ordered by unit then name.
 pub fn list(conn: &mut DbConn, scope: UnitScope) -> Result<Vec<PersonView>> {
@@ -130,13 +147,7 @@ pub fn list(conn: &mut DbConn, scope: UnitScope) -> Result<Vec<PersonView>> {
         .inner_join(units::table)
         .left_join(law_firms::table)
         .select((
-            people::id,
-            people::name,
-            people::unit_id,
-            people::law_firm_id,
-            people::years_of_practice,
-            people::may_lead,
-            people::active,
+            PersonRow::as_select(),
             units::name,
             law_firms::name.nullable(),
         ))
@@ -144,7 +155,7 @@ pub fn list(conn: &mut DbConn, scope: UnitScope) -> Result<Vec<PersonView>> {
     if let UnitScope::Unit(own) = scope {
         query = query.filter(people::unit_id.eq(own.to_string()));
     }
-    let rows: Vec<PersonRow> = query
+    let rows: Vec<(PersonRow, String, Option<String>)> = query
         .order((units::code.asc(), people::name.asc()))
         .load(conn)?;
     let mut expertise: BTreeMap<String, BTreeSet<CaseType>> = BTreeMap::new();
@@ -155,29 +166,18 @@ pub fn list(conn: &mut DbConn, scope: UnitScope) -> Result<Vec<PersonView>> {
         expertise.entry(person_id).or_default().insert(case_type);
     }
     rows.into_iter()
-        .map(
-            |(id, name, unit_id, firm_id, years, may_lead, active, unit_name, firm_name)| {
-                let expertise = expertise.remove(&id).unwrap_or_default();
-                Ok(PersonView {
-                    expertise_labels: expertise
-                        .iter()
-                        .map(|case_type| case_type.label())
-                        .collect(),
-                    person: Person {
-                        id: parse_id(&id)?,
-                        name,
-                        unit_id: parse_id(&unit_id)?,
-                        law_firm_id: firm_id.as_deref().map(parse_id).transpose()?,
-                        expertise,
-                        years_of_practice: u32::try_from(years).unwrap_or(0),
-                        may_lead,
-                        active,
-                    },
-                    unit_name,
-                    law_firm_name: firm_name,
-                })
-            },
-        )
+        .map(|(row, unit_name, law_firm_name)| {
+            let expertise = expertise.remove(&row.id).unwrap_or_default();
+            Ok(PersonView {
+                expertise_labels: expertise
+                    .iter()
+                    .map(|case_type| case_type.label())
+                    .collect(),
+                person: row.into_person(expertise)?,
+                unit_name,
+                law_firm_name,
+            })
+        })
         .collect()
 }
 

@@ -28,7 +28,8 @@ impl Origin {
 }
 
 /// A snapshot as lists show it, without its text.
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = rubric_snapshots)]
 pub struct SnapshotSummary {
     pub content_hash: String,
     pub rubric_id: String,
@@ -105,18 +106,7 @@ pub fn store(
 /// Every snapshot, newest first within each rubric id.
 pub fn list(conn: &mut DbConn) -> Result<Vec<SnapshotSummary>> {
     Ok(rubric_snapshots::table
-        .select((
-            rubric_snapshots::content_hash,
-            rubric_snapshots::rubric_id,
-            rubric_snapshots::title,
-            rubric_snapshots::version,
-            rubric_snapshots::method,
-            rubric_snapshots::case_types,
-            rubric_snapshots::file_name,
-            rubric_snapshots::origin,
-            rubric_snapshots::created_at,
-            rubric_snapshots::created_by,
-        ))
+        .select(SnapshotSummary::as_select())
         .order((
             rubric_snapshots::rubric_id.asc(),
             rubric_snapshots::created_at.desc(),

@@ -250,19 +250,44 @@ pub struct Frozen {
     pub frozen_by: String,
 }
 
+/// A frozen sample's own columns.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = samples)]
+struct SampleRow {
+    seed: String,
+    plan_json: String,
+    proof_json: String,
+    frozen_at: NaiveDateTime,
+    frozen_by: String,
+}
+
+impl SampleRow {
+    /// The frozen sample, with its picks read separately.
+    fn into_frozen(self, picks: Vec<(String, String, bool)>) -> Result<Frozen> {
+        let seed = self.seed;
+        Ok(Frozen {
+            seed: seed
+                .parse()
+                .map_err(|_| Error::Corrupt(format!("seed {seed}")))?,
+            plan: serde_json::from_str(&self.plan_json).map_err(corrupt)?,
+            proof: serde_json::from_str(&self.proof_json).map_err(corrupt)?,
+            picks: picks
+                .into_iter()
+                .map(|(id, stratum, designated)| Ok((parse_id(&id)?, stratum, designated)))
+                .collect::<Result<_>>()?,
+            frozen_at: self.frozen_at,
+            frozen_by: self.frozen_by,
+        })
+    }
+}
+
 pub fn frozen(conn: &mut DbConn, round: RoundId) -> Result<Option<Frozen>> {
-    let row: Option<(String, String, String, NaiveDateTime, String)> = samples::table
+    let row: Option<SampleRow> = samples::table
         .filter(samples::round_id.eq(round.to_string()))
-        .select((
-            samples::seed,
-            samples::plan_json,
-            samples::proof_json,
-            samples::frozen_at,
-            samples::frozen_by,
-        ))
+        .select(SampleRow::as_select())
         .first(conn)
         .optional()?;
-    let Some((seed, plan, proof, frozen_at, frozen_by)) = row else {
+    let Some(row) = row else {
         return Ok(None);
     };
     let picks: Vec<(String, String, bool)> = sample_picks::table
@@ -273,19 +298,7 @@ pub fn frozen(conn: &mut DbConn, round: RoundId) -> Result<Option<Frozen>> {
             sample_picks::designated,
         ))
         .load(conn)?;
-    Ok(Some(Frozen {
-        seed: seed
-            .parse()
-            .map_err(|_| Error::Corrupt(format!("seed {seed}")))?,
-        plan: serde_json::from_str(&plan).map_err(corrupt)?,
-        proof: serde_json::from_str(&proof).map_err(corrupt)?,
-        picks: picks
-            .into_iter()
-            .map(|(id, stratum, designated)| Ok((parse_id(&id)?, stratum, designated)))
-            .collect::<Result<_>>()?,
-        frozen_at,
-        frozen_by,
-    }))
+    row.into_frozen(picks).map(Some)
 }
 
 /// Redraws from the stored seed, plan and candidate list and compares with the stored picks.

@@ -130,7 +130,7 @@ pub fn with_records(
     round: RoundId,
     pairs: &[(CaseFileId, PersonId)],
 ) -> Result<Vec<Option<RecordAndSheet>>> {
-    use crate::storage::cases::{STORED_COLUMNS, StoredFields, to_record};
+    use crate::storage::cases::{StoredFields, to_record};
     use crate::storage::schema::{case_files, units};
     let files: std::collections::BTreeSet<String> =
         pairs.iter().map(|(file, _)| file.to_string()).collect();
@@ -147,7 +147,7 @@ pub fn with_records(
         // nest in a tuple here).
         .select((
             units::code,
-            STORED_COLUMNS,
+            StoredFields::as_select(),
             (
                 score_sheets::id,
                 score_sheets::round_id,
