@@ -315,15 +315,7 @@ fn no_handler_file_is_over_500_lines() {
 }
 
 /// PENDING: storage files still reading rows as positional tuples of more than four fields.
-const PENDING_WIDE_TUPLES: &[&str] = &[
-    "src/storage/assignments.rs",
-    "src/storage/borderline.rs",
-    "src/storage/cases.rs",
-    "src/storage/people.rs",
-    "src/storage/rectification.rs",
-    "src/storage/rubrics.rs",
-    "src/storage/sampling.rs",
-];
+const PENDING_WIDE_TUPLES: &[&str] = &[];
 
 /// The number of top-level elements of the tuple whose `(` is at `open` (a trailing comma
 /// does not open another element).
