@@ -4,9 +4,9 @@ use crate::app::messages;
 use crate::domain::people::check_password;
 use crate::security;
 use crate::storage::{self, users};
-use crate::web::AppState;
 use crate::web::auth::{CurrentUser, SESSION_COOKIE, removal_cookie};
 use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::{page, see_other};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -63,9 +63,7 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     form: web::Form<PasswordForm>,
 ) -> WebResult<HttpResponse> {
     let form = form.into_inner();

@@ -9,6 +9,7 @@ use crate::storage::{self, people, units, users};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::{page, refused_if, see_other};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -81,9 +82,7 @@ async fn list_page(
 }
 
 pub async fn list(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     query: web::Query<NoticeQuery>,
 ) -> WebResult<HttpResponse> {
     list_page(
@@ -176,9 +175,7 @@ async fn create_account(
 }
 
 pub async fn create(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     form: web::Form<UserForm>,
 ) -> WebResult<HttpResponse> {
     let form = form.into_inner();
@@ -194,9 +191,7 @@ pub async fn api_list(state: web::Data<AppState>) -> Result<HttpResponse, ApiErr
 }
 
 pub async fn api_create(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     body: web::Json<UserForm>,
 ) -> Result<HttpResponse, ApiError> {
     match create_account(&request, &state, &user, &body).await? {
@@ -215,9 +210,7 @@ pub struct ActiveForm {
 }
 
 pub async fn set_active(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<ActiveForm>,
 ) -> WebResult<HttpResponse> {
@@ -239,9 +232,7 @@ pub struct ResetForm {
 }
 
 pub async fn reset_password(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<ResetForm>,
 ) -> WebResult<HttpResponse> {

@@ -2,11 +2,10 @@
 
 use crate::app::audit;
 use crate::storage::audit::{Entry, Filter};
-use crate::web::AppState;
-use crate::web::auth::CurrentUser;
 use crate::web::error::WebResult;
+use crate::web::handlers::Ctx;
 use crate::web::handlers::{page, view_data};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
@@ -47,9 +46,7 @@ fn non_empty(value: Option<String>) -> Option<String> {
 }
 
 pub async fn list(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     query: web::Query<AuditQuery>,
 ) -> WebResult<HttpResponse> {
     let query = query.into_inner();

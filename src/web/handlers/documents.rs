@@ -16,6 +16,7 @@ use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::download::attachment;
 use crate::web::error::{WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::page;
 use crate::web::handlers::rounds::parse_round_id;
 use crate::web::handlers::verify::issue_pdf;
@@ -93,9 +94,7 @@ async fn sheets_pdf(
 
 /// GET /rounds/{id}/documents: the round's documents, per unit the caller may see.
 pub async fn index(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let round_id = parse_round_id(&id)?;
@@ -149,9 +148,7 @@ pub async fn index(
 
 /// GET /rounds/{id}/sheets.pdf: every submitted sheet of the round.
 pub async fn round_sheets(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let results = load(&state, parse_round_id(&id)?).await?;
@@ -178,9 +175,7 @@ fn parse_unit(raw: &str) -> WebResult<UnitId> {
 
 /// GET /rounds/{id}/units/{unit}/sheets.pdf: one unit's sheets.
 pub async fn unit_sheets(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     path: web::Path<(String, String)>,
 ) -> WebResult<HttpResponse> {
     let unit = parse_unit(&path.1)?;
@@ -203,9 +198,7 @@ pub async fn unit_sheets(
 
 /// GET /rounds/{id}/files/{file}/sheets.pdf: the sheets of one file.
 pub async fn file_sheets(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     path: web::Path<(String, String)>,
 ) -> WebResult<HttpResponse> {
     let file: CaseFileId = path.1.parse().map_err(|_| WebError::NotFound)?;
@@ -238,9 +231,7 @@ pub async fn file_sheets(
 
 /// GET /rounds/{id}/units/{unit}/feedback.pdf: the unit's 评查情况反馈.
 pub async fn unit_feedback(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     path: web::Path<(String, String)>,
 ) -> WebResult<HttpResponse> {
     let unit = parse_unit(&path.1)?;

@@ -4,11 +4,10 @@ use crate::domain::UnitScope;
 use crate::domain::people::Role;
 use crate::domain::round::RoundStatus;
 use crate::storage::{people, rounds, units, users};
-use crate::web::AppState;
-use crate::web::auth::CurrentUser;
 use crate::web::error::WebResult;
+use crate::web::handlers::Ctx;
 use crate::web::handlers::{page, view_data};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpResponse;
 use serde::Serialize;
 
 /// The bureau's figures on the administrator's and leadership's home.
@@ -38,11 +37,7 @@ struct HomeView {
     is_manager: bool,
 }
 
-pub async fn dashboard(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> WebResult<HttpResponse> {
+pub async fn dashboard(Ctx(request, state, user): Ctx) -> WebResult<HttpResponse> {
     let scope = user.scope()?;
     let role = user.account.role;
     let view = state

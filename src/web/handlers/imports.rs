@@ -11,6 +11,7 @@ use crate::storage::{self, pending, rounds, units};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::{page, see_other};
 use crate::web::upload;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -229,9 +230,7 @@ fn back_link(target_round: Option<RoundId>, kind: Kind) -> String {
 
 /// POST /imports (multipart; the CSRF token first).
 pub async fn upload(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     payload: crate::web::upload::Parts,
 ) -> WebResult<HttpResponse> {
     match receive(&state, &user, payload).await? {
@@ -282,9 +281,7 @@ async fn load_checked(
 
 /// GET /imports/{id}: the preview of an upload awaiting confirmation.
 pub async fn preview(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let id = parse_import_id(&id)?;
@@ -368,9 +365,7 @@ async fn commit_pending(
 
 /// POST /imports/{id}/commit
 pub async fn commit(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let id = parse_import_id(&id)?;
@@ -391,8 +386,7 @@ pub async fn discard(state: web::Data<AppState>, id: web::Path<String>) -> WebRe
 
 /// POST /api/imports: validate and keep an upload; answers with the preview or the problems.
 pub async fn api_upload(
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(_, state, user): Ctx,
     payload: crate::web::upload::Parts,
 ) -> Result<HttpResponse, ApiError> {
     match receive(&state, &user, payload).await? {
@@ -413,9 +407,7 @@ pub async fn api_upload(
 
 /// POST /api/imports/{id}/commit
 pub async fn api_commit(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_import_id(&id)?;

@@ -10,10 +10,11 @@ use crate::storage::audit::{self, Actor, Change};
 use crate::storage::{self, sessions, throttle, transaction};
 use crate::web::AppState;
 use crate::web::auth::{
-    self, MaybeUser, PRE_SESSION_CSRF_COOKIE, SESSION_COOKIE, client_ip, pre_session_cookie,
+    MaybeUser, PRE_SESSION_CSRF_COOKIE, SESSION_COOKIE, client_ip, pre_session_cookie,
     removal_cookie, session_cookie,
 };
 use crate::web::error::{WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::{page, see_other, view_data};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
@@ -279,11 +280,7 @@ fn change(action: &str, user_id: Option<String>) -> Change<'_> {
     }
 }
 
-pub async fn logout(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: auth::CurrentUser,
-) -> WebResult<HttpResponse> {
+pub async fn logout(Ctx(request, state, user): Ctx) -> WebResult<HttpResponse> {
     let token_hash = request
         .cookie(SESSION_COOKIE)
         .map(|cookie| security::sha256_hex(cookie.value().as_bytes()));

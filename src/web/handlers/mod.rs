@@ -26,12 +26,34 @@ pub mod teams;
 pub mod units;
 pub mod verify;
 
+use crate::web::AppState;
 use crate::web::auth::{CurrentUser, MaybeUser, NotificationCount, is_api};
 use crate::web::error::{WebError, WebResult};
 use crate::web::render;
+use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use serde_json::Value;
+use std::future::{Ready, ready};
+
+/// What a signed-in page or API handler starts from: the request, the application's state
+/// and the signed-in user, in that order. Handlers take it apart in their signature
+/// (`Ctx(request, state, user): Ctx`), so their bodies read as with three extractors.
+pub struct Ctx(pub HttpRequest, pub web::Data<AppState>, pub CurrentUser);
+
+impl FromRequest for Ctx {
+    type Error = WebError;
+    type Future = Ready<Result<Self, WebError>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let state = request
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| WebError::internal("the application state is not configured"));
+        let user = CurrentUser::from_request(request, payload).into_inner();
+        ready(state.and_then(|state| Ok(Ctx(request.clone(), state, user?))))
+    }
+}
 
 /// Renders `template` inside the layout, adding the common `page` object to `data`.
 pub fn page(

@@ -6,8 +6,9 @@ use crate::storage::{self, notifications};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::{page, see_other, view_data};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 /// A deadline reminder, computed when the list is read.
@@ -57,11 +58,7 @@ async fn data(state: &AppState, user: &CurrentUser) -> WebResult<NotificationsVi
         .await
 }
 
-pub async fn list(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> WebResult<HttpResponse> {
+pub async fn list(Ctx(request, state, user): Ctx) -> WebResult<HttpResponse> {
     let data = data(&state, &user).await?;
     page(
         &request,
@@ -72,10 +69,7 @@ pub async fn list(
     )
 }
 
-pub async fn api_list(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> Result<HttpResponse, ApiError> {
+pub async fn api_list(Ctx(_, state, user): Ctx) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(data(&state, &user).await?))
 }
 

@@ -22,6 +22,7 @@ use crate::storage::objections::{self as store, StoredObjection};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::rounds::parse_round_id;
 use crate::web::handlers::{page, see_other, view_data};
 use crate::web::upload;
@@ -113,11 +114,7 @@ struct ListPage {
     notice_message: Option<&'static str>,
 }
 
-pub async fn list(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> WebResult<HttpResponse> {
+pub async fn list(Ctx(request, state, user): Ctx) -> WebResult<HttpResponse> {
     let role = user.account.role;
     let view = ListPage {
         list: list_view(&state, &user).await?,
@@ -136,10 +133,7 @@ pub async fn list(
     )
 }
 
-pub async fn api_list(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> Result<HttpResponse, ApiError> {
+pub async fn api_list(Ctx(_, state, user): Ctx) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(list_view(&state, &user).await?))
 }
 
@@ -190,9 +184,7 @@ fn finding_of(raw: Option<&str>) -> WebResult<FindingId> {
 
 /// The manager's form: the finding, a reason and optional evidence (multipart).
 pub async fn create(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     payload: crate::web::upload::Parts,
 ) -> WebResult<HttpResponse> {
     let too_large =
@@ -223,9 +215,7 @@ pub struct FileRequest {
 }
 
 pub async fn api_create(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     body: web::Json<FileRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -273,9 +263,7 @@ struct ShowPage {
 }
 
 pub async fn show(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let id = parse_objection(&id)?;
@@ -298,8 +286,7 @@ pub async fn show(
 }
 
 pub async fn api_show(
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(_, state, user): Ctx,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_objection(&id)?;
@@ -370,9 +357,7 @@ async fn decide_for(
 }
 
 pub async fn decide(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<DecideForm>,
 ) -> WebResult<HttpResponse> {
@@ -382,9 +367,7 @@ pub async fn decide(
 }
 
 pub async fn api_decide(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     body: web::Json<DecideForm>,
 ) -> Result<HttpResponse, ApiError> {
@@ -399,8 +382,7 @@ pub async fn api_decide(
 
 /// The evidence attached to an objection: the unit, the panel, administrators, leadership.
 pub async fn evidence_file(
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(_, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let id = parse_objection(&id)?;
@@ -430,9 +412,7 @@ pub struct SettingsForm {
 
 /// The administrator saves a round's objection window, panel and borderline option.
 pub async fn save_settings(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<SettingsForm>,
 ) -> WebResult<HttpResponse> {

@@ -2,11 +2,10 @@
 
 use crate::storage::people;
 use crate::storage::people::PersonView;
-use crate::web::AppState;
-use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::page;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 /// The pool page.
@@ -31,9 +30,7 @@ pub struct NoticeQuery {
 }
 
 pub async fn list(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     query: web::Query<NoticeQuery>,
 ) -> WebResult<HttpResponse> {
     let scope = user.scope()?;
@@ -58,10 +55,7 @@ pub async fn list(
     )
 }
 
-pub async fn api_list(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> Result<HttpResponse, ApiError> {
+pub async fn api_list(Ctx(_, state, user): Ctx) -> Result<HttpResponse, ApiError> {
     let scope = user.scope()?;
     let members = state.db(move |conn| Ok(people::list(conn, scope)?)).await?;
     Ok(HttpResponse::Ok().json(PoolAnswer { people: members }))

@@ -7,6 +7,7 @@ use crate::storage::{self, rubrics};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::{page, refused_if, see_other};
 use crate::web::upload;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -156,11 +157,7 @@ async fn list_page(
     Ok(refused_if(failed, response))
 }
 
-pub async fn list(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> WebResult<HttpResponse> {
+pub async fn list(Ctx(request, state, user): Ctx) -> WebResult<HttpResponse> {
     list_page(&request, &state, &user, None).await
 }
 
@@ -176,9 +173,7 @@ async fn load(state: &AppState, hash: String) -> WebResult<Rubric> {
 }
 
 pub async fn show(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     hash: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let rubric = load(&state, hash.into_inner()).await?;
@@ -202,9 +197,7 @@ pub async fn api_show(
 
 /// POST /rubrics (multipart, the CSRF token first): validate and store a new version.
 pub async fn upload(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     payload: crate::web::upload::Parts,
 ) -> WebResult<HttpResponse> {
     let too_large = format!("评分标准文件不能超过 {} KB。", MAX_RUBRIC_BYTES / 1024);

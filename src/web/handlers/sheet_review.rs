@@ -14,6 +14,7 @@ use crate::storage::{self, assignments};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::reconcile::{page_of, sheet_state, sheet_total};
 use crate::web::handlers::rounds::{load_round, parse_round_id};
 use crate::web::handlers::see_other;
@@ -49,9 +50,7 @@ struct TeamView {
 
 /// GET /rounds/{id}/team: every sheet of the files of the team the caller leads.
 pub async fn team(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let round_id = parse_round_id(&id)?;
@@ -196,9 +195,7 @@ async fn act(
 
 /// POST /rounds/{id}/files/{file}/sheets/{reviewer}/return (组长, with a comment).
 pub async fn send_back(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     path: web::Path<(String, String, String)>,
     form: web::Form<NoteForm>,
 ) -> WebResult<HttpResponse> {
@@ -208,9 +205,7 @@ pub async fn send_back(
 
 /// POST /rounds/{id}/files/{file}/sheets/{reviewer}/reopen (管理员, with a reason).
 pub async fn reopen(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     path: web::Path<(String, String, String)>,
     form: web::Form<NoteForm>,
 ) -> WebResult<HttpResponse> {
@@ -244,9 +239,7 @@ impl Tally {
 /// GET /rounds/{id}/progress: the administrator's (and leadership's) view of the review work
 /// by team, by inspected unit and by reviewer.
 pub async fn progress(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     use std::collections::BTreeMap;

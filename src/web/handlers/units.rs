@@ -6,10 +6,10 @@ use crate::domain::ids::UnitId;
 use crate::domain::people::Unit;
 use crate::storage::{people, units};
 use crate::web::AppState;
-use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::page;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::Datelike;
 use serde::Serialize;
 use serde_json::json;
@@ -59,9 +59,7 @@ pub struct NoticeQuery {
 }
 
 pub async fn list(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     query: web::Query<NoticeQuery>,
 ) -> WebResult<HttpResponse> {
     let (year, rows) = load_list(&state, user.scope()?).await?;
@@ -78,10 +76,7 @@ pub async fn list(
     )
 }
 
-pub async fn api_list(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> Result<HttpResponse, ApiError> {
+pub async fn api_list(Ctx(_, state, user): Ctx) -> Result<HttpResponse, ApiError> {
     let (year, rows) = load_list(&state, user.scope()?).await?;
     Ok(HttpResponse::Ok().json(json!({ "year": year, "units": rows })))
 }
@@ -114,9 +109,7 @@ async fn load_one(state: &AppState, scope: UnitScope, id: UnitId) -> WebResult<s
 }
 
 pub async fn show(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let id = parse_unit_id(&id)?;
@@ -142,8 +135,7 @@ pub async fn show(
 }
 
 pub async fn api_show(
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(_, state, user): Ctx,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_unit_id(&id)?;

@@ -10,6 +10,7 @@ use crate::web::AppState;
 use crate::web::auth::{CurrentUser, session_cookie};
 use crate::web::download::attachment;
 use crate::web::error::{WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::rounds::parse_round_id;
 use crate::web::handlers::{page, see_other, view_data};
 use actix_web::http::StatusCode;
@@ -155,11 +156,7 @@ struct WorkPage {
 }
 
 /// GET /my/work offline: the packet's files in the server's work-list template.
-pub async fn work(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> WebResult<HttpResponse> {
+pub async fn work(Ctx(request, state, user): Ctx) -> WebResult<HttpResponse> {
     let person = user.account.person_id.ok_or(WebError::Forbidden)?;
     let rounds_of_mine = state
         .db(move |conn| {

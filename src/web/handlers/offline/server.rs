@@ -10,6 +10,7 @@ use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::download::attachment;
 use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::rounds::parse_round_id;
 use crate::web::handlers::{page, view_data};
 use actix_web::http::StatusCode;
@@ -79,9 +80,7 @@ fn packet_download(issued: Issued) -> HttpResponse {
 
 /// POST /offline/packets: the packet file.
 pub async fn download(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     form: web::Form<DownloadForm>,
 ) -> WebResult<HttpResponse> {
     let issued = issue_for(&request, &state, &user, form.into_inner()).await?;
@@ -90,9 +89,7 @@ pub async fn download(
 
 /// POST /api/offline/packets `{"round": …, "reviewer": …}`: the packet file.
 pub async fn api_download(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     body: web::Json<DownloadForm>,
 ) -> Result<HttpResponse, ApiError> {
     let issued = issue_for(&request, &state, &user, body.into_inner()).await?;
@@ -203,11 +200,7 @@ fn render_index(
 }
 
 /// GET /offline.
-pub async fn index(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> WebResult<HttpResponse> {
+pub async fn index(Ctx(request, state, user): Ctx) -> WebResult<HttpResponse> {
     let rounds = index_data(&state, &user).await?;
     render_index(&request, &user, &state, rounds, None, StatusCode::OK)
 }
@@ -366,9 +359,7 @@ async fn apply_upload(
 
 /// POST /offline/results (multipart, field `result`).
 pub async fn upload(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     payload: crate::web::upload::Parts,
 ) -> WebResult<HttpResponse> {
     let form =

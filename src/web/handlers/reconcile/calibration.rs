@@ -9,11 +9,10 @@ use crate::domain::scoring::ExplanationLine;
 use crate::domain::scoring::calibration::{CalibrationRow, CalibrationSettings, calibrate};
 use crate::domain::scoring::sheet::SheetStatus;
 use crate::storage::rounds::RoundView;
-use crate::web::AppState;
-use crate::web::auth::CurrentUser;
 use crate::web::error::{WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::rounds::parse_round_id;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -116,9 +115,7 @@ struct CalibrationView {
 
 /// GET /rounds/{id}/calibration: administrators see every team, a team leader their own.
 pub async fn calibration(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let round_id = parse_round_id(&id)?;

@@ -14,9 +14,9 @@ use crate::domain::scoring::sheet::{SheetAction, SheetActor, SheetError};
 use crate::storage::reconciliations::{self, RecordError};
 use crate::storage::rounds::RoundView;
 use crate::storage::{self};
-use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::see_other;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
@@ -296,9 +296,7 @@ fn reconcile_page(
 
 /// GET /rounds/{id}/files/{file}/reconcile: both reviews side by side and the 合议 form.
 pub async fn form(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     path: web::Path<(String, String)>,
 ) -> WebResult<HttpResponse> {
     let (round_id, file) = parse_file(&path)?;
@@ -409,9 +407,7 @@ fn check_posted(
 
 /// POST /rounds/{id}/files/{file}/reconcile: records the 合议 and closes the file's sheets.
 pub async fn decide(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     path: web::Path<(String, String)>,
     form: web::Form<Vec<(String, String)>>,
 ) -> WebResult<HttpResponse> {

@@ -26,6 +26,7 @@ use crate::storage::sheets::StoredSheet;
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::rounds::parse_round_id;
 use crate::web::handlers::{page, see_other};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -185,9 +186,7 @@ struct QueueView<'a> {
 /// GET /rounds/{id}/reconciliations: the leader's queue of the team's files that need 合议,
 /// with where every other file stands and the approval of the team's results.
 pub async fn queue(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let round_id = parse_round_id(&id)?;
@@ -233,9 +232,7 @@ pub async fn queue(
 /// POST /rounds/{id}/team/approve: the leader approves the team's results once every file
 /// has a final result (checked in the transaction that records the approval).
 pub async fn approve(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let round_id = parse_round_id(&id)?;

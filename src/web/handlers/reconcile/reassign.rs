@@ -6,11 +6,10 @@ use crate::app::reconciliation::ReviewData;
 use crate::domain::assignment::{Change, check_change};
 use crate::domain::ids::PersonId;
 use crate::storage::{self, assignments, audit, sheets};
-use crate::web::AppState;
-use crate::web::auth::CurrentUser;
 use crate::web::error::{WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::see_other;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use serde_json::json;
 
@@ -26,9 +25,7 @@ pub struct ReassignForm {
 /// another reviewer. The hard rules are re-checked on the published assignment; a new version
 /// is stored and published at once. A submitted review cannot move (reopen it first).
 pub async fn reassign(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     path: web::Path<(String, String)>,
     form: web::Form<ReassignForm>,
 ) -> WebResult<HttpResponse> {

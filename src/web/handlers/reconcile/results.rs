@@ -9,11 +9,10 @@ use crate::domain::ids::UnitId;
 use crate::domain::people::Role;
 use crate::domain::round::RoundStatus;
 use crate::storage::rounds::RoundView;
-use crate::web::AppState;
-use crate::web::auth::CurrentUser;
 use crate::web::error::{WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::rounds::parse_round_id;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -38,9 +37,7 @@ struct UnitResultsView {
 /// GET /rounds/{id}/units/{unit}/results: the unit's files with their results, once the team
 /// has approved them. In a blind round a center manager never sees who scored the files.
 pub async fn unit_results(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     path: web::Path<(String, String)>,
 ) -> WebResult<HttpResponse> {
     let round_id = parse_round_id(&path.0)?;

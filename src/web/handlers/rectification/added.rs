@@ -9,12 +9,11 @@ use crate::domain::people::Role;
 use crate::domain::rubric::Points;
 use crate::storage;
 use crate::storage::rectification::{BureauSettings, ManualFinding, SampledFile};
-use crate::web::AppState;
-use crate::web::auth::CurrentUser;
 use crate::web::error::{WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::rounds::parse_round_id;
 use crate::web::handlers::see_other;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize)]
@@ -40,9 +39,7 @@ struct NewFindingPage<'a> {
 
 /// The form for a finding of one's own (组长补充 / 管理员补充).
 pub async fn new_finding(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let round_id = parse_round_id(&id)?;
@@ -97,9 +94,7 @@ fn filled(field: Option<&str>) -> Option<&str> {
 
 /// Adds a finding of the caller's own to a file they may reach.
 pub async fn add_finding(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<FindingForm>,
 ) -> WebResult<HttpResponse> {
@@ -165,11 +160,7 @@ struct SettingsPage {
     notice_message: Option<&'static str>,
 }
 
-pub async fn settings_form(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> WebResult<HttpResponse> {
+pub async fn settings_form(Ctx(request, state, user): Ctx) -> WebResult<HttpResponse> {
     let settings = state.db(|conn| Ok(use_case::settings(conn)?)).await?;
     let view = SettingsPage {
         settings,
@@ -193,9 +184,7 @@ pub struct SettingsForm {
 }
 
 pub async fn save_settings(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     form: web::Form<SettingsForm>,
 ) -> WebResult<HttpResponse> {
     let actor = user.actor(&request);

@@ -14,6 +14,7 @@ use crate::storage;
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::see_other;
 use crate::web::upload;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -53,9 +54,7 @@ async fn finding_data(
 }
 
 pub async fn show_finding(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let id = parse_finding(&id)?;
@@ -77,8 +76,7 @@ pub async fn show_finding(
 }
 
 pub async fn api_show_finding(
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(_, state, user): Ctx,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_finding(&id)?;
@@ -108,9 +106,7 @@ async fn save_measures_for(
 }
 
 pub async fn save_measures(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<TextForm>,
 ) -> WebResult<HttpResponse> {
@@ -141,9 +137,7 @@ async fn on_finding(
 }
 
 pub async fn submit_finding(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let id = parse_finding(&id)?;
@@ -152,9 +146,7 @@ pub async fn submit_finding(
 }
 
 pub async fn verify_finding(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<TextForm>,
 ) -> WebResult<HttpResponse> {
@@ -167,9 +159,7 @@ pub async fn verify_finding(
 }
 
 pub async fn send_back_finding(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<TextForm>,
 ) -> WebResult<HttpResponse> {
@@ -182,9 +172,7 @@ pub async fn send_back_finding(
 }
 
 pub async fn api_finding_transition(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     body: web::Json<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -239,9 +227,7 @@ async fn store_evidence(
 }
 
 pub async fn upload_evidence(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     payload: upload::Parts,
 ) -> WebResult<HttpResponse> {
@@ -256,9 +242,7 @@ struct Stored {
 }
 
 pub async fn api_upload_evidence(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     payload: upload::Parts,
 ) -> Result<HttpResponse, ApiError> {
@@ -269,8 +253,7 @@ pub async fn api_upload_evidence(
 
 /// Downloads an evidence file: the bureau, leadership, and the unit's own manager.
 pub async fn download_evidence(
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(_, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let scope = user.scope()?;

@@ -16,6 +16,7 @@ use crate::storage::{self, rectification::Notice};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::see_other;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -54,9 +55,7 @@ async fn notice_data(state: &AppState, user: &CurrentUser, id: NoticeId) -> WebR
 }
 
 pub async fn show_notice(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let id = parse_notice(&id)?;
@@ -83,8 +82,7 @@ pub async fn show_notice(
 }
 
 pub async fn api_show_notice(
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(_, state, user): Ctx,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_notice(&id)?;
@@ -99,9 +97,7 @@ pub struct SelectForm {
 }
 
 pub async fn select(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<SelectForm>,
 ) -> WebResult<HttpResponse> {
@@ -168,9 +164,7 @@ pub struct IssueForm {
 }
 
 pub async fn issue(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<IssueForm>,
 ) -> WebResult<HttpResponse> {
@@ -205,9 +199,7 @@ async fn on_notice(
 
 /// The unit submits its 整改报告 (the report text comes with it).
 pub async fn submit_report(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<TextForm>,
 ) -> WebResult<HttpResponse> {
@@ -218,9 +210,7 @@ pub async fn submit_report(
 }
 
 pub async fn send_back_notice(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<TextForm>,
 ) -> WebResult<HttpResponse> {
@@ -233,9 +223,7 @@ pub async fn send_back_notice(
 }
 
 pub async fn close_notice(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let id = parse_notice(&id)?;
@@ -250,9 +238,7 @@ pub struct FollowUpForm {
 }
 
 pub async fn follow_up(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<FollowUpForm>,
 ) -> WebResult<HttpResponse> {
@@ -284,9 +270,7 @@ pub async fn follow_up(
 /// The notice as the unit received it: the exact PDF stored when it was issued
 /// ([`use_case::notice_pdf`], which `pingcha pdf notice` calls too).
 pub async fn notice_pdf(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let scope = user.scope()?;
@@ -316,9 +300,7 @@ pub async fn notice_pdf(
 }
 
 pub async fn api_notice_transition(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     body: web::Json<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {

@@ -13,9 +13,10 @@ use crate::storage::{self, audit::Actor};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::rounds::parse_round_id;
 use crate::web::handlers::see_other;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -50,11 +51,7 @@ async fn overview_data(state: &AppState, user: &CurrentUser) -> WebResult<use_ca
         .await
 }
 
-pub async fn overview(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> WebResult<HttpResponse> {
+pub async fn overview(Ctx(request, state, user): Ctx) -> WebResult<HttpResponse> {
     let data = overview_data(&state, &user).await?;
     let role = user.account.role;
     let view = OverviewPage {
@@ -80,10 +77,7 @@ pub async fn overview(
     )
 }
 
-pub async fn api_overview(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> Result<HttpResponse, ApiError> {
+pub async fn api_overview(Ctx(_, state, user): Ctx) -> Result<HttpResponse, ApiError> {
     let data = overview_data(&state, &user).await?;
     json_ok(&NoticeList {
         notices: NoticeView::list(&data.notices, storage::today()),
@@ -239,9 +233,7 @@ async fn round_findings_data(state: &AppState, round: RoundId) -> WebResult<Roun
 }
 
 pub async fn round_findings(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let round_id = parse_round_id(&id)?;
@@ -312,9 +304,7 @@ async fn draft(state: &AppState, actor: Actor, round: RoundId) -> WebResult<usiz
 }
 
 pub async fn generate_findings(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let round = parse_round_id(&id)?;
@@ -325,9 +315,7 @@ pub async fn generate_findings(
 }
 
 pub async fn api_generate_findings(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let round = parse_round_id(&id)?;
@@ -336,9 +324,7 @@ pub async fn api_generate_findings(
 }
 
 pub async fn draft_notices(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let round = parse_round_id(&id)?;
@@ -349,9 +335,7 @@ pub async fn draft_notices(
 }
 
 pub async fn api_draft_notices(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let round = parse_round_id(&id)?;

@@ -17,6 +17,7 @@ use crate::storage::{self, rubrics};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::sampling::PlanFormView;
 use crate::web::handlers::{page, refused_if, see_other};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -135,11 +136,7 @@ async fn list_page(
     Ok(refused_if(failed, response))
 }
 
-pub async fn list(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> WebResult<HttpResponse> {
+pub async fn list(Ctx(request, state, user): Ctx) -> WebResult<HttpResponse> {
     list_page(&request, &state, &user, None, None, None).await
 }
 
@@ -175,9 +172,7 @@ async fn create_round(
 }
 
 pub async fn create(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     form: web::Form<RoundForm>,
 ) -> WebResult<HttpResponse> {
     match create_round(&request, &state, &user, &form).await? {
@@ -187,9 +182,7 @@ pub async fn create(
 }
 
 pub async fn api_create(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     form: web::Json<RoundForm>,
 ) -> Result<HttpResponse, ApiError> {
     match create_round(&request, &state, &user, &form).await? {
@@ -274,9 +267,7 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
 }
 
 pub async fn show(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     query: web::Query<NoticeQuery>,
 ) -> WebResult<HttpResponse> {
@@ -399,9 +390,7 @@ async fn advance(
 }
 
 pub async fn set_status(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<StatusForm>,
 ) -> WebResult<HttpResponse> {
@@ -413,9 +402,7 @@ pub async fn set_status(
 }
 
 pub async fn api_set_status(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Json<StatusForm>,
 ) -> Result<HttpResponse, ApiError> {

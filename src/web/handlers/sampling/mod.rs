@@ -21,6 +21,7 @@ use crate::storage::{self, cases, units};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::rounds::{load_round, parse_round_id, round_page, typed_page};
 use crate::web::handlers::see_other;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -64,9 +65,7 @@ async fn store_plan(
 }
 
 pub async fn save_plan(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<PlanForm>,
 ) -> WebResult<HttpResponse> {
@@ -121,9 +120,7 @@ pub struct PreviewQuery {
 
 /// GET /rounds/{id}/sample: the frozen sample, or a preview draw with a throwaway seed.
 pub async fn show(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     query: web::Query<PreviewQuery>,
 ) -> WebResult<HttpResponse> {
@@ -177,9 +174,7 @@ async fn freeze_round(
 /// POST /rounds/{id}/sample/freeze. The seed is drawn now unless the administrator gives one
 /// (to reproduce a draw announced in advance); either way it is stored with the list.
 pub async fn freeze(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<FreezeForm>,
 ) -> WebResult<HttpResponse> {
@@ -189,9 +184,7 @@ pub async fn freeze(
 }
 
 pub async fn api_freeze(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Json<FreezeForm>,
 ) -> Result<HttpResponse, ApiError> {
@@ -233,9 +226,7 @@ pub async fn api_plan(
 }
 
 pub async fn api_save_plan(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     plan: web::Json<SamplingPlan>,
 ) -> Result<HttpResponse, ApiError> {
@@ -249,8 +240,7 @@ pub async fn api_save_plan(
 /// GET /rounds/{id}/sample/units/{unit}: one unit's 抽查案卷清单 as XLSX. A center manager may
 /// download only their own unit's list (they pull the paper files).
 pub async fn unit_list(
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(_, state, user): Ctx,
     path: web::Path<(String, String)>,
 ) -> WebResult<HttpResponse> {
     let (round_raw, unit_raw) = path.into_inner();

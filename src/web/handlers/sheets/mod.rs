@@ -15,6 +15,7 @@ use crate::storage::sheets::StoredSheet;
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::reconcile::page_of;
 use crate::web::handlers::rounds::parse_round_id;
 use crate::web::handlers::see_other;
@@ -129,9 +130,7 @@ fn render(
 }
 
 pub async fn show(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     path: web::Path<(String, String)>,
 ) -> WebResult<HttpResponse> {
     let (round_id, file) = parse_ids(&path)?;
@@ -172,9 +171,7 @@ async fn load_and_apply(
 
 /// POST: save the draft (`action=save`) or submit (`action=submit`).
 pub async fn save(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     path: web::Path<(String, String)>,
     form: web::Form<Vec<(String, String)>>,
 ) -> WebResult<HttpResponse> {
@@ -225,9 +222,7 @@ struct Preview {
 /// same version guard as the form; answers the new version, or 409 with the conflict message
 /// (nothing stored, the page keeps what the reviewer typed).
 pub async fn autosave(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     path: web::Path<(String, String)>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -257,8 +252,7 @@ pub async fn autosave(
 /// POST /api/…/sheet/preview: the total and grade as the server computes them, for the
 /// running total shown while the reviewer types. Nothing is stored.
 pub async fn preview(
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(_, state, user): Ctx,
     path: web::Path<(String, String)>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {

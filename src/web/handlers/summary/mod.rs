@@ -14,9 +14,10 @@ use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::download::attachment;
 use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::rounds::parse_round_id;
 use crate::web::handlers::{page, view_data};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::export::XLSX;
@@ -199,9 +200,7 @@ struct TrendPage {
 
 /// GET /rounds/{id}/summary: the round at a glance.
 pub async fn round_page(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     query: web::Query<SummaryQuery>,
 ) -> WebResult<HttpResponse> {
@@ -359,8 +358,7 @@ pub async fn round_page(
 
 /// GET /rounds/{id}/summary.xlsx: every table of the page, one worksheet each.
 pub async fn round_xlsx(
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(_, state, user): Ctx,
     id: web::Path<String>,
     query: web::Query<SummaryQuery>,
 ) -> WebResult<HttpResponse> {
@@ -378,8 +376,7 @@ pub async fn round_xlsx(
 
 /// GET /api/rounds/{id}/summary: the page's figures as JSON.
 pub async fn api_round(
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(_, state, user): Ctx,
     id: web::Path<String>,
     query: web::Query<SummaryQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -390,11 +387,7 @@ pub async fn api_round(
 }
 
 /// GET /summary: the trend over the last rounds.
-pub async fn trend_page(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> WebResult<HttpResponse> {
+pub async fn trend_page(Ctx(request, state, user): Ctx) -> WebResult<HttpResponse> {
     let data = load_trend(&state, &user).await?;
     let names: Vec<String> = data.rounds.iter().map(|round| round.name.clone()).collect();
     let all_tables = tables::trend_tables(&data);
@@ -450,10 +443,7 @@ pub async fn trend_xlsx(state: web::Data<AppState>, user: CurrentUser) -> WebRes
 }
 
 /// GET /api/summary
-pub async fn api_trend(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> Result<HttpResponse, ApiError> {
+pub async fn api_trend(Ctx(_, state, user): Ctx) -> Result<HttpResponse, ApiError> {
     let data = load_trend(&state, &user).await?;
     Ok(HttpResponse::Ok().json(data))
 }
@@ -461,9 +451,7 @@ pub async fn api_trend(
 /// GET /rounds/{id}/report.pdf: the round's 评查情况通报 for leadership, from the summary's
 /// figures (every unit named: administrators and leadership only).
 pub async fn report_pdf(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let round_id = parse_round_id(&id)?;

@@ -19,6 +19,7 @@ use crate::storage::{self, rounds};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
 use crate::web::error::{ApiError, WebError, WebResult};
+use crate::web::handlers::Ctx;
 use crate::web::handlers::rounds::{load_round, parse_round_id, typed_page};
 use crate::web::handlers::see_other;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -109,9 +110,7 @@ async fn teams_page(
 }
 
 pub async fn show(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     query: web::Query<TeamsQuery>,
 ) -> WebResult<HttpResponse> {
@@ -159,9 +158,7 @@ pub async fn generate_version(
 }
 
 pub async fn generate(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     id: web::Path<String>,
     form: web::Form<GenerateForm>,
 ) -> WebResult<HttpResponse> {
@@ -187,9 +184,7 @@ fn version_path(path: web::Path<(String, String)>) -> WebResult<(RoundId, i32)> 
 }
 
 pub async fn publish(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     path: web::Path<(String, String)>,
 ) -> WebResult<HttpResponse> {
     let (id, number) = version_path(path)?;
@@ -205,9 +200,7 @@ pub async fn publish(
 /// POST /rounds/{id}/teams/{version}/change: a manual change, re-checked at once. A hard-rule
 /// breach is refused unless a reason is given, which goes to the audit log.
 pub async fn change(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+    Ctx(request, state, user): Ctx,
     path: web::Path<(String, String)>,
     form: web::Form<ChangeForm>,
 ) -> WebResult<HttpResponse> {
@@ -357,11 +350,7 @@ fn my_round(
 }
 
 /// GET /my/work: a reviewer's teams and files in every published assignment.
-pub async fn mine(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> WebResult<HttpResponse> {
+pub async fn mine(Ctx(request, state, user): Ctx) -> WebResult<HttpResponse> {
     let person = user.account.person_id;
     let rounds_of_mine = state
         .db(move |conn| {
