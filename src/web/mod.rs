@@ -135,6 +135,17 @@ impl AppState {
         .await?
     }
 
+    /// [`AppState::db`] for work that fails with its own error type (a use case's), turned
+    /// into a `WebError` by its `From` conversion.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, WebError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        E: Into<WebError>,
+        T: Send + 'static,
+    {
+        self.db(move |conn| work(conn).map_err(Into::into)).await
+    }
+
     /// The parsed document fonts.
     pub fn fonts(&self) -> Result<Arc<Fonts>, WebError> {
         let mut slot = self.fonts.lock().map_err(|_| WebError::Unavailable)?;

@@ -221,7 +221,7 @@ pub async fn set_active(
     let active = form.active == "true";
     let actor = user.actor(&request);
     state
-        .db(move |conn| Ok(users::set_active(conn, &actor, id, active, storage::now())?))
+        .run(move |conn| users::set_active(conn, &actor, id, active, storage::now()))
         .await?;
     Ok(see_other("/admin/users?notice=updated"))
 }

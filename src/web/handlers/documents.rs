@@ -101,7 +101,7 @@ pub async fn index(
     let results = load(&state, round_id).await?;
     let access = round_visible(&user, &results)?;
     let scope = access.scope;
-    let visible = state.db(move |conn| Ok(units::list(conn, scope)?)).await?;
+    let visible = state.run(move |conn| units::list(conn, scope)).await?;
     let rows: Vec<_> = visible
         .iter()
         .filter_map(|unit| {

@@ -73,6 +73,21 @@ struct Checked {
     total: usize,
 }
 
+impl Checked {
+    /// A file whose every record is new (people and unit lists), previewed by `rows`.
+    fn all_new(rows: Vec<Value>, total: usize) -> Checked {
+        Checked {
+            counts: ImportCounts {
+                new: total,
+                ..ImportCounts::default()
+            },
+            rows: Value::Array(rows),
+            outside_period: 0,
+            total,
+        }
+    }
+}
+
 fn check(
     conn: &mut storage::DbConn,
     target: &Target,
@@ -112,15 +127,7 @@ fn check(
                             "expertise": expertise, "years": record.years_of_practice, "may_lead": record.may_lead })
                 })
                 .collect();
-            Ok(Checked {
-                counts: ImportCounts {
-                    new: records.len(),
-                    ..ImportCounts::default()
-                },
-                rows: Value::Array(rows),
-                outside_period: 0,
-                total: records.len(),
-            })
+            Ok(Checked::all_new(rows, records.len()))
         }
         Kind::Units => {
             let table = crate::import::read_table(file_name, bytes)?;
@@ -135,15 +142,7 @@ fn check(
                 .map(|record| json!({ "code": record.code, "name": record.name, "kind": record.kind.label(),
                                        "parent_code": record.parent_code, "annual_target": record.annual_target, "year": record.year }))
                 .collect();
-            Ok(Checked {
-                counts: ImportCounts {
-                    new: records.len(),
-                    ..ImportCounts::default()
-                },
-                rows: Value::Array(rows),
-                outside_period: 0,
-                total: records.len(),
-            })
+            Ok(Checked::all_new(rows, records.len()))
         }
     }
 }
@@ -176,7 +175,7 @@ async fn receive(
         )));
     };
     if let Some(round) = target.round_id {
-        let round = state.db(move |conn| Ok(rounds::find(conn, round)?)).await?;
+        let round = state.run(move |conn| rounds::find(conn, round)).await?;
         crate::domain::round_actions::check(
             round.status,
             crate::domain::round_actions::RoundAction::ImportRegistry,
@@ -378,9 +377,9 @@ pub async fn commit(
 /// POST /imports/{id}/discard
 pub async fn discard(state: web::Data<AppState>, id: web::Path<String>) -> WebResult<HttpResponse> {
     let id = parse_import_id(&id)?;
-    let pending = state.db(move |conn| Ok(pending::find(conn, id)?)).await?;
+    let pending = state.run(move |conn| pending::find(conn, id)).await?;
     let kind: Kind = pending.kind.parse().map_err(|_| WebError::NotFound)?;
-    state.db(move |conn| Ok(pending::delete(conn, id)?)).await?;
+    state.run(move |conn| pending::delete(conn, id)).await?;
     Ok(see_other(&back_link(pending.round_id, kind)))
 }
 

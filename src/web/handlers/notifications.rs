@@ -77,7 +77,7 @@ pub async fn api_list(Ctx(_, state, user): Ctx) -> Result<HttpResponse, ApiError
 pub async fn mark_read(state: web::Data<AppState>, user: CurrentUser) -> WebResult<HttpResponse> {
     let account = user.account.id;
     state
-        .db(move |conn| Ok(notifications::mark_all_read(conn, account, storage::now())?))
+        .run(move |conn| notifications::mark_all_read(conn, account, storage::now()))
         .await?;
     Ok(see_other("/notifications"))
 }

@@ -242,7 +242,7 @@ async fn one(
     let scope = user.scope()?;
     let account = user.account.clone();
     state
-        .db(move |conn| Ok(app::one(conn, &account, scope, id, storage::today())?))
+        .run(move |conn| app::one(conn, &account, scope, id, storage::today()))
         .await
 }
 
@@ -389,7 +389,7 @@ pub async fn evidence_file(
     one(&state, &user, id).await?;
     let scope = user.scope()?;
     let file = state
-        .db(move |conn| Ok(store::evidence(conn, scope, id)?))
+        .run(move |conn| store::evidence(conn, scope, id))
         .await?;
     let kind = EvidenceKind::from_content_type(&file.content_type)
         .ok_or_else(|| WebError::internal("stored evidence of unknown type"))?;

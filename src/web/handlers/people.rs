@@ -34,7 +34,7 @@ pub async fn list(
     query: web::Query<NoticeQuery>,
 ) -> WebResult<HttpResponse> {
     let scope = user.scope()?;
-    let members = state.db(move |conn| Ok(people::list(conn, scope)?)).await?;
+    let members = state.run(move |conn| people::list(conn, scope)).await?;
     let leaders = members
         .iter()
         .filter(|member| member.person.may_lead)
@@ -57,6 +57,6 @@ pub async fn list(
 
 pub async fn api_list(Ctx(_, state, user): Ctx) -> Result<HttpResponse, ApiError> {
     let scope = user.scope()?;
-    let members = state.db(move |conn| Ok(people::list(conn, scope)?)).await?;
+    let members = state.run(move |conn| people::list(conn, scope)).await?;
     Ok(HttpResponse::Ok().json(PoolAnswer { people: members }))
 }

@@ -169,7 +169,7 @@ async fn load(state: &AppState, hash: String) -> WebResult<Rubric> {
     if hash.len() != 64 || !hash.bytes().all(|byte| byte.is_ascii_hexdigit()) {
         return Err(WebError::NotFound);
     }
-    state.db(move |conn| Ok(rubrics::load(conn, &hash)?)).await
+    state.run(move |conn| rubrics::load(conn, &hash)).await
 }
 
 pub async fn show(
@@ -225,14 +225,14 @@ pub async fn upload(
     let hash = rubric.content_hash();
     let actor = user.actor(&request);
     state
-        .db(move |conn| {
-            Ok(rubrics::store(
+        .run(move |conn| {
+            rubrics::store(
                 conn,
                 &actor,
                 &rubric,
                 rubrics::Origin::Upload,
                 storage::now(),
-            )?)
+            )
         })
         .await?;
     Ok(see_other(&format!("/rubrics/{hash}")))

@@ -90,7 +90,7 @@ fn parse_file(path: &(String, String)) -> WebResult<(RoundId, CaseFileId)> {
 
 async fn review_data(state: &AppState, round_id: RoundId) -> WebResult<ReviewData> {
     state
-        .db(move |conn| Ok(app::review_data(conn, round_id)?))
+        .run(move |conn| app::review_data(conn, round_id))
         .await
 }
 
@@ -239,15 +239,8 @@ pub async fn approve(
     let actor = user.actor(&request);
     let (person, role) = (user.account.person_id, user.account.role);
     state
-        .db(move |conn| {
-            Ok(app::approve_team(
-                conn,
-                &actor,
-                person,
-                role,
-                round_id,
-                crate::storage::now(),
-            )?)
+        .run(move |conn| {
+            app::approve_team(conn, &actor, person, role, round_id, crate::storage::now())
         })
         .await?;
     Ok(see_other(&format!("/rounds/{round_id}/reconciliations")))

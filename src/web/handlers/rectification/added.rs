@@ -136,15 +136,7 @@ pub async fn add_finding(
     let actor = user.actor(&request);
     let account = user.account.clone();
     state
-        .db(move |conn| {
-            Ok(use_case::add_finding(
-                conn,
-                &actor,
-                &account,
-                &input,
-                storage::now(),
-            )?)
-        })
+        .run(move |conn| use_case::add_finding(conn, &actor, &account, &input, storage::now()))
         .await?;
     Ok(see_other(&format!(
         "/rounds/{round}/findings/new?notice=added"

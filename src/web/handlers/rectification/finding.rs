@@ -49,7 +49,7 @@ async fn finding_data(
 ) -> WebResult<FindingPage> {
     let scope = user.scope()?;
     state
-        .db(move |conn| Ok(use_case::finding_page(conn, scope, id)?))
+        .run(move |conn| use_case::finding_page(conn, scope, id))
         .await
 }
 
@@ -93,15 +93,7 @@ async fn save_measures_for(
 ) -> WebResult<()> {
     let caller = caller(request, user)?;
     state
-        .db(move |conn| {
-            Ok(use_case::save_measures(
-                conn,
-                &caller,
-                id,
-                &measures,
-                storage::now(),
-            )?)
-        })
+        .run(move |conn| use_case::save_measures(conn, &caller, id, &measures, storage::now()))
         .await
 }
 
@@ -124,15 +116,7 @@ async fn on_finding(
 ) -> WebResult<(RectificationState, Option<NoticeId>)> {
     let caller = caller(request, user)?;
     state
-        .db(move |conn| {
-            Ok(use_case::act_on_finding(
-                conn,
-                &caller,
-                id,
-                &action,
-                storage::now(),
-            )?)
-        })
+        .run(move |conn| use_case::act_on_finding(conn, &caller, id, &action, storage::now()))
         .await
 }
 
@@ -212,16 +196,8 @@ async fn store_evidence(
     let bytes = file.bytes.clone();
     let caller = caller(request, user)?;
     state
-        .db(move |conn| {
-            Ok(use_case::add_evidence(
-                conn,
-                &caller,
-                id,
-                &file_name,
-                kind,
-                &bytes,
-                storage::now(),
-            )?)
+        .run(move |conn| {
+            use_case::add_evidence(conn, &caller, id, &file_name, kind, &bytes, storage::now())
         })
         .await
 }
@@ -259,7 +235,7 @@ pub async fn download_evidence(
     let scope = user.scope()?;
     let id = id.into_inner();
     let (meta, kind, bytes) = state
-        .db(move |conn| Ok(use_case::evidence(conn, scope, &id)?))
+        .run(move |conn| use_case::evidence(conn, scope, &id))
         .await?;
     Ok(crate::web::download::attachment(
         kind.content_type(),

@@ -50,7 +50,7 @@ async fn notice_data(state: &AppState, user: &CurrentUser, id: NoticeId) -> WebR
     let scope = user.scope()?;
     let role = user.account.role;
     state
-        .db(move |conn| Ok(use_case::notice_page(conn, scope, role, id)?))
+        .run(move |conn| use_case::notice_page(conn, scope, role, id))
         .await
 }
 
@@ -107,15 +107,8 @@ pub async fn select(
     let selected = form.selected == "1";
     let actor = user.actor(&request);
     state
-        .db(move |conn| {
-            Ok(use_case::set_selected(
-                conn,
-                &actor,
-                notice,
-                finding,
-                selected,
-                storage::now(),
-            )?)
+        .run(move |conn| {
+            use_case::set_selected(conn, &actor, notice, finding, selected, storage::now())
         })
         .await?;
     Ok(see_other(&format!("/notices/{notice}")))
@@ -184,15 +177,15 @@ async fn on_notice(
 ) -> WebResult<RectificationState> {
     let caller = caller(request, user)?;
     state
-        .db(move |conn| {
-            Ok(use_case::act_on_notice(
+        .run(move |conn| {
+            use_case::act_on_notice(
                 conn,
                 &caller,
                 id,
                 &action,
                 report.as_deref(),
                 storage::now(),
-            )?)
+            )
         })
         .await
 }
@@ -253,15 +246,8 @@ pub async fn follow_up(
     let note = form.note.clone().unwrap_or_default();
     let actor = user.actor(&request);
     state
-        .db(move |conn| {
-            Ok(use_case::schedule_follow_up(
-                conn,
-                &actor,
-                id,
-                round,
-                &note,
-                storage::now(),
-            )?)
+        .run(move |conn| {
+            use_case::schedule_follow_up(conn, &actor, id, round, &note, storage::now())
         })
         .await?;
     Ok(see_other(&format!("/notices/{id}?notice=saved")))
@@ -279,16 +265,8 @@ pub async fn notice_pdf(
     let issuer = Issuer::Role(user.account.role);
     let fonts = state.fonts()?;
     let (bytes, number) = state
-        .db(move |conn| {
-            Ok(use_case::notice_pdf(
-                conn,
-                scope,
-                id,
-                &actor,
-                issuer,
-                &fonts,
-                storage::now(),
-            )?)
+        .run(move |conn| {
+            use_case::notice_pdf(conn, scope, id, &actor, issuer, &fonts, storage::now())
         })
         .await?;
     Ok(crate::web::download::attachment(
@@ -314,7 +292,7 @@ pub async fn api_notice_transition(
     };
     let scope = user.scope()?;
     let notice = state
-        .db(move |conn| Ok(use_case::notice(conn, scope, id)?))
+        .run(move |conn| use_case::notice(conn, scope, id))
         .await?;
     json_ok(&Moved {
         state: to.code(),

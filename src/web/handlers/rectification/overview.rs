@@ -47,7 +47,7 @@ async fn overview_data(state: &AppState, user: &CurrentUser) -> WebResult<use_ca
     let scope = user.scope()?;
     let role = user.account.role;
     state
-        .db(move |conn| Ok(use_case::overview(conn, scope, role, storage::today())?))
+        .run(move |conn| use_case::overview(conn, scope, role, storage::today()))
         .await
 }
 
@@ -228,7 +228,7 @@ fn round_findings_view(data: &RoundFindings) -> RoundFindingsView<'_> {
 
 async fn round_findings_data(state: &AppState, round: RoundId) -> WebResult<RoundFindings> {
     state
-        .db(move |conn| Ok(use_case::round_findings(conn, round)?))
+        .run(move |conn| use_case::round_findings(conn, round))
         .await
 }
 
@@ -279,27 +279,13 @@ struct Created {
 
 async fn generate(state: &AppState, actor: Actor, round: RoundId) -> WebResult<usize> {
     state
-        .db(move |conn| {
-            Ok(use_case::generate_findings(
-                conn,
-                &actor,
-                round,
-                storage::now(),
-            )?)
-        })
+        .run(move |conn| use_case::generate_findings(conn, &actor, round, storage::now()))
         .await
 }
 
 async fn draft(state: &AppState, actor: Actor, round: RoundId) -> WebResult<usize> {
     state
-        .db(move |conn| {
-            Ok(use_case::draft_notices(
-                conn,
-                &actor,
-                round,
-                storage::now(),
-            )?)
-        })
+        .run(move |conn| use_case::draft_notices(conn, &actor, round, storage::now()))
         .await
 }
 

@@ -42,7 +42,7 @@ pub fn parse_round_id(raw: &str) -> WebResult<RoundId> {
 }
 
 pub async fn load_round(state: &AppState, id: RoundId) -> WebResult<Round> {
-    state.db(move |conn| Ok(rounds::find(conn, id)?)).await
+    state.run(move |conn| rounds::find(conn, id)).await
 }
 
 /// A rubric snapshot the creation form offers.
@@ -197,7 +197,7 @@ pub async fn api_create(
 async fn registry_summary(state: &AppState, round: &Round) -> WebResult<RegistrySummary> {
     let round = round.clone();
     state
-        .db(move |conn| Ok(use_case::registry_summary(conn, &round)?))
+        .run(move |conn| use_case::registry_summary(conn, &round))
         .await
 }
 
@@ -294,7 +294,7 @@ pub async fn round_page(
     let round = load_round(state, id).await?;
     let loaded = round.clone();
     let overview = state
-        .db(move |conn| Ok(use_case::overview(conn, &loaded)?))
+        .run(move |conn| use_case::overview(conn, &loaded))
         .await?;
     let objection_settings = state
         .db(move |conn| super::objections::settings_json(conn, id))

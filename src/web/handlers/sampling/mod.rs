@@ -72,7 +72,7 @@ pub async fn save_plan(
     let id = parse_round_id(&id)?;
     plannable(&state, id).await?;
     let basis = state
-        .db(move |conn| Ok(use_case::plan_basis(conn, id)?))
+        .run(move |conn| use_case::plan_basis(conn, id))
         .await?;
     let plan = match form.plan(&basis.current, basis.reviewed, basis.previous.as_ref()) {
         Ok(plan) => plan,
@@ -221,7 +221,7 @@ pub async fn api_plan(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_round_id(&id)?;
-    let plan = state.db(move |conn| Ok(sampling::plan(conn, id)?)).await?;
+    let plan = state.run(move |conn| sampling::plan(conn, id)).await?;
     Ok(HttpResponse::Ok().json(plan))
 }
 

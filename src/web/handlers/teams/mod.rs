@@ -72,7 +72,7 @@ async fn teams_page(
 ) -> WebResult<HttpResponse> {
     let round = load_round(state, id).await?;
     let versions = state
-        .db(move |conn| Ok(assignments::versions(conn, id)?))
+        .run(move |conn| assignments::versions(conn, id))
         .await?;
     let published = versions
         .iter()
