@@ -701,6 +701,7 @@ pub fn notice(
         UnitScope::All,
         rectification::FindingFilter {
             notice: Some(notice.id),
+            include_withdrawn: true,
             ..Default::default()
         },
     )?;
