@@ -537,6 +537,25 @@ pub fn leadership_report(
                 },
             })
             .collect(),
+        caseload: (!figures.caseload.is_empty()).then(|| report::CaseloadPart {
+            as_of: figures.caseload_as_of,
+            time_progress: figures
+                .caseload
+                .first()
+                .map_or(0.0, |row| f64::from(row.time_progress_permille) / 10.0),
+            rows: figures
+                .caseload
+                .iter()
+                .map(|row| report::CaseloadRow {
+                    unit: row.unit_name.clone(),
+                    cases: row.cases,
+                    target: row.target,
+                    completion: row
+                        .completion_permille
+                        .map(|permille| f64::from(permille) / 10.0),
+                })
+                .collect(),
+        }),
         requirements: String::new(),
         files: figures
             .files

@@ -253,3 +253,76 @@ async fn entering_feedback_with_unfinished_files_needs_a_confirmation() {
         .await;
     assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
 }
+
+#[actix_rt::test]
+async fn caseload_is_counted_as_of_the_round_beside_the_time_elapsed() {
+    let app = spawn_app().await;
+    let round = fed_back_round(&app);
+    let xq = app.unit_id("XQ");
+    let closed_by_period_end = |app: &crate::helpers::TestApp| -> i64 {
+        let mut conn = app.conn();
+        schema::case_files::table
+            .filter(schema::case_files::unit_id.eq(&xq))
+            .filter(schema::case_files::closed_at.between(
+                chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+                chrono::NaiveDate::from_ymd_opt(2025, 9, 30).unwrap(),
+            ))
+            .count()
+            .get_result(&mut *conn)
+            .unwrap()
+    };
+    {
+        let mut conn = app.conn();
+        diesel::insert_into(schema::unit_targets::table)
+            .values((
+                schema::unit_targets::unit_id.eq(&xq),
+                schema::unit_targets::year.eq(2025),
+                schema::unit_targets::case_target.eq(40),
+            ))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let before = closed_by_period_end(&app);
+    assert!(before > 1);
+    // A case of the unit closed after the round's period (a later registry): not counted.
+    {
+        let mut conn = app.conn();
+        let one: String = schema::case_files::table
+            .filter(schema::case_files::unit_id.eq(&xq))
+            .select(schema::case_files::id)
+            .first(&mut *conn)
+            .unwrap();
+        diesel::update(schema::case_files::table.filter(schema::case_files::id.eq(one)))
+            .set(schema::case_files::closed_at.eq(chrono::NaiveDate::from_ymd_opt(2025, 11, 3).unwrap()))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let counted = closed_by_period_end(&app);
+    assert_eq!(counted, before - 1);
+    let mut leader = app.login_as("leader").await;
+    let summary = leader.get(&format!("/api/rounds/{round}/summary")).await.json();
+    assert_eq!(summary["caseload_as_of"], "2025-09-30");
+    let row = summary["caseload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["unit_name"] == "兴庆区法律援助中心")
+        .unwrap()
+        .clone();
+    assert_eq!(row["cases"], counted, "{row}");
+    assert_eq!(row["target"], 40);
+    assert_eq!(row["time_progress_permille"], 748, "273 of 365 days");
+    let page = leader.get(&format!("/rounds/{round}/summary")).await;
+    assert!(page.body.contains("截至2025-09-30结案数"), "{}", page.body);
+    assert!(page.body.contains("时间进度(%)"));
+    assert!(page.body.contains("74.8%"));
+
+    // The leadership bulletin has the part, with the same figures.
+    let mut admin = app.login_as("admin").await;
+    let (status, pdf) = admin.get_bytes(&format!("/rounds/{round}/report.pdf")).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = crate::documents::compact_text(&pdf);
+    assert!(text.contains("办案任务完成情况"), "{text}");
+    assert!(text.contains("截至2025年9月30日"), "{text}");
+    assert!(text.contains("时间进度74.8%"), "{text}");
+}
