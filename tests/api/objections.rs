@@ -273,6 +273,18 @@ async fn a_unit_objects_and_the_panel_changes_upholds_and_withdraws() {
     assert_eq!(status, StatusCode::OK);
     let text = compact_text(&sheets_pdf);
     assert!(text.contains(&total_text), "score sheet shows {total_text}");
+    // Its deductions are the ones its total counts: the changed item's decided points.
+    let decided_points = new_points.trim_end_matches(".0");
+    let old_points = format!("{old}");
+    assert!(
+        text.contains(&format!("扣{decided_points}分")),
+        "the sheet lists the decided points {decided_points}: {text}"
+    );
+    assert!(
+        !text.contains(&format!("扣{}分", old_points.trim_end_matches(".0")))
+            || old_points.trim_end_matches(".0") == decided_points,
+        "the original points are gone: {text}"
+    );
     let (_, report) = admin
         .get_bytes(&format!("/rounds/{round}/report.pdf"))
         .await;
