@@ -364,7 +364,12 @@ fn quarter_round(
             .filter(|view| view.account.role == Role::CenterManager)
             .filter(|view| view.account.unit_id == Some(notice.unit_id))
             .map(|view| view.account.login.clone())
-            .min_by_key(|login| (!matches!(login.as_str(), "manager" | "manager2"), login.clone()));
+            .min_by_key(|login| {
+                (
+                    !matches!(login.as_str(), "manager" | "manager2"),
+                    login.clone(),
+                )
+            });
         let Some(login) = login else {
             continue;
         };

@@ -133,7 +133,11 @@ fn columns(spec: &[(f32, Align)]) -> Vec<Column> {
 }
 
 /// 六、办案任务完成情况: one row per unit, 完成率 beside 时间进度.
-fn caseload_part(layout: &mut Layout<'_>, part: &CaseloadPart, cell: TextStyle) -> Result<(), Error> {
+fn caseload_part(
+    layout: &mut Layout<'_>,
+    part: &CaseloadPart,
+    cell: TextStyle,
+) -> Result<(), Error> {
     official::heading(layout, "六、办案任务完成情况")?;
     let as_of = part.as_of.format("%Y年%-m月%-d日").to_string();
     official::body(

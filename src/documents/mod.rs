@@ -20,8 +20,7 @@ pub use feedback_report::{
 };
 pub use leadership_report::{
     CaseTypeRow, CaseloadPart, CaseloadRow, FileScoreRow, GradeCount, LeadershipReportView,
-    RectificationProgressRow,
-    TrendPoint, TypicalProblem, UnitRow, leadership_report,
+    RectificationProgressRow, TrendPoint, TypicalProblem, UnitRow, leadership_report,
 };
 pub use pdf::{FontSet, FontSource, Fonts, MissingGlyph, MissingGlyphs};
 pub use rectification_notice::{NoticeFinding, RectificationNoticeView, rectification_notice};

@@ -4,8 +4,8 @@
 //! No I/O: storage hands in the rows, the web and documents layers show the figures.
 
 use crate::domain::ids::UnitId;
-use chrono::{Datelike, NaiveDate};
 use crate::domain::rubric::GradeLevel;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -272,7 +272,12 @@ pub struct Caseload {
 }
 
 /// A unit's caseload as of `as_of` (the round's period end) against its annual target.
-pub fn caseload(unit_name: String, cases: usize, target: Option<i32>, as_of: NaiveDate) -> Caseload {
+pub fn caseload(
+    unit_name: String,
+    cases: usize,
+    target: Option<i32>,
+    as_of: NaiveDate,
+) -> Caseload {
     let completion_permille = target
         .and_then(|target| usize::try_from(target).ok())
         .filter(|target| *target > 0)
@@ -289,7 +294,8 @@ pub fn caseload(unit_name: String, cases: usize, target: Option<i32>, as_of: Nai
 /// 时间进度 at `as_of`: its day of the year over the days of its year, in tenths of a percent
 /// (31 December is 1000, 30 June 2025 is 496).
 pub fn time_progress_permille(as_of: NaiveDate) -> u32 {
-    let days_in_year = NaiveDate::from_ymd_opt(as_of.year(), 12, 31).map_or(365, |last| last.ordinal());
+    let days_in_year =
+        NaiveDate::from_ymd_opt(as_of.year(), 12, 31).map_or(365, |last| last.ordinal());
     let day = as_of.ordinal();
     (day * 1000 + days_in_year / 2) / days_in_year
 }
@@ -405,8 +411,14 @@ mod tests {
             caseload("甲".into(), 45, Some(60), day).completion_permille,
             Some(750)
         );
-        assert_eq!(caseload("甲".into(), 45, None, day).completion_permille, None);
-        assert_eq!(caseload("甲".into(), 45, Some(0), day).completion_permille, None);
+        assert_eq!(
+            caseload("甲".into(), 45, None, day).completion_permille,
+            None
+        );
+        assert_eq!(
+            caseload("甲".into(), 45, Some(0), day).completion_permille,
+            None
+        );
     }
 
     proptest! {

@@ -130,8 +130,8 @@ fn accounts_are_created_from_standard_input_and_demo_loads_once() {
                 "{login}"
             );
         }
-        let people = pingcha::storage::people::list(&mut conn, pingcha::domain::UnitScope::All)
-            .unwrap();
+        let people =
+            pingcha::storage::people::list(&mut conn, pingcha::domain::UnitScope::All).unwrap();
         for person in &people {
             assert!(
                 accounts
@@ -142,7 +142,13 @@ fn accounts_are_created_from_standard_input_and_demo_loads_once() {
             );
         }
         let all_rounds = pingcha::storage::rounds::list(&mut conn).unwrap();
-        let find = |name: &str| all_rounds.iter().find(|round| round.settings.name == name).unwrap().id;
+        let find = |name: &str| {
+            all_rounds
+                .iter()
+                .find(|round| round.settings.name == name)
+                .unwrap()
+                .id
+        };
         let q1 = pingcha::storage::rectification::notices(
             &mut conn,
             pingcha::domain::UnitScope::All,
@@ -151,8 +157,8 @@ fn accounts_are_created_from_standard_input_and_demo_loads_once() {
         .unwrap();
         assert!(!q1.is_empty());
         assert!(
-            q1.iter()
-                .all(|notice| notice.state == pingcha::domain::rectification::RectificationState::Verified),
+            q1.iter().all(|notice| notice.state
+                == pingcha::domain::rectification::RectificationState::Verified),
             "{q1:?}"
         );
         let today = pingcha::storage::today();

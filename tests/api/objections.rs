@@ -25,7 +25,11 @@ pub fn fed_back_round(app: &TestApp) -> String {
 }
 
 /// A JSON post with the session's CSRF token.
-pub async fn api(client: &mut Client, path: &str, body: serde_json::Value) -> crate::helpers::Reply {
+pub async fn api(
+    client: &mut Client,
+    path: &str,
+    body: serde_json::Value,
+) -> crate::helpers::Reply {
     let token = client.csrf_token().await;
     client.post_json(path, &body, Some(&token)).await
 }

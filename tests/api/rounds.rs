@@ -297,9 +297,10 @@ async fn a_round_goes_from_registry_to_a_frozen_verifiable_sample() {
         "{}",
         home.body
     );
-    assert!(home.body.contains(&format!(
-        "href=\"/rounds/{round}/sample/units/{xq}\""
-    )));
+    assert!(
+        home.body
+            .contains(&format!("href=\"/rounds/{round}/sample/units/{xq}\""))
+    );
     assert!(!home.body.contains(&format!("/sample/units/{jf}")));
     assert!(home.body.contains("按清单调取纸质案卷"), "{}", home.body);
     assert!(home.body.contains("href=\"/notices\""));

@@ -47,8 +47,15 @@ async fn a_withdrawn_finding_is_closed_and_does_not_block_the_report() {
     // Its page says it was withdrawn, by which decision, and asks for nothing.
     let page = manager.get(&format!("/findings/{withdrawn}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("本项问题已经异议复核撤销"), "{}", page.body);
-    assert!(page.body.contains(&format!("href=\"/objections/{objection}\"")));
+    assert!(
+        page.body.contains("本项问题已经异议复核撤销"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("href=\"/objections/{objection}\""))
+    );
     assert!(!page.body.contains("/measures\""), "{}", page.body);
     assert!(!page.body.contains("上传佐证材料"));
     assert!(!page.body.contains("提交本项整改"));
@@ -59,7 +66,11 @@ async fn a_withdrawn_finding_is_closed_and_does_not_block_the_report() {
         )
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
-    assert!(refused.body.contains("已经异议复核撤销"), "{}", refused.body);
+    assert!(
+        refused.body.contains("已经异议复核撤销"),
+        "{}",
+        refused.body
+    );
 
     // The notice counts only what is left; the list still shows it, marked.
     let page = manager.get(&format!("/notices/{notice}")).await;
@@ -137,14 +148,22 @@ async fn overdue_is_one_fact_on_every_page_for_manager_and_administrator() {
         let finding_page = client
             .get(&format!("/findings/{}", findings[0].finding.id))
             .await;
-        assert!(finding_page.body.contains("已逾期 10 天"), "{}", finding_page.body);
+        assert!(
+            finding_page.body.contains("已逾期 10 天"),
+            "{}",
+            finding_page.body
+        );
         let notice_page = client.get(&format!("/notices/{notice}")).await;
         assert!(notice_page.body.contains("已逾期 10 天"));
         let list = client.get("/notices").await;
         assert!(list.body.contains("已逾期 10 天"), "{}", list.body);
         let messages = client.get("/notifications").await;
         assert!(messages.body.contains("已逾期 10 天"), "{}", messages.body);
-        assert!(messages.body.contains("已逾期：整改期限为"), "{}", messages.body);
+        assert!(
+            messages.body.contains("已逾期：整改期限为"),
+            "{}",
+            messages.body
+        );
     }
     let home = manager.get("/").await;
     assert!(home.body.contains("其中 1 份已逾期"), "{}", home.body);
@@ -155,9 +174,11 @@ async fn overdue_is_one_fact_on_every_page_for_manager_and_administrator() {
         let mut conn = app.conn();
         schema::users::table
             .filter(
-                schema::users::role.eq("bureau_admin").or(schema::users::role
-                    .eq("center_manager")
-                    .and(schema::users::unit_id.eq(app.unit_id("XQ")))),
+                schema::users::role
+                    .eq("bureau_admin")
+                    .or(schema::users::role
+                        .eq("center_manager")
+                        .and(schema::users::unit_id.eq(app.unit_id("XQ")))),
             )
             .filter(schema::users::active.eq(true))
             .count()
@@ -180,7 +201,11 @@ async fn overdue_is_one_fact_on_every_page_for_manager_and_administrator() {
         let finding_page = client
             .get(&format!("/findings/{}", findings[1].finding.id))
             .await;
-        assert!(!finding_page.body.contains("已逾期"), "{}", finding_page.body);
+        assert!(
+            !finding_page.body.contains("已逾期"),
+            "{}",
+            finding_page.body
+        );
         let list = client.get("/notices").await;
         assert!(!list.body.contains("已逾期"));
     }
@@ -205,8 +230,9 @@ async fn entering_feedback_with_unfinished_files_needs_a_confirmation() {
     let mut admin = app.login_as("admin").await;
     let page = admin.get(&format!("/rounds/{round}")).await;
     assert!(
-        page.body
-            .contains(&format!("尚有 <strong>{unfinished}</strong> 份案卷未评完或未合议")),
+        page.body.contains(&format!(
+            "尚有 <strong>{unfinished}</strong> 份案卷未评完或未合议"
+        )),
         "{}",
         page.body
     );
@@ -293,14 +319,20 @@ async fn caseload_is_counted_as_of_the_round_beside_the_time_elapsed() {
             .first(&mut *conn)
             .unwrap();
         diesel::update(schema::case_files::table.filter(schema::case_files::id.eq(one)))
-            .set(schema::case_files::closed_at.eq(chrono::NaiveDate::from_ymd_opt(2025, 11, 3).unwrap()))
+            .set(
+                schema::case_files::closed_at
+                    .eq(chrono::NaiveDate::from_ymd_opt(2025, 11, 3).unwrap()),
+            )
             .execute(&mut *conn)
             .unwrap();
     }
     let counted = closed_by_period_end(&app);
     assert_eq!(counted, before - 1);
     let mut leader = app.login_as("leader").await;
-    let summary = leader.get(&format!("/api/rounds/{round}/summary")).await.json();
+    let summary = leader
+        .get(&format!("/api/rounds/{round}/summary"))
+        .await
+        .json();
     assert_eq!(summary["caseload_as_of"], "2025-09-30");
     let row = summary["caseload"]
         .as_array()
@@ -319,7 +351,9 @@ async fn caseload_is_counted_as_of_the_round_beside_the_time_elapsed() {
 
     // The leadership bulletin has the part, with the same figures.
     let mut admin = app.login_as("admin").await;
-    let (status, pdf) = admin.get_bytes(&format!("/rounds/{round}/report.pdf")).await;
+    let (status, pdf) = admin
+        .get_bytes(&format!("/rounds/{round}/report.pdf"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     let text = crate::documents::compact_text(&pdf);
     assert!(text.contains("办案任务完成情况"), "{text}");

@@ -483,7 +483,10 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
     shots.take(&admin, "sample-frozen").await?;
     // The frozen sample page links each unit's 抽查案卷清单.
     admin.click(By::LinkText("查看清单与各单位下载")).await?;
-    let lists = admin.driver.find_all(By::Css("a[href*='/sample/units/']")).await?;
+    let lists = admin
+        .driver
+        .find_all(By::Css("a[href*='/sample/units/']"))
+        .await?;
     assert!(!lists.is_empty(), "the unit lists are links");
     assert!(admin.text().await?.contains("抽查案卷清单（Excel）"));
     advance(&admin, &site, &round, "分组").await?;

@@ -2,8 +2,8 @@
 
 use crate::app::messages::home as text;
 use crate::domain::UnitScope;
-use crate::domain::rectification::is_overdue;
 use crate::domain::people::Role;
+use crate::domain::rectification::is_overdue;
 use crate::domain::round::RoundStatus;
 use crate::storage::{self, DbConn, people, rectification, rounds, sampling, units, users};
 use crate::web::AppState;

@@ -2,9 +2,7 @@
 //! templates' and the API's; each view is built from storage's records in one place.
 
 use crate::domain::ids::{CaseFileId, FindingId, NoticeId, RoundId, UnitId};
-use crate::domain::rectification::{
-    DeadlineAlert, RectificationState, deadline_alert,
-};
+use crate::domain::rectification::{DeadlineAlert, RectificationState, deadline_alert};
 use crate::storage::rectification::{
     EvidenceMeta, FindingObjection, HistoryLine, Notice, StoredFinding,
 };

@@ -405,20 +405,13 @@ async fn advance(
         .map_err(|_| WebError::BadRequest(text::unknown_status(status)))?;
     let actor = user.actor(request);
     state
-        .db(
-            move |conn| match use_case::advance(
-                conn,
-                &actor,
-                id,
-                requested,
-                confirmed,
-                storage::now(),
-            ) {
+        .db(move |conn| {
+            match use_case::advance(conn, &actor, id, requested, confirmed, storage::now()) {
                 Ok(round) => Ok(Ok(round)),
                 Err(AdvanceError::Refused(reason)) => Ok(Err(reason.to_string())),
                 Err(AdvanceError::Storage(error)) => Err(error.into()),
-            },
-        )
+            }
+        })
         .await
 }
 
