@@ -2,8 +2,8 @@
 //! rankings, typical problems and rectification lists have something to show: 2025年第一季度
 //! (closed, every notice of a unit with a manager's login verified and closed — with
 //! [`super::logins`] loaded first, every unit) and 2025年第二季度 (in 反馈整改, notices issued 23
-//! days before the day the demo is loaded: due within a week, 金凤区's three days overdue;
-//! 兴庆区 has reported, 金凤区 is still working). Each round goes through the same storage
+//! days before the day the demo is loaded: due within a week, 贺兰县's three days overdue;
+//! 兴庆区 has reported). Each round goes through the same storage
 //! calls as the pages — registry, frozen sample, solved and published teams, score sheets
 //! scored by the engine, findings, numbered notices — with invented but deterministic scores:
 //! units differ in quality, one improves and one slips between the quarters.
@@ -320,7 +320,7 @@ fn quarter_round(
         account: admin,
     };
     // Q1's notices went out long ago; Q2's relative to the day the demo is loaded: 23 days ago
-    // with 30 days to answer (due within a week), and 金凤区's with 20 (three days overdue).
+    // with 30 days to answer (due within a week), and 贺兰县's with 20 (three days overdue).
     let finished = plan.status == RoundStatus::Closed;
     let today = storage::today();
     let issued_on = if finished {
@@ -328,7 +328,7 @@ fn quarter_round(
     } else {
         today - chrono::Duration::days(23)
     };
-    let slow_unit = units::find_by_code(conn, "JF")?.map(|unit| unit.id);
+    let slow_unit = units::find_by_code(conn, "HL")?.map(|unit| unit.id);
     let notices = rectification::notices(conn, UnitScope::All, Some(round.id))?;
     let mut issued = Vec::new();
     for notice in notices {
@@ -356,7 +356,7 @@ fn quarter_round(
     let notices = issued;
     // The units answer: in Q1 every unit with a manager's login fixes every finding, and the
     // bureau verifies them and closes the notice; in Q2 兴庆区 has handed in its report and
-    // 金凤区 is still working.
+    // 金凤区, when it has a notice, is still working.
     let managers = users::list(conn)?;
     for notice in &notices {
         let login = managers
