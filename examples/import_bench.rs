@@ -173,6 +173,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 },
                 designated: Default::default(),
                 risk_multipliers: Default::default(),
+                risk_weighting: None,
             };
             let cpu = cpu_seconds();
             let start = Instant::now();

@@ -296,6 +296,7 @@ mod samples {
                 overdue: true,
                 status: t.text(),
             }],
+            caseload: None,
             requirements: t.text(),
             files: vec![FileScoreRow {
                 unit: t.text(),

@@ -12,7 +12,7 @@ use crate::domain::ids::{CaseFileId, PersonId, UnitId};
 use crate::domain::notice_text;
 use crate::domain::registry::CaseRecord;
 use crate::domain::rubric::{GradeLevel, Method, Points};
-use crate::domain::scoring::{Mark, ScoreResult, item_deduction};
+use crate::domain::scoring::{ExplanationLine, Mark, ScoreResult};
 use crate::storage::results::{FileResult, RoundResults, ScoredSheet};
 use crate::storage::{DbConn, cases, rectification, units};
 use chrono::NaiveDate;
@@ -140,6 +140,15 @@ fn sheet_view(
         });
     };
     let answers = &sheet.stored.sheet.answers;
+    // The deductions as the sheet's result counts them (after any decided objection), so the
+    // items listed add up to the total printed beneath them.
+    let mut counted: BTreeMap<&str, Points> = BTreeMap::new();
+    for line in &sheet.result.explanation.lines {
+        if let ExplanationLine::Deduction { item, points, .. } = line {
+            let entry = counted.entry(item.as_str()).or_insert(Points::ZERO);
+            *entry = *entry + *points;
+        }
+    }
     let sections = scheme
         .sections
         .iter()
@@ -154,7 +163,13 @@ fn sheet_view(
                     let not_applicable =
                         answer.is_some_and(|answer| answer.mark == Mark::NotApplicable);
                     let deductions = answer
-                        .map(|answer| (answer, item_deduction(item, answer.mark)))
+                        .map(|answer| {
+                            let deducted = counted
+                                .get(item.code.as_str())
+                                .copied()
+                                .unwrap_or(Points::ZERO);
+                            (answer, deducted)
+                        })
                         .filter(|(_, deducted)| *deducted > Points::ZERO)
                         .map(|(answer, deducted)| Deduction {
                             points: points(deducted),
@@ -537,6 +552,25 @@ pub fn leadership_report(
                 },
             })
             .collect(),
+        caseload: (!figures.caseload.is_empty()).then(|| report::CaseloadPart {
+            as_of: figures.caseload_as_of,
+            time_progress: figures
+                .caseload
+                .first()
+                .map_or(0.0, |row| f64::from(row.time_progress_permille) / 10.0),
+            rows: figures
+                .caseload
+                .iter()
+                .map(|row| report::CaseloadRow {
+                    unit: row.unit_name.clone(),
+                    cases: row.cases,
+                    target: row.target,
+                    completion: row
+                        .completion_permille
+                        .map(|permille| f64::from(permille) / 10.0),
+                })
+                .collect(),
+        }),
         requirements: String::new(),
         files: figures
             .files
@@ -701,6 +735,7 @@ pub fn notice(
         UnitScope::All,
         rectification::FindingFilter {
             notice: Some(notice.id),
+            include_withdrawn: true,
             ..Default::default()
         },
     )?;

@@ -71,6 +71,50 @@ impl From<diesel::result::Error> for Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 // ---------------------------------------------------------------------------------------
+// Overdue notifications
+
+/// Stores the overdue notification (to the unit's managers and the administrators) of every
+/// notice that is overdue by the one rule ([`Notice::counted_deadline`] and
+/// [`is_overdue`]) and was not told yet: once per notice, whoever reads first. Returns how
+/// many were stored.
+pub fn record_overdue(conn: &mut DbConn, today: NaiveDate, now: NaiveDateTime) -> Result<usize> {
+    use crate::storage::notifications::{self, Audience, Kind};
+    let overdue: Vec<Notice> = rectification::notices(conn, UnitScope::All, None)?
+        .into_iter()
+        .filter(|notice| {
+            notice
+                .counted_deadline
+                .is_some_and(|deadline| is_overdue(notice.state, deadline, today))
+        })
+        .collect();
+    if overdue.is_empty() {
+        return Ok(0);
+    }
+    storage::transaction(conn, |conn| {
+        let told = notifications::notices_told_overdue(conn)?;
+        let mut stored = 0;
+        for notice in overdue
+            .iter()
+            .filter(|notice| !told.contains(&notice.id.to_string()))
+        {
+            let Some(deadline) = notice.counted_deadline else {
+                continue;
+            };
+            let message = text::overdue(
+                notice.doc_number.as_deref().unwrap_or_default(),
+                &notice.unit_name,
+                deadline,
+            );
+            for audience in [Audience::Unit(notice.unit_id), Audience::Admins] {
+                notifications::notify(conn, audience, Kind::Overdue, notice.id, &message, now)?;
+            }
+            stored += 1;
+        }
+        Ok(stored)
+    })
+}
+
+// ---------------------------------------------------------------------------------------
 // Reading
 
 /// The notices the scope allows: overdue first, then the nearest deadline, then drafts; and
@@ -157,6 +201,7 @@ pub fn notice_page(
     let notice = rectification::notice(conn, scope, id)?;
     let by_notice = FindingFilter {
         notice: Some(id),
+        include_withdrawn: true,
         ..Default::default()
     };
     let findings = rectification::list_findings(conn, scope, by_notice)?;

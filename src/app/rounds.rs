@@ -7,7 +7,7 @@ use crate::domain::CaseType;
 use crate::domain::UnitScope;
 use crate::domain::ids::RoundId;
 use crate::domain::people::Unit;
-use crate::domain::round::{RoundSettings, RoundStatus};
+use crate::domain::round::{RoundSettings, RoundStatus, TransitionError};
 use crate::domain::sampling::SamplingPlan;
 use crate::storage::audit::Actor;
 use crate::storage::rounds::{self, AdvanceError, Round};
@@ -43,15 +43,63 @@ pub fn create(
 }
 
 /// Moves the round to `requested` when the transition rules allow it (checked in the
-/// update's transaction).
+/// update's transaction). Entering 反馈整改 while files have no settled result (unscored or
+/// awaiting 合议) needs `confirmed`; without it the refusal names how many and which.
 pub fn advance(
     conn: &mut DbConn,
     actor: &Actor,
     id: RoundId,
     requested: RoundStatus,
+    confirmed: bool,
     now: NaiveDateTime,
 ) -> Result<Round, AdvanceError> {
-    rounds::advance(conn, actor, id, requested, now)
+    storage::transaction(conn, |conn| {
+        let round = rounds::find(conn, id)?;
+        if requested == RoundStatus::Feedback && round.status == RoundStatus::Reviewing {
+            let unfinished = unfinished_files(conn, id)?;
+            if !unfinished.is_empty() && !confirmed {
+                return Err(AdvanceError::Refused(TransitionError::UnfinishedFiles {
+                    count: unfinished.len(),
+                    files: file_list(&unfinished),
+                }));
+            }
+        }
+        rounds::advance(conn, actor, id, requested, now)
+    })
+}
+
+/// The case numbers of the round's files whose result is not settled: a sheet not submitted,
+/// or the reviews awaiting 合议. Empty before teams are published.
+pub fn unfinished_files(conn: &mut DbConn, id: RoundId) -> storage::Result<Vec<String>> {
+    let Some(finals) = crate::storage::results::finals(conn, id)? else {
+        return Ok(Vec::new());
+    };
+    let ids: Vec<_> = finals
+        .iter()
+        .filter(|file| file.result.is_none())
+        .map(|file| file.file)
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filter = cases::CaseFilter {
+        ids: Some(ids),
+        ..Default::default()
+    };
+    Ok(cases::list(conn, UnitScope::All, &filter, None)?
+        .into_iter()
+        .map(|case| case.case_no)
+        .collect())
+}
+
+/// At most ten case numbers, then 「等」.
+fn file_list(files: &[String]) -> String {
+    let shown: Vec<&str> = files.iter().take(10).map(String::as_str).collect();
+    let mut list = crate::domain::rectification::list_text(shown);
+    if files.len() > 10 {
+        list.push('等');
+    }
+    list
 }
 
 /// One unit's cases of the round's period, by case type.
@@ -117,6 +165,8 @@ pub struct Overview {
     pub frozen: Option<Frozen>,
     pub units: Vec<Unit>,
     pub previous: Option<PreviousResults>,
+    /// In 评查: the case numbers of files without a settled result.
+    pub unfinished: Vec<String>,
 }
 
 pub fn overview(conn: &mut DbConn, round: &Round) -> storage::Result<Overview> {
@@ -126,5 +176,10 @@ pub fn overview(conn: &mut DbConn, round: &Round) -> storage::Result<Overview> {
         frozen: sampling::frozen(conn, round.id)?,
         units: units::list(conn, UnitScope::All)?,
         previous: sampling::previous_results(conn, round.id)?,
+        unfinished: if round.status == RoundStatus::Reviewing {
+            unfinished_files(conn, round.id)?
+        } else {
+            Vec::new()
+        },
     })
 }

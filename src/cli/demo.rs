@@ -29,6 +29,8 @@ pub fn load_and_report(conn: &mut crate::storage::DbConn) -> anyhow::Result<()> 
         "{}",
         messages::demo_loaded(summary.units, summary.people, summary.law_firms)
     );
+    let logins = demo::logins::load(conn)?;
+    println!("{}", messages::demo_logins_loaded(logins));
     let history = demo::history::load(conn)?;
     println!(
         "{}",

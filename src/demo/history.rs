@@ -1,7 +1,9 @@
 //! Two finished quarters before the demo round, so a newcomer's leadership pages, trends,
 //! rankings, typical problems and rectification lists have something to show: 2025年第一季度
-//! (closed, every notice of the two demo managers' units verified and closed) and 2025年第二季度
-//! (in 反馈整改, notices issued and partly answered). Each round goes through the same storage
+//! (closed, every notice of a unit with a manager's login verified and closed — with
+//! [`super::logins`] loaded first, every unit) and 2025年第二季度 (in 反馈整改, notices issued 23
+//! days before the day the demo is loaded: due within a week, 贺兰县's three days overdue;
+//! 兴庆区 has reported). Each round goes through the same storage
 //! calls as the pages — registry, frozen sample, solved and published teams, score sheets
 //! scored by the engine, findings, numbered notices — with invented but deterministic scores:
 //! units differ in quality, one improves and one slips between the quarters.
@@ -317,7 +319,16 @@ fn quarter_round(
         scope: UnitScope::All,
         account: admin,
     };
-    let issued_on = round.settings.period_end + chrono::Duration::days(40);
+    // Q1's notices went out long ago; Q2's relative to the day the demo is loaded: 23 days ago
+    // with 30 days to answer (due within a week), and 贺兰县's with 20 (three days overdue).
+    let finished = plan.status == RoundStatus::Closed;
+    let today = storage::today();
+    let issued_on = if finished {
+        round.settings.period_end + chrono::Duration::days(40)
+    } else {
+        today - chrono::Duration::days(23)
+    };
+    let slow_unit = units::find_by_code(conn, "HL")?.map(|unit| unit.id);
     let notices = rectification::notices(conn, UnitScope::All, Some(round.id))?;
     let mut issued = Vec::new();
     for notice in notices {
@@ -333,19 +344,40 @@ fn quarter_round(
         if on_notice.is_empty() {
             continue;
         }
-        rectification::issue(conn, &bureau, notice.id, 30, issued_on, now).map_err(corrupt)?;
+        let days = if !finished && Some(notice.unit_id) == slow_unit {
+            20
+        } else {
+            30
+        };
+        rectification::issue(conn, &bureau, notice.id, days, issued_on, now).map_err(corrupt)?;
         added.notices += 1;
         issued.push(notice);
     }
     let notices = issued;
-    // The demo managers' units answer: in Q1 every finding is fixed and verified and the
-    // notice closed; in Q2 兴庆区 has handed in its report and 金凤区 is still working.
-    for login in ["manager", "manager2"] {
-        let manager = account(conn, login)?;
-        let Some(unit) = manager.unit_id else {
+    // The units answer: in Q1 every unit with a manager's login fixes every finding, and the
+    // bureau verifies them and closes the notice; in Q2 兴庆区 has handed in its report and
+    // 金凤区, when it has a notice, is still working.
+    let managers = users::list(conn)?;
+    for notice in &notices {
+        let login = managers
+            .iter()
+            .filter(|view| view.account.role == Role::CenterManager)
+            .filter(|view| view.account.unit_id == Some(notice.unit_id))
+            .map(|view| view.account.login.clone())
+            .min_by_key(|login| {
+                (
+                    !matches!(login.as_str(), "manager" | "manager2"),
+                    login.clone(),
+                )
+            });
+        let Some(login) = login else {
             continue;
         };
-        let Some(notice) = notices.iter().find(|notice| notice.unit_id == unit) else {
+        if !finished && !matches!(login.as_str(), "manager" | "manager2") {
+            continue;
+        }
+        let manager = account(conn, &login)?;
+        let Some(unit) = manager.unit_id else {
             continue;
         };
         let unit_caller = Caller {
@@ -353,7 +385,6 @@ fn quarter_round(
             scope: UnitScope::Unit(unit),
             account: manager,
         };
-        let finished = plan.status == RoundStatus::Closed;
         if !finished && login == "manager2" {
             answer_findings(conn, &unit_caller, notice.id, false, now)?;
             continue;

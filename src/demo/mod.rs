@@ -12,6 +12,7 @@ use crate::storage::{self, DbConn, people, transaction, units, users};
 use std::collections::BTreeSet;
 
 pub mod history;
+pub mod logins;
 
 pub const DEMO_PASSWORD: &str = "pingcha-demo";
 

@@ -32,6 +32,9 @@ pub struct LeadershipReportView {
     pub trend: Vec<TrendPoint>,
     pub typical_problems: Vec<TypicalProblem>,
     pub rectification: Vec<RectificationProgressRow>,
+    /// 办案任务完成情况 as of the round's period end; `None` leaves the part out.
+    #[serde(default)]
+    pub caseload: Option<CaseloadPart>,
     /// Next steps, one paragraph per line; may be empty.
     pub requirements: String,
     /// 附件: every reviewed file's score.
@@ -94,6 +97,25 @@ pub struct RectificationProgressRow {
     pub status: String,
 }
 
+/// Each unit's cases closed from 1 January to `as_of` against its annual target, beside the
+/// share of the year elapsed (时间进度).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseloadPart {
+    pub as_of: NaiveDate,
+    /// 时间进度 in percent (0–100).
+    pub time_progress: f64,
+    pub rows: Vec<CaseloadRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseloadRow {
+    pub unit: String,
+    pub cases: usize,
+    pub target: Option<i32>,
+    /// 完成率 in percent; `None` without a target.
+    pub completion: Option<f64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileScoreRow {
     pub unit: String,
@@ -108,6 +130,60 @@ fn columns(spec: &[(f32, Align)]) -> Vec<Column> {
     spec.iter()
         .map(|&(weight, align)| Column { weight, align })
         .collect()
+}
+
+/// 六、办案任务完成情况: one row per unit, 完成率 beside 时间进度.
+fn caseload_part(
+    layout: &mut Layout<'_>,
+    part: &CaseloadPart,
+    cell: TextStyle,
+) -> Result<(), Error> {
+    official::heading(layout, "六、办案任务完成情况")?;
+    let as_of = part.as_of.format("%Y年%-m月%-d日").to_string();
+    official::body(
+        layout,
+        &format!(
+            "截至{as_of}（本轮案件期间末），时间进度{:.1}%。",
+            part.time_progress
+        ),
+        "办案任务完成情况",
+    )?;
+    let rows = part
+        .rows
+        .iter()
+        .map(|row| {
+            Row::texts([
+                row.unit.clone(),
+                row.cases.to_string(),
+                row.target
+                    .map_or_else(|| "未设定".to_string(), |target| target.to_string()),
+                row.completion
+                    .map_or_else(|| "—".to_string(), |completion| format!("{completion:.1}%")),
+                format!("{:.1}%", part.time_progress),
+            ])
+        })
+        .collect();
+    layout.table(&Table {
+        columns: columns(&[
+            (3.0, Align::Left),
+            (1.2, Align::Centre),
+            (1.2, Align::Centre),
+            (1.0, Align::Centre),
+            (1.0, Align::Centre),
+        ]),
+        header: Some(Row::texts([
+            "单位",
+            "累计结案",
+            "年度任务",
+            "完成率",
+            "时间进度",
+        ])),
+        rows,
+        style: cell,
+        context: "办案任务完成情况".to_owned(),
+    })?;
+    layout.skip(8.0);
+    Ok(())
 }
 
 /// The bulletin as a PDF.
@@ -392,8 +468,13 @@ pub(crate) fn leadership_report_with_code(
         context: "整改落实情况".to_owned(),
     })?;
     layout.skip(8.0);
+    let mut next_heading = "六";
+    if let Some(caseload) = &view.caseload {
+        caseload_part(&mut layout, caseload, cell)?;
+        next_heading = "七";
+    }
     if !view.requirements.trim().is_empty() {
-        official::heading(&mut layout, "六、下一步工作要求")?;
+        official::heading(&mut layout, &format!("{next_heading}、下一步工作要求"))?;
         official::body(&mut layout, &view.requirements, "工作要求")?;
     }
     official::body(&mut layout, "附件：本轮评查案卷得分明细", "附件说明")?;

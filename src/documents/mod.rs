@@ -19,8 +19,8 @@ pub use feedback_report::{
     FeedbackCase, FeedbackFindingGroup, FeedbackReportView, feedback_report,
 };
 pub use leadership_report::{
-    CaseTypeRow, FileScoreRow, GradeCount, LeadershipReportView, RectificationProgressRow,
-    TrendPoint, TypicalProblem, UnitRow, leadership_report,
+    CaseTypeRow, CaseloadPart, CaseloadRow, FileScoreRow, GradeCount, LeadershipReportView,
+    RectificationProgressRow, TrendPoint, TypicalProblem, UnitRow, leadership_report,
 };
 pub use pdf::{FontSet, FontSource, Fonts, MissingGlyph, MissingGlyphs};
 pub use rectification_notice::{NoticeFinding, RectificationNoticeView, rectification_notice};

@@ -692,6 +692,15 @@ impl AllowedActions {
             work: self.work && rectify,
         }
     }
+
+    /// Nothing at all once a finding was withdrawn by objection (撤销): it is closed.
+    pub fn unless_withdrawn(self, withdrawn: bool) -> AllowedActions {
+        if withdrawn {
+            AllowedActions::default()
+        } else {
+            self
+        }
+    }
 }
 
 #[cfg(test)]

@@ -109,6 +109,12 @@ pub enum TransitionError {
         requested: RoundStatus,
         missing: String,
     },
+    /// Files without a settled result (unscored or awaiting 合议): entering 反馈整改 then
+    /// needs an explicit confirmation.
+    #[error(
+        "尚有 {count} 份案卷未评完或未合议（{files}）；如确需进入“反馈整改”，请勾选确认后再提交（接口须传 \"confirm\": true）"
+    )]
+    UnfinishedFiles { count: usize, files: String },
 }
 
 /// What the caller knows about the round's work, for the readiness checks of a transition.

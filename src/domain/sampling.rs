@@ -102,6 +102,26 @@ pub struct SamplingPlan {
     /// Risk multiplier per unit in percent (150 = ×1.5); units not listed use 100. Applies to
     /// the `Rate` strategy only.
     pub risk_multipliers: BTreeMap<String, u32>,
+    /// The 加权系数 and 最高倍数 the multipliers were worked out with, kept so that the plan
+    /// form shows what was stored (absent: no weighting, or a plan from before they were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_weighting: Option<RiskWeighting>,
+}
+
+/// How last round's results weight this round's draw, both in percent: the extra share is
+/// the unit's failure rate × `gain_pct`, and no unit is drawn more than `cap_pct` of the rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskWeighting {
+    pub gain_pct: u32,
+    pub cap_pct: u32,
+}
+
+impl RiskWeighting {
+    /// What a plan form offers before anything was stored.
+    pub const DEFAULT: RiskWeighting = RiskWeighting {
+        gain_pct: 100,
+        cap_pct: 200,
+    };
 }
 
 /// Strata are always unit × case type; these split them further.

@@ -5,6 +5,7 @@
 
 use crate::domain::ids::UnitId;
 use crate::domain::rubric::GradeLevel;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -261,13 +262,22 @@ pub fn trends(rounds: &[(String, Vec<FileFigure>)]) -> Vec<TrendLine> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Caseload {
     pub unit_name: String,
+    /// Cases closed from 1 January up to the round's period end.
     pub cases: usize,
     pub target: Option<i32>,
     /// 办案任务完成率 in tenths of a percent; `None` without a target.
     pub completion_permille: Option<u32>,
+    /// 时间进度: the share of the year elapsed at the period end, in tenths of a percent.
+    pub time_progress_permille: u32,
 }
 
-pub fn caseload(unit_name: String, cases: usize, target: Option<i32>) -> Caseload {
+/// A unit's caseload as of `as_of` (the round's period end) against its annual target.
+pub fn caseload(
+    unit_name: String,
+    cases: usize,
+    target: Option<i32>,
+    as_of: NaiveDate,
+) -> Caseload {
     let completion_permille = target
         .and_then(|target| usize::try_from(target).ok())
         .filter(|target| *target > 0)
@@ -277,7 +287,17 @@ pub fn caseload(unit_name: String, cases: usize, target: Option<i32>) -> Caseloa
         cases,
         target,
         completion_permille,
+        time_progress_permille: time_progress_permille(as_of),
     }
+}
+
+/// 时间进度 at `as_of`: its day of the year over the days of its year, in tenths of a percent
+/// (31 December is 1000, 30 June 2025 is 496).
+pub fn time_progress_permille(as_of: NaiveDate) -> u32 {
+    let days_in_year =
+        NaiveDate::from_ymd_opt(as_of.year(), 12, 31).map_or(365, |last| last.ordinal());
+    let day = as_of.ordinal();
+    (day * 1000 + days_in_year / 2) / days_in_year
 }
 
 /// A file's law firm as tables show it: a file the center handled itself has none.
@@ -376,13 +396,29 @@ mod tests {
     }
 
     #[test]
+    fn time_progress_is_the_share_of_the_year_elapsed() {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(time_progress_permille(date(2025, 12, 31)), 1000);
+        assert_eq!(time_progress_permille(date(2025, 3, 31)), 247);
+        assert_eq!(time_progress_permille(date(2025, 6, 30)), 496);
+        assert_eq!(time_progress_permille(date(2024, 6, 30)), 497);
+    }
+
+    #[test]
     fn caseload_completion() {
+        let day = NaiveDate::from_ymd_opt(2025, 9, 30).unwrap();
         assert_eq!(
-            caseload("甲".into(), 45, Some(60)).completion_permille,
+            caseload("甲".into(), 45, Some(60), day).completion_permille,
             Some(750)
         );
-        assert_eq!(caseload("甲".into(), 45, None).completion_permille, None);
-        assert_eq!(caseload("甲".into(), 45, Some(0)).completion_permille, None);
+        assert_eq!(
+            caseload("甲".into(), 45, None, day).completion_permille,
+            None
+        );
+        assert_eq!(
+            caseload("甲".into(), 45, Some(0), day).completion_permille,
+            None
+        );
     }
 
     proptest! {

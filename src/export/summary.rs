@@ -239,12 +239,19 @@ pub fn round_tables(summary: &RoundSummary) -> Vec<Table> {
         },
         Table {
             title: "办案任务完成情况",
-            columns: cols(&[
-                ("单位", 24.0),
-                ("年度结案数", 11.0),
-                ("年度办案任务", 12.0),
-                ("完成率(%)", 10.0),
-            ]),
+            columns: {
+                let mut columns = cols(&[("单位", 24.0)]);
+                columns.push((
+                    format!("截至{}结案数", summary.caseload_as_of.format("%Y-%m-%d")),
+                    16.0,
+                ));
+                columns.extend(cols(&[
+                    ("年度办案任务", 12.0),
+                    ("完成率(%)", 10.0),
+                    ("时间进度(%)", 11.0),
+                ]));
+                columns
+            },
             rows: summary
                 .caseload
                 .iter()
@@ -257,6 +264,7 @@ pub fn round_tables(summary: &RoundSummary) -> Vec<Table> {
                         }),
                         row.completion_permille
                             .map_or(Cell::Text("—".into()), Cell::Percent),
+                        Cell::Percent(row.time_progress_permille),
                     ]
                 })
                 .collect(),

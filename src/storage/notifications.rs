@@ -21,6 +21,8 @@ pub enum Kind {
     ReportSubmitted,
     ObjectionFiled,
     ObjectionDecided,
+    /// A notice's deadline passed with work still in the unit's hands (stored once per notice).
+    Overdue,
 }
 
 impl Kind {
@@ -31,6 +33,7 @@ impl Kind {
             Kind::ReportSubmitted => "report_submitted",
             Kind::ObjectionFiled => "objection_filed",
             Kind::ObjectionDecided => "objection_decided",
+            Kind::Overdue => "overdue",
         }
     }
 }
@@ -219,6 +222,18 @@ pub fn deadline_reminders(
         (!matches!(alert, DeadlineAlert::Overdue(_)), notice.deadline)
     });
     Ok(reminders)
+}
+
+/// The notices that already have their overdue notification (one per notice, ever).
+pub fn notices_told_overdue(conn: &mut DbConn) -> Result<std::collections::BTreeSet<String>> {
+    Ok(notifications::table
+        .filter(notifications::kind.eq(Kind::Overdue.code()))
+        .filter(notifications::notice_id.is_not_null())
+        .select(notifications::notice_id.assume_not_null())
+        .distinct()
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
 }
 
 /// The number on the 消息 link: unread events plus current deadline reminders.

@@ -132,6 +132,15 @@ pub struct StoredFinding {
     pub objection: Option<FindingObjection>,
 }
 
+impl StoredFinding {
+    /// Withdrawn by a decided objection (撤销): closed, nothing left to rectify.
+    pub fn withdrawn(&self) -> bool {
+        self.objection
+            .as_ref()
+            .is_some_and(|objection| objection.withdrawn)
+    }
+}
+
 /// What an objection to a finding means for the notice.
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingObjection {
@@ -200,13 +209,16 @@ fn to_finding(join: FindingJoin) -> Result<StoredFinding> {
     })
 }
 
-/// Which findings to list.
+/// Which findings to list. A finding withdrawn by objection (撤销) is closed: it is left out
+/// (of counts, reports, what a notice waits for) unless `include_withdrawn` asks for it, as
+/// the finding's own page and its notice's list do to say that it was withdrawn.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FindingFilter {
     pub round: Option<RoundId>,
     pub unit: Option<UnitId>,
     pub notice: Option<NoticeId>,
     pub id: Option<FindingId>,
+    pub include_withdrawn: bool,
 }
 
 /// Findings the scope allows, by unit, file and item.
@@ -261,6 +273,9 @@ pub fn list_findings(
             .remove(&stored.finding.id)
             .map(|objection| finding_objection(&objection));
     }
+    if !filter.include_withdrawn {
+        found.retain(|stored| !stored.withdrawn());
+    }
     Ok(found)
 }
 
@@ -290,6 +305,7 @@ pub fn finding(conn: &mut DbConn, scope: UnitScope, id: FindingId) -> Result<Sto
         UnitScope::All,
         FindingFilter {
             id: Some(id),
+            include_withdrawn: true,
             ..Default::default()
         },
     )?
@@ -989,6 +1005,8 @@ pub enum Refusal {
     FindingOnNoNotice,
     /// The finding is not in the unit's hands, so its measures and evidence are fixed.
     FindingNotWorkable(RectificationState),
+    /// The finding was withdrawn by objection (撤销): closed, nothing to rectify.
+    FindingWithdrawn,
     /// A report is submitted with its text.
     ReportMissing,
     /// 回头看 belongs in a later round; the chosen round's name.
@@ -1101,6 +1119,9 @@ fn move_finding(
     action: &Action,
     now: NaiveDateTime,
 ) -> std::result::Result<RectificationState, ActError> {
+    if stored.withdrawn() && !matches!(action, Action::Issue) {
+        return Err(ActError::Refused(Refusal::FindingWithdrawn));
+    }
     let line = Transition::record(
         stored.state,
         action,
@@ -1372,6 +1393,9 @@ fn start_work(
     stored: &StoredFinding,
     now: NaiveDateTime,
 ) -> std::result::Result<(), ActError> {
+    if stored.withdrawn() {
+        return Err(ActError::Refused(Refusal::FindingWithdrawn));
+    }
     let waiting = [RectificationState::Issued, RectificationState::Returned];
     if waiting.contains(&notice.state) {
         move_notice(conn, caller, notice, &Action::StartWork, now)?;

@@ -37,6 +37,7 @@ pub fn default_plan() -> SamplingPlan {
         },
         designated: BTreeSet::new(),
         risk_multipliers: BTreeMap::new(),
+        risk_weighting: None,
     }
 }
 

@@ -60,6 +60,9 @@ pub struct RoundSummary {
     pub problem_units: BTreeMap<UnitId, String>,
     pub rectification: Vec<RectificationProgress>,
     pub caseload_year: i32,
+    /// The caseload counts cases closed from 1 January up to this day (the period end), so
+    /// a round's figure does not change when a later registry is imported.
+    pub caseload_as_of: NaiveDate,
     pub caseload: Vec<Caseload>,
     /// The files behind the figures (drill-down), filtered.
     pub files: Vec<FileFigure>,
@@ -439,7 +442,8 @@ pub fn round_summary(
         }
     }
     let caseload_year = round.settings.period_end.year();
-    let caseload = caseload(conn, caseload_year, &|unit| in_scope(unit))?;
+    let caseload_as_of = round.settings.period_end;
+    let caseload = caseload(conn, caseload_as_of, &|unit| in_scope(unit))?;
     let calibration = match scope {
         UnitScope::All => calibration_overview(conn, round_id)?,
         UnitScope::Unit(_) => None,
@@ -468,6 +472,7 @@ pub fn round_summary(
         problem_units,
         rectification: progress.into_values().collect(),
         caseload_year,
+        caseload_as_of,
         caseload,
         files,
         calibration,
@@ -503,15 +508,14 @@ fn rank_rows(ranked: Vec<RankedUnit>, scope: UnitScope) -> Vec<RankRow> {
 /// Closed cases per unit in a year against the unit's target for that year.
 fn caseload(
     conn: &mut DbConn,
-    year: i32,
+    as_of: NaiveDate,
     in_scope: &dyn Fn(UnitId) -> bool,
 ) -> Result<Vec<Caseload>> {
-    let (Some(start), Some(end)) = (
-        NaiveDate::from_ymd_opt(year, 1, 1),
-        NaiveDate::from_ymd_opt(year, 12, 31),
-    ) else {
+    let year = as_of.year();
+    let Some(start) = NaiveDate::from_ymd_opt(year, 1, 1) else {
         return Ok(Vec::new());
     };
+    let end = as_of;
     let counts: Vec<(String, i64)> = case_files::table
         .filter(case_files::closed_at.between(start, end))
         .group_by(case_files::unit_id)
@@ -539,6 +543,7 @@ fn caseload(
             name,
             usize::try_from(cases).unwrap_or(0),
             target,
+            as_of,
         ));
     }
     Ok(out)

@@ -256,10 +256,15 @@ async fn notification_count(request: &ServiceRequest, account: Account) -> i64 {
     };
     state
         .db(move |conn| {
+            let today = crate::storage::today();
+            // Overdue notices are told once, when the first page after the deadline is read.
+            if let Err(error) =
+                crate::app::rectification::record_overdue(conn, today, crate::storage::now())
+            {
+                tracing::warn!(%error, "overdue notifications not recorded");
+            }
             Ok(crate::storage::notifications::badge_count(
-                conn,
-                &account,
-                crate::storage::today(),
+                conn, &account, today,
             )?)
         })
         .await

@@ -119,6 +119,76 @@ fn accounts_are_created_from_standard_input_and_demo_loads_once() {
         )
         .unwrap();
         assert_eq!(in_period, 374, "a quarter of each center's annual target");
+
+        // Every reviewer and every center has a login; Q1's notices are all closed; Q2's
+        // deadlines follow from today: most due within a week, 贺兰县's three days overdue.
+        assert!(stdout.contains("reviewer-01"), "{stdout}");
+        let accounts = pingcha::storage::users::list(&mut conn).unwrap();
+        for login in ["reviewer-01", "reviewer-58", "manager-yc", "manager-lw"] {
+            assert!(
+                accounts.iter().any(|view| view.account.login == login),
+                "{login}"
+            );
+        }
+        let people =
+            pingcha::storage::people::list(&mut conn, pingcha::domain::UnitScope::All).unwrap();
+        for person in &people {
+            assert!(
+                accounts
+                    .iter()
+                    .any(|view| view.account.person_id == Some(person.person.id)),
+                "{} has a login",
+                person.person.name
+            );
+        }
+        let all_rounds = pingcha::storage::rounds::list(&mut conn).unwrap();
+        let find = |name: &str| {
+            all_rounds
+                .iter()
+                .find(|round| round.settings.name == name)
+                .unwrap()
+                .id
+        };
+        let q1 = pingcha::storage::rectification::notices(
+            &mut conn,
+            pingcha::domain::UnitScope::All,
+            Some(find("2025年第一季度案卷评查")),
+        )
+        .unwrap();
+        let issued: Vec<_> = q1
+            .iter()
+            .filter(|notice| notice.doc_number.is_some())
+            .collect();
+        assert!(issued.len() >= 3, "{q1:?}");
+        assert!(
+            issued.iter().all(|notice| notice.state
+                == pingcha::domain::rectification::RectificationState::Verified),
+            "every issued Q1 notice is closed: {q1:?}"
+        );
+        let today = pingcha::storage::today();
+        let q2 = pingcha::storage::rectification::notices(
+            &mut conn,
+            pingcha::domain::UnitScope::All,
+            Some(find("2025年第二季度案卷评查")),
+        )
+        .unwrap();
+        let overdue: Vec<_> = q2
+            .iter()
+            .filter(|notice| {
+                notice.counted_deadline.is_some_and(|deadline| {
+                    pingcha::domain::rectification::is_overdue(notice.state, deadline, today)
+                })
+            })
+            .collect();
+        assert_eq!(overdue.len(), 1, "{q2:?}");
+        assert_eq!(overdue[0].unit_name, "贺兰县法律援助中心");
+        assert_eq!(overdue[0].deadline, Some(today - chrono::Duration::days(3)));
+        assert!(
+            q2.iter()
+                .filter_map(|notice| notice.deadline)
+                .all(|deadline| deadline >= today - chrono::Duration::days(3)
+                    && deadline <= today + chrono::Duration::days(7))
+        );
     }
     let (ok, _, stderr) = pingcha(&["--database-url", url, "demo"], None);
     assert!(!ok);

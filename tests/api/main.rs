@@ -42,6 +42,8 @@
 //! - `round_state`: the round's status governs every write: a closed round cannot be changed
 //!   (pages, API, storage); the route table × round status matrix.
 //! - `blind`: the unit of a blind round sees roles, never people, in everything it fetches.
+//! - `seams_round`: a quarter's seams: withdrawn findings closed, one overdue rule told once,
+//!   entering 反馈整改 with unfinished files confirmed.
 //! - `races`: the same record created at once by several requests: one stored, 409 or the
 //!   winner's record for the others, never 500.
 
@@ -75,6 +77,7 @@ mod round_state;
 mod rounds;
 mod rubric_pages;
 mod rubrics;
+mod seams_round;
 mod servers;
 mod sheets;
 mod summary;

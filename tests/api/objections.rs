@@ -18,19 +18,23 @@ use pingcha::storage::{self, audit::Actor, schema};
 use serde_json::json;
 
 /// A round in 反馈整改 whose every file was scored (one fixed deduction on each file).
-fn fed_back_round(app: &TestApp) -> String {
+pub fn fed_back_round(app: &TestApp) -> String {
     let round = scored_round(app, false);
     advance(app, &round, RoundStatus::Feedback);
     round
 }
 
 /// A JSON post with the session's CSRF token.
-async fn api(client: &mut Client, path: &str, body: serde_json::Value) -> crate::helpers::Reply {
+pub async fn api(
+    client: &mut Client,
+    path: &str,
+    body: serde_json::Value,
+) -> crate::helpers::Reply {
     let token = client.csrf_token().await;
     client.post_json(path, &body, Some(&token)).await
 }
 
-fn findings_of(app: &TestApp, round: &str, unit_code: &str) -> Vec<StoredFinding> {
+pub fn findings_of(app: &TestApp, round: &str, unit_code: &str) -> Vec<StoredFinding> {
     let mut conn = app.conn();
     rectification::list_findings(
         &mut conn,
@@ -71,7 +75,7 @@ fn audit_actions(app: &TestApp, entity: &str) -> Vec<String> {
 }
 
 /// Drafts the round's notices and issues the unit's with its findings on it; the notice id.
-fn issue_notice(app: &TestApp, round: &str, unit_code: &str) -> String {
+pub fn issue_notice(app: &TestApp, round: &str, unit_code: &str) -> String {
     let mut conn = app.conn();
     let actor = Actor::cli();
     let round_id = round.parse().unwrap();
@@ -273,6 +277,18 @@ async fn a_unit_objects_and_the_panel_changes_upholds_and_withdraws() {
     assert_eq!(status, StatusCode::OK);
     let text = compact_text(&sheets_pdf);
     assert!(text.contains(&total_text), "score sheet shows {total_text}");
+    // Its deductions are the ones its total counts: the changed item's decided points.
+    let decided_points = new_points.trim_end_matches(".0");
+    let old_points = format!("{old}");
+    assert!(
+        text.contains(&format!("扣{decided_points}分")),
+        "the sheet lists the decided points {decided_points}: {text}"
+    );
+    assert!(
+        !text.contains(&format!("扣{}分", old_points.trim_end_matches(".0")))
+            || old_points.trim_end_matches(".0") == decided_points,
+        "the original points are gone: {text}"
+    );
     let (_, report) = admin
         .get_bytes(&format!("/rounds/{round}/report.pdf"))
         .await;

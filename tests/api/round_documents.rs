@@ -622,4 +622,25 @@ async fn risk_weighting_takes_each_units_fail_rate_from_last_round() {
         storage::sampling::plan(&mut conn, round.parse().unwrap()).unwrap()
     };
     assert_eq!(unchanged, plan);
+
+    // The form shows the stored 加权系数 and 最高倍数, so saving it again keeps them.
+    let mut stored = weighted;
+    stored[4] = ("risk_gain", "300");
+    stored[5] = ("risk_cap", "250");
+    let reply = admin
+        .post_form(&format!("/rounds/{round}/plan"), &stored)
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let page = admin.get(&format!("/rounds/{round}")).await;
+    assert!(
+        page.body.contains(r#"name="risk_gain" value="300""#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"name="risk_cap" value="250""#));
+    assert!(page.body.contains(r#"name="rate_percent" value="20""#));
+    assert!(page.body.contains("×2.50"), "XQ capped at 250 %");
+    let api = admin.get(&format!("/api/rounds/{round}/plan")).await.json();
+    assert_eq!(api["risk_weighting"]["gain_pct"], 300);
+    assert_eq!(api["risk_weighting"]["cap_pct"], 250);
 }

@@ -278,7 +278,32 @@ async fn a_round_goes_from_registry_to_a_frozen_verifiable_sample() {
         .get(&format!("/rounds/{round}/sample/units/{xq}"))
         .await;
     assert_eq!(reply.status, StatusCode::OK);
+    // The frozen sample page links each unit's list; the manager's home names the round and
+    // links their own unit's list only.
+    let sample_page = admin.get(&format!("/rounds/{round}/sample")).await;
+    for unit in [&xq, &jf] {
+        assert!(
+            sample_page
+                .body
+                .contains(&format!("href=\"/rounds/{round}/sample/units/{unit}\"")),
+            "{}",
+            sample_page.body
+        );
+    }
     let mut manager = app.login_as("manager").await;
+    let home = manager.get("/").await;
+    assert!(
+        home.body.contains("当前评查轮次：2025年第三季度案卷评查"),
+        "{}",
+        home.body
+    );
+    assert!(
+        home.body
+            .contains(&format!("href=\"/rounds/{round}/sample/units/{xq}\""))
+    );
+    assert!(!home.body.contains(&format!("/sample/units/{jf}")));
+    assert!(home.body.contains("按清单调取纸质案卷"), "{}", home.body);
+    assert!(home.body.contains("href=\"/notices\""));
     let own = manager
         .get_bytes(&format!("/rounds/{round}/sample/units/{xq}"))
         .await;

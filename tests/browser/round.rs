@@ -231,6 +231,12 @@ async fn advance(browser: &Browser, site: &Site, round: &str, stage: &str) -> Re
         button.text().await?.contains(stage),
         "the next stage is {stage}"
     );
+    // Files without a result are listed and must be confirmed before 反馈整改.
+    for confirm in browser.driver.find_all(By::Name("confirm")).await? {
+        let text = browser.text().await?;
+        assert!(text.contains("份案卷未评完或未合议"), "{text}");
+        confirm.click().await?;
+    }
     button.click().await?;
     browser
         .wait_for_url(|url| url.contains("notice=advanced"))
@@ -475,6 +481,14 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
     let page = admin.wait_for_page_text("共 2 件").await?;
     assert!(page.contains("随机种子"), "{page}");
     shots.take(&admin, "sample-frozen").await?;
+    // The frozen sample page links each unit's 抽查案卷清单.
+    admin.click(By::LinkText("查看清单与各单位下载")).await?;
+    let lists = admin
+        .driver
+        .find_all(By::Css("a[href*='/sample/units/']"))
+        .await?;
+    assert!(!lists.is_empty(), "the unit lists are links");
+    assert!(admin.text().await?.contains("抽查案卷清单（Excel）"));
     advance(&admin, &site, &round, "分组").await?;
 
     admin.click(By::LinkText("查看和生成分组")).await?;
@@ -646,6 +660,12 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
     // ---- 5. The center manager answers each finding with measures and evidence.
     let manager = Browser::start(WIDTH, HEIGHT).await?;
     manager.login(&site, "xq-manager", PASSWORD).await?;
+    // The home names the current round, what to do next and the unit's notices.
+    manager.open(&site, "/").await?;
+    let home = manager.text().await?;
+    assert!(home.contains("当前评查轮次"), "{home}");
+    assert!(home.contains("下一步：评查结果已反馈"), "{home}");
+    assert!(home.contains("本单位整改通知书"), "{home}");
     manager.open(&site, "/notices").await?;
     shots.take(&manager, "manager-notices").await?;
     manager

@@ -40,6 +40,13 @@ pub fn demo_loaded(units: impl Display, people: impl Display, law_firms: impl Di
     format!("已装入演示数据：{units} 个单位，{people} 名评查员，{law_firms} 家律师事务所。")
 }
 
+/// The demo's logins for every reviewer and center manager, and how they are named.
+pub fn demo_logins_loaded(created: impl Display) -> String {
+    format!(
+        "已为每位评查员和每个法律援助中心开设演示账户 {created} 个：评查员按评查员库顺序为 reviewer-01、reviewer-02……，中心负责人为 manager-单位代码（如 manager-yc）。"
+    )
+}
+
 /// The demo's earlier quarters loaded.
 pub fn demo_history_loaded(
     rounds: impl Display,

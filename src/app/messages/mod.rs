@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod frame;
+pub mod home;
 
 pub mod rectification;
 

@@ -21,6 +21,16 @@ pub fn after(key: &str) -> Option<&'static str> {
     .map(|(_, text)| text)
 }
 
+/// The stored notification of an overdue notice (once per notice).
+pub fn overdue(number: &str, unit: &str, deadline: chrono::NaiveDate) -> String {
+    format!(
+        "整改通知书{number}（{unit}）已逾期：整改期限为 {}，尚未全部整改完毕。",
+        deadline.format("%Y年%-m月%-d日")
+    )
+}
+
+/// The state a finding withdrawn by objection (撤销) shows instead of its stored one.
+pub const WITHDRAWN_LABEL: &str = "已撤销（异议复核）";
 pub const NOT_ISSUED: &str = "整改通知书尚未下发，没有正式文本";
 pub const DAYS_OUT_OF_RANGE: &str = "整改期限须为 1 至 365 天";
 pub const DAYS_MISSING: &str = "请填写整改期限（天数）";
@@ -96,6 +106,9 @@ impl std::fmt::Display for crate::storage::rectification::Refusal {
                 "该问题当前状态为“{}”，不能再修改整改措施或佐证材料",
                 state.label()
             ),
+            R::FindingWithdrawn => {
+                f.write_str("该问题已经异议复核撤销，无需整改，不能再填写整改措施或佐证材料")
+            }
             R::ReportMissing => f.write_str("提交前须填写整改报告"),
             R::FollowUpNotLater(round) => write!(
                 f,

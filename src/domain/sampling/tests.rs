@@ -30,6 +30,7 @@ fn rate_plan(rate_bp: u32, min: u32, max: Option<u32>) -> SamplingPlan {
         exclusions: Exclusions::default(),
         designated: BTreeSet::new(),
         risk_multipliers: BTreeMap::new(),
+        risk_weighting: None,
     }
 }
 

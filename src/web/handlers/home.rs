@@ -1,10 +1,14 @@
 //! The home page: what each role needs first.
 
+use crate::app::messages::home as text;
 use crate::domain::UnitScope;
 use crate::domain::people::Role;
+use crate::domain::rectification::is_overdue;
 use crate::domain::round::RoundStatus;
-use crate::storage::{people, rounds, units, users};
-use crate::web::error::WebResult;
+use crate::storage::{self, DbConn, people, rectification, rounds, sampling, units, users};
+use crate::web::AppState;
+use crate::web::auth::CurrentUser;
+use crate::web::error::{WebError, WebResult};
 use crate::web::handlers::Ctx;
 use crate::web::handlers::{page, view_data};
 use actix_web::HttpResponse;
@@ -26,10 +30,32 @@ struct FedBack {
     name: String,
 }
 
+/// The round a center manager works in now, and what it asks of their unit.
+#[derive(Serialize)]
+struct CurrentRound {
+    id: String,
+    name: String,
+    status_label: &'static str,
+    /// How many of the unit's files were drawn; the list's link once the sample is frozen.
+    picked: usize,
+    list_href: Option<String>,
+    next_step: String,
+}
+
+/// The unit's notices as the manager's home counts them (one overdue rule for every page).
+#[derive(Serialize)]
+struct NoticeCounts {
+    open: usize,
+    overdue: usize,
+    text: String,
+}
+
 #[derive(Serialize)]
 struct HomeView {
     counts: Option<Counts>,
     own_unit: Option<crate::domain::people::Unit>,
+    current: Option<CurrentRound>,
+    notices: Option<NoticeCounts>,
     fed_back: Vec<FedBack>,
     is_admin: bool,
     is_leader: bool,
@@ -70,9 +96,15 @@ pub async fn dashboard(Ctx(request, state, user): Ctx) -> WebResult<HttpResponse
                     .collect(),
                 _ => Vec::new(),
             };
+            let (current, notices) = match (&own_unit, role) {
+                (Some(unit), Role::CenterManager) => manager_work(conn, scope, unit)?,
+                _ => (None, None),
+            };
             Ok(HomeView {
                 counts,
                 own_unit,
+                current,
+                notices,
                 fed_back,
                 is_admin: role == Role::BureauAdmin,
                 is_leader: role == Role::Leader,
@@ -82,4 +114,63 @@ pub async fn dashboard(Ctx(request, state, user): Ctx) -> WebResult<HttpResponse
         })
         .await?;
     page(&request, "home", "首页", Some(&user), view_data(&view)?)
+}
+
+/// The manager's current round (the latest one under way, else the latest closed one) with
+/// the unit's list and next step, and the unit's notices.
+fn manager_work(
+    conn: &mut DbConn,
+    scope: UnitScope,
+    unit: &crate::domain::people::Unit,
+) -> Result<(Option<CurrentRound>, Option<NoticeCounts>), WebError> {
+    let today = storage::today();
+    let notices = rectification::notices(conn, scope, None)?;
+    let with_unit: Vec<_> = notices
+        .iter()
+        .filter(|notice| notice.state.deadline_runs())
+        .collect();
+    let overdue = with_unit
+        .iter()
+        .filter(|notice| {
+            notice
+                .counted_deadline
+                .is_some_and(|deadline| is_overdue(notice.state, deadline, today))
+        })
+        .count();
+    let counts = NoticeCounts {
+        open: with_unit.len(),
+        overdue,
+        text: text::notice_counts(with_unit.len(), overdue),
+    };
+    let all = rounds::list(conn)?;
+    let round = all
+        .iter()
+        .find(|round| !matches!(round.status, RoundStatus::Draft | RoundStatus::Closed))
+        .or_else(|| all.iter().find(|round| round.status == RoundStatus::Closed));
+    let Some(round) = round else {
+        return Ok((None, Some(counts)));
+    };
+    let prefix = format!("{} · ", unit.code);
+    let frozen = sampling::frozen(conn, round.id)?;
+    let picked = frozen.as_ref().map_or(0, |frozen| {
+        frozen
+            .picks
+            .iter()
+            .filter(|(_, stratum, _)| stratum.starts_with(&prefix))
+            .count()
+    });
+    let open_in_round = with_unit
+        .iter()
+        .filter(|notice| notice.round_id == round.id)
+        .count();
+    let current = CurrentRound {
+        id: round.id.to_string(),
+        name: round.settings.name.clone(),
+        status_label: round.status.label(),
+        picked,
+        list_href: (frozen.is_some() && picked > 0)
+            .then(|| format!("/rounds/{}/sample/units/{}", round.id, unit.id)),
+        next_step: text::manager_next_step(round.status, picked, open_in_round),
+    };
+    Ok((Some(current), Some(counts)))
 }

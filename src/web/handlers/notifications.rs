@@ -35,6 +35,7 @@ async fn data(state: &AppState, user: &CurrentUser) -> WebResult<NotificationsVi
     let account = user.account.clone();
     state
         .db(move |conn| {
+            crate::app::rectification::record_overdue(conn, storage::today(), storage::now())?;
             let reminders = notifications::deadline_reminders(conn, &account, storage::today())?
                 .into_iter()
                 .map(|(notice, alert)| Reminder {

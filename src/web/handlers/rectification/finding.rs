@@ -62,7 +62,8 @@ pub async fn show_finding(
     let view = FindingPageView {
         detail: detail(&data),
         actions: AllowedActions::of(Subject::Finding, data.stored.state, user.account.role)
-            .in_round(data.round_status),
+            .in_round(data.round_status)
+            .unless_withdrawn(data.stored.withdrawn()),
         notice_message: query_notice(&request),
         max_mb: evidence::MAX_EVIDENCE_BYTES / 1024 / 1024,
     };

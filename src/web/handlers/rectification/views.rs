@@ -2,9 +2,7 @@
 //! templates' and the API's; each view is built from storage's records in one place.
 
 use crate::domain::ids::{CaseFileId, FindingId, NoticeId, RoundId, UnitId};
-use crate::domain::rectification::{
-    DeadlineAlert, RectificationState, deadline_alert, deadline_under_objection,
-};
+use crate::domain::rectification::{DeadlineAlert, RectificationState, deadline_alert};
 use crate::storage::rectification::{
     EvidenceMeta, FindingObjection, HistoryLine, Notice, StoredFinding,
 };
@@ -29,8 +27,10 @@ impl AlertView {
     }
 }
 
-/// A finding's own alert: the notice's deadline, stopped while an objection to the finding
-/// is open and extended by the days it was open once decided.
+/// A finding's alert on its notice's page. Overdue has one definition everywhere: the
+/// notice's counted deadline ([`Notice::counted_deadline`]: not running while an objection to
+/// any of its findings is open, moved on by the longest one once decided) against the
+/// finding's own state; a finding withdrawn by objection has none.
 #[derive(Debug, Serialize)]
 pub struct FindingAlertView {
     #[serde(flatten)]
@@ -40,22 +40,16 @@ pub struct FindingAlertView {
 }
 
 impl FindingAlertView {
-    fn new(stored: &StoredFinding, deadline: Option<NaiveDate>, today: NaiveDate) -> Self {
-        let deadline = deadline.and_then(|deadline| match &stored.objection {
-            Some(objection) => deadline_under_objection(
-                deadline,
-                objection.open,
-                u32::try_from(objection.days_open).unwrap_or(0),
-            ),
-            None => Some(deadline),
-        });
+    fn new(stored: &StoredFinding, notice: &Notice, today: NaiveDate) -> Self {
+        let withdrawn = stored.withdrawn();
+        let deadline = notice.counted_deadline.filter(|_| !withdrawn);
         FindingAlertView {
             alert: AlertView::new(stored.state, deadline, today),
             deadline,
-            paused: stored
-                .objection
-                .as_ref()
-                .is_some_and(|objection| objection.open),
+            paused: !withdrawn
+                && notice.deadline.is_some()
+                && notice.counted_deadline.is_none()
+                && stored.state.deadline_runs(),
         }
     }
 }
@@ -133,6 +127,8 @@ pub struct FindingView<'a> {
     severity_label: &'static str,
     state: &'static str,
     state_label: &'static str,
+    /// Withdrawn by objection (撤销): closed, nothing to rectify.
+    withdrawn: bool,
     measures: &'a str,
     notice_id: Option<NoticeId>,
     reasons: Option<&'a str>,
@@ -161,7 +157,12 @@ impl<'a> FindingView<'a> {
             severity: finding.severity.code(),
             severity_label: finding.severity.label(),
             state: stored.state.code(),
-            state_label: stored.state.label(),
+            state_label: if stored.withdrawn() {
+                crate::app::messages::rectification::WITHDRAWN_LABEL
+            } else {
+                stored.state.label()
+            },
+            withdrawn: stored.withdrawn(),
             measures: &stored.measures,
             notice_id: stored.notice_id,
             reasons: stored.reasons.as_deref(),
@@ -208,12 +209,15 @@ impl<'a> NoticeDetail<'a> {
                     .iter()
                     .filter(|file| file.finding_id == stored.finding.id)
                     .collect(),
-                alert: FindingAlertView::new(stored, notice.deadline, today),
+                alert: FindingAlertView::new(stored, notice, today),
             })
             .collect();
         NoticeDetail {
             notice: NoticeView::new(notice, today),
-            finding_count: findings.len(),
+            finding_count: findings
+                .iter()
+                .filter(|finding| !finding.finding.withdrawn)
+                .count(),
             findings,
             history,
         }

@@ -240,6 +240,9 @@ struct RoundPage<'a> {
     notice: Option<&'a str>,
     error: Option<String>,
     objection_settings: Value,
+    /// In 评查: the files without a settled result, listed beside 进入“反馈整改”.
+    unfinished: Vec<String>,
+    unfinished_count: usize,
 }
 
 /// A round with its registry figures, as the API answers it.
@@ -339,6 +342,8 @@ pub async fn round_page(
         notice,
         error,
         objection_settings,
+        unfinished: overview.unfinished.clone(),
+        unfinished_count: overview.unfinished.len(),
     };
     let response = typed_page(
         request,
@@ -362,9 +367,20 @@ pub async fn api_show(
     }))
 }
 
+/// The status form; `confirm` ticked to enter 反馈整改 with unfinished files.
 #[derive(Deserialize)]
 pub struct StatusForm {
     status: String,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// The status change as the API takes it.
+#[derive(Deserialize)]
+pub struct StatusJson {
+    status: String,
+    #[serde(default)]
+    confirm: bool,
 }
 
 async fn advance(
@@ -373,19 +389,20 @@ async fn advance(
     user: &CurrentUser,
     id: RoundId,
     status: &str,
+    confirmed: bool,
 ) -> WebResult<Result<Round, String>> {
     let requested: RoundStatus = status
         .parse()
         .map_err(|_| WebError::BadRequest(text::unknown_status(status)))?;
     let actor = user.actor(request);
     state
-        .db(
-            move |conn| match use_case::advance(conn, &actor, id, requested, storage::now()) {
+        .db(move |conn| {
+            match use_case::advance(conn, &actor, id, requested, confirmed, storage::now()) {
                 Ok(round) => Ok(Ok(round)),
                 Err(AdvanceError::Refused(reason)) => Ok(Err(reason.to_string())),
                 Err(AdvanceError::Storage(error)) => Err(error.into()),
-            },
-        )
+            }
+        })
         .await
 }
 
@@ -395,7 +412,8 @@ pub async fn set_status(
     form: web::Form<StatusForm>,
 ) -> WebResult<HttpResponse> {
     let id = parse_round_id(&id)?;
-    match advance(&request, &state, &user, id, &form.status).await? {
+    let confirmed = matches!(form.confirm.as_deref(), Some("on" | "true" | "1"));
+    match advance(&request, &state, &user, id, &form.status, confirmed).await? {
         Ok(_) => Ok(see_other(&format!("/rounds/{id}?notice=advanced"))),
         Err(message) => Err(WebError::Conflict(message)),
     }
@@ -404,10 +422,10 @@ pub async fn set_status(
 pub async fn api_set_status(
     Ctx(request, state, user): Ctx,
     id: web::Path<String>,
-    form: web::Json<StatusForm>,
+    form: web::Json<StatusJson>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_round_id(&id)?;
-    match advance(&request, &state, &user, id, &form.status).await? {
+    match advance(&request, &state, &user, id, &form.status, form.confirm).await? {
         Ok(round) => Ok(HttpResponse::Ok().json(RoundReply {
             round: RoundView::from(&round),
         })),

@@ -132,12 +132,14 @@ pub async fn show(
     };
     let sample = draw(&state, id, seed).await?;
     let (details, all_units) = sample_details(&state, &sample).await?;
+    let round_view = crate::storage::rounds::RoundView::from(&round);
+    let units = view::unit_counts(&round_view, &sample, &all_units);
     let data = SamplePage {
-        round: crate::storage::rounds::RoundView::from(&round),
+        round: round_view,
         sample: view::sample_view(&sample, &details, &all_units),
         seed: seed.to_string(),
         is_frozen,
-        units: view::unit_counts(&sample),
+        units,
         can_freeze: overview_actions(round.status, user.account.role, is_frozen).can_freeze,
     };
     typed_page(&request, "rounds/sample", text::TITLE, Some(&user), &data)

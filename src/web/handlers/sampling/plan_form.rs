@@ -2,7 +2,9 @@
 
 use crate::domain::CaseType;
 use crate::domain::registry::normalize_case_no;
-use crate::domain::sampling::{CaseKey, Rounding, SamplingPlan, Strategy, StratumRule};
+use crate::domain::sampling::{
+    CaseKey, RiskWeighting, Rounding, SamplingPlan, Strategy, StratumRule,
+};
 use crate::domain::text_limits::{TextField, check_all};
 use crate::storage::sampling;
 use serde::{Deserialize, Serialize};
@@ -30,6 +32,8 @@ pub struct PlanFormView {
     designated: String,
     risk_multipliers: BTreeMap<String, u32>,
     risk_weighting: bool,
+    risk_gain: u32,
+    risk_cap: u32,
 }
 
 impl From<&SamplingPlan> for PlanFormView {
@@ -51,6 +55,7 @@ impl From<&SamplingPlan> for PlanFormView {
             ),
             Strategy::Census => ("census", "10".into(), 1, String::new(), BTreeMap::new()),
         };
+        let weighting = plan.risk_weighting.unwrap_or(RiskWeighting::DEFAULT);
         let quota = |case_type: CaseType| quotas.get(&case_type).copied().unwrap_or(0);
         let designated: Vec<String> = plan
             .designated
@@ -77,6 +82,8 @@ impl From<&SamplingPlan> for PlanFormView {
             designated: designated.join("\n"),
             risk_multipliers: plan.risk_multipliers.clone(),
             risk_weighting: !plan.risk_multipliers.is_empty(),
+            risk_gain: weighting.gain_pct,
+            risk_cap: weighting.cap_pct,
         }
     }
 }
@@ -216,9 +223,11 @@ impl PlanForm {
         plan.strata.by_sub_type = ticked(&self.by_sub_type);
         plan.strata.by_archive_month = ticked(&self.by_archive_month);
         plan.designated = designated;
+        let stored = current.risk_weighting.unwrap_or(RiskWeighting::DEFAULT);
+        plan.risk_weighting = None;
         plan.risk_multipliers = if ticked(&self.risk_weighting) {
-            let gain = number("加权系数", self.risk_gain.as_deref(), 100)?;
-            let cap = number("最高倍数", self.risk_cap.as_deref(), 200)?;
+            let gain = number("加权系数", self.risk_gain.as_deref(), stored.gain_pct)?;
+            let cap = number("最高倍数", self.risk_cap.as_deref(), stored.cap_pct)?;
             if gain > 500 {
                 return Err(format!("“加权系数”须在 0 到 500 之间：{gain}"));
             }
@@ -228,6 +237,10 @@ impl PlanForm {
             let previous = previous.ok_or_else(|| {
                 "没有可用的上一轮评查结果，不能按上轮结果加权（请取消勾选）".to_string()
             })?;
+            plan.risk_weighting = Some(RiskWeighting {
+                gain_pct: gain,
+                cap_pct: cap,
+            });
             previous.multipliers(gain, cap)
         } else {
             BTreeMap::new()

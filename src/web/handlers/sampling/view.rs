@@ -46,11 +46,14 @@ pub struct ApiSample<'a> {
     pub seed: String,
 }
 
-/// A unit and how many of its files were picked.
+/// A unit and how many of its files were picked, with the link to its list (`href`, absent
+/// for a code no unit has any more).
 #[derive(Serialize)]
 pub struct UnitCount {
     code: String,
+    name: String,
     count: usize,
+    href: Option<String>,
 }
 
 /// The sample page.
@@ -126,8 +129,12 @@ pub fn sample_view<'a>(
     }
 }
 
-/// The units with picked files and how many, in code order.
-pub fn unit_counts(sample: &Sample<CaseFileId>) -> Vec<UnitCount> {
+/// The units with picked files and how many, in code order, each linking its 抽查案卷清单.
+pub fn unit_counts(
+    round: &RoundView,
+    sample: &Sample<CaseFileId>,
+    all_units: &[Unit],
+) -> Vec<UnitCount> {
     let mut seen = BTreeMap::new();
     for stratum in &sample.strata {
         if !stratum.selected.is_empty() {
@@ -135,7 +142,15 @@ pub fn unit_counts(sample: &Sample<CaseFileId>) -> Vec<UnitCount> {
         }
     }
     seen.into_iter()
-        .map(|(code, count)| UnitCount { code, count })
+        .map(|(code, count)| {
+            let unit = all_units.iter().find(|unit| unit.code == code);
+            UnitCount {
+                name: unit.map_or_else(|| code.clone(), |unit| unit.name.clone()),
+                href: unit.map(|unit| format!("/rounds/{}/sample/units/{}", round.id, unit.id)),
+                code,
+                count,
+            }
+        })
         .collect()
 }
 
