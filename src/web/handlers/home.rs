@@ -6,8 +6,6 @@ use crate::domain::people::Role;
 use crate::domain::rectification::is_overdue;
 use crate::domain::round::RoundStatus;
 use crate::storage::{self, DbConn, people, rectification, rounds, sampling, units, users};
-use crate::web::AppState;
-use crate::web::auth::CurrentUser;
 use crate::web::error::{WebError, WebResult};
 use crate::web::handlers::Ctx;
 use crate::web::handlers::{page, view_data};
