@@ -18,7 +18,7 @@ use crate::domain::rubric::{GradeLevel, Points};
 use crate::domain::scoring::ScoreResult;
 use crate::domain::text_limits::{TextError, TextField};
 use crate::storage::attest;
-use crate::storage::audit::{self, Actor, Change};
+use crate::storage::audit::{Actor, Change};
 use crate::storage::notifications::{self, Audience, Kind};
 use crate::storage::rounds::Round;
 use crate::storage::schema::{
@@ -99,18 +99,10 @@ pub fn save_settings(
                 bureau_settings::updated_by.eq(&actor.login),
             ))
             .execute(conn)?;
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "bureau.settings",
-                entity_type: "bureau_settings",
-                entity_id: None,
-                before: serde_json::to_value(&before).ok(),
-                after: serde_json::to_value(new).ok(),
-            },
-            now,
-        )
+        Change::whole("bureau.settings", "bureau_settings")
+            .before(serde_json::to_value(&before).ok())
+            .after(serde_json::to_value(new).ok())
+            .record(conn, actor, now)
     })
 }
 
@@ -337,18 +329,12 @@ pub fn set_issued_code(
             .set(rectification_notices::issued_code.eq(code))
             .execute(conn)?;
         let digest = notice_digest(conn, id)?;
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "notice.document",
-                entity_type: "rectification_notice",
-                entity_id: Some(id.to_string()),
-                before: None,
-                after: attest::with_row(Some(serde_json::json!({ "code": code })), digest),
-            },
-            now,
-        )
+        Change::of("notice.document", "rectification_notice", id)
+            .after(attest::with_row(
+                Some(serde_json::json!({ "code": code })),
+                digest,
+            ))
+            .record(conn, actor, now)
     })
 }
 
@@ -528,21 +514,12 @@ pub fn generate_findings(
             attest::Kind::Finding,
             attest::digests(conn, attest::Kind::Finding, &inserted)?,
         )]);
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "findings.generate",
-                entity_type: "round",
-                entity_id: Some(round.to_string()),
-                before: None,
-                after: Some(attest::with_rows(
-                    serde_json::json!({ "added": added }),
-                    &digests,
-                )),
-            },
-            now,
-        )?;
+        Change::of("findings.generate", "round", round)
+            .after(attest::with_rows(
+                serde_json::json!({ "added": added }),
+                &digests,
+            ))
+            .record(conn, actor, now)?;
         Ok(added)
     })
 }
@@ -626,18 +603,12 @@ pub fn add_finding(
         finding.check()?;
         insert_finding(conn, &finding, None, &actor.login, now)?;
         let digest = finding_digest(conn, finding.id)?;
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "finding.add",
-                entity_type: "finding",
-                entity_id: Some(finding.id.to_string()),
-                before: None,
-                after: attest::with_row(serde_json::to_value(&finding).ok(), digest),
-            },
-            now,
-        )?;
+        Change::of("finding.add", "finding", finding.id)
+            .after(attest::with_row(
+                serde_json::to_value(&finding).ok(),
+                digest,
+            ))
+            .record(conn, actor, now)?;
         Ok(finding.id)
     })
 }
@@ -872,23 +843,14 @@ pub fn draft_notices(
                         ))
                         .execute(conn)?;
                     let digest = attest::digest_of(conn, attest::Kind::Notice, &id)?;
-                    audit::record(
-                        conn,
-                        actor,
-                        Change {
-                            action: "notice.draft",
-                            entity_type: "rectification_notice",
-                            entity_id: Some(id.clone()),
-                            before: None,
-                            after: attest::with_row(
-                                Some(serde_json::json!({
-                                    "round": round.id, "unit": unit,
-                                })),
-                                digest,
-                            ),
-                        },
-                        now,
-                    )?;
+                    Change::of("notice.draft", "rectification_notice", &id)
+                        .after(attest::with_row(
+                            Some(serde_json::json!({
+                                "round": round.id, "unit": unit,
+                            })),
+                            digest,
+                        ))
+                        .record(conn, actor, now)?;
                     created += 1;
                     id
                 }
@@ -1048,31 +1010,29 @@ pub fn set_selected(
             }
             _ => return Ok(()),
         }
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: if selected {
-                    "notice.select"
-                } else {
-                    "notice.unselect"
-                },
-                entity_type: "rectification_notice",
-                entity_id: Some(notice_id.to_string()),
-                before: None,
-                after: Some(serde_json::json!({ "finding": finding_id })),
+        Change::of(
+            if selected {
+                "notice.select"
+            } else {
+                "notice.unselect"
             },
-            now,
-        )?;
+            "rectification_notice",
+            notice_id,
+        )
+        .after(serde_json::json!({ "finding": finding_id }))
+        .record(conn, actor, now)?;
         Ok(())
     })
 }
 
+/// Writes a transition into the notice's history and the audit log (with the moved row's digest).
 fn record_transition(
     conn: &mut DbConn,
+    caller: &Caller,
     notice: NoticeId,
     finding: Option<FindingId>,
     line: &Transition,
+    now: NaiveDateTime,
 ) -> Result<()> {
     diesel::insert_into(rectification_transitions::table)
         .values((
@@ -1089,7 +1049,24 @@ fn record_transition(
             rectification_transitions::at.eq(line.at),
         ))
         .execute(conn)?;
-    Ok(())
+    let change = match finding {
+        Some(finding) => Change::of("finding.transition", "finding", finding).after(
+            attest::with_row(transition_snapshot(line), finding_digest(conn, finding)?),
+        ),
+        None => Change::of("notice.transition", "rectification_notice", notice).after(
+            attest::with_row(transition_snapshot(line), notice_digest(conn, notice)?),
+        ),
+    };
+    change
+        .before(serde_json::json!({ "state": line.from.code() }))
+        .record(conn, &caller.actor, now)
+}
+
+/// A transition as its audit entry shows it.
+fn transition_snapshot(line: &Transition) -> Option<serde_json::Value> {
+    Some(serde_json::json!({
+        "state": line.to.code(), "action": line.action.code(), "comment": line.reason,
+    }))
 }
 
 /// Moves one finding, guarded by its stored state (compare-and-set), with history and audit.
@@ -1124,25 +1101,7 @@ fn move_finding(
     if changed == 0 {
         return Err(ActError::Refused(Refusal::FindingChanged));
     }
-    record_transition(conn, notice, Some(stored.finding.id), &line)?;
-    let digest = finding_digest(conn, stored.finding.id)?;
-    audit::record(
-        conn,
-        &caller.actor,
-        Change {
-            action: "finding.transition",
-            entity_type: "finding",
-            entity_id: Some(stored.finding.id.to_string()),
-            before: Some(serde_json::json!({ "state": stored.state.code() })),
-            after: attest::with_row(
-                Some(serde_json::json!({
-                    "state": line.to.code(), "action": line.action.code(), "comment": line.reason,
-                })),
-                digest,
-            ),
-        },
-        now,
-    )?;
+    record_transition(conn, caller, notice, Some(stored.finding.id), &line, now)?;
     Ok(line.to)
 }
 
@@ -1188,25 +1147,7 @@ fn move_notice(
     if changed == 0 {
         return Err(ActError::Refused(Refusal::NoticeChanged));
     }
-    record_transition(conn, notice.id, None, &line)?;
-    let digest = notice_digest(conn, notice.id)?;
-    audit::record(
-        conn,
-        &caller.actor,
-        Change {
-            action: "notice.transition",
-            entity_type: "rectification_notice",
-            entity_id: Some(notice.id.to_string()),
-            before: Some(serde_json::json!({ "state": notice.state.code() })),
-            after: attest::with_row(
-                Some(serde_json::json!({
-                    "state": line.to.code(), "action": line.action.code(), "comment": line.reason,
-                })),
-                digest,
-            ),
-        },
-        now,
-    )?;
+    record_transition(conn, caller, notice.id, None, &line, now)?;
     Ok(line.to)
 }
 
@@ -1274,23 +1215,14 @@ pub fn issue(
         ))
         .execute(conn)?;
         let digest = notice_digest(conn, notice_id)?;
-        audit::record(
-            conn,
-            &caller.actor,
-            Change {
-                action: "notice.number",
-                entity_type: "rectification_notice",
-                entity_id: Some(notice_id.to_string()),
-                before: None,
-                after: attest::with_row(
-                    Some(serde_json::json!({
-                        "doc_number": number.to_string(), "issued_on": today, "deadline": deadline,
-                    })),
-                    digest,
-                ),
-            },
-            now,
-        )?;
+        Change::of("notice.number", "rectification_notice", notice_id)
+            .after(attest::with_row(
+                Some(serde_json::json!({
+                    "doc_number": number.to_string(), "issued_on": today, "deadline": deadline,
+                })),
+                digest,
+            ))
+            .record(conn, &caller.actor, now)?;
         for stored in list_findings(
             conn,
             UnitScope::All,
@@ -1344,21 +1276,13 @@ pub fn save_measures(
             ))
             .execute(conn)?;
         let digest = finding_digest(conn, finding_id)?;
-        audit::record(
-            conn,
-            &caller.actor,
-            Change {
-                action: "finding.measures",
-                entity_type: "finding",
-                entity_id: Some(finding_id.to_string()),
-                before: Some(serde_json::json!({ "measures": stored.measures })),
-                after: attest::with_row(
-                    Some(serde_json::json!({ "measures": measures.trim() })),
-                    digest,
-                ),
-            },
-            now,
-        )?;
+        Change::of("finding.measures", "finding", finding_id)
+            .before(serde_json::json!({ "measures": stored.measures }))
+            .after(attest::with_row(
+                Some(serde_json::json!({ "measures": measures.trim() })),
+                digest,
+            ))
+            .record(conn, &caller.actor, now)?;
         Ok(())
     })
 }
@@ -1533,21 +1457,13 @@ pub fn schedule_follow_up(
         ))
         .execute(conn)?;
         let digest = notice_digest(conn, notice_id)?;
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "notice.follow_up",
-                entity_type: "rectification_notice",
-                entity_id: Some(notice_id.to_string()),
-                before: Some(serde_json::json!({ "follow_up_round": current.follow_up_round_id })),
-                after: attest::with_row(
-                    Some(serde_json::json!({ "follow_up_round": follow_up, "note": note.trim() })),
-                    digest,
-                ),
-            },
-            now,
-        )?;
+        Change::of("notice.follow_up", "rectification_notice", notice_id)
+            .before(serde_json::json!({ "follow_up_round": current.follow_up_round_id }))
+            .after(attest::with_row(
+                Some(serde_json::json!({ "follow_up_round": follow_up, "note": note.trim() })),
+                digest,
+            ))
+            .record(conn, actor, now)?;
         Ok(())
     })
 }
@@ -1723,21 +1639,12 @@ pub fn add_evidence(
                 evidence_files::uploaded_at.eq(now),
             ))
             .execute(conn)?;
-        audit::record(
-            conn,
-            &caller.actor,
-            Change {
-                action: "evidence.upload",
-                entity_type: "evidence_file",
-                entity_id: Some(id.clone()),
-                before: None,
-                after: Some(serde_json::json!({
-                    "finding": finding_id, "file_name": file_name, "sha256": sha256,
-                    "size": bytes.len(), "type": kind.label(),
-                })),
-            },
-            now,
-        )?;
+        Change::of("evidence.upload", "evidence_file", &id)
+            .after(serde_json::json!({
+                "finding": finding_id, "file_name": file_name, "sha256": sha256,
+                "size": bytes.len(), "type": kind.label(),
+            }))
+            .record(conn, &caller.actor, now)?;
         Ok(id)
     })
 }

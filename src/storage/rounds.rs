@@ -9,7 +9,7 @@ use crate::domain::round::{
 };
 use crate::domain::round_actions::RoundAction;
 use crate::domain::rubric::Points;
-use crate::storage::audit::{self, Actor, Change};
+use crate::storage::audit::{Actor, Change};
 use crate::storage::schema::{
     review_rounds, round_objection_settings, round_panel_members, round_rubrics, rubric_snapshots,
     users,
@@ -157,18 +157,9 @@ pub fn create(
             },
             created_at: now,
         };
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "round.create",
-                entity_type: "round",
-                entity_id: Some(id.to_string()),
-                before: None,
-                after: Some(snapshot(&round)),
-            },
-            now,
-        )?;
+        Change::of("round.create", "round", id)
+            .after(snapshot(&round))
+            .record(conn, actor, now)?;
         Ok(round)
     })
 }
@@ -434,18 +425,10 @@ pub fn advance(
             set_feedback_on(conn, id, now.date())?;
             crate::storage::rectification::generate_findings(conn, actor, id, now)?;
         }
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "round.status",
-                entity_type: "round",
-                entity_id: Some(id.to_string()),
-                before: Some(serde_json::json!({ "status": round.status.code() })),
-                after: Some(serde_json::json!({ "status": requested.code() })),
-            },
-            now,
-        )?;
+        Change::of("round.status", "round", id)
+            .before(serde_json::json!({ "status": round.status.code() }))
+            .after(serde_json::json!({ "status": requested.code() }))
+            .record(conn, actor, now)?;
         Ok(Round {
             status: requested,
             ..round
@@ -636,21 +619,13 @@ pub fn save_objection_settings(
                 ))
                 .execute(conn)?;
         }
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "round.objection_settings",
-                entity_type: "round",
-                entity_id: Some(round.to_string()),
-                before: serde_json::to_value(before).ok(),
-                after: Some(serde_json::json!({
-                    "settings": settings,
-                    "panel": panel_logins,
-                })),
-            },
-            now,
-        )
+        Change::of("round.objection_settings", "round", round)
+            .before(serde_json::to_value(before).ok())
+            .after(serde_json::json!({
+                "settings": settings,
+                "panel": panel_logins,
+            }))
+            .record(conn, actor, now)
     })
 }
 

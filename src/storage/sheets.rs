@@ -382,19 +382,15 @@ pub fn prepare_save(
     .digest();
     let entry = audit::Prepared::new(
         actor,
-        Change {
-            action: update.action.code(),
-            entity_type: "score_sheet",
-            entity_id: Some(stored.id.clone()),
-            before: Some(
+        Change::of(update.action.code(), "score_sheet", &stored.id)
+            .before(
                 serde_json::json!({ "state": stored.sheet.state, "version": stored.sheet.version }),
-            ),
-            after: Some(serde_json::json!({
+            )
+            .after(serde_json::json!({
                 "state": update.sheet.state, "version": update.sheet.version,
                 "total_tenths": total, "grade": grade, "changes": update.changes,
                 attest::ROW_KEY: digest,
             })),
-        },
         now,
     );
     // A first review near a grade boundary (or failing) may call for a second reviewer.
