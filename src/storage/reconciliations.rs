@@ -119,11 +119,7 @@ pub enum RecordError {
     Storage(#[from] Error),
 }
 
-impl From<diesel::result::Error> for RecordError {
-    fn from(error: diesel::result::Error) -> Self {
-        RecordError::Storage(error.into())
-    }
-}
+crate::storage::diesel_into_storage_variant!(RecordError);
 
 /// Stores the decision and closes every sheet of the file (已合议), all or nothing.
 pub fn record(

@@ -561,11 +561,7 @@ impl From<Error> for AddFindingError {
     }
 }
 
-impl From<diesel::result::Error> for AddFindingError {
-    fn from(error: diesel::result::Error) -> Self {
-        AddFindingError::Storage(error.into())
-    }
-}
+crate::storage::diesel_into_storage_variant!(AddFindingError);
 
 pub fn add_finding(
     conn: &mut DbConn,
@@ -900,11 +896,7 @@ pub enum ActError {
     Storage(#[from] Error),
 }
 
-impl From<diesel::result::Error> for ActError {
-    fn from(error: diesel::result::Error) -> Self {
-        ActError::Storage(error.into())
-    }
-}
+crate::storage::diesel_into_storage_variant!(ActError);
 
 /// What a notice's move tells its readers through a notification (the sentence for each is
 /// in `app::messages::rectification`).

@@ -386,11 +386,7 @@ pub enum AdvanceError {
     Storage(#[from] Error),
 }
 
-impl From<diesel::result::Error> for AdvanceError {
-    fn from(error: diesel::result::Error) -> Self {
-        AdvanceError::Storage(error.into())
-    }
-}
+crate::storage::diesel_into_storage_variant!(AdvanceError);
 
 /// Moves the round to `requested` if the domain rules allow it; the check and the update
 /// happen in one transaction so two administrators cannot both advance it.

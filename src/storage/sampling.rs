@@ -143,11 +143,7 @@ pub enum SampleError {
     Storage(#[from] Error),
 }
 
-impl From<diesel::result::Error> for SampleError {
-    fn from(error: diesel::result::Error) -> Self {
-        SampleError::Storage(error.into())
-    }
-}
+crate::storage::diesel_into_storage_variant!(SampleError);
 
 /// Draws with the given seed without storing anything (the preview).
 pub fn preview(

@@ -277,11 +277,7 @@ fn require_round(
     crate::domain::round_actions::check(status, action).map_err(SaveError::Refused)
 }
 
-impl From<diesel::result::Error> for SaveError {
-    fn from(error: diesel::result::Error) -> Self {
-        SaveError::Storage(error.into())
-    }
-}
+crate::storage::diesel_into_storage_variant!(SaveError);
 
 /// Writes an accepted update, only if the stored version is still the one the form was
 /// loaded with (compare-and-set), and audits the answer changes in the same transaction.
