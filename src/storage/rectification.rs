@@ -139,25 +139,27 @@ pub struct FindingObjection {
     pub label: String,
 }
 
-/// A finding's own columns, as a stored finding shows them.
+/// A finding's own columns, as a stored finding shows them and its digest covers them.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = crate::storage::schema::findings)]
-struct FindingRow {
-    id: String,
-    round_id: String,
-    case_file_id: String,
-    unit_id: String,
-    item_code: String,
-    item_text: String,
-    handler_name: String,
-    law_firm_name: Option<String>,
-    points_tenths: i32,
-    reason: String,
-    page_ref: Option<String>,
-    source: String,
-    severity: String,
-    state: String,
-    measures: String,
+pub(crate) struct FindingRow {
+    pub(crate) id: String,
+    pub(crate) round_id: String,
+    pub(crate) case_file_id: String,
+    pub(crate) unit_id: String,
+    pub(crate) item_code: String,
+    pub(crate) item_text: String,
+    pub(crate) handler_name: String,
+    pub(crate) law_firm_name: Option<String>,
+    pub(crate) points_tenths: i32,
+    pub(crate) reason: String,
+    pub(crate) page_ref: Option<String>,
+    pub(crate) source: String,
+    pub(crate) severity: String,
+    pub(crate) origin_key: Option<String>,
+    pub(crate) state: String,
+    pub(crate) measures: String,
+    pub(crate) created_by: String,
 }
 
 /// A finding with its file's case number, its unit's name and, when it is on a notice, the

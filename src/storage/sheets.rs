@@ -33,21 +33,21 @@ pub struct StoredSheet {
 /// A score sheet's row as stored.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = score_sheets)]
-struct SheetRow {
-    id: String,
-    round_id: String,
-    case_file_id: String,
-    reviewer_id: String,
-    rubric_hash: String,
-    state: String,
-    version: i64,
-    answers_json: String,
-    total_tenths: Option<i32>,
-    grade: Option<String>,
-    leader_comment: Option<String>,
-    reopen_reason: Option<String>,
-    submitted_at: Option<NaiveDateTime>,
-    updated_at: NaiveDateTime,
+pub(crate) struct SheetRow {
+    pub(crate) id: String,
+    pub(crate) round_id: String,
+    pub(crate) case_file_id: String,
+    pub(crate) reviewer_id: String,
+    pub(crate) rubric_hash: String,
+    pub(crate) state: String,
+    pub(crate) version: i64,
+    pub(crate) answers_json: String,
+    pub(crate) total_tenths: Option<i32>,
+    pub(crate) grade: Option<String>,
+    pub(crate) leader_comment: Option<String>,
+    pub(crate) reopen_reason: Option<String>,
+    pub(crate) submitted_at: Option<NaiveDateTime>,
+    pub(crate) updated_at: NaiveDateTime,
 }
 
 fn corrupt(error: impl std::fmt::Display) -> Error {
