@@ -10,7 +10,7 @@
 //! it without an audit entry).
 
 use crate::domain::scoring::sheet::ScoreSheet;
-use crate::storage::rectification::FindingRow;
+use crate::storage::rectification::{FindingRow, NoticeRow};
 use crate::storage::schema::{findings, rectification_notices, score_sheets};
 use crate::storage::sheets::SheetRow;
 use crate::storage::{DbConn, Result};
@@ -155,28 +155,6 @@ impl FindingRow {
             self.created_by,
         ]))
     }
-}
-
-/// A rectification notice's content columns, in the order the digest covers them.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = rectification_notices)]
-struct NoticeRow {
-    id: String,
-    round_id: String,
-    unit_id: String,
-    state: String,
-    doc_number: Option<String>,
-    doc_prefix: Option<String>,
-    doc_year: Option<i32>,
-    doc_serial: Option<i32>,
-    issued_on: Option<NaiveDate>,
-    deadline: Option<NaiveDate>,
-    days: i32,
-    report: String,
-    follow_up_round_id: Option<String>,
-    follow_up_note: Option<String>,
-    created_by: String,
-    issued_code: Option<String>,
 }
 
 impl NoticeRow {

@@ -638,22 +638,27 @@ pub struct Notice {
     pub counted_deadline: Option<NaiveDate>,
 }
 
-/// A notice's own columns, as [`Notice`] shows them.
+/// A notice's own columns, as [`Notice`] shows them and its digest covers them.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = crate::storage::schema::rectification_notices)]
-struct NoticeRow {
-    id: String,
-    round_id: String,
-    unit_id: String,
-    state: String,
-    doc_number: Option<String>,
-    issued_on: Option<NaiveDate>,
-    deadline: Option<NaiveDate>,
-    days: i32,
-    report: String,
-    follow_up_round_id: Option<String>,
-    follow_up_note: Option<String>,
-    created_at: NaiveDateTime,
+pub(crate) struct NoticeRow {
+    pub(crate) id: String,
+    pub(crate) round_id: String,
+    pub(crate) unit_id: String,
+    pub(crate) state: String,
+    pub(crate) doc_number: Option<String>,
+    pub(crate) doc_prefix: Option<String>,
+    pub(crate) doc_year: Option<i32>,
+    pub(crate) doc_serial: Option<i32>,
+    pub(crate) issued_on: Option<NaiveDate>,
+    pub(crate) deadline: Option<NaiveDate>,
+    pub(crate) days: i32,
+    pub(crate) report: String,
+    pub(crate) follow_up_round_id: Option<String>,
+    pub(crate) follow_up_note: Option<String>,
+    pub(crate) created_by: String,
+    pub(crate) issued_code: Option<String>,
+    pub(crate) created_at: NaiveDateTime,
 }
 
 /// A notice with its round's name and its unit's name.
