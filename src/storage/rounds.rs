@@ -335,29 +335,22 @@ pub enum RoundOf<'a> {
 /// record (or, for an import, when it names no round): the handler answers that.
 pub fn status_of(conn: &mut DbConn, of: RoundOf<'_>) -> Result<Option<(RoundId, RoundStatus)>> {
     use crate::storage::schema::{findings, objections, pending_imports, rectification_notices};
+    // The same lookup on each table that names its round (a function cannot take the table).
+    macro_rules! round_of {
+        ($table:ident, $id:expr) => {
+            $table::table
+                .filter($table::id.eq($id))
+                .select($table::round_id)
+                .first(conn)
+                .optional()?
+        };
+    }
     let round: Option<String> = match of {
         RoundOf::Round(id) => Some(id.to_string()),
-        RoundOf::Notice(id) => rectification_notices::table
-            .filter(rectification_notices::id.eq(id))
-            .select(rectification_notices::round_id)
-            .first(conn)
-            .optional()?,
-        RoundOf::Finding(id) => findings::table
-            .filter(findings::id.eq(id))
-            .select(findings::round_id)
-            .first(conn)
-            .optional()?,
-        RoundOf::Objection(id) => objections::table
-            .filter(objections::id.eq(id))
-            .select(objections::round_id)
-            .first(conn)
-            .optional()?,
-        RoundOf::Import(id) => pending_imports::table
-            .filter(pending_imports::id.eq(id))
-            .select(pending_imports::round_id)
-            .first::<Option<String>>(conn)
-            .optional()?
-            .flatten(),
+        RoundOf::Notice(id) => round_of!(rectification_notices, id),
+        RoundOf::Finding(id) => round_of!(findings, id),
+        RoundOf::Objection(id) => round_of!(objections, id),
+        RoundOf::Import(id) => round_of!(pending_imports, id).flatten(),
     };
     let Some(round) = round else {
         return Ok(None);
