@@ -104,12 +104,6 @@ pub struct FileScoreRow {
     pub grade: String,
 }
 
-fn columns(spec: &[(f32, Align)]) -> Vec<Column> {
-    spec.iter()
-        .map(|&(weight, align)| Column { weight, align })
-        .collect()
-}
-
 /// The bulletin as a PDF.
 pub fn leadership_report(view: &LeadershipReportView, fonts: &Fonts) -> Result<Vec<u8>, Error> {
     leadership_report_with_code(view, fonts, None)
@@ -228,7 +222,7 @@ pub(crate) fn leadership_report_with_code(
         })
         .collect();
     layout.table(&Table {
-        columns: columns(&[
+        columns: Column::list(&[
             (0.6, Align::Centre),
             (3.0, Align::Left),
             (0.8, Align::Centre),
@@ -283,7 +277,7 @@ pub(crate) fn leadership_report_with_code(
         })
         .collect();
     layout.table(&Table {
-        columns: columns(&[
+        columns: Column::list(&[
             (1.6, Align::Centre),
             (1.0, Align::Centre),
             (1.0, Align::Centre),
@@ -371,7 +365,7 @@ pub(crate) fn leadership_report_with_code(
         })
         .collect();
     layout.table(&Table {
-        columns: columns(&[
+        columns: Column::list(&[
             (3.0, Align::Left),
             (0.9, Align::Centre),
             (0.9, Align::Centre),
@@ -430,7 +424,7 @@ pub(crate) fn leadership_report_with_code(
             );
         }
         layout.table(&Table {
-            columns: columns(&[
+            columns: Column::list(&[
                 (0.7, Align::Centre),
                 (3.2, Align::Left),
                 (0.9, Align::Centre),
