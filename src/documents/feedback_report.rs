@@ -151,10 +151,7 @@ pub(crate) fn feedback_report_with_code(
         (0.9, Align::Centre),
     ];
     layout.table(&Table {
-        columns: columns
-            .iter()
-            .map(|&(weight, align)| Column { weight, align })
-            .collect(),
+        columns: Column::list(&columns),
         header: Some(Row::texts([
             "序号",
             "案号",

@@ -126,12 +126,6 @@ pub struct FileScoreRow {
     pub grade: String,
 }
 
-fn columns(spec: &[(f32, Align)]) -> Vec<Column> {
-    spec.iter()
-        .map(|&(weight, align)| Column { weight, align })
-        .collect()
-}
-
 /// 六、办案任务完成情况: one row per unit, 完成率 beside 时间进度.
 fn caseload_part(
     layout: &mut Layout<'_>,
@@ -164,7 +158,7 @@ fn caseload_part(
         })
         .collect();
     layout.table(&Table {
-        columns: columns(&[
+        columns: Column::list(&[
             (3.0, Align::Left),
             (1.2, Align::Centre),
             (1.2, Align::Centre),
@@ -304,7 +298,7 @@ pub(crate) fn leadership_report_with_code(
         })
         .collect();
     layout.table(&Table {
-        columns: columns(&[
+        columns: Column::list(&[
             (0.6, Align::Centre),
             (3.0, Align::Left),
             (0.8, Align::Centre),
@@ -359,7 +353,7 @@ pub(crate) fn leadership_report_with_code(
         })
         .collect();
     layout.table(&Table {
-        columns: columns(&[
+        columns: Column::list(&[
             (1.6, Align::Centre),
             (1.0, Align::Centre),
             (1.0, Align::Centre),
@@ -447,7 +441,7 @@ pub(crate) fn leadership_report_with_code(
         })
         .collect();
     layout.table(&Table {
-        columns: columns(&[
+        columns: Column::list(&[
             (3.0, Align::Left),
             (0.9, Align::Centre),
             (0.9, Align::Centre),
@@ -511,7 +505,7 @@ pub(crate) fn leadership_report_with_code(
             );
         }
         layout.table(&Table {
-            columns: columns(&[
+            columns: Column::list(&[
                 (0.7, Align::Centre),
                 (3.2, Align::Left),
                 (0.9, Align::Centre),

@@ -726,6 +726,15 @@ pub(crate) struct Column {
     pub align: Align,
 }
 
+impl Column {
+    /// The columns of a table, from (weight, alignment) pairs.
+    pub(crate) fn list(spec: &[(f32, Align)]) -> Vec<Column> {
+        spec.iter()
+            .map(|&(weight, align)| Column { weight, align })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RowKind {
     Normal,

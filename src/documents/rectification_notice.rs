@@ -108,10 +108,7 @@ pub(crate) fn rectification_notice_with_code(
         (2.0, Align::Left),
     ];
     layout.table(&Table {
-        columns: columns
-            .iter()
-            .map(|&(weight, align)| Column { weight, align })
-            .collect(),
+        columns: Column::list(&columns),
         header: Some(Row::texts([
             "序号",
             "案号",

@@ -203,10 +203,7 @@ fn draw(layout: &mut Layout<'_>, view: &ScoreSheetView) -> Result<(), Error> {
         (2.4, Align::Left),
     ];
     layout.table(&Table {
-        columns: columns
-            .iter()
-            .map(|&(weight, align)| Column { weight, align })
-            .collect(),
+        columns: Column::list(&columns),
         header: None,
         rows,
         style: cell,
@@ -391,10 +388,7 @@ fn rubric_table(view: &ScoreSheetView, style: TextStyle, context: &str) -> Resul
         (1.4, Align::Centre),
     ];
     Ok(Table {
-        columns: columns
-            .iter()
-            .map(|&(weight, align)| Column { weight, align })
-            .collect(),
+        columns: Column::list(&columns),
         header: Some(Row::texts(["项目", "分值", "扣分", "扣分理由", "卷宗页码"])),
         rows,
         style,

@@ -1,7 +1,6 @@
 //! The three kinds of legal-aid case that rubrics, sampling and reviewer expertise speak of.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::str::FromStr;
 
 /// 案件类别: every case file, rubric and reviewer expertise is one of these.
@@ -42,11 +41,7 @@ impl CaseType {
     }
 }
 
-impl fmt::Display for CaseType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
+display_by_label!(CaseType);
 
 /// A case type that could not be recognised; carries the text as given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

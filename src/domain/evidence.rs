@@ -4,7 +4,6 @@
 //! whose zip would unpack to far more than it weighs (a zip bomb).
 
 use crate::domain::text_limits::{TextError, TextField};
-use std::fmt;
 use std::io::{Cursor, Read};
 
 /// The largest evidence file accepted, in bytes (20 MB): a scanned multi-page PDF fits.
@@ -79,11 +78,7 @@ impl EvidenceKind {
     }
 }
 
-impl fmt::Display for EvidenceKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
+display_by_label!(EvidenceKind);
 
 /// Why an upload is refused; every message names the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

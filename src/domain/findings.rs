@@ -8,7 +8,6 @@ use crate::domain::scoring::{ExplanationLine, ScoreResult};
 use crate::domain::text_limits::{TextError, TextField, check_all};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::str::FromStr;
 
 /// Where a finding came from. Deductions and vetoes come from score sheets; the others are
@@ -54,11 +53,7 @@ impl FindingSource {
     }
 }
 
-impl fmt::Display for FindingSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
+display_by_label!(FindingSource);
 
 impl FromStr for FindingSource {
     type Err = String;
@@ -112,11 +107,7 @@ impl Severity {
     }
 }
 
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
+display_by_label!(Severity);
 
 impl FromStr for Severity {
     type Err = String;

@@ -1,6 +1,18 @@
 //! Pure domain code: the rules of legal-aid cross-inspection with no I/O, clock, database or
 //! web. Everything else in the crate may use `domain`; `domain` uses nothing else in the crate.
 
+/// Shows each listed enum by its Chinese label (`Display` writes `label()`), the way every
+/// coded enum of the domain (stored by `code()`) is shown to users.
+macro_rules! display_by_label {
+    ($($coded:ty),+ $(,)?) => {$(
+        impl std::fmt::Display for $coded {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.label())
+            }
+        }
+    )+};
+}
+
 pub mod assignment;
 pub mod case_type;
 pub mod doc_number;

@@ -9,7 +9,6 @@ use crate::domain::scoring::{ExplanationLine, ScoreResult};
 use crate::domain::text_limits::{TextError, TextField};
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::Serialize;
-use std::fmt;
 use std::str::FromStr;
 
 /// Working days a unit has to object, counted from the round's move to 反馈整改.
@@ -178,11 +177,7 @@ impl ObjectionState {
     }
 }
 
-impl fmt::Display for ObjectionState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
+display_by_label!(ObjectionState);
 
 impl FromStr for ObjectionState {
     type Err = String;

@@ -5,7 +5,6 @@ use crate::domain::ids::{LawFirmId, PersonId, UnitId, UserId};
 use crate::domain::text_limits::{TextError, TextField};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::fmt;
 use std::str::FromStr;
 
 /// What a user account may do. Team leader (组长) is not a role: it is a per-round duty of a
@@ -55,11 +54,7 @@ impl Role {
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
+display_by_label!(Role);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown role: {0}")]

@@ -90,11 +90,7 @@ impl RectificationState {
     }
 }
 
-impl fmt::Display for RectificationState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
+display_by_label!(RectificationState);
 
 /// A state that could not be recognised; carries the text as given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -140,11 +136,7 @@ impl Subject {
     }
 }
 
-impl fmt::Display for Subject {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
+display_by_label!(Subject);
 
 /// What the caller asks to do. Data an action needs travels with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -267,11 +259,7 @@ impl ActionKind {
     }
 }
 
-impl fmt::Display for ActionKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
+display_by_label!(ActionKind);
 
 /// What the rules need to know beyond the state: a finding's measures (整改措施), or the
 /// states of the findings on a notice.

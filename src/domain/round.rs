@@ -7,7 +7,6 @@ use crate::domain::text_limits::{TextError, TextField};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 use std::str::FromStr;
 
 /// Where a round stands. Each status allows the work of its step and of no other.
@@ -77,11 +76,7 @@ impl RoundStatus {
     }
 }
 
-impl fmt::Display for RoundStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
+display_by_label!(RoundStatus);
 
 impl FromStr for RoundStatus {
     type Err = String;

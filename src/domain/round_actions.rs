@@ -134,11 +134,7 @@ impl RoundAction {
     }
 }
 
-impl fmt::Display for RoundAction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
+display_by_label!(RoundAction);
 
 /// A write refused because of the round's status; the message says what and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -8,7 +8,7 @@ use crate::domain::assignment::{
     Quality, Reviewer, SampledFile, apply_double_review, quality,
 };
 use crate::domain::ids::{LawFirmId, RoundId};
-use crate::storage::audit::{self, Actor, Change};
+use crate::storage::audit::{Actor, Change};
 use crate::storage::cases::{self, CaseFilter};
 use crate::storage::rounds::Round;
 use crate::storage::schema::{assignment_versions, law_firms};
@@ -377,21 +377,8 @@ pub fn store_draft(
                 assignment_versions::created_by.eq(&actor.login),
             ))
             .execute(conn)?;
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "assignment.draft",
-                entity_type: "round",
-                entity_id: Some(round.to_string()),
-                before: None,
-                after: Some(
-                    serde_json::json!({ "version": number, "seed": assignment.seed.to_string(), "note": note,
-                    "breaches": figures.hard_rule_breaches, "objective": figures.objective }),
-                ),
-            },
-            now,
-        )?;
+        Change::of("assignment.draft", "round", round).after(serde_json::json!({ "version": number, "seed": assignment.seed.to_string(), "note": note,
+                    "breaches": figures.hard_rule_breaches, "objective": figures.objective }),).record(conn, actor, now)?;
         Ok(number)
     })
 }
@@ -427,18 +414,10 @@ pub fn publish(
                 assignment_versions::published_by.eq(&actor.login),
             ))
             .execute(conn)?;
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "assignment.publish",
-                entity_type: "round",
-                entity_id: Some(round.to_string()),
-                before: previous.map(|version| serde_json::json!({ "version": version.version })),
-                after: Some(serde_json::json!({ "version": number })),
-            },
-            now,
-        )
+        Change::of("assignment.publish", "round", round)
+            .before(previous.map(|version| serde_json::json!({ "version": version.version })))
+            .after(serde_json::json!({ "version": number }))
+            .record(conn, actor, now)
     })
 }
 
@@ -451,16 +430,7 @@ pub fn record_override(
     breaches: &[String],
     now: NaiveDateTime,
 ) -> Result<()> {
-    audit::record(
-        conn,
-        actor,
-        Change {
-            action: "assignment.override",
-            entity_type: "round",
-            entity_id: Some(round.to_string()),
-            before: None,
-            after: Some(serde_json::json!({ "reason": reason, "breaches": breaches })),
-        },
-        now,
-    )
+    Change::of("assignment.override", "round", round)
+        .after(serde_json::json!({ "reason": reason, "breaches": breaches }))
+        .record(conn, actor, now)
 }

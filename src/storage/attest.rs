@@ -10,7 +10,9 @@
 //! it without an audit entry).
 
 use crate::domain::scoring::sheet::ScoreSheet;
+use crate::storage::rectification::{FindingRow, NoticeRow};
 use crate::storage::schema::{findings, rectification_notices, score_sheets};
+use crate::storage::sheets::SheetRow;
 use crate::storage::{DbConn, Result};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -112,24 +114,6 @@ fn fresh_sheet_digest(row: &SheetContent<'_>) -> Result<String> {
     .digest())
 }
 
-/// A score sheet's content columns, as the digest covers them.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = score_sheets)]
-struct SheetRow {
-    id: String,
-    round_id: String,
-    case_file_id: String,
-    reviewer_id: String,
-    rubric_hash: String,
-    state: String,
-    version: i64,
-    answers_json: String,
-    total_tenths: Option<i32>,
-    grade: Option<String>,
-    leader_comment: Option<String>,
-    reopen_reason: Option<String>,
-}
-
 impl SheetRow {
     fn content(&self) -> SheetContent<'_> {
         SheetContent {
@@ -147,29 +131,6 @@ impl SheetRow {
             reopen_reason: self.reopen_reason.as_deref(),
         }
     }
-}
-
-/// A finding's content columns, in the order the digest covers them.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = findings)]
-struct FindingRow {
-    id: String,
-    round_id: String,
-    case_file_id: String,
-    unit_id: String,
-    item_code: String,
-    item_text: String,
-    handler_name: String,
-    law_firm_name: Option<String>,
-    points_tenths: i32,
-    reason: String,
-    page_ref: Option<String>,
-    source: String,
-    severity: String,
-    origin_key: Option<String>,
-    state: String,
-    measures: String,
-    created_by: String,
 }
 
 impl FindingRow {
@@ -194,28 +155,6 @@ impl FindingRow {
             self.created_by,
         ]))
     }
-}
-
-/// A rectification notice's content columns, in the order the digest covers them.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = rectification_notices)]
-struct NoticeRow {
-    id: String,
-    round_id: String,
-    unit_id: String,
-    state: String,
-    doc_number: Option<String>,
-    doc_prefix: Option<String>,
-    doc_year: Option<i32>,
-    doc_serial: Option<i32>,
-    issued_on: Option<NaiveDate>,
-    deadline: Option<NaiveDate>,
-    days: i32,
-    report: String,
-    follow_up_round_id: Option<String>,
-    follow_up_note: Option<String>,
-    created_by: String,
-    issued_code: Option<String>,
 }
 
 impl NoticeRow {

@@ -53,6 +53,49 @@ pub struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+impl<'a> Change<'a> {
+    /// A change to one entity, named by its type and id; snapshots are added with
+    /// [`Change::before`] and [`Change::after`].
+    pub fn of(action: &'a str, entity_type: &'a str, entity_id: impl ToString) -> Self {
+        Change {
+            entity_id: Some(entity_id.to_string()),
+            ..Change::whole(action, entity_type)
+        }
+    }
+
+    /// A change to no single entity (an import, a setting, the database itself).
+    pub fn whole(action: &'a str, entity_type: &'a str) -> Self {
+        Change {
+            action,
+            entity_type,
+            entity_id: None,
+            before: None,
+            after: None,
+        }
+    }
+
+    /// The entity as it was before the change.
+    pub fn before(self, snapshot: impl Into<Option<serde_json::Value>>) -> Self {
+        Change {
+            before: snapshot.into(),
+            ..self
+        }
+    }
+
+    /// The entity as the change leaves it.
+    pub fn after(self, snapshot: impl Into<Option<serde_json::Value>>) -> Self {
+        Change {
+            after: snapshot.into(),
+            ..self
+        }
+    }
+
+    /// Records the change by `actor` at `at`, inside the caller's transaction (see [`record`]).
+    pub fn record(self, conn: &mut DbConn, actor: &Actor, at: NaiveDateTime) -> Result<()> {
+        record(conn, actor, self, at)
+    }
+}
+
 /// A stored entry, as the audit page shows it.
 #[derive(Debug, Clone, Queryable, Serialize)]
 pub struct Entry {

@@ -9,7 +9,7 @@ use crate::domain::ids::{CaseFileId, PersonId, RoundId};
 use crate::domain::objection::borderline_reason;
 use crate::domain::rubric::Method;
 use crate::domain::scoring::ScoreResult;
-use crate::storage::audit::{self, Actor, Change};
+use crate::storage::audit::{Actor, Change};
 use crate::storage::schema::{borderline_reviews, case_files};
 use crate::storage::{DbConn, Result, assignments, rounds, rubrics};
 use chrono::NaiveDateTime;
@@ -141,27 +141,22 @@ pub fn send(conn: &mut DbConn, actor: &Actor, needed: Needed, now: NaiveDateTime
             borderline_reviews::created_at.eq(now),
         ))
         .execute(conn)?;
-    audit::record(
-        conn,
-        actor,
-        Change {
-            action: if reviewer.is_some() {
-                "borderline.assign"
-            } else {
-                "borderline.unassigned"
-            },
-            entity_type: "case_file",
-            entity_id: Some(file.to_string()),
-            before: None,
-            after: Some(serde_json::json!({
-                "round": round.to_string(),
-                "reason": reason,
-                "reviewer": reviewer.map(|id| id.to_string()),
-                "problem": problem_text,
-            })),
+    Change::of(
+        if reviewer.is_some() {
+            "borderline.assign"
+        } else {
+            "borderline.unassigned"
         },
-        now,
+        "case_file",
+        file,
     )
+    .after(serde_json::json!({
+        "round": round.to_string(),
+        "reason": reason,
+        "reviewer": reviewer.map(|id| id.to_string()),
+        "problem": problem_text,
+    }))
+    .record(conn, actor, now)
 }
 
 /// A file sent (or not) to a second reviewer, as the round page shows it.

@@ -6,7 +6,7 @@ use crate::domain::UnitScope;
 use crate::domain::ids::{CaseFileId, UnitId};
 use crate::domain::masking::{mask_id_no, mask_name, mask_phone};
 use crate::domain::registry::CaseRecord;
-use crate::storage::audit::{self, Actor, Change};
+use crate::storage::audit::{Actor, Change};
 use crate::storage::schema::{case_files, units};
 use crate::storage::{DbConn, Error, Result, new_id, parse_id, transaction};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
@@ -341,18 +341,9 @@ impl<'a> Writer<'a> {
 
     /// Audits the import as a whole; the caller then commits its transaction.
     pub fn finish(self, conn: &mut DbConn, file_name: &str) -> Result<ImportCounts> {
-        audit::record(
-            conn,
-            self.actor,
-            Change {
-                action: "cases.import",
-                entity_type: "case_registry",
-                entity_id: None,
-                before: None,
-                after: Some(serde_json::json!({ "file": file_name, "counts": self.counts })),
-            },
-            self.now,
-        )?;
+        Change::whole("cases.import", "case_registry")
+            .after(serde_json::json!({ "file": file_name, "counts": self.counts }))
+            .record(conn, self.actor, self.now)?;
         Ok(self.counts)
     }
 }
@@ -444,18 +435,10 @@ fn update_case(
         guilty_plea: record.guilty_plea,
         notified_defense: record.notified_defense,
     };
-    audit::record(
-        conn,
-        actor,
-        Change {
-            action: "case.update",
-            entity_type: "case_file",
-            entity_id: Some(stored.id.clone()),
-            before: Some(masked_fields(stored)),
-            after: Some(masked_fields(&after)),
-        },
-        now,
-    )
+    Change::of("case.update", "case_file", &stored.id)
+        .before(masked_fields(stored))
+        .after(masked_fields(&after))
+        .record(conn, actor, now)
 }
 
 /// Cases closed within a period: a round's population.

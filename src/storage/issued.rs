@@ -65,24 +65,15 @@ pub fn record(
             DbConn::Sqlite(sqlite) => insert_or_ignore!(sqlite),
         }?;
         if inserted > 0 {
-            audit::record(
-                conn,
-                actor,
-                Change {
-                    action: "document.issue",
-                    entity_type: "document",
-                    entity_id: Some(document.code.clone()),
-                    before: None,
-                    after: Some(serde_json::json!({
-                        "kind": document.kind,
-                        "subject": document.subject,
-                        "sha256": document.sha256,
-                        "size_bytes": document.size_bytes,
-                        "pages": document.pages,
-                    })),
-                },
-                document.issued_at,
-            )?;
+            Change::of("document.issue", "document", &document.code)
+                .after(serde_json::json!({
+                    "kind": document.kind,
+                    "subject": document.subject,
+                    "sha256": document.sha256,
+                    "size_bytes": document.size_bytes,
+                    "pages": document.pages,
+                }))
+                .record(conn, actor, document.issued_at)?;
         }
         Ok(issued_documents::table
             .find(&document.code)

@@ -98,20 +98,11 @@ fn baseline_row_digests(conn: &mut DbConn) -> Result<()> {
         if count == 0 {
             return Ok(());
         }
-        audit::record(
-            conn,
-            &audit::Actor::cli(),
-            audit::Change {
-                action: "audit.baseline",
-                entity_type: "database",
-                entity_id: None,
-                before: None,
-                after: Some(attest::with_rows(
-                    serde_json::json!({ "rows": count }),
-                    &rows,
-                )),
-            },
-            crate::storage::now(),
-        )
+        audit::Change::whole("audit.baseline", "database")
+            .after(attest::with_rows(
+                serde_json::json!({ "rows": count }),
+                &rows,
+            ))
+            .record(conn, &audit::Actor::cli(), crate::storage::now())
     })
 }

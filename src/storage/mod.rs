@@ -51,6 +51,19 @@ pub(crate) type DbBackend = <DbConn as Connection>::Backend;
 pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConn = r2d2::PooledConnection<Manager>;
 
+/// Lets `?` turn a diesel error straight into a use case's error enum, through its
+/// `Storage(Error)` variant (a `From` impl cannot be derived across the two hops).
+macro_rules! diesel_into_storage_variant {
+    ($($error:ident),+ $(,)?) => {$(
+        impl From<diesel::result::Error> for $error {
+            fn from(error: diesel::result::Error) -> Self {
+                $error::Storage(error.into())
+            }
+        }
+    )+};
+}
+pub(crate) use diesel_into_storage_variant;
+
 /// Errors of the storage layer. They carry facts; the web and CLI layers choose the words.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

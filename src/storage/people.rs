@@ -3,7 +3,7 @@
 use crate::domain::ids::{LawFirmId, PersonId, UnitId};
 use crate::domain::people::Person;
 use crate::domain::{CaseType, UnitScope};
-use crate::storage::audit::{self, Actor, Change};
+use crate::storage::audit::{Actor, Change};
 use crate::storage::schema::{law_firms, people, person_expertise, units};
 use crate::storage::{DbConn, Error, Result, duplicate_as, new_id, parse_id, transaction};
 use chrono::NaiveDateTime;
@@ -86,18 +86,9 @@ pub fn create(
                 serde_json::json!(person.phone.as_ref().map(|_| "***")),
             );
         }
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "person.create",
-                entity_type: "person",
-                entity_id: Some(id.to_string()),
-                before: None,
-                after: Some(snapshot),
-            },
-            now,
-        )?;
+        Change::of("person.create", "person", id)
+            .after(snapshot)
+            .record(conn, actor, now)?;
         Ok(id)
     })
 }

@@ -6,7 +6,7 @@ use crate::domain::ids::{CaseFileId, PersonId, RoundId};
 use crate::domain::rubric::Points;
 use crate::domain::scoring::reconciliation::Reconciliation;
 use crate::domain::scoring::sheet::SheetUpdate;
-use crate::storage::audit::{self, Actor, Change};
+use crate::storage::audit::{Actor, Change};
 use crate::storage::schema::{reconciliations, team_approvals};
 use crate::storage::sheets::{self, SaveError, StoredSheet};
 use crate::storage::{DbConn, Error, Result, duplicate_as, new_id, parse_id, transaction};
@@ -119,11 +119,7 @@ pub enum RecordError {
     Storage(#[from] Error),
 }
 
-impl From<diesel::result::Error> for RecordError {
-    fn from(error: diesel::result::Error) -> Self {
-        RecordError::Storage(error.into())
-    }
-}
+crate::storage::diesel_into_storage_variant!(RecordError);
 
 /// Stores the decision and closes every sheet of the file (已合议), all or nothing.
 pub fn record(
@@ -174,25 +170,17 @@ pub fn record(
                 Err(SaveError::Storage(error)) => return Err(error.into()),
             }
         }
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "reconciliation.record",
-                entity_type: "case_file",
-                entity_id: Some(decision.case_file_id.to_string()),
-                before: Some(serde_json::json!({ "triggers": triggers })),
-                after: Some(serde_json::json!({
-                    "round": round.to_string(),
-                    "final_total_tenths": decision.final_total.map(Points::tenths),
-                    "final_grade": decision.final_grade.name,
-                    "vetoed": decision.vetoed,
-                    "reason": decision.reason,
-                    "participants": participants,
-                })),
-            },
-            now,
-        )?;
+        Change::of("reconciliation.record", "case_file", decision.case_file_id)
+            .before(serde_json::json!({ "triggers": triggers }))
+            .after(serde_json::json!({
+                "round": round.to_string(),
+                "final_total_tenths": decision.final_total.map(Points::tenths),
+                "final_grade": decision.final_grade.name,
+                "vetoed": decision.vetoed,
+                "reason": decision.reason,
+                "participants": participants,
+            }))
+            .record(conn, actor, now)?;
         Ok(id.clone())
     })
 }
@@ -254,17 +242,8 @@ pub fn approve(
             ))
             .execute(conn)
             .map_err(duplicate_as(DUPLICATE_APPROVAL))?;
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "team.approve_results",
-                entity_type: "round",
-                entity_id: Some(round.to_string()),
-                before: None,
-                after: Some(serde_json::json!({ "team": team_number, "files": files })),
-            },
-            now,
-        )
+        Change::of("team.approve_results", "round", round)
+            .after(serde_json::json!({ "team": team_number, "files": files }))
+            .record(conn, actor, now)
     })
 }

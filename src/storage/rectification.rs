@@ -18,7 +18,7 @@ use crate::domain::rubric::{GradeLevel, Points};
 use crate::domain::scoring::ScoreResult;
 use crate::domain::text_limits::{TextError, TextField};
 use crate::storage::attest;
-use crate::storage::audit::{self, Actor, Change};
+use crate::storage::audit::{Actor, Change};
 use crate::storage::notifications::{self, Audience, Kind};
 use crate::storage::rounds::Round;
 use crate::storage::schema::{
@@ -99,18 +99,10 @@ pub fn save_settings(
                 bureau_settings::updated_by.eq(&actor.login),
             ))
             .execute(conn)?;
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "bureau.settings",
-                entity_type: "bureau_settings",
-                entity_id: None,
-                before: serde_json::to_value(&before).ok(),
-                after: serde_json::to_value(new).ok(),
-            },
-            now,
-        )
+        Change::whole("bureau.settings", "bureau_settings")
+            .before(serde_json::to_value(&before).ok())
+            .after(serde_json::to_value(new).ok())
+            .record(conn, actor, now)
     })
 }
 
@@ -156,25 +148,27 @@ pub struct FindingObjection {
     pub label: String,
 }
 
-/// A finding's own columns, as a stored finding shows them.
+/// A finding's own columns, as a stored finding shows them and its digest covers them.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = crate::storage::schema::findings)]
-struct FindingRow {
-    id: String,
-    round_id: String,
-    case_file_id: String,
-    unit_id: String,
-    item_code: String,
-    item_text: String,
-    handler_name: String,
-    law_firm_name: Option<String>,
-    points_tenths: i32,
-    reason: String,
-    page_ref: Option<String>,
-    source: String,
-    severity: String,
-    state: String,
-    measures: String,
+pub(crate) struct FindingRow {
+    pub(crate) id: String,
+    pub(crate) round_id: String,
+    pub(crate) case_file_id: String,
+    pub(crate) unit_id: String,
+    pub(crate) item_code: String,
+    pub(crate) item_text: String,
+    pub(crate) handler_name: String,
+    pub(crate) law_firm_name: Option<String>,
+    pub(crate) points_tenths: i32,
+    pub(crate) reason: String,
+    pub(crate) page_ref: Option<String>,
+    pub(crate) source: String,
+    pub(crate) severity: String,
+    pub(crate) origin_key: Option<String>,
+    pub(crate) state: String,
+    pub(crate) measures: String,
+    pub(crate) created_by: String,
 }
 
 /// A finding with its file's case number, its unit's name and, when it is on a notice, the
@@ -353,18 +347,12 @@ pub fn set_issued_code(
             .set(rectification_notices::issued_code.eq(code))
             .execute(conn)?;
         let digest = notice_digest(conn, id)?;
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "notice.document",
-                entity_type: "rectification_notice",
-                entity_id: Some(id.to_string()),
-                before: None,
-                after: attest::with_row(Some(serde_json::json!({ "code": code })), digest),
-            },
-            now,
-        )
+        Change::of("notice.document", "rectification_notice", id)
+            .after(attest::with_row(
+                Some(serde_json::json!({ "code": code })),
+                digest,
+            ))
+            .record(conn, actor, now)
     })
 }
 
@@ -544,21 +532,12 @@ pub fn generate_findings(
             attest::Kind::Finding,
             attest::digests(conn, attest::Kind::Finding, &inserted)?,
         )]);
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "findings.generate",
-                entity_type: "round",
-                entity_id: Some(round.to_string()),
-                before: None,
-                after: Some(attest::with_rows(
-                    serde_json::json!({ "added": added }),
-                    &digests,
-                )),
-            },
-            now,
-        )?;
+        Change::of("findings.generate", "round", round)
+            .after(attest::with_rows(
+                serde_json::json!({ "added": added }),
+                &digests,
+            ))
+            .record(conn, actor, now)?;
         Ok(added)
     })
 }
@@ -600,11 +579,7 @@ impl From<Error> for AddFindingError {
     }
 }
 
-impl From<diesel::result::Error> for AddFindingError {
-    fn from(error: diesel::result::Error) -> Self {
-        AddFindingError::Storage(error.into())
-    }
-}
+crate::storage::diesel_into_storage_variant!(AddFindingError);
 
 pub fn add_finding(
     conn: &mut DbConn,
@@ -642,18 +617,12 @@ pub fn add_finding(
         finding.check()?;
         insert_finding(conn, &finding, None, &actor.login, now)?;
         let digest = finding_digest(conn, finding.id)?;
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "finding.add",
-                entity_type: "finding",
-                entity_id: Some(finding.id.to_string()),
-                before: None,
-                after: attest::with_row(serde_json::to_value(&finding).ok(), digest),
-            },
-            now,
-        )?;
+        Change::of("finding.add", "finding", finding.id)
+            .after(attest::with_row(
+                serde_json::to_value(&finding).ok(),
+                digest,
+            ))
+            .record(conn, actor, now)?;
         Ok(finding.id)
     })
 }
@@ -685,22 +654,27 @@ pub struct Notice {
     pub counted_deadline: Option<NaiveDate>,
 }
 
-/// A notice's own columns, as [`Notice`] shows them.
+/// A notice's own columns, as [`Notice`] shows them and its digest covers them.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = crate::storage::schema::rectification_notices)]
-struct NoticeRow {
-    id: String,
-    round_id: String,
-    unit_id: String,
-    state: String,
-    doc_number: Option<String>,
-    issued_on: Option<NaiveDate>,
-    deadline: Option<NaiveDate>,
-    days: i32,
-    report: String,
-    follow_up_round_id: Option<String>,
-    follow_up_note: Option<String>,
-    created_at: NaiveDateTime,
+pub(crate) struct NoticeRow {
+    pub(crate) id: String,
+    pub(crate) round_id: String,
+    pub(crate) unit_id: String,
+    pub(crate) state: String,
+    pub(crate) doc_number: Option<String>,
+    pub(crate) doc_prefix: Option<String>,
+    pub(crate) doc_year: Option<i32>,
+    pub(crate) doc_serial: Option<i32>,
+    pub(crate) issued_on: Option<NaiveDate>,
+    pub(crate) deadline: Option<NaiveDate>,
+    pub(crate) days: i32,
+    pub(crate) report: String,
+    pub(crate) follow_up_round_id: Option<String>,
+    pub(crate) follow_up_note: Option<String>,
+    pub(crate) created_by: String,
+    pub(crate) issued_code: Option<String>,
+    pub(crate) created_at: NaiveDateTime,
 }
 
 /// A notice with its round's name and its unit's name.
@@ -888,23 +862,14 @@ pub fn draft_notices(
                         ))
                         .execute(conn)?;
                     let digest = attest::digest_of(conn, attest::Kind::Notice, &id)?;
-                    audit::record(
-                        conn,
-                        actor,
-                        Change {
-                            action: "notice.draft",
-                            entity_type: "rectification_notice",
-                            entity_id: Some(id.clone()),
-                            before: None,
-                            after: attest::with_row(
-                                Some(serde_json::json!({
-                                    "round": round.id, "unit": unit,
-                                })),
-                                digest,
-                            ),
-                        },
-                        now,
-                    )?;
+                    Change::of("notice.draft", "rectification_notice", &id)
+                        .after(attest::with_row(
+                            Some(serde_json::json!({
+                                "round": round.id, "unit": unit,
+                            })),
+                            digest,
+                        ))
+                        .record(conn, actor, now)?;
                     created += 1;
                     id
                 }
@@ -954,11 +919,7 @@ pub enum ActError {
     Storage(#[from] Error),
 }
 
-impl From<diesel::result::Error> for ActError {
-    fn from(error: diesel::result::Error) -> Self {
-        ActError::Storage(error.into())
-    }
-}
+crate::storage::diesel_into_storage_variant!(ActError);
 
 /// What a notice's move tells its readers through a notification (the sentence for each is
 /// in `app::messages::rectification`).
@@ -1066,31 +1027,29 @@ pub fn set_selected(
             }
             _ => return Ok(()),
         }
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: if selected {
-                    "notice.select"
-                } else {
-                    "notice.unselect"
-                },
-                entity_type: "rectification_notice",
-                entity_id: Some(notice_id.to_string()),
-                before: None,
-                after: Some(serde_json::json!({ "finding": finding_id })),
+        Change::of(
+            if selected {
+                "notice.select"
+            } else {
+                "notice.unselect"
             },
-            now,
-        )?;
+            "rectification_notice",
+            notice_id,
+        )
+        .after(serde_json::json!({ "finding": finding_id }))
+        .record(conn, actor, now)?;
         Ok(())
     })
 }
 
+/// Writes a transition into the notice's history and the audit log (with the moved row's digest).
 fn record_transition(
     conn: &mut DbConn,
+    caller: &Caller,
     notice: NoticeId,
     finding: Option<FindingId>,
     line: &Transition,
+    now: NaiveDateTime,
 ) -> Result<()> {
     diesel::insert_into(rectification_transitions::table)
         .values((
@@ -1107,7 +1066,24 @@ fn record_transition(
             rectification_transitions::at.eq(line.at),
         ))
         .execute(conn)?;
-    Ok(())
+    let change = match finding {
+        Some(finding) => Change::of("finding.transition", "finding", finding).after(
+            attest::with_row(transition_snapshot(line), finding_digest(conn, finding)?),
+        ),
+        None => Change::of("notice.transition", "rectification_notice", notice).after(
+            attest::with_row(transition_snapshot(line), notice_digest(conn, notice)?),
+        ),
+    };
+    change
+        .before(serde_json::json!({ "state": line.from.code() }))
+        .record(conn, &caller.actor, now)
+}
+
+/// A transition as its audit entry shows it.
+fn transition_snapshot(line: &Transition) -> Option<serde_json::Value> {
+    Some(serde_json::json!({
+        "state": line.to.code(), "action": line.action.code(), "comment": line.reason,
+    }))
 }
 
 /// Moves one finding, guarded by its stored state (compare-and-set), with history and audit.
@@ -1145,25 +1121,7 @@ fn move_finding(
     if changed == 0 {
         return Err(ActError::Refused(Refusal::FindingChanged));
     }
-    record_transition(conn, notice, Some(stored.finding.id), &line)?;
-    let digest = finding_digest(conn, stored.finding.id)?;
-    audit::record(
-        conn,
-        &caller.actor,
-        Change {
-            action: "finding.transition",
-            entity_type: "finding",
-            entity_id: Some(stored.finding.id.to_string()),
-            before: Some(serde_json::json!({ "state": stored.state.code() })),
-            after: attest::with_row(
-                Some(serde_json::json!({
-                    "state": line.to.code(), "action": line.action.code(), "comment": line.reason,
-                })),
-                digest,
-            ),
-        },
-        now,
-    )?;
+    record_transition(conn, caller, notice, Some(stored.finding.id), &line, now)?;
     Ok(line.to)
 }
 
@@ -1209,25 +1167,7 @@ fn move_notice(
     if changed == 0 {
         return Err(ActError::Refused(Refusal::NoticeChanged));
     }
-    record_transition(conn, notice.id, None, &line)?;
-    let digest = notice_digest(conn, notice.id)?;
-    audit::record(
-        conn,
-        &caller.actor,
-        Change {
-            action: "notice.transition",
-            entity_type: "rectification_notice",
-            entity_id: Some(notice.id.to_string()),
-            before: Some(serde_json::json!({ "state": notice.state.code() })),
-            after: attest::with_row(
-                Some(serde_json::json!({
-                    "state": line.to.code(), "action": line.action.code(), "comment": line.reason,
-                })),
-                digest,
-            ),
-        },
-        now,
-    )?;
+    record_transition(conn, caller, notice.id, None, &line, now)?;
     Ok(line.to)
 }
 
@@ -1295,23 +1235,14 @@ pub fn issue(
         ))
         .execute(conn)?;
         let digest = notice_digest(conn, notice_id)?;
-        audit::record(
-            conn,
-            &caller.actor,
-            Change {
-                action: "notice.number",
-                entity_type: "rectification_notice",
-                entity_id: Some(notice_id.to_string()),
-                before: None,
-                after: attest::with_row(
-                    Some(serde_json::json!({
-                        "doc_number": number.to_string(), "issued_on": today, "deadline": deadline,
-                    })),
-                    digest,
-                ),
-            },
-            now,
-        )?;
+        Change::of("notice.number", "rectification_notice", notice_id)
+            .after(attest::with_row(
+                Some(serde_json::json!({
+                    "doc_number": number.to_string(), "issued_on": today, "deadline": deadline,
+                })),
+                digest,
+            ))
+            .record(conn, &caller.actor, now)?;
         for stored in list_findings(
             conn,
             UnitScope::All,
@@ -1365,21 +1296,13 @@ pub fn save_measures(
             ))
             .execute(conn)?;
         let digest = finding_digest(conn, finding_id)?;
-        audit::record(
-            conn,
-            &caller.actor,
-            Change {
-                action: "finding.measures",
-                entity_type: "finding",
-                entity_id: Some(finding_id.to_string()),
-                before: Some(serde_json::json!({ "measures": stored.measures })),
-                after: attest::with_row(
-                    Some(serde_json::json!({ "measures": measures.trim() })),
-                    digest,
-                ),
-            },
-            now,
-        )?;
+        Change::of("finding.measures", "finding", finding_id)
+            .before(serde_json::json!({ "measures": stored.measures }))
+            .after(attest::with_row(
+                Some(serde_json::json!({ "measures": measures.trim() })),
+                digest,
+            ))
+            .record(conn, &caller.actor, now)?;
         Ok(())
     })
 }
@@ -1557,21 +1480,13 @@ pub fn schedule_follow_up(
         ))
         .execute(conn)?;
         let digest = notice_digest(conn, notice_id)?;
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "notice.follow_up",
-                entity_type: "rectification_notice",
-                entity_id: Some(notice_id.to_string()),
-                before: Some(serde_json::json!({ "follow_up_round": current.follow_up_round_id })),
-                after: attest::with_row(
-                    Some(serde_json::json!({ "follow_up_round": follow_up, "note": note.trim() })),
-                    digest,
-                ),
-            },
-            now,
-        )?;
+        Change::of("notice.follow_up", "rectification_notice", notice_id)
+            .before(serde_json::json!({ "follow_up_round": current.follow_up_round_id }))
+            .after(attest::with_row(
+                Some(serde_json::json!({ "follow_up_round": follow_up, "note": note.trim() })),
+                digest,
+            ))
+            .record(conn, actor, now)?;
         Ok(())
     })
 }
@@ -1747,21 +1662,12 @@ pub fn add_evidence(
                 evidence_files::uploaded_at.eq(now),
             ))
             .execute(conn)?;
-        audit::record(
-            conn,
-            &caller.actor,
-            Change {
-                action: "evidence.upload",
-                entity_type: "evidence_file",
-                entity_id: Some(id.clone()),
-                before: None,
-                after: Some(serde_json::json!({
-                    "finding": finding_id, "file_name": file_name, "sha256": sha256,
-                    "size": bytes.len(), "type": kind.label(),
-                })),
-            },
-            now,
-        )?;
+        Change::of("evidence.upload", "evidence_file", &id)
+            .after(serde_json::json!({
+                "finding": finding_id, "file_name": file_name, "sha256": sha256,
+                "size": bytes.len(), "type": kind.label(),
+            }))
+            .record(conn, &caller.actor, now)?;
         Ok(id)
     })
 }

@@ -9,7 +9,7 @@ use crate::domain::round::{
 };
 use crate::domain::round_actions::RoundAction;
 use crate::domain::rubric::Points;
-use crate::storage::audit::{self, Actor, Change};
+use crate::storage::audit::{Actor, Change};
 use crate::storage::schema::{
     review_rounds, round_objection_settings, round_panel_members, round_rubrics, rubric_snapshots,
     users,
@@ -157,18 +157,9 @@ pub fn create(
             },
             created_at: now,
         };
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "round.create",
-                entity_type: "round",
-                entity_id: Some(id.to_string()),
-                before: None,
-                after: Some(snapshot(&round)),
-            },
-            now,
-        )?;
+        Change::of("round.create", "round", id)
+            .after(snapshot(&round))
+            .record(conn, actor, now)?;
         Ok(round)
     })
 }
@@ -344,29 +335,22 @@ pub enum RoundOf<'a> {
 /// record (or, for an import, when it names no round): the handler answers that.
 pub fn status_of(conn: &mut DbConn, of: RoundOf<'_>) -> Result<Option<(RoundId, RoundStatus)>> {
     use crate::storage::schema::{findings, objections, pending_imports, rectification_notices};
+    // The same lookup on each table that names its round (a function cannot take the table).
+    macro_rules! round_of {
+        ($table:ident, $id:expr) => {
+            $table::table
+                .filter($table::id.eq($id))
+                .select($table::round_id)
+                .first(conn)
+                .optional()?
+        };
+    }
     let round: Option<String> = match of {
         RoundOf::Round(id) => Some(id.to_string()),
-        RoundOf::Notice(id) => rectification_notices::table
-            .filter(rectification_notices::id.eq(id))
-            .select(rectification_notices::round_id)
-            .first(conn)
-            .optional()?,
-        RoundOf::Finding(id) => findings::table
-            .filter(findings::id.eq(id))
-            .select(findings::round_id)
-            .first(conn)
-            .optional()?,
-        RoundOf::Objection(id) => objections::table
-            .filter(objections::id.eq(id))
-            .select(objections::round_id)
-            .first(conn)
-            .optional()?,
-        RoundOf::Import(id) => pending_imports::table
-            .filter(pending_imports::id.eq(id))
-            .select(pending_imports::round_id)
-            .first::<Option<String>>(conn)
-            .optional()?
-            .flatten(),
+        RoundOf::Notice(id) => round_of!(rectification_notices, id),
+        RoundOf::Finding(id) => round_of!(findings, id),
+        RoundOf::Objection(id) => round_of!(objections, id),
+        RoundOf::Import(id) => round_of!(pending_imports, id).flatten(),
     };
     let Some(round) = round else {
         return Ok(None);
@@ -395,11 +379,7 @@ pub enum AdvanceError {
     Storage(#[from] Error),
 }
 
-impl From<diesel::result::Error> for AdvanceError {
-    fn from(error: diesel::result::Error) -> Self {
-        AdvanceError::Storage(error.into())
-    }
-}
+crate::storage::diesel_into_storage_variant!(AdvanceError);
 
 /// Moves the round to `requested` if the domain rules allow it; the check and the update
 /// happen in one transaction so two administrators cannot both advance it.
@@ -434,18 +414,10 @@ pub fn advance(
             set_feedback_on(conn, id, now.date())?;
             crate::storage::rectification::generate_findings(conn, actor, id, now)?;
         }
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "round.status",
-                entity_type: "round",
-                entity_id: Some(id.to_string()),
-                before: Some(serde_json::json!({ "status": round.status.code() })),
-                after: Some(serde_json::json!({ "status": requested.code() })),
-            },
-            now,
-        )?;
+        Change::of("round.status", "round", id)
+            .before(serde_json::json!({ "status": round.status.code() }))
+            .after(serde_json::json!({ "status": requested.code() }))
+            .record(conn, actor, now)?;
         Ok(Round {
             status: requested,
             ..round
@@ -636,21 +608,13 @@ pub fn save_objection_settings(
                 ))
                 .execute(conn)?;
         }
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "round.objection_settings",
-                entity_type: "round",
-                entity_id: Some(round.to_string()),
-                before: serde_json::to_value(before).ok(),
-                after: Some(serde_json::json!({
-                    "settings": settings,
-                    "panel": panel_logins,
-                })),
-            },
-            now,
-        )
+        Change::of("round.objection_settings", "round", round)
+            .before(serde_json::to_value(before).ok())
+            .after(serde_json::json!({
+                "settings": settings,
+                "panel": panel_logins,
+            }))
+            .record(conn, actor, now)
     })
 }
 

@@ -2,7 +2,7 @@
 //! content hash. A snapshot is never changed or deleted; a new version is a new row.
 
 use crate::domain::rubric::{Method, Rubric, parse_rubric};
-use crate::storage::audit::{self, Actor, Change};
+use crate::storage::audit::{Actor, Change};
 use crate::storage::schema::rubric_snapshots;
 use crate::storage::{DbConn, Error, Result, transaction};
 use chrono::NaiveDateTime;
@@ -84,21 +84,12 @@ pub fn store(
                 rubric_snapshots::created_by.eq(&actor.login),
             ))
             .execute(conn)?;
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "rubric.snapshot",
-                entity_type: "rubric",
-                entity_id: Some(hash.clone()),
-                before: None,
-                after: Some(serde_json::json!({
-                    "rubric_id": rubric.id(), "version": rubric.version(),
-                    "file_name": rubric.file_name(), "origin": origin.code(),
-                })),
-            },
-            now,
-        )?;
+        Change::of("rubric.snapshot", "rubric", &hash)
+            .after(serde_json::json!({
+                "rubric_id": rubric.id(), "version": rubric.version(),
+                "file_name": rubric.file_name(), "origin": origin.code(),
+            }))
+            .record(conn, actor, now)?;
         Ok(true)
     })
 }

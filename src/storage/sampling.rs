@@ -7,7 +7,7 @@ use crate::domain::sampling::{
     Candidate, Exclusions, Rounding, Sample, SamplingPlan, Strategy, Stratification, StratumRule,
     VerifyOutcome, YearMonth, draw, verify,
 };
-use crate::storage::audit::{self, Actor, Change};
+use crate::storage::audit::{Actor, Change};
 use crate::storage::cases::{self, CandidateRow};
 use crate::storage::rounds::Round;
 use crate::storage::schema::{sample_candidates, sample_picks, samples, sampling_plans};
@@ -85,18 +85,10 @@ pub fn save_plan(
                 sampling_plans::updated_by.eq(&actor.login),
             ))
             .execute(conn)?;
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "sampling.plan",
-                entity_type: "round",
-                entity_id: Some(round.to_string()),
-                before: serde_json::to_value(before).ok(),
-                after: serde_json::to_value(plan).ok(),
-            },
-            now,
-        )
+        Change::of("sampling.plan", "round", round)
+            .before(serde_json::to_value(before).ok())
+            .after(serde_json::to_value(plan).ok())
+            .record(conn, actor, now)
     })
 }
 
@@ -152,11 +144,7 @@ pub enum SampleError {
     Storage(#[from] Error),
 }
 
-impl From<diesel::result::Error> for SampleError {
-    fn from(error: diesel::result::Error) -> Self {
-        SampleError::Storage(error.into())
-    }
-}
+crate::storage::diesel_into_storage_variant!(SampleError);
 
 /// Draws with the given seed without storing anything (the preview).
 pub fn preview(
@@ -224,18 +212,9 @@ pub fn freeze(
                     .execute(conn)?;
             }
         }
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "sampling.freeze",
-                entity_type: "round",
-                entity_id: Some(round_id.clone()),
-                before: None,
-                after: serde_json::to_value(&sample.proof).ok(),
-            },
-            now,
-        )?;
+        Change::of("sampling.freeze", "round", &round_id)
+            .after(serde_json::to_value(&sample.proof).ok())
+            .record(conn, actor, now)?;
         Ok(sample)
     })
 }

@@ -33,21 +33,21 @@ pub struct StoredSheet {
 /// A score sheet's row as stored.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = score_sheets)]
-struct SheetRow {
-    id: String,
-    round_id: String,
-    case_file_id: String,
-    reviewer_id: String,
-    rubric_hash: String,
-    state: String,
-    version: i64,
-    answers_json: String,
-    total_tenths: Option<i32>,
-    grade: Option<String>,
-    leader_comment: Option<String>,
-    reopen_reason: Option<String>,
-    submitted_at: Option<NaiveDateTime>,
-    updated_at: NaiveDateTime,
+pub(crate) struct SheetRow {
+    pub(crate) id: String,
+    pub(crate) round_id: String,
+    pub(crate) case_file_id: String,
+    pub(crate) reviewer_id: String,
+    pub(crate) rubric_hash: String,
+    pub(crate) state: String,
+    pub(crate) version: i64,
+    pub(crate) answers_json: String,
+    pub(crate) total_tenths: Option<i32>,
+    pub(crate) grade: Option<String>,
+    pub(crate) leader_comment: Option<String>,
+    pub(crate) reopen_reason: Option<String>,
+    pub(crate) submitted_at: Option<NaiveDateTime>,
+    pub(crate) updated_at: NaiveDateTime,
 }
 
 fn corrupt(error: impl std::fmt::Display) -> Error {
@@ -277,11 +277,7 @@ fn require_round(
     crate::domain::round_actions::check(status, action).map_err(SaveError::Refused)
 }
 
-impl From<diesel::result::Error> for SaveError {
-    fn from(error: diesel::result::Error) -> Self {
-        SaveError::Storage(error.into())
-    }
-}
+crate::storage::diesel_into_storage_variant!(SaveError);
 
 /// Writes an accepted update, only if the stored version is still the one the form was
 /// loaded with (compare-and-set), and audits the answer changes in the same transaction.
@@ -382,19 +378,15 @@ pub fn prepare_save(
     .digest();
     let entry = audit::Prepared::new(
         actor,
-        Change {
-            action: update.action.code(),
-            entity_type: "score_sheet",
-            entity_id: Some(stored.id.clone()),
-            before: Some(
+        Change::of(update.action.code(), "score_sheet", &stored.id)
+            .before(
                 serde_json::json!({ "state": stored.sheet.state, "version": stored.sheet.version }),
-            ),
-            after: Some(serde_json::json!({
+            )
+            .after(serde_json::json!({
                 "state": update.sheet.state, "version": update.sheet.version,
                 "total_tenths": total, "grade": grade, "changes": update.changes,
                 attest::ROW_KEY: digest,
             })),
-        },
         now,
     );
     // A first review near a grade boundary (or failing) may call for a second reviewer.

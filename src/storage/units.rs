@@ -3,7 +3,7 @@
 use crate::domain::UnitScope;
 use crate::domain::ids::UnitId;
 use crate::domain::people::{Unit, UnitKind};
-use crate::storage::audit::{self, Actor, Change};
+use crate::storage::audit::{Actor, Change};
 use crate::storage::schema::{unit_targets, units};
 use crate::storage::{DbConn, Error, Result, duplicate_as, new_id, parse_id, transaction};
 use chrono::NaiveDateTime;
@@ -71,18 +71,9 @@ pub fn create(
             kind: unit.kind,
             parent_id: unit.parent_id,
         };
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "unit.create",
-                entity_type: "unit",
-                entity_id: Some(id.to_string()),
-                before: None,
-                after: serde_json::to_value(&created).ok(),
-            },
-            now,
-        )?;
+        Change::of("unit.create", "unit", id)
+            .after(serde_json::to_value(&created).ok())
+            .record(conn, actor, now)?;
         Ok(created)
     })
 }
@@ -156,19 +147,10 @@ pub fn set_target(
                 unit_targets::case_target.eq(case_target),
             ))
             .execute(conn)?;
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "unit.target",
-                entity_type: "unit",
-                entity_id: Some(unit.to_string()),
-                before: before
-                    .map(|target| serde_json::json!({ "year": year, "case_target": target })),
-                after: Some(serde_json::json!({ "year": year, "case_target": case_target })),
-            },
-            now,
-        )
+        Change::of("unit.target", "unit", unit)
+            .before(before.map(|target| serde_json::json!({ "year": year, "case_target": target })))
+            .after(serde_json::json!({ "year": year, "case_target": case_target }))
+            .record(conn, actor, now)
     })
 }
 

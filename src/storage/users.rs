@@ -3,7 +3,7 @@
 
 use crate::domain::ids::{PersonId, UnitId, UserId};
 use crate::domain::people::{Account, Role};
-use crate::storage::audit::{self, Actor, Change};
+use crate::storage::audit::{Actor, Change};
 use crate::storage::schema::{units, users};
 use crate::storage::{DbConn, Error, Result, duplicate_as, new_id, parse_id, transaction};
 use chrono::NaiveDateTime;
@@ -90,18 +90,9 @@ pub fn create(
             person_id: user.person_id,
             active: true,
         };
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "user.create",
-                entity_type: "user",
-                entity_id: Some(id.to_string()),
-                before: None,
-                after: Some(snapshot(&account)),
-            },
-            now,
-        )?;
+        Change::of("user.create", "user", id)
+            .after(snapshot(&account))
+            .record(conn, actor, now)?;
         Ok(account)
     })
 }
@@ -145,18 +136,7 @@ pub fn set_password(
             return Err(Error::NotFound);
         }
         crate::storage::sessions::delete_for_user(conn, id)?;
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: "user.password",
-                entity_type: "user",
-                entity_id: Some(id.to_string()),
-                before: None,
-                after: None,
-            },
-            now,
-        )
+        Change::of("user.password", "user", id).record(conn, actor, now)
     })
 }
 
@@ -180,22 +160,18 @@ pub fn set_active(
             active,
             ..before.clone()
         };
-        audit::record(
-            conn,
-            actor,
-            Change {
-                action: if active {
-                    "user.enable"
-                } else {
-                    "user.disable"
-                },
-                entity_type: "user",
-                entity_id: Some(id.to_string()),
-                before: Some(snapshot(&before)),
-                after: Some(snapshot(&after)),
+        Change::of(
+            if active {
+                "user.enable"
+            } else {
+                "user.disable"
             },
-            now,
+            "user",
+            id,
         )
+        .before(snapshot(&before))
+        .after(snapshot(&after))
+        .record(conn, actor, now)
     })
 }
 

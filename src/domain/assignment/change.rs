@@ -2,7 +2,7 @@
 //! once, and the diff between two versions (for the published-version history).
 
 use super::model::{Assignment, CaseFileId, Problem};
-use super::rules::{Rule, RuleBreach, check_assignment};
+use super::rules::{Rule, RuleBreach, breach, check_assignment};
 use crate::domain::ids::{PersonId, UnitId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -28,17 +28,6 @@ pub enum Change {
     SetLeader { team: u32, leader: PersonId },
 }
 
-fn structural(rule: Rule, message: String) -> RuleBreach {
-    RuleBreach {
-        rule,
-        team: None,
-        unit: None,
-        file: None,
-        reviewer: None,
-        message,
-    }
-}
-
 /// Carries out a change without judging it against the hard rules; refuses only a change that
 /// cannot be carried out at all (a reviewer not on the file, a team that does not exist …).
 /// Used directly when an administrator overrides a breach and records a reason.
@@ -55,9 +44,9 @@ pub fn apply_change(
                 .placements
                 .iter_mut()
                 .find(|p| p.file == file)
-                .ok_or_else(|| structural(Rule::FileCoverage, format!("案卷{case}不在本方案中")))?;
+                .ok_or_else(|| breach(Rule::FileCoverage, format!("案卷{case}不在本方案中")))?;
             if placement.reviewers.contains(&to) {
-                return Err(structural(
+                return Err(breach(
                     Rule::FileCoverage,
                     format!("{}已是{case}的评查员", problem.reviewer_name(to)),
                 ));
@@ -67,7 +56,7 @@ pub fn apply_change(
                 .iter_mut()
                 .find(|r| **r == from)
                 .ok_or_else(|| {
-                    structural(
+                    breach(
                         Rule::FileCoverage,
                         format!("{}不是{case}的评查员", problem.reviewer_name(from)),
                     )
@@ -78,7 +67,7 @@ pub fn apply_change(
         Change::SwapReviewers { first, second } => {
             for id in [first, second] {
                 if next.team_of_member(id).is_none() {
-                    return Err(structural(
+                    return Err(breach(
                         Rule::TeamSize,
                         format!("{}不在任何检查组中", problem.reviewer_name(id)),
                     ));
@@ -96,13 +85,13 @@ pub fn apply_change(
         }
         Change::ReplaceMember { out, replacement } => {
             if next.team_of_member(out).is_none() {
-                return Err(structural(
+                return Err(breach(
                     Rule::TeamSize,
                     format!("{}不在任何检查组中", problem.reviewer_name(out)),
                 ));
             }
             if next.team_of_member(replacement).is_some() {
-                return Err(structural(
+                return Err(breach(
                     Rule::TeamSize,
                     format!(
                         "{}已在检查组中，请改用“对调两名评查员”",
@@ -117,7 +106,7 @@ pub fn apply_change(
                 .teams
                 .iter_mut()
                 .find(|t| t.number == team)
-                .ok_or_else(|| structural(Rule::Leader, format!("没有第{team}组")))?;
+                .ok_or_else(|| breach(Rule::Leader, format!("没有第{team}组")))?;
             found.leader = leader;
         }
     }

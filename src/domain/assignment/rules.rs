@@ -195,7 +195,8 @@ impl<'a> Context<'a> {
     }
 }
 
-fn breach(rule: Rule, message: String) -> RuleBreach {
+/// A breach of the whole assignment, with no team, unit, file or reviewer to point at.
+pub(super) fn breach(rule: Rule, message: String) -> RuleBreach {
     RuleBreach {
         rule,
         team: None,

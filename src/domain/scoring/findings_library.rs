@@ -378,32 +378,8 @@ pub fn suggestions(rubric_id: &str, item_code: &str) -> &'static [&'static str] 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::rubric::{Method, Rubric, parse_rubric};
+    use crate::domain::rubric::{Method, Rubric};
     use std::collections::BTreeSet;
-
-    fn shipped() -> Vec<Rubric> {
-        [
-            (
-                "criminal.toml",
-                include_str!("../../../scoring-rubrics/criminal.toml"),
-            ),
-            (
-                "civil.toml",
-                include_str!("../../../scoring-rubrics/civil.toml"),
-            ),
-            (
-                "administrative.toml",
-                include_str!("../../../scoring-rubrics/administrative.toml"),
-            ),
-            (
-                "indicator-sft0084-0085.toml",
-                include_str!("../../../scoring-rubrics/indicator-sft0084-0085.toml"),
-            ),
-        ]
-        .iter()
-        .map(|(name, text)| parse_rubric(name, text).unwrap())
-        .collect()
-    }
 
     fn codes(rubric: &Rubric) -> Vec<String> {
         match rubric.method() {
@@ -418,7 +394,7 @@ mod tests {
 
     #[test]
     fn every_shipped_item_has_suggestions_and_no_entry_is_stale() {
-        let rubrics = shipped();
+        let rubrics = super::super::tests::shipped_rubrics();
         assert_eq!(rubrics.len(), DEFAULT_LIBRARY.len());
         for rubric in &rubrics {
             let codes = codes(rubric);

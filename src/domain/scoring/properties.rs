@@ -1,34 +1,21 @@
 //! Property tests of the invariants issue 4 sets for scoring, run on the shipped rubrics
 //! (embedded at compile time, so no file is read) and on the small test rubric.
 
-use super::tests::{answer, small};
+use super::tests::{answer, shipped_rubrics, small};
 use super::*;
 use crate::domain::rubric::{
-    DeductionRule, GradeLevel, Item, Method, NotApplicablePolicy, Points, Rubric, parse_rubric,
+    DeductionRule, GradeLevel, Item, Method, NotApplicablePolicy, Points, Rubric,
 };
 use proptest::prelude::*;
 use std::sync::LazyLock;
 
 static SHIPPED: LazyLock<Vec<Rubric>> = LazyLock::new(shipped);
 
+/// The shipped deduction rubrics and the small test rubric.
 fn shipped() -> Vec<Rubric> {
-    let files = [
-        (
-            "criminal.toml",
-            include_str!("../../../scoring-rubrics/criminal.toml"),
-        ),
-        (
-            "civil.toml",
-            include_str!("../../../scoring-rubrics/civil.toml"),
-        ),
-        (
-            "administrative.toml",
-            include_str!("../../../scoring-rubrics/administrative.toml"),
-        ),
-    ];
-    let mut rubrics: Vec<Rubric> = files
-        .iter()
-        .map(|(name, text)| parse_rubric(name, text).unwrap())
+    let mut rubrics: Vec<Rubric> = shipped_rubrics()
+        .into_iter()
+        .filter(|rubric| matches!(rubric.method(), Method::Deduction(_)))
         .collect();
     rubrics.push(small());
     rubrics

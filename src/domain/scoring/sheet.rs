@@ -12,7 +12,6 @@ use crate::domain::rubric::Rubric;
 use crate::domain::text_limits::TextField;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// Where a sheet is in its life; the comment or reason travels with the state that needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,11 +105,7 @@ impl SheetStatus {
     }
 }
 
-impl fmt::Display for SheetStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
+display_by_label!(SheetStatus);
 
 /// Something a user asks to do to a sheet, with what that step needs.
 #[derive(Debug, Clone, Copy)]

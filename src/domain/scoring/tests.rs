@@ -68,6 +68,31 @@ text = "收取受援人财物"
 guidance = "查实即否决"
 "#;
 
+/// The rubrics shipped in scoring-rubrics/, embedded at compile time (no file is read).
+pub(super) fn shipped_rubrics() -> Vec<Rubric> {
+    [
+        (
+            "criminal.toml",
+            include_str!("../../../scoring-rubrics/criminal.toml"),
+        ),
+        (
+            "civil.toml",
+            include_str!("../../../scoring-rubrics/civil.toml"),
+        ),
+        (
+            "administrative.toml",
+            include_str!("../../../scoring-rubrics/administrative.toml"),
+        ),
+        (
+            "indicator-sft0084-0085.toml",
+            include_str!("../../../scoring-rubrics/indicator-sft0084-0085.toml"),
+        ),
+    ]
+    .iter()
+    .map(|(name, text)| parse_rubric(name, text).unwrap())
+    .collect()
+}
+
 pub(super) fn small() -> Rubric {
     parse_rubric("small.toml", SMALL).unwrap()
 }
