@@ -3,6 +3,7 @@
 
 pub mod assignment;
 pub mod case_type;
+pub mod citation;
 pub mod doc_number;
 pub mod evidence;
 pub mod findings;
