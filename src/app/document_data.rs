@@ -70,8 +70,8 @@ fn points(value: Points) -> f64 {
     f64::from(value.tenths()) / 10.0
 }
 
-fn page_text(page: Option<u32>) -> String {
-    page.map(|page| format!("第{page}页")).unwrap_or_default()
+fn page_text(pages: &crate::domain::citation::Citation) -> String {
+    pages.to_string()
 }
 
 /// Score sheets of the selected files, one per submitted sheet, in unit and case-number order
@@ -159,7 +159,7 @@ fn sheet_view(
                         .map(|(answer, deducted)| Deduction {
                             points: points(deducted),
                             reason: answer.reason.clone(),
-                            pages: page_text(answer.page),
+                            pages: page_text(&answer.pages),
                         })
                         .into_iter()
                         .collect();
@@ -181,7 +181,7 @@ fn sheet_view(
         .map(|veto| VetoRow {
             item: veto.text.clone(),
             reason: veto.reason.clone(),
-            pages: page_text(veto.page),
+            pages: page_text(&veto.pages),
         })
         .collect();
     let reconciliation_note = file.final_result().and_then(|result| {

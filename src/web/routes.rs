@@ -11,7 +11,7 @@ use crate::domain::round_actions::RoundAction::{self, *};
 use crate::web::auth::{self, Access};
 use crate::web::body::{self, BodyLimit};
 use crate::web::handlers::{
-    account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
+    account, admin_users, assets, audit, case_viewer, documents, health, home, imports, login, notifications,
     objections, offline, people, reconcile, rectification, rounds, rubrics, sampling, sheet_review,
     sheets, summary, teams, units, verify,
 };
@@ -112,6 +112,14 @@ const UNIT_READERS: Access = Access::Roles(&[Role::BureauAdmin, Role::Leader, Ro
 /// Administrators, and reviewers where they lead a team of the round (checked per file).
 const ADMIN_OR_REVIEWER: Access = Access::Roles(&[Role::BureauAdmin, Role::Reviewer]);
 const MANAGER: Access = Access::Roles(&[Role::CenterManager]);
+/// Who may read a file's electronic case file: its reviewers and team leader, its unit's
+/// manager, administrators and leaders (checked per file by the case-file API).
+const CASE_FILE_READERS: Access = Access::Roles(&[
+    Role::BureauAdmin,
+    Role::Leader,
+    Role::CenterManager,
+    Role::Reviewer,
+]);
 /// Who moves notices and findings: the bureau and the unit; the state machine decides which
 /// role may take which action.
 const RECTIFIERS: Access = Access::Roles(&[Role::BureauAdmin, Role::CenterManager]);
@@ -136,6 +144,7 @@ pub fn table() -> Vec<RouteSpec> {
         post!("/login", login::submit, Access::Public, NO_ROUND),
         get!("/healthz", health::check, Access::Public),
         get!("/assets/{name}", assets::file, Access::Public),
+        get!("/assets/pdfjs/{name}", case_viewer::pdfjs, Access::Public),
         // Anyone holding a document checks its 核验码 (rate-limited like sign-in).
         get!("/verify", verify::form, Access::Public),
         post!("/verify", verify::check, Access::Public, NO_ROUND).body(body::VERIFY),
@@ -194,6 +203,8 @@ pub fn table() -> Vec<RouteSpec> {
         get!("/rounds/{id}/units/{unit}/sheets.pdf", documents::unit_sheets, UNIT_READERS),
         get!("/rounds/{id}/units/{unit}/feedback.pdf", documents::unit_feedback, UNIT_READERS),
         get!("/rounds/{id}/files/{file}/sheets.pdf", documents::file_sheets, UNIT_READERS),
+        // The electronic case file's viewer page; the manifest it reads checks the file.
+        get!("/rounds/{id}/files/{file}/case-file", case_viewer::page, CASE_FILE_READERS),
         // Double review: the leader's 合议 queue, the 合议 form, approval of the team's
         // results (team leader checked per round); reassignment by the administrator.
         get!("/rounds/{id}/reconciliations", reconcile::queue, REVIEWER),
@@ -302,6 +313,7 @@ pub fn offline_table() -> Vec<RouteSpec> {
         get!("/offline/signin/{token}", offline::signin, Access::Public),
         get!("/healthz", health::check, Access::Public),
         get!("/assets/{name}", assets::file, Access::Public),
+        get!("/assets/pdfjs/{name}", case_viewer::pdfjs, Access::Public),
         get!("/", offline::home, Access::AnyUser),
         post!("/logout", login::logout, Access::AnyUser, NO_ROUND),
         get!("/api/me", account::me, Access::AnyUser),

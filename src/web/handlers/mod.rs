@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin_users;
 pub mod assets;
 pub mod audit;
+pub mod case_viewer;
 pub mod documents;
 pub mod health;
 pub mod home;
