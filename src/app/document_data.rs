@@ -2,6 +2,7 @@
 //! (`documents`) prints them. Web downloads and `pingcha pdf` share these functions, so a
 //! document looks the same whichever way it was asked for.
 
+use crate::domain::citation;
 use crate::documents::{
     Deduction, FeedbackCase, FeedbackFindingGroup, FeedbackReportView, NoticeFinding,
     RectificationNoticeView, RubricItemRow, RubricSection, ScoreSheetView, VetoRow, chinese_date,
@@ -308,9 +309,10 @@ pub fn feedback(
         for derived in findings::derive_from_reviews(&reviews) {
             let item = format!("{} {}", derived.item_code, derived.item_text);
             *counts.entry(item.clone()).or_default() += 1;
+            let pages = citation::note(derived.page_ref.as_deref());
             let reason = match derived.source {
-                FindingSource::Veto => format!("一票否决：{}", derived.reason),
-                _ => derived.reason,
+                FindingSource::Veto => format!("一票否决：{}{pages}", derived.reason),
+                _ => format!("{}{pages}", derived.reason),
             };
             groups.entry(item).or_default().push((
                 record.case_no.clone(),
@@ -338,9 +340,10 @@ pub fn feedback(
         let finding = stored.finding;
         let item = format!("{} {}", finding.item_code, finding.item_text);
         *counts.entry(item.clone()).or_default() += 1;
+        let pages = citation::note(finding.page_ref.as_deref());
         groups.entry(item).or_default().push((
             stored.case_no,
-            finding.reason,
+            format!("{}{pages}", finding.reason),
             points(finding.points_deducted),
         ));
     }
@@ -663,7 +666,11 @@ fn notice_view(
                     } else {
                         f64::from(stored.finding.points_deducted.tenths()) / 10.0
                     },
-                    problem: stored.finding.reason.clone(),
+                    problem: format!(
+                        "{}{}",
+                        stored.finding.reason,
+                        citation::note(stored.finding.page_ref.as_deref())
+                    ),
                     requirement: match objection {
                         Some(objection) if objection.open => {
                             "异议处理中，待裁决后按裁决整改".to_string()

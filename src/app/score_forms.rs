@@ -192,6 +192,20 @@ fn citation_field(
     }
 }
 
+/// What a refused form shows again: everything the reviewer typed that can be read, with
+/// unreadable page citations left blank (the message names them).
+fn answers_kept(rubric: &Rubric, fields: &[(String, String)]) -> Option<SheetAnswers> {
+    let readable: Vec<(String, String)> = fields
+        .iter()
+        .filter(|(name, value)| {
+            !(name.starts_with("page_") || name.starts_with("veto_page_"))
+                || Citation::parse(value).is_ok()
+        })
+        .cloned()
+        .collect();
+    answers_from(rubric, &readable).ok()
+}
+
 /// The posted form as answers; a malformed number is reported naming the item.
 pub fn answers_from(rubric: &Rubric, fields: &[(String, String)]) -> Result<SheetAnswers, String> {
     let scheme = match rubric.method() {
@@ -371,7 +385,8 @@ fn apply(
             return Ok(Checked::Done(Outcome::Refused {
                 refusal: Refusal::BadRequest,
                 message,
-                answers: context.sheet.sheet.answers.clone(),
+                answers: answers_kept(&context.rubric, fields)
+                    .unwrap_or_else(|| context.sheet.sheet.answers.clone()),
                 version,
             }));
         }

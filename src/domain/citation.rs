@@ -261,6 +261,21 @@ impl std::str::FromStr for Citation {
     }
 }
 
+/// 「（卷宗第12、15–17页）」 for a stored page reference, to follow a finding's text in a
+/// document; a reference typed before citations were checked is shown as typed; nothing
+/// when there is none.
+pub fn note(page_ref: Option<&str>) -> String {
+    let text = page_ref.map(str::trim).unwrap_or_default();
+    if text.is_empty() {
+        return String::new();
+    }
+    match Citation::parse(text) {
+        Ok(citation) if citation.is_empty() => String::new(),
+        Ok(citation) => format!("（卷宗{citation}）"),
+        Err(_) => format!("（卷宗页码：{text}）"),
+    }
+}
+
 fn checked_range(from: u32, to: u32) -> Result<PageRange, CitationError> {
     for page in [from, to] {
         if page == 0 {
@@ -440,7 +455,25 @@ mod tests {
     }
 
     #[test]
+    fn notes_follow_a_finding() {
+        assert_eq!(note(Some("12,15-17")), "（卷宗第12、15–17页）");
+        assert_eq!(note(Some("12、15")), "（卷宗第12、15页）");
+        assert_eq!(note(Some(" ")), "");
+        assert_eq!(note(None), "");
+        assert_eq!(note(Some("附件二")), "（卷宗页码：附件二）");
+    }
+
+    #[test]
     fn old_sheets_page_numbers_still_read() {
+        let old = r#"{"code":"A1","mark":{"kind":"applied"},"reason":"缺","page":7}"#;
+        let answer: crate::domain::scoring::ItemAnswer = serde_json::from_str(old).unwrap();
+        assert_eq!(answer.pages, Citation::page(7));
+        let none = r#"{"code":"A1","mark":{"kind":"applied"},"reason":"缺","page":null}"#;
+        let answer: crate::domain::scoring::ItemAnswer = serde_json::from_str(none).unwrap();
+        assert!(answer.pages.is_empty());
+        let bare = r#"{"code":"V1","reason":"缺"}"#;
+        let veto: crate::domain::scoring::VetoAnswer = serde_json::from_str(bare).unwrap();
+        assert!(veto.pages.is_empty());
         let read = |json: &str| serde_json::from_str::<Citation>(json).unwrap();
         assert_eq!(read("12"), Citation::page(12));
         assert_eq!(read("null"), Citation::default());

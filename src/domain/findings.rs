@@ -455,7 +455,7 @@ pub fn derive_from_reviews(results: &[&ScoreResult]) -> Vec<DerivedFinding> {
         .map(|entry| {
             DerivedFinding {
                 reason: entry.reasons.join("；"),
-                page_ref: (!entry.pages.is_empty()).then(|| entry.pages.to_plain()),
+                page_ref: (!entry.pages.is_empty()).then(|| entry.pages.pages_text()),
                 ..entry.finding
             }
         })

@@ -42,6 +42,8 @@
 //! - `round_state`: the round's status governs every write: a closed round cannot be changed
 //!   (pages, API, storage); the route table × round status matrix.
 //! - `blind`: the unit of a blind round sees roles, never people, in everything it fetches.
+//! - `citations`: page citations on deductions: normalised, refused naming the item, old
+//!   single pages still read, printed on the score sheet, feedback report and notice.
 //! - `races`: the same record created at once by several requests: one stored, 409 or the
 //!   winner's record for the others, never 500.
 
@@ -53,6 +55,7 @@ mod audit_chain;
 mod auth;
 mod backup;
 mod blind;
+mod citations;
 mod bodies;
 mod cli;
 mod document_samples;
