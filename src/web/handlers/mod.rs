@@ -6,6 +6,7 @@ pub mod admin_users;
 pub mod assets;
 pub mod audit;
 pub mod documents;
+pub mod ecf;
 pub mod health;
 pub mod home;
 pub mod imports;
