@@ -5,6 +5,7 @@ pub mod assignment;
 pub mod case_type;
 pub mod citation;
 pub mod doc_number;
+pub mod ecf;
 pub mod evidence;
 pub mod findings;
 pub mod ids;

@@ -60,6 +60,7 @@ mod bodies;
 mod cli;
 mod document_samples;
 mod documents;
+mod ecf;
 mod faults;
 mod fuzz_corpus;
 mod headers;

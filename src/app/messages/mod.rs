@@ -6,6 +6,7 @@
 
 pub mod case_viewer;
 pub mod cli;
+pub mod ecf;
 pub mod frame;
 
 pub mod rectification;

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod audit;
 pub mod case_viewer;
 pub mod documents;
+pub mod ecf;
 pub mod health;
 pub mod home;
 pub mod imports;
