@@ -71,8 +71,20 @@ fn points(value: Points) -> f64 {
     f64::from(value.tenths()) / 10.0
 }
 
-fn page_text(pages: &crate::domain::citation::Citation) -> String {
-    pages.to_string()
+/// What a sheet's page prints besides its answers: the bureau, the unit, whether the round
+/// is blind, and the file's catalogue (卷内目录) that names the documents cited pages fall in.
+struct SheetFacts<'a> {
+    bureau: &'a str,
+    unit_name: &'a str,
+    blind: bool,
+    catalogue: &'a [citation::CatalogueSpan<'a>],
+}
+
+impl SheetFacts<'_> {
+    /// 「第12、15–17页《会见笔录》」.
+    fn pages(&self, pages: &citation::Citation) -> String {
+        pages.describe(self.catalogue)
+    }
 }
 
 /// Score sheets of the selected files, one per submitted sheet, in unit and case-number order
@@ -106,16 +118,23 @@ pub fn score_sheets(
     });
     let mut views = Vec::new();
     for (file, record) in ordered {
+        let entries = crate::storage::ecf::catalogue(conn, file.file)?;
+        let catalogue: Vec<citation::CatalogueSpan<'_>> = entries
+            .iter()
+            .map(|entry| citation::CatalogueSpan {
+                title: &entry.title,
+                from: entry.from,
+                to: entry.to,
+            })
+            .collect();
+        let facts = SheetFacts {
+            bureau: &bureau,
+            unit_name: unit_names.get(&file.unit).map_or("", String::as_str),
+            blind,
+            catalogue: &catalogue,
+        };
         for sheet in &file.sheets {
-            views.push(sheet_view(
-                results,
-                file,
-                sheet,
-                record,
-                &bureau,
-                unit_names.get(&file.unit).map_or("", String::as_str),
-                blind,
-            )?);
+            views.push(sheet_view(results, file, sheet, record, &facts)?);
         }
     }
     Ok(views)
@@ -130,10 +149,14 @@ fn sheet_view(
     file: &FileResult,
     sheet: &ScoredSheet,
     record: &CaseRecord,
-    bureau: &str,
-    unit_name: &str,
-    blind: bool,
+    facts: &SheetFacts<'_>,
 ) -> Result<ScoreSheetView, DataError> {
+    let SheetFacts {
+        bureau,
+        unit_name,
+        blind,
+        ..
+    } = *facts;
     let rubric = results.rubric(file.case_type).ok_or(DataError::Nothing)?;
     let Method::Deduction(scheme) = rubric.method() else {
         return Err(DataError::IndicatorMethod {
@@ -160,7 +183,7 @@ fn sheet_view(
                         .map(|(answer, deducted)| Deduction {
                             points: points(deducted),
                             reason: answer.reason.clone(),
-                            pages: page_text(&answer.pages),
+                            pages: facts.pages(&answer.pages),
                         })
                         .into_iter()
                         .collect();
@@ -182,7 +205,7 @@ fn sheet_view(
         .map(|veto| VetoRow {
             item: veto.text.clone(),
             reason: veto.reason.clone(),
-            pages: page_text(&veto.pages),
+            pages: facts.pages(&veto.pages),
         })
         .collect();
     let reconciliation_note = file.final_result().and_then(|result| {

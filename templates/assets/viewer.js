@@ -397,6 +397,5 @@ class Viewer {
     ranges.push([this.page, this.page]);
     field.value = formatCitation(parseCitation(formatCitation(ranges)));
     field.dispatchEvent(new Event("input", { bubbles: true }));
-    field.focus();
   }
 }
