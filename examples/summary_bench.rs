@@ -98,7 +98,11 @@ fn patterns(
                 } else {
                     String::new()
                 },
-                pages: if fault { pingcha::domain::citation::Citation::page(3) } else { Default::default() },
+                pages: if fault {
+                    pingcha::domain::citation::Citation::page(3)
+                } else {
+                    Default::default()
+                },
             });
         }
         if pattern % 12 == 11

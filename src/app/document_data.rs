@@ -2,12 +2,12 @@
 //! (`documents`) prints them. Web downloads and `pingcha pdf` share these functions, so a
 //! document looks the same whichever way it was asked for.
 
-use crate::domain::citation;
 use crate::documents::{
     Deduction, FeedbackCase, FeedbackFindingGroup, FeedbackReportView, NoticeFinding,
     RectificationNoticeView, RubricItemRow, RubricSection, ScoreSheetView, VetoRow, chinese_date,
 };
 use crate::domain::UnitScope;
+use crate::domain::citation;
 use crate::domain::findings::{self, FindingSource};
 use crate::domain::ids::{CaseFileId, PersonId, UnitId};
 use crate::domain::notice_text;

@@ -3,9 +3,9 @@
 //! posted together are read in a few queries and their saves written in one transaction
 //! (`AppState::sheet_forms` runs [`do_forms`] on the server's form combiner).
 
-use crate::domain::citation::Citation;
 use crate::app::messages::scoring as messages;
 use crate::domain::CaseType;
+use crate::domain::citation::Citation;
 use crate::domain::ids::{CaseFileId, RoundId};
 use crate::domain::masking::mask_name;
 use crate::domain::round_actions::RoundStateError;

@@ -271,7 +271,9 @@ fn quarter_round(
                             let from = u32::try_from(2 + random.below(30)).unwrap_or(2);
                             let to = from + u32::try_from(random.below(3)).unwrap_or(0);
                             crate::domain::citation::PageRange::new(from, to)
-                                .map(|range| crate::domain::citation::Citation::from_ranges([range]))
+                                .map(|range| {
+                                    crate::domain::citation::Citation::from_ranges([range])
+                                })
                                 .unwrap_or_default()
                         },
                     }

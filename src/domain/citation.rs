@@ -131,7 +131,7 @@ impl Citation {
                 Token::Dash => {
                     return Err(CitationError::Incomplete {
                         text: text.trim().to_string(),
-                    })
+                    });
                 }
                 Token::Number(from) => match (tokens.get(index + 1), tokens.get(index + 2)) {
                     (Some(Token::Dash), Some(Token::Number(to))) => {
@@ -141,7 +141,7 @@ impl Citation {
                     (Some(Token::Dash), _) => {
                         return Err(CitationError::Incomplete {
                             text: text.trim().to_string(),
-                        })
+                        });
                     }
                     _ => {
                         ranges.push(checked_range(from, from)?);
@@ -299,9 +299,7 @@ fn tokens(text: &str) -> Result<Vec<Token>, CitationError> {
     let mut digits = String::new();
     for raw in text.chars() {
         let ch = match raw {
-            '０'..='９' => {
-                char::from_digit(u32::from(raw) - u32::from('０'), 10).unwrap_or('0')
-            }
+            '０'..='９' => char::from_digit(u32::from(raw) - u32::from('０'), 10).unwrap_or('0'),
             _ => raw,
         };
         if let Some(digit) = ch.to_digit(10) {
@@ -423,12 +421,23 @@ mod tests {
         let citation = parse("12,15-17");
         assert_eq!(citation.to_string(), "第12、15–17页");
         let catalogue = [
-            CatalogueSpan { title: "委托协议", from: 1, to: 3 },
-            CatalogueSpan { title: "会见笔录", from: 12, to: 20 },
+            CatalogueSpan {
+                title: "委托协议",
+                from: 1,
+                to: 3,
+            },
+            CatalogueSpan {
+                title: "会见笔录",
+                from: 12,
+                to: 20,
+            },
         ];
         assert_eq!(citation.describe(&catalogue), "第12、15–17页《会见笔录》");
         assert_eq!(parse("3-4").describe(&catalogue), "第3–4页《委托协议》");
-        assert_eq!(parse("2-13").describe(&catalogue), "第2–13页《委托协议》《会见笔录》");
+        assert_eq!(
+            parse("2-13").describe(&catalogue),
+            "第2–13页《委托协议》《会见笔录》"
+        );
         assert_eq!(parse("30").describe(&catalogue), "第30页");
         assert_eq!(Citation::default().describe(&catalogue), "");
         assert_eq!(citation.first_page(), Some(12));

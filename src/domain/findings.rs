@@ -452,12 +452,10 @@ pub fn derive_from_reviews(results: &[&ScoreResult]) -> Vec<DerivedFinding> {
     }
     let mut derived: Vec<DerivedFinding> = gathered
         .into_iter()
-        .map(|entry| {
-            DerivedFinding {
-                reason: entry.reasons.join("；"),
-                page_ref: (!entry.pages.is_empty()).then(|| entry.pages.pages_text()),
-                ..entry.finding
-            }
+        .map(|entry| DerivedFinding {
+            reason: entry.reasons.join("；"),
+            page_ref: (!entry.pages.is_empty()).then(|| entry.pages.pages_text()),
+            ..entry.finding
         })
         .collect();
     derived.sort_by_key(|finding| finding.source == FindingSource::Veto);

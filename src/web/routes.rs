@@ -11,8 +11,8 @@ use crate::domain::round_actions::RoundAction::{self, *};
 use crate::web::auth::{self, Access};
 use crate::web::body::{self, BodyLimit};
 use crate::web::handlers::{
-    account, admin_users, assets, audit, case_viewer, documents, ecf, health, home, imports,
-    login, notifications, objections, offline, people, reconcile, rectification, rounds, rubrics,
+    account, admin_users, assets, audit, case_viewer, documents, ecf, health, home, imports, login,
+    notifications, objections, offline, people, reconcile, rectification, rounds, rubrics,
     sampling, sheet_review, sheets, summary, teams, units, verify,
 };
 use crate::web::round_guard::{self, Locate, RouteWrite, RouteWrite::*};

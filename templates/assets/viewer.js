@@ -260,7 +260,7 @@ class Viewer {
     const serial = ++this.renderSerial;
     const found = this.locate(this.page);
     if (!found) { return; }
-    const width = Math.max(320, this.stage.clientWidth - 16);
+    const width = Math.max(320, this.stage.clientWidth - 32);
     try {
       const drawn = await this.draw(found, width * this.zoom, this.rotation);
       if (serial !== this.renderSerial) { return; }

@@ -105,7 +105,12 @@ async fn an_unreadable_citation_is_refused_naming_the_item_and_nothing_is_stored
                 ],
             )
             .await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{typed}: {}", reply.body);
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{typed}: {}",
+            reply.body
+        );
         assert!(
             reply.body.contains(&format!("项目 {code}：卷宗页码")) && reply.body.contains(said),
             "{typed}: {}",

@@ -75,7 +75,11 @@ fn issue_notice_of_file_unit(app: &App) -> Result<String> {
         .sheet
         .answers;
     for placement in &version.assignment.placements {
-        let case_type = version.problem.file(placement.file).ok_or("file")?.case_type;
+        let case_type = version
+            .problem
+            .file(placement.file)
+            .ok_or("file")?
+            .case_type;
         let Some(hash) = round.settings.rubrics.get(&case_type) else {
             continue;
         };
@@ -113,12 +117,25 @@ fn issue_notice_of_file_unit(app: &App) -> Result<String> {
                 )
                 .map_err(|error| format!("{error:?}"))?;
             let result = score(&rubric, &answers).map_err(|error| format!("{error:?}"))?;
-            storage::sheets::save(&mut conn, &actor, &stored, &update, Some(&result), storage::now())
-                .map_err(|error| format!("{error:?}"))?;
+            storage::sheets::save(
+                &mut conn,
+                &actor,
+                &stored,
+                &update,
+                Some(&result),
+                storage::now(),
+            )
+            .map_err(|error| format!("{error:?}"))?;
         }
     }
-    storage::rounds::advance(&mut conn, &actor, app.round, RoundStatus::Feedback, storage::now())
-        .map_err(|error| format!("{error:?}"))?;
+    storage::rounds::advance(
+        &mut conn,
+        &actor,
+        app.round,
+        RoundStatus::Feedback,
+        storage::now(),
+    )
+    .map_err(|error| format!("{error:?}"))?;
     rectification::draft_notices(&mut conn, &actor, &round, storage::now())?;
     let unit = storage::ecf::case(&mut conn, app.file)?
         .ok_or("case")?
@@ -138,8 +155,15 @@ fn issue_notice_of_file_unit(app: &App) -> Result<String> {
         },
     )?;
     for finding in &findings {
-        rectification::set_selected(&mut conn, &actor, notice, finding.finding.id, true, storage::now())
-            .map_err(|error| format!("{error:?}"))?;
+        rectification::set_selected(
+            &mut conn,
+            &actor,
+            notice,
+            finding.finding.id,
+            true,
+            storage::now(),
+        )
+        .map_err(|error| format!("{error:?}"))?;
     }
     let admin = storage::users::find_by_login(&mut conn, "admin")?
         .ok_or("admin")?
@@ -149,8 +173,15 @@ fn issue_notice_of_file_unit(app: &App) -> Result<String> {
         account: admin,
         scope: UnitScope::All,
     };
-    rectification::issue(&mut conn, &caller, notice, 30, storage::today(), storage::now())
-        .map_err(|error| format!("{error:?}"))?;
+    rectification::issue(
+        &mut conn,
+        &caller,
+        notice,
+        30,
+        storage::today(),
+        storage::now(),
+    )
+    .map_err(|error| format!("{error:?}"))?;
     Ok(notice.to_string())
 }
 
@@ -206,14 +237,22 @@ async fn a_reviewer_cites_pages_read_beside_the_form() -> Result<()> {
         .find(By::Css("table.sheet.items tbody tr"))
         .await?;
     let top = first.rect().await?.y;
-    assert!(top < 500.0, "the first rubric item is on the first screen (y = {top})");
+    assert!(
+        top < 500.0,
+        "the first rubric item is on the first screen (y = {top})"
+    );
     let points = reviewer.driver.find(By::Name("points_A5")).await?;
     points.scroll_into_view().await?;
 
     // Page 3 by its catalogue entry.
     reviewer.click(By::LinkText("会见笔录")).await?;
     shown_page(&reviewer, "3").await?;
-    let caption = reviewer.driver.find(By::Css(".viewer-caption")).await?.text().await?;
+    let caption = reviewer
+        .driver
+        .find(By::Css(".viewer-caption"))
+        .await?
+        .text()
+        .await?;
     assert_eq!(caption, "第3页《会见笔录》");
 
     // A deduction on A5, citing pages 3 and 4 by 引用本页.
@@ -226,7 +265,11 @@ async fn a_reviewer_cites_pages_read_beside_the_form() -> Result<()> {
         .send_keys("会见笔录未载明会见时间")
         .await?;
     reviewer.click(By::Id("cite-page")).await?;
-    reviewer.click(By::XPath("//div[@class='viewer-bar']/button[text()='下一页']")).await?;
+    reviewer
+        .click(By::XPath(
+            "//div[@class='viewer-bar']/button[text()='下一页']",
+        ))
+        .await?;
     shown_page(&reviewer, "4").await?;
     reviewer.click(By::Id("cite-page")).await?;
     let cited = reviewer
@@ -240,7 +283,9 @@ async fn a_reviewer_cites_pages_read_beside_the_form() -> Result<()> {
 
     let wide = Browser::start(1920, 1080).await?;
     wide.login(&app, "reviewer", PASSWORD).await?;
-    wide.driver.goto(app.url(&format!("{sheet}#page=3"))).await?;
+    wide.driver
+        .goto(app.url(&format!("{sheet}#page=3")))
+        .await?;
     shown_page(&wide, "3").await?;
     wide.screenshot("case-file-3-form-1920x1080").await?;
     wide.quit().await?;
@@ -252,19 +297,30 @@ async fn a_reviewer_cites_pages_read_beside_the_form() -> Result<()> {
 
     // The score sheet PDF names the pages.
     let (status, _, pdf) = admin
-        .download(&app, &format!("/rounds/{}/files/{}/sheets.pdf", app.round, app.file))
+        .download(
+            &app,
+            &format!("/rounds/{}/files/{}/sheets.pdf", app.round, app.file),
+        )
         .await?;
     assert_eq!(status, 200);
     let text = compact(&crate::round::pdf_text(&pdf)?);
     // The pages column is narrow: the catalogue title wraps onto the next line.
-    assert!(text.contains("第3–4页") && text.contains("《会见笔"), "{text}");
+    assert!(
+        text.contains("第3–4页") && text.contains("《会见笔"),
+        "{text}"
+    );
 
     // So does the unit's rectification notice.
     let notice = issue_notice_of_file_unit(&app)?;
-    let (status, _, pdf) = admin.download(&app, &format!("/notices/{notice}/pdf")).await?;
+    let (status, _, pdf) = admin
+        .download(&app, &format!("/notices/{notice}/pdf"))
+        .await?;
     assert_eq!(status, 200);
     let text = compact(&crate::round::pdf_text(&pdf)?);
-    assert!(text.contains("会见笔录未载明会见时间（卷宗第3–4页）"), "{text}");
+    assert!(
+        text.contains("会见笔录未载明会见时间（卷宗第3–4页）"),
+        "{text}"
+    );
 
     // The standalone viewer opens at a cited page.
     admin

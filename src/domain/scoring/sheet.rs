@@ -485,8 +485,9 @@ pub fn answer_changes(before: &SheetAnswers, after: &SheetAnswers) -> Vec<Answer
 fn answer_values(answers: &SheetAnswers) -> BTreeMap<(AnswerPart, String), AnswerValue> {
     let mut values = BTreeMap::new();
     for item in &answers.items {
-        let blank =
-            item.mark == Mark::NoDeduction && item.reason.trim().is_empty() && item.pages.is_empty();
+        let blank = item.mark == Mark::NoDeduction
+            && item.reason.trim().is_empty()
+            && item.pages.is_empty();
         if !blank {
             values
                 .entry((AnswerPart::Item, item.code.clone()))

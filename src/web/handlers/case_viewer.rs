@@ -22,7 +22,6 @@ struct ViewerPage {
     file_id: String,
     case_number: String,
     heading: &'static str,
-
 }
 
 /// GET /rounds/{id}/files/{file}/case-file/view: the viewer on its own page.
@@ -42,9 +41,14 @@ pub async fn page(
         file_id: file.to_string(),
         case_number: case.case_no,
         heading: messages::HEADING,
-
     };
-    page_of(&request, "case_viewer/page", messages::HEADING, &user, &view)
+    page_of(
+        &request,
+        "case_viewer/page",
+        messages::HEADING,
+        &user,
+        &view,
+    )
 }
 
 /// GET /assets/pdfjs/{name}: pdf.js and its worker, as vendored (see its README).
