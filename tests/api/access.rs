@@ -303,6 +303,7 @@ pub(crate) fn concrete_path(app: &TestApp, fixtures: &Fixtures, pattern: &str) -
         .replace("/users/{id}", &format!("/users/{}", leader.id))
         .replace("/rounds/{id}", &format!("/rounds/{}", fixtures.round))
         .replace("/imports/{id}", &format!("/imports/{}", fixtures.import))
+        .replace("/pdfjs/{name}", "/pdfjs/pdf.min.mjs")
         .replace("{version}", "1")
         .replace("{notice}", &fixtures.notice)
         .replace("{finding}", &fixtures.finding)
