@@ -98,7 +98,11 @@ fn patterns(
                 } else {
                     String::new()
                 },
-                page: fault.then_some(3),
+                pages: if fault {
+                    pingcha::domain::citation::Citation::page(3)
+                } else {
+                    Default::default()
+                },
             });
         }
         if pattern % 12 == 11
@@ -107,7 +111,7 @@ fn patterns(
             answers.vetoes.push(pingcha::domain::scoring::VetoAnswer {
                 code: veto.code.clone(),
                 reason: "伪造受援人签名".into(),
-                page: Some(1),
+                pages: pingcha::domain::citation::Citation::page(1),
             });
         }
         let Ok(result) = score(&rubric, &answers) else {

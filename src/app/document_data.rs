@@ -7,6 +7,7 @@ use crate::documents::{
     RectificationNoticeView, RubricItemRow, RubricSection, ScoreSheetView, VetoRow, chinese_date,
 };
 use crate::domain::UnitScope;
+use crate::domain::citation;
 use crate::domain::findings::{self, FindingSource};
 use crate::domain::ids::{CaseFileId, PersonId, UnitId};
 use crate::domain::notice_text;
@@ -70,8 +71,20 @@ fn points(value: Points) -> f64 {
     f64::from(value.tenths()) / 10.0
 }
 
-fn page_text(page: Option<u32>) -> String {
-    page.map(|page| format!("第{page}页")).unwrap_or_default()
+/// What a sheet's page prints besides its answers: the bureau, the unit, whether the round
+/// is blind, and the file's catalogue (卷内目录) that names the documents cited pages fall in.
+struct SheetFacts<'a> {
+    bureau: &'a str,
+    unit_name: &'a str,
+    blind: bool,
+    catalogue: &'a [citation::CatalogueSpan<'a>],
+}
+
+impl SheetFacts<'_> {
+    /// 「第12、15–17页《会见笔录》」.
+    fn pages(&self, pages: &citation::Citation) -> String {
+        pages.describe(self.catalogue)
+    }
 }
 
 /// Score sheets of the selected files, one per submitted sheet, in unit and case-number order
@@ -105,16 +118,23 @@ pub fn score_sheets(
     });
     let mut views = Vec::new();
     for (file, record) in ordered {
+        let entries = crate::storage::ecf::catalogue(conn, file.file)?;
+        let catalogue: Vec<citation::CatalogueSpan<'_>> = entries
+            .iter()
+            .map(|entry| citation::CatalogueSpan {
+                title: &entry.title,
+                from: entry.from,
+                to: entry.to,
+            })
+            .collect();
+        let facts = SheetFacts {
+            bureau: &bureau,
+            unit_name: unit_names.get(&file.unit).map_or("", String::as_str),
+            blind,
+            catalogue: &catalogue,
+        };
         for sheet in &file.sheets {
-            views.push(sheet_view(
-                results,
-                file,
-                sheet,
-                record,
-                &bureau,
-                unit_names.get(&file.unit).map_or("", String::as_str),
-                blind,
-            )?);
+            views.push(sheet_view(results, file, sheet, record, &facts)?);
         }
     }
     Ok(views)
@@ -129,10 +149,14 @@ fn sheet_view(
     file: &FileResult,
     sheet: &ScoredSheet,
     record: &CaseRecord,
-    bureau: &str,
-    unit_name: &str,
-    blind: bool,
+    facts: &SheetFacts<'_>,
 ) -> Result<ScoreSheetView, DataError> {
+    let SheetFacts {
+        bureau,
+        unit_name,
+        blind,
+        ..
+    } = *facts;
     let rubric = results.rubric(file.case_type).ok_or(DataError::Nothing)?;
     let Method::Deduction(scheme) = rubric.method() else {
         return Err(DataError::IndicatorMethod {
@@ -174,7 +198,7 @@ fn sheet_view(
                         .map(|(answer, deducted)| Deduction {
                             points: points(deducted),
                             reason: answer.reason.clone(),
-                            pages: page_text(answer.page),
+                            pages: facts.pages(&answer.pages),
                         })
                         .into_iter()
                         .collect();
@@ -196,7 +220,7 @@ fn sheet_view(
         .map(|veto| VetoRow {
             item: veto.text.clone(),
             reason: veto.reason.clone(),
-            pages: page_text(veto.page),
+            pages: facts.pages(&veto.pages),
         })
         .collect();
     let reconciliation_note = file.final_result().and_then(|result| {
@@ -323,9 +347,10 @@ pub fn feedback(
         for derived in findings::derive_from_reviews(&reviews) {
             let item = format!("{} {}", derived.item_code, derived.item_text);
             *counts.entry(item.clone()).or_default() += 1;
+            let pages = citation::note(derived.page_ref.as_deref());
             let reason = match derived.source {
-                FindingSource::Veto => format!("一票否决：{}", derived.reason),
-                _ => derived.reason,
+                FindingSource::Veto => format!("一票否决：{}{pages}", derived.reason),
+                _ => format!("{}{pages}", derived.reason),
             };
             groups.entry(item).or_default().push((
                 record.case_no.clone(),
@@ -353,9 +378,10 @@ pub fn feedback(
         let finding = stored.finding;
         let item = format!("{} {}", finding.item_code, finding.item_text);
         *counts.entry(item.clone()).or_default() += 1;
+        let pages = citation::note(finding.page_ref.as_deref());
         groups.entry(item).or_default().push((
             stored.case_no,
-            finding.reason,
+            format!("{}{pages}", finding.reason),
             points(finding.points_deducted),
         ));
     }
@@ -697,7 +723,11 @@ fn notice_view(
                     } else {
                         f64::from(stored.finding.points_deducted.tenths()) / 10.0
                     },
-                    problem: stored.finding.reason.clone(),
+                    problem: format!(
+                        "{}{}",
+                        stored.finding.reason,
+                        citation::note(stored.finding.page_ref.as_deref())
+                    ),
                     requirement: match objection {
                         Some(objection) if objection.open => {
                             "异议处理中，待裁决后按裁决整改".to_string()

@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod audit;
 pub mod bureau;
 pub mod document_data;
+pub mod ecf;
 pub mod imports;
 pub mod issuing;
 pub mod messages;

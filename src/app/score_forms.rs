@@ -5,6 +5,7 @@
 
 use crate::app::messages::scoring as messages;
 use crate::domain::CaseType;
+use crate::domain::citation::Citation;
 use crate::domain::ids::{CaseFileId, RoundId};
 use crate::domain::masking::mask_name;
 use crate::domain::round_actions::RoundStateError;
@@ -175,6 +176,36 @@ pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> 
         .filter(|value| !value.is_empty())
 }
 
+/// A page citation field ("12,15-17", "第3–4页"); an unreadable one names the item and says
+/// why.
+fn citation_field(
+    fields: &[(String, String)],
+    name: &str,
+    code: &str,
+    indicator: bool,
+) -> Result<Citation, String> {
+    match field(fields, name) {
+        Some(text) => {
+            Citation::parse(text).map_err(|error| messages::bad_page(code, text, indicator, &error))
+        }
+        None => Ok(Citation::default()),
+    }
+}
+
+/// What a refused form shows again: everything the reviewer typed that can be read, with
+/// unreadable page citations left blank (the message names them).
+fn answers_kept(rubric: &Rubric, fields: &[(String, String)]) -> Option<SheetAnswers> {
+    let readable: Vec<(String, String)> = fields
+        .iter()
+        .filter(|(name, value)| {
+            !(name.starts_with("page_") || name.starts_with("veto_page_"))
+                || Citation::parse(value).is_ok()
+        })
+        .cloned()
+        .collect();
+    answers_from(rubric, &readable).ok()
+}
+
 /// The posted form as answers; a malformed number is reported naming the item.
 pub fn answers_from(rubric: &Rubric, fields: &[(String, String)]) -> Result<SheetAnswers, String> {
     let scheme = match rubric.method() {
@@ -184,13 +215,7 @@ pub fn answers_from(rubric: &Rubric, fields: &[(String, String)]) -> Result<Shee
     let mut answers = SheetAnswers::default();
     for item in scheme.items() {
         let code = &item.code;
-        let page = match field(fields, &format!("page_{code}")) {
-            Some(text) => Some(
-                text.parse::<u32>()
-                    .map_err(|_| messages::bad_page(code, text, false))?,
-            ),
-            None => None,
-        };
+        let pages = citation_field(fields, &format!("page_{code}"), code, false)?;
         let reason = field(fields, &format!("reason_{code}"))
             .unwrap_or_default()
             .to_string();
@@ -238,31 +263,35 @@ pub fn answers_from(rubric: &Rubric, fields: &[(String, String)]) -> Result<Shee
                 code: code.clone(),
                 mark,
                 reason,
-                page,
+                pages,
             });
         }
     }
-    answers.vetoes = veto_answers(rubric, fields);
+    answers.vetoes = veto_answers(rubric, fields)?;
     Ok(answers)
 }
 
 /// The checked vetoes with their reasons and pages.
-fn veto_answers(rubric: &Rubric, fields: &[(String, String)]) -> Vec<VetoAnswer> {
+fn veto_answers(rubric: &Rubric, fields: &[(String, String)]) -> Result<Vec<VetoAnswer>, String> {
     let mut vetoes = Vec::new();
     for veto in rubric.vetoes() {
         if field(fields, &format!("veto_{}", veto.code)).is_some() {
-            let page = field(fields, &format!("veto_page_{}", veto.code))
-                .and_then(|text| text.parse().ok());
+            let pages = citation_field(
+                fields,
+                &format!("veto_page_{}", veto.code),
+                &veto.code,
+                false,
+            )?;
             vetoes.push(VetoAnswer {
                 code: veto.code.clone(),
                 reason: field(fields, &format!("veto_reason_{}", veto.code))
                     .unwrap_or_default()
                     .to_string(),
-                page,
+                pages,
             });
         }
     }
-    vetoes
+    Ok(vetoes)
 }
 
 /// Indicator grading (SF/T 0084/0085): a grade per indicator (`grade_{code}`, a grade of the
@@ -275,13 +304,7 @@ fn indicator_answers_from(
     let mut answers = SheetAnswers::default();
     for indicator in &scheme.indicators {
         let code = &indicator.code;
-        let page = match field(fields, &format!("page_{code}")) {
-            Some(text) => Some(
-                text.parse::<u32>()
-                    .map_err(|_| messages::bad_page(code, text, true))?,
-            ),
-            None => None,
-        };
+        let pages = citation_field(fields, &format!("page_{code}"), code, true)?;
         let reason = field(fields, &format!("reason_{code}"))
             .unwrap_or_default()
             .to_string();
@@ -294,11 +317,11 @@ fn indicator_answers_from(
             code: code.clone(),
             grade,
             reason,
-            page,
+            pages,
         });
     }
     answers.overall_grade = field(fields, "overall_grade").map(str::to_string);
-    answers.vetoes = veto_answers(rubric, fields);
+    answers.vetoes = veto_answers(rubric, fields)?;
     Ok(answers)
 }
 
@@ -362,7 +385,8 @@ fn apply(
             return Ok(Checked::Done(Outcome::Refused {
                 refusal: Refusal::BadRequest,
                 message,
-                answers: context.sheet.sheet.answers.clone(),
+                answers: answers_kept(&context.rubric, fields)
+                    .unwrap_or_else(|| context.sheet.sheet.answers.clone()),
                 version,
             }));
         }

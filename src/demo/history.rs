@@ -269,7 +269,15 @@ fn quarter_round(
                         code: item.code.clone(),
                         mark: Mark::Applied,
                         reason: reason.to_string(),
-                        page: Some(u32::try_from(2 + random.below(30)).unwrap_or(2)),
+                        pages: {
+                            let from = u32::try_from(2 + random.below(30)).unwrap_or(2);
+                            let to = from + u32::try_from(random.below(3)).unwrap_or(0);
+                            crate::domain::citation::PageRange::new(from, to)
+                                .map(|range| {
+                                    crate::domain::citation::Citation::from_ranges([range])
+                                })
+                                .unwrap_or_default()
+                        },
                     }
                 })
                 .collect();
@@ -278,7 +286,7 @@ fn quarter_round(
                 (true, Some(veto)) => vec![VetoAnswer {
                     code: veto.code.clone(),
                     reason: "卷内结案材料系事后补签".to_string(),
-                    page: Some(1),
+                    pages: crate::domain::citation::Citation::page(1),
                 }],
                 _ => Vec::new(),
             };

@@ -370,7 +370,7 @@ pub fn derive_from_reviews(results: &[&ScoreResult]) -> Vec<DerivedFinding> {
     struct Gathered {
         finding: DerivedFinding,
         reasons: Vec<String>,
-        pages: BTreeSet<u32>,
+        pages: crate::domain::citation::Citation,
     }
     let mut gathered: Vec<Gathered> = Vec::new();
     for result in results {
@@ -381,7 +381,7 @@ pub fn derive_from_reviews(results: &[&ScoreResult]) -> Vec<DerivedFinding> {
                     text,
                     points,
                     reason,
-                    page,
+                    pages,
                     ..
                 } => (
                     format!("item:{item}"),
@@ -389,21 +389,21 @@ pub fn derive_from_reviews(results: &[&ScoreResult]) -> Vec<DerivedFinding> {
                     text,
                     *points,
                     reason,
-                    *page,
+                    pages,
                     FindingSource::Deduction,
                 ),
                 ExplanationLine::Veto {
                     code,
                     text,
                     reason,
-                    page,
+                    pages,
                 } => (
                     format!("veto:{code}"),
                     code,
                     text,
                     Points::ZERO,
                     reason,
-                    *page,
+                    pages,
                     FindingSource::Veto,
                 ),
                 _ => continue,
@@ -425,7 +425,7 @@ pub fn derive_from_reviews(results: &[&ScoreResult]) -> Vec<DerivedFinding> {
                             source,
                         },
                         reasons: Vec::new(),
-                        pages: BTreeSet::new(),
+                        pages: crate::domain::citation::Citation::default(),
                     });
                     gathered.len() - 1
                 }
@@ -438,18 +438,15 @@ pub fn derive_from_reviews(results: &[&ScoreResult]) -> Vec<DerivedFinding> {
             if !reason.is_empty() && !entry.reasons.iter().any(|known| known == reason) {
                 entry.reasons.push(reason.to_string());
             }
-            entry.pages.extend(page);
+            entry.pages = entry.pages.union(page);
         }
     }
     let mut derived: Vec<DerivedFinding> = gathered
         .into_iter()
-        .map(|entry| {
-            let pages: Vec<String> = entry.pages.iter().map(ToString::to_string).collect();
-            DerivedFinding {
-                reason: entry.reasons.join("；"),
-                page_ref: (!pages.is_empty()).then(|| pages.join("、")),
-                ..entry.finding
-            }
+        .map(|entry| DerivedFinding {
+            reason: entry.reasons.join("；"),
+            page_ref: (!entry.pages.is_empty()).then(|| entry.pages.pages_text()),
+            ..entry.finding
         })
         .collect();
     derived.sort_by_key(|finding| finding.source == FindingSource::Veto);

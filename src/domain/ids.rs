@@ -74,3 +74,7 @@ typed_id!(
     /// An objection (异议) to a deduction or veto.
     ObjectionId
 );
+typed_id!(
+    /// A document of an electronic case file (电子卷宗): one PDF or page image.
+    EcfDocumentId
+);

@@ -15,7 +15,9 @@ macro_rules! display_by_label {
 
 pub mod assignment;
 pub mod case_type;
+pub mod citation;
 pub mod doc_number;
+pub mod ecf;
 pub mod evidence;
 pub mod findings;
 pub mod ids;

@@ -806,11 +806,11 @@ mod tests {
             let old = item.max;
             let new = Points::from_tenths(new_tenths).min(old);
             let mut answers = SheetAnswers {
-                items: vec![ItemAnswer { code: item.code.clone(), mark: Mark::Points(old), reason: "缺".into(), page: None }],
+                items: vec![ItemAnswer { code: item.code.clone(), mark: Mark::Points(old), reason: "缺".into(), pages: crate::domain::citation::Citation::default() }],
                 ..Default::default()
             };
             if veto {
-                answers.vetoes.push(VetoAnswer { code: rubric.vetoes()[0].code.clone(), reason: "无".into(), page: None });
+                answers.vetoes.push(VetoAnswer { code: rubric.vetoes()[0].code.clone(), reason: "无".into(), pages: crate::domain::citation::Citation::default() });
             }
             let before = score(&rubric, &answers).unwrap();
             let mut adjustments = vec![Adjustment { target: TargetKind::Deduction, code: item.code.clone(), old_points: old, new_points: new }];

@@ -3,6 +3,7 @@
 //! into records or a [`ValidationReport`] naming every bad cell. Nothing here touches files.
 
 pub mod dates;
+pub mod ecf;
 pub mod headers;
 pub mod people;
 pub mod registry;

@@ -5,9 +5,11 @@
 pub mod assignments;
 pub mod attest;
 pub mod audit;
+pub mod blobs;
 pub mod borderline;
 pub mod cases;
 pub mod combiner;
+pub mod ecf;
 pub mod issued;
 pub mod migrate;
 pub mod notifications;

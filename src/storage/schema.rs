@@ -573,3 +573,71 @@ diesel::table! {
         entry_hash -> Text,
     }
 }
+
+// The electronic case file (电子卷宗): blob store, documents, catalogue, document kinds.
+diesel::table! {
+    blobs (sha256) {
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        chunk_bytes -> Integer,
+        chunk_count -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    blob_chunks (sha256, seq) {
+        sha256 -> Text,
+        seq -> Integer,
+        data -> Binary,
+    }
+}
+
+diesel::table! {
+    ecf_documents (id) {
+        id -> Text,
+        case_file_id -> Text,
+        position -> Integer,
+        name -> Text,
+        media_type -> Text,
+        pages -> Integer,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ecf_catalogue_entries (case_file_id, seq) {
+        case_file_id -> Text,
+        seq -> Integer,
+        title -> Text,
+        kind -> Nullable<Text>,
+        entry_date -> Nullable<Date>,
+        from_page -> Integer,
+        to_page -> Integer,
+    }
+}
+
+diesel::table! {
+    ecf_document_kinds (name) {
+        name -> Text,
+        position -> Integer,
+        keywords -> Text,
+    }
+}
+
+diesel::joinable!(blob_chunks -> blobs (sha256));
+diesel::joinable!(ecf_documents -> case_files (case_file_id));
+diesel::joinable!(ecf_catalogue_entries -> case_files (case_file_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    blobs,
+    blob_chunks,
+    ecf_documents,
+    ecf_catalogue_entries,
+    ecf_document_kinds
+);
+diesel::allow_tables_to_appear_in_same_query!(ecf_documents, case_files);
+diesel::allow_tables_to_appear_in_same_query!(ecf_documents, units);
+diesel::allow_tables_to_appear_in_same_query!(ecf_documents, sample_picks);

@@ -54,6 +54,11 @@ pub const IMPORT: BodyLimit = BodyLimit::new(64 * MB + 64 * KB, 8);
 /// One evidence file (`domain::evidence::MAX_EVIDENCE_BYTES`), or an objection: finding,
 /// reason and one evidence file.
 pub const EVIDENCE: BodyLimit = BodyLimit::new(20 * MB + 2 * MB, 6);
+/// One document of an electronic case file (`domain::ecf::MAX_DOCUMENT_BYTES`), streamed to
+/// a spool file as it arrives.
+pub const ECF_DOCUMENT: BodyLimit = BodyLimit::new(200 * MB + 64 * KB, 4);
+/// A bulk upload of electronic case files (`domain::ecf::MAX_BULK_BYTES`), streamed to a spool.
+pub const ECF_BULK: BodyLimit = BodyLimit::new(2048 * MB + 64 * KB, 4);
 /// An offline result package (`handlers::offline::MAX_RESULT_BYTES`).
 pub const OFFLINE_RESULT: BodyLimit = BodyLimit::new(16 * MB + 16 * KB, 4);
 

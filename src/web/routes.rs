@@ -11,9 +11,9 @@ use crate::domain::round_actions::RoundAction::{self, *};
 use crate::web::auth::{self, Access};
 use crate::web::body::{self, BodyLimit};
 use crate::web::handlers::{
-    account, admin_users, assets, audit, documents, health, home, imports, login, notifications,
-    objections, offline, people, reconcile, rectification, rounds, rubrics, sampling, sheet_review,
-    sheets, summary, teams, units, verify,
+    account, admin_users, assets, audit, case_viewer, documents, ecf, health, home, imports, login,
+    notifications, objections, offline, people, reconcile, rectification, rounds, rubrics,
+    sampling, sheet_review, sheets, summary, teams, units, verify,
 };
 use crate::web::round_guard::{self, Locate, RouteWrite, RouteWrite::*};
 use actix_web::http::Method;
@@ -112,6 +112,17 @@ const UNIT_READERS: Access = Access::Roles(&[Role::BureauAdmin, Role::Leader, Ro
 /// Administrators, and reviewers where they lead a team of the round (checked per file).
 const ADMIN_OR_REVIEWER: Access = Access::Roles(&[Role::BureauAdmin, Role::Reviewer]);
 const MANAGER: Access = Access::Roles(&[Role::CenterManager]);
+/// The electronic case file (电子卷宗): its reviewers and team leader, the unit's manager (own
+/// unit), the administrator and leadership (checked per file in `app::ecf`).
+const ECF_READERS: Access = Access::Roles(&[
+    Role::BureauAdmin,
+    Role::Leader,
+    Role::CenterManager,
+    Role::Reviewer,
+]);
+/// Who adds to and corrects an electronic case file: the administrator and the unit's
+/// manager (own unit, checked per file).
+const ECF_EDITORS: Access = Access::Roles(&[Role::BureauAdmin, Role::CenterManager]);
 /// Who moves notices and findings: the bureau and the unit; the state machine decides which
 /// role may take which action.
 const RECTIFIERS: Access = Access::Roles(&[Role::BureauAdmin, Role::CenterManager]);
@@ -136,6 +147,7 @@ pub fn table() -> Vec<RouteSpec> {
         post!("/login", login::submit, Access::Public, NO_ROUND),
         get!("/healthz", health::check, Access::Public),
         get!("/assets/{name}", assets::file, Access::Public),
+        get!("/assets/pdfjs/{name}", case_viewer::pdfjs, Access::Public),
         // Anyone holding a document checks its 核验码 (rate-limited like sign-in).
         get!("/verify", verify::form, Access::Public),
         post!("/verify", verify::check, Access::Public, NO_ROUND).body(body::VERIFY),
@@ -282,6 +294,16 @@ pub fn table() -> Vec<RouteSpec> {
         get!("/objections/{objection}/evidence", objections::evidence_file, Access::AnyUser),
         post!("/rounds/{id}/objection-settings", objections::save_settings, ADMIN, of_round(EditSettings)),
         get!("/notifications", notifications::list, Access::AnyUser),
+        // The electronic case file (电子卷宗): read by the file's reviewers, team leader, unit
+        // manager, administrator and leadership; added to by the administrator and the unit's
+        // manager (checked per file). It belongs to the registry case, not to a round's data.
+        get!("/api/rounds/{id}/files/{file}/case-file", ecf::api_manifest, ECF_READERS),
+        get!("/case-files/documents/{doc}/content", ecf::content, ECF_READERS),
+        get!("/rounds/{id}/files/{file}/case-file", ecf::show, ECF_READERS),
+        get!("/rounds/{id}/files/{file}/case-file/view", case_viewer::page, ECF_READERS),
+        post!("/rounds/{id}/files/{file}/case-file/documents", ecf::upload, ECF_EDITORS, NO_ROUND).body(body::ECF_DOCUMENT),
+        post!("/rounds/{id}/files/{file}/case-file/documents/{doc}/remove", ecf::remove_document, ECF_EDITORS, NO_ROUND),
+        post!("/rounds/{id}/files/{file}/case-file/catalogue", ecf::save_catalogue, ECF_EDITORS, NO_ROUND),
         post!("/notifications/read", notifications::mark_read, Access::AnyUser, NO_ROUND),
         get!("/api/notifications", notifications::api_list, Access::AnyUser),
     ];
@@ -302,6 +324,7 @@ pub fn offline_table() -> Vec<RouteSpec> {
         get!("/offline/signin/{token}", offline::signin, Access::Public),
         get!("/healthz", health::check, Access::Public),
         get!("/assets/{name}", assets::file, Access::Public),
+        get!("/assets/pdfjs/{name}", case_viewer::pdfjs, Access::Public),
         get!("/", offline::home, Access::AnyUser),
         post!("/logout", login::logout, Access::AnyUser, NO_ROUND),
         get!("/api/me", account::me, Access::AnyUser),

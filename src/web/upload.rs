@@ -35,6 +35,14 @@ impl FromRequest for Parts {
     }
 }
 
+impl Parts {
+    /// The multipart stream and its route's limit, for readers that stream files elsewhere
+    /// (the electronic case file's spool) instead of keeping them.
+    pub fn into_inner(self) -> (Multipart, BodyLimit) {
+        (self.multipart, self.limit)
+    }
+}
+
 /// One uploaded file.
 #[derive(Debug)]
 pub struct Upload {

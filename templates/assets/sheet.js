@@ -92,6 +92,18 @@
     }
     dirty = false;
   });
+  // A common reason picked from an item's list is added to its reason box.
+  form.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.classList || !select.classList.contains("suggest") || !select.value) { return; }
+    var box = form.querySelector("textarea[name='" + select.dataset.for + "']");
+    if (box) {
+      box.value = box.value.trim() ? box.value.trim() + "；" + select.value : select.value;
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+      box.focus();
+    }
+    select.value = "";
+  });
   document.addEventListener("keydown", function (event) {
     if ((event.ctrlKey || event.metaKey) && (event.key === "s" || event.key === "S")) {
       event.preventDefault();

@@ -29,6 +29,7 @@ pub(crate) struct Fixtures {
     pub(crate) finding: String,
     pub(crate) evidence: String,
     pub(crate) objection: String,
+    pub(crate) document: String,
 }
 
 pub(crate) fn fixtures(app: &TestApp) -> Fixtures {
@@ -140,7 +141,11 @@ pub(crate) fn fixtures(app: &TestApp) -> Fixtures {
     .unwrap();
     let (notice, finding, evidence) = rectification_fixture(&mut conn, round.id);
     let objection = objection_fixture(&mut conn, round.id, &file);
+    drop(conn);
+    // An electronic case file for the file, so its viewer routes have something to serve.
+    let document = crate::ecf::attach(app, &file, "卷宗.pdf", &crate::ecf::pdf(2, None, 0, &[]));
     Fixtures {
+        document,
         objection,
         round: round.id.to_string(),
         import: import.to_string(),
@@ -298,11 +303,13 @@ pub(crate) fn concrete_path(app: &TestApp, fixtures: &Fixtures, pattern: &str) -
         .replace("/users/{id}", &format!("/users/{}", leader.id))
         .replace("/rounds/{id}", &format!("/rounds/{}", fixtures.round))
         .replace("/imports/{id}", &format!("/imports/{}", fixtures.import))
+        .replace("/pdfjs/{name}", "/pdfjs/pdf.min.mjs")
         .replace("{version}", "1")
         .replace("{notice}", &fixtures.notice)
         .replace("{finding}", &fixtures.finding)
         .replace("{evidence}", &fixtures.evidence)
         .replace("{objection}", &fixtures.objection)
+        .replace("{doc}", &fixtures.document)
         .replace("{file}", &fixtures.file)
         .replace("{reviewer}", &fixtures.reviewer)
         .replace("{name}", "app.css")

@@ -44,6 +44,8 @@
 //! - `blind`: the unit of a blind round sees roles, never people, in everything it fetches.
 //! - `seams_round`: a quarter's seams: withdrawn findings closed, one overdue rule told once,
 //!   entering 反馈整改 with unfinished files confirmed.
+//! - `citations`: page citations on deductions: normalised, refused naming the item, old
+//!   single pages still read, printed on the score sheet, feedback report and notice.
 //! - `races`: the same record created at once by several requests: one stored, 409 or the
 //!   winner's record for the others, never 500.
 
@@ -56,9 +58,11 @@ mod auth;
 mod backup;
 mod blind;
 mod bodies;
+mod citations;
 mod cli;
 mod document_samples;
 mod documents;
+mod ecf;
 mod faults;
 mod fuzz_corpus;
 mod headers;

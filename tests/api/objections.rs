@@ -414,7 +414,7 @@ async fn borderline_and_failing_files_get_a_second_reviewer_from_another_unit() 
                             code: item.code.clone(),
                             mark: Mark::Applied,
                             reason: "缺少材料".into(),
-                            page: Some(3),
+                            pages: pingcha::domain::citation::Citation::page(3),
                         });
                     }
                 }
@@ -424,7 +424,7 @@ async fn borderline_and_failing_files_get_a_second_reviewer_from_another_unit() 
             1 => answers.vetoes.push(VetoAnswer {
                 code: rubric.vetoes()[0].code.clone(),
                 reason: "卷内无会见记录".into(),
-                page: None,
+                pages: pingcha::domain::citation::Citation::default(),
             }),
             // Full marks: far from every boundary.
             _ => {}

@@ -133,7 +133,7 @@ fn answers_with(code: &str, reason: &str) -> SheetAnswers {
             code: code.into(),
             mark: Mark::Applied,
             reason: reason.into(),
-            page: Some(7),
+            pages: pingcha::domain::citation::Citation::page(7),
         }],
         ..Default::default()
     }

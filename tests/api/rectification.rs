@@ -54,7 +54,8 @@ pub fn round_with_findings(app: &TestApp) -> RoundId {
             code: item.code.clone(),
             mark: Mark::Applied,
             reason: "会见笔录未记录会见时间".to_string(),
-            page: Some(3),
+            // Pages 3–4 and 7 of the electronic case file.
+            pages: "7,3-4".parse().unwrap(),
         });
         if index % 3 == 0
             && let Some(veto) = rubric.vetoes().first()
@@ -62,7 +63,7 @@ pub fn round_with_findings(app: &TestApp) -> RoundId {
             answers.vetoes.push(VetoAnswer {
                 code: veto.code.clone(),
                 reason: "未会见受援人".to_string(),
-                page: None,
+                pages: pingcha::domain::citation::Citation::default(),
             });
         }
         for reviewer in reviewers {

@@ -71,7 +71,7 @@ pub fn submit_all_failing(app: &TestApp, round: &str, failing_unit: Option<&str>
                         code: fixed.code.clone(),
                         mark: Mark::Applied,
                         reason: format!("{}未见相关材料", case_type.label()),
-                        page: Some(7),
+                        pages: pingcha::domain::citation::Citation::page(7),
                     }],
                     ..Default::default()
                 }
@@ -82,7 +82,7 @@ pub fn submit_all_failing(app: &TestApp, round: &str, failing_unit: Option<&str>
                 answers.vetoes.push(pingcha::domain::scoring::VetoAnswer {
                     code: rubric.vetoes()[0].code.clone(),
                     reason: "卷内无会见记录".into(),
-                    page: None,
+                    pages: pingcha::domain::citation::Citation::default(),
                 });
             }
             submit_sheet(

@@ -3,6 +3,7 @@
 
 use pingcha::app::rubrics::{check_files, load_dir};
 use pingcha::domain::CaseType;
+use pingcha::domain::citation::Citation;
 use pingcha::domain::rubric::{
     GradeLevel, Points, Rubric, RubricError, RubricErrorKind, parse_rubric,
 };
@@ -31,7 +32,7 @@ fn item(code: &str, mark: Mark, reason: &str, page: Option<u32>) -> ItemAnswer {
         code: code.to_string(),
         mark,
         reason: reason.to_string(),
-        page,
+        pages: page.map_or_else(Default::default, Citation::page),
     }
 }
 
@@ -517,7 +518,7 @@ fn worked_example_administrative() {
     vetoed.vetoes.push(VetoAnswer {
         code: "V1".to_string(),
         reason: "回访记录载明收取交通费 300 元".to_string(),
-        page: Some(41),
+        pages: pingcha::domain::citation::Citation::page(41),
     });
     let failed = score(&rubric, &vetoed).unwrap();
     assert_eq!(failed.total, Some(tenths(932)));
@@ -547,7 +548,7 @@ fn indicator(code: &str, grade: &str, reason: &str) -> IndicatorAnswer {
             IndicatorMark::Graded(grade.to_string())
         },
         reason: reason.to_string(),
-        page: None,
+        pages: pingcha::domain::citation::Citation::default(),
     }
 }
 

@@ -51,14 +51,14 @@ fn scored_round_with(app: &TestApp, harsh_first: bool) -> String {
                     code: item.code.clone(),
                     mark: Mark::Applied,
                     reason: "未见相关材料".into(),
-                    page: Some(3),
+                    pages: pingcha::domain::citation::Citation::page(3),
                 })
                 .collect()
         };
         let veto = || pingcha::domain::scoring::VetoAnswer {
             code: rubric.vetoes()[0].code.clone(),
             reason: "伪造签名".into(),
-            page: Some(1),
+            pages: pingcha::domain::citation::Citation::page(1),
         };
         for (position, reviewer) in placement.reviewers.iter().enumerate() {
             let vetoed = match index % 7 {

@@ -45,7 +45,7 @@ fn fed_back(app: &App) -> Result<String> {
                         code: fixed.code.clone(),
                         mark: Mark::Applied,
                         reason: "未见相关材料".into(),
-                        page: Some(7),
+                        pages: pingcha::domain::citation::Citation::page(7),
                     }],
                     ..Default::default()
                 }

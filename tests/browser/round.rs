@@ -333,7 +333,7 @@ async fn key_figure(browser: &Browser, label: &str) -> Result<String> {
     Err(format!("no key figure {label}").into())
 }
 
-fn pdf_text(bytes: &[u8]) -> Result<String> {
+pub(crate) fn pdf_text(bytes: &[u8]) -> Result<String> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("notice.pdf");
     std::fs::write(&path, bytes)?;

@@ -4,7 +4,9 @@
 //! cases keeps its messages in a submodule of its own (`messages::<family>`); `frame` holds
 //! what the web frame says whatever the page, `cli` what the command line tells the operator.
 
+pub mod case_viewer;
 pub mod cli;
+pub mod ecf;
 pub mod frame;
 pub mod home;
 

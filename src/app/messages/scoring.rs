@@ -60,9 +60,14 @@ pub fn reconciliation_error(error: &Error) -> String {
 }
 
 /// A page number of an item (or indicator) that is not a page number.
-pub fn bad_page(code: &str, text: &str, indicator: bool) -> String {
+pub fn bad_page(
+    code: &str,
+    text: &str,
+    indicator: bool,
+    why: &crate::domain::citation::CitationError,
+) -> String {
     let what = if indicator { "指标" } else { "项目" };
-    format!("{what} {code}：卷宗页码“{text}”不是页码")
+    format!("{what} {code}：卷宗页码“{text}”无法识别：{why}")
 }
 
 /// A count of occurrences that is not a whole number.

@@ -1,6 +1,7 @@
 //! What a reviewer enters on a score sheet (一案一表), and the checks that refuse a sheet the
 //! rubric cannot score, each naming the item so the form can show it next to the field.
 
+use crate::domain::citation::Citation;
 use crate::domain::rubric::{DeductionRule, Method, NotApplicablePolicy, Points, Rubric};
 use crate::domain::text_limits::{TextError, TextField};
 use std::collections::HashSet;
@@ -26,8 +27,10 @@ pub struct ItemAnswer {
     pub mark: Mark,
     /// Why points were taken off; required for every deduction.
     pub reason: String,
-    /// 卷宗第N页: where the reviewer saw the fault.
-    pub page: Option<u32>,
+    /// Where in the case file the reviewer saw the fault (an old sheet's single page number
+    /// reads as one page).
+    #[serde(default, alias = "page")]
+    pub pages: Citation,
 }
 
 /// What the reviewer marked; must match the item's deduction rule.
@@ -52,7 +55,8 @@ pub struct VetoAnswer {
     pub code: String,
     /// Required: a veto fails the file, so it must say why.
     pub reason: String,
-    pub page: Option<u32>,
+    #[serde(default, alias = "page")]
+    pub pages: Citation,
 }
 
 /// The reviewer's grade for one indicator.
@@ -62,7 +66,8 @@ pub struct IndicatorAnswer {
     pub grade: IndicatorMark,
     /// Required for any grade below the best one.
     pub reason: String,
-    pub page: Option<u32>,
+    #[serde(default, alias = "page")]
+    pub pages: Citation,
 }
 
 /// A grade on the rubric's indicator scale, or 不适用.

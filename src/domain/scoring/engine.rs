@@ -50,7 +50,7 @@ pub struct TriggeredVeto {
     pub code: String,
     pub text: String,
     pub reason: String,
-    pub page: Option<u32>,
+    pub pages: crate::domain::citation::Citation,
 }
 
 /// Scores a sheet, or returns every problem that stops it from being scored.
@@ -121,7 +121,7 @@ fn triggered_vetoes(rubric: &Rubric, answers: &SheetAnswers) -> Vec<TriggeredVet
                 code: veto.code.clone(),
                 text: veto.text.clone(),
                 reason: answer.reason.trim().to_string(),
-                page: answer.page,
+                pages: answer.pages.clone(),
             })
         })
         .collect()
@@ -133,7 +133,7 @@ fn push_veto_lines(vetoes: &[TriggeredVeto], explanation: &mut Explanation) {
             code: veto.code.clone(),
             text: veto.text.clone(),
             reason: veto.reason.clone(),
-            page: veto.page,
+            pages: veto.pages.clone(),
         });
     }
 }
@@ -204,7 +204,7 @@ fn deduction_total(
                     points,
                     how,
                     reason: answer.reason.trim().to_string(),
-                    page: answer.page,
+                    pages: answer.pages.clone(),
                 });
             }
         }
@@ -336,7 +336,7 @@ fn indicator_grade(
                         key: indicator.key,
                         grade: name.clone(),
                         reason: answer.reason.trim().to_string(),
-                        page: answer.page,
+                        pages: answer.pages.clone(),
                     });
                 }
                 Some(name.clone())

@@ -32,7 +32,7 @@ pub enum ExplanationLine {
         points: Points,
         how: DeductionHow,
         reason: String,
-        page: Option<u32>,
+        pages: crate::domain::citation::Citation,
     },
     /// An item marked 不适用 and what its policy did.
     NotApplicable {
@@ -58,7 +58,7 @@ pub enum ExplanationLine {
         code: String,
         text: String,
         reason: String,
-        page: Option<u32>,
+        pages: crate::domain::citation::Citation,
     },
     /// The grade came from a veto, whatever the points.
     GradeByVeto { grade: String },
@@ -76,7 +76,7 @@ pub enum ExplanationLine {
         key: bool,
         grade: String,
         reason: String,
-        page: Option<u32>,
+        pages: crate::domain::citation::Citation,
     },
     /// An indicator marked 不适用, left out of every rule's counts.
     IndicatorNotApplicable { code: String, title: String },
@@ -104,8 +104,12 @@ pub enum DeductionHow {
     Free,
 }
 
-fn page_note(page: Option<u32>) -> String {
-    page.map_or_else(String::new, |page| format!("（卷宗第{page}页）"))
+fn page_note(pages: &crate::domain::citation::Citation) -> String {
+    if pages.is_empty() {
+        String::new()
+    } else {
+        format!("（卷宗{pages}）")
+    }
 }
 
 impl fmt::Display for ExplanationLine {
@@ -118,7 +122,7 @@ impl fmt::Display for ExplanationLine {
                 points,
                 how,
                 reason,
-                page,
+                pages,
             } => {
                 write!(f, "{item} {text}：扣 {points} 分")?;
                 match how {
@@ -135,7 +139,7 @@ impl fmt::Display for ExplanationLine {
                         capped: Some(cap),
                     } => write!(f, "（{count} 处 × 每处 {each} 分，以封顶 {cap} 分计）")?,
                 }
-                write!(f, "。理由：{reason}{}", page_note(*page))
+                write!(f, "。理由：{reason}{}", page_note(pages))
             }
             L::NotApplicable {
                 item,
@@ -168,11 +172,11 @@ impl fmt::Display for ExplanationLine {
                 code,
                 text,
                 reason,
-                page,
+                pages,
             } => write!(
                 f,
                 "一票否决 {code} {text}。理由：{reason}{}",
-                page_note(*page)
+                page_note(pages)
             ),
             L::GradeByVeto { grade } => write!(f, "因触发一票否决，不论得分，等次为{grade}"),
             L::GradeByBand {
@@ -190,12 +194,12 @@ impl fmt::Display for ExplanationLine {
                 key,
                 grade,
                 reason,
-                page,
+                pages,
             } => {
                 let key_note = if *key { "（关键指标）" } else { "" };
                 write!(f, "{code} {title}{key_note}：评为“{grade}”")?;
                 if !reason.trim().is_empty() {
-                    write!(f, "。理由：{reason}{}", page_note(*page))?;
+                    write!(f, "。理由：{reason}{}", page_note(pages))?;
                 }
                 Ok(())
             }

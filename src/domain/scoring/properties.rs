@@ -128,7 +128,7 @@ proptest! {
         answers.vetoes.push(VetoAnswer {
             code: veto.code.clone(),
             reason: "查实".to_string(),
-            page: None,
+            pages: crate::domain::citation::Citation::default(),
         });
         let result = score(rubric, &answers).unwrap();
         prop_assert_eq!(result.grade.level, GradeLevel::Fail);
@@ -185,7 +185,7 @@ proptest! {
         let mut sheets = [build(&items, &first), build(&items, &second), build(&items, &third)];
         if veto < 2 {
             let code = rubric.vetoes()[0].code.clone();
-            sheets[usize::from(veto)].vetoes.push(VetoAnswer { code, reason: "查实".to_string(), page: None });
+            sheets[usize::from(veto)].vetoes.push(VetoAnswer { code, reason: "查实".to_string(), pages: crate::domain::citation::Citation::default() });
         }
         let [a, b, c] = sheets.map(|sheet| score(rubric, &sheet).unwrap());
         let rules = [CombineRule::Average, CombineRule::Escalate { max_gap: Points::from_tenths(gap) }];

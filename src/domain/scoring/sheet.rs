@@ -437,7 +437,8 @@ pub struct AnswerValue {
     /// "扣分", "3 处", "扣 2.5 分", "不适用", an indicator grade, "否决" or an overall grade.
     pub mark: String,
     pub reason: String,
-    pub page: Option<u32>,
+    #[serde(default, alias = "page")]
+    pub pages: crate::domain::citation::Citation,
 }
 
 /// One answer that differs between two versions of a sheet. `None` means not answered,
@@ -479,15 +480,16 @@ pub fn answer_changes(before: &SheetAnswers, after: &SheetAnswers) -> Vec<Answer
 fn answer_values(answers: &SheetAnswers) -> BTreeMap<(AnswerPart, String), AnswerValue> {
     let mut values = BTreeMap::new();
     for item in &answers.items {
-        let blank =
-            item.mark == Mark::NoDeduction && item.reason.trim().is_empty() && item.page.is_none();
+        let blank = item.mark == Mark::NoDeduction
+            && item.reason.trim().is_empty()
+            && item.pages.is_empty();
         if !blank {
             values
                 .entry((AnswerPart::Item, item.code.clone()))
                 .or_insert_with(|| AnswerValue {
                     mark: mark_text(item.mark),
                     reason: item.reason.trim().to_string(),
-                    page: item.page,
+                    pages: item.pages.clone(),
                 });
         }
     }
@@ -497,7 +499,7 @@ fn answer_values(answers: &SheetAnswers) -> BTreeMap<(AnswerPart, String), Answe
             .or_insert_with(|| AnswerValue {
                 mark: "否决".to_string(),
                 reason: veto.reason.trim().to_string(),
-                page: veto.page,
+                pages: veto.pages.clone(),
             });
     }
     for indicator in &answers.indicators {
@@ -510,7 +512,7 @@ fn answer_values(answers: &SheetAnswers) -> BTreeMap<(AnswerPart, String), Answe
             .or_insert_with(|| AnswerValue {
                 mark,
                 reason: indicator.reason.trim().to_string(),
-                page: indicator.page,
+                pages: indicator.pages.clone(),
             });
     }
     if let Some(grade) = &answers.overall_grade {
@@ -519,7 +521,7 @@ fn answer_values(answers: &SheetAnswers) -> BTreeMap<(AnswerPart, String), Answe
             AnswerValue {
                 mark: grade.clone(),
                 reason: String::new(),
-                page: None,
+                pages: crate::domain::citation::Citation::default(),
             },
         );
     }
@@ -751,7 +753,7 @@ mod tests {
             vetoes: vec![VetoAnswer {
                 code: "V1".to_string(),
                 reason: String::new(),
-                page: None,
+                pages: crate::domain::citation::Citation::default(),
             }],
             ..SheetAnswers::default()
         };
@@ -817,7 +819,7 @@ mod tests {
             .unwrap();
         assert_eq!(returned.sheet.answers, first);
         let mut second = first.clone();
-        second.items[0].page = Some(7);
+        second.items[0].pages = crate::domain::citation::Citation::page(7);
         let resubmitted = returned
             .sheet
             .apply(
@@ -859,7 +861,7 @@ mod tests {
                 answer("A1", Mark::Applied),
                 ItemAnswer {
                     reason: String::new(),
-                    page: None,
+                    pages: crate::domain::citation::Citation::default(),
                     ..answer("B1", Mark::NoDeduction)
                 },
             ],
@@ -877,7 +879,7 @@ mod tests {
             vetoes: vec![VetoAnswer {
                 code: "V1".to_string(),
                 reason: "回访查实收费".to_string(),
-                page: Some(40),
+                pages: crate::domain::citation::Citation::page(40),
             }],
             ..SheetAnswers::default()
         };
@@ -945,7 +947,7 @@ mod tests {
                         } else {
                             String::new()
                         },
-                        page: None,
+                        pages: crate::domain::citation::Citation::default(),
                     })
                     .collect(),
                 ..SheetAnswers::default()

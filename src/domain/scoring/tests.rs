@@ -102,7 +102,7 @@ pub(super) fn answer(code: &str, mark: Mark) -> ItemAnswer {
         code: code.to_string(),
         mark,
         reason: "卷内未见".to_string(),
-        page: Some(12),
+        pages: crate::domain::citation::Citation::page(12),
     }
 }
 
@@ -194,7 +194,7 @@ fn a_veto_fails_the_file_whatever_the_points() {
         vetoes: vec![VetoAnswer {
             code: "V1".to_string(),
             reason: "回访记录载明收取 500 元".to_string(),
-            page: Some(3),
+            pages: crate::domain::citation::Citation::page(3),
         }],
         ..SheetAnswers::default()
     };
@@ -225,7 +225,7 @@ fn invalid_answers_are_all_reported_with_their_item() {
         vetoes: vec![VetoAnswer {
             code: "V1".to_string(),
             reason: String::new(),
-            page: None,
+            pages: crate::domain::citation::Citation::default(),
         }],
         ..SheetAnswers::default()
     };
@@ -279,7 +279,7 @@ fn review(total_tenths: i32, vetoed: bool) -> ScoreResult {
             code: "V1".to_string(),
             text: "收取受援人财物".to_string(),
             reason: "查实".to_string(),
-            page: None,
+            pages: crate::domain::citation::Citation::default(),
         }]
     } else {
         Vec::new()

@@ -56,7 +56,7 @@ fn item_table(data: &ReviewData, placement: &Placement) -> Vec<ItemRow> {
                     text,
                     points,
                     reason,
-                    page,
+                    pages,
                     ..
                 } => (
                     item,
@@ -65,7 +65,7 @@ fn item_table(data: &ReviewData, placement: &Placement) -> Vec<ItemRow> {
                         points: points.to_string(),
                         reason: reason.clone(),
                         veto: false,
-                        page: page.map(|page| page.to_string()),
+                        page: (!pages.is_empty()).then(|| pages.pages_text()),
                     },
                 ),
                 // A veto is what a 合议 most often turns on: show it beside the deductions.
@@ -73,7 +73,7 @@ fn item_table(data: &ReviewData, placement: &Placement) -> Vec<ItemRow> {
                     code,
                     text,
                     reason,
-                    page,
+                    pages,
                 } => (
                     code,
                     text,
@@ -81,7 +81,7 @@ fn item_table(data: &ReviewData, placement: &Placement) -> Vec<ItemRow> {
                         points: String::new(),
                         reason: reason.clone(),
                         veto: true,
-                        page: page.map(|page| page.to_string()),
+                        page: (!pages.is_empty()).then(|| pages.pages_text()),
                     },
                 ),
                 _ => continue,

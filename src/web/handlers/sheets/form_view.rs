@@ -1,6 +1,7 @@
 //! The score form's rows as the page shows them: every item (or indicator) and veto of the
 //! rubric with the reviewer's current answer.
 
+use crate::domain::citation::Citation;
 use crate::domain::rubric::{DeductionRule, Method, NotApplicablePolicy, Rubric};
 use crate::domain::scoring::{IndicatorMark, Mark, SheetAnswers};
 use serde::Serialize;
@@ -81,8 +82,8 @@ pub(super) struct FormView {
     scale: Option<String>,
 }
 
-fn page_text(page: Option<u32>) -> String {
-    page.map(|page| page.to_string()).unwrap_or_default()
+fn page_text(pages: Option<&Citation>) -> String {
+    pages.map(Citation::to_plain).unwrap_or_default()
 }
 
 pub(super) fn form_view(rubric: &Rubric, answers: &SheetAnswers) -> FormView {
@@ -127,7 +128,7 @@ pub(super) fn form_view(rubric: &Rubric, answers: &SheetAnswers) -> FormView {
                         reason: current
                             .map(|answer| answer.reason.clone())
                             .unwrap_or_default(),
-                        page: page_text(current.and_then(|answer| answer.page)),
+                        page: page_text(current.map(|answer| &answer.pages)),
                     }
                 })
                 .collect();
@@ -194,7 +195,7 @@ pub(super) fn form_view(rubric: &Rubric, answers: &SheetAnswers) -> FormView {
                         reason: current
                             .map(|answer| answer.reason.clone())
                             .unwrap_or_default(),
-                        page: page_text(current.and_then(|answer| answer.page)),
+                        page: page_text(current.map(|answer| &answer.pages)),
                         suggestions: crate::domain::scoring::findings_library::suggestions(
                             rubric.id(),
                             &item.code,
@@ -232,7 +233,7 @@ fn veto_view(rubric: &Rubric, answers: &SheetAnswers) -> Vec<VetoRow> {
                 reason: current
                     .map(|answer| answer.reason.clone())
                     .unwrap_or_default(),
-                page: page_text(current.and_then(|answer| answer.page)),
+                page: page_text(current.map(|answer| &answer.pages)),
             }
         })
         .collect()
