@@ -603,11 +603,24 @@ fn notice_view(
             .to_string()
     };
     let values: BTreeMap<&str, String> = [
-        ("评查方案", format!("{}工作方案", round.settings.name)),
+        (
+            "评查方案",
+            format!(
+                "{}工作方案",
+                notice_text::inspection_name(&round.settings.name)
+            ),
+        ),
         ("评查组", format!("{}交叉检查组", bureau.bureau_name)),
         ("评查日期", "本轮评查期间".to_string()),
         ("案卷期间", period),
         ("案卷数", results.files.to_string()),
+        (
+            "结果评定",
+            match results.reconciled {
+                0 => "据此确定了评查结果".to_string(),
+                reconciled => format!("其中{reconciled}件案卷经合议确定了评查结果"),
+            },
+        ),
         (
             "平均分",
             results.average.map_or_else(
@@ -631,10 +644,7 @@ fn notice_view(
     Ok(RectificationNoticeView {
         organ_mark: format!("{}文件", bureau.bureau_name),
         doc_number: number,
-        title: format!(
-            "关于{}法律援助案卷交叉评查发现问题整改的通知",
-            round.settings.name
-        ),
+        title: notice_text::notice_title(&round.settings.name, false),
         addressee: notice.unit_name.clone(),
         body,
         findings: findings
@@ -681,7 +691,7 @@ fn notice_view(
         contact: (!bureau.contact.trim().is_empty())
             .then(|| format!("联系人及电话：{}", bureau.contact.trim())),
         copy_to: Vec::new(),
-        printed_by: None,
+        printed_by: Some(format!("{}办公室", bureau.bureau_name)),
     })
 }
 

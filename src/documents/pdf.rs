@@ -1098,10 +1098,15 @@ impl<'f> Layout<'f> {
                     + style.tracking
             };
             let limit_first = if out.is_empty() { first_width } else { width };
+            // The last character of a line has no spacing after it: with positive tracking a
+            // line may hold it. Negative tracking (GB/T 9704's 28 characters of 3号 in 156 mm)
+            // is a character grid: a line holds as many slots as fit, the last glyph
+            // overhanging its slot by the tracking (0.2 pt), as a word processor's grid does.
+            let slack = style.tracking.max(0.0);
             let breaks = break_lines(
                 source_line,
-                limit_first + style.tracking,
-                width + style.tracking,
+                limit_first + slack,
+                width + slack,
                 measure,
             );
             if breaks.is_empty() {

@@ -443,6 +443,8 @@ pub struct UnitResults {
     /// Mean of their totals, to a tenth; none when no file has a total.
     pub average: Option<Points>,
     pub by_level: BTreeMap<GradeLevel, usize>,
+    /// Of these, files whose result a 合议 decided.
+    pub reconciled: usize,
 }
 
 pub fn unit_results(conn: &mut DbConn, round: &Round, unit: UnitId) -> Result<UnitResults> {
@@ -466,6 +468,13 @@ pub fn unit_results(conn: &mut DbConn, round: &Round, unit: UnitId) -> Result<Un
         totals.extend(*total);
     }
     summary.average = Points::mean(&totals);
+    summary.reconciled = crate::storage::schema::reconciliations::table
+        .filter(crate::storage::schema::reconciliations::round_id.eq(round.id.to_string()))
+        .filter(crate::storage::schema::reconciliations::case_file_id.eq_any(&of_unit))
+        .select(crate::storage::schema::reconciliations::case_file_id)
+        .distinct()
+        .load::<String>(conn)?
+        .len();
     Ok(summary)
 }
 

@@ -58,6 +58,7 @@ mod cli;
 mod document_samples;
 mod documents;
 mod faults;
+mod gbt9704;
 mod fuzz_corpus;
 mod headers;
 mod helpers;
