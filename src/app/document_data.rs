@@ -725,5 +725,15 @@ pub fn notice(
         bureau: &bureau,
         results: &results,
     };
-    notice_view(&facts, &findings, number, issued_on, deadline)
+    let mut view = notice_view(&facts, &findings, number, issued_on, deadline)?;
+    if let Some(old_number) = rectification::corrects_number(conn, notice.id)? {
+        let old_title = notice_text::notice_title(&round.settings.name, false);
+        view.title = notice_text::notice_title(&round.settings.name, true);
+        view.body = format!(
+            "{}\n{}",
+            crate::app::messages::rectification::correction_preamble(&old_title, &old_number),
+            view.body
+        );
+    }
+    Ok(view)
 }

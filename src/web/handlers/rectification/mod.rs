@@ -25,7 +25,8 @@ pub use finding::{
     verify_finding,
 };
 pub use notice::{
-    api_notice_transition, api_show_notice, close_notice, follow_up, issue, notice_pdf, select,
+    api_notice_transition, api_show_notice, close_notice, correct, follow_up, issue, notice_pdf,
+    select,
     send_back_notice, show_notice, submit_report,
 };
 pub use overview::{
