@@ -145,8 +145,9 @@ fn near(value: f64, target: f64, tolerance: f64) -> bool {
 
 /// Measures `pdf` against GB/T 9704-2012 and returns the figures, or every rule it breaks.
 /// `title` is the first line of the document's title (the largest text on page one apart
-/// from the red mark).
-pub fn check(pdf: &[u8], title: &str) -> Result<Measured, Vec<String>> {
+/// from the red mark). `full_page` asks for at least one full body page (lines per page and
+/// characters per line are measured there); a short document has none.
+pub fn check(pdf: &[u8], title: &str, full_page: bool) -> Result<Measured, Vec<String>> {
     let pages = text_pages(pdf);
     let mut problems = Vec::new();
     for (index, page) in pages.iter().enumerate() {
@@ -190,14 +191,22 @@ pub fn check(pdf: &[u8], title: &str) -> Result<Measured, Vec<String>> {
             lines.len() >= 20 && lines.iter().all(|line| is_body(line))
         })
         .collect();
-    if full.is_empty() {
+    if full.is_empty() && full_page {
         problems.push("no full body page to measure lines per page on".to_string());
     }
     let slot_top = |line: &TextLine| (line.em_top + line.em_bottom) / 2.0 - pitch / 2.0;
-    let block_top = full
+    // The block's top: the first line of every page after the first that starts with body
+    // text sits in the grid's first slot.
+    let block_top = pages
         .iter()
-        .map(|page| slot_top(&page.lines[0]))
+        .skip(1)
+        .filter_map(|page| page.lines.iter().find(|line| !is_page_number(line)))
+        .filter(|line| is_body(line))
+        .map(slot_top)
         .fold(f64::MAX, f64::min);
+    if block_top == f64::MAX {
+        problems.push("no page after the first starts with body text: 天头 not measured".into());
+    }
     let lines_per_page: Vec<usize> = full
         .iter()
         .map(|page| {
@@ -271,7 +280,7 @@ pub fn check(pdf: &[u8], title: &str) -> Result<Measured, Vec<String>> {
             ));
         }
     }
-    if measured.characters_per_line.len() < 3 {
+    if measured.characters_per_line.len() < 3 && full_page {
         problems.push("fewer than 3 full lines to count characters on".to_string());
     }
     // 禁则 may move a character or two to the next line (the line is then spread); the
@@ -371,7 +380,7 @@ fn long_notice() -> RectificationNoticeView {
 fn the_rectification_notice_meets_gbt_9704() {
     let view = long_notice();
     let pdf = rectification_notice(&view, fonts()).unwrap();
-    let measured = check(&pdf, "关于2025年第三季度").unwrap_or_else(|problems| {
+    let measured = check(&pdf, "关于2025年第三季度", true).unwrap_or_else(|problems| {
         panic!("GB/T 9704 not met:\n{}", problems.join("\n"))
     });
     assert!(near(measured.body_pt, 16.0, 0.5) && near(measured.page_number_pt, 14.0, 0.5));
@@ -383,7 +392,7 @@ fn the_rectification_notice_meets_gbt_9704() {
 fn the_check_catches_a_document_off_the_standard() {
     // A score sheet is a form (narrower margins, small type, 第 1 页 共 N 页): it must fail.
     let pdf = score_sheet(&samples::score_sheet(7, 9), fonts()).unwrap();
-    let problems = check(&pdf, "法律援助案件评查评分表").unwrap_err();
+    let problems = check(&pdf, "法律援助案件评查评分表", true).unwrap_err();
     let all = problems.join("\n");
     for expected in ["订口", "no page number", "title"] {
         assert!(all.contains(expected), "{expected} not caught: {all}");
