@@ -184,15 +184,30 @@ fn sheet_view(
             pages: page_text(veto.page),
         })
         .collect();
-    let reconciliation_note = file.final_result().and_then(|result| {
-        if let Some(record) = &result.reconciliation {
-            return Some(format!(
-                "{}（参加人员：{}）",
-                record.reason,
-                record.participants.join("、")
-            ));
-        }
-        (file.sheets.len() > 1).then(|| {
+    // 合议意见 only on a file a 合议 decided, naming who took part (masked in a blind round);
+    // a double review that agreed says its final result under its own label.
+    let final_result = file.final_result();
+    let reconciliation_note = final_result
+        .and_then(|result| result.reconciliation.as_ref())
+        .map(|record| {
+            let participants = if blind {
+                format!("{}人", record.participants.len())
+            } else {
+                record
+                    .participants
+                    .iter()
+                    .map(|participant| match participant.parse::<PersonId>() {
+                        Ok(person) => reviewer_name(results, person),
+                        Err(_) => participant.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("、")
+            };
+            format!("{}（参加人员：{participants}）", record.reason)
+        });
+    let final_result_note = final_result
+        .filter(|result| result.reconciliation.is_none() && file.sheets.len() > 1)
+        .map(|result| {
             let total = result
                 .total
                 .map(|total| format!("{}分，", points(total)))
@@ -201,8 +216,7 @@ fn sheet_view(
                 "本案卷最终结果为{total}{}。{}",
                 result.grade.name, result.explanation
             )
-        })
-    });
+        });
     let team_leader = results
         .version
         .assignment
@@ -228,6 +242,7 @@ fn sheet_view(
         max_total: 100.0,
         grade: sheet.result.grade.name.clone(),
         reconciliation_note,
+        final_result_note,
         reviewers: vec![reviewer_name(results, sheet.stored.reviewer_id)],
         team_leader,
         blind,

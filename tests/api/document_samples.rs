@@ -218,6 +218,7 @@ pub fn score_sheet(seed: u64, deductions: usize) -> ScoreSheetView {
         max_total: 100.0,
         grade: grade.to_owned(),
         reconciliation_note: (seed % 4 == 1).then(|| "两名评查员对C3项扣分相差3分，经评查组合议，认定会见笔录虽有针对性提问但不充分，维持扣2分。".to_owned()),
+        final_result_note: None,
         reviewers: vec!["杨昇".to_owned(), "马玥".to_owned()],
         team_leader: Some("李堃".to_owned()),
         blind: false,

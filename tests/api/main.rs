@@ -58,6 +58,7 @@ mod auth;
 mod backup;
 mod blind;
 mod bodies;
+mod clerk_documents;
 mod cli;
 mod document_samples;
 mod documents;
