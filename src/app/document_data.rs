@@ -380,18 +380,7 @@ pub fn feedback(
         .into_iter()
         .map(|(item, findings)| FeedbackFindingGroup { item, findings })
         .collect();
-    let dates: Vec<NaiveDate> = results
-        .files
-        .iter()
-        .filter(|file| file.unit == unit)
-        .flat_map(|file| &file.sheets)
-        .filter_map(|sheet| sheet.stored.submitted_at.map(|at| at.date()))
-        .collect();
-    let review_period = match (dates.iter().min(), dates.iter().max()) {
-        (Some(first), Some(last)) if first == last => chinese_date(*first),
-        (Some(first), Some(last)) => format!("{}至{}", chinese_date(*first), chinese_date(*last)),
-        _ => results.round.settings.name.clone(),
-    };
+    let review_period = review_period(conn, results, Some(unit))?;
     Ok(FeedbackReportView {
         bureau: crate::app::bureau::name(conn)?,
         round_name: results.round.settings.name.clone(),
@@ -566,6 +555,38 @@ pub fn leadership_report(
             })
             .collect(),
         issued_on: today,
+    })
+}
+
+/// When the files were reviewed, as the first line of a feedback report or notice says it:
+/// from the day the round entered 评查 to the last day a sheet (of `unit`'s files, or of
+/// the round) was submitted — the review period, never the day the round moved on to
+/// 反馈整改. Without the start in the audit trail, the first submission starts it.
+fn review_period(
+    conn: &mut DbConn,
+    results: &RoundResults,
+    unit: Option<UnitId>,
+) -> Result<String, DataError> {
+    let dates: Vec<NaiveDate> = results
+        .files
+        .iter()
+        .filter(|file| unit.is_none_or(|unit| file.unit == unit))
+        .flat_map(|file| &file.sheets)
+        .filter_map(|sheet| sheet.stored.submitted_at.map(|at| at.date()))
+        .collect();
+    let started = crate::storage::rounds::entered_on(
+        conn,
+        results.round.id,
+        crate::domain::round::RoundStatus::Reviewing,
+    )?;
+    let first = match (started, dates.iter().min()) {
+        (Some(started), Some(first)) => Some(started.min(*first)),
+        (started, first) => started.or(first.copied()),
+    };
+    Ok(match (first, dates.iter().max()) {
+        (Some(first), Some(last)) if first == *last => chinese_date(first),
+        (Some(first), Some(last)) => format!("{}至{}", chinese_date(first), chinese_date(*last)),
+        _ => results.round.settings.name.clone(),
     })
 }
 

@@ -135,6 +135,38 @@ pub(crate) fn body(layout: &mut Layout<'_>, text: &str, context: &str) -> Result
     Ok(())
 }
 
+/// Lines of the signature block ([`signature`]): two blank for the seal, issuer, date.
+pub(crate) const SIGNATURE_LINES: f32 = 4.0;
+
+/// Body text whose last two lines stay on the page of what follows (`after` points: the
+/// signature block and anything between), so a page never holds only the signature
+/// (GB/T 9704 §7.3.5: no page with 署名 and 日期 but no text).
+pub(crate) fn body_kept_with(
+    layout: &mut Layout<'_>,
+    text: &str,
+    after: f32,
+    context: &str,
+) -> Result<(), Error> {
+    let paragraphs: Vec<&str> = text
+        .split('\n')
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    let Some((last, first)) = paragraphs.split_last() else {
+        return Ok(());
+    };
+    body(layout, &first.join("\n"), context)?;
+    let style = body_style();
+    layout.paragraph(
+        last,
+        &Paragraph {
+            keep_after: after,
+            ..Paragraph::body(style)
+        },
+        context,
+    )
+}
+
 /// A first-level heading (一、评查基本情况) in the heading font.
 pub(crate) fn heading(layout: &mut Layout<'_>, text: &str) -> Result<(), Error> {
     let style = TextStyle {
@@ -166,7 +198,7 @@ pub(crate) fn signature(
 ) -> Result<(), Error> {
     let style = body_style();
     let date_text = chinese_date(date);
-    layout.ensure(4.0 * style.leading);
+    layout.ensure(SIGNATURE_LINES * style.leading);
     layout.skip(2.0 * style.leading);
     let date_width = layout.fonts().width(&style, &date_text);
     let right_inset = 4.0 * (style.size + style.tracking);

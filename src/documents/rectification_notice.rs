@@ -87,7 +87,13 @@ pub(crate) fn rectification_notice_with_code(
         "整改期限：请于{}前完成整改，并报送整改报告及佐证材料。",
         chinese_date(view.deadline)
     );
-    layout.paragraph(&deadline, &Paragraph::body(body), "整改期限")?;
+    // The deadline, the 附件说明 (a blank line and one line) and the signature stay together.
+    let tail = (2.0 + official::SIGNATURE_LINES) * body.leading;
+    let paragraph = Paragraph {
+        keep_after: tail,
+        ..Paragraph::body(body)
+    };
+    layout.paragraph(&deadline, &paragraph, "整改期限")?;
     official::attachment_list(&mut layout, &[ATTACHMENT])?;
     official::signature(&mut layout, &view.issuer, view.issued_on)?;
     if let Some(contact) = &view.contact {
