@@ -238,7 +238,11 @@ pub(crate) fn attachment_list(layout: &mut Layout<'_>, names: &[&str]) -> Result
     layout.ensure(2.0 * style.leading);
     layout.skip(style.leading);
     for (index, name) in names.iter().enumerate() {
-        let text = format!("{}{}. {name}", if index == 0 { label } else { "" }, index + 1);
+        let text = format!(
+            "{}{}. {name}",
+            if index == 0 { label } else { "" },
+            index + 1
+        );
         let inset = if index == 0 { 0.0 } else { label_width };
         let paragraph = Paragraph {
             indent: 2.0,

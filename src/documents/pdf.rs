@@ -1108,12 +1108,7 @@ impl<'f> Layout<'f> {
             // is a character grid: a line holds as many slots as fit, the last glyph
             // overhanging its slot by the tracking (0.2 pt), as a word processor's grid does.
             let slack = style.tracking.max(0.0);
-            let breaks = break_lines(
-                source_line,
-                limit_first + slack,
-                width + slack,
-                measure,
-            );
+            let breaks = break_lines(source_line, limit_first + slack, width + slack, measure);
             if breaks.is_empty() {
                 out.push((String::new(), 0.0));
             }

@@ -262,7 +262,9 @@ fn draw(layout: &mut Layout<'_>, view: &ScoreSheetView) -> Result<(), Error> {
     let width = layout.block_width();
     let mut heights = Vec::with_capacity(closing.len());
     for (note, field) in &closing {
-        let lines = layout.wrap(&text, note, width, width, &context(field))?.len();
+        let lines = layout
+            .wrap(&text, note, width, width, &context(field))?
+            .len();
         heights.push(lines as f32 * text.leading);
     }
     let full_signature = 6.0 * text.leading + 10.0;

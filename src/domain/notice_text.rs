@@ -153,8 +153,18 @@ pub fn fill(template: &str, values: &BTreeMap<&str, String>) -> Result<String, T
 /// 2025年第三季度案卷评查法律援助案卷交叉评查.
 pub fn inspection_name(round_name: &str) -> String {
     const TAILS: [&str; 12] = [
-        "工作", "活动", "评查", "检查", "交叉", "案卷", "卷宗", "质量", "案件", "法律援助",
-        "专项", "的",
+        "工作",
+        "活动",
+        "评查",
+        "检查",
+        "交叉",
+        "案卷",
+        "卷宗",
+        "质量",
+        "案件",
+        "法律援助",
+        "专项",
+        "的",
     ];
     let mut stem = round_name.trim();
     loop {

@@ -14,7 +14,11 @@ fn fonts() -> &'static Fonts {
 fn page_texts(pdf: &[u8]) -> Vec<String> {
     poppler("pdftotext", pdf, &["-raw"])
         .split('\u{c}')
-        .map(|page| page.chars().filter(|c| !c.is_whitespace()).collect::<String>())
+        .map(|page| {
+            page.chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+        })
         .filter(|page| !page.is_empty())
         .collect()
 }
@@ -42,7 +46,10 @@ fn a_score_sheet_never_ends_on_a_page_with_only_the_signature() {
             );
         }
     }
-    assert!(pages_seen.len() >= 2, "sheets of one and more pages: {pages_seen:?}");
+    assert!(
+        pages_seen.len() >= 2,
+        "sheets of one and more pages: {pages_seen:?}"
+    );
 }
 
 #[test]
@@ -117,11 +124,7 @@ async fn the_feedback_report_dates_the_inspection_to_the_review_period() {
             .execute(&mut *app.conn())
             .unwrap();
     }
-    crate::round_documents::advance(
-        &app,
-        &round,
-        pingcha::domain::round::RoundStatus::Feedback,
-    );
+    crate::round_documents::advance(&app, &round, pingcha::domain::round::RoundStatus::Feedback);
     let mut admin = app.login_as("admin").await;
     let (status, pdf) = admin
         .get_bytes(&format!("/rounds/{round}/units/{xq}/feedback.pdf"))

@@ -49,7 +49,10 @@ fn face_metrics(pdf: &[u8]) -> (f64, f64) {
         if !dictionary.has_type(b"FontDescriptor") {
             continue;
         }
-        let ascent = dictionary.get(b"Ascent").and_then(|a| a.as_float()).unwrap();
+        let ascent = dictionary
+            .get(b"Ascent")
+            .and_then(|a| a.as_float())
+            .unwrap();
         let descent = dictionary
             .get(b"Descent")
             .and_then(|d| d.as_float())
@@ -104,7 +107,11 @@ pub fn text_pages(pdf: &[u8]) -> Vec<TextPage> {
                 em_bottom: baseline + 0.12 * size,
             });
         }
-        lines.sort_by(|a, b| a.y_min.total_cmp(&b.y_min).then(a.x_min.total_cmp(&b.x_min)));
+        lines.sort_by(|a, b| {
+            a.y_min
+                .total_cmp(&b.y_min)
+                .then(a.x_min.total_cmp(&b.x_min))
+        });
         pages.push(TextPage {
             width: attribute(head, "width"),
             height: attribute(head, "height"),
@@ -219,7 +226,12 @@ pub fn check(pdf: &[u8], title: &str, full_page: bool) -> Result<Measured, Vec<S
         })
         .collect();
     let block_bottom = block_top + 22.0 * pitch;
-    let body_lines = || pages.iter().flat_map(|page| page.lines.iter()).filter(|l| is_body(l));
+    let body_lines = || {
+        pages
+            .iter()
+            .flat_map(|page| page.lines.iter())
+            .filter(|l| is_body(l))
+    };
     let block_left = body_lines().map(|line| line.x_min).fold(f64::MAX, f64::min);
     let block_right = body_lines().map(|line| line.x_max).fold(f64::MIN, f64::max);
     // Characters per line on full lines of full-width characters only.
@@ -259,8 +271,7 @@ pub fn check(pdf: &[u8], title: &str, full_page: bool) -> Result<Measured, Vec<S
     if !near(measured.left_mm, 28.0, 1.0) {
         problems.push(format!("订口 {:.1} mm, not 28±1", measured.left_mm));
     }
-    if !near(measured.block_width_mm, 156.0, 1.0) || !near(measured.block_height_mm, 225.0, 1.0)
-    {
+    if !near(measured.block_width_mm, 156.0, 1.0) || !near(measured.block_height_mm, 225.0, 1.0) {
         problems.push(format!(
             "版心 {:.1}×{:.1} mm, not 156×225",
             measured.block_width_mm, measured.block_height_mm
@@ -289,11 +300,20 @@ pub fn check(pdf: &[u8], title: &str, full_page: bool) -> Result<Measured, Vec<S
     for count in &measured.characters_per_line {
         *counts.entry(*count).or_insert(0) += 1;
     }
-    let mode = counts.iter().max_by_key(|(_, n)| **n).map_or(0, |(count, _)| *count);
+    let mode = counts
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map_or(0, |(count, _)| *count);
     if !(27..=29).contains(&mode) {
-        problems.push(format!("{mode} characters per full line, not 28±1 ({counts:?})"));
+        problems.push(format!(
+            "{mode} characters per full line, not 28±1 ({counts:?})"
+        ));
     }
-    if let Some(count) = measured.characters_per_line.iter().find(|count| **count > 29) {
+    if let Some(count) = measured
+        .characters_per_line
+        .iter()
+        .find(|count| **count > 29)
+    {
         problems.push(format!("{count} characters squeezed into a line"));
     }
     // Page numbers: — N —, 4号, 7 mm below the block, one character in on the outside.
@@ -328,9 +348,11 @@ pub fn check(pdf: &[u8], title: &str, full_page: bool) -> Result<Measured, Vec<S
                 if number % 2 == 1 { "right" } else { "left" }
             ));
         }
-        if page.lines.iter().any(|other| {
-            !is_page_number(other) && other.em_bottom > block_bottom + 1.0
-        }) {
+        if page
+            .lines
+            .iter()
+            .any(|other| !is_page_number(other) && other.em_bottom > block_bottom + 1.0)
+        {
             problems.push(format!("page {number}: text below the text block"));
         }
     }
@@ -380,9 +402,8 @@ fn long_notice() -> RectificationNoticeView {
 fn the_rectification_notice_meets_gbt_9704() {
     let view = long_notice();
     let pdf = rectification_notice(&view, fonts()).unwrap();
-    let measured = check(&pdf, "关于2025年第三季度", true).unwrap_or_else(|problems| {
-        panic!("GB/T 9704 not met:\n{}", problems.join("\n"))
-    });
+    let measured = check(&pdf, "关于2025年第三季度", true)
+        .unwrap_or_else(|problems| panic!("GB/T 9704 not met:\n{}", problems.join("\n")));
     assert!(near(measured.body_pt, 16.0, 0.5) && near(measured.page_number_pt, 14.0, 0.5));
     assert!(measured.lines_per_page.contains(&22), "{measured:?}");
     assert!(measured.characters_per_line.contains(&28), "{measured:?}");

@@ -48,7 +48,9 @@ async fn the_issued_notice_reads_as_a_bureau_sends_it() {
     // The problem list is an attachment: named after the body, set after the signature.
     let attachment_note = all.find("附件：1.评查发现问题清单").expect("附件说明");
     let signature = all.find("整改期限：请于").unwrap();
-    let attachment = all.rfind("附件1评查发现问题清单").expect("the attachment's heading");
+    let attachment = all
+        .rfind("附件1评查发现问题清单")
+        .expect("the attachment's heading");
     assert!(signature < attachment_note && attachment_note < attachment);
     assert!(all[attachment..].contains("序号案号承办人"));
     assert!(!all[..attachment].contains("序号案号承办人"));
@@ -69,7 +71,10 @@ async fn the_issued_notice_reads_as_a_bureau_sends_it() {
         .unwrap_or_else(|problems| panic!("GB/T 9704 not met:\n{}", problems.join("\n")));
     let block_bottom = measured.top_mm * 72.0 / 25.4 + 225.0 * 72.0 / 25.4;
     assert!(code_line.y_max < imprint.y_min && code_line.em_bottom <= block_bottom + 0.5);
-    assert!(all.contains("市司法局办公室") || all.contains("局办公室"), "{all}");
+    assert!(
+        all.contains("市司法局办公室") || all.contains("局办公室"),
+        "{all}"
+    );
     for page in &pages[..pages.len() - 1] {
         assert!(page.lines.iter().all(|line| !line.text.contains("核验码")));
     }
@@ -82,11 +87,11 @@ async fn a_corrected_notice_is_a_new_document_and_the_old_code_says_it_was_super
     let mut manager = app.login_as("manager").await;
     let first = notice_pdf(&mut manager, &notice).await;
     let first_code = printed_code(&first);
-    let first_number = admin.get(&format!("/api/notices/{notice}")).await.json()["notice"]
-        ["doc_number"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let first_number =
+        admin.get(&format!("/api/notices/{notice}")).await.json()["notice"]["doc_number"]
+            .as_str()
+            .unwrap()
+            .to_string();
 
     // The unit objects to a finding; the panel withdraws it.
     let finding = finding_ids(&mut manager, &notice).await[0].clone();
@@ -118,20 +123,28 @@ async fn a_corrected_notice_is_a_new_document_and_the_old_code_says_it_was_super
     let corrected = admin
         .post_form(&format!("/notices/{notice}/correct"), &[])
         .await;
-    assert_eq!(corrected.status, StatusCode::SEE_OTHER, "{}", corrected.body);
+    assert_eq!(
+        corrected.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        corrected.body
+    );
 
     let second = notice_pdf(&mut manager, &notice).await;
     let second_code = printed_code(&second);
     assert_ne!(second_code, first_code);
-    let second_number = admin.get(&format!("/api/notices/{notice}")).await.json()["notice"]
-        ["doc_number"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let second_number =
+        admin.get(&format!("/api/notices/{notice}")).await.json()["notice"]["doc_number"]
+            .as_str()
+            .unwrap()
+            .to_string();
     assert_ne!(second_number, first_number, "a new 文号");
     let text = compact_text(&second);
     assert!(text.contains("发现问题整改的通知（更正）"), "{text}");
-    assert!(text.contains(&format!("（{first_number}）予以更正")), "{text}");
+    assert!(
+        text.contains(&format!("（{first_number}）予以更正")),
+        "{text}"
+    );
     assert!(text.contains(&second_number) && text.contains("经异议复核撤销"));
     check(&second, "关于", false)
         .unwrap_or_else(|problems| panic!("GB/T 9704 not met:\n{}", problems.join("\n")));
@@ -148,7 +161,10 @@ async fn a_corrected_notice_is_a_new_document_and_the_old_code_says_it_was_super
     let mut visitor = app.client();
     let (status, body) = verify(&mut visitor, &[("code", None, first_code.as_bytes())]).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("该文书已被更正") && body.contains(&second_code), "{body}");
+    assert!(
+        body.contains("该文书已被更正") && body.contains(&second_code),
+        "{body}"
+    );
     let (status, body) = verify(&mut visitor, &[("code", None, second_code.as_bytes())]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(!body.contains("已被更正"), "{body}");

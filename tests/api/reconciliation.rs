@@ -327,7 +327,10 @@ async fn disagreeing_reviews_are_reconciled_approved_and_published_to_the_unit()
         .await;
     assert_eq!(status, StatusCode::OK);
     let printed = crate::documents::compact_text(&pdf);
-    assert!(printed.contains("合议意见") && printed.contains("参加人员："), "{printed}");
+    assert!(
+        printed.contains("合议意见") && printed.contains("参加人员："),
+        "{printed}"
+    );
     for person in &decisions[0].participants {
         assert!(!printed.contains(&person.to_string()), "{printed}");
     }
