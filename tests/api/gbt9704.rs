@@ -402,6 +402,10 @@ fn long_notice() -> RectificationNoticeView {
 fn the_rectification_notice_meets_gbt_9704() {
     let view = long_notice();
     let pdf = rectification_notice(&view, fonts()).unwrap();
+    // Kept under the target directory to be looked at (pdftoppm).
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("documents");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notice-gbt9704.pdf"), &pdf).unwrap();
     let measured = check(&pdf, "关于2025年第三季度", true)
         .unwrap_or_else(|problems| panic!("GB/T 9704 not met:\n{}", problems.join("\n")));
     assert!(near(measured.body_pt, 16.0, 0.5) && near(measured.page_number_pt, 14.0, 0.5));
