@@ -175,6 +175,7 @@ mod samples {
             max_total: 100.0,
             grade: t.text(),
             reconciliation_note: Some(t.text()),
+            final_result_note: None,
             reviewers: vec![t.text(), t.text()],
             team_leader: Some(t.text()),
             blind: false,

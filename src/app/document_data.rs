@@ -223,15 +223,30 @@ fn sheet_view(
             pages: facts.pages(&veto.pages),
         })
         .collect();
-    let reconciliation_note = file.final_result().and_then(|result| {
-        if let Some(record) = &result.reconciliation {
-            return Some(format!(
-                "{}（参加人员：{}）",
-                record.reason,
-                record.participants.join("、")
-            ));
-        }
-        (file.sheets.len() > 1).then(|| {
+    // 合议意见 only on a file a 合议 decided, naming who took part (masked in a blind round);
+    // a double review that agreed says its final result under its own label.
+    let final_result = file.final_result();
+    let reconciliation_note = final_result
+        .and_then(|result| result.reconciliation.as_ref())
+        .map(|record| {
+            let participants = if blind {
+                format!("{}人", record.participants.len())
+            } else {
+                record
+                    .participants
+                    .iter()
+                    .map(|participant| match participant.parse::<PersonId>() {
+                        Ok(person) => reviewer_name(results, person),
+                        Err(_) => participant.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("、")
+            };
+            format!("{}（参加人员：{participants}）", record.reason)
+        });
+    let final_result_note = final_result
+        .filter(|result| result.reconciliation.is_none() && file.sheets.len() > 1)
+        .map(|result| {
             let total = result
                 .total
                 .map(|total| format!("{}分，", points(total)))
@@ -240,8 +255,7 @@ fn sheet_view(
                 "本案卷最终结果为{total}{}。{}",
                 result.grade.name, result.explanation
             )
-        })
-    });
+        });
     let team_leader = results
         .version
         .assignment
@@ -267,6 +281,7 @@ fn sheet_view(
         max_total: 100.0,
         grade: sheet.result.grade.name.clone(),
         reconciliation_note,
+        final_result_note,
         reviewers: vec![reviewer_name(results, sheet.stored.reviewer_id)],
         team_leader,
         blind,
@@ -406,18 +421,7 @@ pub fn feedback(
         .into_iter()
         .map(|(item, findings)| FeedbackFindingGroup { item, findings })
         .collect();
-    let dates: Vec<NaiveDate> = results
-        .files
-        .iter()
-        .filter(|file| file.unit == unit)
-        .flat_map(|file| &file.sheets)
-        .filter_map(|sheet| sheet.stored.submitted_at.map(|at| at.date()))
-        .collect();
-    let review_period = match (dates.iter().min(), dates.iter().max()) {
-        (Some(first), Some(last)) if first == last => chinese_date(*first),
-        (Some(first), Some(last)) => format!("{}至{}", chinese_date(*first), chinese_date(*last)),
-        _ => results.round.settings.name.clone(),
-    };
+    let review_period = review_period(conn, results, Some(unit))?;
     Ok(FeedbackReportView {
         bureau: crate::app::bureau::name(conn)?,
         round_name: results.round.settings.name.clone(),
@@ -614,6 +618,38 @@ pub fn leadership_report(
     })
 }
 
+/// When the files were reviewed, as the first line of a feedback report or notice says it:
+/// from the day the round entered 评查 to the last day a sheet (of `unit`'s files, or of
+/// the round) was submitted — the review period, never the day the round moved on to
+/// 反馈整改. Without the start in the audit trail, the first submission starts it.
+fn review_period(
+    conn: &mut DbConn,
+    results: &RoundResults,
+    unit: Option<UnitId>,
+) -> Result<String, DataError> {
+    let dates: Vec<NaiveDate> = results
+        .files
+        .iter()
+        .filter(|file| unit.is_none_or(|unit| file.unit == unit))
+        .flat_map(|file| &file.sheets)
+        .filter_map(|sheet| sheet.stored.submitted_at.map(|at| at.date()))
+        .collect();
+    let started = crate::storage::rounds::entered_on(
+        conn,
+        results.round.id,
+        crate::domain::round::RoundStatus::Reviewing,
+    )?;
+    let first = match (started, dates.iter().min()) {
+        (Some(started), Some(first)) => Some(started.min(*first)),
+        (started, first) => started.or(first.copied()),
+    };
+    Ok(match (first, dates.iter().max()) {
+        (Some(first), Some(last)) if first == *last => chinese_date(first),
+        (Some(first), Some(last)) => format!("{}至{}", chinese_date(first), chinese_date(*last)),
+        _ => results.round.settings.name.clone(),
+    })
+}
+
 const NOTICE_BODY: &str = include_str!("../../templates/documents/rectification_notice_body.txt");
 const NOTICE_CLOSING: &str =
     include_str!("../../templates/documents/rectification_notice_closing.txt");
@@ -663,11 +699,24 @@ fn notice_view(
             .to_string()
     };
     let values: BTreeMap<&str, String> = [
-        ("评查方案", format!("{}工作方案", round.settings.name)),
+        (
+            "评查方案",
+            format!(
+                "{}工作方案",
+                notice_text::inspection_name(&round.settings.name)
+            ),
+        ),
         ("评查组", format!("{}交叉检查组", bureau.bureau_name)),
         ("评查日期", "本轮评查期间".to_string()),
         ("案卷期间", period),
         ("案卷数", results.files.to_string()),
+        (
+            "结果评定",
+            match results.reconciled {
+                0 => "据此确定了评查结果".to_string(),
+                reconciled => format!("其中{reconciled}件案卷经合议确定了评查结果"),
+            },
+        ),
         (
             "平均分",
             results.average.map_or_else(
@@ -691,10 +740,7 @@ fn notice_view(
     Ok(RectificationNoticeView {
         organ_mark: format!("{}文件", bureau.bureau_name),
         doc_number: number,
-        title: format!(
-            "关于{}法律援助案卷交叉评查发现问题整改的通知",
-            round.settings.name
-        ),
+        title: notice_text::notice_title(&round.settings.name, false),
         addressee: notice.unit_name.clone(),
         body,
         findings: findings
@@ -745,7 +791,7 @@ fn notice_view(
         contact: (!bureau.contact.trim().is_empty())
             .then(|| format!("联系人及电话：{}", bureau.contact.trim())),
         copy_to: Vec::new(),
-        printed_by: None,
+        printed_by: Some(format!("{}办公室", bureau.bureau_name)),
     })
 }
 
@@ -780,5 +826,15 @@ pub fn notice(
         bureau: &bureau,
         results: &results,
     };
-    notice_view(&facts, &findings, number, issued_on, deadline)
+    let mut view = notice_view(&facts, &findings, number, issued_on, deadline)?;
+    if let Some(old_number) = rectification::corrects_number(conn, notice.id)? {
+        let old_title = notice_text::notice_title(&round.settings.name, false);
+        view.title = notice_text::notice_title(&round.settings.name, true);
+        view.body = format!(
+            "{}\n{}",
+            crate::app::messages::rectification::correction_preamble(&old_title, &old_number),
+            view.body
+        );
+    }
+    Ok(view)
 }

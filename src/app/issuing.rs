@@ -214,3 +214,44 @@ pub fn issue_notice(
         Ok((numbered, issued))
     })
 }
+
+/// 更正: after an objection changed findings of an issued notice, the notice is issued again
+/// as a new document — a new number from the bureau's sequence, today's date, 「（更正）」 in
+/// the title, a first line naming the number it replaces, its own 核验码 — and the version
+/// issued before stays stored exactly as it was, marked as superseded by the new code (what
+/// `/verify` tells whoever checks the old one). One transaction: all of it or nothing.
+///
+/// Why a new number rather than the same one: a 文号 identifies one document in the bureau's
+/// register (GB/T 9704 §7.2.4), and the unit already holds and may have filed a document
+/// under the old number; a bureau corrects an issued 公文 by issuing a new one that says what
+/// it replaces, never by changing the old under its number and date.
+pub fn correct_notice(
+    conn: &mut DbConn,
+    caller: &Caller,
+    notice_id: NoticeId,
+    today: NaiveDate,
+    now: NaiveDateTime,
+    fonts: &Fonts,
+    issuer: &str,
+) -> Result<(Notice, Issued), NoticeIssueError> {
+    storage::transaction(conn, |conn| {
+        let old_code = rectification::issued_code(conn, notice_id)?;
+        let (renumbered, _old_number) =
+            rectification::renumber(conn, caller, notice_id, today, now)?;
+        let view = crate::app::document_data::notice(conn, &renumbered)?;
+        let issued = issue(
+            conn,
+            Document::Notice(&view),
+            &notice_subject(notice_id),
+            fonts,
+            &caller.actor,
+            issuer,
+            &mut |_, _| {},
+        )?;
+        rectification::set_issued_code(conn, &caller.actor, notice_id, &issued.record.code, now)?;
+        if let Some(old_code) = old_code {
+            issued::supersede(conn, &caller.actor, &old_code, &issued.record.code, now)?;
+        }
+        Ok((renumbered, issued))
+    })
+}

@@ -414,6 +414,22 @@ pub fn issue(
     Ok(notice)
 }
 
+/// 更正 of an issued notice: a new number, date and 核验码; the old version stays stored and
+/// is marked as superseded ([`issuing::correct_notice`]).
+pub fn correct(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: NoticeId,
+    today: NaiveDate,
+    now: NaiveDateTime,
+    fonts: &Fonts,
+    issuer: Issuer,
+) -> Result<Notice> {
+    let issuer = issuing::issuer_name(conn, issuer)?;
+    let (notice, _) = issuing::correct_notice(conn, caller, id, today, now, fonts, &issuer)?;
+    Ok(notice)
+}
+
 /// The unit records its measures for a finding (starting the work when it waits).
 pub fn save_measures(
     conn: &mut DbConn,

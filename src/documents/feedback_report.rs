@@ -217,6 +217,7 @@ pub(crate) fn feedback_report_with_code(
     })?;
     layout.skip(official::body_style().leading / 2.0);
 
+    let signature = official::SIGNATURE_LINES * official::body_style().leading;
     if !view.typical_problems.is_empty() {
         official::heading(&mut layout, "三、典型问题")?;
         let listed: Vec<String> = view
@@ -225,7 +226,12 @@ pub(crate) fn feedback_report_with_code(
             .enumerate()
             .map(|(index, problem)| format!("（{}）{}", chinese_numeral(index + 1), problem))
             .collect();
-        official::body(&mut layout, &listed.join("\n"), "典型问题")?;
+        let text = listed.join("\n");
+        if view.requirements.trim().is_empty() {
+            official::body_kept_with(&mut layout, &text, signature, "典型问题")?;
+        } else {
+            official::body(&mut layout, &text, "典型问题")?;
+        }
     }
     if !view.requirements.trim().is_empty() {
         let number = if view.typical_problems.is_empty() {
@@ -237,7 +243,7 @@ pub(crate) fn feedback_report_with_code(
             &mut layout,
             &format!("{}、整改要求", chinese_numeral(number)),
         )?;
-        official::body(&mut layout, &view.requirements, "整改要求")?;
+        official::body_kept_with(&mut layout, &view.requirements, signature, "整改要求")?;
     }
     official::signature(&mut layout, &view.bureau, view.issued_on)?;
     layout.finish()

@@ -135,6 +135,38 @@ pub(crate) fn body(layout: &mut Layout<'_>, text: &str, context: &str) -> Result
     Ok(())
 }
 
+/// Lines of the signature block ([`signature`]): two blank for the seal, issuer, date.
+pub(crate) const SIGNATURE_LINES: f32 = 4.0;
+
+/// Body text whose last two lines stay on the page of what follows (`after` points: the
+/// signature block and anything between), so a page never holds only the signature
+/// (GB/T 9704 §7.3.5: no page with 署名 and 日期 but no text).
+pub(crate) fn body_kept_with(
+    layout: &mut Layout<'_>,
+    text: &str,
+    after: f32,
+    context: &str,
+) -> Result<(), Error> {
+    let paragraphs: Vec<&str> = text
+        .split('\n')
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    let Some((last, first)) = paragraphs.split_last() else {
+        return Ok(());
+    };
+    body(layout, &first.join("\n"), context)?;
+    let style = body_style();
+    layout.paragraph(
+        last,
+        &Paragraph {
+            keep_after: after,
+            ..Paragraph::body(style)
+        },
+        context,
+    )
+}
+
 /// A first-level heading (一、评查基本情况) in the heading font.
 pub(crate) fn heading(layout: &mut Layout<'_>, text: &str) -> Result<(), Error> {
     let style = TextStyle {
@@ -166,7 +198,7 @@ pub(crate) fn signature(
 ) -> Result<(), Error> {
     let style = body_style();
     let date_text = chinese_date(date);
-    layout.ensure(4.0 * style.leading);
+    layout.ensure(SIGNATURE_LINES * style.leading);
     layout.skip(2.0 * style.leading);
     let date_width = layout.fonts().width(&style, &date_text);
     let right_inset = 4.0 * (style.size + style.tracking);
@@ -197,25 +229,99 @@ pub(crate) fn note(layout: &mut Layout<'_>, text: &str) -> Result<(), Error> {
     )
 }
 
-/// 版记 at the foot of the last page: 抄送 and 印发机关 with 印发日期 between rules.
-pub(crate) fn imprint(
+/// 附件说明 (GB/T 9704 §7.3.4): one blank line below the body, two characters in, 附件：
+/// then the names, numbered 1. 2. … in Arabic numerals, later names aligned under the first.
+pub(crate) fn attachment_list(layout: &mut Layout<'_>, names: &[&str]) -> Result<(), Error> {
+    let style = body_style();
+    let label = "附件：";
+    let label_width = layout.fonts().width(&style, label) + style.tracking;
+    layout.ensure(2.0 * style.leading);
+    layout.skip(style.leading);
+    for (index, name) in names.iter().enumerate() {
+        let text = format!(
+            "{}{}. {name}",
+            if index == 0 { label } else { "" },
+            index + 1
+        );
+        let inset = if index == 0 { 0.0 } else { label_width };
+        let paragraph = Paragraph {
+            indent: 2.0,
+            inset,
+            align: Align::Left,
+            ..Paragraph::body(style)
+        };
+        layout.paragraph(&text, &paragraph, "附件说明")?;
+    }
+    Ok(())
+}
+
+/// The first page of attachment `number` (GB/T 9704 §8): a new page, 附件N in 3号 黑体 flush
+/// left on the first line, the attachment's title centred on the third.
+pub(crate) fn attachment_start(
     layout: &mut Layout<'_>,
-    copy_to: &[String],
-    printed_by: &str,
-    date: NaiveDate,
+    number: usize,
+    name: &str,
 ) -> Result<(), Error> {
+    layout.new_page();
+    let style = TextStyle {
+        role: FontRole::Heading,
+        ..body_style()
+    };
+    layout.line(&style, &format!("附件{number}"), Align::Left, "附件")?;
+    layout.skip(body_style().leading);
+    title(layout, name)
+}
+
+/// What the 版记 holds.
+pub(crate) struct Imprint<'a> {
+    /// 抄送机关; the row is left out when empty.
+    pub copy_to: &'a [String],
+    /// 印发机关; without it the 版记 is left out (the 核验码 still prints).
+    pub printed_by: Option<&'a str>,
+    /// 印发日期.
+    pub date: NaiveDate,
+    /// The 核验码 of an issued document, printed just above the 版记 inside the text block.
+    pub code: Option<&'a str>,
+}
+
+/// 版记 at the foot of the last page (GB/T 9704 §7.4): 抄送 and 印发机关 with 印发日期 in
+/// 4号, one character in from each side, between a 0.35 mm rule above and below and a
+/// 0.25 mm rule between the rows; the 核验码 line just above it, inside the text block.
+pub(crate) fn imprint(layout: &mut Layout<'_>, imprint: &Imprint<'_>) -> Result<(), Error> {
     let style = TextStyle::new(FontRole::Body, 14.0, 24.0)
         .with_tracking(official_body(FontRole::Body).tracking);
-    let rows = if copy_to.is_empty() { 1.0 } else { 2.0 };
-    let height = rows * style.leading + 2.0;
+    let code_style = TextStyle::new(FontRole::Body, 10.5, 16.0);
+    let code_line = imprint
+        .code
+        .map(|code| format!("核验码：{code}（可在本系统“文书核验”页面核验）"));
+    let rows = match (imprint.printed_by, imprint.copy_to.is_empty()) {
+        (None, _) => 0.0,
+        (Some(_), true) => 1.0,
+        (Some(_), false) => 2.0,
+    };
+    let mut height = if rows > 0.0 {
+        rows * style.leading + 2.0
+    } else {
+        0.0
+    };
+    if code_line.is_some() {
+        height += code_style.leading + 4.0;
+    }
     if layout.remaining() < height + style.leading {
         layout.new_page();
     }
     layout.move_to(layout.cursor() + layout.remaining() - height);
-    layout.rule(0.9, Colour::BLACK);
+    if let Some(line) = &code_line {
+        layout.line(&code_style, line, Align::Left, "核验码")?;
+        layout.skip(4.0);
+    }
+    let Some(printed_by) = imprint.printed_by else {
+        return Ok(());
+    };
+    layout.rule(1.0, Colour::BLACK);
     let inset = style.size;
-    if !copy_to.is_empty() {
-        let text = format!("抄送：{}。", copy_to.join("，"));
+    if !imprint.copy_to.is_empty() {
+        let text = format!("抄送：{}。", imprint.copy_to.join("，"));
         layout.check(style.role, &text, "抄送机关");
         let paragraph = Paragraph {
             inset,
@@ -226,7 +332,7 @@ pub(crate) fn imprint(
         layout.rule(0.7, Colour::BLACK);
     }
     layout.check(style.role, printed_by, "印发机关");
-    let printed_on = format!("{}印发", chinese_date(date));
+    let printed_on = format!("{}印发", chinese_date(imprint.date));
     let top = layout.cursor();
     let right_width = layout.fonts().width(&style, &printed_on);
     let (left, right) = (layout.left(), layout.right());
@@ -239,6 +345,6 @@ pub(crate) fn imprint(
         style.tracking,
     );
     layout.skip(style.leading);
-    layout.rule(0.9, Colour::BLACK);
+    layout.rule(1.0, Colour::BLACK);
     Ok(())
 }

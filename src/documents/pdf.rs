@@ -695,6 +695,9 @@ pub(crate) struct Paragraph {
     /// Left inset in points for every line (e.g. a 右空四字 signature block uses `Right` instead).
     pub inset: f32,
     pub right_inset: f32,
+    /// Points of what follows that the paragraph's last two lines stay on a page with
+    /// (widow control before a signature block); 0 for none.
+    pub keep_after: f32,
 }
 
 impl Paragraph {
@@ -705,6 +708,7 @@ impl Paragraph {
             indent: 2.0,
             inset: 0.0,
             right_inset: 0.0,
+            keep_after: 0.0,
         }
     }
 
@@ -715,6 +719,7 @@ impl Paragraph {
             indent: 0.0,
             inset: 0.0,
             right_inset: 0.0,
+            keep_after: 0.0,
         }
     }
 }
@@ -1107,12 +1112,12 @@ impl<'f> Layout<'f> {
                     + style.tracking
             };
             let limit_first = if out.is_empty() { first_width } else { width };
-            let breaks = break_lines(
-                source_line,
-                limit_first + style.tracking,
-                width + style.tracking,
-                measure,
-            );
+            // The last character of a line has no spacing after it: with positive tracking a
+            // line may hold it. Negative tracking (GB/T 9704's 28 characters of 3号 in 156 mm)
+            // is a character grid: a line holds as many slots as fit, the last glyph
+            // overhanging its slot by the tracking (0.2 pt), as a word processor's grid does.
+            let slack = style.tracking.max(0.0);
+            let breaks = break_lines(source_line, limit_first + slack, width + slack, measure);
             if breaks.is_empty() {
                 out.push((String::new(), 0.0));
             }
@@ -1139,7 +1144,11 @@ impl<'f> Layout<'f> {
         let width = self.block_width() - paragraph.inset - paragraph.right_inset;
         let lines = self.wrap(&style, text, width - indent, width, context)?;
         let count = lines.len();
+        let kept = count.min(2);
         for (index, (line, natural)) in lines.into_iter().enumerate() {
+            if paragraph.keep_after > 0.0 && count - index == kept {
+                self.ensure(kept as f32 * style.leading + paragraph.keep_after);
+            }
             self.ensure(style.leading);
             let first = index == 0;
             let available = if first { width - indent } else { width };

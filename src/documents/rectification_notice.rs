@@ -25,10 +25,10 @@ pub struct RectificationNoticeView {
     pub title: String,
     /// 主送: the inspected unit
     pub addressee: String,
-    /// Paragraphs before the findings table, one per line, template already filled.
+    /// The opening paragraphs (up to 通知如下：), one per line, template already filled.
     pub body: String,
     pub findings: Vec<NoticeFinding>,
-    /// Paragraphs after the table (requirements, what to send back), may be empty.
+    /// The numbered requirements after 通知如下：, one paragraph per line; may be empty.
     pub closing: String,
     pub deadline: NaiveDate,
     /// 发文机关署名, e.g. 银川市司法局
@@ -38,11 +38,11 @@ pub struct RectificationNoticeView {
     pub contact: Option<String>,
     /// 抄送 organs
     pub copy_to: Vec<String>,
-    /// 印发机关 for the 版记, e.g. 银川市司法局办公室
+    /// 印发机关 for the 版记, e.g. 银川市司法局办公室; without it the 版记 names the issuer
     pub printed_by: Option<String>,
 }
 
-/// A problem the unit must fix.
+/// A problem the unit must fix: one row of the attachment 评查发现问题清单.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NoticeFinding {
     pub case_number: String,
@@ -62,26 +62,45 @@ pub fn rectification_notice(
     rectification_notice_with_code(view, fonts, None)
 }
 
-/// The notice with its 核验码 at the foot of every page.
+/// The notice's one attachment: the problem list, on pages of its own after the body.
+const ATTACHMENT: &str = "评查发现问题清单";
+
+/// The notice with its 核验码 printed inside the text block of the last page, above the
+/// 版记 (not in the page margin, where GB/T 9704 puts only the page number).
+///
+/// Order after GB/T 9704 §7.3–§8: 版头, title, 主送, body, 附件说明 (附件：1. …), signature
+/// and date, 附注; then the attachment on a new page (附件1 top left, its title centred on
+/// the third line, the problem table); the 版记 at the foot of the last page.
 pub(crate) fn rectification_notice_with_code(
     view: &RectificationNoticeView,
     fonts: &Fonts,
     code: Option<&str>,
 ) -> Result<Vec<u8>, Error> {
     let mut layout = Layout::new(fonts, PageSetup::official(), &view.title, view.issued_on);
-    layout.set_verification_code(code);
     official::red_header(&mut layout, &view.organ_mark, &view.doc_number)?;
     official::title(&mut layout, &view.title)?;
     official::addressee(&mut layout, &view.addressee)?;
     official::body(&mut layout, &view.body, "通知正文")?;
-
+    official::body(&mut layout, &view.closing, "通知正文")?;
     let body = official::body_style();
-    layout.ensure(3.0 * body.leading);
-    let caption = TextStyle {
-        role: FontRole::Heading,
-        ..body
+    let deadline = format!(
+        "整改期限：请于{}前完成整改，并报送整改报告及佐证材料。",
+        chinese_date(view.deadline)
+    );
+    // The deadline, the 附件说明 (a blank line and one line) and the signature stay together.
+    let tail = (2.0 + official::SIGNATURE_LINES) * body.leading;
+    let paragraph = Paragraph {
+        keep_after: tail,
+        ..Paragraph::body(body)
     };
-    layout.line(&caption, "评查发现问题清单", Align::Centre, "问题清单")?;
+    layout.paragraph(&deadline, &paragraph, "整改期限")?;
+    official::attachment_list(&mut layout, &[ATTACHMENT])?;
+    official::signature(&mut layout, &view.issuer, view.issued_on)?;
+    if let Some(contact) = &view.contact {
+        official::note(&mut layout, contact)?;
+    }
+
+    official::attachment_start(&mut layout, 1, ATTACHMENT)?;
     let cell = TextStyle::new(FontRole::Body, 10.5, 15.0);
     let mut rows = Vec::with_capacity(view.findings.len());
     for (index, finding) in view.findings.iter().enumerate() {
@@ -122,20 +141,14 @@ pub(crate) fn rectification_notice_with_code(
         style: cell,
         context: format!("整改通知书（{}）问题清单", view.addressee),
     })?;
-    layout.skip(body.leading / 2.0);
-
-    let deadline = format!(
-        "整改期限：请于{}前完成整改，并报送整改报告及佐证材料。",
-        chinese_date(view.deadline)
-    );
-    layout.paragraph(&deadline, &Paragraph::body(body), "整改期限")?;
-    official::body(&mut layout, &view.closing, "通知正文")?;
-    official::signature(&mut layout, &view.issuer, view.issued_on)?;
-    if let Some(contact) = &view.contact {
-        official::note(&mut layout, contact)?;
-    }
-    if let Some(printed_by) = &view.printed_by {
-        official::imprint(&mut layout, &view.copy_to, printed_by, view.issued_on)?;
-    }
+    official::imprint(
+        &mut layout,
+        &official::Imprint {
+            copy_to: &view.copy_to,
+            printed_by: view.printed_by.as_deref(),
+            date: view.issued_on,
+            code,
+        },
+    )?;
     layout.finish()
 }

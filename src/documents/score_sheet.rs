@@ -44,6 +44,9 @@ pub struct ScoreSheetView {
     pub grade: String,
     /// 合议 outcome when the two reviews disagreed
     pub reconciliation_note: Option<String>,
+    /// The final result of a double review that needed no 合议 (printed as 最终结果).
+    #[serde(default)]
+    pub final_result_note: Option<String>,
     pub reviewers: Vec<String>,
     pub team_leader: Option<String>,
     /// Blind round: reviewers' names are not printed.
@@ -229,18 +232,13 @@ fn draw(layout: &mut Layout<'_>, view: &ScoreSheetView) -> Result<(), Error> {
             .collect();
         format!("一票否决事项：{}。本案卷评定为不合格。", listed.join("；"))
     };
-    layout.paragraph(&vetoes, &paragraph, &context("一票否决"))?;
+    let mut closing = vec![(vetoes, "一票否决")];
     if let Some(note) = &view.reconciliation_note {
-        layout.paragraph(
-            &format!("合议意见：{note}"),
-            &paragraph,
-            &context("合议意见"),
-        )?;
+        closing.push((format!("合议意见：{note}"), "合议意见"));
     }
-    layout.skip(6.0);
-
-    // Reviewers and signatures stay together on one page.
-    layout.ensure(6.0 * text.leading + 10.0);
+    if let Some(note) = &view.final_result_note {
+        closing.push((format!("最终结果：{note}"), "最终结果"));
+    }
     let names: Vec<String> = if view.blind {
         (0..view.reviewers.len())
             .map(|index| format!("评查员{}", heavenly_stem(index)))
@@ -248,15 +246,52 @@ fn draw(layout: &mut Layout<'_>, view: &ScoreSheetView) -> Result<(), Error> {
     } else {
         view.reviewers.clone()
     };
-    layout.paragraph(
-        &format!("评查员：{}", names.join("、")),
-        &paragraph,
-        &context("评查员"),
-    )?;
-    if let Some(leader) = view.team_leader.as_ref().filter(|_| !view.blind) {
-        layout.paragraph(&format!("组长：{leader}"), &paragraph, &context("组长"))?;
+    let reviewers = format!("评查员：{}", names.join("、"));
+    let leader = view
+        .team_leader
+        .as_ref()
+        .filter(|_| !view.blind)
+        .map(|leader| format!("组长：{leader}"));
+
+    // The signature block never stands alone on a last page. It takes six lines; where they
+    // do not fit below the last paragraph, the names share one line and the blank line goes
+    // (four lines); where even that does not fit, the last paragraph moves over with it.
+    let width = layout.block_width();
+    let mut heights = Vec::with_capacity(closing.len());
+    for (note, field) in &closing {
+        let lines = layout
+            .wrap(&text, note, width, width, &context(field))?
+            .len();
+        heights.push(lines as f32 * text.leading);
     }
-    layout.skip(text.leading);
+    let full_signature = 6.0 * text.leading + 10.0;
+    let compact_signature = 4.0 * text.leading + 6.0;
+    let paragraphs: f32 = heights.iter().sum::<f32>() + 6.0;
+    let compact = layout.remaining() < paragraphs + full_signature
+        && layout.remaining() >= paragraphs + compact_signature;
+    let last = closing.len() - 1;
+    for (index, (note, field)) in closing.iter().enumerate() {
+        if index == last && !compact {
+            layout.ensure(heights.get(index).copied().unwrap_or(0.0) + 6.0 + full_signature);
+        }
+        layout.paragraph(note, &paragraph, &context(field))?;
+    }
+    layout.skip(6.0);
+
+    if compact {
+        let names = match &leader {
+            Some(leader) => format!("{reviewers}　　{leader}"),
+            None => reviewers,
+        };
+        layout.paragraph(&names, &paragraph, &context("评查员"))?;
+    } else {
+        layout.ensure(full_signature);
+        layout.paragraph(&reviewers, &paragraph, &context("评查员"))?;
+        if let Some(leader) = &leader {
+            layout.paragraph(leader, &paragraph, &context("组长"))?;
+        }
+        layout.skip(text.leading);
+    }
     layout.paragraph(
         "评查员（签名）：　　　　　　　　　　组长（签名）：",
         &paragraph,

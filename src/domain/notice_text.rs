@@ -17,7 +17,7 @@ pub struct Placeholder {
 /// Every placeholder a notice template may use (`templates/documents/rectification_notice_*.txt`);
 /// the notice handler fills all of them. Named in Chinese, so the clerk who edits the wording reads
 /// what each one means.
-pub const NOTICE_PLACEHOLDERS: [Placeholder; 12] = [
+pub const NOTICE_PLACEHOLDERS: [Placeholder; 13] = [
     Placeholder {
         name: "评查方案",
         label: "评查工作方案名称",
@@ -37,6 +37,10 @@ pub const NOTICE_PLACEHOLDERS: [Placeholder; 12] = [
     Placeholder {
         name: "案卷数",
         label: "被查案卷数",
+    },
+    Placeholder {
+        name: "结果评定",
+        label: "评查结果如何确定（有无案卷经合议）",
     },
     Placeholder {
         name: "平均分",
@@ -141,6 +145,49 @@ pub fn fill(template: &str, values: &BTreeMap<&str, String>) -> Result<String, T
         }
     }
     Ok(filled)
+}
+
+/// What a round's inspection is called in a notice: the round's name with whatever it
+/// already says about the inspection taken off, then 法律援助案卷交叉评查 once. A round named
+/// 2025年第三季度案卷评查 gives 2025年第三季度法律援助案卷交叉评查, never
+/// 2025年第三季度案卷评查法律援助案卷交叉评查.
+pub fn inspection_name(round_name: &str) -> String {
+    const TAILS: [&str; 12] = [
+        "工作",
+        "活动",
+        "评查",
+        "检查",
+        "交叉",
+        "案卷",
+        "卷宗",
+        "质量",
+        "案件",
+        "法律援助",
+        "专项",
+        "的",
+    ];
+    let mut stem = round_name.trim();
+    loop {
+        let before = stem;
+        for tail in TAILS {
+            stem = stem.strip_suffix(tail).unwrap_or(stem).trim_end();
+        }
+        if stem == before {
+            break;
+        }
+    }
+    format!("{stem}法律援助案卷交叉评查")
+}
+
+/// The notice's title (GB/T 9704 §7.3.1: 发文机关 left out, the bureau is in the 版头):
+/// 关于〈inspection〉发现问题整改的通知, with 「（更正）」 on a version that replaces one
+/// already issued.
+pub fn notice_title(round_name: &str, correction: bool) -> String {
+    format!(
+        "关于{}发现问题整改的通知{}",
+        inspection_name(round_name),
+        if correction { "（更正）" } else { "" }
+    )
 }
 
 /// A date as official documents write it, in Arabic numerals without leading zeros
@@ -250,5 +297,37 @@ mod tests {
         assert_eq!(chinese_date(date(2025, 10, 15)), "2025年10月15日");
         assert_eq!(chinese_date(date(2025, 1, 5)), "2025年1月5日");
         assert_eq!(chinese_date(date(2024, 2, 29)), "2024年2月29日");
+    }
+
+    #[test]
+    fn the_title_names_the_inspection_once_whatever_the_round_is_called() {
+        for (round, title) in [
+            (
+                "2025年第三季度案卷评查",
+                "关于2025年第三季度法律援助案卷交叉评查发现问题整改的通知",
+            ),
+            (
+                "2025年第三季度",
+                "关于2025年第三季度法律援助案卷交叉评查发现问题整改的通知",
+            ),
+            (
+                "2025年第三季度法律援助案卷交叉评查",
+                "关于2025年第三季度法律援助案卷交叉评查发现问题整改的通知",
+            ),
+            (
+                "2026年第一季度法律援助案件质量评查工作",
+                "关于2026年第一季度法律援助案卷交叉评查发现问题整改的通知",
+            ),
+            (
+                " 2024年度卷宗检查 ",
+                "关于2024年度法律援助案卷交叉评查发现问题整改的通知",
+            ),
+        ] {
+            assert_eq!(notice_title(round, false), title, "{round}");
+        }
+        assert_eq!(
+            notice_title("2025年第三季度", true),
+            "关于2025年第三季度法律援助案卷交叉评查发现问题整改的通知（更正）"
+        );
     }
 }

@@ -174,3 +174,64 @@ pub fn anchors(conn: &mut DbConn) -> Result<Vec<Anchor>> {
     }
     Ok(anchors)
 }
+
+/// Which document replaced one issued before, and when (a corrected notice).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Supersession {
+    pub by: String,
+    pub at: NaiveDateTime,
+}
+
+/// Marks the document issued under `old` as replaced by `new` at `at`; the old record and its
+/// bytes stay as issued. The first replacement wins; the mark is audited.
+pub fn supersede(
+    conn: &mut DbConn,
+    actor: &Actor,
+    old: &str,
+    new: &str,
+    at: NaiveDateTime,
+) -> Result<()> {
+    transaction(conn, |conn| {
+        let marked = diesel::update(
+            issued_documents::table
+                .find(old)
+                .filter(issued_documents::superseded_by.is_null()),
+        )
+        .set((
+            issued_documents::superseded_by.eq(Some(new)),
+            issued_documents::superseded_at.eq(Some(at)),
+        ))
+        .execute(conn)?;
+        if marked > 0 {
+            audit::record(
+                conn,
+                actor,
+                Change {
+                    action: "document.supersede",
+                    entity_type: "document",
+                    entity_id: Some(old.to_string()),
+                    before: None,
+                    after: Some(serde_json::json!({ "superseded_by": new })),
+                },
+                at,
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// What replaced the document issued under `code`, if anything did.
+pub fn superseded(conn: &mut DbConn, code: &str) -> Result<Option<Supersession>> {
+    let row: Option<(Option<String>, Option<NaiveDateTime>)> = issued_documents::table
+        .find(code)
+        .select((
+            issued_documents::superseded_by,
+            issued_documents::superseded_at,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(match row {
+        Some((Some(by), Some(at))) => Some(Supersession { by, at }),
+        _ => None,
+    })
+}

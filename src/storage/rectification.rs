@@ -333,6 +333,99 @@ pub fn issued_code(conn: &mut DbConn, id: NoticeId) -> Result<Option<String>> {
         .flatten())
 }
 
+/// The number of the version a corrected notice replaces (`None` for a first issue).
+pub fn corrects_number(conn: &mut DbConn, id: NoticeId) -> Result<Option<String>> {
+    Ok(rectification_notices::table
+        .find(id.to_string())
+        .select(rectification_notices::corrects_number)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
+/// 更正: an issued notice whose findings changed (an objection decided) gets a new number
+/// from the bureau's sequence and today's date, and names the number it replaces; its
+/// deadline, state and findings stay. Returns the notice and the replaced number. The caller
+/// issues the new version's PDF in the same transaction (`app::issuing::correct_notice`).
+pub fn renumber(
+    conn: &mut DbConn,
+    caller: &Caller,
+    notice_id: NoticeId,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> std::result::Result<(Notice, String), ActError> {
+    transaction(conn, |conn| {
+        let current = notice(conn, UnitScope::All, notice_id)?;
+        crate::storage::rounds::require(conn, current.round_id, RoundAction::IssueNotice)?;
+        let old_number = match (&current.doc_number, current.state) {
+            (
+                Some(number),
+                RectificationState::Issued
+                | RectificationState::InProgress
+                | RectificationState::Returned
+                | RectificationState::Submitted,
+            ) => number.clone(),
+            (_, state) => return Err(ActError::Refused(Refusal::CorrectionNotOpen(state))),
+        };
+        let bureau = settings(conn)?;
+        let format = DocNumberFormat::new(&bureau.doc_prefix)?;
+        let year = today.year();
+        let serial = next_serial(conn, format.prefix(), year)?;
+        let number = format.number(year, u32::try_from(serial).map_err(corrupt)?)?;
+        let updated = diesel::update(
+            rectification_notices::table
+                .filter(rectification_notices::id.eq(notice_id.to_string()))
+                .filter(rectification_notices::doc_number.eq(&old_number)),
+        )
+        .set((
+            rectification_notices::doc_number.eq(number.to_string()),
+            rectification_notices::doc_prefix.eq(format.prefix()),
+            rectification_notices::doc_year.eq(year),
+            rectification_notices::doc_serial.eq(serial),
+            rectification_notices::issued_on.eq(today),
+            rectification_notices::corrects_number.eq(&old_number),
+            rectification_notices::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if updated == 0 {
+            return Err(ActError::Refused(Refusal::NoticeChanged));
+        }
+        let digest = notice_digest(conn, notice_id)?;
+        audit::record(
+            conn,
+            &caller.actor,
+            Change {
+                action: "notice.correct",
+                entity_type: "rectification_notice",
+                entity_id: Some(notice_id.to_string()),
+                before: Some(serde_json::json!({ "doc_number": old_number })),
+                after: attest::with_row(
+                    Some(serde_json::json!({
+                        "doc_number": number.to_string(), "issued_on": today,
+                    })),
+                    digest,
+                ),
+            },
+            now,
+        )?;
+        let message = Told::NoticeCorrected {
+            bureau: bureau.bureau_name.clone(),
+            old_number: old_number.clone(),
+            number: number.to_string(),
+        }
+        .to_string();
+        notifications::notify(
+            conn,
+            Audience::Unit(current.unit_id),
+            Kind::NoticeIssued,
+            notice_id,
+            &message,
+            now,
+        )?;
+        Ok((notice(conn, UnitScope::All, notice_id)?, old_number))
+    })
+}
+
 /// Ties the notice to the PDF issued for it (its exact bytes are in `issued_documents`),
 /// audited with the notice's digest.
 pub fn set_issued_code(
@@ -447,6 +540,8 @@ pub struct UnitResults {
     /// Mean of their totals, to a tenth; none when no file has a total.
     pub average: Option<Points>,
     pub by_level: BTreeMap<GradeLevel, usize>,
+    /// Of these, files whose result a 合议 decided.
+    pub reconciled: usize,
 }
 
 pub fn unit_results(conn: &mut DbConn, round: &Round, unit: UnitId) -> Result<UnitResults> {
@@ -470,6 +565,13 @@ pub fn unit_results(conn: &mut DbConn, round: &Round, unit: UnitId) -> Result<Un
         totals.extend(*total);
     }
     summary.average = Points::mean(&totals);
+    summary.reconciled = crate::storage::schema::reconciliations::table
+        .filter(crate::storage::schema::reconciliations::round_id.eq(round.id.to_string()))
+        .filter(crate::storage::schema::reconciliations::case_file_id.eq_any(&of_unit))
+        .select(crate::storage::schema::reconciliations::case_file_id)
+        .distinct()
+        .load::<String>(conn)?
+        .len();
     Ok(summary)
 }
 
@@ -931,6 +1033,12 @@ pub enum Told {
         number: String,
         deadline: NaiveDate,
     },
+    /// The unit: a corrected notice replaces the one it had, deadline unchanged.
+    NoticeCorrected {
+        bureau: String,
+        old_number: String,
+        number: String,
+    },
     /// The unit: a finding was sent back, with the reason.
     FindingSentBack {
         number: String,
@@ -974,6 +1082,8 @@ pub enum Refusal {
     FollowUpNotLater(String),
     /// 回头看 is scheduled for an issued notice only.
     FollowUpOfDraft,
+    /// Only an issued notice not yet verified is corrected (a draft is simply edited).
+    CorrectionNotOpen(RectificationState),
 }
 
 /// A text refused by its limit.

@@ -638,3 +638,23 @@ pub fn feedback_date(conn: &mut DbConn, id: RoundId) -> Result<Option<NaiveDate>
         .optional()?;
     Ok(entered.map(|at| chrono::Local.from_utc_datetime(&at).date_naive()))
 }
+
+/// The day the round last entered `status`, from its audit trail (`round.status` entries);
+/// `None` for a round that never did (or whose entry predates the trail).
+pub fn entered_on(
+    conn: &mut DbConn,
+    round: RoundId,
+    status: RoundStatus,
+) -> Result<Option<NaiveDate>> {
+    use crate::storage::schema::audit_log;
+    let entries: Vec<(NaiveDateTime, Option<String>)> = audit_log::table
+        .filter(audit_log::action.eq("round.status"))
+        .filter(audit_log::entity_id.eq(round.to_string()))
+        .order(audit_log::at.desc())
+        .select((audit_log::at, audit_log::after_json))
+        .load(conn)?;
+    Ok(entries.into_iter().find_map(|(at, after)| {
+        let after: serde_json::Value = serde_json::from_str(after.as_deref()?).ok()?;
+        (after.get("status")?.as_str()? == status.code()).then(|| at.date())
+    }))
+}

@@ -391,6 +391,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         issued_code -> Nullable<Text>,
+        corrects_number -> Nullable<Text>,
     }
 }
 
@@ -563,6 +564,8 @@ diesel::table! {
         content -> Nullable<Binary>,
         chain_seq -> Nullable<BigInt>,
         chain_hash -> Nullable<Text>,
+        superseded_by -> Nullable<Text>,
+        superseded_at -> Nullable<Timestamp>,
     }
 }
 

@@ -256,6 +256,7 @@ pub fn table() -> Vec<RouteSpec> {
         get!("/notices/{notice}/pdf", rectification::notice_pdf, UNIT_READERS),
         post!("/notices/{notice}/select", rectification::select, ADMIN, of_notice(DraftNotices)),
         post!("/notices/{notice}/issue", rectification::issue, ADMIN, of_notice(IssueNotice)),
+        post!("/notices/{notice}/correct", rectification::correct, ADMIN, of_notice(IssueNotice)),
         post!("/notices/{notice}/report", rectification::submit_report, MANAGER, of_notice(Rectify)),
         post!("/notices/{notice}/send-back", rectification::send_back_notice, ADMIN, of_notice(Rectify)),
         post!("/notices/{notice}/close", rectification::close_notice, ADMIN, of_notice(Rectify)),

@@ -20,6 +20,10 @@
 //! - `rubrics`: every shipped rubric validates, each broken fixture gives its precise error,
 //!   worked examples per rubric.
 //! - `documents`: every PDF read back with poppler (text, fonts, pages, A4, 禁则).
+//! - `gbt9704`: GB/T 9704-2012 measured from poppler's text boxes (a helper any official
+//!   document can use); the notice passes, a form does not.
+//! - `notice_documents`: the notice as issued through the app (title, 合议 sentence, 附件,
+//!   版记, 核验码 in the text block) and its correction (更正) with `/verify` on both codes.
 //! - `layout`: long texts split across pages and read back whole; rare name characters
 //!   (Extensions A and B) in every document; missing characters named in Chinese; `.ttc` faces.
 //! - `hostile`: hostile text in imports and answers, formula injection, zip bombs, traversal.
@@ -59,18 +63,21 @@ mod backup;
 mod blind;
 mod bodies;
 mod citations;
+mod clerk_documents;
 mod cli;
 mod document_samples;
 mod documents;
 mod ecf;
 mod faults;
 mod fuzz_corpus;
+mod gbt9704;
 mod headers;
 mod helpers;
 mod hostile;
 mod issuing;
 mod layout;
 mod migrations;
+mod notice_documents;
 mod objections;
 mod offline;
 mod races;

@@ -317,6 +317,23 @@ async fn disagreeing_reviews_are_reconciled_approved_and_published_to_the_unit()
         people.len().max(2)
     });
     assert!(decisions[0].triggers[0].contains("相差 12 分"));
+    // The score sheets say who took part in the 合议 by name (or count, blind), never by id.
+    let mut printer = app.login_as("admin").await;
+    let (status, pdf) = printer
+        .get_bytes(&format!(
+            "/rounds/{}/files/{}/sheets.pdf",
+            fixture.round, fixture.file
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let printed = crate::documents::compact_text(&pdf);
+    assert!(
+        printed.contains("合议意见") && printed.contains("参加人员："),
+        "{printed}"
+    );
+    for person in &decisions[0].participants {
+        assert!(!printed.contains(&person.to_string()), "{printed}");
+    }
     for person in [fixture.first, fixture.second] {
         assert_eq!(
             stored(&app, &fixture, person).sheet.state.status().code(),

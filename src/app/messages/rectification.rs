@@ -11,6 +11,10 @@ pub fn after(key: &str) -> Option<&'static str> {
         ("drafted", "已为有问题的单位起草整改通知书。"),
         ("added", "问题已添加。"),
         ("issued", "整改通知书已下发。"),
+        (
+            "corrected",
+            "已下发更正后的整改通知书（新文号），原通知书作废并在核验时注明。",
+        ),
         ("saved", "已保存。"),
         ("uploaded", "佐证材料已上传。"),
         ("done", "操作已完成。"),
@@ -71,6 +75,13 @@ pub fn unknown_action(action: &str) -> String {
     format!("未知的操作“{action}”，应为 issue、start_work、submit、verify、send_back 或 close")
 }
 
+/// The opening line of a corrected notice (更正): what it replaces and why.
+pub fn correction_preamble(old_title: &str, old_number: &str) -> String {
+    format!(
+        "因评查结果经异议复核有所变更，现对《{old_title}》（{old_number}）予以更正并重新印发，原通知同时作废，整改期限不变。"
+    )
+}
+
 /// The title of a notice page still a draft.
 pub fn draft_title(unit: &str) -> String {
     format!("{unit}整改通知书（草稿）")
@@ -115,6 +126,11 @@ impl std::fmt::Display for crate::storage::rectification::Refusal {
                 "“回头看”须安排在本轮之后的评查轮次（所选轮次“{round}”的期间不晚于本轮）"
             ),
             R::FollowUpOfDraft => f.write_str("整改通知书尚未下发，不能安排“回头看”"),
+            R::CorrectionNotOpen(state) => write!(
+                f,
+                "整改通知书当前状态为“{}”，不能更正（草稿直接修改；已核验的不再更正）",
+                state.label()
+            ),
         }
     }
 }
@@ -131,6 +147,14 @@ impl std::fmt::Display for crate::storage::rectification::Told {
                 f,
                 "{bureau}下发整改通知书 {number}，请于{}前完成整改",
                 crate::domain::notice_text::chinese_date(*deadline)
+            ),
+            T::NoticeCorrected {
+                bureau,
+                old_number,
+                number,
+            } => write!(
+                f,
+                "{bureau}更正整改通知书：{number} 替代 {old_number}，原通知作废，整改期限不变"
             ),
             T::FindingSentBack {
                 number,

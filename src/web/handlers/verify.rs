@@ -71,6 +71,22 @@ struct Found {
     pages: i32,
     size_kb: i64,
     sha256: String,
+    /// The corrected version that replaced it, if one did.
+    superseded: Option<Superseded>,
+}
+
+/// What replaced a superseded document: its code and when, in local time.
+#[derive(Serialize)]
+struct Superseded {
+    by: String,
+    at: String,
+}
+
+fn local_time(moment: &chrono::NaiveDateTime) -> String {
+    chrono::Local
+        .from_utc_datetime(moment)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// Whether the file given matches the record.
@@ -167,9 +183,14 @@ pub async fn check(
                 Some(code) => issued::find(conn, code)?,
                 None => None,
             };
-            if found.is_some() {
-                throttle::clear(conn, &attempt)?;
-            }
+            let found = match found {
+                Some(document) => {
+                    throttle::clear(conn, &attempt)?;
+                    let superseded = issued::superseded(conn, &document.code)?;
+                    Some((document, superseded))
+                }
+                None => None,
+            };
             Ok(Ok(found))
         })
         .await?;
@@ -179,8 +200,9 @@ pub async fn check(
             return refuse(StatusCode::BAD_REQUEST, messages::VERIFY_BAD_CODE);
         }
         Ok(None) => return refuse(StatusCode::NOT_FOUND, messages::VERIFY_UNKNOWN),
-        Ok(Some(document)) => document,
+        Ok(Some(found)) => found,
     };
+    let (document, superseded) = document;
     let file = file_hash.map(|hash| {
         let matches = hash == document.sha256;
         FileCheck {
@@ -202,14 +224,15 @@ pub async fn check(
             found: Some(Found {
                 code: document.code.clone(),
                 kind: messages::document_kind(&document.kind),
-                issued_at: chrono::Local
-                    .from_utc_datetime(&document.issued_at)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string(),
+                issued_at: local_time(&document.issued_at),
                 issuer: document.issuer.clone(),
                 pages: document.pages,
                 size_kb: (document.size_bytes + 1023) / 1024,
                 sha256: document.sha256.clone(),
+                superseded: superseded.map(|replaced| Superseded {
+                    by: replaced.by,
+                    at: local_time(&replaced.at),
+                }),
             }),
             file,
             ..VerifyView::default()

@@ -25,8 +25,8 @@ pub use finding::{
     verify_finding,
 };
 pub use notice::{
-    api_notice_transition, api_show_notice, close_notice, follow_up, issue, notice_pdf, select,
-    send_back_notice, show_notice, submit_report,
+    api_notice_transition, api_show_notice, close_notice, correct, follow_up, issue, notice_pdf,
+    select, send_back_notice, show_notice, submit_report,
 };
 pub use overview::{
     api_draft_notices, api_generate_findings, api_overview, api_round_findings, draft_notices,

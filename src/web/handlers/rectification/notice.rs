@@ -32,6 +32,8 @@ struct NoticePageView<'a> {
     /// What the caller may do with the notice, by the state machine and the round's status.
     actions: AllowedActions,
     has_pdf: bool,
+    /// An administrator may issue a corrected version (更正) of an issued, unverified notice.
+    may_correct: bool,
     default_days: i32,
     notice_message: Option<&'static str>,
 }
@@ -71,6 +73,12 @@ pub async fn show_notice(
         actions: AllowedActions::of(Subject::Notice, notice.state, role)
             .in_round(data.round_status),
         has_pdf: notice.doc_number.is_some(),
+        may_correct: role == Role::BureauAdmin
+            && notice.doc_number.is_some()
+            && !matches!(
+                notice.state,
+                RectificationState::Draft | RectificationState::Verified
+            ),
         default_days: notice.days,
         notice_message: query_notice(&request),
     };
@@ -165,6 +173,33 @@ pub async fn issue(
     let days = parse_days(form.days.as_deref())?;
     issue_notice(&state, &request, &user, id, days).await?;
     Ok(see_other(&format!("/notices/{id}?notice=issued")))
+}
+
+/// POST /notices/{notice}/correct: 更正 after an objection changed the findings.
+pub async fn correct(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> WebResult<HttpResponse> {
+    let id = parse_notice(&id)?;
+    let caller = caller(&request, &user)?;
+    let fonts = state.fonts()?;
+    state
+        .db(move |conn| {
+            let issuer = Issuer::Role(caller.account.role);
+            Ok(use_case::correct(
+                conn,
+                &caller,
+                id,
+                storage::today(),
+                storage::now(),
+                &fonts,
+                issuer,
+            )?)
+        })
+        .await?;
+    Ok(see_other(&format!("/notices/{id}?notice=corrected")))
 }
 
 async fn on_notice(
