@@ -391,23 +391,15 @@ pub fn renumber(
             return Err(ActError::Refused(Refusal::NoticeChanged));
         }
         let digest = notice_digest(conn, notice_id)?;
-        audit::record(
-            conn,
-            &caller.actor,
-            Change {
-                action: "notice.correct",
-                entity_type: "rectification_notice",
-                entity_id: Some(notice_id.to_string()),
-                before: Some(serde_json::json!({ "doc_number": old_number })),
-                after: attest::with_row(
-                    Some(serde_json::json!({
-                        "doc_number": number.to_string(), "issued_on": today,
-                    })),
-                    digest,
-                ),
-            },
-            now,
-        )?;
+        Change::of("notice.correct", "rectification_notice", notice_id)
+            .before(serde_json::json!({ "doc_number": old_number }))
+            .after(attest::with_row(
+                Some(serde_json::json!({
+                    "doc_number": number.to_string(), "issued_on": today,
+                })),
+                digest,
+            ))
+            .record(conn, &caller.actor, now)?;
         let message = Told::NoticeCorrected {
             bureau: bureau.bureau_name.clone(),
             old_number: old_number.clone(),
