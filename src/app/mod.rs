@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod bureau;
+pub mod calibration;
 pub mod document_data;
 pub mod imports;
 pub mod issuing;

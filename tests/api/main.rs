@@ -69,6 +69,7 @@ mod objections;
 mod offline;
 mod races;
 mod reconciliation;
+mod review_seams;
 mod rectification;
 mod round_documents;
 mod round_state;

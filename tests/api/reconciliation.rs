@@ -748,7 +748,7 @@ async fn autosave_keeps_the_version_and_a_stale_tab_loses_nothing() {
 }
 
 #[actix_rt::test]
-async fn calibration_shows_deviations_to_administrators_and_the_team_leader_only() {
+async fn calibration_shows_deviations_to_administrators_leadership_and_the_team_leader_only() {
     let app = spawn_app().await;
     let fixture = double_reviewed(&app, false);
     let mut logins = Logins::new(&app, &[fixture.first, fixture.second, fixture.leader]).await;
@@ -768,11 +768,14 @@ async fn calibration_shows_deviations_to_administrators_and_the_team_leader_only
     let leader_page = logins.of(fixture.leader).get(&page_path).await;
     assert_eq!(leader_page.status, StatusCode::OK, "{}", leader_page.body);
     assert!(leader_page.body.contains("+12.0"));
-    // A reviewer who leads no team, leadership and center managers are refused.
+    // Leadership sees every team; a reviewer who leads no team and center managers are
+    // refused.
+    let mut leader = app.login_as("leader").await;
+    let leadership_page = leader.get(&page_path).await;
+    assert_eq!(leadership_page.status, StatusCode::OK);
+    assert!(leadership_page.body.contains("+12.0"));
     let mut plain = app.login_as("reviewer2").await;
     assert_eq!(plain.get(&page_path).await.status, StatusCode::FORBIDDEN);
-    let mut leader = app.login_as("leader").await;
-    assert_eq!(leader.get(&page_path).await.status, StatusCode::FORBIDDEN);
     let mut manager = app.login_as("manager").await;
     assert_eq!(manager.get(&page_path).await.status, StatusCode::FORBIDDEN);
 }

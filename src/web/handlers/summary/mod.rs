@@ -154,6 +154,11 @@ struct CalibrationView {
     reviewers: usize,
     threshold: String,
     min_files: usize,
+    /// Rounds the pairs were pooled over.
+    rounds: usize,
+    /// Teams whose totals cluster near the top (一团和气), one sentence each.
+    uniform_high: Vec<String>,
+    uniform_high_rule: String,
 }
 
 /// The round at a glance.
@@ -345,8 +350,27 @@ pub async fn round_page(
                 reviewers: calibration.reviewers.len(),
                 threshold: calibration_settings.threshold.to_string(),
                 min_files: calibration_settings.min_paired_files,
+                rounds: calibration.rounds,
+                uniform_high: calibration
+                    .uniform_high_teams
+                    .iter()
+                    .map(|team| {
+                        crate::app::messages::scoring::uniform_high_team(
+                            team.team,
+                            team.sheets,
+                            team.mean_total,
+                            team.sd_total,
+                        )
+                    })
+                    .collect(),
+                uniform_high_rule: crate::app::messages::scoring::calibration_uniform_high_rule(
+                    &calibration_settings.uniform_high,
+                ),
             }),
-        calibration_link: user.account.role == crate::domain::people::Role::BureauAdmin,
+        calibration_link: matches!(
+            user.account.role,
+            crate::domain::people::Role::BureauAdmin | crate::domain::people::Role::Leader
+        ),
     };
     page(
         &request,
