@@ -20,6 +20,7 @@ pub mod messages;
 pub mod objections;
 pub mod offline;
 pub mod reconciliation;
+pub mod review_messages;
 pub mod rectification;
 pub mod rounds;
 pub mod rubrics;

@@ -250,3 +250,58 @@ pub fn accounts_for_every_reviewer(
     }
     logins
 }
+
+/// A reviewer's home page and messages page tell them of their files and of a review
+/// deadline two days off, then passed; each message is stored once however often the pages
+/// are opened, and links to the reviewer's work.
+#[actix_rt::test]
+async fn a_reviewer_is_told_of_files_and_deadlines_once() {
+    use pingcha::storage::schema::review_rounds;
+    let app = spawn_app().await;
+    let round = crate::teams::round_in_teaming(&app);
+    let (problem, assignment) = publish(&app, &round);
+    advance(&app, &round, RoundStatus::Reviewing);
+    let logins = accounts_for_every_reviewer(&app, &problem);
+    let reviewer = assignment
+        .placements
+        .iter()
+        .flat_map(|placement| placement.reviewers.iter())
+        .next()
+        .copied()
+        .unwrap();
+    let files = assignment
+        .placements
+        .iter()
+        .filter(|placement| placement.reviewers.contains(&reviewer))
+        .count();
+    let set_deadline = |days: i64| {
+        let mut conn = app.conn();
+        diesel::update(review_rounds::table.filter(review_rounds::id.eq(&round)))
+            .set(review_rounds::review_deadline.eq(Some(
+                storage::today() + chrono::Duration::days(days),
+            )))
+            .execute(&mut *conn)
+            .unwrap();
+    };
+    set_deadline(2);
+    let mut client = app.client();
+    assert_eq!(
+        client.login(&logins[&reviewer], PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let assigned = format!("已为您分配 {files} 件评查案卷");
+    for _ in 0..2 {
+        let home = client.get("/").await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(home.body.contains(&assigned), "{}", home.body);
+        assert!(home.body.contains("还剩 2 天"), "{}", home.body);
+        assert!(home.body.contains("href=\"/my/work\""), "{}", home.body);
+    }
+    set_deadline(-4);
+    let list = client.get("/notifications").await;
+    assert_eq!(list.body.matches(&assigned).count(), 1, "{}", list.body);
+    assert_eq!(list.body.matches("还剩 2 天").count(), 1, "{}", list.body);
+    assert!(list.body.contains("已逾期 4 天"), "{}", list.body);
+    let again = client.get("/notifications").await;
+    assert_eq!(again.body.matches("已逾期 4 天").count(), 1, "{}", again.body);
+}

@@ -164,3 +164,43 @@ pub fn leaning_reviewer(
 ) -> String {
     format!("第{team}组{name}评分{leaning}：{paired_files} 份双评案卷平均与同卷评查员相差 {deviation:+.1} 分")
 }
+
+/// To a reviewer when a version giving them files is published.
+pub fn files_assigned_message(round: &str, files: usize) -> String {
+    format!("{round}：已为您分配 {files} 件评查案卷，请在“我的评查工作”中开始评分")
+}
+
+/// To the team leader when a file's reviews disagree.
+pub fn reconcile_waiting_message(case_number: &str) -> String {
+    format!("案卷{case_number}的评查结果不一致，等待您组织合议")
+}
+
+/// To a reviewer whose sheet the team leader sent back.
+pub fn sheet_returned_message(case_number: &str, comment: &str) -> String {
+    format!("案卷{case_number}的评分表被组长退回：{comment}")
+}
+
+/// To a reviewer with open files when the review deadline is near.
+pub fn review_deadline_near_message(
+    round: &str,
+    deadline: chrono::NaiveDate,
+    days: i64,
+    open: usize,
+) -> String {
+    let when = if days == 0 {
+        "今天到期".to_string()
+    } else {
+        format!("还剩 {days} 天")
+    };
+    format!("{round}评查期限 {deadline}（{when}），您还有 {open} 件案卷未提交评分表")
+}
+
+/// To a reviewer with open files when the review deadline has passed.
+pub fn review_deadline_passed_message(
+    round: &str,
+    deadline: chrono::NaiveDate,
+    days: i64,
+    open: usize,
+) -> String {
+    format!("{round}评查期限 {deadline} 已逾期 {days} 天，您还有 {open} 件案卷未提交评分表")
+}

@@ -34,6 +34,9 @@ async fn data(state: &AppState, user: &CurrentUser) -> WebResult<NotificationsVi
     let account = user.account.clone();
     state
         .db(move |conn| {
+            if account.role == crate::domain::people::Role::Reviewer {
+                crate::app::review_messages::sweep(conn, storage::today(), storage::now())?;
+            }
             let reminders = notifications::deadline_reminders(conn, &account, storage::today())?
                 .into_iter()
                 .map(|(notice, alert)| Reminder {
