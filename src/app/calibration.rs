@@ -22,13 +22,17 @@ pub struct RoundCalibration {
     pub rounds: usize,
 }
 
-/// The calibration of `data`'s round, of one team when `team` is given.
+/// The calibration of `data`'s round, of one team when `team` is given, as `viewer` may see
+/// it: files the viewer reviews without having submitted their own sheet are left out (a
+/// team leader does not learn a co-reviewer's total before scoring).
 pub fn of_round(
     conn: &mut DbConn,
     data: &ReviewData,
     team: Option<u32>,
+    viewer: Option<crate::domain::ids::PersonId>,
 ) -> Result<RoundCalibration, Error> {
     let (mut rows, keys) = rows_of(data, team, true);
+    rows.retain(|row| data.sees_co_reviews(viewer, row.case_file_id));
     let sheets = rows.len();
     let window = rounds::window_ending_with(conn, data.round.id, POOLED_ROUNDS)?;
     let rounds = window.len();

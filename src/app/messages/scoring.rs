@@ -204,3 +204,7 @@ pub fn review_deadline_passed_message(
 ) -> String {
     format!("{round}评查期限 {deadline} 已逾期 {days} 天，您还有 {open} 件案卷未提交评分表")
 }
+
+/// A team leader who reviews the file too, before submitting their own sheet.
+pub const OWN_SHEET_FIRST: &str =
+    "您也是该案卷的评查员：请先提交本人的评分表，再查看其他评查员的评分。";

@@ -82,7 +82,7 @@ pub async fn calibration(
                 Role::BureauAdmin | Role::Leader => None,
                 _ => Some(data.led_team(person, role)?),
             };
-            let calibration = crate::app::calibration::of_round(conn, &data, team)?;
+            let calibration = crate::app::calibration::of_round(conn, &data, team, person)?;
             Ok((data, team, calibration))
         })
         .await?;
