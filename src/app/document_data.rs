@@ -736,7 +736,9 @@ fn calibration_notes(
     let mut notes: Vec<String> = calibration
         .uniform_high_teams
         .iter()
-        .map(|team| messages::uniform_high_team(team.team, team.sheets, team.mean_total, team.sd_total))
+        .map(|team| {
+            messages::uniform_high_team(team.team, team.sheets, team.mean_total, team.sd_total)
+        })
         .collect();
     for reviewer in &calibration.reviewers {
         if reviewer.uniform_high {
@@ -764,8 +766,13 @@ fn calibration_notes(
     }
     if !notes.is_empty() {
         let settings = CalibrationSettings::default();
-        notes.push(messages::calibration_leaning_rule(&settings, calibration.rounds));
-        notes.push(messages::calibration_uniform_high_rule(&settings.uniform_high));
+        notes.push(messages::calibration_leaning_rule(
+            &settings,
+            calibration.rounds,
+        ));
+        notes.push(messages::calibration_uniform_high_rule(
+            &settings.uniform_high,
+        ));
     }
     notes
 }

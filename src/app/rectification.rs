@@ -115,7 +115,8 @@ pub struct RoundFindings {
     pub findings: Vec<StoredFinding>,
     pub notices: Vec<Notice>,
     /// Each finding's file's case type (typical problems are counted per case type).
-    pub case_types: std::collections::BTreeMap<crate::domain::ids::CaseFileId, crate::domain::CaseType>,
+    pub case_types:
+        std::collections::BTreeMap<crate::domain::ids::CaseFileId, crate::domain::CaseType>,
 }
 
 pub fn round_findings(conn: &mut DbConn, round_id: RoundId) -> Result<RoundFindings> {

@@ -120,11 +120,12 @@ pub fn publish(
         }
         assignments::publish(conn, actor, round, number, now)?;
         // Each reviewer is told of their files.
-        crate::app::review_messages::sweep_round(conn, round, now.date(), now)
-            .map_err(|error| match error {
+        crate::app::review_messages::sweep_round(conn, round, now.date(), now).map_err(
+            |error| match error {
                 crate::app::reconciliation::Error::Storage(error) => Error::from(error),
                 other => Error::from(crate::storage::Error::Corrupt(other.to_string())),
-            })?;
+            },
+        )?;
         Ok(())
     })
 }

@@ -283,27 +283,27 @@ pub fn typical_problems(
     })
     .into_iter()
     .map(|((case_type, item_code), group)| {
-            // The item text should be the same on every finding; take the smallest so a
-            // stray edit cannot make the output depend on input order.
-            let item_text = group
-                .iter()
-                .map(|finding| finding.item_text.as_str())
-                .min()
-                .unwrap_or_default()
-                .to_string();
-            let files: BTreeSet<CaseFileId> =
-                group.iter().map(|finding| finding.case_file_id).collect();
-            TypicalProblem {
-                case_type,
-                item_code,
-                item_text,
-                count: group.len(),
-                file_count: files.len(),
-                points_deducted: group.iter().map(|finding| finding.points_deducted).sum(),
-                units: group.iter().map(|finding| finding.unit_id).collect(),
-            }
-        })
-        .collect();
+        // The item text should be the same on every finding; take the smallest so a
+        // stray edit cannot make the output depend on input order.
+        let item_text = group
+            .iter()
+            .map(|finding| finding.item_text.as_str())
+            .min()
+            .unwrap_or_default()
+            .to_string();
+        let files: BTreeSet<CaseFileId> =
+            group.iter().map(|finding| finding.case_file_id).collect();
+        TypicalProblem {
+            case_type,
+            item_code,
+            item_text,
+            count: group.len(),
+            file_count: files.len(),
+            points_deducted: group.iter().map(|finding| finding.points_deducted).sum(),
+            units: group.iter().map(|finding| finding.unit_id).collect(),
+        }
+    })
+    .collect();
     problems.sort_by(|left, right| {
         right
             .count

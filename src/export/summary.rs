@@ -206,7 +206,9 @@ pub fn round_tables(summary: &RoundSummary) -> Vec<Table> {
                         .collect();
                     vec![
                         Cell::Text(match problem.case_type {
-                            Some(case_type) => format!("{} {}", case_type.label(), problem.item_code),
+                            Some(case_type) => {
+                                format!("{} {}", case_type.label(), problem.item_code)
+                            }
                             None => problem.item_code.clone(),
                         }),
                         Cell::Text(problem.item_text.clone()),

@@ -882,12 +882,21 @@ async fn a_team_leader_reviewing_a_file_sees_no_co_review_before_submitting() {
             storage::now(),
         )
         .unwrap();
-        assignments::publish(&mut conn, &Actor::cli(), fixture.round_id, number, storage::now())
-            .unwrap();
+        assignments::publish(
+            &mut conn,
+            &Actor::cli(),
+            fixture.round_id,
+            number,
+            storage::now(),
+        )
+        .unwrap();
     }
     let mut logins = Logins::new(&app, &[fixture.first, fixture.second]).await;
     let path = sheet_path(&fixture);
-    assert_eq!(logins.of(fixture.second).get(&path).await.status, StatusCode::OK);
+    assert_eq!(
+        logins.of(fixture.second).get(&path).await.status,
+        StatusCode::OK
+    );
     submit(logins.of(fixture.second), &path, "1", HARSH).await;
     let second_name = {
         let mut conn = app.conn();
@@ -902,14 +911,28 @@ async fn a_team_leader_reviewing_a_file_sees_no_co_review_before_submitting() {
     let leader = logins.of(fixture.first);
     let team = leader.get(&format!("/rounds/{round}/team")).await;
     assert_eq!(team.status, StatusCode::OK, "{}", team.body);
-    assert!(!team.body.contains("<td class=\"num\">87</td>"), "{}", team.body);
+    assert!(
+        !team.body.contains("<td class=\"num\">87</td>"),
+        "{}",
+        team.body
+    );
     assert!(team.body.contains(&second_name), "{}", team.body);
-    let queue = leader.get(&format!("/rounds/{round}/reconciliations")).await;
+    let queue = leader
+        .get(&format!("/rounds/{round}/reconciliations"))
+        .await;
     assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
-    assert!(!queue.body.contains(&format!("{second_name}：87 分")), "{}", queue.body);
+    assert!(
+        !queue.body.contains(&format!("{second_name}：87 分")),
+        "{}",
+        queue.body
+    );
     let calibration = leader.get(&format!("/rounds/{round}/calibration")).await;
     assert_eq!(calibration.status, StatusCode::OK);
-    assert!(!calibration.body.contains(&second_name), "{}", calibration.body);
+    assert!(
+        !calibration.body.contains(&second_name),
+        "{}",
+        calibration.body
+    );
     let form = leader
         .get(&format!("/rounds/{round}/files/{}/reconcile", fixture.file))
         .await;
@@ -919,7 +942,17 @@ async fn a_team_leader_reviewing_a_file_sees_no_co_review_before_submitting() {
     assert_eq!(leader.get(&path).await.status, StatusCode::OK);
     submit(leader, &path, "1", LENIENT).await;
     let team = leader.get(&format!("/rounds/{round}/team")).await;
-    assert!(team.body.contains("<td class=\"num\">87</td>"), "{}", team.body);
-    let queue = leader.get(&format!("/rounds/{round}/reconciliations")).await;
-    assert!(queue.body.contains(&format!("{second_name}：87 分")), "{}", queue.body);
+    assert!(
+        team.body.contains("<td class=\"num\">87</td>"),
+        "{}",
+        team.body
+    );
+    let queue = leader
+        .get(&format!("/rounds/{round}/reconciliations"))
+        .await;
+    assert!(
+        queue.body.contains(&format!("{second_name}：87 分")),
+        "{}",
+        queue.body
+    );
 }

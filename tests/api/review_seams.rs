@@ -53,7 +53,12 @@ async fn a_team_scoring_near_full_marks_is_flagged_for_leadership() {
             .select(score_sheets::id)
             .load(&mut *conn)
             .unwrap();
-        assert!(ids.len() >= 5, "team {} has {} sheets", team.number, ids.len());
+        assert!(
+            ids.len() >= 5,
+            "team {} has {} sheets",
+            team.number,
+            ids.len()
+        );
         for (index, id) in ids.iter().enumerate() {
             diesel::update(score_sheets::table.filter(score_sheets::id.eq(id)))
                 .set(score_sheets::total_tenths.eq(Some(if index % 2 == 0 { 990 } else { 1000 })))
@@ -67,7 +72,12 @@ async fn a_team_scoring_near_full_marks_is_flagged_for_leadership() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let flag = format!("第{flagged_team}组评分一团和气");
     assert!(page.body.contains(&flag), "{}", page.body);
-    assert_eq!(page.body.matches("评分一团和气").count(), 1, "{}", page.body);
+    assert_eq!(
+        page.body.matches("评分一团和气").count(),
+        1,
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("标准差小于 2 分"), "{}", page.body);
     assert!(page.body.contains("逐项校准分析"), "{}", page.body);
 
@@ -179,7 +189,12 @@ async fn a_second_review_goes_to_an_expert_who_is_told_or_the_admin_is_told_why_
             .unwrap()
     };
     assert_eq!(
-        version.assignment.placement(administrative).unwrap().reviewers.len(),
+        version
+            .assignment
+            .placement(administrative)
+            .unwrap()
+            .reviewers
+            .len(),
         1,
         "no administrative expert: no second reviewer"
     );
@@ -197,7 +212,11 @@ async fn a_second_review_goes_to_an_expert_who_is_told_or_the_admin_is_told_why_
 
     let told = admin.get("/notifications").await;
     assert_eq!(told.status, StatusCode::OK);
-    assert!(told.body.contains("未能自动指派第二评查员"), "{}", told.body);
+    assert!(
+        told.body.contains("未能自动指派第二评查员"),
+        "{}",
+        told.body
+    );
     assert!(told.body.contains("不具备行政案件专长"), "{}", told.body);
     assert!(
         told.body.contains(&format!("/rounds/{round}/teams")),
@@ -277,9 +296,10 @@ async fn a_reviewer_is_told_of_files_and_deadlines_once() {
     let set_deadline = |days: i64| {
         let mut conn = app.conn();
         diesel::update(review_rounds::table.filter(review_rounds::id.eq(&round)))
-            .set(review_rounds::review_deadline.eq(Some(
-                storage::today() + chrono::Duration::days(days),
-            )))
+            .set(
+                review_rounds::review_deadline
+                    .eq(Some(storage::today() + chrono::Duration::days(days))),
+            )
             .execute(&mut *conn)
             .unwrap();
     };
@@ -303,5 +323,10 @@ async fn a_reviewer_is_told_of_files_and_deadlines_once() {
     assert_eq!(list.body.matches("还剩 2 天").count(), 1, "{}", list.body);
     assert!(list.body.contains("已逾期 4 天"), "{}", list.body);
     let again = client.get("/notifications").await;
-    assert_eq!(again.body.matches("已逾期 4 天").count(), 1, "{}", again.body);
+    assert_eq!(
+        again.body.matches("已逾期 4 天").count(),
+        1,
+        "{}",
+        again.body
+    );
 }

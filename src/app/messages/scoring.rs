@@ -162,7 +162,9 @@ pub fn leaning_reviewer(
     paired_files: usize,
     deviation: f64,
 ) -> String {
-    format!("第{team}组{name}评分{leaning}：{paired_files} 份双评案卷平均与同卷评查员相差 {deviation:+.1} 分")
+    format!(
+        "第{team}组{name}评分{leaning}：{paired_files} 份双评案卷平均与同卷评查员相差 {deviation:+.1} 分"
+    )
 }
 
 /// To a reviewer when a version giving them files is published.

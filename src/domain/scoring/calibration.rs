@@ -468,7 +468,10 @@ fn item_deviation(
     mean(&deviations)
 }
 
-fn item_agreement(key: &ItemKey, files: &BTreeMap<CaseFileId, Vec<&CalibrationRow>>) -> ItemAgreement {
+fn item_agreement(
+    key: &ItemKey,
+    files: &BTreeMap<CaseFileId, Vec<&CalibrationRow>>,
+) -> ItemAgreement {
     let mut pairs = 0;
     let mut agreeing = 0;
     let mut differences = Vec::new();
@@ -707,7 +710,11 @@ mod tests {
             }
         }
         let report = calibrate(&rows, &codes(), CalibrationSettings::default()).unwrap();
-        assert_eq!(report.reviewers.len(), 2, "earlier-only reviewers are not listed");
+        assert_eq!(
+            report.reviewers.len(),
+            2,
+            "earlier-only reviewers are not listed"
+        );
         let first = &report.reviewers[0];
         assert_eq!(first.reviewer_id, person(1));
         assert_eq!(first.sheets, 1);
@@ -716,8 +723,15 @@ mod tests {
         assert_eq!(first.deviation_from_co_reviewers, Some(-6.0));
         assert_eq!(first.leaning, Leaning::Harsh);
         assert_eq!(report.reviewers[1].leaning, Leaning::TooFewFiles);
-        assert_eq!(report.teams.len(), 1, "earlier rounds' teams are not this round's");
-        assert_eq!(report.items[0].pairs, 1, "agreement is on this round's files");
+        assert_eq!(
+            report.teams.len(),
+            1,
+            "earlier rounds' teams are not this round's"
+        );
+        assert_eq!(
+            report.items[0].pairs, 1,
+            "agreement is on this round's files"
+        );
     }
 
     #[test]

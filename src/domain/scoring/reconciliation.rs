@@ -281,7 +281,9 @@ pub fn second_review_message(case_number: &str, reason: &str) -> String {
 
 /// What the administrators are told when nobody could take a borderline second review.
 pub fn second_review_unassigned_message(case_number: &str, reason: &str, why: &str) -> String {
-    format!("案卷{case_number}需临界复评（{reason}），但未能自动指派第二评查员：{why}。请在检查组页面手动调整")
+    format!(
+        "案卷{case_number}需临界复评（{reason}），但未能自动指派第二评查员：{why}。请在检查组页面手动调整"
+    )
 }
 
 #[cfg(test)]

@@ -82,7 +82,9 @@ pub async fn team(
                 // submitting their own.
                 let own = stored
                     .iter()
-                    .find(|sheet| sheet.case_file_id == placement.file && sheet.reviewer_id == person)
+                    .find(|sheet| {
+                        sheet.case_file_id == placement.file && sheet.reviewer_id == person
+                    })
                     .map(|sheet| sheet.sheet.state.status());
                 let sees = crate::domain::scoring::actions::sees_co_reviews(
                     placement.reviewers.contains(&person),

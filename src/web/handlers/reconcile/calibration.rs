@@ -93,15 +93,21 @@ pub async fn calibration(
         .filter(|row| row.uniform_high)
         .map(|row| messages::uniform_high_team(row.team, row.sheets, row.mean_total, row.sd_total))
         .collect();
-    uniform_high.extend(report.reviewers.iter().filter(|row| row.uniform_high).map(|row| {
-        messages::uniform_high_reviewer(
-            &data.reviewer_name(row.reviewer_id),
-            row.team,
-            row.sheets,
-            row.mean_total,
-            row.sd_total,
-        )
-    }));
+    uniform_high.extend(
+        report
+            .reviewers
+            .iter()
+            .filter(|row| row.uniform_high)
+            .map(|row| {
+                messages::uniform_high_reviewer(
+                    &data.reviewer_name(row.reviewer_id),
+                    row.team,
+                    row.sheets,
+                    row.mean_total,
+                    row.sd_total,
+                )
+            }),
+    );
     let reviewers = report
         .reviewers
         .iter()

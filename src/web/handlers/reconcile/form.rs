@@ -287,9 +287,7 @@ fn reconcile_page(
 ) -> WebResult<HttpResponse> {
     let (team, placement) = data.led_placement(user.account.person_id, user.account.role, file)?;
     if !data.sees_co_reviews(user.account.person_id, file) {
-        return Err(WebError::Conflict(
-            messages::OWN_SHEET_FIRST.to_string(),
-        ));
+        return Err(WebError::Conflict(messages::OWN_SHEET_FIRST.to_string()));
     }
     let view = reconcile_view(data, team, placement, message, entered);
     let mut response = page_of(request, "sheets/reconcile", "合议", user, &view)?;
