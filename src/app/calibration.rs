@@ -126,3 +126,35 @@ fn rows_of(
     }
     (rows, keys)
 }
+
+/// What the summary page says of calibration beyond the counts: the window, the teams
+/// flagged as 一团和气 and the rule.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OverviewNotes {
+    /// The leaning rule's threshold in points and least number of paired files.
+    pub threshold: String,
+    pub min_files: usize,
+    /// Rounds the pairs were pooled over.
+    pub rounds: usize,
+    /// Teams whose totals cluster near the top (一团和气), one sentence each.
+    pub uniform_high: Vec<String>,
+    pub uniform_high_rule: String,
+}
+
+pub fn overview_notes(overview: &crate::storage::summary::CalibrationOverview) -> OverviewNotes {
+    use crate::app::messages::scoring as messages;
+    let settings = CalibrationSettings::default();
+    OverviewNotes {
+        threshold: settings.threshold.to_string(),
+        min_files: settings.min_paired_files,
+        rounds: overview.rounds,
+        uniform_high: overview
+            .uniform_high_teams
+            .iter()
+            .map(|team| {
+                messages::uniform_high_team(team.team, team.sheets, team.mean_total, team.sd_total)
+            })
+            .collect(),
+        uniform_high_rule: messages::calibration_uniform_high_rule(&settings.uniform_high),
+    }
+}

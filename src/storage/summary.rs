@@ -103,11 +103,46 @@ pub struct CalibrationOverview {
 /// A submitted sheet as the calibration overview reads it.
 #[derive(Queryable)]
 struct CalibrationSheet {
-    round_id: String,
     reviewer_id: String,
     case_file_id: String,
     total_tenths: Option<i32>,
     case_type: String,
+}
+
+/// Calibration rows of loaded sheets: `current` for the round's own, else earlier rounds'
+/// (which count for the pairing only, under no team of this round). Indicator-graded sheets
+/// have no total to compare and are left out.
+fn calibration_rows(
+    sheets: Vec<CalibrationSheet>,
+    current: bool,
+    team_of: &BTreeMap<crate::domain::ids::PersonId, u32>,
+) -> Result<Vec<crate::domain::scoring::calibration::CalibrationRow>> {
+    let mut rows = Vec::with_capacity(sheets.len());
+    for sheet in sheets {
+        let reviewer_id = parse_id(&sheet.reviewer_id)?;
+        let team = if current {
+            team_of.get(&reviewer_id).copied()
+        } else {
+            Some(0)
+        };
+        let (Some(total), Some(team)) = (sheet.total_tenths, team) else {
+            continue;
+        };
+        let case_type = sheet
+            .case_type
+            .parse()
+            .map_err(|_| Error::Corrupt(format!("case type {}", sheet.case_type)))?;
+        rows.push(crate::domain::scoring::calibration::CalibrationRow {
+            reviewer_id,
+            case_file_id: parse_id(&sheet.case_file_id)?,
+            case_type,
+            team,
+            total: crate::domain::rubric::Points::from_tenths(total),
+            deductions: BTreeMap::new(),
+            current,
+        });
+    }
+    Ok(rows)
 }
 
 /// The calibration overview of a round from the submitted sheets' stored totals (the engine's
@@ -118,7 +153,7 @@ pub fn calibration_overview(
     round_id: RoundId,
 ) -> Result<Option<CalibrationOverview>> {
     use crate::domain::scoring::calibration::{
-        CalibrationRow, CalibrationSettings, Leaning, POOLED_ROUNDS, calibrate,
+        CalibrationSettings, Leaning, POOLED_ROUNDS, calibrate,
     };
     use crate::domain::scoring::sheet::SheetStatus;
     use crate::storage::schema::{people, score_sheets};
@@ -137,49 +172,25 @@ pub fn calibration_overview(
         .collect();
     let window = rounds::window_ending_with(conn, round_id, POOLED_ROUNDS)?;
     let window_ids: Vec<String> = window.iter().map(ToString::to_string).collect();
-    let sheets: Vec<CalibrationSheet> = score_sheets::table
-        .inner_join(case_files::table.on(case_files::id.eq(score_sheets::case_file_id)))
-        .filter(score_sheets::round_id.eq_any(&window_ids))
-        .filter(score_sheets::state.eq_any([
-            SheetStatus::Submitted.code(),
-            SheetStatus::Reconciled.code(),
-        ]))
-        .select((
-            score_sheets::round_id,
-            score_sheets::reviewer_id,
-            score_sheets::case_file_id,
-            score_sheets::total_tenths,
-            case_files::case_type,
-        ))
-        .load(conn)?;
-    let this_round = round_id.to_string();
-    let mut rows = Vec::with_capacity(sheets.len());
-    for sheet in sheets {
-        let reviewer_id = parse_id(&sheet.reviewer_id)?;
-        let current = sheet.round_id == this_round;
-        // Indicator-graded sheets have no total to compare; earlier rounds' sheets count
-        // for the pairing only, under no team of this round.
-        let team = if current {
-            team_of.get(&reviewer_id).copied()
-        } else {
-            Some(0)
-        };
-        let (Some(total), Some(team)) = (sheet.total_tenths, team) else {
-            continue;
-        };
-        let case_type = sheet
-            .case_type
-            .parse()
-            .map_err(|_| Error::Corrupt(format!("case type {}", sheet.case_type)))?;
-        rows.push(CalibrationRow {
-            reviewer_id,
-            case_file_id: parse_id(&sheet.case_file_id)?,
-            case_type,
-            team,
-            total: crate::domain::rubric::Points::from_tenths(total),
-            deductions: BTreeMap::new(),
-            current,
-        });
+    let mut rows = Vec::new();
+    // This round's sheets, then the earlier rounds' of the window.
+    let (this_round, earlier) = window_ids.split_at(1);
+    for (ids, current) in [(this_round, true), (earlier, false)] {
+        let sheets: Vec<CalibrationSheet> = score_sheets::table
+            .inner_join(case_files::table.on(case_files::id.eq(score_sheets::case_file_id)))
+            .filter(score_sheets::round_id.eq_any(ids))
+            .filter(score_sheets::state.eq_any([
+                SheetStatus::Submitted.code(),
+                SheetStatus::Reconciled.code(),
+            ]))
+            .select((
+                score_sheets::reviewer_id,
+                score_sheets::case_file_id,
+                score_sheets::total_tenths,
+                case_files::case_type,
+            ))
+            .load(conn)?;
+        rows.extend(calibration_rows(sheets, current, &team_of)?);
     }
     let report = calibrate(&rows, &[], CalibrationSettings::default())
         .map_err(|error| Error::Corrupt(error.to_string()))?;

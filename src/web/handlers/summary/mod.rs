@@ -152,13 +152,8 @@ struct CalibrationView {
     normal: usize,
     too_few: usize,
     reviewers: usize,
-    threshold: String,
-    min_files: usize,
-    /// Rounds the pairs were pooled over.
-    rounds: usize,
-    /// Teams whose totals cluster near the top (一团和气), one sentence each.
-    uniform_high: Vec<String>,
-    uniform_high_rule: String,
+    #[serde(flatten)]
+    notes: crate::app::calibration::OverviewNotes,
 }
 
 /// The round at a glance.
@@ -264,7 +259,6 @@ pub async fn round_page(
             .find(|known| known.id == unit)
             .map(|known| known.name.clone())
     });
-    let calibration_settings = crate::domain::scoring::calibration::CalibrationSettings::default();
     let body = RoundPage {
         round: Named {
             id: round_id.to_string(),
@@ -348,29 +342,9 @@ pub async fn round_page(
                 normal: calibration.normal,
                 too_few: calibration.too_few,
                 reviewers: calibration.reviewers.len(),
-                threshold: calibration_settings.threshold.to_string(),
-                min_files: calibration_settings.min_paired_files,
-                rounds: calibration.rounds,
-                uniform_high: calibration
-                    .uniform_high_teams
-                    .iter()
-                    .map(|team| {
-                        crate::app::messages::scoring::uniform_high_team(
-                            team.team,
-                            team.sheets,
-                            team.mean_total,
-                            team.sd_total,
-                        )
-                    })
-                    .collect(),
-                uniform_high_rule: crate::app::messages::scoring::calibration_uniform_high_rule(
-                    &calibration_settings.uniform_high,
-                ),
+                notes: crate::app::calibration::overview_notes(calibration),
             }),
-        calibration_link: matches!(
-            user.account.role,
-            crate::domain::people::Role::BureauAdmin | crate::domain::people::Role::Leader
-        ),
+        calibration_link: data.calibration.is_some(),
     };
     page(
         &request,
