@@ -289,6 +289,7 @@ mod samples {
                 files: 2,
                 description: t.text(),
             }],
+            calibration_notes: vec![t.text()],
             rectification: vec![RectificationProgressRow {
                 unit: t.text(),
                 findings: 3,

@@ -548,6 +548,7 @@ pub fn leadership_report(
             })
             .collect(),
         trend: trend_points,
+        calibration_notes: calibration_notes(figures.calibration.as_ref()),
         typical_problems: figures
             .problems
             .iter()
@@ -558,7 +559,11 @@ pub fn leadership_report(
                     .filter_map(|unit| figures.problem_units.get(unit).map(String::as_str))
                     .collect();
                 report::TypicalProblem {
-                    title: format!("{} {}", problem.item_code, problem.item_text),
+                    title: crate::app::messages::scoring::typical_problem_title(
+                        problem.case_type,
+                        &problem.item_code,
+                        &problem.item_text,
+                    ),
                     files: problem.file_count,
                     description: format!("共 {} 处，涉及{}", problem.count, units.join("、")),
                 }
@@ -837,4 +842,58 @@ pub fn notice(
         );
     }
     Ok(view)
+}
+
+/// The leadership report's calibration notes: teams and reviewers whose totals cluster near
+/// the top (一团和气), reviewers leaning harsh or lenient, then the rules applied.
+fn calibration_notes(
+    calibration: Option<&crate::storage::summary::CalibrationOverview>,
+) -> Vec<String> {
+    use crate::app::messages::scoring as messages;
+    use crate::domain::scoring::calibration::CalibrationSettings;
+    let Some(calibration) = calibration else {
+        return Vec::new();
+    };
+    let mut notes: Vec<String> = calibration
+        .uniform_high_teams
+        .iter()
+        .map(|team| {
+            messages::uniform_high_team(team.team, team.sheets, team.mean_total, team.sd_total)
+        })
+        .collect();
+    for reviewer in &calibration.reviewers {
+        if reviewer.uniform_high {
+            notes.push(messages::uniform_high_reviewer(
+                &reviewer.name,
+                reviewer.team,
+                reviewer.sheets,
+                reviewer.mean_total,
+                reviewer.sd_total,
+            ));
+        }
+    }
+    for reviewer in &calibration.reviewers {
+        if let (Some(deviation), "偏严" | "偏松") =
+            (reviewer.deviation_from_co_reviewers, reviewer.leaning)
+        {
+            notes.push(messages::leaning_reviewer(
+                &reviewer.name,
+                reviewer.team,
+                reviewer.leaning,
+                reviewer.paired_files,
+                deviation,
+            ));
+        }
+    }
+    if !notes.is_empty() {
+        let settings = CalibrationSettings::default();
+        notes.push(messages::calibration_leaning_rule(
+            &settings,
+            calibration.rounds,
+        ));
+        notes.push(messages::calibration_uniform_high_rule(
+            &settings.uniform_high,
+        ));
+    }
+    notes
 }

@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod bureau;
+pub mod calibration;
 pub mod document_data;
 pub mod ecf;
 pub mod imports;
@@ -21,6 +22,7 @@ pub mod objections;
 pub mod offline;
 pub mod reconciliation;
 pub mod rectification;
+pub mod review_messages;
 pub mod rounds;
 pub mod rubrics;
 pub mod sampling;

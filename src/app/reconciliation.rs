@@ -156,6 +156,24 @@ impl ReviewData {
             .find(|sheet| sheet.case_file_id == file && sheet.reviewer_id == reviewer)
     }
 
+    /// Whether `viewer` may see the other reviewers' sheets of `file` (see
+    /// [`crate::domain::scoring::actions::sees_co_reviews`]).
+    pub fn sees_co_reviews(&self, viewer: Option<PersonId>, file: CaseFileId) -> bool {
+        let Some(viewer) = viewer else {
+            return true;
+        };
+        let reviews = self
+            .version
+            .assignment
+            .placement(file)
+            .is_some_and(|placement| placement.reviewers.contains(&viewer));
+        crate::domain::scoring::actions::sees_co_reviews(
+            reviews,
+            self.sheet(file, viewer)
+                .map(|sheet| sheet.sheet.state.status()),
+        )
+    }
+
     pub fn rubric_of(&self, sheet: &StoredSheet) -> Option<&Rubric> {
         self.rubrics.get(&sheet.rubric_hash)
     }

@@ -158,6 +158,9 @@ pub struct RoundFindings {
     pub round: Round,
     pub findings: Vec<StoredFinding>,
     pub notices: Vec<Notice>,
+    /// Each finding's file's case type (typical problems are counted per case type).
+    pub case_types:
+        std::collections::BTreeMap<crate::domain::ids::CaseFileId, crate::domain::CaseType>,
 }
 
 pub fn round_findings(conn: &mut DbConn, round_id: RoundId) -> Result<RoundFindings> {
@@ -171,10 +174,16 @@ pub fn round_findings(conn: &mut DbConn, round_id: RoundId) -> Result<RoundFindi
         },
     )?;
     let notices = rectification::notices(conn, UnitScope::All, Some(round_id))?;
+    let files: Vec<_> = findings
+        .iter()
+        .map(|stored| stored.finding.case_file_id)
+        .collect();
+    let case_types = crate::storage::cases::case_types_of(conn, &files)?;
     Ok(RoundFindings {
         round,
         findings,
         notices,
+        case_types,
     })
 }
 

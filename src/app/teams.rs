@@ -118,7 +118,15 @@ pub fn publish(
         if version.quality.hard_rule_breaches > 0 && version.note.is_none() {
             return Err(Error::UnjustifiedPublish);
         }
-        Ok(assignments::publish(conn, actor, round, number, now)?)
+        assignments::publish(conn, actor, round, number, now)?;
+        // Each reviewer is told of their files.
+        crate::app::review_messages::sweep_round(conn, round, now.date(), now).map_err(
+            |error| match error {
+                crate::app::reconciliation::Error::Storage(error) => Error::from(error),
+                other => Error::from(crate::storage::Error::Corrupt(other.to_string())),
+            },
+        )?;
+        Ok(())
     })
 }
 

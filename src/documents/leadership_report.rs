@@ -31,6 +31,10 @@ pub struct LeadershipReportView {
     /// Earlier rounds and this one, oldest first.
     pub trend: Vec<TrendPoint>,
     pub typical_problems: Vec<TypicalProblem>,
+    /// 评查员校准提示: teams and reviewers flagged (一团和气, 偏严, 偏松), one sentence each,
+    /// the rule last; printed after the typical problems when not empty.
+    #[serde(default)]
+    pub calibration_notes: Vec<String>,
     pub rectification: Vec<RectificationProgressRow>,
     /// 办案任务完成情况 as of the round's period end; `None` leaves the part out.
     #[serde(default)]
@@ -420,6 +424,9 @@ pub(crate) fn leadership_report_with_code(
         })
         .collect();
     official::body(&mut layout, &problems.join("\n"), "典型问题")?;
+    if !view.calibration_notes.is_empty() {
+        official::body(&mut layout, &view.calibration_notes.join("\n"), "校准提示")?;
+    }
 
     official::heading(&mut layout, "五、整改落实情况")?;
     let rows = view

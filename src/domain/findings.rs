@@ -2,6 +2,7 @@
 //! unit, the handling lawyer and the law firm. Grouped per unit, per lawyer and per rubric item,
 //! ranked into typical problems for bulletins, and selected for a unit's rectification notice.
 
+use crate::domain::CaseType;
 use crate::domain::ids::{CaseFileId, FindingId, RoundId, UnitId};
 use crate::domain::rubric::{GradeLevel, Points};
 use crate::domain::scoring::{ExplanationLine, ScoreResult};
@@ -243,6 +244,9 @@ pub fn by_item(findings: &[Finding]) -> BTreeMap<String, Vec<&Finding>> {
 /// A problem found again and again (典型问题), as a bulletin reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TypicalProblem {
+    /// The case type whose rubric the item belongs to: the criminal rubric's B1 and the civil
+    /// rubric's B1 are two problems. `None` for files whose case type is not known.
+    pub case_type: Option<CaseType>,
     pub item_code: String,
     pub item_text: String,
     /// How many findings name this item.
@@ -254,36 +258,48 @@ pub struct TypicalProblem {
     pub units: BTreeSet<UnitId>,
 }
 
-/// The `top_n` most frequent problems: by number of findings, most first; ties go to the
-/// smaller item code so the same findings always give the same list.
-pub fn typical_problems(findings: &[Finding], top_n: usize) -> Vec<TypicalProblem> {
-    let mut problems: Vec<TypicalProblem> = by_item(findings)
-        .into_iter()
-        .map(|(item_code, group)| {
-            // The item text should be the same on every finding; take the smallest so a
-            // stray edit cannot make the output depend on input order.
-            let item_text = group
-                .iter()
-                .map(|finding| finding.item_text.as_str())
-                .min()
-                .unwrap_or_default()
-                .to_string();
-            let files: BTreeSet<CaseFileId> =
-                group.iter().map(|finding| finding.case_file_id).collect();
-            TypicalProblem {
-                item_code,
-                item_text,
-                count: group.len(),
-                file_count: files.len(),
-                points_deducted: group.iter().map(|finding| finding.points_deducted).sum(),
-                units: group.iter().map(|finding| finding.unit_id).collect(),
-            }
-        })
-        .collect();
+/// The `top_n` most frequent problems, keyed by (case type, item) with each file's case type
+/// from `case_types`: by number of findings, most first; ties go to the smaller case type and
+/// item code so the same findings always give the same list.
+pub fn typical_problems(
+    findings: &[Finding],
+    case_types: &BTreeMap<CaseFileId, CaseType>,
+    top_n: usize,
+) -> Vec<TypicalProblem> {
+    let mut problems: Vec<TypicalProblem> = group_by(findings, |finding| {
+        (
+            case_types.get(&finding.case_file_id).copied(),
+            finding.item_code.clone(),
+        )
+    })
+    .into_iter()
+    .map(|((case_type, item_code), group)| {
+        // The item text should be the same on every finding; take the smallest so a
+        // stray edit cannot make the output depend on input order.
+        let item_text = group
+            .iter()
+            .map(|finding| finding.item_text.as_str())
+            .min()
+            .unwrap_or_default()
+            .to_string();
+        let files: BTreeSet<CaseFileId> =
+            group.iter().map(|finding| finding.case_file_id).collect();
+        TypicalProblem {
+            case_type,
+            item_code,
+            item_text,
+            count: group.len(),
+            file_count: files.len(),
+            points_deducted: group.iter().map(|finding| finding.points_deducted).sum(),
+            units: group.iter().map(|finding| finding.unit_id).collect(),
+        }
+    })
+    .collect();
     problems.sort_by(|left, right| {
         right
             .count
             .cmp(&left.count)
+            .then_with(|| left.case_type.cmp(&right.case_type))
             .then_with(|| left.item_code.cmp(&right.item_code))
     });
     problems.truncate(top_n);
@@ -496,7 +512,8 @@ mod tests {
             finding(5, 1, 1, "A1", Deduction),
             finding(6, 2, 2, "C1", Deduction),
         ];
-        let ranked = typical_problems(&findings, 10);
+        let none = BTreeMap::new();
+        let ranked = typical_problems(&findings, &none, 10);
         let codes: Vec<_> = ranked
             .iter()
             .map(|problem| problem.item_code.as_str())
@@ -507,11 +524,34 @@ mod tests {
         assert_eq!(top.file_count, 3);
         assert_eq!(top.points_deducted, Points::whole(6));
         assert_eq!(top.units, BTreeSet::from([unit(1), unit(2)]));
-        assert_eq!(typical_problems(&findings, 1).len(), 1);
+        assert_eq!(typical_problems(&findings, &none, 1).len(), 1);
 
         let mut reversed = findings.clone();
         reversed.reverse();
-        assert_eq!(typical_problems(&reversed, 10), ranked);
+        assert_eq!(typical_problems(&reversed, &none, 10), ranked);
+
+        // Files 1 and 3 are criminal, file 6 civil: C1 is two problems, criminal C1 first.
+        let types = BTreeMap::from([
+            (file(1), CaseType::Criminal),
+            (file(3), CaseType::Criminal),
+            (file(6), CaseType::Civil),
+            (file(2), CaseType::Civil),
+            (file(4), CaseType::Civil),
+        ]);
+        let by_type = typical_problems(&findings, &types, 10);
+        let keys: Vec<_> = by_type
+            .iter()
+            .map(|problem| (problem.case_type, problem.item_code.as_str(), problem.count))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                (Some(CaseType::Criminal), "C1", 2),
+                (Some(CaseType::Civil), "B2", 2),
+                (Some(CaseType::Criminal), "A1", 1),
+                (Some(CaseType::Civil), "C1", 1),
+            ]
+        );
     }
 
     #[test]

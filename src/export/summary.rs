@@ -205,7 +205,12 @@ pub fn round_tables(summary: &RoundSummary) -> Vec<Table> {
                         .filter_map(|unit| summary.problem_units.get(unit).map(String::as_str))
                         .collect();
                     vec![
-                        Cell::Text(problem.item_code.clone()),
+                        Cell::Text(match problem.case_type {
+                            Some(case_type) => {
+                                format!("{} {}", case_type.label(), problem.item_code)
+                            }
+                            None => problem.item_code.clone(),
+                        }),
                         Cell::Text(problem.item_text.clone()),
                         count(problem.count),
                         count(problem.file_count),

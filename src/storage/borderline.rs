@@ -11,7 +11,7 @@ use crate::domain::rubric::Method;
 use crate::domain::scoring::ScoreResult;
 use crate::storage::audit::{Actor, Change};
 use crate::storage::schema::{borderline_reviews, case_files};
-use crate::storage::{DbConn, Result, assignments, rounds, rubrics};
+use crate::storage::{DbConn, Result, assignments, notifications, rounds, rubrics};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -131,6 +131,43 @@ pub fn send(conn: &mut DbConn, actor: &Actor, needed: Needed, now: NaiveDateTime
         }
         Err(problem) => (None, Some(problem)),
     };
+    // The added reviewer is told, with a link to the file's sheet; when nobody fits, the
+    // administrators are told why.
+    let once_key = format!("second_review:{round}:{file}");
+    match (reviewer, &problem_text) {
+        (Some(reviewer), _) => {
+            let users = notifications::users_of_people(conn, &[reviewer])?;
+            notifications::notify_once(
+                conn,
+                &users,
+                notifications::Kind::SecondReview,
+                &format!("/rounds/{round}/files/{file}/sheet"),
+                &once_key,
+                &crate::domain::scoring::reconciliation::second_review_message(
+                    &case_number,
+                    &reason,
+                ),
+                now,
+            )?;
+        }
+        (None, Some(why)) => {
+            let users = notifications::admin_ids(conn)?;
+            notifications::notify_once(
+                conn,
+                &users,
+                notifications::Kind::SecondReviewUnassigned,
+                &format!("/rounds/{round}/teams"),
+                &once_key,
+                &crate::domain::scoring::reconciliation::second_review_unassigned_message(
+                    &case_number,
+                    &reason,
+                    why,
+                ),
+                now,
+            )?;
+        }
+        (None, None) => {}
+    }
     diesel::insert_into(borderline_reviews::table)
         .values((
             borderline_reviews::round_id.eq(round.to_string()),

@@ -712,3 +712,25 @@ pub(crate) fn to_record(unit_code: String, fields: StoredFields) -> Result<CaseR
         notified_defense: fields.notified_defense,
     })
 }
+
+/// The case type of each of these files (files not found are left out).
+pub fn case_types_of(
+    conn: &mut DbConn,
+    files: &[CaseFileId],
+) -> Result<std::collections::BTreeMap<CaseFileId, CaseType>> {
+    let ids: Vec<String> = files.iter().map(ToString::to_string).collect();
+    let mut types = std::collections::BTreeMap::new();
+    for chunk in ids.chunks(5000) {
+        let found: Vec<(String, String)> = case_files::table
+            .filter(case_files::id.eq_any(chunk))
+            .select((case_files::id, case_files::case_type))
+            .load(conn)?;
+        for (id, case_type) in found {
+            let case_type = case_type
+                .parse()
+                .map_err(|_| Error::Corrupt(format!("case type {case_type}")))?;
+            types.insert(parse_id(&id)?, case_type);
+        }
+    }
+    Ok(types)
+}

@@ -23,6 +23,18 @@ pub enum Kind {
     ObjectionDecided,
     /// A notice's deadline passed with work still in the unit's hands (stored once per notice).
     Overdue,
+    /// A reviewer's files in a published assignment.
+    FilesAssigned,
+    /// A file of the team waits for 合议 (to the team leader).
+    ReconcileWaiting,
+    /// A sheet sent back to its reviewer.
+    SheetReturned,
+    /// A borderline file added to a reviewer.
+    SecondReview,
+    /// A borderline file nobody could take (to the administrators).
+    SecondReviewUnassigned,
+    /// The round's review deadline is near or passed.
+    ReviewDeadline,
 }
 
 impl Kind {
@@ -34,6 +46,12 @@ impl Kind {
             Kind::ObjectionFiled => "objection_filed",
             Kind::ObjectionDecided => "objection_decided",
             Kind::Overdue => "overdue",
+            Kind::FilesAssigned => "files_assigned",
+            Kind::ReconcileWaiting => "reconcile_waiting",
+            Kind::SheetReturned => "sheet_returned",
+            Kind::SecondReview => "second_review",
+            Kind::SecondReviewUnassigned => "second_review_unassigned",
+            Kind::ReviewDeadline => "review_deadline",
         }
     }
 }
@@ -112,6 +130,70 @@ pub fn notify_about(
     Ok(())
 }
 
+/// Stores a notification opening `link` for each active account among `users` that was not
+/// told under `once_key` before: an event looked for on every page view is stored once.
+pub fn notify_once(
+    conn: &mut DbConn,
+    users: &[UserId],
+    kind: Kind,
+    link: &str,
+    once_key: &str,
+    message: &str,
+    now: NaiveDateTime,
+) -> Result<usize> {
+    let ids: Vec<String> = users.iter().map(ToString::to_string).collect();
+    let active: Vec<String> = users::table
+        .filter(users::id.eq_any(&ids))
+        .filter(users::active.eq(true))
+        .select(users::id)
+        .load(conn)?;
+    let told: Vec<String> = notifications::table
+        .filter(notifications::user_id.eq_any(&active))
+        .filter(notifications::once_key.eq(once_key))
+        .select(notifications::user_id)
+        .load(conn)?;
+    let mut stored = 0;
+    for user in active.into_iter().filter(|user| !told.contains(user)) {
+        diesel::insert_into(notifications::table)
+            .values((
+                notifications::id.eq(new_id().to_string()),
+                notifications::user_id.eq(user),
+                notifications::kind.eq(kind.code()),
+                notifications::message.eq(message),
+                notifications::created_at.eq(now),
+                notifications::link.eq(Some(link)),
+                notifications::once_key.eq(Some(once_key)),
+            ))
+            .execute(conn)?;
+        stored += 1;
+    }
+    Ok(stored)
+}
+
+/// The accounts of these people (a person without an account is left out).
+pub fn users_of_people(
+    conn: &mut DbConn,
+    people: &[crate::domain::ids::PersonId],
+) -> Result<Vec<UserId>> {
+    let ids: Vec<String> = people.iter().map(ToString::to_string).collect();
+    let found: Vec<String> = users::table
+        .filter(users::person_id.eq_any(&ids))
+        .filter(users::active.eq(true))
+        .select(users::id)
+        .load(conn)?;
+    found.iter().map(|id| parse_id(id)).collect()
+}
+
+/// The ids of the active administrators.
+pub fn admin_ids(conn: &mut DbConn) -> Result<Vec<UserId>> {
+    let ids: Vec<String> = users::table
+        .filter(users::role.eq(Role::BureauAdmin.code()))
+        .filter(users::active.eq(true))
+        .select(users::id)
+        .load(conn)?;
+    ids.iter().map(|id| parse_id(id)).collect()
+}
+
 /// A stored notification as the list shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Stored {
@@ -141,10 +223,11 @@ pub fn for_user(conn: &mut DbConn, user: UserId, limit: i64) -> Result<Vec<Store
             let notice_id: Option<NoticeId> = row.notice_id.as_deref().map(parse_id).transpose()?;
             let objection_id: Option<ObjectionId> =
                 row.objection_id.as_deref().map(parse_id).transpose()?;
-            let link = match (notice_id, objection_id) {
-                (_, Some(objection)) => format!("/objections/{objection}"),
-                (Some(notice), None) => format!("/notices/{notice}"),
-                (None, None) => "/notifications".to_string(),
+            let link = match (notice_id, objection_id, row.link) {
+                (_, Some(objection), _) => format!("/objections/{objection}"),
+                (Some(notice), None, _) => format!("/notices/{notice}"),
+                (None, None, Some(link)) => link,
+                (None, None, None) => "/notifications".to_string(),
             };
             Ok(Stored {
                 id: row.id,
@@ -172,6 +255,7 @@ struct NotificationRow {
     message: String,
     created_at: NaiveDateTime,
     read_at: Option<NaiveDateTime>,
+    link: Option<String>,
 }
 
 pub fn unread_count(conn: &mut DbConn, user: UserId) -> Result<i64> {

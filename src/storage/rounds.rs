@@ -178,6 +178,27 @@ pub fn find(conn: &mut DbConn, id: RoundId) -> Result<Round> {
     Ok(round)
 }
 
+/// The ids of up to `count` rounds whose period ended no later than `id`'s, `id` first, then
+/// newest period first (calibration's window of the bureau's rounds).
+pub fn window_ending_with(conn: &mut DbConn, id: RoundId, count: usize) -> Result<Vec<RoundId>> {
+    let end: NaiveDate = review_rounds::table
+        .filter(review_rounds::id.eq(id.to_string()))
+        .select(review_rounds::period_end)
+        .first(conn)?;
+    let earlier: Vec<String> = review_rounds::table
+        .filter(review_rounds::period_end.le(end))
+        .filter(review_rounds::id.ne(id.to_string()))
+        .order((review_rounds::period_end.desc(), review_rounds::name.asc()))
+        .select(review_rounds::id)
+        .limit(i64::try_from(count.saturating_sub(1)).unwrap_or(0))
+        .load(conn)?;
+    let mut ids = vec![id];
+    for other in earlier {
+        ids.push(parse_id(&other)?);
+    }
+    Ok(ids)
+}
+
 /// What a score form needs of its round on every request, read in one query: the round
 /// with its rubrics, its objection and borderline settings, and the id of its published
 /// assignment version (see `assignments::published_assignment_version`).

@@ -445,6 +445,8 @@ diesel::table! {
         created_at -> Timestamp,
         read_at -> Nullable<Timestamp>,
         objection_id -> Nullable<Text>,
+        link -> Nullable<Text>,
+        once_key -> Nullable<Text>,
     }
 }
 

@@ -83,6 +83,9 @@ pub struct CalibratedReviewer {
     pub deviation_from_co_reviewers: Option<f64>,
     pub deviation_from_team: f64,
     pub leaning: &'static str,
+    pub sd_total: f64,
+    /// 一团和气: this round's totals are a high, tight cluster.
+    pub uniform_high: bool,
 }
 
 /// Reviewer calibration at a glance: how many lean which way, and every reviewer, those
@@ -94,9 +97,56 @@ pub struct CalibrationOverview {
     pub normal: usize,
     pub too_few: usize,
     pub reviewers: Vec<CalibratedReviewer>,
+    /// Teams whose totals are a high, tight cluster (一团和气), by team number.
+    pub uniform_high_teams: Vec<crate::domain::scoring::calibration::TeamCalibration>,
+    /// How many rounds the reviewers' pairs were pooled over (this one included).
+    pub rounds: usize,
 }
 
-type CalibrationSheet = (String, String, Option<i32>);
+/// A submitted sheet as the calibration overview reads it.
+#[derive(Queryable)]
+struct CalibrationSheet {
+    reviewer_id: String,
+    case_file_id: String,
+    total_tenths: Option<i32>,
+    case_type: String,
+}
+
+/// Calibration rows of loaded sheets: `current` for the round's own, else earlier rounds'
+/// (which count for the pairing only, under no team of this round). Indicator-graded sheets
+/// have no total to compare and are left out.
+fn calibration_rows(
+    sheets: Vec<CalibrationSheet>,
+    current: bool,
+    team_of: &BTreeMap<crate::domain::ids::PersonId, u32>,
+) -> Result<Vec<crate::domain::scoring::calibration::CalibrationRow>> {
+    let mut rows = Vec::with_capacity(sheets.len());
+    for sheet in sheets {
+        let reviewer_id = parse_id(&sheet.reviewer_id)?;
+        let team = if current {
+            team_of.get(&reviewer_id).copied()
+        } else {
+            Some(0)
+        };
+        let (Some(total), Some(team)) = (sheet.total_tenths, team) else {
+            continue;
+        };
+        let case_type = sheet
+            .case_type
+            .parse()
+            .map_err(|_| Error::Corrupt(format!("case type {}", sheet.case_type)))?;
+        rows.push(crate::domain::scoring::calibration::CalibrationRow {
+            reviewer_id,
+            case_file_id: parse_id(&sheet.case_file_id)?,
+            case_type,
+            team,
+            total: crate::domain::rubric::Points::from_tenths(total),
+            deductions: BTreeMap::new(),
+            current,
+        });
+    }
+    Ok(rows)
+}
 
 /// The calibration overview of a round from the submitted sheets' stored totals (the engine's
 /// totals at submission; item deductions are on the calibration page). Totals-only: enough
@@ -106,7 +156,7 @@ pub fn calibration_overview(
     round_id: RoundId,
 ) -> Result<Option<CalibrationOverview>> {
     use crate::domain::scoring::calibration::{
-        CalibrationRow, CalibrationSettings, Leaning, calibrate,
+        CalibrationSettings, Leaning, POOLED_ROUNDS, calibrate,
     };
     use crate::domain::scoring::sheet::SheetStatus;
     use crate::storage::schema::{people, score_sheets};
@@ -123,32 +173,27 @@ pub fn calibration_overview(
                 .map(move |member| (*member, team.number))
         })
         .collect();
-    let sheets: Vec<CalibrationSheet> = score_sheets::table
-        .filter(score_sheets::round_id.eq(round_id.to_string()))
-        .filter(score_sheets::state.eq_any([
-            SheetStatus::Submitted.code(),
-            SheetStatus::Reconciled.code(),
-        ]))
-        .select((
-            score_sheets::reviewer_id,
-            score_sheets::case_file_id,
-            score_sheets::total_tenths,
-        ))
-        .load(conn)?;
-    let mut rows = Vec::with_capacity(sheets.len());
-    for (reviewer, file, total) in sheets {
-        let reviewer_id = parse_id(&reviewer)?;
-        // Indicator-graded sheets have no total to compare.
-        let (Some(total), Some(team)) = (total, team_of.get(&reviewer_id)) else {
-            continue;
-        };
-        rows.push(CalibrationRow {
-            reviewer_id,
-            case_file_id: parse_id(&file)?,
-            team: *team,
-            total: crate::domain::rubric::Points::from_tenths(total),
-            deductions: BTreeMap::new(),
-        });
+    let window = rounds::window_ending_with(conn, round_id, POOLED_ROUNDS)?;
+    let window_ids: Vec<String> = window.iter().map(ToString::to_string).collect();
+    let mut rows = Vec::new();
+    // This round's sheets, then the earlier rounds' of the window.
+    let (this_round, earlier) = window_ids.split_at(1);
+    for (ids, current) in [(this_round, true), (earlier, false)] {
+        let sheets: Vec<CalibrationSheet> = score_sheets::table
+            .inner_join(case_files::table.on(case_files::id.eq(score_sheets::case_file_id)))
+            .filter(score_sheets::round_id.eq_any(ids))
+            .filter(score_sheets::state.eq_any([
+                SheetStatus::Submitted.code(),
+                SheetStatus::Reconciled.code(),
+            ]))
+            .select((
+                score_sheets::reviewer_id,
+                score_sheets::case_file_id,
+                score_sheets::total_tenths,
+                case_files::case_type,
+            ))
+            .load(conn)?;
+        rows.extend(calibration_rows(sheets, current, &team_of)?);
     }
     let report = calibrate(&rows, &[], CalibrationSettings::default())
         .map_err(|error| Error::Corrupt(error.to_string()))?;
@@ -187,6 +232,8 @@ pub fn calibration_overview(
             deviation_from_co_reviewers: row.deviation_from_co_reviewers,
             deviation_from_team: row.deviation_from_team,
             leaning: row.leaning_label,
+            sd_total: row.sd_total,
+            uniform_high: row.uniform_high,
         })
         .collect();
     reviewers.sort_by(|left, right| {
@@ -205,6 +252,12 @@ pub fn calibration_overview(
         normal: count(Leaning::Normal),
         too_few: count(Leaning::TooFewFiles),
         reviewers,
+        uniform_high_teams: report
+            .teams
+            .into_iter()
+            .filter(|team| team.uniform_high)
+            .collect(),
+        rounds: window.len(),
     }))
 }
 
@@ -403,7 +456,9 @@ pub fn round_summary(
         })
         .map(|finding| finding.finding)
         .collect();
-    let problems = findings::typical_problems(&found, 10);
+    let found_files: Vec<_> = found.iter().map(|finding| finding.case_file_id).collect();
+    let case_types = crate::storage::cases::case_types_of(conn, &found_files)?;
+    let problems = findings::typical_problems(&found, &case_types, 10);
     let problem_units = problems
         .iter()
         .flat_map(|problem| problem.units.iter())

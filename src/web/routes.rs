@@ -105,8 +105,10 @@ const ADMIN: Access = Access::Roles(&[Role::BureauAdmin]);
 const REVIEWER: Access = Access::Roles(&[Role::Reviewer]);
 /// Administrators and leadership: everything read-only across all units.
 const ADMIN_LEADER: Access = Access::Roles(&[Role::BureauAdmin, Role::Leader]);
-/// Calibration: administrators (every team) and team leaders (their team, checked per round).
-const ADMIN_REVIEWER: Access = Access::Roles(&[Role::BureauAdmin, Role::Reviewer]);
+/// Calibration: administrators and leadership (every team) and team leaders (their team,
+/// checked per round).
+const ADMIN_LEADER_REVIEWER: Access =
+    Access::Roles(&[Role::BureauAdmin, Role::Leader, Role::Reviewer]);
 /// Unit pages: center managers see only their own unit (enforced by `UnitScope`).
 const UNIT_READERS: Access = Access::Roles(&[Role::BureauAdmin, Role::Leader, Role::CenterManager]);
 /// Administrators, and reviewers where they lead a team of the round (checked per file).
@@ -213,7 +215,7 @@ pub fn table() -> Vec<RouteSpec> {
         post!("/rounds/{id}/files/{file}/reconcile", reconcile::decide, REVIEWER, of_round(Reconcile)),
         post!("/rounds/{id}/team/approve", reconcile::approve, REVIEWER, of_round(Reconcile)),
         post!("/rounds/{id}/files/{file}/reassign", reconcile::reassign, ADMIN, of_round(ChangeTeams)),
-        get!("/rounds/{id}/calibration", reconcile::calibration, ADMIN_REVIEWER),
+        get!("/rounds/{id}/calibration", reconcile::calibration, ADMIN_LEADER_REVIEWER),
         // A unit's results once approved; reviewer names hidden from units in blind rounds.
         get!("/rounds/{id}/units/{unit}/results", reconcile::unit_results, UNIT_READERS),
         // Leadership summaries (汇总分析): center managers see their own unit, others anonymised.

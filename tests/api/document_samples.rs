@@ -502,6 +502,7 @@ pub fn leadership(seed: u64, units: usize, files: usize) -> LeadershipReportView
         by_case_type,
         trend,
         typical_problems,
+        calibration_notes: Vec::new(),
         rectification,
         caseload: None,
         requirements: "（一）各单位要对照通报问题举一反三，全面开展自查自纠。\n（二）各法律援助中心要加强对承办人员的业务指导，重点规范会见、阅卷和告知环节。\n（三）市司法局将在下一轮评查中对本轮问题整改情况开展“回头看”，对整改不力的单位予以通报。".to_owned(),

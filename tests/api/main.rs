@@ -83,6 +83,7 @@ mod offline;
 mod races;
 mod reconciliation;
 mod rectification;
+mod review_seams;
 mod round_documents;
 mod round_state;
 mod rounds;

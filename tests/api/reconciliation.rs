@@ -765,7 +765,7 @@ async fn autosave_keeps_the_version_and_a_stale_tab_loses_nothing() {
 }
 
 #[actix_rt::test]
-async fn calibration_shows_deviations_to_administrators_and_the_team_leader_only() {
+async fn calibration_shows_deviations_to_administrators_leadership_and_the_team_leader_only() {
     let app = spawn_app().await;
     let fixture = double_reviewed(&app, false);
     let mut logins = Logins::new(&app, &[fixture.first, fixture.second, fixture.leader]).await;
@@ -785,11 +785,14 @@ async fn calibration_shows_deviations_to_administrators_and_the_team_leader_only
     let leader_page = logins.of(fixture.leader).get(&page_path).await;
     assert_eq!(leader_page.status, StatusCode::OK, "{}", leader_page.body);
     assert!(leader_page.body.contains("+12.0"));
-    // A reviewer who leads no team, leadership and center managers are refused.
+    // Leadership sees every team; a reviewer who leads no team and center managers are
+    // refused.
+    let mut leader = app.login_as("leader").await;
+    let leadership_page = leader.get(&page_path).await;
+    assert_eq!(leadership_page.status, StatusCode::OK);
+    assert!(leadership_page.body.contains("+12.0"));
     let mut plain = app.login_as("reviewer2").await;
     assert_eq!(plain.get(&page_path).await.status, StatusCode::FORBIDDEN);
-    let mut leader = app.login_as("leader").await;
-    assert_eq!(leader.get(&page_path).await.status, StatusCode::FORBIDDEN);
     let mut manager = app.login_as("manager").await;
     assert_eq!(manager.get(&page_path).await.status, StatusCode::FORBIDDEN);
 }
@@ -864,5 +867,109 @@ async fn indicator_graded_files_are_scored_in_the_form() {
     assert!(
         form.body.contains("<option value=\"优\" selected>"),
         "answers shown again"
+    );
+}
+
+/// The file's first reviewer is made its team's leader. While they have not submitted, the
+/// co-reviewer's total shows nowhere they can look (team page, 合议 queue, calibration) and the
+/// 合议 form is refused with a sentence; once they submit, it shows.
+#[actix_rt::test]
+async fn a_team_leader_reviewing_a_file_sees_no_co_review_before_submitting() {
+    let app = spawn_app().await;
+    let fixture = double_reviewed(&app, false);
+    {
+        let mut conn = app.conn();
+        let version = assignments::published(&mut conn, fixture.round_id)
+            .unwrap()
+            .unwrap();
+        let mut assignment = (*version.assignment).clone();
+        let team = assignment
+            .teams
+            .iter_mut()
+            .find(|team| team.members.contains(&fixture.first))
+            .unwrap();
+        team.leader = fixture.first;
+        let number = assignments::store_draft(
+            &mut conn,
+            &Actor::cli(),
+            fixture.round_id,
+            &version.problem,
+            &assignment,
+            Some("组长调整"),
+            storage::now(),
+        )
+        .unwrap();
+        assignments::publish(
+            &mut conn,
+            &Actor::cli(),
+            fixture.round_id,
+            number,
+            storage::now(),
+        )
+        .unwrap();
+    }
+    let mut logins = Logins::new(&app, &[fixture.first, fixture.second]).await;
+    let path = sheet_path(&fixture);
+    assert_eq!(
+        logins.of(fixture.second).get(&path).await.status,
+        StatusCode::OK
+    );
+    submit(logins.of(fixture.second), &path, "1", HARSH).await;
+    let second_name = {
+        let mut conn = app.conn();
+        assignments::published(&mut conn, fixture.round_id)
+            .unwrap()
+            .unwrap()
+            .problem
+            .reviewer_name(fixture.second)
+            .to_string()
+    };
+    let round = &fixture.round;
+    let leader = logins.of(fixture.first);
+    let team = leader.get(&format!("/rounds/{round}/team")).await;
+    assert_eq!(team.status, StatusCode::OK, "{}", team.body);
+    assert!(
+        !team.body.contains("<td class=\"num\">87</td>"),
+        "{}",
+        team.body
+    );
+    assert!(team.body.contains(&second_name), "{}", team.body);
+    let queue = leader
+        .get(&format!("/rounds/{round}/reconciliations"))
+        .await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
+    assert!(
+        !queue.body.contains(&format!("{second_name}：87 分")),
+        "{}",
+        queue.body
+    );
+    let calibration = leader.get(&format!("/rounds/{round}/calibration")).await;
+    assert_eq!(calibration.status, StatusCode::OK);
+    assert!(
+        !calibration.body.contains(&second_name),
+        "{}",
+        calibration.body
+    );
+    let form = leader
+        .get(&format!("/rounds/{round}/files/{}/reconcile", fixture.file))
+        .await;
+    assert_eq!(form.status, StatusCode::CONFLICT);
+    assert!(form.body.contains("请先提交本人的评分表"), "{}", form.body);
+
+    assert_eq!(leader.get(&path).await.status, StatusCode::OK);
+    submit(leader, &path, "1", LENIENT).await;
+    let team = leader.get(&format!("/rounds/{round}/team")).await;
+    assert!(
+        team.body.contains("<td class=\"num\">87</td>"),
+        "{}",
+        team.body
+    );
+    let queue = leader
+        .get(&format!("/rounds/{round}/reconciliations"))
+        .await;
+    assert!(
+        queue.body.contains(&format!("{second_name}：87 分")),
+        "{}",
+        queue.body
     );
 }

@@ -23,7 +23,7 @@ pub fn agreed_round(app: &TestApp) -> String {
 
 /// As [`agreed_round`]; with `harsh_first`, each file's first reviewer also takes off the next
 /// fixed item, so first reviewers sit below their co-reviewers.
-fn scored_round_with(app: &TestApp, harsh_first: bool) -> String {
+pub fn scored_round_with(app: &TestApp, harsh_first: bool) -> String {
     let round = crate::teams::round_in_teaming(app);
     publish(app, &round);
     advance(app, &round, RoundStatus::Reviewing);

@@ -108,3 +108,110 @@ pub fn duplicate(what: &str) -> String {
     };
     format!("记录已存在：{label}")
 }
+
+/// The calibration pages' statement of how a reviewer's leaning is judged.
+pub fn calibration_leaning_rule(
+    settings: &crate::domain::scoring::calibration::CalibrationSettings,
+    window: usize,
+) -> String {
+    format!(
+        "倾向判定规则：本人总分与同一案卷其他评查员平均分之差，取本轮及此前共 {window} 轮（约一年）\
+         全部双评案卷的平均值；平均相差 {} 分及以上、且双评案卷不少于 {} 份者，记为偏严或偏松，\
+         不足 {} 份记为样本不足。",
+        settings.threshold, settings.min_paired_files, settings.min_paired_files
+    )
+}
+
+/// The calibration pages' statement of the 一团和气 rule.
+pub fn calibration_uniform_high_rule(
+    rule: &crate::domain::scoring::calibration::UniformHigh,
+) -> String {
+    format!(
+        "“一团和气”判定规则：本轮评分表不少于 {} 份，总分平均 {} 分及以上且标准差小于 {} 分者（评分集中在高分、几乎不拉开差距），予以提示。",
+        rule.min_sheets, rule.min_mean, rule.max_sd
+    )
+}
+
+/// One team flagged as 一团和气, as the calibration page and the leadership report say it.
+pub fn uniform_high_team(team: u32, sheets: usize, mean: f64, sd: f64) -> String {
+    format!("第{team}组评分一团和气：{sheets} 份评分表平均 {mean:.1} 分，标准差 {sd:.1} 分")
+}
+
+/// One reviewer flagged as 一团和气.
+pub fn uniform_high_reviewer(name: &str, team: u32, sheets: usize, mean: f64, sd: f64) -> String {
+    format!("第{team}组{name}评分一团和气：{sheets} 份评分表平均 {mean:.1} 分，标准差 {sd:.1} 分")
+}
+
+/// The label of an item of one case type's rubric (刑事 B1).
+pub fn case_type_item(case_type: crate::domain::CaseType, code: &str) -> String {
+    format!("{} {code}", case_type.label())
+}
+
+/// A typical problem's title: the item under its case type's rubric (刑事 B1 …).
+pub fn typical_problem_title(
+    case_type: Option<crate::domain::CaseType>,
+    code: &str,
+    text: &str,
+) -> String {
+    match case_type {
+        Some(case_type) => format!("{}案件 {code} {text}", case_type.label()),
+        None => format!("{code} {text}"),
+    }
+}
+
+/// One reviewer leaning harsh or lenient, as the leadership report says it.
+pub fn leaning_reviewer(
+    name: &str,
+    team: u32,
+    leaning: &str,
+    paired_files: usize,
+    deviation: f64,
+) -> String {
+    format!(
+        "第{team}组{name}评分{leaning}：{paired_files} 份双评案卷平均与同卷评查员相差 {deviation:+.1} 分"
+    )
+}
+
+/// To a reviewer when a version giving them files is published.
+pub fn files_assigned_message(round: &str, files: usize) -> String {
+    format!("{round}：已为您分配 {files} 件评查案卷，请在“我的评查工作”中开始评分")
+}
+
+/// To the team leader when a file's reviews disagree.
+pub fn reconcile_waiting_message(case_number: &str) -> String {
+    format!("案卷{case_number}的评查结果不一致，等待您组织合议")
+}
+
+/// To a reviewer whose sheet the team leader sent back.
+pub fn sheet_returned_message(case_number: &str, comment: &str) -> String {
+    format!("案卷{case_number}的评分表被组长退回：{comment}")
+}
+
+/// To a reviewer with open files when the review deadline is near.
+pub fn review_deadline_near_message(
+    round: &str,
+    deadline: chrono::NaiveDate,
+    days: i64,
+    open: usize,
+) -> String {
+    let when = if days == 0 {
+        "今天到期".to_string()
+    } else {
+        format!("还剩 {days} 天")
+    };
+    format!("{round}评查期限 {deadline}（{when}），您还有 {open} 件案卷未提交评分表")
+}
+
+/// To a reviewer with open files when the review deadline has passed.
+pub fn review_deadline_passed_message(
+    round: &str,
+    deadline: chrono::NaiveDate,
+    days: i64,
+    open: usize,
+) -> String {
+    format!("{round}评查期限 {deadline} 已逾期 {days} 天，您还有 {open} 件案卷未提交评分表")
+}
+
+/// A team leader who reviews the file too, before submitting their own sheet.
+pub const OWN_SHEET_FIRST: &str =
+    "您也是该案卷的评查员：请先提交本人的评分表，再查看其他评查员的评分。";

@@ -297,8 +297,9 @@ pub fn diff(before: &Assignment, after: &Assignment) -> AssignmentDiff {
 /// An extra reviewer for `file` (a borderline second review): a member of the team visiting
 /// the file's unit, not yet on the file, from another unit than its reviewers, chosen so the
 /// assignment breaks no hard rule it did not already break (own unit, own firm, own case,
-/// conflicts, objections, availability, capacity, distinct units). The least loaded such
-/// member is taken. Returns the problem with the file needing one more reviewer, the new
+/// conflicts, objections, availability, capacity, distinct units) and who has the file's
+/// case type among their expertise (a 行政-only reviewer never takes a criminal file's
+/// second look). The least loaded such member is taken. Returns the problem with the file needing one more reviewer, the new
 /// assignment and the reviewer, or the reason nobody fits.
 pub fn add_reviewer(
     problem: &Problem,
@@ -330,6 +331,19 @@ pub fn add_reviewer(
     candidates.sort_by_key(|member| (assignment.load_of(*member), *member));
     let mut refusals = Vec::new();
     for candidate in candidates {
+        let expert = problem
+            .reviewers
+            .iter()
+            .find(|reviewer| reviewer.id == candidate)
+            .is_some_and(|reviewer| reviewer.expertise.contains(&sampled.case_type));
+        if !expert {
+            refusals.push(format!(
+                "{}（不具备{}案件专长）",
+                problem.reviewer_name(candidate),
+                sampled.case_type.label()
+            ));
+            continue;
+        }
         let mut next = assignment.clone();
         if let Some(slot) = next.placements.iter_mut().find(|p| p.file == file) {
             slot.reviewers.push(candidate);

@@ -94,3 +94,27 @@ mod tests {
         assert!(!review_actions(RoundStatus::Reviewing, Some(SheetStatus::Draft)).send_back);
     }
 }
+
+/// Whether a viewer may see another reviewer's sheet of a file (its total, grade or
+/// answers): not while the viewer is one of the file's reviewers and has not submitted their
+/// own sheet, so a team leader who is a file's other reviewer scores it unprompted.
+/// `own` is the viewer's own sheet's status on the file (`None`: not started).
+pub fn sees_co_reviews(viewer_reviews_file: bool, own: Option<SheetStatus>) -> bool {
+    !viewer_reviews_file || matches!(own, Some(SheetStatus::Submitted | SheetStatus::Reconciled))
+}
+
+#[cfg(test)]
+mod co_review_tests {
+    use super::*;
+
+    #[test]
+    fn a_reviewer_sees_co_reviews_only_after_submitting() {
+        assert!(sees_co_reviews(false, None));
+        assert!(!sees_co_reviews(true, None));
+        assert!(!sees_co_reviews(true, Some(SheetStatus::Draft)));
+        assert!(!sees_co_reviews(true, Some(SheetStatus::Returned)));
+        assert!(!sees_co_reviews(true, Some(SheetStatus::Reopened)));
+        assert!(sees_co_reviews(true, Some(SheetStatus::Submitted)));
+        assert!(sees_co_reviews(true, Some(SheetStatus::Reconciled)));
+    }
+}

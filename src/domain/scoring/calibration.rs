@@ -5,7 +5,19 @@
 //! Inputs are plain rows, one per submitted deduction-method sheet (indicator grading has no
 //! totals to compare); outputs are serialisable rows for the pages of leaders and
 //! administrators.
+//!
+//! Three rules live here:
+//! - Items are keyed by (case type, item code): the criminal rubric's B1 and the civil
+//!   rubric's B1 are different questions and are never pooled.
+//! - A reviewer's leaning is judged on paired files pooled over a window of the bureau's
+//!   rounds ([`POOLED_ROUNDS`]: the round and the rounds before it, one year of quarterly
+//!   rounds), so that a normal quarter with one or two double-reviewed files per reviewer
+//!   still says something. Rows of earlier rounds carry `current: false`; they count for the
+//!   co-reviewer deviation only, never for this round's totals or team figures.
+//! - 一团和气: a team or reviewer whose totals cluster near the top with little spread
+//!   ([`UniformHigh`]) is flagged.
 
+use crate::domain::CaseType;
 use crate::domain::ids::{CaseFileId, PersonId};
 use crate::domain::rubric::Points;
 use serde::Serialize;
@@ -16,20 +28,84 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct CalibrationRow {
     pub reviewer_id: PersonId,
     pub case_file_id: CaseFileId,
-    /// The team's number in the round (第N组).
+    /// The file's case type: item codes are compared within one case type only.
+    pub case_type: CaseType,
+    /// The team's number in the round (第N组); ignored on rows of earlier rounds.
     pub team: u32,
     pub total: Points,
     /// Points taken off per item code; items left out took nothing off.
     pub deductions: BTreeMap<String, Points>,
+    /// `true` for a sheet of the round being calibrated, `false` for one of an earlier round
+    /// in the window (it counts for the reviewer's pairing with co-reviewers only).
+    pub current: bool,
+}
+
+/// How many of the bureau's rounds a reviewer's paired files are pooled over: the round
+/// being calibrated and the three before it (a year of quarterly rounds).
+pub const POOLED_ROUNDS: usize = 4;
+
+/// An item of one case type's rubric: (case type, item code).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ItemKey {
+    pub case_type: CaseType,
+    pub code: String,
+}
+
+impl ItemKey {
+    pub fn new(case_type: CaseType, code: impl Into<String>) -> Self {
+        ItemKey {
+            case_type,
+            code: code.into(),
+        }
+    }
+}
+
+/// 一团和气: totals clustered near the top with little spread.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UniformHigh {
+    /// The mean total at or above which a cluster is suspicious.
+    pub min_mean: f64,
+    /// The (population) standard deviation below which the totals are a cluster.
+    pub max_sd: f64,
+    /// Fewer sheets than this say too little.
+    pub min_sheets: usize,
+}
+
+impl Default for UniformHigh {
+    /// Mean ≥ 97 and standard deviation < 2 over at least 5 sheets: a team that gives
+    /// nearly every file full marks.
+    fn default() -> Self {
+        UniformHigh {
+            min_mean: 97.0,
+            max_sd: 2.0,
+            min_sheets: 5,
+        }
+    }
+}
+
+impl UniformHigh {
+    /// Whether these totals are a high, tight cluster.
+    pub fn flags(&self, totals: &[f64]) -> bool {
+        if totals.len() < self.min_sheets {
+            return false;
+        }
+        let (Some(mean), Some(sd)) = (mean(totals), standard_deviation(totals)) else {
+            return false;
+        };
+        mean >= self.min_mean - 1e-9 && sd < self.max_sd
+    }
 }
 
 /// When a reviewer is flagged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CalibrationSettings {
     /// A mean deviation from co-reviewers at least this large (either way) flags a reviewer.
     pub threshold: Points,
-    /// Fewer paired files than this say too little to flag anyone.
+    /// Fewer paired files (pooled over [`POOLED_ROUNDS`]) than this say too little to flag
+    /// anyone.
     pub min_paired_files: usize,
+    /// When totals are flagged as 一团和气.
+    pub uniform_high: UniformHigh,
 }
 
 impl Default for CalibrationSettings {
@@ -38,6 +114,7 @@ impl Default for CalibrationSettings {
         CalibrationSettings {
             threshold: Points::whole(5),
             min_paired_files: 3,
+            uniform_high: UniformHigh::default(),
         }
     }
 }
@@ -81,10 +158,17 @@ pub struct FileDeviation {
 pub struct ReviewerCalibration {
     pub reviewer_id: PersonId,
     pub team: u32,
+    /// Sheets of this round.
     pub sheets: usize,
-    /// Files on which someone else also submitted a sheet.
+    /// Files on which someone else also submitted a sheet, pooled over the window.
     pub paired_files: usize,
+    /// Of [`ReviewerCalibration::paired_files`], those of this round.
+    pub paired_files_this_round: usize,
     pub mean_total: f64,
+    /// Standard deviation of this round's totals.
+    pub sd_total: f64,
+    /// 一团和气: this round's totals are a high, tight cluster.
+    pub uniform_high: bool,
     /// Mean of [`FileDeviation::deviation`] over paired files; `None` with no paired file.
     pub deviation_from_co_reviewers: Option<f64>,
     /// Mean of own totals less the mean of all totals in the row's team.
@@ -96,9 +180,21 @@ pub struct ReviewerCalibration {
     pub items: Vec<ItemDeviation>,
 }
 
+/// One team's totals in this round.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TeamCalibration {
+    pub team: u32,
+    pub sheets: usize,
+    pub mean_total: f64,
+    pub sd_total: f64,
+    /// 一团和气: a high, tight cluster of totals.
+    pub uniform_high: bool,
+}
+
 /// How a reviewer deducts on one item compared with their co-reviewers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ItemDeviation {
+    pub case_type: CaseType,
     pub item_code: String,
     /// Positive: deducts more than co-reviewers (harsher on this item).
     pub mean_deviation: f64,
@@ -107,6 +203,7 @@ pub struct ItemDeviation {
 /// How paired reviewers agree on one rubric item.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ItemAgreement {
+    pub case_type: CaseType,
     pub item_code: String,
     /// Pairs of reviewers of the same file.
     pub pairs: usize,
@@ -118,10 +215,12 @@ pub struct ItemAgreement {
     pub mean_abs_difference: Option<f64>,
 }
 
-/// The calibration page: reviewers by team, then items in rubric order.
+/// The calibration page: reviewers by team, teams, then items by case type in rubric order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CalibrationReport {
     pub reviewers: Vec<ReviewerCalibration>,
+    pub teams: Vec<TeamCalibration>,
+    /// Agreement on this round's paired files.
     pub items: Vec<ItemAgreement>,
 }
 
@@ -161,11 +260,13 @@ pub fn co_reviewer_deviations(rows: &[CalibrationRow]) -> Vec<FileDeviation> {
     deviations
 }
 
-/// Builds the calibration report. `item_codes` gives the rubric's items in order, so items
-/// nobody deducted still show full agreement; codes found only in rows follow, sorted.
+/// Builds the calibration report. `item_codes` gives each case type's rubric items in
+/// order, so items nobody deducted still show full agreement; keys found only in rows
+/// follow, sorted. Rows with `current: false` (earlier rounds of the window) count for the
+/// reviewers' pairing with co-reviewers only.
 pub fn calibrate(
     rows: &[CalibrationRow],
-    item_codes: &[String],
+    item_codes: &[ItemKey],
     settings: CalibrationSettings,
 ) -> Result<CalibrationReport, CalibrationError> {
     let mut seen = BTreeSet::new();
@@ -177,13 +278,15 @@ pub fn calibrate(
             });
         }
     }
+    let current: Vec<CalibrationRow> = rows.iter().filter(|row| row.current).cloned().collect();
     let items = item_universe(rows, item_codes);
     let files = by_file(rows);
+    let current_files = by_file(&current);
     let file_deviations = co_reviewer_deviations(rows);
-    let team_means = team_means(rows);
+    let team_means = team_means(&current);
 
     let mut reviewers: BTreeMap<(u32, PersonId), Vec<&CalibrationRow>> = BTreeMap::new();
-    for row in rows {
+    for row in &current {
         reviewers
             .entry((row.team, row.reviewer_id))
             .or_default()
@@ -193,17 +296,25 @@ pub fn calibrate(
         .into_iter()
         .map(|((team, reviewer_id), own_rows)| {
             let sheets = own_rows.len();
-            let own: Vec<f64> = file_deviations
+            // Every sheet of the reviewer in the window: this round's and earlier rounds'.
+            let pooled: Vec<&CalibrationRow> = rows
+                .iter()
+                .filter(|row| row.reviewer_id == reviewer_id)
+                .collect();
+            let own: Vec<&FileDeviation> = file_deviations
                 .iter()
                 .filter(|deviation| deviation.reviewer_id == reviewer_id)
+                .collect();
+            let paired_files = own.len();
+            let paired_files_this_round = own
+                .iter()
                 .filter(|deviation| {
                     own_rows
                         .iter()
                         .any(|row| row.case_file_id == deviation.case_file_id)
                 })
-                .map(|deviation| deviation.deviation)
-                .collect();
-            let paired_files = own.len();
+                .count();
+            let own: Vec<f64> = own.iter().map(|deviation| deviation.deviation).collect();
             let deviation_from_co_reviewers = mean(&own);
             let totals: Vec<f64> = own_rows.iter().map(|row| points(row.total)).collect();
             let from_team: Vec<f64> = own_rows
@@ -213,10 +324,11 @@ pub fn calibrate(
             let leaning = leaning(deviation_from_co_reviewers, paired_files, settings);
             let item_deviations = items
                 .iter()
-                .map(|code| ItemDeviation {
-                    item_code: code.clone(),
+                .map(|key| ItemDeviation {
+                    case_type: key.case_type,
+                    item_code: key.code.clone(),
                     mean_deviation: rounded(
-                        item_deviation(code, reviewer_id, &own_rows, &files).unwrap_or(0.0),
+                        item_deviation(key, reviewer_id, &pooled, &files).unwrap_or(0.0),
                     ),
                 })
                 .collect();
@@ -225,7 +337,10 @@ pub fn calibrate(
                 team,
                 sheets,
                 paired_files,
+                paired_files_this_round,
                 mean_total: rounded(mean(&totals).unwrap_or(0.0)),
+                sd_total: rounded(standard_deviation(&totals).unwrap_or(0.0)),
+                uniform_high: settings.uniform_high.flags(&totals),
                 deviation_from_co_reviewers: deviation_from_co_reviewers.map(rounded),
                 deviation_from_team: rounded(mean(&from_team).unwrap_or(0.0)),
                 leaning,
@@ -237,12 +352,30 @@ pub fn calibrate(
 
     let item_rows = items
         .iter()
-        .map(|code| item_agreement(code, &files))
+        .map(|key| item_agreement(key, &current_files))
         .collect();
     Ok(CalibrationReport {
         reviewers: reviewer_rows,
+        teams: team_rows(&current, settings.uniform_high),
         items: item_rows,
     })
+}
+
+fn team_rows(current: &[CalibrationRow], rule: UniformHigh) -> Vec<TeamCalibration> {
+    let mut totals: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+    for row in current {
+        totals.entry(row.team).or_default().push(points(row.total));
+    }
+    totals
+        .into_iter()
+        .map(|(team, values)| TeamCalibration {
+            team,
+            sheets: values.len(),
+            mean_total: rounded(mean(&values).unwrap_or(0.0)),
+            sd_total: rounded(standard_deviation(&values).unwrap_or(0.0)),
+            uniform_high: rule.flags(&values),
+        })
+        .collect()
 }
 
 fn leaning(deviation: Option<f64>, paired_files: usize, settings: CalibrationSettings) -> Leaning {
@@ -285,25 +418,36 @@ fn team_means(rows: &[CalibrationRow]) -> BTreeMap<u32, f64> {
         .collect()
 }
 
-fn item_universe(rows: &[CalibrationRow], item_codes: &[String]) -> Vec<String> {
-    let mut items: Vec<String> = item_codes.to_vec();
-    let known: BTreeSet<&str> = item_codes.iter().map(String::as_str).collect();
-    let extra: BTreeSet<&String> = rows
+fn item_universe(rows: &[CalibrationRow], item_codes: &[ItemKey]) -> Vec<ItemKey> {
+    let mut items: Vec<ItemKey> = Vec::new();
+    for key in item_codes {
+        if !items.contains(key) {
+            items.push(key.clone());
+        }
+    }
+    let known: BTreeSet<&ItemKey> = item_codes.iter().collect();
+    let extra: BTreeSet<ItemKey> = rows
         .iter()
-        .flat_map(|row| row.deductions.keys())
-        .filter(|code| !known.contains(code.as_str()))
+        .flat_map(|row| {
+            row.deductions
+                .keys()
+                .map(|code| ItemKey::new(row.case_type, code.clone()))
+        })
+        .filter(|key| !known.contains(key))
         .collect();
-    items.extend(extra.into_iter().cloned());
+    items.extend(extra);
     items
 }
 
-fn deduction(row: &CalibrationRow, code: &str) -> f64 {
-    row.deductions.get(code).copied().map_or(0.0, points)
+/// The deduction on `key`: a row of another case type never answers for it.
+fn deduction(row: &CalibrationRow, key: &ItemKey) -> Option<f64> {
+    (row.case_type == key.case_type)
+        .then(|| row.deductions.get(&key.code).copied().map_or(0.0, points))
 }
 
-/// Own deduction on `code` less the co-reviewers' mean, averaged over paired files.
+/// Own deduction on `key` less the co-reviewers' mean, averaged over paired files.
 fn item_deviation(
-    code: &str,
+    key: &ItemKey,
     reviewer_id: PersonId,
     own_rows: &[&CalibrationRow],
     files: &BTreeMap<CaseFileId, Vec<&CalibrationRow>>,
@@ -311,27 +455,32 @@ fn item_deviation(
     let deviations: Vec<f64> = own_rows
         .iter()
         .filter_map(|own| {
+            let mine = deduction(own, key)?;
             let others: Vec<f64> = files
                 .get(&own.case_file_id)?
                 .iter()
                 .filter(|row| row.reviewer_id != reviewer_id)
-                .map(|row| deduction(row, code))
+                .filter_map(|row| deduction(row, key))
                 .collect();
-            Some(deduction(own, code) - mean(&others)?)
+            Some(mine - mean(&others)?)
         })
         .collect();
     mean(&deviations)
 }
 
-fn item_agreement(code: &str, files: &BTreeMap<CaseFileId, Vec<&CalibrationRow>>) -> ItemAgreement {
+fn item_agreement(
+    key: &ItemKey,
+    files: &BTreeMap<CaseFileId, Vec<&CalibrationRow>>,
+) -> ItemAgreement {
     let mut pairs = 0;
     let mut agreeing = 0;
     let mut differences = Vec::new();
     for sheets in files.values() {
         for (index, first) in sheets.iter().enumerate() {
             for second in sheets.iter().skip(index + 1) {
-                let a = deduction(first, code);
-                let b = deduction(second, code);
+                let (Some(a), Some(b)) = (deduction(first, key), deduction(second, key)) else {
+                    continue;
+                };
                 pairs += 1;
                 if (a > 0.0) == (b > 0.0) {
                     agreeing += 1;
@@ -341,7 +490,8 @@ fn item_agreement(code: &str, files: &BTreeMap<CaseFileId, Vec<&CalibrationRow>>
         }
     }
     ItemAgreement {
-        item_code: code.to_string(),
+        case_type: key.case_type,
+        item_code: key.code.clone(),
         pairs,
         agreeing,
         agreement_rate: (pairs > 0).then(|| rounded(agreeing as f64 / pairs as f64)),
@@ -355,6 +505,17 @@ fn points(value: Points) -> f64 {
 
 fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// Population standard deviation; `None` with no value.
+fn standard_deviation(values: &[f64]) -> Option<f64> {
+    let centre = mean(values)?;
+    let variance = values
+        .iter()
+        .map(|value| (value - centre).powi(2))
+        .sum::<f64>()
+        / values.len() as f64;
+    Some(variance.sqrt())
 }
 
 /// Two decimals: enough for a page, and stable in snapshots.
@@ -385,17 +546,22 @@ mod tests {
         CalibrationRow {
             reviewer_id: person(reviewer),
             case_file_id: file(case_file),
+            case_type: CaseType::Criminal,
             team: 1,
             total: Points::whole(total),
             deductions: deducted
                 .iter()
                 .map(|(code, points)| ((*code).to_string(), Points::whole(*points)))
                 .collect(),
+            current: true,
         }
     }
 
-    fn codes() -> Vec<String> {
-        ["C2", "D1"].iter().map(ToString::to_string).collect()
+    fn codes() -> Vec<ItemKey> {
+        ["C2", "D1"]
+            .iter()
+            .map(|code| ItemKey::new(CaseType::Criminal, *code))
+            .collect()
     }
 
     #[test]
@@ -499,6 +665,93 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_same_code_in_two_case_types_is_two_items() {
+        // File 0 is criminal, file 1 civil; both rubrics have a B1.
+        let mut civil_a = row(1, 1, 90, &[("B1", 2)]);
+        civil_a.case_type = CaseType::Civil;
+        let mut civil_b = row(2, 1, 92, &[]);
+        civil_b.case_type = CaseType::Civil;
+        let rows = vec![
+            row(1, 0, 90, &[("B1", 2)]),
+            row(2, 0, 90, &[("B1", 2)]),
+            civil_a,
+            civil_b,
+        ];
+        let keys = vec![
+            ItemKey::new(CaseType::Criminal, "B1"),
+            ItemKey::new(CaseType::Civil, "B1"),
+        ];
+        let report = calibrate(&rows, &keys, CalibrationSettings::default()).unwrap();
+        assert_eq!(report.items.len(), 2);
+        let criminal = &report.items[0];
+        assert_eq!(criminal.case_type, CaseType::Criminal);
+        assert_eq!((criminal.pairs, criminal.agreeing), (1, 1));
+        let civil = &report.items[1];
+        assert_eq!(civil.case_type, CaseType::Civil);
+        assert_eq!((civil.pairs, civil.agreeing), (1, 0));
+        assert_eq!(civil.mean_abs_difference, Some(2.0));
+        // Reviewer 1 deducted like the co-reviewer on criminal B1, 2 more on civil B1.
+        let first = &report.reviewers[0];
+        assert_eq!(first.items[0].mean_deviation, 0.0);
+        assert_eq!(first.items[1].mean_deviation, 2.0);
+    }
+
+    #[test]
+    fn earlier_rounds_complete_the_pairs_but_not_this_rounds_figures() {
+        // One paired file this round, two in earlier rounds: 3 in the window.
+        let mut rows = vec![row(1, 0, 80, &[]), row(2, 0, 86, &[])];
+        for case_file in 1..3 {
+            for (reviewer, total) in [(1, 70), (3, 76)] {
+                let mut earlier = row(reviewer, case_file, total, &[]);
+                earlier.current = false;
+                earlier.team = 9;
+                rows.push(earlier);
+            }
+        }
+        let report = calibrate(&rows, &codes(), CalibrationSettings::default()).unwrap();
+        assert_eq!(
+            report.reviewers.len(),
+            2,
+            "earlier-only reviewers are not listed"
+        );
+        let first = &report.reviewers[0];
+        assert_eq!(first.reviewer_id, person(1));
+        assert_eq!(first.sheets, 1);
+        assert_eq!((first.paired_files, first.paired_files_this_round), (3, 1));
+        assert_eq!(first.mean_total, 80.0);
+        assert_eq!(first.deviation_from_co_reviewers, Some(-6.0));
+        assert_eq!(first.leaning, Leaning::Harsh);
+        assert_eq!(report.reviewers[1].leaning, Leaning::TooFewFiles);
+        assert_eq!(
+            report.teams.len(),
+            1,
+            "earlier rounds' teams are not this round's"
+        );
+        assert_eq!(
+            report.items[0].pairs, 1,
+            "agreement is on this round's files"
+        );
+    }
+
+    #[test]
+    fn a_team_near_full_marks_with_little_spread_is_flagged() {
+        let mut rows = Vec::new();
+        for (case_file, total) in [98, 99, 100, 97, 99].iter().enumerate() {
+            rows.push(row(1, case_file as u128, *total, &[]));
+        }
+        let report = calibrate(&rows, &codes(), CalibrationSettings::default()).unwrap();
+        assert!(report.teams[0].uniform_high);
+        assert!(report.reviewers[0].uniform_high);
+        assert_eq!(report.teams[0].mean_total, 98.6);
+        // Four sheets are too few; a spread of 2 or more is not a cluster; nor a mean of 96.
+        let rule = UniformHigh::default();
+        assert!(!rule.flags(&[100.0, 100.0, 100.0, 100.0]));
+        assert!(!rule.flags(&[100.0, 100.0, 100.0, 90.0, 100.0, 100.0]));
+        assert!(!rule.flags(&[96.0; 6]));
+        assert!(rule.flags(&[97.0; 5]));
+    }
+
     proptest! {
         #[test]
         fn deviations_cancel_out_within_each_file(
@@ -510,9 +763,11 @@ mod tests {
                     rows.push(CalibrationRow {
                         reviewer_id: person(reviewer as u128),
                         case_file_id: file(case_file as u128),
+                        case_type: CaseType::Civil,
                         team: 1,
                         total: Points::from_tenths(*total),
                         deductions: BTreeMap::new(),
+                        current: true,
                     });
                 }
             }
@@ -538,9 +793,11 @@ mod tests {
                     rows.push(CalibrationRow {
                         reviewer_id: person(reviewer),
                         case_file_id: file(case_file as u128),
+                        case_type: CaseType::Civil,
                         team: 1,
                         total: Points::from_tenths(*total),
                         deductions: BTreeMap::new(),
+                        current: true,
                     });
                 }
             }

@@ -274,6 +274,18 @@ pub fn second_review_note(case_number: &str, reason: &str) -> String {
     format!("临界复评：案卷{case_number}，{reason}")
 }
 
+/// What the reviewer added for a borderline second review is told.
+pub fn second_review_message(case_number: &str, reason: &str) -> String {
+    format!("您被指派为案卷{case_number}的第二评查员（临界复评：{reason}），请进入评分表评查")
+}
+
+/// What the administrators are told when nobody could take a borderline second review.
+pub fn second_review_unassigned_message(case_number: &str, reason: &str, why: &str) -> String {
+    format!(
+        "案卷{case_number}需临界复评（{reason}），但未能自动指派第二评查员：{why}。请在检查组页面手动调整"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,13 +59,28 @@ struct HomeView {
     is_leader: bool,
     is_reviewer: bool,
     is_manager: bool,
+    /// The newest unread messages, each with its link.
+    messages: Vec<crate::storage::notifications::Stored>,
 }
 
 pub async fn dashboard(Ctx(request, state, user): Ctx) -> WebResult<HttpResponse> {
     let scope = user.scope()?;
     let role = user.account.role;
+    let account = user.account.id;
     let view = state
         .db(move |conn| {
+            if role == Role::Reviewer {
+                crate::app::review_messages::sweep(
+                    conn,
+                    crate::storage::today(),
+                    crate::storage::now(),
+                )?;
+            }
+            let messages: Vec<_> = crate::storage::notifications::for_user(conn, account, 20)?
+                .into_iter()
+                .filter(|message| !message.read)
+                .take(5)
+                .collect();
             let visible_units = units::list(conn, scope)?;
             let own_unit = match scope {
                 UnitScope::Unit(_) => visible_units.first().cloned(),
@@ -108,6 +123,7 @@ pub async fn dashboard(Ctx(request, state, user): Ctx) -> WebResult<HttpResponse
                 is_leader: role == Role::Leader,
                 is_reviewer: role == Role::Reviewer,
                 is_manager: role == Role::CenterManager,
+                messages,
             })
         })
         .await?;

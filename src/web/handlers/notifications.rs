@@ -36,6 +36,9 @@ async fn data(state: &AppState, user: &CurrentUser) -> WebResult<NotificationsVi
     state
         .db(move |conn| {
             crate::app::rectification::record_overdue(conn, storage::today(), storage::now())?;
+            if account.role == crate::domain::people::Role::Reviewer {
+                crate::app::review_messages::sweep(conn, storage::today(), storage::now())?;
+            }
             let reminders = notifications::deadline_reminders(conn, &account, storage::today())?
                 .into_iter()
                 .map(|(notice, alert)| Reminder {

@@ -77,7 +77,20 @@ pub async fn team(
             let stored = sheets::for_files(conn, round_id, &files)?;
             let mut rows = Vec::new();
             for placement in placements {
+                // A leader who reviews the file too sees the others' scores only after
+                // submitting their own.
+                let own = stored
+                    .iter()
+                    .find(|sheet| {
+                        sheet.case_file_id == placement.file && sheet.reviewer_id == person
+                    })
+                    .map(|sheet| sheet.sheet.state.status());
+                let sees = crate::domain::scoring::actions::sees_co_reviews(
+                    placement.reviewers.contains(&person),
+                    own,
+                );
                 for reviewer in &placement.reviewers {
+                    let shown = sees || *reviewer == person;
                     let sheet = stored.iter().find(|sheet| {
                         sheet.case_file_id == placement.file && sheet.reviewer_id == *reviewer
                     });
@@ -91,8 +104,10 @@ pub async fn team(
                         state: sheet_state(sheet),
                         submitted: actions.send_back,
                         version: sheet.map_or(0, |sheet| sheet.sheet.version),
-                        total: sheet_total(sheet),
-                        grade: sheet.and_then(|sheet| sheet.grade.clone()),
+                        total: sheet_total(sheet.filter(|_| shown)),
+                        grade: sheet
+                            .filter(|_| shown)
+                            .and_then(|sheet| sheet.grade.clone()),
                     });
                 }
             }

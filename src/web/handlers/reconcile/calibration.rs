@@ -1,75 +1,15 @@
 //! Calibration of reviewers (校准): how each reviewer's deductions compare with their
 //! co-reviewers' and their team's. Administrators see every team, a team leader their own.
 
-use super::{led_team, page_of, review_data};
-use crate::app::reconciliation::ReviewData;
+use super::page_of;
+use crate::app::messages::scoring as messages;
 use crate::domain::people::Role;
-use crate::domain::rubric::Method;
-use crate::domain::scoring::ExplanationLine;
-use crate::domain::scoring::calibration::{CalibrationRow, CalibrationSettings, calibrate};
-use crate::domain::scoring::sheet::SheetStatus;
 use crate::storage::rounds::RoundView;
-use crate::web::error::{WebError, WebResult};
+use crate::web::error::WebResult;
 use crate::web::handlers::Ctx;
 use crate::web::handlers::rounds::parse_round_id;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
-use std::collections::BTreeMap;
-
-/// The rows calibration reads: every submitted or reconciled deduction-method sheet.
-fn calibration_rows(data: &ReviewData, team: Option<u32>) -> (Vec<CalibrationRow>, Vec<String>) {
-    let mut rows = Vec::new();
-    let mut codes: Vec<String> = Vec::new();
-    for sheet in &data.sheets {
-        if !matches!(
-            sheet.sheet.state.status(),
-            SheetStatus::Submitted | SheetStatus::Reconciled
-        ) {
-            continue;
-        }
-        let Some(member_team) = data
-            .version
-            .assignment
-            .team_of_member(sheet.reviewer_id)
-            .map(|team| team.number)
-        else {
-            continue;
-        };
-        if team.is_some_and(|team| team != member_team) {
-            continue;
-        }
-        let Some(rubric) = data.rubric_of(sheet) else {
-            continue;
-        };
-        if let Method::Deduction(scheme) = rubric.method() {
-            for item in scheme.items() {
-                if !codes.contains(&item.code) {
-                    codes.push(item.code.clone());
-                }
-            }
-        }
-        let Some(result) = data.result_of(sheet) else {
-            continue;
-        };
-        let Some(total) = result.total else {
-            continue;
-        };
-        let mut deductions = BTreeMap::new();
-        for line in &result.explanation.lines {
-            if let ExplanationLine::Deduction { item, points, .. } = line {
-                deductions.insert(item.clone(), *points);
-            }
-        }
-        rows.push(CalibrationRow {
-            reviewer_id: sheet.reviewer_id,
-            case_file_id: sheet.case_file_id,
-            team: member_team,
-            total,
-            deductions,
-        });
-    }
-    (rows, codes)
-}
 
 fn one_decimal(value: f64) -> String {
     format!("{value:+.1}")
@@ -87,7 +27,10 @@ struct ReviewerRow {
     team: u32,
     sheets: usize,
     paired: usize,
+    paired_this_round: usize,
     mean_total: String,
+    sd_total: String,
+    uniform_high: bool,
     co: Option<String>,
     team_deviation: String,
     leaning: &'static str,
@@ -97,6 +40,7 @@ struct ReviewerRow {
 
 #[derive(Serialize)]
 struct ItemRow {
+    case_type: &'static str,
     code: String,
     pairs: usize,
     agreeing: usize,
@@ -111,22 +55,56 @@ struct CalibrationView {
     reviewers: Vec<ReviewerRow>,
     items: Vec<ItemRow>,
     sheets: usize,
+    /// Rounds the pairs were pooled over.
+    rounds: usize,
+    /// The leaning and 一团和气 rules as the page states them.
+    leaning_rule: String,
+    uniform_high_rule: String,
+    /// Teams (and reviewers) flagged as 一团和气.
+    uniform_high: Vec<String>,
 }
 
-/// GET /rounds/{id}/calibration: administrators see every team, a team leader their own.
+/// GET /rounds/{id}/calibration: administrators and leaders see every team, a team leader
+/// their own.
 pub async fn calibration(
     Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
     let round_id = parse_round_id(&id)?;
-    let data = review_data(&state, round_id).await?;
-    let team = match user.account.role {
-        Role::BureauAdmin => None,
-        _ => Some(led_team(&data, &user)?),
-    };
-    let (rows, codes) = calibration_rows(&data, team);
-    let report =
-        calibrate(&rows, &codes, CalibrationSettings::default()).map_err(WebError::internal)?;
+    let (role, person) = (user.account.role, user.account.person_id);
+    let (data, team, calibration) = state
+        .db(move |conn| {
+            let data = crate::app::reconciliation::review_data(conn, round_id)?;
+            let team = match role {
+                Role::BureauAdmin | Role::Leader => None,
+                _ => Some(data.led_team(person, role)?),
+            };
+            let calibration = crate::app::calibration::of_round(conn, &data, team, person)?;
+            Ok((data, team, calibration))
+        })
+        .await?;
+    let report = &calibration.report;
+    let mut uniform_high: Vec<String> = report
+        .teams
+        .iter()
+        .filter(|row| row.uniform_high)
+        .map(|row| messages::uniform_high_team(row.team, row.sheets, row.mean_total, row.sd_total))
+        .collect();
+    uniform_high.extend(
+        report
+            .reviewers
+            .iter()
+            .filter(|row| row.uniform_high)
+            .map(|row| {
+                messages::uniform_high_reviewer(
+                    &data.reviewer_name(row.reviewer_id),
+                    row.team,
+                    row.sheets,
+                    row.mean_total,
+                    row.sd_total,
+                )
+            }),
+    );
     let reviewers = report
         .reviewers
         .iter()
@@ -135,17 +113,20 @@ pub async fn calibration(
             team: row.team,
             sheets: row.sheets,
             paired: row.paired_files,
+            paired_this_round: row.paired_files_this_round,
             mean_total: format!("{:.1}", row.mean_total),
+            sd_total: format!("{:.1}", row.sd_total),
+            uniform_high: row.uniform_high,
             co: row.deviation_from_co_reviewers.map(one_decimal),
             team_deviation: one_decimal(row.deviation_from_team),
             leaning: row.leaning_label,
-            flag: matches!(row.leaning_label, "偏严" | "偏松"),
+            flag: matches!(row.leaning_label, "偏严" | "偏松") || row.uniform_high,
             items: row
                 .items
                 .iter()
                 .filter(|item| item.mean_deviation.abs() >= 0.05)
                 .map(|item| Deviation {
-                    code: item.item_code.clone(),
+                    code: messages::case_type_item(item.case_type, &item.item_code),
                     deviation: one_decimal(item.mean_deviation),
                 })
                 .collect(),
@@ -156,6 +137,7 @@ pub async fn calibration(
         .iter()
         .filter(|item| item.pairs > 0)
         .map(|item| ItemRow {
+            case_type: item.case_type.label(),
             code: item.item_code.clone(),
             pairs: item.pairs,
             agreeing: item.agreeing,
@@ -170,7 +152,13 @@ pub async fn calibration(
         team,
         reviewers,
         items,
-        sheets: rows.len(),
+        sheets: calibration.sheets,
+        rounds: calibration.rounds,
+        leaning_rule: messages::calibration_leaning_rule(&calibration.settings, calibration.rounds),
+        uniform_high_rule: messages::calibration_uniform_high_rule(
+            &calibration.settings.uniform_high,
+        ),
+        uniform_high,
     };
     page_of(&request, "sheets/calibration", "评查员校准", &user, &view)
 }

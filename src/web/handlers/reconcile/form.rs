@@ -286,6 +286,9 @@ fn reconcile_page(
     entered: Option<&[(String, String)]>,
 ) -> WebResult<HttpResponse> {
     let (team, placement) = data.led_placement(user.account.person_id, user.account.role, file)?;
+    if !data.sees_co_reviews(user.account.person_id, file) {
+        return Err(WebError::Conflict(messages::OWN_SHEET_FIRST.to_string()));
+    }
     let view = reconcile_view(data, team, placement, message, entered);
     let mut response = page_of(request, "sheets/reconcile", "合议", user, &view)?;
     if entered.is_some() {

@@ -123,8 +123,13 @@ struct StandingRow {
     reviewers: Vec<ReviewerCell>,
 }
 
-fn standing_row(data: &ReviewData, placement: &Placement) -> StandingRow {
+fn standing_row(
+    data: &ReviewData,
+    placement: &Placement,
+    viewer: Option<crate::domain::ids::PersonId>,
+) -> StandingRow {
     let standing = data.standing(placement);
+    let sees = data.sees_co_reviews(viewer, placement.file);
     let mut row = StandingRow {
         file: placement.file.to_string(),
         case_number: data.case_number(placement.file),
@@ -144,7 +149,11 @@ fn standing_row(data: &ReviewData, placement: &Placement) -> StandingRow {
                 ReviewerCell {
                     name: data.reviewer_name(*reviewer),
                     state: sheet_state(sheet),
-                    total: sheet_total(sheet),
+                    total: if sees || Some(*reviewer) == viewer {
+                        sheet_total(sheet)
+                    } else {
+                        None
+                    },
                 }
             })
             .collect(),
@@ -195,7 +204,7 @@ pub async fn queue(
     let placements = data.team_placements(team);
     let rows: Vec<StandingRow> = placements
         .iter()
-        .map(|placement| standing_row(&data, placement))
+        .map(|placement| standing_row(&data, placement, user.account.person_id))
         .collect();
     let finals = rows.iter().filter(|row| row.is_final).count();
     let approval = data.approval(team);

@@ -98,6 +98,7 @@ struct RoundHead<'a> {
 
 #[derive(Serialize)]
 struct TypicalView {
+    case_type: &'static str,
     item_code: String,
     item_text: String,
     count: usize,
@@ -160,7 +161,7 @@ fn round_findings_view(data: &RoundFindings) -> RoundFindingsView<'_> {
         .iter()
         .map(|stored| (stored.finding.unit_id, stored.unit_name.as_str()))
         .collect();
-    let typical = typical_problems(&plain, 10)
+    let typical = typical_problems(&plain, &data.case_types, 10)
         .into_iter()
         .map(|problem| {
             let units: Vec<&str> = problem
@@ -169,6 +170,7 @@ fn round_findings_view(data: &RoundFindings) -> RoundFindingsView<'_> {
                 .filter_map(|unit| names.get(unit).copied())
                 .collect();
             TypicalView {
+                case_type: problem.case_type.map_or("", |case_type| case_type.label()),
                 item_code: problem.item_code,
                 item_text: problem.item_text,
                 count: problem.count,

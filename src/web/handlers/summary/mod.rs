@@ -153,8 +153,8 @@ struct CalibrationView {
     normal: usize,
     too_few: usize,
     reviewers: usize,
-    threshold: String,
-    min_files: usize,
+    #[serde(flatten)]
+    notes: crate::app::calibration::OverviewNotes,
 }
 
 /// The round at a glance.
@@ -258,7 +258,6 @@ pub async fn round_page(
             .find(|known| known.id == unit)
             .map(|known| known.name.clone())
     });
-    let calibration_settings = crate::domain::scoring::calibration::CalibrationSettings::default();
     let body = RoundPage {
         round: Named {
             id: round_id.to_string(),
@@ -342,10 +341,9 @@ pub async fn round_page(
                 normal: calibration.normal,
                 too_few: calibration.too_few,
                 reviewers: calibration.reviewers.len(),
-                threshold: calibration_settings.threshold.to_string(),
-                min_files: calibration_settings.min_paired_files,
+                notes: crate::app::calibration::overview_notes(calibration),
             }),
-        calibration_link: user.account.role == crate::domain::people::Role::BureauAdmin,
+        calibration_link: data.calibration.is_some(),
     };
     page(
         &request,
