@@ -142,7 +142,7 @@ fn fail_a_single_review(
         vetoes: vec![VetoAnswer {
             code: rubric.vetoes()[0].code.clone(),
             reason: "卷内无会见记录".into(),
-            page: None,
+            pages: Default::default(),
         }],
         ..Default::default()
     };
