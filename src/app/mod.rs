@@ -14,6 +14,7 @@ pub mod audit;
 pub mod bureau;
 pub mod document_data;
 pub mod ecf;
+pub mod ecf_bulk;
 pub mod imports;
 pub mod issuing;
 pub mod messages;

@@ -21,6 +21,8 @@ pub enum Kind {
     ReportSubmitted,
     ObjectionFiled,
     ObjectionDecided,
+    /// Sampled files still without an electronic case file (电子卷宗).
+    CaseFilesMissing,
 }
 
 impl Kind {
@@ -31,6 +33,7 @@ impl Kind {
             Kind::ReportSubmitted => "report_submitted",
             Kind::ObjectionFiled => "objection_filed",
             Kind::ObjectionDecided => "objection_decided",
+            Kind::CaseFilesMissing => "case_files_missing",
         }
     }
 }
@@ -48,6 +51,8 @@ pub enum Audience<'a> {
 pub enum Target {
     Notice(NoticeId),
     Objection(ObjectionId),
+    /// Nothing to open (the message says it all).
+    Nothing,
 }
 
 /// Stores one notification per active account of the audience.
@@ -92,6 +97,7 @@ pub fn notify_about(
     let (notice, objection) = match target {
         Target::Notice(id) => (Some(id.to_string()), None),
         Target::Objection(id) => (None, Some(id.to_string())),
+        Target::Nothing => (None, None),
     };
     for user in recipients {
         diesel::insert_into(notifications::table)
