@@ -6,7 +6,6 @@
 use crate::app::ecf::Caller;
 use crate::app::ecf_bulk::{self, Workspace};
 use crate::app::messages::ecf as text;
-use crate::domain::people::{Account, Role};
 use crate::storage::audit::Actor;
 use crate::storage::{self, DatabaseUrl, rounds};
 use anyhow::Context;
@@ -51,15 +50,7 @@ pub fn run(url: &DatabaseUrl, command: EcfCommand) -> anyhow::Result<()> {
         ))
     })?;
     let actor = Actor::cli();
-    let operator = Account {
-        id: crate::domain::ids::UserId::from_uuid(uuid::Uuid::nil()),
-        login: actor.login.clone(),
-        display_name: actor.login.clone(),
-        role: Role::BureauAdmin,
-        unit_id: None,
-        person_id: None,
-        active: true,
-    };
+    let operator = crate::app::ecf::operator(&actor);
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({elapsed})")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),

@@ -7,9 +7,9 @@
 //! files, for the review to find.
 
 use crate::app::ecf::{Caller, NewUpload};
+use crate::domain::ecf::MediaType;
 use crate::domain::ids::CaseFileId;
-use crate::domain::people::{Account, Role};
-use crate::import::ecf::check;
+use crate::import::ecf::Checked;
 use crate::storage::audit::Actor;
 use crate::storage::{self, DbConn};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -61,8 +61,13 @@ fn content(lines: &[String]) -> Vec<u8> {
     operations.into_bytes()
 }
 
-/// One demo file's bound PDF: its pages and one bookmark per document present.
-pub fn case_pdf(case_no: &str, index: usize, closed: NaiveDate) -> Result<Vec<u8>, lopdf::Error> {
+/// One demo file's bound PDF (its pages and one bookmark per document present), with what a
+/// check of it finds (pages, bookmarks), known here without reading it back.
+pub fn case_pdf(
+    case_no: &str,
+    index: usize,
+    closed: NaiveDate,
+) -> Result<(Vec<u8>, Checked), lopdf::Error> {
     let mut document = Document::with_version("1.5");
     let pages_id = document.new_object_id();
     let descendant = document.add_object(dictionary! {
@@ -90,6 +95,7 @@ pub fn case_pdf(case_no: &str, index: usize, closed: NaiveDate) -> Result<Vec<u8
     });
     let mut kids = Vec::new();
     let mut marks = Vec::new();
+    let mut bookmarks = Vec::new();
     for (title, pages) in DOCUMENTS {
         if missing(index, title) {
             continue;
@@ -111,6 +117,10 @@ pub fn case_pdf(case_no: &str, index: usize, closed: NaiveDate) -> Result<Vec<u8
             });
             if page == 1 {
                 marks.push((title.to_string(), page_id));
+                bookmarks.push((
+                    title.to_string(),
+                    u32::try_from(kids.len() + 1).unwrap_or(1),
+                ));
             }
             kids.push(Object::Reference(page_id));
         }
@@ -133,7 +143,12 @@ pub fn case_pdf(case_no: &str, index: usize, closed: NaiveDate) -> Result<Vec<u8
     document.trailer.set("Info", info);
     let mut bytes = Vec::new();
     document.save_to(&mut bytes)?;
-    Ok(bytes)
+    let checked = Checked {
+        media_type: MediaType::Pdf,
+        pages: u32::try_from(count).unwrap_or(0),
+        bookmarks,
+    };
+    Ok((bytes, checked))
 }
 
 /// The document title (UTF-16BE with its byte-order mark, as PDF text strings are).
@@ -166,16 +181,9 @@ pub fn attach_quarter(
     end: NaiveDate,
     now: NaiveDateTime,
 ) -> storage::Result<usize> {
+    let started = std::time::Instant::now();
     let cases = storage::ecf::closed_between(conn, start, end)?;
-    let account = Account {
-        id: crate::domain::ids::UserId::from_uuid(uuid::Uuid::nil()),
-        login: actor.login.clone(),
-        display_name: actor.login.clone(),
-        role: Role::BureauAdmin,
-        unit_id: None,
-        person_id: None,
-        active: true,
-    };
+    let account = crate::app::ecf::operator(actor);
     let caller = Caller {
         actor,
         account: &account,
@@ -183,18 +191,19 @@ pub fn attach_quarter(
     let corrupt = |what: String| storage::Error::Corrupt(what);
     for (index, case) in cases.iter().enumerate() {
         let file: CaseFileId = storage::parse_id(&case.row.id)?;
-        let mut documents = vec![(
-            format!("{}.pdf", case.row.case_no),
-            case_pdf(&case.row.case_no, index, case.closed_at)
-                .map_err(|error| corrupt(error.to_string()))?,
-        )];
+        let (pdf, checked) = case_pdf(&case.row.case_no, index, case.closed_at)
+            .map_err(|error| corrupt(error.to_string()))?;
+        let mut documents = vec![(format!("{}.pdf", case.row.case_no), pdf, checked)];
         if index % 3 == 0 {
-            documents.push(("送达回证.png".to_string(), receipt_png()));
+            let receipt = Checked {
+                media_type: MediaType::Png,
+                pages: 1,
+                bookmarks: Vec::new(),
+            };
+            documents.push(("送达回证.png".to_string(), receipt_png(), receipt));
         }
-        for (name, bytes) in documents {
+        for (name, bytes, checked) in documents {
             let size = bytes.len() as u64;
-            let checked = check(&mut std::io::Cursor::new(&bytes), size)
-                .map_err(|error| corrupt(format!("demo document: {error}")))?;
             let sha256 = crate::security::sha256_hex(&bytes);
             crate::app::ecf::add_document(
                 conn,
@@ -215,6 +224,11 @@ pub fn attach_quarter(
             })?;
         }
     }
+    tracing::info!(
+        files = cases.len(),
+        elapsed_ms = started.elapsed().as_millis(),
+        "demo electronic case files generated"
+    );
     Ok(cases.len())
 }
 
@@ -225,16 +239,24 @@ mod tests {
     #[test]
     fn a_demo_file_is_a_checked_pdf_with_its_bookmarks() {
         let date = NaiveDate::from_ymd_opt(2025, 8, 1).unwrap_or_default();
-        let bytes = case_pdf("(2025)宁兴法援民字第1号", 0, date).unwrap_or_default();
+        let check = crate::import::ecf::check;
+        let Ok((bytes, known)) = case_pdf("(2025)宁兴法援民字第1号", 0, date) else {
+            panic!("demo PDF not made");
+        };
+        // What the demo states of its file is what a check of the bytes finds.
         let checked = check(&mut std::io::Cursor::new(&bytes), bytes.len() as u64);
-        let checked = checked.map_err(|error| error.to_string());
-        assert_eq!(checked.as_ref().map(|c| c.pages), Ok(17));
-        assert_eq!(checked.map(|c| c.bookmarks.len()), Ok(10));
-        let missing = case_pdf("x", 4, date).unwrap_or_default();
-        let fewer = check(&mut std::io::Cursor::new(&missing), missing.len() as u64)
-            .map(|c| c.pages)
-            .unwrap_or_default();
-        assert_eq!(fewer, 16);
+        assert_eq!(
+            checked
+                .map(|found| (found.pages, found.bookmarks.len()))
+                .ok(),
+            Some((known.pages, known.bookmarks.len()))
+        );
+        assert_eq!(known.pages, 17);
+        assert_eq!(known.bookmarks.len(), 10);
+        let Ok((_, fewer)) = case_pdf("x", 4, date) else {
+            panic!("demo PDF not made");
+        };
+        assert_eq!(fewer.pages, 16);
         let png = receipt_png();
         assert!(check(&mut std::io::Cursor::new(&png), png.len() as u64).is_ok());
     }
