@@ -54,6 +54,20 @@ pub struct Caller<'a> {
     pub account: &'a Account,
 }
 
+/// The administrator's rights for work done at the command line or by the demo loader
+/// (`actor` names who in the audit log).
+pub fn operator(actor: &Actor) -> Account {
+    Account {
+        id: crate::domain::ids::UserId::from_uuid(uuid::Uuid::nil()),
+        login: actor.login.clone(),
+        display_name: actor.login.clone(),
+        role: Role::BureauAdmin,
+        unit_id: None,
+        person_id: None,
+        active: true,
+    }
+}
+
 /// Whether the account reviews `file` in `round` or leads its team there.
 fn reviews_in_round(
     conn: &mut DbConn,
@@ -448,4 +462,100 @@ pub fn kinds(conn: &mut DbConn) -> Result<Vec<DocumentKind>> {
 /// The media type a stored document row names.
 pub fn media_type(row: &DocumentRow) -> Option<MediaType> {
     MediaType::from_mime(&row.media_type)
+}
+
+/// A sampled file of a round and its electronic case file, for the round's overview.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileStatus {
+    pub file: String,
+    pub case_number: String,
+    pub unit_id: String,
+    pub unit_name: String,
+    pub documents: usize,
+    pub pages: u32,
+}
+
+/// The round's sampled files the caller's scope shows, each with its documents and pages.
+pub fn round_overview(
+    conn: &mut DbConn,
+    scope: crate::domain::UnitScope,
+    round: RoundId,
+) -> Result<Vec<FileStatus>> {
+    let cases = storage::ecf::sampled_cases(conn, round)?;
+    let units = storage::units::list(conn, crate::domain::UnitScope::All)?;
+    let mut statuses = Vec::new();
+    for case in cases {
+        let unit = case.unit()?;
+        if !scope.allows(unit) {
+            continue;
+        }
+        let file: CaseFileId = storage::parse_id(&case.id)?;
+        let rows = storage::ecf::documents(conn, file)?;
+        statuses.push(FileStatus {
+            file: case.id.clone(),
+            unit_name: units
+                .iter()
+                .find(|known| known.id == unit)
+                .map(|known| known.name.clone())
+                .unwrap_or_default(),
+            unit_id: case.unit_id,
+            case_number: case.case_no,
+            documents: rows.len(),
+            pages: ecf::total_pages(&rows.iter().map(page_count).collect::<Vec<_>>()),
+        });
+    }
+    Ok(statuses)
+}
+
+/// Tells each unit's managers which of their sampled files still lack an electronic case
+/// file (one message per unit, listing the 案号); returns the units told.
+pub fn remind_missing(
+    conn: &mut DbConn,
+    caller: Caller<'_>,
+    round: RoundId,
+    message: impl Fn(&str, &[String]) -> String,
+    now: NaiveDateTime,
+) -> Result<usize> {
+    if caller.account.role != Role::BureauAdmin {
+        return Err(Error::Forbidden);
+    }
+    transaction(conn, |conn| {
+        let round_name = storage::rounds::find(conn, round)?.settings.name;
+        let statuses = round_overview(conn, crate::domain::UnitScope::All, round)?;
+        let mut units: Vec<&str> = statuses
+            .iter()
+            .filter(|status| status.documents == 0)
+            .map(|status| status.unit_id.as_str())
+            .collect();
+        units.sort_unstable();
+        units.dedup();
+        for unit in &units {
+            let numbers: Vec<String> = statuses
+                .iter()
+                .filter(|status| status.documents == 0 && status.unit_id == *unit)
+                .map(|status| status.case_number.clone())
+                .collect();
+            storage::notifications::notify_about(
+                conn,
+                storage::notifications::Audience::Unit(storage::parse_id(unit)?),
+                storage::notifications::Kind::CaseFilesMissing,
+                storage::notifications::Target::Nothing,
+                &message(&round_name, &numbers),
+                now,
+            )?;
+        }
+        audit::record(
+            conn,
+            caller.actor,
+            Change {
+                action: "ecf.remind",
+                entity_type: "review_round",
+                entity_id: Some(round.to_string()),
+                before: None,
+                after: Some(json!({ "units": units.len() })),
+            },
+            now,
+        )?;
+        Ok(units.len())
+    })
 }

@@ -15,6 +15,7 @@ pub mod bureau;
 pub mod calibration;
 pub mod document_data;
 pub mod ecf;
+pub mod ecf_bulk;
 pub mod imports;
 pub mod issuing;
 pub mod messages;

@@ -5,6 +5,7 @@ mod assign;
 mod audit;
 mod backup;
 mod demo;
+mod ecf;
 pub mod fonts;
 mod import;
 mod migrate;
@@ -81,6 +82,9 @@ pub enum Command {
     /// Check the tamper-evident audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Electronic case files (电子卷宗): import a folder or ZIP for a round's sampled files.
+    #[command(subcommand)]
+    Ecf(ecf::EcfCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -100,6 +104,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup(args) => backup::backup(&url()?, args),
         Command::Restore(args) => backup::restore(&url()?, args),
         Command::Audit(command) => audit::run(&url()?, command),
+        Command::Ecf(command) => ecf::run(&url()?, command),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::storage::audit::Actor;
 use crate::storage::{self, DbConn, people, transaction, units, users};
 use std::collections::BTreeSet;
 
+pub mod ecf;
 pub mod history;
 pub mod logins;
 
@@ -355,6 +356,7 @@ fn load_round(
         .collect::<Option<_>>()
         .ok_or(storage::Error::NotFound)?;
     cases::commit(conn, actor, "演示台账.xlsx", &resolved, now, &mut |_| {})?;
+    ecf::attach_quarter(conn, actor, date(7, 1)?, date(9, 30)?, now)?;
     let settings = RoundSettings {
         name: DEMO_ROUND.to_string(),
         period_start: date(7, 1)?,

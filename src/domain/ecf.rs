@@ -120,6 +120,22 @@ pub enum CatalogueError {
     TooMany { count: usize },
 }
 
+impl CatalogueError {
+    /// The 1-based position of the entry at fault, when one is.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            CatalogueError::EmptyTitle { line }
+            | CatalogueError::TitleTooLong { line }
+            | CatalogueError::Reversed { line, .. }
+            | CatalogueError::BeyondEnd { line, .. }
+            | CatalogueError::PageZero { line }
+            | CatalogueError::RepeatedSeq { line, .. }
+            | CatalogueError::UnknownKind { line, .. } => Some(*line),
+            CatalogueError::TooMany { .. } => None,
+        }
+    }
+}
+
 /// Checks a catalogue against a case file of `total` pages and the bureau's `kinds`: titles
 /// present and bounded, pages within the file and in order, numbers unique, kinds known.
 /// Entries may overlap (an attachment inside a document) and may leave pages out.

@@ -4,6 +4,7 @@
 
 pub mod dates;
 pub mod ecf;
+pub mod ecf_catalogue;
 pub mod headers;
 pub mod people;
 pub mod registry;

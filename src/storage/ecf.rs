@@ -279,3 +279,23 @@ pub fn replace_kinds(conn: &mut DbConn, kinds: &[DocumentKind]) -> Result<()> {
     }
     Ok(())
 }
+
+/// A registry case with its closing date.
+#[derive(Debug, Clone, Queryable)]
+pub struct ClosedCase {
+    pub row: CaseRow,
+    pub closed_at: NaiveDate,
+}
+
+/// Registry cases closed between `start` and `end` (inclusive), by 案号.
+pub fn closed_between(
+    conn: &mut DbConn,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<Vec<ClosedCase>> {
+    Ok(case_files::table
+        .filter(case_files::closed_at.between(start, end))
+        .order(case_files::case_no)
+        .select((CaseRow::as_select(), case_files::closed_at))
+        .load(conn)?)
+}

@@ -35,6 +35,8 @@ pub enum Kind {
     SecondReviewUnassigned,
     /// The round's review deadline is near or passed.
     ReviewDeadline,
+    /// Sampled files still without an electronic case file (电子卷宗).
+    CaseFilesMissing,
 }
 
 impl Kind {
@@ -52,6 +54,7 @@ impl Kind {
             Kind::SecondReview => "second_review",
             Kind::SecondReviewUnassigned => "second_review_unassigned",
             Kind::ReviewDeadline => "review_deadline",
+            Kind::CaseFilesMissing => "case_files_missing",
         }
     }
 }
@@ -69,6 +72,8 @@ pub enum Audience<'a> {
 pub enum Target {
     Notice(NoticeId),
     Objection(ObjectionId),
+    /// Nothing to open (the message says it all).
+    Nothing,
 }
 
 /// Stores one notification per active account of the audience.
@@ -113,6 +118,7 @@ pub fn notify_about(
     let (notice, objection) = match target {
         Target::Notice(id) => (Some(id.to_string()), None),
         Target::Objection(id) => (None, Some(id.to_string())),
+        Target::Nothing => (None, None),
     };
     for user in recipients {
         diesel::insert_into(notifications::table)

@@ -307,6 +307,10 @@ pub fn table() -> Vec<RouteSpec> {
         post!("/rounds/{id}/files/{file}/case-file/documents", ecf::upload, ECF_EDITORS, NO_ROUND).body(body::ECF_DOCUMENT),
         post!("/rounds/{id}/files/{file}/case-file/documents/{doc}/remove", ecf::remove_document, ECF_EDITORS, NO_ROUND),
         post!("/rounds/{id}/files/{file}/case-file/catalogue", ecf::save_catalogue, ECF_EDITORS, NO_ROUND),
+        post!("/rounds/{id}/files/{file}/case-file/catalogue/upload", ecf::upload_catalogue, ECF_EDITORS, NO_ROUND).body(body::EVIDENCE),
+        get!("/rounds/{id}/case-files", ecf::overview, UNIT_READERS),
+        post!("/rounds/{id}/case-files/bulk", ecf::bulk, ECF_EDITORS, NO_ROUND).body(body::ECF_BULK),
+        post!("/rounds/{id}/case-files/remind", ecf::remind, ADMIN, NO_ROUND),
         post!("/notifications/read", notifications::mark_read, Access::AnyUser, NO_ROUND),
         get!("/api/notifications", notifications::api_list, Access::AnyUser),
     ];

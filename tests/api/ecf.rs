@@ -512,3 +512,269 @@ async fn ranges_are_served_from_the_chunks_and_views_audited() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(audited(&app, "ecf.view"), views + 2);
 }
+
+#[actix_rt::test]
+async fn a_second_server_on_the_same_database_serves_what_the_first_received() {
+    let app = spawn_app().await;
+    let mut setup = setup(&app).await;
+    let big = pdf(4, None, 1_500_000, &[]);
+    let reply = setup
+        .manager
+        .post_file(&upload_path(&setup), "file", "卷宗.pdf", &big)
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let url = setup.reviewer.get(&manifest_path(&setup)).await.json()["documents"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Another process, no shared disk: only the database.
+    let other = crate::servers::serve(app.database_url());
+    let mut admin = Client::new(&other.address);
+    let reply = admin.login("admin", crate::helpers::DEMO_PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let (status, bytes) = admin.get_bytes(&url).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bytes == big, "the other server's bytes differ");
+    let manifest = admin.get(&manifest_path(&setup)).await;
+    assert_eq!(manifest.json()["pages"], 4, "{}", manifest.body);
+}
+
+#[actix_rt::test]
+async fn backup_and_restore_bring_the_bytes_back_identical() {
+    if crate::helpers::backend() == crate::helpers::Backend::Postgres {
+        // pg_dump carries the blob tables like every other (README); `pingcha backup` is SQLite's.
+        return;
+    }
+    let app = spawn_app().await;
+    let mut setup = setup(&app).await;
+    let big = pdf(2, None, 2_200_000, &[]);
+    let reply = setup
+        .manager
+        .post_file(&upload_path(&setup), "file", "卷宗.pdf", &big)
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let url = setup.reviewer.get(&manifest_path(&setup)).await.json()["documents"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("backup.sqlite3").display().to_string();
+    let restored = dir.path().join("restored.sqlite3").display().to_string();
+    let (ok, _, stderr) = crate::cli::pingcha(
+        &["--database-url", app.database_url(), "backup", &backup],
+        None,
+    );
+    assert!(ok, "{stderr}");
+    let (ok, _, stderr) =
+        crate::cli::pingcha(&["--database-url", &restored, "restore", &backup], None);
+    assert!(ok, "{stderr}");
+    // The restored database, served by its own process, gives the same bytes.
+    let server = crate::servers::serve(&restored);
+    let mut admin = Client::new(&server.address);
+    assert_eq!(
+        admin
+            .login("admin", crate::helpers::DEMO_PASSWORD)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let (status, bytes) = admin.get_bytes(&url).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bytes == big, "restored bytes differ");
+}
+
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut cursor = std::io::Cursor::new(Vec::new());
+    let mut writer = zip::ZipWriter::new(&mut cursor);
+    for (name, bytes) in entries {
+        writer
+            .start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(bytes).unwrap();
+    }
+    writer.finish().unwrap();
+    cursor.into_inner()
+}
+
+fn bulk_body(boundary: &str, zip: &[u8], matched_only: bool) -> Vec<u8> {
+    let mut body = Vec::new();
+    if matched_only {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"matched_only\"\r\n\r\nyes\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"卷宗.zip\"\r\nContent-Type: application/zip\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(zip);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
+}
+
+#[actix_rt::test]
+async fn a_bulk_zip_reports_matched_and_unmatched_names_and_stores_only_when_confirmed() {
+    let app = spawn_app().await;
+    let mut setup = setup(&app).await;
+    let case_number = storage::ecf::case(&mut app.conn(), setup.file.parse().unwrap())
+        .unwrap()
+        .unwrap()
+        .case_no;
+    // Full-width brackets in the name: matched all the same.
+    let folder = case_number.replace('(', "（").replace(')', "）");
+    let matched = pdf(2, None, 0, &[]);
+    let zip = zip_of(&[
+        (&format!("第三季度/{folder}/委托协议.pdf"), &matched),
+        ("第三季度/没有案号的材料.pdf", &pdf(1, None, 0, &[])),
+    ]);
+    let path = format!("/rounds/{}/case-files/bulk", setup.round);
+    let mut admin = app.login_as("admin").await;
+    let reply = admin
+        .post_multipart(
+            &path,
+            "bulk-boundary",
+            bulk_body("bulk-boundary", &zip, false),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.body.contains("本次未保存任何文件"), "{}", reply.body);
+    assert!(
+        reply
+            .body
+            .contains(&format!("委托协议.pdf → {case_number}")),
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply.body.contains("第三季度/没有案号的材料.pdf"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(count(&app, "ecf_documents"), 0);
+    assert_eq!(count(&app, "blobs"), 0);
+    // Confirmed: the matched part is stored.
+    let reply = admin
+        .post_multipart(
+            &path,
+            "bulk-boundary",
+            bulk_body("bulk-boundary", &zip, true),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.body.contains("已保存 1 个文件"), "{}", reply.body);
+    assert_eq!(count(&app, "ecf_documents"), 1);
+    let json = setup.reviewer.get(&manifest_path(&setup)).await.json();
+    assert_eq!(json["documents"][0]["name"], "委托协议.pdf");
+    // Another unit's manager may not fill this unit's files.
+    let reply = setup
+        .other_manager
+        .post_multipart(
+            &path,
+            "bulk-boundary",
+            bulk_body("bulk-boundary", &zip, true),
+        )
+        .await;
+    assert!(reply.body.contains("不属于本单位"), "{}", reply.body);
+    assert_eq!(count(&app, "ecf_documents"), 1);
+
+    // The round's overview, and the reminder to units still missing files.
+    let overview = admin
+        .get(&format!("/rounds/{}/case-files", setup.round))
+        .await;
+    assert_eq!(overview.status, StatusCode::OK);
+    assert!(overview.body.contains(&case_number));
+    let reply = admin
+        .post_form(&format!("/rounds/{}/case-files/remind", setup.round), &[])
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let messages = setup.manager.get("/api/notifications").await.json();
+    let text = messages["events"].to_string();
+    assert!(text.contains("尚未上传电子卷宗"), "{text}");
+    assert!(!text.contains(&case_number), "{text}");
+}
+
+#[actix_rt::test]
+async fn a_catalogue_is_uploaded_corrected_and_refused_by_row() {
+    let app = spawn_app().await;
+    let mut setup = setup(&app).await;
+    attach(&app, &setup.file, "卷宗.pdf", &pdf(9, None, 0, &[]));
+    let base = format!("/rounds/{}/files/{}/case-file", setup.round, setup.file);
+    let csv = "序号,文件名称,日期,起止页\n1,法律援助委托协议,2025-07-01,1-2\n2,会见笔录（第一次）,2025/7/3,3—5\n3,判决书,,6-9\n";
+    let reply = setup
+        .manager
+        .post_file(
+            &format!("{base}/catalogue/upload"),
+            "file",
+            "卷内目录.csv",
+            csv.as_bytes(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let json = setup.reviewer.get(&manifest_path(&setup)).await.json();
+    let catalogue = json["catalogue"].as_array().unwrap();
+    assert_eq!(catalogue.len(), 3);
+    assert_eq!(catalogue[0]["kind"], "委托协议");
+    assert_eq!(catalogue[0]["date"], "2025-07-01");
+    assert_eq!(catalogue[1]["kind"], "会见笔录");
+    assert_eq!(
+        (catalogue[2]["from"].clone(), catalogue[2]["to"].clone()),
+        (6.into(), 9.into())
+    );
+    // A page beyond the file, on the spreadsheet's 3rd row: refused naming it, nothing changed.
+    let bad = "文件名称,起止页\n委托协议,1-2\n会见笔录,8-12\n";
+    let reply = setup
+        .manager
+        .post_file(
+            &format!("{base}/catalogue/upload"),
+            "file",
+            "目录.csv",
+            bad.as_bytes(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.body.contains("第 3 行") && reply.body.contains("共 9 页"),
+        "{}",
+        reply.body
+    );
+    let json = setup.reviewer.get(&manifest_path(&setup)).await.json();
+    assert_eq!(json["catalogue"].as_array().unwrap().len(), 3);
+    // Corrected on the page: one row renamed, one added.
+    let token = setup.manager.csrf_token().await;
+    let reply = setup
+        .manager
+        .post_raw_form(
+            &format!("{base}/catalogue"),
+            &[
+                ("csrf", &token),
+                ("catalogue", "1"),
+                ("title", "委托协议"),
+                ("kind", "委托协议"),
+                ("date", ""),
+                ("from", "1"),
+                ("to", "2"),
+                ("title", "回访记录"),
+                ("kind", "回访记录"),
+                ("date", "2025-09-30"),
+                ("from", "9"),
+                ("to", ""),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let json = setup.reviewer.get(&manifest_path(&setup)).await.json();
+    assert_eq!(json["catalogue"][1]["title"], "回访记录");
+    assert_eq!(json["catalogue"][1]["to"], 9);
+    // A reviewer may read but not correct.
+    let token = setup.reviewer.csrf_token().await;
+    let reply = setup
+        .reviewer
+        .post_raw_form(
+            &format!("{base}/catalogue"),
+            &[("csrf", &token), ("catalogue", "1")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+}

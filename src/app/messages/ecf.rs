@@ -117,3 +117,88 @@ pub fn catalogue_refusal(error: &CatalogueError, first_row: usize) -> String {
 pub fn watermark(name: &str, unit: &str, at: &str) -> String {
     format!("{name} · {unit} · {at}")
 }
+
+pub const ROUND_TITLE: &str = "电子卷宗上传情况";
+pub const CHOOSE_ZIP: &str = "请选择要上传的 ZIP 文件。";
+pub const BULK_NOT_ZIP: &str = "上传的文件不是有效的 ZIP 压缩包，未上传。";
+pub const BULK_TOO_MANY: &str = "ZIP 中的文件超过 5000 个，请分批上传。";
+pub const BULK_NOTHING_STORED: &str = "有未匹配或被拒收的文件，本次未保存任何文件。请更正后重新上传；或勾选“仅保存已匹配的文件”后重新上传，只保存已匹配且通过检查的文件。";
+
+pub fn bulk_stored(count: usize) -> String {
+    format!("已保存 {count} 个文件。")
+}
+
+/// Why a bulk entry was refused.
+pub fn bulk_refusal(name: &str, refusal: &crate::app::ecf_bulk::Refusal) -> String {
+    use crate::app::ecf_bulk::Refusal;
+    match refusal {
+        Refusal::Content(error) => self::refusal(name, error),
+        Refusal::TooLarge => too_large(name),
+        Refusal::OtherUnit => format!("“{name}”对应的案卷不属于本单位，未上传。"),
+    }
+}
+
+/// The message a unit receives about its sampled files still without an electronic case file.
+pub fn missing_message(round: &str, numbers: &[String]) -> String {
+    format!(
+        "{round}：本单位以下 {} 件被抽查案卷尚未上传电子卷宗，请尽快上传：{}",
+        numbers.len(),
+        numbers.join("、")
+    )
+}
+
+pub fn reminded(units: usize) -> String {
+    format!("已通知 {units} 个单位上传缺少的电子卷宗。")
+}
+
+pub const CLI_CHECKING: &str = "检查文件";
+pub const CLI_NOTHING_STORED: &str = "有未匹配或被拒收的文件，未保存任何文件。更正后重新导入，或加 --matched-only 只保存已匹配的文件。";
+
+pub fn cli_unknown_round(round: &str) -> String {
+    format!("评查轮次“{round}”不存在")
+}
+
+pub fn cli_unreadable(source: &str, cause: &str) -> String {
+    format!("无法读取“{source}”（须为文件夹或 ZIP 文件）：{cause}")
+}
+
+pub fn cli_matched(name: &str, case_number: &str, pages: u32) -> String {
+    format!("已匹配  {name} → {case_number}（{pages} 页）")
+}
+
+pub fn cli_unmatched(name: &str) -> String {
+    format!("未匹配  {name}：文件名和文件夹名中没有本轮抽查案卷的案号")
+}
+
+pub fn cli_summary(matched: usize, unmatched: usize, refused: usize, stored: usize) -> String {
+    format!(
+        "已匹配 {matched} 个，未匹配 {unmatched} 个，被拒收 {refused} 个；已保存 {stored} 个文件。"
+    )
+}
+
+pub const CATALOGUE_TOO_LARGE: &str = "卷内目录文件超过 2 MB，请检查是否选错了文件。";
+pub const CHOOSE_CATALOGUE: &str = "请选择卷内目录文件（XLSX 或 CSV）。";
+
+/// Why an uploaded catalogue table was refused.
+pub fn catalogue_table_refusal(
+    name: &str,
+    problem: &crate::import::ecf_catalogue::TableProblem,
+) -> String {
+    use crate::import::ecf_catalogue::TableProblem;
+    match problem {
+        TableProblem::Unreadable(sentence) => sentence.clone(),
+        TableProblem::NoHeader => format!(
+            "“{name}”中找不到表头：须有“文件名称”列，以及“起止页”列或“起始页”“终止页”列（可有“序号”“日期”“文书种类”）。"
+        ),
+        TableProblem::NoPageColumn => {
+            format!("“{name}”缺少页码列：须有“起止页”列，或“起始页”和“终止页”列。")
+        }
+        TableProblem::Empty => format!("“{name}”中没有目录行。"),
+        TableProblem::BadPages { row, text } => {
+            format!("“{name}”第 {row} 行：页码“{text}”无法识别（应为如 5 或 3-7）。")
+        }
+        TableProblem::BadDate { row, text } => {
+            format!("“{name}”第 {row} 行：日期“{text}”无法识别。")
+        }
+    }
+}

@@ -4,10 +4,12 @@
 
 pub mod content;
 pub mod page;
+pub mod round;
 pub mod spool;
 
 pub use content::content;
-pub use page::{remove_document, save_catalogue, show, upload};
+pub use page::{remove_document, save_catalogue, show, upload, upload_catalogue};
+pub use round::{bulk, overview, remind};
 
 use crate::app::ecf::{self as use_case, Error};
 use crate::app::messages::ecf as text;

@@ -345,3 +345,54 @@ pub async fn save_catalogue(
         .await?;
     Ok(back(&path.0, &path.1, "catalogue"))
 }
+
+/// `POST /rounds/{id}/files/{file}/case-file/catalogue/upload`: the catalogue as XLSX or CSV
+/// (序号, 文件名称, 日期, 起止页); replaces the file's catalogue, all or nothing.
+pub async fn upload_catalogue(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    parts: Parts,
+) -> WebResult<HttpResponse> {
+    let (round, file) = round_and_file(&path)?;
+    let too_large = text::CATALOGUE_TOO_LARGE;
+    let form = crate::web::upload::read(parts, CATALOGUE_BYTES, too_large).await?;
+    let upload = form
+        .file("file")
+        .ok_or_else(|| WebError::BadRequest(text::CHOOSE_CATALOGUE.to_string()))?;
+    let (name, bytes) = (upload.file_name.clone(), upload.bytes.clone());
+    let actor = user.actor(&request);
+    let account = user.account.clone();
+    state
+        .db(move |conn| {
+            use_case::readable_in_round(conn, &account, round, file).map_err(error)?;
+            let kinds = use_case::kinds(conn).map_err(error)?;
+            let rows = crate::import::ecf_catalogue::read_catalogue(&name, &bytes, &kinds)
+                .map_err(|problem| {
+                    WebError::BadRequest(text::catalogue_table_refusal(&name, &problem))
+                })?;
+            let entries: Vec<CatalogueEntry> =
+                rows.iter().map(|(_, entry)| entry.clone()).collect();
+            let caller = Caller {
+                actor: &actor,
+                account: &account,
+            };
+            use_case::save_catalogue(conn, caller, file, &entries, storage::now()).map_err(
+                |refusal| match refusal {
+                    use_case::Error::Catalogue(problem) => {
+                        // Name the spreadsheet's row, not the entry's position.
+                        let line = problem.line().unwrap_or(1);
+                        let row = rows.get(line - 1).map_or(1, |(row, _)| *row as usize);
+                        WebError::BadRequest(text::catalogue_refusal(&problem, row + 1 - line))
+                    }
+                    other => error(other),
+                },
+            )
+        })
+        .await?;
+    Ok(back(&path.0, &path.1, "catalogue"))
+}
+
+/// The largest catalogue file accepted.
+const CATALOGUE_BYTES: usize = 2 * 1024 * 1024;
