@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod body;
 pub mod client_address;
+pub mod confirm;
 pub mod download;
 pub mod error;
 pub mod handlers;

@@ -42,6 +42,8 @@
 //! - `round_state`: the round's status governs every write: a closed round cannot be changed
 //!   (pages, API, storage); the route table × round status matrix.
 //! - `blind`: the unit of a blind round sees roles, never people, in everything it fetches.
+//! - `confirmations`: irreversible steps refused without their confirmation; breaches listed
+//!   and confirmed a second time before a version is published.
 //! - `races`: the same record created at once by several requests: one stored, 409 or the
 //!   winner's record for the others, never 500.
 
@@ -55,6 +57,7 @@ mod backup;
 mod blind;
 mod bodies;
 mod cli;
+mod confirmations;
 mod document_samples;
 mod documents;
 mod faults;

@@ -5,6 +5,7 @@
 //! what the web frame says whatever the page, `cli` what the command line tells the operator.
 
 pub mod cli;
+pub mod confirm;
 pub mod frame;
 
 pub mod rectification;

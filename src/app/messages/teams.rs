@@ -20,6 +20,11 @@ pub fn override_note(reason: &str) -> String {
     format!("管理员越过规则调整：{reason}")
 }
 
+/// One hard-rule breach of a version as the publish confirmation lists it.
+pub fn breach_line(rule: &str, message: &str) -> String {
+    format!("【{rule}】{message}")
+}
+
 pub fn bad_seed(text: &str) -> String {
     format!("随机种子须为非负整数：{text}")
 }

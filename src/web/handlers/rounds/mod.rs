@@ -5,6 +5,7 @@ mod form;
 
 pub use form::RoundForm;
 
+use crate::app::messages::confirm as confirm_text;
 use crate::app::messages::{self, rounds as text};
 use crate::app::rounds::{self as use_case, CreateError, RegistrySummary};
 use crate::domain::CaseType;
@@ -16,6 +17,7 @@ use crate::storage::rounds::{self, AdvanceError, Round, RoundView};
 use crate::storage::{self, rubrics};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
+use crate::web::confirm::{self, Confirm, ConfirmView};
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::sampling::PlanFormView;
 use crate::web::handlers::{page, refused_if, see_other};
@@ -247,6 +249,8 @@ struct RoundPage<'a> {
     notice: Option<&'a str>,
     error: Option<String>,
     objection_settings: Value,
+    /// The confirmation box of the "next status" button.
+    advance_confirm: Option<ConfirmView>,
 }
 
 /// A round with its registry figures, as the API answers it.
@@ -348,6 +352,7 @@ pub async fn round_page(
         notice,
         error,
         objection_settings,
+        advance_confirm: advance_confirmation(&round),
     };
     let response = typed_page(
         request,
@@ -374,6 +379,31 @@ pub async fn api_show(
 #[derive(Deserialize)]
 pub struct StatusForm {
     status: String,
+    /// The confirmation that the step cannot be undone (`web::confirm`).
+    #[serde(default)]
+    confirm: Confirm,
+}
+
+/// The confirmation of moving `round` to its next status, when it has one.
+fn advance_confirmation(round: &Round) -> Option<ConfirmView> {
+    let next = round.status.next()?;
+    Some(ConfirmView::of(confirm_text::advance(
+        round.status.label(),
+        next.label(),
+    )))
+}
+
+/// Refuses an advance that was not confirmed, naming the step it asked for.
+fn require_advance_confirmed(form: &StatusForm, current: &Round) -> WebResult<()> {
+    let next = form
+        .status
+        .parse::<RoundStatus>()
+        .map(RoundStatus::label)
+        .unwrap_or(form.status.as_str());
+    confirm::require(
+        form.confirm,
+        &confirm_text::advance(current.status.label(), next),
+    )
 }
 
 async fn advance(
@@ -406,6 +436,7 @@ pub async fn set_status(
     form: web::Form<StatusForm>,
 ) -> WebResult<HttpResponse> {
     let id = parse_round_id(&id)?;
+    require_advance_confirmed(&form, &load_round(&state, id).await?)?;
     match advance(&request, &state, &user, id, &form.status).await? {
         Ok(_) => Ok(see_other(&format!("/rounds/{id}?notice=advanced"))),
         Err(message) => Err(WebError::Conflict(message)),
@@ -420,6 +451,7 @@ pub async fn api_set_status(
     form: web::Json<StatusForm>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_round_id(&id)?;
+    require_advance_confirmed(&form, &load_round(&state, id).await?)?;
     match advance(&request, &state, &user, id, &form.status).await? {
         Ok(round) => Ok(HttpResponse::Ok().json(RoundReply {
             round: RoundView::from(&round),

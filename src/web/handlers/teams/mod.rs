@@ -8,6 +8,7 @@ mod view;
 
 pub use forms::{ChangeForm, GenerateForm};
 
+use crate::app::messages::confirm as confirm_text;
 use crate::app::messages::teams as text;
 use crate::app::teams::{self as use_case, Error as TeamError};
 use crate::domain::assignment::diff;
@@ -18,6 +19,7 @@ use crate::storage::assignments::{self, Options};
 use crate::storage::{self, rounds};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
+use crate::web::confirm::{self, Confirm, ConfirmView};
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::rounds::{load_round, parse_round_id, typed_page};
 use crate::web::handlers::see_other;
@@ -50,6 +52,11 @@ fn team_error(error: TeamError) -> WebError {
         TeamError::Unsolvable(reasons) | TeamError::Breaches(reasons) => {
             WebError::Conflict(reasons.join("\n"))
         }
+        TeamError::UnacceptedBreaches(breaches) => {
+            let mut lines = vec![confirm_text::publish_breaches(breaches.len()).refusal];
+            lines.extend(breaches);
+            WebError::BadRequest(lines.join("\n"))
+        }
         TeamError::Storage(error) => error.into(),
     }
 }
@@ -76,9 +83,11 @@ async fn teams_page(
     let published = versions
         .iter()
         .find(|version| version.status == "published");
+    // Without a version asked for, the administrator's place is the published version (the
+    // one reviewers work from), else the newest draft.
     let selected = match shown {
         Some(number) => versions.iter().find(|version| version.version == number),
-        None => versions.first(),
+        None => published.or(versions.first()),
     };
     let names = unit_names(state).await?;
     let changes: Vec<String> = match (selected, published) {
@@ -88,7 +97,12 @@ async fn teams_page(
         _ => Vec::new(),
     };
     let failed = errors.is_some();
+    let breaches = selected.map(use_case::breaches_of).unwrap_or_default();
     let data = TeamsPage {
+        publish_confirm: selected
+            .map(|version| ConfirmView::of(confirm_text::publish_teams(version.version))),
+        breaches_confirm: (!breaches.is_empty())
+            .then(|| ConfirmView::second(confirm_text::publish_breaches(breaches.len()), breaches)),
         round: rounds::RoundView::from(&round),
         view: selected.map(|version| view::version_view(&version.problem, version, &names)),
         changes,
@@ -186,20 +200,56 @@ fn version_path(path: web::Path<(String, String)>) -> WebResult<(RoundId, i32)> 
     Ok((id, number))
 }
 
+/// The two confirmations of 发布: that it cannot be undone, and (for a version that breaks
+/// hard rules) that each listed breach is accepted.
+#[derive(Deserialize)]
+pub struct PublishForm {
+    #[serde(default)]
+    confirm: Confirm,
+    #[serde(default)]
+    confirm_breaches: Confirm,
+}
+
+/// Publishes after both confirmations; the refusal lists the breaches.
+async fn publish_version(
+    request: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    id: RoundId,
+    number: i32,
+    form: &PublishForm,
+) -> WebResult<()> {
+    confirm::require(form.confirm, &confirm_text::publish_teams(number))?;
+    let actor = user.actor(request);
+    let accepted = form.confirm_breaches.0;
+    state
+        .db(move |conn| {
+            use_case::publish(conn, &actor, id, number, accepted, storage::now())
+                .map_err(team_error)
+        })
+        .await
+}
+
+/// POST /rounds/{id}/teams/{version}/publish; a refusal comes back as the page with its
+/// message, on the same version.
 pub async fn publish(
     request: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<(String, String)>,
+    form: web::Form<PublishForm>,
 ) -> WebResult<HttpResponse> {
     let (id, number) = version_path(path)?;
-    let actor = user.actor(&request);
-    state
-        .db(move |conn| {
-            use_case::publish(conn, &actor, id, number, storage::now()).map_err(team_error)
-        })
-        .await?;
-    Ok(see_other(&format!("/rounds/{id}/teams?notice=published")))
+    match publish_version(&request, &state, &user, id, number, &form).await {
+        Ok(()) => Ok(see_other(&format!(
+            "/rounds/{id}/teams?version={number}&notice=published"
+        ))),
+        Err(WebError::BadRequest(message) | WebError::Conflict(message)) => {
+            let errors = Some(message.lines().map(str::to_string).collect());
+            teams_page(&request, &state, &user, id, Some(number), None, errors).await
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// POST /rounds/{id}/teams/{version}/change: a manual change, re-checked at once. A hard-rule

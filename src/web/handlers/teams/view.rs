@@ -235,6 +235,10 @@ pub struct TeamsPage<'a> {
     pub actions: crate::domain::round_pages::TeamActions,
     pub notice: Option<&'a str>,
     pub errors: Option<Vec<String>>,
+    /// The confirmation of publishing the version shown.
+    pub publish_confirm: Option<crate::web::confirm::ConfirmView>,
+    /// The second, named confirmation when the version shown breaks hard rules (each listed).
+    pub breaches_confirm: Option<crate::web::confirm::ConfirmView>,
 }
 
 /// A member of the reviewer's own team.
