@@ -186,7 +186,11 @@ async fn publishing_a_breaking_version_lists_the_breaches_and_needs_a_second_con
         .post_form(&format!("/rounds/{round}/teams/2/publish"), &[])
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
-    assert!(refused.body.contains("发布第 2 版分组后不能撤销"), "{}", refused.body);
+    assert!(
+        refused.body.contains("发布第 2 版分组后不能撤销"),
+        "{}",
+        refused.body
+    );
     assert!(
         assignments::published(&mut conn, round_id)
             .unwrap()

@@ -5,6 +5,8 @@
 //!
 //! Modules:
 //! - `access`: the route table × roles matrix, anonymous redirects, 403s.
+//! - `admin_place`: the teams and progress pages keep the administrator's place (settings kept,
+//!   capacity explained, reassignment choices by the rules, refusals as the page).
 //! - `auth`: sign-in, sign-out, throttling, CSRF, session fixation, cookies, audit of logins.
 //! - `units`: unit scoping (a center manager sees only their own unit), the JSON API.
 //! - `accounts`: creating and changing accounts through the pages and the API.
@@ -51,6 +53,7 @@
 
 mod access;
 mod accounts;
+mod admin_place;
 mod audit_chain;
 mod auth;
 mod backup;

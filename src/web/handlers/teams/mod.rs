@@ -6,7 +6,7 @@
 mod forms;
 mod view;
 
-pub use forms::{ChangeForm, GenerateForm};
+pub use forms::{ChangeForm, GenerateForm, GenerateSettings};
 
 use crate::app::messages::confirm as confirm_text;
 use crate::app::messages::teams as text;
@@ -75,6 +75,7 @@ async fn teams_page(
     shown: Option<i32>,
     notice: Option<&str>,
     errors: Option<Vec<String>>,
+    entered: Option<GenerateSettings>,
 ) -> WebResult<HttpResponse> {
     let round = load_round(state, id).await?;
     let versions = state
@@ -98,7 +99,14 @@ async fn teams_page(
     };
     let failed = errors.is_some();
     let breaches = selected.map(use_case::breaches_of).unwrap_or_default();
+    let settings = entered.unwrap_or_else(|| {
+        selected.map_or_else(GenerateSettings::default, |version| {
+            GenerateSettings::of_problem(&version.problem)
+        })
+    });
     let data = TeamsPage {
+        settings,
+        idle_members: selected.map(view::idle_members).unwrap_or_default(),
         publish_confirm: selected
             .map(|version| ConfirmView::of(confirm_text::publish_teams(version.version))),
         breaches_confirm: (!breaches.is_empty())
@@ -136,7 +144,17 @@ pub async fn show(
         Some("changed") => Some(text::CHANGED),
         _ => None,
     };
-    teams_page(&request, &state, &user, id, query.version, notice, None).await
+    teams_page(
+        &request,
+        &state,
+        &user,
+        id,
+        query.version,
+        notice,
+        None,
+        None,
+    )
+    .await
 }
 
 /// Builds and solves; the reasons when the rules cannot all hold.
@@ -184,11 +202,24 @@ pub async fn generate(
         Ok(options) => generate_version(&request, &state, &user, id, options).await?,
         Err(message) => Err(vec![message]),
     };
+    let entered = Some(form.entered());
     match outcome {
         Ok(number) => Ok(see_other(&format!(
             "/rounds/{id}/teams?version={number}&notice=generated"
         ))),
-        Err(reasons) => teams_page(&request, &state, &user, id, None, None, Some(reasons)).await,
+        Err(reasons) => {
+            teams_page(
+                &request,
+                &state,
+                &user,
+                id,
+                None,
+                None,
+                Some(reasons),
+                entered,
+            )
+            .await
+        }
     }
 }
 
@@ -246,7 +277,17 @@ pub async fn publish(
         ))),
         Err(WebError::BadRequest(message) | WebError::Conflict(message)) => {
             let errors = Some(message.lines().map(str::to_string).collect());
-            teams_page(&request, &state, &user, id, Some(number), None, errors).await
+            teams_page(
+                &request,
+                &state,
+                &user,
+                id,
+                Some(number),
+                None,
+                errors,
+                None,
+            )
+            .await
         }
         Err(other) => Err(other),
     }
@@ -266,7 +307,17 @@ pub async fn change(
         Ok(change) => change,
         Err(message) => {
             let errors = Some(vec![message]);
-            return teams_page(&request, &state, &user, id, Some(number), None, errors).await;
+            return teams_page(
+                &request,
+                &state,
+                &user,
+                id,
+                Some(number),
+                None,
+                errors,
+                None,
+            )
+            .await;
         }
     };
     let reason = form.reason();
@@ -297,8 +348,17 @@ pub async fn change(
             let mut messages = vec![text::BREACH_NEEDS_REASON.to_string()];
             messages.extend(breaches);
             let errors = Some(messages);
-            let mut response =
-                teams_page(&request, &state, &user, id, Some(number), None, errors).await?;
+            let mut response = teams_page(
+                &request,
+                &state,
+                &user,
+                id,
+                Some(number),
+                None,
+                errors,
+                None,
+            )
+            .await?;
             *response.status_mut() = actix_web::http::StatusCode::CONFLICT;
             Ok(response)
         }
