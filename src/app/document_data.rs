@@ -231,11 +231,9 @@ fn sheet_view(
         reviewers: vec![reviewer_name(results, sheet.stored.reviewer_id)],
         team_leader,
         blind,
-        reviewed_on: sheet
-            .stored
-            .submitted_at
-            .unwrap_or(sheet.stored.updated_at)
-            .date(),
+        reviewed_on: crate::domain::local_time::local_date(
+            sheet.stored.submitted_at.unwrap_or(sheet.stored.updated_at),
+        ),
     })
 }
 
@@ -370,7 +368,12 @@ pub fn feedback(
         .iter()
         .filter(|file| file.unit == unit)
         .flat_map(|file| &file.sheets)
-        .filter_map(|sheet| sheet.stored.submitted_at.map(|at| at.date()))
+        .filter_map(|sheet| {
+            sheet
+                .stored
+                .submitted_at
+                .map(crate::domain::local_time::local_date)
+        })
         .collect();
     let review_period = match (dates.iter().min(), dates.iter().max()) {
         (Some(first), Some(last)) if first == last => chinese_date(*first),

@@ -7,6 +7,7 @@ pub mod doc_number;
 pub mod evidence;
 pub mod findings;
 pub mod ids;
+pub mod local_time;
 pub mod masking;
 pub mod notice_text;
 pub mod objection;

@@ -29,6 +29,7 @@
 //! - `faults`: SIGKILL during a large import; PostgreSQL refusing connections (503, recovery).
 //! - `cli`: the binary's commands and its one-line errors.
 //! - `backup`: backup while serving, restore, every table compared row by row; bad restores.
+//! - `audit_page`: the audit page in Beijing time, Chinese, with names, filters and paging.
 //! - `audit_chain`: the audit log's hash chain: verify passes untouched, names an altered or
 //!   deleted row, seals old entries, survives concurrent appends.
 //! - `verify`: verifiable documents: byte-identical PDFs with a printed 核验码, `/verify`.
@@ -55,6 +56,7 @@ mod access;
 mod accounts;
 mod admin_place;
 mod audit_chain;
+mod audit_page;
 mod auth;
 mod backup;
 mod blind;

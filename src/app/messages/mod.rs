@@ -4,6 +4,7 @@
 //! cases keeps its messages in a submodule of its own (`messages::<family>`); `frame` holds
 //! what the web frame says whatever the page, `cli` what the command line tells the operator.
 
+pub mod audit;
 pub mod cli;
 pub mod confirm;
 pub mod frame;
@@ -128,7 +129,7 @@ pub fn audit_chain(
             format!(
                 "审计日志校验未通过：第一条不符的记录为 #{}（{}，{}）：{}。",
                 broken.id,
-                broken.at.format("%Y-%m-%d %H:%M:%S"),
+                crate::domain::local_time::seconds(broken.at),
                 broken.action,
                 why
             )

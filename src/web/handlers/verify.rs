@@ -19,7 +19,6 @@ use crate::web::handlers::login::{pre_session_token, with_pre_session_cookie};
 use crate::web::handlers::page;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::TimeZone;
 use serde::Serialize;
 
 /// Issues `document` for the signed-in `user` (see `issuing::issue`) and returns the bytes.
@@ -202,10 +201,7 @@ pub async fn check(
             found: Some(Found {
                 code: document.code.clone(),
                 kind: messages::document_kind(&document.kind),
-                issued_at: chrono::Local
-                    .from_utc_datetime(&document.issued_at)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string(),
+                issued_at: crate::domain::local_time::minutes(document.issued_at),
                 issuer: document.issuer.clone(),
                 pages: document.pages,
                 size_kb: (document.size_bytes + 1023) / 1024,

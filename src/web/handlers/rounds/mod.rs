@@ -336,7 +336,7 @@ pub async fn round_page(
     let sample = overview.frozen.as_ref().map(|frozen| FrozenView {
         seed: frozen.seed.to_string(),
         count: frozen.picks.len(),
-        frozen_at: frozen.frozen_at.format("%Y-%m-%d %H:%M").to_string(),
+        frozen_at: crate::domain::local_time::minutes(frozen.frozen_at),
         frozen_by: &frozen.frozen_by,
         proof: &frozen.proof,
     });

@@ -98,7 +98,7 @@ pub fn idle_members(version: &Version) -> Vec<String> {
 }
 
 fn minutes(at: chrono::NaiveDateTime) -> String {
-    at.format("%Y-%m-%d %H:%M").to_string()
+    crate::domain::local_time::minutes(at)
 }
 
 /// A unit's name: from the unit list (reviewers come from units the round does not inspect,
