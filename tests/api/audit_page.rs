@@ -78,7 +78,9 @@ async fn the_audit_page_is_readable_filtered_and_paged() {
         .await;
     assert!(page.body.contains("共 0 条"), "{}", page.body);
     // The second page carries the filter.
-    let page = admin.get("/admin/audit?actor=leader&action=login&page=2").await;
+    let page = admin
+        .get("/admin/audit?actor=leader&action=login&page=2")
+        .await;
     assert!(page.body.contains("第 2/2 页"), "{}", page.body);
     assert!(page.body.contains("上一页"), "{}", page.body);
     // A date that is not one: the page, with a Chinese message naming the field.

@@ -22,6 +22,7 @@
 //! - `rubrics`: every shipped rubric validates, each broken fixture gives its precise error,
 //!   worked examples per rubric.
 //! - `documents`: every PDF read back with poppler (text, fonts, pages, A4, 禁则).
+//! - `error_pages`: error answers keep the signed-in frame and carry no English (pages, API).
 //! - `layout`: long texts split across pages and read back whole; rare name characters
 //!   (Extensions A and B) in every document; missing characters named in Chinese; `.ttc` faces.
 //! - `hostile`: hostile text in imports and answers, formula injection, zip bombs, traversal.
@@ -65,6 +66,7 @@ mod cli;
 mod confirmations;
 mod document_samples;
 mod documents;
+mod error_pages;
 mod faults;
 mod fuzz_corpus;
 mod headers;
