@@ -84,11 +84,9 @@ impl GenerateSettings {
             .iter()
             .filter(|file| file.reviewers_needed > 1)
             .count();
-        let percent = if files == 0 {
-            0
-        } else {
-            u32::try_from((doubled * 100 + files / 2) / files).unwrap_or(100)
-        };
+        let percent = (doubled * 100 + files / 2)
+            .checked_div(files)
+            .map_or(0, |percent| u32::try_from(percent).unwrap_or(100));
         GenerateSettings {
             team_min: problem.config.team_size.min,
             team_max: problem.config.team_size.max,

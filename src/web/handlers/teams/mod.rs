@@ -43,6 +43,18 @@ async fn unit_names(state: &AppState) -> WebResult<BTreeMap<UnitId, String>> {
         .await
 }
 
+/// Why the teams page is shown again after a post, with the generation settings entered.
+struct Refused {
+    errors: Vec<String>,
+    entered: Option<GenerateSettings>,
+}
+
+impl Refused {
+    fn of(errors: Option<Vec<String>>, entered: Option<GenerateSettings>) -> Option<Refused> {
+        errors.map(|errors| Refused { errors, entered })
+    }
+}
+
 /// A refusal of the team use cases as the pages answer it.
 fn team_error(error: TeamError) -> WebError {
     match error {
@@ -74,9 +86,12 @@ async fn teams_page(
     id: RoundId,
     shown: Option<i32>,
     notice: Option<&str>,
-    errors: Option<Vec<String>>,
-    entered: Option<GenerateSettings>,
+    refused: Option<Refused>,
 ) -> WebResult<HttpResponse> {
+    let (errors, entered) = match refused {
+        Some(Refused { errors, entered }) => (Some(errors), entered),
+        None => (None, None),
+    };
     let round = load_round(state, id).await?;
     let versions = state
         .db(move |conn| Ok(assignments::versions(conn, id)?))
@@ -151,8 +166,7 @@ pub async fn show(
         id,
         query.version,
         notice,
-        None,
-        None,
+        Refused::of(None, None),
     )
     .await
 }
@@ -215,8 +229,7 @@ pub async fn generate(
                 id,
                 None,
                 None,
-                Some(reasons),
-                entered,
+                Refused::of(Some(reasons), entered),
             )
             .await
         }
@@ -284,8 +297,7 @@ pub async fn publish(
                 id,
                 Some(number),
                 None,
-                errors,
-                None,
+                Refused::of(errors, None),
             )
             .await
         }
@@ -314,8 +326,7 @@ pub async fn change(
                 id,
                 Some(number),
                 None,
-                errors,
-                None,
+                Refused::of(errors, None),
             )
             .await;
         }
@@ -355,8 +366,7 @@ pub async fn change(
                 id,
                 Some(number),
                 None,
-                errors,
-                None,
+                Refused::of(errors, None),
             )
             .await?;
             *response.status_mut() = actix_web::http::StatusCode::CONFLICT;
