@@ -285,11 +285,9 @@ fn sheet_view(
         reviewers: vec![reviewer_name(results, sheet.stored.reviewer_id)],
         team_leader,
         blind,
-        reviewed_on: sheet
-            .stored
-            .submitted_at
-            .unwrap_or(sheet.stored.updated_at)
-            .date(),
+        reviewed_on: crate::domain::local_time::local_date(
+            sheet.stored.submitted_at.unwrap_or(sheet.stored.updated_at),
+        ),
     })
 }
 

@@ -30,6 +30,10 @@ pub enum Error {
     /// A manual change breaks hard rules and no reason was given.
     #[error("the change breaks hard rules")]
     Breaches(Vec<String>),
+    /// Publishing a version that breaks hard rules without the second, named confirmation:
+    /// the breaches (rule, file, reviewer, unit), in Chinese.
+    #[error("the version breaks hard rules and the breaches were not accepted")]
+    UnacceptedBreaches(Vec<String>),
     /// A change that cannot be applied at all (not a rule breach).
     #[error("the change cannot be applied: {0}")]
     Impossible(String),
@@ -104,12 +108,14 @@ pub fn store_draft(
 }
 
 /// Publishes a version. One that breaks a hard rule needs the reason recorded when it was
-/// made (its note).
+/// made (its note) and the publisher's acceptance of each breach (`breaches_accepted`, the
+/// second confirmation), re-checked here inside the transaction.
 pub fn publish(
     conn: &mut DbConn,
     actor: &Actor,
     round: RoundId,
     number: i32,
+    breaches_accepted: bool,
     now: NaiveDateTime,
 ) -> Result<(), Error> {
     storage::transaction(conn, |conn| {
@@ -117,6 +123,10 @@ pub fn publish(
         let version = assignments::version(conn, round, number)?;
         if version.quality.hard_rule_breaches > 0 && version.note.is_none() {
             return Err(Error::UnjustifiedPublish);
+        }
+        let breaches = breaches_of(&version);
+        if !breaches.is_empty() && !breaches_accepted {
+            return Err(Error::UnacceptedBreaches(breaches));
         }
         assignments::publish(conn, actor, round, number, now)?;
         // Each reviewer is told of their files.
@@ -128,6 +138,17 @@ pub fn publish(
         )?;
         Ok(())
     })
+}
+
+/// The hard rules a stored version breaks, one sentence each naming rule, file, reviewer
+/// and unit (empty for every version the solver made).
+pub fn breaches_of(version: &assignments::Version) -> Vec<String> {
+    crate::domain::assignment::check_assignment(&version.problem, &version.assignment)
+        .into_iter()
+        .map(|breach| {
+            crate::app::messages::teams::breach_line(breach.rule.label(), &breach.message)
+        })
+        .collect()
 }
 
 /// A manual change to a version, stored as a new draft; its number. A change that breaks hard

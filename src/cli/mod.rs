@@ -113,8 +113,12 @@ fn open_database(url: &DatabaseUrl) -> anyhow::Result<Pool> {
     let pool = storage::connect(url).map_err(describe_storage_error)?;
     let mut conn = pool.get().context(messages::NO_POOLED_CONNECTION)?;
     let applied = storage::migrate::run_pending(&mut conn).map_err(describe_storage_error)?;
-    for name in applied {
-        tracing::info!(migration = %name, "applied migration");
+    // One quiet line for the operator; each migration's name only at debug level.
+    for name in &applied {
+        tracing::debug!(migration = %name, "applied migration");
+    }
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), "{}", messages::MIGRATIONS_APPLIED);
     }
     Ok(pool)
 }

@@ -77,8 +77,9 @@ pub fn run(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
     };
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(listener, pool, config)?;
-        println!("{}", messages::started(address, url));
+        // The address line is the last the operator sees at start-up.
         tracing::info!(%address, "listening");
+        println!("{}", messages::started(address, url));
         application.run_until_stopped().await
     })?;
     Ok(())

@@ -21,6 +21,7 @@ pub mod ecf;
 pub mod evidence;
 pub mod findings;
 pub mod ids;
+pub mod local_time;
 pub mod masking;
 pub mod notice_text;
 pub mod objection;

@@ -945,10 +945,15 @@ pub struct Filter {
     pub action: Option<String>,
     pub entity_type: Option<String>,
     pub actor_login: Option<String>,
+    /// Entries that name this id (a round's): as their object or anywhere in their details.
+    pub mentions: Option<String>,
+    /// Entries at or after this moment (UTC).
+    pub since: Option<NaiveDateTime>,
+    /// Entries before this moment (UTC).
+    pub before: Option<NaiveDateTime>,
 }
 
-/// The newest entries first.
-pub fn list(conn: &mut DbConn, filter: &Filter, limit: i64) -> Result<Vec<Entry>> {
+fn filtered<'a>(filter: &Filter) -> audit_log::BoxedQuery<'a, crate::storage::DbBackend> {
     let mut query = audit_log::table.into_boxed();
     if let Some(action) = &filter.action {
         query = query.filter(audit_log::action.eq(action.clone()));
@@ -959,8 +964,124 @@ pub fn list(conn: &mut DbConn, filter: &Filter, limit: i64) -> Result<Vec<Entry>
     if let Some(login) = &filter.actor_login {
         query = query.filter(audit_log::actor_login.eq(login.clone()));
     }
-    Ok(query
+    if let Some(id) = &filter.mentions {
+        let pattern = format!("%{}%", id.replace(['%', '_', '\\'], ""));
+        query = query.filter(
+            audit_log::entity_id
+                .eq(id.clone())
+                .or(audit_log::before_json.like(pattern.clone()))
+                .or(audit_log::after_json.like(pattern)),
+        );
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(audit_log::at.ge(since));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(audit_log::at.lt(before));
+    }
+    query
+}
+
+/// The newest entries first.
+pub fn list(conn: &mut DbConn, filter: &Filter, limit: i64) -> Result<Vec<Entry>> {
+    page(conn, filter, limit, 0)
+}
+
+/// One page of entries, newest first: `limit` entries after skipping `offset`.
+pub fn page(conn: &mut DbConn, filter: &Filter, limit: i64, offset: i64) -> Result<Vec<Entry>> {
+    Ok(filtered(filter)
         .order(audit_log::id.desc())
         .limit(limit)
+        .offset(offset)
         .load::<Entry>(conn)?)
+}
+
+/// How many entries the filter keeps.
+pub fn count_filtered(conn: &mut DbConn, filter: &Filter) -> Result<i64> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+/// The actions and the logins that occur in the log, for the page's choices.
+pub fn known_actions_and_actors(conn: &mut DbConn) -> Result<(Vec<String>, Vec<String>)> {
+    let actions = audit_log::table
+        .select(audit_log::action)
+        .distinct()
+        .order(audit_log::action)
+        .load::<String>(conn)?;
+    let actors = audit_log::table
+        .select(audit_log::actor_login)
+        .distinct()
+        .order(audit_log::actor_login)
+        .load::<String>(conn)?;
+    Ok((actions, actors))
+}
+
+/// What kind of record an id found in the log names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    Account,
+    Unit,
+    Round,
+    Person,
+    CaseFile,
+    Notice,
+}
+
+/// The names behind the ids an audit page shows (accounts, units, rounds, reviewers, case
+/// files by number, notices by document number); ids of nothing known are left out.
+pub fn names_of(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, (Named, String)>> {
+    use crate::storage::schema::{
+        case_files, people, rectification_notices, review_rounds, units, users,
+    };
+    let mut found = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    let ids = ids.to_vec();
+    for (id, name) in users::table
+        .filter(users::id.eq_any(&ids))
+        .select((users::id, users::display_name))
+        .load::<(String, String)>(conn)?
+    {
+        found.insert(id, (Named::Account, name));
+    }
+    for (id, name) in units::table
+        .filter(units::id.eq_any(&ids))
+        .select((units::id, units::name))
+        .load::<(String, String)>(conn)?
+    {
+        found.insert(id, (Named::Unit, name));
+    }
+    for (id, name) in review_rounds::table
+        .filter(review_rounds::id.eq_any(&ids))
+        .select((review_rounds::id, review_rounds::name))
+        .load::<(String, String)>(conn)?
+    {
+        found.insert(id, (Named::Round, name));
+    }
+    for (id, name) in people::table
+        .filter(people::id.eq_any(&ids))
+        .select((people::id, people::name))
+        .load::<(String, String)>(conn)?
+    {
+        found.insert(id, (Named::Person, name));
+    }
+    for (id, name) in case_files::table
+        .filter(case_files::id.eq_any(&ids))
+        .select((case_files::id, case_files::case_no))
+        .load::<(String, String)>(conn)?
+    {
+        found.insert(id, (Named::CaseFile, name));
+    }
+    for (id, number) in rectification_notices::table
+        .filter(rectification_notices::id.eq_any(&ids))
+        .select((rectification_notices::id, rectification_notices::doc_number))
+        .load::<(String, Option<String>)>(conn)?
+    {
+        found.insert(id, (Named::Notice, number.unwrap_or_default()));
+    }
+    Ok(found)
 }

@@ -242,7 +242,7 @@ pub fn for_user(conn: &mut DbConn, user: UserId, limit: i64) -> Result<Vec<Store
                 objection_id,
                 link,
                 message: row.message,
-                created_text: row.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                created_text: crate::domain::local_time::minutes(row.created_at),
                 created_at: row.created_at,
                 read: row.read_at.is_some(),
             })

@@ -233,12 +233,10 @@ fn to_stored((row, case_no, unit_name, round): Row, today: NaiveDate) -> Result<
         new_points: row.new_points_tenths.map(Points::from_tenths),
         decision_reason: row.decision_reason,
         filed_by: row.filed_by,
-        filed_text: row.filed_at.format("%Y-%m-%d %H:%M").to_string(),
+        filed_text: crate::domain::local_time::minutes(row.filed_at),
         filed_at: row.filed_at,
         decided_by: row.decided_by,
-        decided_text: row
-            .decided_at
-            .map(|at| at.format("%Y-%m-%d %H:%M").to_string()),
+        decided_text: row.decided_at.map(crate::domain::local_time::minutes),
         decided_at: row.decided_at,
         age_days: end
             .signed_duration_since(row.filed_at.date())

@@ -1659,7 +1659,7 @@ impl TransitionRow {
                 .map_or(role.clone(), |role| role.label().to_string()),
             comment,
             at,
-            at_text: at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            at_text: crate::domain::local_time::seconds(at),
         }
     }
 }
@@ -1722,7 +1722,7 @@ fn to_meta(row: EvidenceRow) -> Result<EvidenceMeta> {
         content_type: row.content_type,
         size_bytes: row.size_bytes,
         sha256: row.sha256,
-        uploaded_text: row.uploaded_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        uploaded_text: crate::domain::local_time::seconds(row.uploaded_at),
         uploaded_at: row.uploaded_at,
     })
 }

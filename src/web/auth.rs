@@ -208,7 +208,7 @@ async fn authorize(
     let payload = request.take_payload();
     request.set_payload(body::limited(payload, limit.total));
     request.extensions_mut().insert(limit);
-    let session = load_session(request).await.map_err(reject)?;
+    let session = load_session(request.request()).await.map_err(reject)?;
     request.extensions_mut().insert(Viewer(session.clone()));
     let role = session.as_ref().map(|session| session.account.role);
     if !access.allows(role) {
@@ -278,7 +278,11 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-async fn load_session(request: &ServiceRequest) -> Result<Option<Session>, WebError> {
+/// The signed-in session of the request's cookie, if any (also for error pages, which are
+/// answered outside the routes' access rules).
+pub(crate) async fn load_session(
+    request: &actix_web::HttpRequest,
+) -> Result<Option<Session>, WebError> {
     let Some(token) = request
         .cookie(SESSION_COOKIE)
         .map(|cookie| cookie.value().to_string())

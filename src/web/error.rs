@@ -134,8 +134,22 @@ impl ResponseError for WebError {
         if matches!(self, WebError::Unavailable) {
             response.insert_header(("Retry-After", "5"));
         }
-        response.content_type("text/html; charset=utf-8").body(body)
+        let mut built = response.content_type("text/html; charset=utf-8").body(body);
+        // For `error_page::complete`, which adds the signed-in user's navigation.
+        built.extensions_mut().insert(ErrorPage {
+            message: self.message(),
+            request_id: self.request_id().map(str::to_string),
+        });
+        built
     }
+}
+
+/// What an error page said, kept on the response so that `web::error_page` can render it
+/// again with the signed-in user's navigation.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub message: String,
+    pub request_id: Option<String>,
 }
 
 /// Errors of /api handlers: the same kinds, rendered as JSON.

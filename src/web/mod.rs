@@ -4,8 +4,10 @@
 pub mod auth;
 pub mod body;
 pub mod client_address;
+pub mod confirm;
 pub mod download;
 pub mod error;
+pub mod error_page;
 pub mod handlers;
 pub mod headers;
 pub mod render;
@@ -218,7 +220,12 @@ fn bad_input(error: &impl InputError, request: &actix_web::HttpRequest) -> actix
             .unwrap_or(body::FORM);
         WebError::PayloadTooLarge(body::too_large(limit))
     } else {
-        WebError::BadRequest(format!("{}{error}", crate::app::messages::BAD_INPUT))
+        tracing::info!(%error, "request input refused");
+        WebError::BadRequest(format!(
+            "{}{}",
+            crate::app::messages::BAD_INPUT,
+            crate::app::messages::frame::input_problem(&error.to_string())
+        ))
     };
     if auth::is_api(request.path()) {
         error::ApiError(error).into()
@@ -310,6 +317,8 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                // Error answers in Chinese, with the signed-in user's navigation.
+                .wrap(actix_web::middleware::from_fn(error_page::complete))
                 .wrap(headers::security_headers())
                 // Outermost: the span covers everything the request does.
                 .wrap(actix_web::middleware::from_fn(trace::trace_request))

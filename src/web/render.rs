@@ -144,9 +144,23 @@ pub fn page_context(
 
 /// The friendly error page; falls back to plain text if even the template fails.
 pub fn error_page(status: u16, message: &str, request_id: Option<&str>) -> String {
+    error_page_for(status, message, request_id, None, None, "/")
+}
+
+/// The error page for a signed-in user: their navigation, no 「登录」, a way back (`back`, a
+/// path of this site, else the home page).
+pub fn error_page_for(
+    status: u16,
+    message: &str,
+    request_id: Option<&str>,
+    user: Option<(&Account, &str)>,
+    back: Option<&str>,
+    path: &str,
+) -> String {
     let title = messages::status_title(status);
     let data = json!({
-        "page": page_context(title, None, None, "", 0),
+        "page": page_context(title, user.map(|(account, _)| account), user.map(|(_, csrf)| csrf), path, 0),
+        "back": back,
         "status": status,
         "message": message,
         "request_id": request_id,

@@ -125,7 +125,10 @@ async fn read_form(
         MultipartError::Payload(PayloadError::Overflow) => {
             WebError::PayloadTooLarge(body::too_large(limit))
         }
-        error => WebError::BadRequest(crate::app::messages::frame::upload_unreadable(error)),
+        error => {
+            tracing::info!(%error, "upload unreadable");
+            WebError::BadRequest(crate::app::messages::frame::UPLOAD_UNREADABLE.to_string())
+        }
     };
     let mut form = Form::default();
     let mut count = 0usize;

@@ -26,7 +26,10 @@ async fn an_issued_notice_is_served_as_issued_after_its_data_changes() {
     let notices = draft(&mut admin, round).await;
     let notice = notice_of(&notices, "兴庆");
     let reply = admin
-        .post_form(&format!("/notices/{notice}/issue"), &[("days", "30")])
+        .post_form(
+            &format!("/notices/{notice}/issue"),
+            &[("days", "30"), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     let (status, issued) = admin.get_bytes(&format!("/notices/{notice}/pdf")).await;
@@ -106,7 +109,10 @@ async fn a_notice_whose_pdf_cannot_be_made_is_refused_and_uses_no_number() {
         .unwrap();
 
     let reply = admin
-        .post_form(&format!("/notices/{broken}/issue"), &[("days", "30")])
+        .post_form(
+            &format!("/notices/{broken}/issue"),
+            &[("days", "30"), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
     assert!(
@@ -119,7 +125,7 @@ async fn a_notice_whose_pdf_cannot_be_made_is_refused_and_uses_no_number() {
     let reply = admin
         .post_json(
             &format!("/api/notices/{broken}/transition"),
-            &serde_json::json!({ "action": "issue", "days": 30 }),
+            &serde_json::json!({ "action": "issue", "days": 30, "confirm": true }),
             Some(&token),
         )
         .await;
@@ -137,7 +143,7 @@ async fn a_notice_whose_pdf_cannot_be_made_is_refused_and_uses_no_number() {
     let reply = admin
         .post_json(
             &format!("/api/notices/{other}/transition"),
-            &serde_json::json!({ "action": "issue", "days": 30 }),
+            &serde_json::json!({ "action": "issue", "days": 30, "confirm": true }),
             Some(&token),
         )
         .await;

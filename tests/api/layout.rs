@@ -538,7 +538,10 @@ async fn rare_names_print_in_every_document_through_the_app() {
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     let reply = admin
-        .post_form(&format!("/notices/{notice}/issue"), &[("days", "30")])
+        .post_form(
+            &format!("/notices/{notice}/issue"),
+            &[("days", "30"), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     let (status, pdf) = admin.get_bytes(&format!("/notices/{notice}/pdf")).await;

@@ -5,6 +5,8 @@
 //!
 //! Modules:
 //! - `access`: the route table × roles matrix, anonymous redirects, 403s.
+//! - `admin_place`: the teams and progress pages keep the administrator's place (settings kept,
+//!   capacity explained, reassignment choices by the rules, refusals as the page).
 //! - `auth`: sign-in, sign-out, throttling, CSRF, session fixation, cookies, audit of logins.
 //! - `units`: unit scoping (a center manager sees only their own unit), the JSON API.
 //! - `accounts`: creating and changing accounts through the pages and the API.
@@ -24,6 +26,7 @@
 //!   document can use); the notice passes, a form does not.
 //! - `notice_documents`: the notice as issued through the app (title, 合议 sentence, 附件,
 //!   版记, 核验码 in the text block) and its correction (更正) with `/verify` on both codes.
+//! - `error_pages`: error answers keep the signed-in frame and carry no English (pages, API).
 //! - `layout`: long texts split across pages and read back whole; rare name characters
 //!   (Extensions A and B) in every document; missing characters named in Chinese; `.ttc` faces.
 //! - `hostile`: hostile text in imports and answers, formula injection, zip bombs, traversal.
@@ -31,6 +34,7 @@
 //! - `faults`: SIGKILL during a large import; PostgreSQL refusing connections (503, recovery).
 //! - `cli`: the binary's commands and its one-line errors.
 //! - `backup`: backup while serving, restore, every table compared row by row; bad restores.
+//! - `audit_page`: the audit page in Beijing time, Chinese, with names, filters and paging.
 //! - `audit_chain`: the audit log's hash chain: verify passes untouched, names an altered or
 //!   deleted row, seals old entries, survives concurrent appends.
 //! - `verify`: verifiable documents: byte-identical PDFs with a printed 核验码, `/verify`.
@@ -50,6 +54,8 @@
 //!   entering 反馈整改 with unfinished files confirmed.
 //! - `citations`: page citations on deductions: normalised, refused naming the item, old
 //!   single pages still read, printed on the score sheet, feedback report and notice.
+//! - `confirmations`: irreversible steps refused without their confirmation; breaches listed
+//!   and confirmed a second time before a version is published.
 //! - `races`: the same record created at once by several requests: one stored, 409 or the
 //!   winner's record for the others, never 500.
 
@@ -57,7 +63,9 @@
 
 mod access;
 mod accounts;
+mod admin_place;
 mod audit_chain;
+mod audit_page;
 mod auth;
 mod backup;
 mod blind;
@@ -65,9 +73,11 @@ mod bodies;
 mod citations;
 mod clerk_documents;
 mod cli;
+mod confirmations;
 mod document_samples;
 mod documents;
 mod ecf;
+mod error_pages;
 mod faults;
 mod fuzz_corpus;
 mod gbt9704;

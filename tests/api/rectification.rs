@@ -142,7 +142,10 @@ pub async fn issued_notice_for_xq(app: &TestApp) -> (RoundId, String, Client) {
     let notices = draft(&mut admin, round).await;
     let notice = notice_of(&notices, "兴庆");
     let reply = admin
-        .post_form(&format!("/notices/{notice}/issue"), &[("days", "30")])
+        .post_form(
+            &format!("/notices/{notice}/issue"),
+            &[("days", "30"), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     (round, notice, admin)
@@ -562,7 +565,12 @@ async fn the_state_machine_allows_each_role_only_its_own_moves() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = act(&mut admin, &notice_path, json!({ "action": "close" })).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let (status, _) = act(&mut admin, &notice_path, json!({ "action": "issue" })).await;
+    let (status, _) = act(
+        &mut admin,
+        &notice_path,
+        json!({ "action": "issue", "confirm": true }),
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT, "issued once only");
 }
 
@@ -747,7 +755,7 @@ async fn document_numbers_never_repeat_under_parallel_issuing() {
             client
                 .post_json(
                     &format!("/api/notices/{notice}/transition"),
-                    &json!({ "action": "issue", "days": 30 }),
+                    &json!({ "action": "issue", "days": 30, "confirm": true }),
                     Some(token),
                 )
                 .await
@@ -908,7 +916,10 @@ async fn overdue_notices_come_first_and_deadlines_are_reminded_when_read() {
     let notices = draft(&mut admin, round).await;
     for (_, notice) in &notices {
         let reply = admin
-            .post_form(&format!("/notices/{notice}/issue"), &[("days", "30")])
+            .post_form(
+                &format!("/notices/{notice}/issue"),
+                &[("days", "30"), ("confirm", "yes")],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     }

@@ -184,7 +184,10 @@ async fn the_administrator_cannot_change_a_closed_round_and_neither_can_storage(
             .id
     };
     let issued = admin
-        .post_form(&format!("/notices/{draft}/issue"), &[("days", "30")])
+        .post_form(
+            &format!("/notices/{draft}/issue"),
+            &[("days", "30"), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(issued.status, StatusCode::CONFLICT, "{}", issued.body);
     assert!(issued.body.contains("本轮评查已结束，不能再修改"));
@@ -192,7 +195,7 @@ async fn the_administrator_cannot_change_a_closed_round_and_neither_can_storage(
     let api = admin
         .post_json(
             &format!("/api/notices/{draft}/transition"),
-            &serde_json::json!({ "action": "issue" }),
+            &serde_json::json!({ "action": "issue", "confirm": true }),
             Some(&token),
         )
         .await;

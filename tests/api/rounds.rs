@@ -211,7 +211,7 @@ async fn a_round_goes_from_registry_to_a_frozen_verifiable_sample() {
     let reply = admin
         .post_form(
             &format!("/rounds/{round}/status"),
-            &[("status", "sampling")],
+            &[("status", "sampling"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
@@ -236,7 +236,7 @@ async fn a_round_goes_from_registry_to_a_frozen_verifiable_sample() {
     let frozen = admin
         .post_json(
             &format!("/api/rounds/{round}/sample/freeze"),
-            &serde_json::json!({"seed": "42"}),
+            &serde_json::json!({"seed": "42", "confirm": true}),
             Some(&token),
         )
         .await;
@@ -261,7 +261,7 @@ async fn a_round_goes_from_registry_to_a_frozen_verifiable_sample() {
     let again = admin
         .post_json(
             &format!("/api/rounds/{round}/sample/freeze"),
-            &serde_json::json!({"seed": "43"}),
+            &serde_json::json!({"seed": "43", "confirm": true}),
             Some(&token),
         )
         .await;
@@ -490,7 +490,10 @@ async fn a_round_moves_forward_one_step_at_a_time() {
     let mut admin = app.login_as("admin").await;
     let round = create_round(&app, &mut admin, "状态测试").await;
     let reply = admin
-        .post_form(&format!("/rounds/{round}/status"), &[("status", "teaming")])
+        .post_form(
+            &format!("/rounds/{round}/status"),
+            &[("status", "teaming"), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
     assert!(
@@ -501,7 +504,7 @@ async fn a_round_moves_forward_one_step_at_a_time() {
     let reply = admin
         .post_form(
             &format!("/rounds/{round}/status"),
-            &[("status", "sampling")],
+            &[("status", "sampling"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
@@ -514,7 +517,7 @@ async fn a_round_moves_forward_one_step_at_a_time() {
     let reply = leader
         .post_form(
             &format!("/rounds/{round}/status"),
-            &[("status", "sampling")],
+            &[("status", "sampling"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
@@ -533,14 +536,14 @@ async fn the_same_seed_draws_the_same_files_on_every_backend() {
     admin
         .post_form(
             &format!("/rounds/{round}/status"),
-            &[("status", "sampling")],
+            &[("status", "sampling"), ("confirm", "yes")],
         )
         .await;
     let token = admin.csrf_token().await;
     let frozen = admin
         .post_json(
             &format!("/api/rounds/{round}/sample/freeze"),
-            &serde_json::json!({"seed": "20251001"}),
+            &serde_json::json!({"seed": "20251001", "confirm": true}),
             Some(&token),
         )
         .await;
@@ -605,14 +608,14 @@ async fn files_drawn_in_an_earlier_round_can_be_excluded() {
     admin
         .post_form(
             &format!("/rounds/{first}/status"),
-            &[("status", "sampling")],
+            &[("status", "sampling"), ("confirm", "yes")],
         )
         .await;
     let token = admin.csrf_token().await;
     let frozen = admin
         .post_json(
             &format!("/api/rounds/{first}/sample/freeze"),
-            &serde_json::json!({"seed": "1"}),
+            &serde_json::json!({"seed": "1", "confirm": true}),
             Some(&token),
         )
         .await;
@@ -624,7 +627,7 @@ async fn files_drawn_in_an_earlier_round_can_be_excluded() {
     admin
         .post_form(
             &format!("/rounds/{second}/status"),
-            &[("status", "sampling")],
+            &[("status", "sampling"), ("confirm", "yes")],
         )
         .await;
     let reply = admin
@@ -648,7 +651,7 @@ async fn files_drawn_in_an_earlier_round_can_be_excluded() {
     let frozen = admin
         .post_json(
             &format!("/api/rounds/{second}/sample/freeze"),
-            &serde_json::json!({"seed": "2"}),
+            &serde_json::json!({"seed": "2", "confirm": true}),
             Some(&token),
         )
         .await;

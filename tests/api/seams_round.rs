@@ -236,7 +236,7 @@ async fn entering_feedback_with_unfinished_files_needs_a_confirmation() {
         "{}",
         page.body
     );
-    assert!(page.body.contains(r#"name="confirm" value="on" required"#));
+    assert!(page.body.contains(r#"name="confirm" value="yes" required"#));
 
     // Without the confirmation: refused, naming the count; nothing changes.
     let token = admin.csrf_token().await;
@@ -247,21 +247,15 @@ async fn entering_feedback_with_unfinished_files_needs_a_confirmation() {
             Some(&token),
         )
         .await;
-    assert_eq!(refused.status, StatusCode::CONFLICT);
-    assert!(
-        refused
-            .body
-            .contains(&format!("尚有 {unfinished} 份案卷未评完或未合议")),
-        "{}",
-        refused.body
-    );
+    // The one confirmation of every irreversible step (web::confirm) refuses it.
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
     let form = admin
         .post_form(
             &format!("/rounds/{round}/status"),
             &[("status", "feedback")],
         )
         .await;
-    assert_eq!(form.status, StatusCode::CONFLICT);
+    assert_eq!(form.status, StatusCode::BAD_REQUEST);
     let status = {
         let mut conn = app.conn();
         storage::rounds::find(&mut conn, round.parse().unwrap())

@@ -150,7 +150,10 @@ async fn teams_are_generated_explained_published_and_seen_by_their_members() {
     assert_eq!(second.assignment, draft.assignment);
 
     let reply = admin
-        .post_form(&format!("/rounds/{round}/teams/1/publish"), &[])
+        .post_form(
+            &format!("/rounds/{round}/teams/1/publish"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     assert_eq!(

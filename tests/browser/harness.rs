@@ -332,10 +332,27 @@ impl Browser {
 
     /// Clicks the submit button of the form posting to exactly `action`.
     pub async fn submit(&self, action: &str) -> Result<()> {
+        self.tick_confirmations(&format!("form[action='{action}']"))
+            .await?;
         self.click(By::Css(format!(
             "form[action='{action}'] button[type=submit]"
         )))
         .await
+    }
+
+    /// Ticks the confirmation boxes of an irreversible step (`partials/confirm`) in the form
+    /// `form`, as the user does before pressing its button.
+    pub async fn tick_confirmations(&self, form: &str) -> Result<()> {
+        let boxes = self
+            .driver
+            .find_all(By::Css(format!("{form} .confirm-box input[type=checkbox]")))
+            .await?;
+        for checkbox in boxes {
+            if !checkbox.is_selected().await? {
+                checkbox.click().await?;
+            }
+        }
+        Ok(())
     }
 
     /// Waits until nothing on the page matches `by` (e.g. a button that the action removes).

@@ -231,12 +231,9 @@ async fn advance(browser: &Browser, site: &Site, round: &str, stage: &str) -> Re
         button.text().await?.contains(stage),
         "the next stage is {stage}"
     );
-    // Files without a result are listed and must be confirmed before 反馈整改.
-    for confirm in browser.driver.find_all(By::Name("confirm")).await? {
-        let text = browser.text().await?;
-        assert!(text.contains("份案卷未评完或未合议"), "{text}");
-        confirm.click().await?;
-    }
+    browser
+        .tick_confirmations(&format!("form[action='/rounds/{round}/status']"))
+        .await?;
     button.click().await?;
     browser
         .wait_for_url(|url| url.contains("notice=advanced"))
@@ -628,6 +625,7 @@ async fn a_whole_quarterly_round_through_the_pages() -> Result<()> {
     let draft = admin.wait_for_page_text("下发整改通知书").await?;
     assert!(draft.contains("兴庆区法律援助中心"), "{draft}");
     assert!(draft.contains("一票否决"), "{draft}");
+    admin.tick_confirmations("form[action$='/issue']").await?;
     admin
         .click(By::Css("form[action$='/issue'] button[type=submit]"))
         .await?;

@@ -10,6 +10,9 @@ pub const LONG_ABOUT: &str = "评查 Pingcha：法律援助案卷交叉评查系
     数据库默认为当前目录下的 SQLite 文件 pingcha.sqlite3；\
     以 postgres:// 开头的地址使用 PostgreSQL。";
 
+/// Start-up: the database schema was brought up to date (the count follows in the log line).
+pub const MIGRATIONS_APPLIED: &str = "数据库结构已更新";
+
 /// A failed command, with its chain of causes: one line on standard error.
 pub fn failed(causes: &[String]) -> String {
     format!("错误：{}", causes.join("："))

@@ -7,6 +7,9 @@
 pub mod case_viewer;
 pub mod cli;
 pub mod ecf;
+pub mod audit;
+pub mod cli;
+pub mod confirm;
 pub mod frame;
 pub mod home;
 
@@ -130,7 +133,7 @@ pub fn audit_chain(
             format!(
                 "审计日志校验未通过：第一条不符的记录为 #{}（{}，{}）：{}。",
                 broken.id,
-                broken.at.format("%Y-%m-%d %H:%M:%S"),
+                crate::domain::local_time::seconds(broken.at),
                 broken.action,
                 why
             )

@@ -20,6 +20,39 @@ pub fn override_note(reason: &str) -> String {
     format!("管理员越过规则调整：{reason}")
 }
 
+/// One hard-rule breach of a version as the publish confirmation lists it.
+pub fn breach_line(rule: &str, message: &str) -> String {
+    format!("【{rule}】{message}")
+}
+
+pub const REASSIGN_NEEDS_REASON: &str = "改派必须填写原因";
+pub const REASSIGN_BAD_FROM: &str = "原评查员无效";
+pub const REASSIGN_CHOOSE: &str = "请选择改派给哪位评查员";
+
+/// A reassignment refused because the review was submitted.
+pub fn reassign_locked(reviewer: &str, state: &str) -> String {
+    format!("{reviewer}的评分表{state}，不能改派；如确需改派，请先重新开放该评分表")
+}
+
+/// A reassignment refused by the rules, each broken rule named.
+pub fn reassign_breaches(breaches: &[String]) -> String {
+    format!("改派违反分组规则，未保存：{}", breaches.join("；"))
+}
+
+/// The note of the version a reassignment stores.
+pub fn reassign_note(reason: &str) -> String {
+    format!("改派：{reason}")
+}
+
+/// A member of a version who reviews no file.
+pub fn idle_member(team: u32, name: &str, is_leader: bool) -> String {
+    if is_leader {
+        format!("第{team}组 {name}（组长，负责审核与合议，未分到案卷）")
+    } else {
+        format!("第{team}组 {name}（未分到案卷）")
+    }
+}
+
 pub fn bad_seed(text: &str) -> String {
     format!("随机种子须为非负整数：{text}")
 }

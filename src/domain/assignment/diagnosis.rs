@@ -186,7 +186,13 @@ pub fn diagnose(problem: &Problem) -> Vec<Reason> {
             Rule::Capacity,
             demand,
             capacity,
-            format!("总评查容量不足：需要 {demand} 人次，容量 {capacity}"),
+            format!(
+                "总评查容量不足：需要 {demand} 人次，容量 {capacity}（容量的算法：本轮分 {team_count} 个组，每组最多 {} 人，最多 {} 人参加；取可用评查员 {} 人中“每人最多案卷数”最大的 {} 人相加）",
+                size.max,
+                usable_people.min(available.len()),
+                available.len(),
+                usable_people.min(available.len()),
+            ),
         ));
     }
     unit_reasons(problem, &evaluator, &mut reasons);

@@ -113,7 +113,7 @@ pub fn explain(problem: &Problem, assignment: &Assignment) -> Explanation {
         let reviews: u32 = team.members.iter().map(load_of).sum();
         let capacity: u32 = team.members.iter().map(capacity_of).sum();
         let summary = format!(
-            "第{}组：组长{}，{} 人来自 {} 个单位；检查{}；{} 本案卷，{} 人次，容量 {}",
+            "第{}组：组长{}，{} 人来自 {} 个单位；检查{}；{} 本案卷，{} 人次，容量 {}（各成员本轮最多可评案卷数之和）",
             team.number,
             problem.reviewer_name(team.leader),
             team.members.len(),

@@ -126,7 +126,7 @@ async fn list_data(state: &AppState) -> WebResult<Vec<Value>> {
                 "case_types": case_types,
                 "file_name": snapshot.file_name,
                 "origin_label": if snapshot.origin == "upload" { "网页上传" } else { "标准文件" },
-                "created_at": snapshot.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                "created_at": crate::domain::local_time::minutes(snapshot.created_at),
                 "created_by": snapshot.created_by,
                 "current": current,
             })

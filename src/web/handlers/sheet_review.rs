@@ -257,9 +257,21 @@ pub async fn progress(
     Ctx(request, state, user): Ctx,
     id: web::Path<String>,
 ) -> WebResult<HttpResponse> {
-    use std::collections::BTreeMap;
     let round_id = parse_round_id(&id)?;
-    let round = load_round(&state, round_id).await?;
+    progress_page(&request, &state, &user, round_id, None).await
+}
+
+/// The progress page, with the refusal of a reassignment when there was one (the page comes
+/// back with its message instead of a bare error page).
+pub async fn progress_page(
+    request: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: RoundId,
+    error: Option<String>,
+) -> WebResult<HttpResponse> {
+    use std::collections::BTreeMap;
+    let round = load_round(state, round_id).await?;
     let tables = state
         .db(move |conn| {
             let Some(version) = assignments::published(conn, round_id)? else {
@@ -336,8 +348,9 @@ pub async fn progress(
         round: RoundView::from(&round),
         tables,
         reassign,
+        error,
     };
-    page_of(&request, "sheets/progress", "评查进度", &user, &view)
+    page_of(request, "sheets/progress", "评查进度", user, &view)
 }
 
 #[derive(Serialize)]
@@ -358,4 +371,6 @@ struct ProgressView {
     round: RoundView,
     tables: Option<ProgressTables>,
     reassign: Option<crate::web::handlers::reconcile::ReassignView>,
+    /// Why a reassignment was refused (nothing changed).
+    error: Option<String>,
 }

@@ -19,7 +19,6 @@ use crate::web::handlers::login::{pre_session_token, with_pre_session_cookie};
 use crate::web::handlers::page;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::TimeZone;
 use serde::Serialize;
 
 /// Issues `document` for the signed-in `user` (see `issuing::issue`) and returns the bytes.
@@ -80,13 +79,6 @@ struct Found {
 struct Superseded {
     by: String,
     at: String,
-}
-
-fn local_time(moment: &chrono::NaiveDateTime) -> String {
-    chrono::Local
-        .from_utc_datetime(moment)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
 }
 
 /// Whether the file given matches the record.
@@ -224,14 +216,14 @@ pub async fn check(
             found: Some(Found {
                 code: document.code.clone(),
                 kind: messages::document_kind(&document.kind),
-                issued_at: local_time(&document.issued_at),
+                issued_at: crate::domain::local_time::minutes(document.issued_at),
                 issuer: document.issuer.clone(),
                 pages: document.pages,
                 size_kb: (document.size_bytes + 1023) / 1024,
                 sha256: document.sha256.clone(),
                 superseded: superseded.map(|replaced| Superseded {
                     by: replaced.by,
-                    at: local_time(&replaced.at),
+                    at: crate::domain::local_time::minutes(replaced.at),
                 }),
             }),
             file,

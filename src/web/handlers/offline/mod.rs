@@ -15,12 +15,9 @@ mod server;
 pub use laptop::{export, home, login_hint, signin, work};
 pub use server::{MAX_RESULT_BYTES, api_download, api_upload, download, index, upload};
 
-/// A UTC time as the bureau reads it (local time of the machine), to the minute.
+/// A UTC time as the bureau reads it (Beijing time), to the minute.
 pub fn local_time(at: NaiveDateTime) -> String {
-    chrono::DateTime::<chrono::Utc>::from_naive_utc_and_offset(at, chrono::Utc)
-        .with_timezone(&chrono::Local)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    crate::domain::local_time::minutes(at)
 }
 
 /// The offline banner: whose packet, valid until when.

@@ -238,7 +238,7 @@ fn reconcile_view(
             .map(|person| data.reviewer_name(*person))
             .collect(),
         by: decision.decided_by.clone(),
-        at: decision.decided_at.format("%Y-%m-%d %H:%M").to_string(),
+        at: crate::domain::local_time::minutes(decision.decided_at),
     });
     let final_grade = value("final_grade");
     let disagreement = matches!(standing, Standing::Disagreement(_));

@@ -226,7 +226,7 @@ pub async fn queue(
         ready: actions.approve,
         approval: approval.map(|approval| ApprovalView {
             by: approval.approved_by.clone(),
-            at: approval.approved_at.format("%Y-%m-%d %H:%M").to_string(),
+            at: crate::domain::local_time::minutes(approval.approved_at),
         }),
     };
     page_of(

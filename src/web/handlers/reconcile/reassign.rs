@@ -2,14 +2,16 @@
 //! its form on the progress page.
 
 use super::{parse_file, sheet_state};
+use crate::app::messages::teams as text;
 use crate::app::reconciliation::ReviewData;
 use crate::domain::assignment::{Change, check_change};
-use crate::domain::ids::PersonId;
+use crate::domain::ids::{CaseFileId, PersonId, RoundId};
 use crate::storage::{self, assignments, audit, sheets};
 use crate::web::error::{WebError, WebResult};
 use crate::web::handlers::Ctx;
 use crate::web::handlers::see_other;
-use actix_web::{HttpResponse, web};
+use crate::web::handlers::sheet_review::progress_page;
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde_json::json;
 
@@ -23,17 +25,38 @@ pub struct ReassignForm {
 
 /// POST /rounds/{id}/files/{file}/reassign: the administrator moves one review of a file to
 /// another reviewer. The hard rules are re-checked on the published assignment; a new version
-/// is stored and published at once. A submitted review cannot move (reopen it first).
+/// is stored and published at once. A submitted review cannot move (reopen it first). A
+/// refusal comes back as the progress page with its message (nothing changed).
 pub async fn reassign(
     Ctx(request, state, user): Ctx,
     path: web::Path<(String, String)>,
     form: web::Form<ReassignForm>,
 ) -> WebResult<HttpResponse> {
     let (round_id, file) = parse_file(&path)?;
-    let form = form.into_inner();
+    match move_review(&request, &state, &user, round_id, file, form.into_inner()).await {
+        Ok(()) => Ok(see_other(&format!("/rounds/{round_id}/progress"))),
+        Err(error @ (WebError::BadRequest(_) | WebError::Conflict(_))) => {
+            let status = actix_web::ResponseError::status_code(&error);
+            let mut response =
+                progress_page(&request, &state, &user, round_id, Some(error.message())).await?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+async fn move_review(
+    request: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: RoundId,
+    file: CaseFileId,
+    form: ReassignForm,
+) -> WebResult<()> {
     let reason = form.reason.trim().to_string();
     if reason.is_empty() {
-        return Err(WebError::BadRequest("改派必须填写原因".into()));
+        return Err(WebError::BadRequest(text::REASSIGN_NEEDS_REASON.into()));
     }
     crate::domain::text_limits::TextField::AssignmentNote
         .check(&reason)
@@ -42,13 +65,13 @@ pub async fn reassign(
         .from
         .trim()
         .parse()
-        .map_err(|_| WebError::BadRequest("原评查员无效".into()))?;
+        .map_err(|_| WebError::BadRequest(text::REASSIGN_BAD_FROM.into()))?;
     let to: PersonId = form
         .to
         .trim()
         .parse()
-        .map_err(|_| WebError::BadRequest("请选择改派给哪位评查员".into()))?;
-    let actor = user.actor(&request);
+        .map_err(|_| WebError::BadRequest(text::REASSIGN_CHOOSE.into()))?;
+    let actor = user.actor(request);
     state
         .db(move |conn| {
             storage::transaction(conn, |conn| {
@@ -56,10 +79,9 @@ pub async fn reassign(
                 if let Some(sheet) = sheets::find(conn, round_id, file, from)?
                     && !sheet.sheet.state.is_editable()
                 {
-                    return Err(WebError::Conflict(format!(
-                        "{}的评分表{}，不能改派；如确需改派，请先重新开放该评分表",
+                    return Err(WebError::Conflict(text::reassign_locked(
                         version.problem.reviewer_name(from),
-                        sheet.sheet.state.status().label()
+                        sheet.sheet.state.status().label(),
                     )));
                 }
                 let next = check_change(
@@ -68,16 +90,11 @@ pub async fn reassign(
                     Change::MoveFile { file, from, to },
                 )
                 .map_err(|breaches| {
-                    WebError::Conflict(format!(
-                        "改派违反分组规则，未保存：{}",
-                        breaches
-                            .iter()
-                            .map(|breach| breach.message.clone())
-                            .collect::<Vec<_>>()
-                            .join("；")
-                    ))
+                    let messages: Vec<String> =
+                        breaches.into_iter().map(|breach| breach.message).collect();
+                    WebError::Conflict(text::reassign_breaches(&messages))
                 })?;
-                let note = format!("改派：{reason}");
+                let note = text::reassign_note(&reason);
                 let number = assignments::store_draft(
                     conn,
                     &actor,
@@ -103,8 +120,7 @@ pub async fn reassign(
                 Ok(())
             })
         })
-        .await?;
-    Ok(see_other(&format!("/rounds/{round_id}/progress")))
+        .await
 }
 
 #[derive(Serialize)]
@@ -121,28 +137,49 @@ pub struct ReviewRow {
     reviewer_name: String,
     state: &'static str,
     movable: bool,
+    /// Who may take this review over under the rules (members of the team visiting the
+    /// file's unit, not on the file, not recused); nobody is preselected.
+    choices: Vec<PoolEntry>,
 }
 
-/// The reviewers to choose from and every review, for the progress page's reassignment.
+/// Every review with who may take it over, for the progress page's reassignment.
 #[derive(Serialize)]
 pub struct ReassignView {
-    pool: Vec<PoolEntry>,
     rows: Vec<ReviewRow>,
+}
+
+/// The reviewers who may take the review of `file` over from `from`: the rules re-checked
+/// for each member of `from`'s team, so a conflicted person is never offered.
+fn choices(data: &ReviewData, file: CaseFileId, from: PersonId) -> Vec<PoolEntry> {
+    let version = &data.version;
+    let Some(team) = version.assignment.team_of_member(from) else {
+        return Vec::new();
+    };
+    team.members
+        .iter()
+        .filter(|member| **member != from)
+        .filter(|member| {
+            check_change(
+                &version.problem,
+                &version.assignment,
+                Change::MoveFile {
+                    file,
+                    from,
+                    to: **member,
+                },
+            )
+            .is_ok()
+        })
+        .map(|member| PoolEntry {
+            id: member.to_string(),
+            name: version.problem.reviewer_name(*member).to_string(),
+        })
+        .collect()
 }
 
 /// The administrator's table of files and reviewers with the reassignment form, for the
 /// progress page.
 pub fn reassign_rows(data: &ReviewData) -> ReassignView {
-    let pool = data
-        .version
-        .problem
-        .reviewers
-        .iter()
-        .map(|reviewer| PoolEntry {
-            id: reviewer.id.to_string(),
-            name: reviewer.name.clone(),
-        })
-        .collect();
     let rows = data
         .version
         .assignment
@@ -151,16 +188,22 @@ pub fn reassign_rows(data: &ReviewData) -> ReassignView {
         .flat_map(|placement| {
             placement.reviewers.iter().map(move |reviewer| {
                 let sheet = data.sheet(placement.file, *reviewer);
+                let movable = sheet.is_none_or(|sheet| sheet.sheet.state.is_editable());
                 ReviewRow {
                     file: placement.file.to_string(),
                     case_number: data.case_number(placement.file),
                     reviewer: reviewer.to_string(),
                     reviewer_name: data.reviewer_name(*reviewer),
                     state: sheet_state(sheet),
-                    movable: sheet.is_none_or(|sheet| sheet.sheet.state.is_editable()),
+                    movable,
+                    choices: if movable {
+                        choices(data, placement.file, *reviewer)
+                    } else {
+                        Vec::new()
+                    },
                 }
             })
         })
         .collect();
-    ReassignView { pool, rows }
+    ReassignView { rows }
 }

@@ -157,6 +157,9 @@ pub struct TransitionRequest {
     text: Option<String>,
     /// Days to rectify (issue).
     days: Option<u32>,
+    /// The confirmation of an irreversible step (issue), `web::confirm`.
+    #[serde(default)]
+    confirm: crate::web::confirm::Confirm,
 }
 
 impl TransitionRequest {

@@ -5,6 +5,7 @@ use super::views::{FindingView, NoticeDetail, NoticeView, RoundLink};
 use super::{Moved, TextForm, TransitionRequest, caller, json_ok, parse_finding, parse_notice};
 use super::{query_notice, render};
 use crate::app::issuing::Issuer;
+use crate::app::messages::confirm as confirm_text;
 use crate::app::messages::rectification as text;
 use crate::app::rectification::{self as use_case, NoticePage};
 use crate::domain::ids::{NoticeId, RoundId};
@@ -15,6 +16,7 @@ use crate::domain::rectification::{
 use crate::storage::{self, rectification::Notice};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
+use crate::web::confirm::{self, Confirm, ConfirmView};
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::Ctx;
 use crate::web::handlers::see_other;
@@ -36,6 +38,8 @@ struct NoticePageView<'a> {
     may_correct: bool,
     default_days: i32,
     notice_message: Option<&'static str>,
+    /// The confirmation box of 下发.
+    issue_confirm: ConfirmView,
 }
 
 fn detail(data: &NoticePage) -> NoticeDetail<'_> {
@@ -81,6 +85,7 @@ pub async fn show_notice(
             ),
         default_days: notice.days,
         notice_message: query_notice(&request),
+        issue_confirm: ConfirmView::of(confirm_text::issue_notice()),
     };
     let title = notice
         .doc_number
@@ -162,6 +167,9 @@ async fn issue_notice(
 #[derive(Debug, Deserialize)]
 pub struct IssueForm {
     days: Option<String>,
+    /// The confirmation that issuing cannot be undone (`web::confirm`).
+    #[serde(default)]
+    confirm: Confirm,
 }
 
 pub async fn issue(
@@ -171,6 +179,7 @@ pub async fn issue(
 ) -> WebResult<HttpResponse> {
     let id = parse_notice(&id)?;
     let days = parse_days(form.days.as_deref())?;
+    confirm::require(form.confirm, &confirm_text::issue_notice())?;
     issue_notice(&state, &request, &user, id, days).await?;
     Ok(see_other(&format!("/notices/{id}?notice=issued")))
 }
@@ -321,6 +330,7 @@ pub async fn api_notice_transition(
     let action = body.action()?;
     let to = if action == Action::Issue && user.account.role == Role::BureauAdmin {
         let days = body.days.unwrap_or(DEFAULT_RECTIFICATION_DAYS);
+        confirm::require(body.confirm, &confirm_text::issue_notice())?;
         issue_notice(&state, &request, &user, id, days).await?.state
     } else {
         on_notice(&state, &request, &user, id, action, body.text.clone()).await?

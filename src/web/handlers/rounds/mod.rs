@@ -5,6 +5,7 @@ mod form;
 
 pub use form::RoundForm;
 
+use crate::app::messages::confirm as confirm_text;
 use crate::app::messages::{self, rounds as text};
 use crate::app::rounds::{self as use_case, CreateError, RegistrySummary};
 use crate::domain::CaseType;
@@ -16,6 +17,7 @@ use crate::storage::rounds::{self, AdvanceError, Round, RoundView};
 use crate::storage::{self, rubrics};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
+use crate::web::confirm::{self, Confirm, ConfirmView};
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::Ctx;
 use crate::web::handlers::sampling::PlanFormView;
@@ -243,6 +245,8 @@ struct RoundPage<'a> {
     /// In 评查: the files without a settled result, listed beside 进入“反馈整改”.
     unfinished: Vec<String>,
     unfinished_count: usize,
+    /// The confirmation box of the "next status" button.
+    advance_confirm: Option<ConfirmView>,
 }
 
 /// A round with its registry figures, as the API answers it.
@@ -326,7 +330,7 @@ pub async fn round_page(
     let sample = overview.frozen.as_ref().map(|frozen| FrozenView {
         seed: frozen.seed.to_string(),
         count: frozen.picks.len(),
-        frozen_at: frozen.frozen_at.format("%Y-%m-%d %H:%M").to_string(),
+        frozen_at: crate::domain::local_time::minutes(frozen.frozen_at),
         frozen_by: &frozen.frozen_by,
         proof: &frozen.proof,
     });
@@ -344,6 +348,7 @@ pub async fn round_page(
         objection_settings,
         unfinished: overview.unfinished.clone(),
         unfinished_count: overview.unfinished.len(),
+        advance_confirm: advance_confirmation(&round),
     };
     let response = typed_page(
         request,
@@ -371,16 +376,31 @@ pub async fn api_show(
 #[derive(Deserialize)]
 pub struct StatusForm {
     status: String,
+    /// The confirmation that the step cannot be undone (`web::confirm`).
     #[serde(default)]
-    confirm: Option<String>,
+    confirm: Confirm,
 }
 
-/// The status change as the API takes it.
-#[derive(Deserialize)]
-pub struct StatusJson {
-    status: String,
-    #[serde(default)]
-    confirm: bool,
+/// The confirmation of moving `round` to its next status, when it has one.
+fn advance_confirmation(round: &Round) -> Option<ConfirmView> {
+    let next = round.status.next()?;
+    Some(ConfirmView::of(confirm_text::advance(
+        round.status.label(),
+        next.label(),
+    )))
+}
+
+/// Refuses an advance that was not confirmed, naming the step it asked for.
+fn require_advance_confirmed(form: &StatusForm, current: &Round) -> WebResult<()> {
+    let next = form
+        .status
+        .parse::<RoundStatus>()
+        .map(RoundStatus::label)
+        .unwrap_or(form.status.as_str());
+    confirm::require(
+        form.confirm,
+        &confirm_text::advance(current.status.label(), next),
+    )
 }
 
 async fn advance(
@@ -412,8 +432,8 @@ pub async fn set_status(
     form: web::Form<StatusForm>,
 ) -> WebResult<HttpResponse> {
     let id = parse_round_id(&id)?;
-    let confirmed = matches!(form.confirm.as_deref(), Some("on" | "true" | "1"));
-    match advance(&request, &state, &user, id, &form.status, confirmed).await? {
+    require_advance_confirmed(&form, &load_round(&state, id).await?)?;
+    match advance(&request, &state, &user, id, &form.status, form.confirm.0).await? {
         Ok(_) => Ok(see_other(&format!("/rounds/{id}?notice=advanced"))),
         Err(message) => Err(WebError::Conflict(message)),
     }
@@ -422,10 +442,11 @@ pub async fn set_status(
 pub async fn api_set_status(
     Ctx(request, state, user): Ctx,
     id: web::Path<String>,
-    form: web::Json<StatusJson>,
+    form: web::Json<StatusForm>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_round_id(&id)?;
-    match advance(&request, &state, &user, id, &form.status, form.confirm).await? {
+    require_advance_confirmed(&form, &load_round(&state, id).await?)?;
+    match advance(&request, &state, &user, id, &form.status, form.confirm.0).await? {
         Ok(round) => Ok(HttpResponse::Ok().json(RoundReply {
             round: RoundView::from(&round),
         })),

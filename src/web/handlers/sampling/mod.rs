@@ -8,6 +8,7 @@ mod view;
 pub use plan_form::{PlanForm, PlanFormView, designated_key};
 pub use view::sample_list_row;
 
+use crate::app::messages::confirm as confirm_text;
 use crate::app::messages::sampling as text;
 use crate::app::sampling as use_case;
 use crate::domain::UnitScope;
@@ -20,6 +21,7 @@ use crate::storage::sampling::{self, SampleError};
 use crate::storage::{self, cases, units};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
+use crate::web::confirm::{self, Confirm, ConfirmView};
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::Ctx;
 use crate::web::handlers::rounds::{load_round, parse_round_id, round_page, typed_page};
@@ -141,6 +143,7 @@ pub async fn show(
         is_frozen,
         units,
         can_freeze: overview_actions(round.status, user.account.role, is_frozen).can_freeze,
+        confirm: ConfirmView::of(confirm_text::freeze_sample()),
     };
     typed_page(&request, "rounds/sample", text::TITLE, Some(&user), &data)
 }
@@ -149,6 +152,9 @@ pub async fn show(
 pub struct FreezeForm {
     #[serde(default)]
     seed: Option<String>,
+    /// The confirmation that the step cannot be undone (`web::confirm`).
+    #[serde(default)]
+    confirm: Confirm,
 }
 
 async fn freeze_round(
@@ -181,6 +187,7 @@ pub async fn freeze(
     form: web::Form<FreezeForm>,
 ) -> WebResult<HttpResponse> {
     let id = parse_round_id(&id)?;
+    confirm::require(form.confirm, &confirm_text::freeze_sample())?;
     freeze_round(&request, &state, &user, id, form.seed.as_deref()).await?;
     Ok(see_other(&format!("/rounds/{id}?notice=frozen")))
 }
@@ -191,6 +198,7 @@ pub async fn api_freeze(
     form: web::Json<FreezeForm>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_round_id(&id)?;
+    confirm::require(form.confirm, &confirm_text::freeze_sample())?;
     let sample = freeze_round(&request, &state, &user, id, form.seed.as_deref()).await?;
     let (details, all_units) = sample_details(&state, &sample).await?;
     Ok(HttpResponse::Ok().json(view::sample_view(&sample, &details, &all_units)))

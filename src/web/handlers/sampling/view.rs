@@ -65,6 +65,8 @@ pub struct SamplePage<'a> {
     pub is_frozen: bool,
     pub units: Vec<UnitCount>,
     pub can_freeze: bool,
+    /// The confirmation box of 确定抽查清单.
+    pub confirm: crate::web::confirm::ConfirmView,
 }
 
 /// The stratum's title: unit, case type, and the finer strata when the plan has them.

@@ -2,11 +2,12 @@
 
 use crate::app::messages::teams as text;
 use crate::domain::assignment::Change;
+use crate::domain::assignment::Problem;
 use crate::domain::ids::{CaseFileId, PersonId};
 use crate::domain::text_limits::TextField;
 use crate::storage::assignments::Options;
 use crate::web::handlers::sampling::fresh_seed;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize)]
 pub struct GenerateForm {
@@ -46,6 +47,72 @@ impl GenerateForm {
             self.capacity.unwrap_or(defaults.capacity),
             self.double_percent.unwrap_or(20),
         ))
+    }
+}
+
+/// The generation form's values as the page shows them: what the administrator entered
+/// (kept after a refusal), else those of the version shown, else the defaults.
+#[derive(Debug, Clone, Serialize)]
+pub struct GenerateSettings {
+    team_min: u32,
+    team_max: u32,
+    capacity: u32,
+    double_percent: u32,
+    seed: String,
+}
+
+impl Default for GenerateSettings {
+    fn default() -> Self {
+        let defaults = Options::default();
+        GenerateSettings {
+            team_min: defaults.team_min,
+            team_max: defaults.team_max,
+            capacity: defaults.capacity,
+            double_percent: 20,
+            seed: String::new(),
+        }
+    }
+}
+
+impl GenerateSettings {
+    /// The settings a stored version was generated with (a new seed is drawn unless typed).
+    pub fn of_problem(problem: &Problem) -> Self {
+        let defaults = GenerateSettings::default();
+        let files = problem.files.len();
+        let doubled = problem
+            .files
+            .iter()
+            .filter(|file| file.reviewers_needed > 1)
+            .count();
+        let percent = (doubled * 100 + files / 2)
+            .checked_div(files)
+            .map_or(0, |percent| u32::try_from(percent).unwrap_or(100));
+        GenerateSettings {
+            team_min: problem.config.team_size.min,
+            team_max: problem.config.team_size.max,
+            capacity: problem
+                .reviewers
+                .iter()
+                .map(|reviewer| reviewer.capacity)
+                .max()
+                .unwrap_or(defaults.capacity),
+            double_percent: percent,
+            seed: String::new(),
+        }
+    }
+}
+
+impl GenerateForm {
+    /// What was entered, for the page shown again after a refusal.
+    pub fn entered(&self) -> GenerateSettings {
+        let defaults = GenerateSettings::default();
+        GenerateSettings {
+            team_min: self.team_min.unwrap_or(defaults.team_min),
+            team_max: self.team_max.unwrap_or(defaults.team_max),
+            capacity: self.capacity.unwrap_or(defaults.capacity),
+            double_percent: self.double_percent.unwrap_or(defaults.double_percent),
+            seed: self.seed.clone().unwrap_or_default(),
+        }
     }
 }
 

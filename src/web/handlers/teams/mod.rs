@@ -6,8 +6,9 @@
 mod forms;
 mod view;
 
-pub use forms::{ChangeForm, GenerateForm};
+pub use forms::{ChangeForm, GenerateForm, GenerateSettings};
 
+use crate::app::messages::confirm as confirm_text;
 use crate::app::messages::teams as text;
 use crate::app::teams::{self as use_case, Error as TeamError};
 use crate::domain::assignment::diff;
@@ -18,6 +19,7 @@ use crate::storage::assignments::{self, Options};
 use crate::storage::{self, rounds};
 use crate::web::AppState;
 use crate::web::auth::CurrentUser;
+use crate::web::confirm::{self, Confirm, ConfirmView};
 use crate::web::error::{ApiError, WebError, WebResult};
 use crate::web::handlers::Ctx;
 use crate::web::handlers::rounds::{load_round, parse_round_id, typed_page};
@@ -42,6 +44,18 @@ async fn unit_names(state: &AppState) -> WebResult<BTreeMap<UnitId, String>> {
         .await
 }
 
+/// Why the teams page is shown again after a post, with the generation settings entered.
+struct Refused {
+    errors: Vec<String>,
+    entered: Option<GenerateSettings>,
+}
+
+impl Refused {
+    fn of(errors: Option<Vec<String>>, entered: Option<GenerateSettings>) -> Option<Refused> {
+        errors.map(|errors| Refused { errors, entered })
+    }
+}
+
 /// A refusal of the team use cases as the pages answer it.
 fn team_error(error: TeamError) -> WebError {
     match error {
@@ -50,6 +64,11 @@ fn team_error(error: TeamError) -> WebError {
         TeamError::Impossible(message) => WebError::Conflict(message),
         TeamError::Unsolvable(reasons) | TeamError::Breaches(reasons) => {
             WebError::Conflict(reasons.join("\n"))
+        }
+        TeamError::UnacceptedBreaches(breaches) => {
+            let mut lines = vec![confirm_text::publish_breaches(breaches.len()).refusal];
+            lines.extend(breaches);
+            WebError::BadRequest(lines.join("\n"))
         }
         TeamError::Storage(error) => error.into(),
     }
@@ -68,8 +87,12 @@ async fn teams_page(
     id: RoundId,
     shown: Option<i32>,
     notice: Option<&str>,
-    errors: Option<Vec<String>>,
+    refused: Option<Refused>,
 ) -> WebResult<HttpResponse> {
+    let (errors, entered) = match refused {
+        Some(Refused { errors, entered }) => (Some(errors), entered),
+        None => (None, None),
+    };
     let round = load_round(state, id).await?;
     let versions = state
         .run(move |conn| assignments::versions(conn, id))
@@ -77,9 +100,11 @@ async fn teams_page(
     let published = versions
         .iter()
         .find(|version| version.status == "published");
+    // Without a version asked for, the administrator's place is the published version (the
+    // one reviewers work from), else the newest draft.
     let selected = match shown {
         Some(number) => versions.iter().find(|version| version.version == number),
-        None => versions.first(),
+        None => published.or(versions.first()),
     };
     let names = unit_names(state).await?;
     let changes: Vec<String> = match (selected, published) {
@@ -89,7 +114,19 @@ async fn teams_page(
         _ => Vec::new(),
     };
     let failed = errors.is_some();
+    let breaches = selected.map(use_case::breaches_of).unwrap_or_default();
+    let settings = entered.unwrap_or_else(|| {
+        selected.map_or_else(GenerateSettings::default, |version| {
+            GenerateSettings::of_problem(&version.problem)
+        })
+    });
     let data = TeamsPage {
+        settings,
+        idle_members: selected.map(view::idle_members).unwrap_or_default(),
+        publish_confirm: selected
+            .map(|version| ConfirmView::of(confirm_text::publish_teams(version.version))),
+        breaches_confirm: (!breaches.is_empty())
+            .then(|| ConfirmView::second(confirm_text::publish_breaches(breaches.len()), breaches)),
         round: rounds::RoundView::from(&round),
         view: selected.map(|version| view::version_view(&version.problem, version, &names)),
         changes,
@@ -121,7 +158,16 @@ pub async fn show(
         Some("changed") => Some(text::CHANGED),
         _ => None,
     };
-    teams_page(&request, &state, &user, id, query.version, notice, None).await
+    teams_page(
+        &request,
+        &state,
+        &user,
+        id,
+        query.version,
+        notice,
+        Refused::of(None, None),
+    )
+    .await
 }
 
 /// Builds and solves; the reasons when the rules cannot all hold.
@@ -167,11 +213,23 @@ pub async fn generate(
         Ok(options) => generate_version(&request, &state, &user, id, options).await?,
         Err(message) => Err(vec![message]),
     };
+    let entered = Some(form.entered());
     match outcome {
         Ok(number) => Ok(see_other(&format!(
             "/rounds/{id}/teams?version={number}&notice=generated"
         ))),
-        Err(reasons) => teams_page(&request, &state, &user, id, None, None, Some(reasons)).await,
+        Err(reasons) => {
+            teams_page(
+                &request,
+                &state,
+                &user,
+                id,
+                None,
+                None,
+                Refused::of(Some(reasons), entered),
+            )
+            .await
+        }
     }
 }
 
@@ -183,18 +241,63 @@ fn version_path(path: web::Path<(String, String)>) -> WebResult<(RoundId, i32)> 
     Ok((id, number))
 }
 
+/// The two confirmations of 发布: that it cannot be undone, and (for a version that breaks
+/// hard rules) that each listed breach is accepted.
+#[derive(Deserialize)]
+pub struct PublishForm {
+    #[serde(default)]
+    confirm: Confirm,
+    #[serde(default)]
+    confirm_breaches: Confirm,
+}
+
+/// Publishes after both confirmations; the refusal lists the breaches.
+async fn publish_version(
+    request: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    id: RoundId,
+    number: i32,
+    form: &PublishForm,
+) -> WebResult<()> {
+    confirm::require(form.confirm, &confirm_text::publish_teams(number))?;
+    let actor = user.actor(request);
+    let accepted = form.confirm_breaches.0;
+    state
+        .db(move |conn| {
+            use_case::publish(conn, &actor, id, number, accepted, storage::now())
+                .map_err(team_error)
+        })
+        .await
+}
+
+/// POST /rounds/{id}/teams/{version}/publish; a refusal comes back as the page with its
+/// message, on the same version.
 pub async fn publish(
     Ctx(request, state, user): Ctx,
     path: web::Path<(String, String)>,
+    form: web::Form<PublishForm>,
 ) -> WebResult<HttpResponse> {
     let (id, number) = version_path(path)?;
-    let actor = user.actor(&request);
-    state
-        .db(move |conn| {
-            use_case::publish(conn, &actor, id, number, storage::now()).map_err(team_error)
-        })
-        .await?;
-    Ok(see_other(&format!("/rounds/{id}/teams?notice=published")))
+    match publish_version(&request, &state, &user, id, number, &form).await {
+        Ok(()) => Ok(see_other(&format!(
+            "/rounds/{id}/teams?version={number}&notice=published"
+        ))),
+        Err(WebError::BadRequest(message) | WebError::Conflict(message)) => {
+            let errors = Some(message.lines().map(str::to_string).collect());
+            teams_page(
+                &request,
+                &state,
+                &user,
+                id,
+                Some(number),
+                None,
+                Refused::of(errors, None),
+            )
+            .await
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// POST /rounds/{id}/teams/{version}/change: a manual change, re-checked at once. A hard-rule
@@ -209,7 +312,16 @@ pub async fn change(
         Ok(change) => change,
         Err(message) => {
             let errors = Some(vec![message]);
-            return teams_page(&request, &state, &user, id, Some(number), None, errors).await;
+            return teams_page(
+                &request,
+                &state,
+                &user,
+                id,
+                Some(number),
+                None,
+                Refused::of(errors, None),
+            )
+            .await;
         }
     };
     let reason = form.reason();
@@ -240,8 +352,16 @@ pub async fn change(
             let mut messages = vec![text::BREACH_NEEDS_REASON.to_string()];
             messages.extend(breaches);
             let errors = Some(messages);
-            let mut response =
-                teams_page(&request, &state, &user, id, Some(number), None, errors).await?;
+            let mut response = teams_page(
+                &request,
+                &state,
+                &user,
+                id,
+                Some(number),
+                None,
+                Refused::of(errors, None),
+            )
+            .await?;
             *response.status_mut() = actix_web::http::StatusCode::CONFLICT;
             Ok(response)
         }

@@ -15,6 +15,8 @@ pub struct MemberView<'a> {
     name: &'a str,
     unit: &'a str,
     is_leader: bool,
+    /// No file to review in this version (flagged on the page).
+    idle: bool,
     load: u32,
     capacity: u32,
     text: String,
@@ -69,8 +71,34 @@ pub struct VersionView<'a> {
     reviews: usize,
 }
 
+/// The members of a version who review no file, each with their team.
+pub fn idle_members(version: &Version) -> Vec<String> {
+    let assignment = &version.assignment;
+    assignment
+        .teams
+        .iter()
+        .flat_map(|team| {
+            team.members
+                .iter()
+                .filter(|member| {
+                    !assignment
+                        .placements
+                        .iter()
+                        .any(|placement| placement.reviewers.contains(member))
+                })
+                .map(move |member| {
+                    crate::app::messages::teams::idle_member(
+                        team.number,
+                        version.problem.reviewer_name(*member),
+                        *member == team.leader,
+                    )
+                })
+        })
+        .collect()
+}
+
 fn minutes(at: chrono::NaiveDateTime) -> String {
-    at.format("%Y-%m-%d %H:%M").to_string()
+    crate::domain::local_time::minutes(at)
 }
 
 /// A unit's name: from the unit list (reviewers come from units the round does not inspect,
@@ -102,6 +130,7 @@ pub fn version_view<'a>(
                         .reviewer(member.reviewer)
                         .map_or("", |reviewer| unit_of(problem, names, reviewer.unit)),
                     is_leader: member.reviewer == team.leader,
+                    idle: member.load == 0,
                     load: member.load,
                     capacity: member.capacity,
                     text: member.text.clone(),
@@ -235,6 +264,14 @@ pub struct TeamsPage<'a> {
     pub actions: crate::domain::round_pages::TeamActions,
     pub notice: Option<&'a str>,
     pub errors: Option<Vec<String>>,
+    /// The generation form's values.
+    pub settings: super::GenerateSettings,
+    /// Members of the version shown who review no file, flagged.
+    pub idle_members: Vec<String>,
+    /// The confirmation of publishing the version shown.
+    pub publish_confirm: Option<crate::web::confirm::ConfirmView>,
+    /// The second, named confirmation when the version shown breaks hard rules (each listed).
+    pub breaches_confirm: Option<crate::web::confirm::ConfirmView>,
 }
 
 /// A member of the reviewer's own team.

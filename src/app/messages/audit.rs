@@ -1,0 +1,221 @@
+//! What the audit page says: actions, objects and detail fields in Chinese.
+
+/// An action code as a clerk reads it.
+pub fn action_label(code: &str) -> &'static str {
+    match code {
+        "login" => "登录",
+        "login.failed" => "登录失败",
+        "login.throttled" => "登录被限制",
+        "login.offline" => "离线评查登录",
+        "logout" => "退出登录",
+        "user.create" => "创建账户",
+        "user.disable" => "停用账户",
+        "user.enable" => "启用账户",
+        "user.password" => "修改或重置密码",
+        "users.bulk_create" => "批量创建评查员账户",
+        "person.create" => "新增评查员",
+        "person.availability" => "修改评查员本轮可用情况",
+        "unit.create" => "新增单位",
+        "unit.target" => "设定年度办案任务",
+        "bureau.settings" => "修改发文设置",
+        "audit.baseline" => "审计日志起点",
+        "cases.import" => "导入案件台账",
+        "case.update" => "更新案件",
+        "rubric.snapshot" => "上传评分标准",
+        "round.create" => "创建评查轮次",
+        "round.status" => "进入下一阶段",
+        "round.objection_settings" => "修改异议与临界复评设置",
+        "sampling.plan" => "保存抽样方案",
+        "sampling.freeze" => "确定抽查清单",
+        "assignment.draft" => "生成分组草案",
+        "assignment.override" => "越过规则调整分组",
+        "assignment.publish" => "发布分组",
+        "review.reassign" => "改派案卷",
+        "borderline.assign" => "临界复评增派评查员",
+        "borderline.unassigned" => "临界复评未能增派",
+        "save_draft" => "保存评分表草稿",
+        "submit" => "提交评分表",
+        "return" => "退回评分表",
+        "reopen" => "重新开放评分表",
+        "reconcile" => "以合议结果确定评分表",
+        "reconciliation.record" => "记录合议结果",
+        "team.approve_results" => "组长审核通过本组结果",
+        "offline.packet.issue" => "下载离线评查包",
+        "offline.result.apply" => "导入离线评查结果",
+        "findings.generate" => "生成问题清单",
+        "finding.add" => "添加问题",
+        "finding.measures" => "填写整改措施",
+        "finding.transition" => "问题整改状态变更",
+        "evidence.upload" => "上传佐证材料",
+        "notice.draft" => "起草整改通知书",
+        "notice.select" => "选入整改通知书",
+        "notice.unselect" => "移出整改通知书",
+        "notice.number" => "整改通知书编号",
+        "notice.document" => "生成整改通知书正式文本",
+        "notice.transition" => "整改通知书状态变更",
+        "notice.follow_up" => "安排回头看",
+        "document.issue" => "签发文书",
+        "objection.file" => "提出异议",
+        "objection.decide" => "处理异议",
+        _ => "其他操作",
+    }
+}
+
+/// What kind of object an entry is about.
+pub fn entity_label(code: &str) -> &'static str {
+    match code {
+        "user" => "账户",
+        "person" => "评查员",
+        "unit" => "单位",
+        "round" | "review_round" => "评查轮次",
+        "case_file" => "案卷",
+        "score_sheet" => "评分表",
+        "rubric" => "评分标准",
+        "assignment" | "assignment_version" => "分组",
+        "finding" => "问题",
+        "rectification_notice" => "整改通知书",
+        "evidence" | "evidence_file" => "佐证材料",
+        "objection" => "异议",
+        "offline_packet" => "离线评查包",
+        "document" | "issued_document" => "文书",
+        "bureau_settings" => "发文设置",
+        "session" => "登录会话",
+        "audit_log" => "审计日志",
+        "import" | "pending_import" => "导入",
+        "case_registry" => "案件台账",
+        "database" => "数据库",
+        _ => "其他",
+    }
+}
+
+/// A field of an entry's details.
+pub fn field_label(key: &str) -> &'static str {
+    match key {
+        "version" => "版本",
+        "state" => "状态",
+        "reason" => "理由",
+        "status" => "阶段",
+        "round" | "round_id" => "评查轮次",
+        "finding" => "问题",
+        "file" => "案卷",
+        "year" => "年度",
+        "sheets" => "评分表",
+        "sheet_id" => "评分表",
+        "reviewer" | "reviewer_id" => "评查员",
+        "points" => "分值",
+        "note" => "说明",
+        "measures" => "整改措施",
+        "follow_up_round" => "回头看轮次",
+        "file_name" => "文件名",
+        "counts" => "数量",
+        "comment" => "意见",
+        "case_target" | "target" => "年度办案任务",
+        "case_no" => "案号",
+        "breaches" => "违反的规则",
+        "action" => "操作",
+        "vetoed" => "一票否决",
+        "unit" => "单位",
+        "type" => "类型",
+        "total_tenths" | "final_total_tenths" => "总分（十分之一分）",
+        "team" => "检查组",
+        "subject" => "对象",
+        "size" | "size_bytes" => "大小（字节）",
+        "settings" => "设置",
+        "seed" => "随机种子",
+        "rubrics" => "评分标准",
+        "rubric_id" => "评分标准",
+        "rows" => "行数",
+        "review_deadline" => "评查截止",
+        "rectification_days" => "整改期限（天）",
+        "recipient" => "受援人",
+        "problem" => "问题",
+        "period_start" => "案件期间起",
+        "period_end" => "案件期间止",
+        "participants" => "参加人",
+        "panel" => "处理小组",
+        "pages" => "页数",
+        "objective" => "目标值",
+        "name" => "名称",
+        "kind" => "种类",
+        "item" => "评查项目",
+        "issued_on" => "下发日期",
+        "handler" => "承办人",
+        "grade" | "final_grade" => "等次",
+        "firm" => "律师事务所",
+        "files" => "案卷数",
+        "expires_at" => "有效期至",
+        "doc_number" => "文号",
+        "deadline" => "期限",
+        "combine" => "双评合并",
+        "code" => "代码",
+        "closed_at" => "结案日期",
+        "changes" => "变更",
+        "cause" => "案由",
+        "case_type" => "案件类别",
+        "blind" => "匿名评查",
+        "assigned_at" => "指派日期",
+        "archived_at" => "归档日期",
+        "applied_at" => "导入时间",
+        "added" => "新增",
+        "updated" => "更新",
+        "skipped" => "跳过",
+        "login" => "用户名",
+        "role" => "角色",
+        "display_name" => "姓名",
+        "active" => "启用",
+        "available" => "本轮可用",
+        "origin" => "来源",
+        "seq" => "序号",
+        "count" => "数量",
+        "accounts" => "账户",
+        _ => "其他",
+    }
+}
+
+/// A value code as read (states, stages, booleans); other text unchanged.
+pub fn value_label(value: &str) -> Option<&'static str> {
+    Some(match value {
+        "draft" => "草稿",
+        "sampling" => "抽样",
+        "teaming" => "分组",
+        "reviewing" => "评查",
+        "feedback" => "反馈整改",
+        "closed" => "结束",
+        "published" => "已发布",
+        "submitted" => "已提交",
+        "returned" => "退回",
+        "reopened" => "重新开放",
+        "reconciled" => "已合议",
+        "issued" => "已下发",
+        "verified" => "已核验",
+        "criminal" => "刑事",
+        "civil" => "民事",
+        "administrative" => "行政",
+        _ => return None,
+    })
+}
+
+pub const YES: &str = "是";
+pub const NO: &str = "否";
+pub const NONE: &str = "无";
+pub const TITLE: &str = "审计日志";
+/// The page's date filter could not be read.
+pub fn bad_date(field: &str, text: &str) -> String {
+    format!("{field}须为“年-月-日”格式的日期，如 2025-10-01：{text}")
+}
+pub const FROM: &str = "起始日期";
+pub const TO: &str = "截止日期";
+
+/// A record named in the log, with what it is.
+pub fn named(kind: crate::storage::audit::Named, name: &str) -> String {
+    use crate::storage::audit::Named;
+    match kind {
+        Named::Account => format!("账户 {name}"),
+        Named::Unit => name.to_string(),
+        Named::Round => format!("轮次 {name}"),
+        Named::Person => format!("评查员 {name}"),
+        Named::CaseFile => format!("案卷 {name}"),
+        Named::Notice if name.is_empty() => "整改通知书（未编号）".to_string(),
+        Named::Notice => format!("整改通知书 {name}"),
+    }
+}
