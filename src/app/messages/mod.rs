@@ -4,12 +4,11 @@
 //! cases keeps its messages in a submodule of its own (`messages::<family>`); `frame` holds
 //! what the web frame says whatever the page, `cli` what the command line tells the operator.
 
+pub mod audit;
 pub mod case_viewer;
 pub mod cli;
-pub mod ecf;
-pub mod audit;
-pub mod cli;
 pub mod confirm;
+pub mod ecf;
 pub mod frame;
 pub mod home;
 

@@ -7,12 +7,10 @@ use crate::app::audit::{self, PAGE_SIZE, ReadableEntry};
 use crate::app::messages::audit as text;
 use crate::domain::local_time::day_start_utc;
 use crate::storage::audit::Filter;
-use crate::web::AppState;
-use crate::web::auth::CurrentUser;
 use crate::web::error::WebResult;
 use crate::web::handlers::Ctx;
 use crate::web::handlers::{page, view_data};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 

@@ -73,7 +73,10 @@ pub async fn read(
         MultipartError::Payload(PayloadError::Overflow) => {
             WebError::PayloadTooLarge(body::too_large(limit))
         }
-        error => WebError::BadRequest(messages::frame::upload_unreadable(error)),
+        error => {
+            tracing::info!(%error, "upload unreadable");
+            WebError::BadRequest(messages::frame::UPLOAD_UNREADABLE.to_string())
+        }
     };
     let dir = spool_dir();
     let mut form = SpooledForm::default();

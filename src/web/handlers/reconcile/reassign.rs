@@ -7,6 +7,8 @@ use crate::app::reconciliation::ReviewData;
 use crate::domain::assignment::{Change, check_change};
 use crate::domain::ids::{CaseFileId, PersonId, RoundId};
 use crate::storage::{self, assignments, audit, sheets};
+use crate::web::AppState;
+use crate::web::auth::CurrentUser;
 use crate::web::error::{WebError, WebResult};
 use crate::web::handlers::Ctx;
 use crate::web::handlers::see_other;
