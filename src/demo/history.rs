@@ -2,7 +2,7 @@
 //! rankings, typical problems and rectification lists have something to show: 2025年第一季度
 //! (closed, every notice of a unit with a manager's login verified and closed — with
 //! [`super::logins`] loaded first, every unit) and 2025年第二季度 (in 反馈整改, notices issued 23
-//! days before the day the demo is loaded: due within a week, 贺兰县's three days overdue;
+//! days before the day the demo is loaded: due within a week, one center's three days overdue;
 //! 兴庆区 has reported). Each round goes through the same storage
 //! calls as the pages — registry, frozen sample, solved and published teams, score sheets
 //! scored by the engine, findings, numbered notices — with invented but deterministic scores:
@@ -328,7 +328,7 @@ fn quarter_round(
         account: admin,
     };
     // Q1's notices went out long ago; Q2's relative to the day the demo is loaded: 23 days ago
-    // with 30 days to answer (due within a week), and 贺兰县's with 20 (three days overdue).
+    // with 30 days to answer (due within a week), and one center's with 20 (three days overdue).
     let finished = plan.status == RoundStatus::Closed;
     let today = storage::today();
     let issued_on = if finished {
@@ -336,11 +336,10 @@ fn quarter_round(
     } else {
         today - chrono::Duration::days(23)
     };
-    let slow_unit = units::find_by_code(conn, "HL")?.map(|unit| unit.id);
-    let notices = rectification::notices(conn, UnitScope::All, Some(round.id))?;
-    let mut issued = Vec::new();
-    for notice in notices {
-        // A unit whose findings are all minor gets no notice (the draft stays empty).
+    // The notices that have findings on them (a unit whose findings are all minor gets none:
+    // its draft stays empty).
+    let mut with_findings = Vec::new();
+    for notice in rectification::notices(conn, UnitScope::All, Some(round.id))? {
         let on_notice = rectification::list_findings(
             conn,
             UnitScope::All,
@@ -349,9 +348,28 @@ fn quarter_round(
                 ..Default::default()
             },
         )?;
-        if on_notice.is_empty() {
-            continue;
+        if !on_notice.is_empty() {
+            with_findings.push(notice);
         }
+    }
+    // The slow unit: the first center on notice whose manager has no demo login of its own
+    // (兴庆区 and 金凤区 answer below), 贺兰县 when it is on notice.
+    let answering = [
+        units::find_by_code(conn, "XQ")?.map(|unit| unit.id),
+        units::find_by_code(conn, "JF")?.map(|unit| unit.id),
+    ];
+    let hl = units::find_by_code(conn, "HL")?.map(|unit| unit.id);
+    let slow_unit = with_findings
+        .iter()
+        .find(|notice| Some(notice.unit_id) == hl)
+        .or_else(|| {
+            with_findings
+                .iter()
+                .find(|notice| !answering.contains(&Some(notice.unit_id)))
+        })
+        .map(|notice| notice.unit_id);
+    let mut issued = Vec::new();
+    for notice in with_findings {
         let days = if !finished && Some(notice.unit_id) == slow_unit {
             20
         } else {
