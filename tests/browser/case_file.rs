@@ -56,6 +56,18 @@ fn bookmarked_pdf() -> Vec<u8> {
     bytes
 }
 
+/// The demo gives every case of its quarter a generated electronic case file; this test
+/// uploads and reads its own, so the file starts without one.
+fn forget_generated_case_file(app: &App) -> Result<()> {
+    let pool = storage::connect(&DatabaseUrl::parse(&app.database_url)?)?;
+    let mut conn = pool.get()?;
+    for document in storage::ecf::documents(&mut conn, app.file)? {
+        storage::ecf::delete_document(&mut conn, document.id.parse()?)?;
+    }
+    storage::ecf::replace_catalogue(&mut conn, app.file, &[])?;
+    Ok(())
+}
+
 /// Every other review of the round is submitted (the file's second reviewer agrees with the
 /// first), the round moves to 反馈整改, and the notice of the file's unit is issued with all
 /// its findings; the notice id.
@@ -211,6 +223,7 @@ fn compact(text: &str) -> String {
 #[actix_rt::test]
 async fn a_reviewer_cites_pages_read_beside_the_form() -> Result<()> {
     let app = App::start().await?;
+    forget_generated_case_file(&app)?;
     let case_file = format!("/rounds/{}/files/{}/case-file", app.round, app.file);
     let sheet = format!("/rounds/{}/files/{}/sheet", app.round, app.file);
 
