@@ -4,13 +4,11 @@
 //! the unit's rectification notice name the pages. Screenshots at 1366×768 and 1920×1080.
 
 use crate::PASSWORD;
-use crate::harness::{App, Browser, Result};
+use crate::harness::{App, Browser, Result, submit_sheet};
 use lopdf::{Document, Object, Stream, dictionary};
 use pingcha::domain::UnitScope;
-use pingcha::domain::people::Role;
 use pingcha::domain::round::RoundStatus;
-use pingcha::domain::scoring::sheet::{SheetAction, SheetActor};
-use pingcha::domain::scoring::{SheetAnswers, score};
+use pingcha::domain::scoring::SheetAnswers;
 use pingcha::storage::{self, DatabaseUrl, audit::Actor, rectification};
 use thirtyfour::prelude::*;
 
@@ -105,39 +103,15 @@ fn issue_notice_of_file_unit(app: &App) -> Result<String> {
             } else {
                 SheetAnswers::default()
             };
-            let stored = storage::sheets::find_or_create(
+            submit_sheet(
                 &mut conn,
                 app.round,
                 placement.file,
                 *person,
                 hash,
-                storage::now(),
+                &rubric,
+                &answers,
             )?;
-            let update = stored
-                .sheet
-                .apply(
-                    stored.sheet.version,
-                    SheetAction::Submit {
-                        rubric: &rubric,
-                        answers: &answers,
-                    },
-                    SheetActor {
-                        role: Role::Reviewer,
-                        is_assigned_reviewer: true,
-                        is_team_leader: false,
-                    },
-                )
-                .map_err(|error| format!("{error:?}"))?;
-            let result = score(&rubric, &answers).map_err(|error| format!("{error:?}"))?;
-            storage::sheets::save(
-                &mut conn,
-                &actor,
-                &stored,
-                &update,
-                Some(&result),
-                storage::now(),
-            )
-            .map_err(|error| format!("{error:?}"))?;
         }
     }
     storage::rounds::advance(

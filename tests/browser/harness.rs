@@ -2,7 +2,12 @@
 //! data taken into review, chromedriver on a free port, a WebDriver session per test with its
 //! own profile, sign-in, waiting for text, and screenshots under `<target>/screenshots/`.
 
-use pingcha::domain::ids::{CaseFileId, RoundId};
+use pingcha::domain::ids::{CaseFileId, PersonId, RoundId};
+use pingcha::domain::people::Role;
+use pingcha::domain::rubric::Rubric;
+use pingcha::domain::scoring::sheet::{SheetAction, SheetActor};
+use pingcha::domain::scoring::{SheetAnswers, score};
+use pingcha::storage::audit::Actor;
 use pingcha::storage::{self, DatabaseUrl};
 use pingcha::web::{Application, WebConfig};
 use std::net::{TcpListener, TcpStream};
@@ -12,6 +17,45 @@ use std::time::{Duration, Instant};
 use thirtyfour::prelude::*;
 
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// Stores and submits one reviewer's sheet of a file, scored by the engine, as the score form
+/// does (for tests that need a round's other reviews done before the part they drive).
+pub fn submit_sheet(
+    conn: &mut storage::DbConn,
+    round: RoundId,
+    file: CaseFileId,
+    reviewer: PersonId,
+    rubric_hash: &str,
+    rubric: &Rubric,
+    answers: &SheetAnswers,
+) -> Result<()> {
+    let actor = Actor::cli();
+    let stored =
+        storage::sheets::find_or_create(conn, round, file, reviewer, rubric_hash, storage::now())?;
+    let update = stored
+        .sheet
+        .apply(
+            stored.sheet.version,
+            SheetAction::Submit { rubric, answers },
+            SheetActor {
+                role: Role::Reviewer,
+                is_assigned_reviewer: true,
+                is_team_leader: false,
+            },
+        )
+        .map_err(|error| format!("{error:?}"))?;
+    let result = score(rubric, answers).map_err(|error| format!("{error:?}"))?;
+    storage::sheets::save(
+        conn,
+        &actor,
+        &stored,
+        &update,
+        Some(&result),
+        storage::now(),
+    )
+    .map_err(|error| format!("{error:?}"))?;
+    Ok(())
+}
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";

@@ -3,13 +3,11 @@
 //! round summary then show the new figure.
 
 use crate::PASSWORD;
-use crate::harness::{App, Browser, Result};
+use crate::harness::{App, Browser, Result, submit_sheet};
 use pingcha::domain::UnitScope;
-use pingcha::domain::people::Role;
 use pingcha::domain::round::RoundStatus;
 use pingcha::domain::rubric::{DeductionRule, Method};
-use pingcha::domain::scoring::sheet::{SheetAction, SheetActor};
-use pingcha::domain::scoring::{ItemAnswer, Mark, SheetAnswers, score};
+use pingcha::domain::scoring::{ItemAnswer, Mark, SheetAnswers};
 use pingcha::storage::{self, DatabaseUrl, audit::Actor, rectification};
 use thirtyfour::prelude::*;
 
@@ -52,39 +50,15 @@ fn fed_back(app: &App) -> Result<String> {
             } else {
                 SheetAnswers::default()
             };
-            let stored = storage::sheets::find_or_create(
+            submit_sheet(
                 &mut conn,
                 app.round,
                 placement.file,
                 *reviewer,
                 hash,
-                storage::now(),
+                &rubric,
+                &answers,
             )?;
-            let update = stored
-                .sheet
-                .apply(
-                    stored.sheet.version,
-                    SheetAction::Submit {
-                        rubric: &rubric,
-                        answers: &answers,
-                    },
-                    SheetActor {
-                        role: Role::Reviewer,
-                        is_assigned_reviewer: true,
-                        is_team_leader: false,
-                    },
-                )
-                .map_err(|error| format!("{error:?}"))?;
-            let result = score(&rubric, &answers).map_err(|error| format!("{error:?}"))?;
-            storage::sheets::save(
-                &mut conn,
-                &actor,
-                &stored,
-                &update,
-                Some(&result),
-                storage::now(),
-            )
-            .map_err(|error| format!("{error:?}"))?;
         }
     }
     storage::rounds::advance(
